@@ -1,0 +1,54 @@
+# CreditDesk — two commands for a new user:
+#   make run    set up the toolchain if needed, build, migrate, seed demo data on first
+#               start, serve on http://127.0.0.1:3000
+#   make test   set up if needed, then every test (unit, property, server on SQLite and
+#               PostgreSQL, Playwright in headless Chromium)
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# Written by .ci/setup.sh only when the Debian fallback toolchain is in use.
+-include .ci/toolchain.env
+
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+DATABASE_URL ?= sqlite://data/creditdesk.db
+CREDITDESK_BIND ?= 127.0.0.1:3000
+TEST_DATABASE_URL ?= postgres://creditdesk:creditdesk@127.0.0.1:5432/creditdesk
+export DATABASE_URL CREDITDESK_BIND
+
+.PHONY: run test setup setup-test build-release serve test-rust test-e2e bench
+.DEFAULT_GOAL := run
+
+run: setup
+	@$(MAKE) --no-print-directory build-release serve
+
+test: setup-test
+	@$(MAKE) --no-print-directory test-rust test-e2e
+	@echo "make test: all suites passed"
+
+setup:
+	@bash .ci/setup.sh build
+
+setup-test:
+	@bash .ci/setup.sh test
+
+build-release:
+	cargo leptos build --release
+
+serve:
+	@echo "Demo logins (password demo1234): admin, chen.jie (executive), liu.fang (finance),"
+	@echo "  zhou.min (credit manager), sun.hao (sales manager), li.na / wang.qiang / zhao.lei (sales reps)"
+	$(TARGET_DIR)/release/creditdesk serve --seed-demo-if-empty --site-root target/site
+
+# Unit and property tests of the domain and UI helpers, then the server's integration
+# tests: SQLite always, PostgreSQL through TEST_DATABASE_URL.
+test-rust:
+	cargo test -p app --features ssr
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p server
+
+# A debug build is enough for the browser tests and much faster to compile.
+test-e2e:
+	cargo leptos build
+	cd end2end && CREDITDESK_BIN=$(TARGET_DIR)/debug/creditdesk npx playwright test
+
+bench:
+	cargo bench -p server

@@ -1,0 +1,101 @@
+//! Sign-in, sign-out and "who am I".
+use crate::domain::auth::User;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    /// Where to go after signing in; only same-site paths are honoured.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// Only a local absolute path, never `//host` or a URL: no open redirects.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p != "/login" => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "login")]
+pub async fn login(form: LoginForm) -> Result<(), AppError> {
+    use crate::domain::auth::Username;
+    use crate::session;
+    use http::header::SET_COOKIE;
+
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    // A malformed username cannot exist, but say the same thing as for a wrong password.
+    let username = Username::parse(&form.username).map_err(|_| AppError::BadCredentials)?;
+    let creds = store.user_credentials(username.as_str()).await?;
+    let verified = match &creds {
+        Some(c) => session::verify_password(&form.password, &c.password_hash),
+        None => {
+            // Spend the same time as a real check, so timing does not reveal usernames.
+            session::burn_password_check(&form.password);
+            false
+        }
+    };
+    let Some(creds) = creds.filter(|_| verified) else {
+        store.audit(now, username.as_str(), "login_failed", "").await?;
+        return Err(AppError::BadCredentials);
+    };
+
+    // Rotation: whatever session the browser held before is destroyed, and a new
+    // token is issued, so a planted pre-login cookie is worthless.
+    if let Some(old) = super::request_extension::<super::SessionToken>().and_then(|t| t.0) {
+        store.delete_session(&session::token_hash(&old)).await?;
+    }
+    let token = session::new_token();
+    let expires = now + session::SESSION_TTL;
+    store.create_session(&session::token_hash(&token), creds.user.id, now, expires).await?;
+    store.audit(now, &creds.user.username, "login", "").await?;
+
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    let secure = use_context::<session::CookieSecurity>().map(|c| c.0).unwrap_or(false);
+    response.insert_header(SET_COOKIE, session::session_cookie(&token, secure));
+    leptos_axum::redirect(&safe_next(form.next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::session;
+    use http::header::SET_COOKIE;
+
+    let store = super::store()?;
+    if let Some(token) = super::request_extension::<super::SessionToken>().and_then(|t| t.0) {
+        store.delete_session(&session::token_hash(&token)).await?;
+    }
+    if let Some(user) = super::viewer() {
+        store.audit(super::clock()?.now(), &user.username, "logout", "").await?;
+    }
+    let secure = use_context::<session::CookieSecurity>().map(|c| c.0).unwrap_or(false);
+    expect_context::<leptos_axum::ResponseOptions>().insert_header(SET_COOKIE, session::clear_cookie(secure));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user, or `None`. Not an error when signed out: the login page asks too.
+#[server(prefix = "/sfn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    Ok(super::viewer())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_a_local_path() {
+        assert_eq!(safe_next(Some("/customers?q=1")), "/customers?q=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,78 @@
+//! The customer list (search) and the customer page.
+use crate::domain::aging::AgingSummary;
+use crate::domain::customer::{CustomerFile, CustomerRow};
+use crate::error::AppError;
+use crate::domain::invoice::InvoiceLine;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Rows per page of the customer list.
+pub const PAGE_SIZE: u32 = 50;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomerListArgs {
+    pub search: Option<String>,
+    /// Zero-based page.
+    pub page: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomerPage {
+    pub as_of: NaiveDate,
+    pub rows: Vec<CustomerRow>,
+    pub page: u32,
+    pub has_more: bool,
+}
+
+#[server(prefix = "/sfn", endpoint = "customers")]
+pub async fn list_customers(args: CustomerListArgs) -> Result<CustomerPage, AppError> {
+    use crate::domain::{auth::Permission, business_date};
+    use crate::store::CustomerQuery;
+
+    let user = super::authorize(Permission::ViewCustomers)?;
+    let search = args.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(AppError::Invalid("search: at most 100 characters".into()));
+    }
+    let page = args.page.unwrap_or(0).min(10_000);
+    let as_of = business_date(super::clock()?.now());
+    let q = CustomerQuery { search, limit: i64::from(PAGE_SIZE) + 1, offset: i64::from(page * PAGE_SIZE) };
+    let mut rows = super::store()?.list_customers(&q, user.scope(), as_of).await?;
+    let has_more = rows.len() > PAGE_SIZE as usize;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok(CustomerPage { as_of, rows, page, has_more })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomerArgs {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CustomerDetail {
+    pub file: CustomerFile,
+    pub aging: AgingSummary,
+    pub open_invoices: Vec<InvoiceLine>,
+    pub effective_limit: crate::domain::money::Money,
+}
+
+#[server(prefix = "/sfn", endpoint = "customer")]
+pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError> {
+    use crate::domain::aging::{self, OpenItem};
+    use crate::domain::{auth::Permission, business_date, money::Currency};
+
+    let user = super::authorize(Permission::ViewCustomers)?;
+    let store = super::store()?;
+    let as_of = business_date(super::clock()?.now());
+    // Out of scope looks exactly like absent: a rep cannot probe for other reps' customers.
+    let file = store.customer_file(args.id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    let open_invoices = store.open_invoices(file.id, as_of).await?;
+    let items: Vec<OpenItem> = open_invoices
+        .iter()
+        .map(|i| OpenItem { customer_id: file.id, due_date: i.due_date, open: i.open })
+        .collect();
+    let aging = aging::summarize(as_of, Currency::CNY, &items).map_err(AppError::internal)?;
+    let effective_limit = file.effective_limit(as_of);
+    Ok(CustomerDetail { file, aging, open_invoices, effective_limit })
+}

@@ -1,0 +1,59 @@
+//! Server functions, one area per file. Each is thin: it authorises first (deny by
+//! default), turns its typed args into domain types, then calls the domain and the
+//! `Store`. All are POST (the server refuses foreign-origin POSTs before they run).
+pub mod auth;
+pub mod cockpit;
+pub mod customers;
+
+#[cfg(feature = "ssr")]
+pub use ctx::*;
+
+#[cfg(feature = "ssr")]
+mod ctx {
+    use crate::domain::auth::{Permission, User};
+    use crate::error::AppError;
+    use crate::store::Store;
+    use chrono::{DateTime, Utc};
+    use leptos::prelude::use_context;
+    use std::sync::Arc;
+
+    /// The wall clock, injected so tests and demos can pin "now".
+    pub trait Clock: Send + Sync + 'static {
+        fn now(&self) -> DateTime<Utc>;
+    }
+
+    /// Set by the server's session middleware on every request: the signed-in user, if any.
+    #[derive(Clone, Debug)]
+    pub struct Viewer(pub Option<User>);
+
+    /// The raw session token the request carried (needed to rotate it at login and
+    /// to delete it at logout).
+    #[derive(Clone, Debug)]
+    pub struct SessionToken(pub Option<String>);
+
+    pub fn store() -> Result<Arc<dyn Store>, AppError> {
+        use_context::<Arc<dyn Store>>().ok_or_else(|| AppError::internal("Store missing from context"))
+    }
+
+    pub fn clock() -> Result<Arc<dyn Clock>, AppError> {
+        use_context::<Arc<dyn Clock>>().ok_or_else(|| AppError::internal("Clock missing from context"))
+    }
+
+    pub fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<T>().cloned())
+    }
+
+    pub fn viewer() -> Option<User> {
+        request_extension::<Viewer>().and_then(|v| v.0)
+    }
+
+    /// The first line of every server function: who is asking, and may they?
+    pub fn authorize(permission: Permission) -> Result<User, AppError> {
+        let user = viewer().ok_or(AppError::Unauthenticated)?;
+        if !user.role.allows(permission) {
+            tracing::warn!(user = %user.username, ?permission, "permission denied");
+            return Err(AppError::Forbidden);
+        }
+        Ok(user)
+    }
+}

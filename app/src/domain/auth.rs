@@ -1,0 +1,172 @@
+//! Who may do what.
+//!
+//! Invariants: permissions are granted by an explicit table (`Role::allows`); anything
+//! not listed is denied. A `sales_rep` only ever reads through `Scope::Rep`, so every
+//! query that takes a scope filters to the customers assigned to that rep.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Executive,
+    Finance,
+    CreditManager,
+    SalesManager,
+    SalesRep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role '{0}' (admin, executive, finance, credit_manager, sales_manager, sales_rep)")]
+pub struct UnknownRole(pub String);
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Executive, Role::Finance, Role::CreditManager, Role::SalesManager, Role::SalesRep];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Executive => "executive",
+            Role::Finance => "finance",
+            Role::CreditManager => "credit_manager",
+            Role::SalesManager => "sales_manager",
+            Role::SalesRep => "sales_rep",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, UnknownRole> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| UnknownRole(s.to_string()))
+    }
+
+    /// The deny-by-default permission table.
+    pub fn allows(self, p: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match p {
+            ViewCockpit | ViewCustomers => true,
+            ManageUsers | ManageApiKeys => self == Admin,
+        }
+    }
+}
+
+/// Something a server function or endpoint needs before it does anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    ViewCockpit,
+    ViewCustomers,
+    ManageUsers,
+    ManageApiKeys,
+}
+
+/// The signed-in user as the UI and server functions see it (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl User {
+    /// Which customers this user's reads cover.
+    pub fn scope(&self) -> Scope {
+        match self.role {
+            Role::SalesRep => Scope::Rep(self.id),
+            _ => Scope::All,
+        }
+    }
+}
+
+/// The set of customers a read may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    All,
+    /// Only customers whose assigned sales rep is this user id.
+    Rep(i64),
+}
+
+impl Scope {
+    /// The rep filter as an optional id, the shape SQL wants.
+    pub fn rep_id(self) -> Option<i64> {
+        match self {
+            Scope::All => None,
+            Scope::Rep(id) => Some(id),
+        }
+    }
+}
+
+/// A username: 3–32 of `a-z 0-9 . _ -`, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("username must be 3 to 32 characters of a-z, 0-9, '.', '_' or '-'")]
+    Username,
+    #[error("password must be at least 8 characters")]
+    PasswordTooShort,
+}
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Self, CredentialError> {
+        let s = s.trim().to_ascii_lowercase();
+        let ok = (3..=32).contains(&s.len())
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if ok {
+            Ok(Username(s))
+        } else {
+            Err(CredentialError::Username)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password, checked for length. No serde: it must never be echoed back.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(s: &str) -> Result<Self, CredentialError> {
+        if s.chars().count() < 8 {
+            return Err(CredentialError::PasswordTooShort);
+        }
+        Ok(NewPassword(s.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admin_manages_users_and_keys() {
+        for r in Role::ALL {
+            assert_eq!(r.allows(Permission::ManageUsers), r == Role::Admin, "{r:?}");
+            assert_eq!(r.allows(Permission::ManageApiKeys), r == Role::Admin, "{r:?}");
+            assert!(r.allows(Permission::ViewCustomers));
+        }
+    }
+
+    #[test]
+    fn sales_reps_are_scoped_to_their_customers() {
+        let u = |role| User { id: 7, username: "x".into(), display_name: "x".into(), role };
+        assert_eq!(u(Role::SalesRep).scope(), Scope::Rep(7));
+        assert_eq!(u(Role::SalesManager).scope(), Scope::All);
+    }
+
+    #[test]
+    fn roles_and_credentials_parse() {
+        assert_eq!(Role::parse("credit_manager"), Ok(Role::CreditManager));
+        assert!(Role::parse("root").unwrap_err().to_string().contains("root"));
+        assert_eq!(Username::parse(" Li.Na ").unwrap().as_str(), "li.na");
+        assert!(Username::parse("a b").is_err());
+        assert!(NewPassword::parse("short").is_err());
+    }
+}

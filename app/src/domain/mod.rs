@@ -1,0 +1,36 @@
+//! The pure CreditDesk domain: no leptos, no sqlx, no I/O, no wall clock.
+//!
+//! Everything here compiles for the server and for the browser, so previews in the UI
+//! and the server's answers come from the same code. Time enters only as an `as_of`
+//! date or an explicit `now`, which keeps every computation reproducible.
+pub mod aging;
+pub mod auth;
+pub mod customer;
+pub mod invoice;
+pub mod money;
+pub mod uscc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// The business timezone; dates are rendered and `as_of` defaults are taken in it,
+/// so server-side rendering and hydration agree on "today".
+pub const BUSINESS_TZ: Tz = chrono_tz::Asia::Shanghai;
+
+/// The business date of an instant.
+pub fn business_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&BUSINESS_TZ).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn business_date_is_shanghai_date() {
+        // 2026-03-01 17:30 UTC is already 2 March in Shanghai (UTC+8).
+        let t = Utc.with_ymd_and_hms(2026, 3, 1, 17, 30, 0).unwrap();
+        assert_eq!(business_date(t), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+    }
+}

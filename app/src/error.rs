@@ -1,0 +1,58 @@
+//! The error every server function returns.
+//!
+//! Invariant: what reaches the browser is a variant a user can act on, or `Internal`
+//! with only a correlation id. Driver errors, SQL and stack traces stay in the server
+//! log under that id.
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("you do not have permission for this")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Bad input, with a message naming the field and the problem.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("internal error (reference {0})")]
+    Internal(String),
+    /// Transport-level failures (network down, bad encoding).
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs the details with a fresh correlation id and returns only the id.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        tracing::error!(correlation_id = %id, "{detail}");
+        AppError::Internal(id)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(m) => AppError::Invalid(m),
+            StoreError::Other(m) => AppError::internal(m),
+        }
+    }
+}

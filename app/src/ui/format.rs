@@ -1,0 +1,69 @@
+//! Display helpers shared by pages: localised labels for domain enums and money.
+use crate::domain::aging::Bucket;
+use crate::domain::auth::Role;
+use crate::domain::customer::CustomerStatus;
+use crate::domain::money::Money;
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos_i18n::I18nContext;
+use leptos::prelude::*;
+
+pub fn is_chinese(i18n: I18nContext<Locale>) -> bool {
+    i18n.get_locale() == Locale::zh_CN
+}
+
+pub fn money_compact(i18n: I18nContext<Locale>, m: Money) -> String {
+    m.display_compact(is_chinese(i18n))
+}
+
+pub fn bucket_label(i18n: I18nContext<Locale>, b: Bucket) -> String {
+    match b {
+        Bucket::Current => t_string!(i18n, bucket.current).to_string(),
+        Bucket::Days1To30 => t_string!(i18n, bucket.d1_30).to_string(),
+        Bucket::Days31To60 => t_string!(i18n, bucket.d31_60).to_string(),
+        Bucket::Days61To90 => t_string!(i18n, bucket.d61_90).to_string(),
+        Bucket::Over90 => t_string!(i18n, bucket.d90_plus).to_string(),
+    }
+}
+
+pub fn status_label(i18n: I18nContext<Locale>, s: CustomerStatus) -> String {
+    match s {
+        CustomerStatus::Normal => t_string!(i18n, status.normal).to_string(),
+        CustomerStatus::Watch => t_string!(i18n, status.watch).to_string(),
+        CustomerStatus::Frozen => t_string!(i18n, status.frozen).to_string(),
+        CustomerStatus::Blacklisted => t_string!(i18n, status.blacklisted).to_string(),
+    }
+}
+
+pub fn role_label(i18n: I18nContext<Locale>, r: Role) -> String {
+    match r {
+        Role::Admin => t_string!(i18n, role.admin).to_string(),
+        Role::Executive => t_string!(i18n, role.executive).to_string(),
+        Role::Finance => t_string!(i18n, role.finance).to_string(),
+        Role::CreditManager => t_string!(i18n, role.credit_manager).to_string(),
+        Role::SalesManager => t_string!(i18n, role.sales_manager).to_string(),
+        Role::SalesRep => t_string!(i18n, role.sales_rep).to_string(),
+    }
+}
+
+/// A failed load, in the user's language. Invalid input keeps the server's message,
+/// which names the field.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = match error {
+        AppError::NotFound => t_string!(i18n, error.not_found).to_string(),
+        AppError::Forbidden => t_string!(i18n, error.forbidden).to_string(),
+        AppError::Unauthenticated => t_string!(i18n, error.signed_out).to_string(),
+        AppError::Internal(id) => t_string!(i18n, error.internal, id = id.clone()).to_string(),
+        AppError::Request(_) => t_string!(i18n, error.network).to_string(),
+        AppError::BadCredentials => t_string!(i18n, login.bad_credentials).to_string(),
+        AppError::Invalid(m) => m,
+    };
+    view! {
+        <div class="notice notice-error" role="alert">
+            <strong>{t!(i18n, error.title)}</strong>
+            <span>{message}</span>
+        </div>
+    }
+}

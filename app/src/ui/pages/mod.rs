@@ -1,0 +1,28 @@
+//! One module per page.
+pub mod cockpit;
+pub mod customer;
+pub mod customers;
+pub mod login;
+
+use crate::i18n::*;
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <div class="center-page">
+            <div class="card narrow">
+                <h1>"404"</h1>
+                <p>{t!(i18n, error.not_found)}</p>
+                <a href="/" class="btn">{t!(i18n, error.home)}</a>
+            </div>
+        </div>
+    }
+}

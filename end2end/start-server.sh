@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Starts the server for the browser tests on a fresh SQLite database with the demo data.
+set -euo pipefail
+port=${1:-3100}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CREDITDESK_BIN:-$root/target/debug/creditdesk}
+db_dir=$(mktemp -d)
+"$bin" serve --bind "127.0.0.1:$port" --database-url "sqlite://$db_dir/e2e.db" \
+  --site-root "$root/target/site" --seed-demo-if-empty &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$db_dir"' EXIT INT TERM
+wait $pid

@@ -1,0 +1,34 @@
+import { expect, Page, TestInfo } from "@playwright/test";
+
+export const PASSWORD = "demo1234";
+
+/** Signs in through the login form and waits for the cockpit. */
+export async function login(page: Page, username = "chen.jie", password = PASSWORD) {
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.getByTestId("username").fill(username);
+  await page.getByTestId("password").fill(password);
+  await page.getByTestId("login-form").locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/$/);
+  await waitForHydration(page);
+}
+
+/** The app marks <body data-hydrated> from an Effect, which only runs after hydration. */
+export async function waitForHydration(page: Page) {
+  await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 });
+}
+
+/** Saves a full-page screenshot under end2end/screenshots/<project>-<name>.png. */
+export async function snap(page: Page, info: TestInfo, name: string) {
+  const path = `screenshots/${info.project.name}-${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  await info.attach(name, { path, contentType: "image/png" });
+}
+
+/** Amount text like "¥1,234.56" or "¥-0.05" to minor units. */
+export function minor(text: string): number {
+  const m = text.replace(/[^0-9.\-]/g, "");
+  const [int, frac = ""] = m.split(".");
+  const sign = int.startsWith("-") ? -1 : 1;
+  return sign * (Math.abs(Number(int)) * 100 + Number((frac + "00").slice(0, 2)));
+}

@@ -1,0 +1,38 @@
+import { expect, test } from "@playwright/test";
+import { login, snap } from "./helpers";
+
+async function noHorizontalScroll(page: import("@playwright/test").Page) {
+  const { scroll, inner } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+  }));
+  expect(scroll).toBeLessThanOrEqual(inner);
+}
+
+test("on a phone: bottom tab bar, no sidebar, no horizontal scroll", async ({ page }, info) => {
+  await login(page);
+  await expect(page.getByTestId("tabbar")).toBeVisible();
+  await expect(page.locator(".sidebar")).toBeHidden();
+  const bar = await page.getByTestId("tabbar").boundingBox();
+  expect(bar!.y + bar!.height).toBeGreaterThan(800); // docked at the bottom of 844
+  await noHorizontalScroll(page);
+  await snap(page, info, "phone-cockpit");
+
+  await page.getByTestId("tabbar").getByRole("link", { name: "客户" }).tap();
+  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page.getByTestId("customer-row").first()).toBeVisible();
+  await noHorizontalScroll(page);
+  await snap(page, info, "phone-customers");
+
+  await page.locator("[data-testid=customer-row] .name-cell a").first().tap();
+  await expect(page.getByTestId("customer-name")).toBeVisible();
+  await noHorizontalScroll(page);
+  await snap(page, info, "phone-customer");
+});
+
+test("the login page fits a phone", async ({ page }, info) => {
+  await page.goto("/login");
+  await expect(page.getByTestId("login-form")).toBeVisible();
+  await noHorizontalScroll(page);
+  await snap(page, info, "phone-login");
+});

@@ -1,0 +1,35 @@
+import { expect, test } from "@playwright/test";
+import { minor, snap, PASSWORD } from "./helpers";
+
+// JavaScript is off in this project: everything here is server-rendered HTML and
+// plain form posts.
+
+test("without JavaScript: sign in with the form and read the cockpit numbers", async ({ page }, info) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await page.getByTestId("username").fill("liu.fang");
+  await page.getByTestId("password").fill(PASSWORD);
+  await page.getByTestId("login-form").locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("kpi-total").locator(".kpi-value")).toContainText("¥");
+  const exact = await page.getByTestId("kpi-total").locator(".kpi-exact").textContent();
+  expect(minor(exact!)).toBeGreaterThan(0);
+  await expect(page.getByTestId("kpi-rate").locator(".kpi-value")).toHaveText(/%$/);
+  await expect(page.getByTestId("aging-table").locator("tbody tr")).toHaveCount(5);
+  await snap(page, info, "ssr-cockpit");
+
+  // Search is a GET form, so it works without JavaScript too.
+  await page.goto("/customers?q=%E9%87%8D%E5%BA%86");
+  const names = await page.locator("[data-testid=customer-row] .name-cell").allTextContents();
+  expect(names.length).toBeGreaterThan(0);
+  for (const n of names) expect(n).toContain("重庆");
+});
+
+test("a foreign-origin POST is refused", async ({ request }) => {
+  const res = await request.post("/sfn/login", {
+    headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+    data: "form[username]=chen.jie&form[password]=demo1234",
+  });
+  expect(res.status()).toBe(403);
+  expect(await res.text()).toContain("foreign origin");
+});

@@ -1,0 +1,9 @@
+//! The browser entry point: hydrate the server-rendered page. Nothing else lives here;
+//! the client's behaviour is in `app` compiled with the `hydrate` feature.
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

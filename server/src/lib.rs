@@ -1,0 +1,19 @@
+//! The CreditDesk server: configuration, the axum router (SSR pages, server functions,
+//! REST API), the stores, and demo-data generation. `main.rs` is only the CLI.
+pub mod config;
+pub mod rest;
+pub mod seed;
+pub mod store;
+pub mod web;
+
+use app::api::Clock;
+use chrono::{DateTime, Utc};
+
+/// The real wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

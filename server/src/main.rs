@@ -1,0 +1,233 @@
+//! `creditdesk`: the server binary and its administrative subcommands.
+//!
+//! Every failure is reported as one line on stderr with a non-zero exit status; no
+//! panic traces for bad configuration or input.
+use app::api::Clock;
+use app::domain::auth::{NewPassword, Role, Username};
+use app::store::{NewUser, Store};
+use clap::{Args, Parser, Subcommand};
+use server::config::{self, ServeConfig, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use server::store::DatabaseUrl;
+use server::{seed, web, SystemClock};
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "creditdesk", version, about = "CreditDesk: credit control and receivables for dealers and distributors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// sqlite://PATH (default) or postgres://USER:PASS@HOST/DB
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the API (migrates first).
+    Serve {
+        #[arg(long, env = "CREDITDESK_BIND", default_value = DEFAULT_BIND)]
+        bind: String,
+        #[command(flatten)]
+        db: Db,
+        /// Where the compiled client lives (cargo-leptos's site root).
+        #[arg(long, env = "CREDITDESK_SITE_ROOT", default_value = "target/site")]
+        site_root: String,
+        /// Mark session cookies Secure (set when served over HTTPS).
+        #[arg(long, env = "CREDITDESK_SECURE_COOKIES", default_value = "false")]
+        secure_cookies: String,
+        /// Extra origins allowed to POST, comma-separated (e.g. https://credit.example.cn).
+        #[arg(long, env = "CREDITDESK_ALLOWED_ORIGINS", default_value = "")]
+        allowed_origins: String,
+        /// Load the demo data set when the database has no customers yet.
+        #[arg(long)]
+        seed_demo_if_empty: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Load the demo data set (8 users, 200 customers, 5,000 invoices) into an empty database.
+    SeedDemo {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Generate a large data set for benchmarks into an empty database.
+    Generate {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        customers: usize,
+        #[arg(long)]
+        invoices: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API keys for ERP/CRM systems.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        username: String,
+        /// admin, executive, finance, credit_manager, sales_manager or sales_rep
+        #[arg(long)]
+        role: String,
+        /// Shown in the UI (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print its secret once.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CREDITDESK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("creditdesk: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("creditdesk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
+    server::store::connect(&DatabaseUrl::parse(&db.database_url)?).await
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let clock = SystemClock;
+    match command {
+        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty } => {
+            let cfg = ServeConfig {
+                bind: config::parse_bind(&bind)?,
+                database: DatabaseUrl::parse(&db.database_url)?,
+                site_root,
+                secure_cookies: config::parse_bool("CREDITDESK_SECURE_COOKIES", &secure_cookies)?,
+                allowed_origins: allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+            };
+            let store = server::store::connect(&cfg.database).await?;
+            if seed_demo_if_empty && store.count_customers().await.map_err(|e| e.to_string())? == 0 {
+                eprintln!("creditdesk: empty database, loading the demo data set…");
+                seed_demo(store.as_ref(), 42, &clock).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(cfg.bind).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let state = web::AppState {
+                leptos_options: web::leptos_options(&cfg),
+                store,
+                clock: Arc::new(SystemClock),
+                secure_cookies: cfg.secure_cookies,
+                allowed_origins: Arc::new(cfg.allowed_origins.clone()),
+            };
+            eprintln!("creditdesk: serving on http://{addr}");
+            web::serve(listener, state).await.map_err(|e| format!("server error: {e}"))
+        }
+        Command::Migrate { db } => {
+            open(&db).await?;
+            eprintln!("creditdesk: database is up to date");
+            Ok(())
+        }
+        Command::SeedDemo { db, seed } => seed_demo(open(&db).await?.as_ref(), seed, &clock).await,
+        Command::Generate { db, customers, invoices, seed } => {
+            let store = open(&db).await?;
+            let params = seed::GenerateParams { customers, invoices, seed, anchor: app::domain::business_date(clock.now()) };
+            let started = std::time::Instant::now();
+            let made = seed::generate(store.as_ref(), params, clock.now(), &mut |m| eprintln!("creditdesk: {m}")).await?;
+            eprintln!("creditdesk: generated {made:?} in {:.1}s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { db, username, role, display_name } } => {
+            let username = Username::parse(&username).map_err(|e| format!("--username: {e}"))?;
+            let role = Role::parse(&role).map_err(|e| format!("--role: {e}"))?;
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).map_err(|e| format!("reading the password from stdin: {e}"))?;
+            let password = NewPassword::parse(input.trim_end_matches(['\r', '\n'])).map_err(|e| format!("stdin: {e}"))?;
+            let store = open(&db).await?;
+            let password_hash = app::session::hash_password(password.expose())?;
+            let user = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.as_str().to_string()),
+                username: username.as_str().to_string(),
+                role,
+                password_hash,
+            };
+            let id = store.create_user(user, clock.now()).await.map_err(|e| e.to_string())?;
+            store.audit(clock.now(), "cli", "user_created", username.as_str()).await.map_err(|e| e.to_string())?;
+            eprintln!("creditdesk: created user {} (id {id}, role {})", username.as_str(), role.as_str());
+            Ok(())
+        }
+        Command::ApiKey { command: ApiKeyCommand::Create { db, name } } => {
+            let name = name.trim();
+            if name.is_empty() || name.len() > 64 {
+                return Err("--name: must be 1 to 64 characters".into());
+            }
+            let store = open(&db).await?;
+            let secret = format!("cdk_{}", app::session::new_token());
+            store.create_api_key(name, &app::session::token_hash(&secret), clock.now()).await.map_err(|e| e.to_string())?;
+            store.audit(clock.now(), "cli", "api_key_created", name).await.map_err(|e| e.to_string())?;
+            eprintln!("creditdesk: API key '{name}' created; it is shown only this once:");
+            println!("{secret}");
+            Ok(())
+        }
+    }
+}
+
+async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
+    let params = seed::GenerateParams { customers: 200, invoices: 5_000, seed: seed_value, anchor: app::domain::business_date(clock.now()) };
+    let made = seed::generate(store, params, clock.now(), &mut |m| eprintln!("creditdesk: seeding {m}")).await?;
+    eprintln!(
+        "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",
+        made.customers,
+        made.invoices,
+        made.payments,
+        seed::DEMO_PASSWORD
+    );
+    for (username, name, role) in seed::DEMO_USERS {
+        eprintln!("  {username:<12} {name}  {}", role.as_str());
+    }
+    Ok(())
+}

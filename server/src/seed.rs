@@ -1,0 +1,325 @@
+//! Demo and benchmark data, deterministic from a seed and an anchor date.
+//!
+//! A construction-machinery dealer's book: customers with Chinese company names, valid
+//! USCCs and realistic regions and industries; invoices over the last 18 months; and
+//! payments drawn from per-customer payment behaviour (prompt, average, slow, and a few
+//! who stopped paying), so that every aging bucket is populated. Everything goes in
+//! through the `Store` trait, so the data obeys the same ledger rules as real input.
+use app::domain::auth::{Role, User};
+use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
+use app::domain::money::{Currency, Money};
+use app::domain::uscc::Uscc;
+use app::store::{NewInvoice, NewPayment, NewUser, Store};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashSet;
+
+/// The password of every demo user (printed by `make run`).
+pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// (username, display name, role)
+pub const DEMO_USERS: [(&str, &str, Role); 8] = [
+    ("admin", "系统管理员", Role::Admin),
+    ("chen.jie", "陈杰", Role::Executive),
+    ("liu.fang", "刘芳", Role::Finance),
+    ("zhou.min", "周敏", Role::CreditManager),
+    ("sun.hao", "孙浩", Role::SalesManager),
+    ("li.na", "李娜", Role::SalesRep),
+    ("wang.qiang", "王强", Role::SalesRep),
+    ("zhao.lei", "赵磊", Role::SalesRep),
+];
+
+/// (city, region, administrative division code)
+const CITIES: [(&str, &str, &str); 26] = [
+    ("上海", "华东", "310000"),
+    ("杭州", "华东", "330100"),
+    ("南京", "华东", "320100"),
+    ("合肥", "华东", "340100"),
+    ("济南", "华东", "370100"),
+    ("福州", "华东", "350100"),
+    ("广州", "华南", "440100"),
+    ("深圳", "华南", "440300"),
+    ("南宁", "华南", "450100"),
+    ("北京", "华北", "110000"),
+    ("天津", "华北", "120000"),
+    ("石家庄", "华北", "130100"),
+    ("太原", "华北", "140100"),
+    ("武汉", "华中", "420100"),
+    ("长沙", "华中", "430100"),
+    ("郑州", "华中", "410100"),
+    ("成都", "西南", "510100"),
+    ("重庆", "西南", "500000"),
+    ("昆明", "西南", "530100"),
+    ("贵阳", "西南", "520100"),
+    ("西安", "西北", "610100"),
+    ("兰州", "西北", "620100"),
+    ("乌鲁木齐", "西北", "650100"),
+    ("沈阳", "东北", "210100"),
+    ("长春", "东北", "220100"),
+    ("哈尔滨", "东北", "230100"),
+];
+
+const BRANDS: [&str; 30] = [
+    "宏达", "鑫源", "恒泰", "华筑", "鼎盛", "远航", "金石", "天工", "盛世", "东方", "利民", "永固", "瑞丰", "隆基", "昌盛",
+    "顺通", "广厦", "中恒", "泰山", "长城", "巨力", "华宇", "博远", "兴业", "卓越", "安泰", "正阳", "新世纪", "力拓", "腾飞",
+];
+
+/// (industry, company-name suffix)
+const INDUSTRIES: [(&str, &str); 7] = [
+    ("建筑施工", "建设工程"),
+    ("矿山开采", "矿业"),
+    ("市政工程", "市政工程"),
+    ("设备租赁", "机械设备租赁"),
+    ("水利水电", "水利水电工程"),
+    ("道路桥梁", "路桥建设"),
+    ("房地产开发", "置业"),
+];
+
+const SURNAMES: [&str; 16] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭"];
+const GIVEN: [&str; 16] = ["伟", "芳", "军", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚"];
+
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateParams {
+    pub customers: usize,
+    pub invoices: usize,
+    pub seed: u64,
+    /// "Today" for the data set: invoices span the 18 months before it.
+    pub anchor: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payer {
+    Prompt,
+    Average,
+    Slow,
+    /// Stopped paying some months ago: the far-past-due accounts.
+    Defaulted { since_days_ago: i64 },
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    pub users: usize,
+    pub customers: usize,
+    pub invoices: usize,
+    pub payments: usize,
+}
+
+/// Creates the demo users (skipping existing ones) and returns the sales reps.
+pub async fn ensure_users(store: &dyn Store, now: DateTime<Utc>) -> Result<(usize, Vec<User>), String> {
+    let mut created = 0;
+    for (username, display, role) in DEMO_USERS {
+        if store.user_credentials(username).await.map_err(|e| e.to_string())?.is_some() {
+            continue;
+        }
+        let password_hash = app::session::hash_password(DEMO_PASSWORD)?;
+        let user = NewUser { username: username.into(), display_name: display.into(), role, password_hash };
+        store.create_user(user, now).await.map_err(|e| e.to_string())?;
+        created += 1;
+    }
+    let reps = store.users_by_role(Role::SalesRep).await.map_err(|e| e.to_string())?;
+    Ok((created, reps))
+}
+
+/// Generates a data set into an empty ledger. `progress` is told each step.
+pub async fn generate(
+    store: &dyn Store,
+    p: GenerateParams,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Generated, String> {
+    if p.customers == 0 {
+        return Err("--customers must be at least 1".into());
+    }
+    let existing = store.count_customers().await.map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Err(format!("the database already has {existing} customers; generate only fills an empty database"));
+    }
+    let mut rng = StdRng::seed_from_u64(p.seed);
+    let (users, reps) = ensure_users(store, now).await?;
+    if reps.is_empty() {
+        return Err("no sales_rep users exist to assign customers to".into());
+    }
+
+    // --- customers
+    let mut names = HashSet::new();
+    let mut usccs = HashSet::new();
+    let mut customers = Vec::with_capacity(p.customers);
+    let mut payers = Vec::with_capacity(p.customers);
+    let mut terms = Vec::with_capacity(p.customers);
+    for i in 0..p.customers {
+        let (city, region, division) = CITIES[rng.gen_range(0..CITIES.len())];
+        let (industry, suffix) = INDUSTRIES[rng.gen_range(0..INDUSTRIES.len())];
+        let mut name = format!("{city}{}{suffix}有限公司", BRANDS[rng.gen_range(0..BRANDS.len())]);
+        if !names.insert(name.clone()) {
+            // Beyond the combinations, number them like real branch companies do.
+            name = format!("{city}{}{suffix}第{}分公司", BRANDS[i % BRANDS.len()], i + 1);
+            names.insert(name.clone());
+        }
+        let uscc = loop {
+            let org: String = (0..9).map(|_| Uscc::ALPHABET[rng.gen_range(0..10)] as char).collect();
+            let u = Uscc::with_check_digit(&format!("91{division}{org}")).map_err(|e| e.to_string())?;
+            if usccs.insert(u.clone()) {
+                break u;
+            }
+        };
+        // About 3% stop paying: enough "few customers far past due" at any size.
+        let payer = match rng.gen_range(0..100) {
+            0..=2 => Payer::Defaulted { since_days_ago: rng.gen_range(150..420) },
+            3..=40 => Payer::Prompt,
+            41..=80 => Payer::Average,
+            _ => Payer::Slow,
+        };
+        let (status, grade) = match payer {
+            Payer::Defaulted { .. } => (
+                [CustomerStatus::Frozen, CustomerStatus::Blacklisted, CustomerStatus::Watch][rng.gen_range(0..3)],
+                Some(Grade::D),
+            ),
+            Payer::Slow => (
+                if rng.gen_bool(0.3) { CustomerStatus::Watch } else { CustomerStatus::Normal },
+                Some(if rng.gen_bool(0.5) { Grade::C } else { Grade::D }),
+            ),
+            Payer::Average => (CustomerStatus::Normal, Some(if rng.gen_bool(0.6) { Grade::B } else { Grade::C })),
+            Payer::Prompt => {
+                (CustomerStatus::Normal, if rng.gen_bool(0.06) { None } else { Some(if rng.gen_bool(0.6) { Grade::A } else { Grade::B }) })
+            }
+        };
+        let term = [30u16, 45, 60, 90][rng.gen_range(0..4)];
+        let limit_yuan = rng.gen_range(5..=50) * 100_000i64;
+        let temp_limit = rng.gen_bool(0.1).then(|| {
+            (
+                Money::from_minor(limit_yuan / 5 * 100, Currency::CNY),
+                p.anchor + Duration::days(rng.gen_range(-30..90)),
+            )
+        });
+        let contact = format!("{}{}", SURNAMES[rng.gen_range(0..16)], GIVEN[rng.gen_range(0..16)]);
+        let code = CustomerCode::parse(&format!("C{:05}", i + 1)).map_err(|e| e.to_string())?;
+        customers.push(NewCustomer {
+            contact: Contact {
+                name: contact,
+                phone: format!("13{}{:08}", rng.gen_range(0..10), rng.gen_range(0..100_000_000u32)),
+                email: format!("finance@{}.example.cn", code.as_str().to_lowercase()),
+            },
+            code,
+            name,
+            uscc,
+            region: region.into(),
+            industry: industry.into(),
+            sales_rep_id: Some(reps[rng.gen_range(0..reps.len())].id),
+            payment_terms_days: term,
+            credit_limit: Money::from_minor(limit_yuan * 100, Currency::CNY),
+            temp_limit,
+            status,
+            grade,
+        });
+        payers.push(payer);
+        terms.push(term);
+    }
+    progress(&format!("{} customers", customers.len()));
+    let customer_ids = store.insert_customers(&customers, now).await.map_err(|e| e.to_string())?;
+
+    // --- invoices and payments, in batches so a million invoices stays bounded in memory
+    let span_days = 548; // 18 months
+    let batch = 50_000;
+    let mut made = Generated { users, customers: customers.len(), ..Default::default() };
+    let mut serial = 0usize;
+    while made.invoices < p.invoices {
+        let n = batch.min(p.invoices - made.invoices);
+        let mut invoices = Vec::with_capacity(n);
+        let mut plans = Vec::with_capacity(n);
+        for _ in 0..n {
+            serial += 1;
+            let c = rng.gen_range(0..customers.len());
+            let invoice_date = p.anchor - Duration::days(rng.gen_range(0..span_days));
+            let due_date = invoice_date + Duration::days(i64::from(terms[c]));
+            // Machinery tickets: log-uniform from ¥20,000 to ¥1,200,000, in whole hundreds.
+            let yuan = (20_000f64 * 60f64.powf(rng.gen::<f64>()) / 100.0).round() as i64 * 100;
+            invoices.push(NewInvoice {
+                number: format!("INV{}-{serial:07}", invoice_date.format("%Y%m")),
+                customer_id: customer_ids[c],
+                order_ref: Some(format!("SO-{serial:07}")),
+                invoice_date,
+                due_date,
+                amount: Money::from_minor(yuan * 100, Currency::CNY),
+            });
+            plans.push((c, payment_plan(&mut rng, payers[c], p.anchor, invoice_date, due_date)));
+        }
+        let ids = store.insert_invoices(&invoices, now).await.map_err(|e| e.to_string())?;
+        let mut payments = Vec::new();
+        for ((inv, id), (c, plan)) in invoices.iter().zip(&ids).zip(&plans) {
+            let total = inv.amount.minor();
+            let mut paid = 0i64;
+            for (k, (on, share_pct)) in plan.iter().enumerate() {
+                let minor = if *share_pct >= 100 { total - paid } else { total * i64::from(*share_pct) / 100 / 100 * 100 };
+                if minor <= 0 {
+                    continue;
+                }
+                paid += minor;
+                payments.push(NewPayment {
+                    reference: format!("PAY-{}-{k}", inv.number),
+                    customer_id: customer_ids[*c],
+                    received_on: *on,
+                    amount: Money::from_minor(minor, Currency::CNY),
+                    allocations: vec![(*id, Money::from_minor(minor, Currency::CNY))],
+                });
+            }
+        }
+        store.insert_payments(&payments, now).await.map_err(|e| e.to_string())?;
+        made.invoices += n;
+        made.payments += payments.len();
+        progress(&format!("{} invoices, {} payments", made.invoices, made.payments));
+    }
+    Ok(made)
+}
+
+/// When and how much of an invoice gets paid, up to the anchor date: (date, percent of
+/// the invoice; 100 means "the rest"). Payments after the anchor have not happened yet.
+fn payment_plan(rng: &mut StdRng, payer: Payer, anchor: NaiveDate, invoice_date: NaiveDate, due: NaiveDate) -> Vec<(NaiveDate, u8)> {
+    let delay = match payer {
+        Payer::Prompt => rng.gen_range(-10..=5),
+        Payer::Average => rng.gen_range(-5..=45),
+        Payer::Slow => rng.gen_range(10..=150),
+        Payer::Defaulted { since_days_ago } => {
+            if invoice_date >= anchor - Duration::days(since_days_ago) {
+                // After default: at most a token partial payment, then nothing.
+                let on = invoice_date + Duration::days(rng.gen_range(20..60));
+                return if rng.gen_bool(0.3) && on <= anchor { vec![(on, 20)] } else { vec![] };
+            }
+            rng.gen_range(20..=120)
+        }
+    };
+    let full_on = (due + Duration::days(delay)).max(invoice_date);
+    let mut plan = Vec::new();
+    // One in five invoices is paid in two instalments: a deposit first.
+    if rng.gen_bool(0.2) {
+        let deposit_on = invoice_date + Duration::days(rng.gen_range(0..=(full_on - invoice_date).num_days().max(0)));
+        if deposit_on <= anchor {
+            plan.push((deposit_on, [30u8, 40, 50][rng.gen_range(0..3)]));
+        }
+    }
+    if full_on <= anchor {
+        plan.push((full_on, 100));
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_plan_never_pays_before_the_invoice_or_after_the_anchor() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let anchor = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        for i in 0..2_000 {
+            let invoice = anchor - Duration::days(i % 500);
+            let due = invoice + Duration::days(30);
+            for payer in [Payer::Prompt, Payer::Average, Payer::Slow, Payer::Defaulted { since_days_ago: 200 }] {
+                for (on, pct) in payment_plan(&mut rng, payer, anchor, invoice, due) {
+                    assert!(on >= invoice && on <= anchor, "{payer:?} {invoice} {on}");
+                    assert!(pct > 0 && pct <= 100);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The HTTP surface: SSR pages, server functions, static files, REST and health.
+//!
+//! Layers, outermost first:
+//! 1. `origin_check` refuses any state-changing request (not GET/HEAD/OPTIONS) that a
+//!    browser marks as cross-site, or whose `Origin` is not this site (Leptos does not
+//!    check, see leptos #3786). Requests with neither header are not from a browser, so
+//!    they carry no ambient cookies worth forging.
+//! 2. `session_layer` resolves the session cookie to a `Viewer` for everything below.
+//! 3. `page_guard` sends signed-out page requests to /login (server functions and the
+//!    REST API authorise themselves: deny by default in every one).
+use crate::config::ServeConfig;
+use app::api::{Clock, SessionToken, Viewer};
+use app::session::{self, CookieSecurity};
+use app::store::Store;
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub secure_cookies: bool,
+    pub allowed_origins: Arc<Vec<String>>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+pub fn leptos_options(cfg: &ServeConfig) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("creditdesk")
+        .site_root(cfg.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(cfg.bind)
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = {
+        let (store, clock, secure) = (state.store.clone(), state.clock.clone(), state.secure_cookies);
+        move || {
+            provide_context(store.clone());
+            provide_context(clock.clone());
+            provide_context(CookieSecurity(secure));
+        }
+    };
+    let shell = {
+        let options = state.leptos_options.clone();
+        move || app::shell(options.clone())
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", crate::rest::router())
+        .leptos_routes_with_context(&state, routes, context, shell)
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .layer(middleware::from_fn(page_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.count_customers().await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], format!("{{\"error\":\"{message}\"}}")).into_response()
+}
+
+/// The host[:port] of an origin URL (`https://a.example:8443` -> `a.example:8443`).
+fn origin_authority(origin: &str) -> Option<&str> {
+    origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'))
+}
+
+async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return refuse(StatusCode::FORBIDDEN, "cross-site request refused");
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null");
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let same_host = origin_authority(origin).is_some_and(|a| a.eq_ignore_ascii_case(host));
+        let allowed = state.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
+        if !(same_host || allowed) {
+            tracing::warn!(origin, host, path = %req.uri().path(), "foreign-origin POST refused");
+            return refuse(StatusCode::FORBIDDEN, "foreign origin refused");
+        }
+    }
+    next.run(req).await
+}
+
+async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session::token_from_cookie_header);
+    let user = match &token {
+        Some(t) => match state.store.session_user(&session::token_hash(t), state.clock.now()).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!("session lookup failed: {e}");
+                None
+            }
+        },
+        None => None,
+    };
+    req.extensions_mut().insert(Viewer(user));
+    req.extensions_mut().insert(SessionToken(token));
+    next.run(req).await
+}
+
+/// Paths that are not pages: assets, health, the APIs. Everything else is a page.
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/pkg/")
+        || path.starts_with("/sfn/")
+        || path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/favicon.ico")
+}
+
+async fn page_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if req.method() != Method::GET || !is_page(&path) {
+        return next.run(req).await;
+    }
+    let signed_in = req.extensions().get::<Viewer>().is_some_and(|v| v.0.is_some());
+    match (path.as_str(), signed_in) {
+        ("/login", true) => Redirect::to("/").into_response(),
+        ("/login", false) => next.run(req).await,
+        (_, false) => {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next_q: String = form_urlencode(target);
+            Redirect::to(&format!("/login?next={next_q}")).into_response()
+        }
+        (_, true) => next.run(req).await,
+    }
+}
+
+fn form_urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service()).with_graceful_shutdown(shutdown()).await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_authority_and_page_paths() {
+        assert_eq!(origin_authority("http://127.0.0.1:3000"), Some("127.0.0.1:3000"));
+        assert_eq!(origin_authority("null"), None);
+        assert!(is_page("/customers/3"));
+        assert!(!is_page("/pkg/creditdesk.wasm"));
+        assert_eq!(form_urlencode("/customers?q=a b"), "/customers%3Fq%3Da%20b");
+    }
+}

@@ -1,0 +1,133 @@
+//! Test helpers: fresh databases (SQLite file, or a new PostgreSQL database when
+//! TEST_DATABASE_URL is set) and `spawn_app`, a real server on port 0.
+#![allow(dead_code)]
+use app::api::Clock;
+use app::domain::auth::Role;
+use app::store::{NewUser, Store};
+use chrono::{DateTime, TimeZone, Utc};
+use server::store::{self, DatabaseUrl};
+use server::web::{self, AppState};
+use std::sync::Arc;
+
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// 2026-06-30 10:00 in Shanghai.
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 30, 2, 0, 0).unwrap()
+}
+
+/// A database that lives as long as the value.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        TestDb { url, _dir: Some(dir), pg_admin: None }
+    }
+
+    /// A brand-new PostgreSQL database, or None when TEST_DATABASE_URL is unset.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
+        let name = format!("creditdesk_test_{}", uuid_like());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.expect("connect TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+        Some(TestDb { url: format!("{base}/{name}"), _dir: None, pg_admin: Some((admin, name)) })
+    }
+
+    pub async fn store(&self) -> Arc<dyn Store> {
+        store::connect(&DatabaseUrl::parse(&self.url).unwrap()).await.unwrap()
+    }
+
+    /// Drops a PostgreSQL test database (SQLite files go with the temp dir).
+    pub async fn drop_db(self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin).await.unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let mut r = rand::thread_rng();
+    (0..12).map(|_| char::from(b'a' + r.gen_range(0..26))).collect()
+}
+
+pub async fn add_user(store: &dyn Store, username: &str, role: Role, password: &str) -> i64 {
+    let user = NewUser {
+        username: username.into(),
+        display_name: username.to_uppercase(),
+        role,
+        password_hash: app::session::hash_password(password).unwrap(),
+    };
+    store.create_user(user, test_now()).await.unwrap()
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub store: Arc<dyn Store>,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// A client with a cookie jar and no redirects followed, like a careful browser.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Calls a server function the way the hydrated client does (form-encoded POST).
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/sfn/{endpoint}")))
+            .header("Origin", &self.addr)
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        self.call(client, "login", &[("form[username]", username), ("form[password]", password)]).await
+    }
+}
+
+/// A real server on 127.0.0.1:0 over a fresh SQLite database.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let cfg = server::config::ServeConfig {
+        bind: addr,
+        database: DatabaseUrl::parse(&db.url).unwrap(),
+        site_root: "target/site".into(),
+        secure_cookies: false,
+        allowed_origins: vec![],
+    };
+    let state = AppState {
+        leptos_options: web::leptos_options(&cfg),
+        store: store.clone(),
+        clock: Arc::new(FixedClock(test_now())),
+        secure_cookies: false,
+        allowed_origins: Arc::new(vec![]),
+    };
+    tokio::spawn(async move { web::serve(listener, state).await.unwrap() });
+    TestApp { addr: format!("http://{addr}"), store, db }
+}

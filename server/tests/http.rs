@@ -1,0 +1,199 @@
+//! The HTTP surface end to end against a real server: sign-in, sessions, permissions,
+//! origin checks, pages and the REST API.
+mod common;
+
+use app::domain::auth::Role;
+use app::domain::customer::{Contact, CustomerCode, CustomerStatus, NewCustomer};
+use app::domain::money::{Currency, Money};
+use app::domain::uscc::Uscc;
+use common::{add_user, spawn_app, test_now};
+
+fn set_cookie(resp: &reqwest::Response) -> String {
+    resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+async fn two_reps_with_customers(app: &common::TestApp) -> (i64, i64) {
+    let a = add_user(app.store.as_ref(), "rep.a", Role::SalesRep, "password-a").await;
+    let b = add_user(app.store.as_ref(), "rep.b", Role::SalesRep, "password-b").await;
+    let c = |code: &str, uscc: &str, rep| NewCustomer {
+        code: CustomerCode::parse(code).unwrap(),
+        name: format!("客户{code}"),
+        uscc: Uscc::parse(uscc).unwrap(),
+        region: "华南".into(),
+        industry: "设备租赁".into(),
+        sales_rep_id: Some(rep),
+        contact: Contact { name: "李".into(), phone: "1".into(), email: "e@x.cn".into() },
+        payment_terms_days: 30,
+        credit_limit: Money::from_minor(100_000_00, Currency::CNY),
+        temp_limit: None,
+        status: CustomerStatus::Normal,
+        grade: None,
+    };
+    let ids = app
+        .store
+        .insert_customers(&[c("A1", "91350100M000100Y43", a), c("B1", "91110000100017643K", b)], test_now())
+        .await
+        .unwrap();
+    (ids[0], ids[1])
+}
+
+#[tokio::test]
+async fn health_answers() {
+    let app = spawn_app().await;
+    let r = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_without_a_cookie() {
+    let app = spawn_app().await;
+    add_user(app.store.as_ref(), "fin", Role::Finance, "right-password").await;
+    let client = app.client();
+    for (user, pass) in [("fin", "wrong-password"), ("nobody", "whatever"), ("BAD USER", "x")] {
+        let r = app.login(&client, user, pass).await;
+        assert!(!r.status().is_success(), "{user}");
+        assert!(set_cookie(&r).is_empty(), "no session cookie for {user}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("BadCredentials"), "{body}");
+    }
+    // Still signed out.
+    let r = app.call(&client, "current_user", &[]).await;
+    assert_eq!(r.text().await.unwrap(), "null");
+}
+
+#[tokio::test]
+async fn login_issues_a_fresh_httponly_cookie_and_logout_kills_it() {
+    let app = spawn_app().await;
+    add_user(app.store.as_ref(), "fin", Role::Finance, "right-password").await;
+    let client = app.client();
+
+    let first = app.login(&client, "fin", "right-password").await;
+    assert!(first.status().is_success() || first.status().is_redirection(), "{}", first.status());
+    let cookie1 = set_cookie(&first);
+    assert!(cookie1.contains("creditdesk_session=") && cookie1.contains("HttpOnly") && cookie1.contains("SameSite=Lax"), "{cookie1}");
+    let who = app.call(&client, "current_user", &[]).await.text().await.unwrap();
+    assert!(who.contains("\"username\":\"fin\""), "{who}");
+
+    // Signing in again (same browser) rotates: the old token stops working.
+    let token1 = cookie1.split("creditdesk_session=").nth(1).unwrap().split(';').next().unwrap().to_string();
+    let second = app.login(&client, "fin", "right-password").await;
+    let token2 = set_cookie(&second).split("creditdesk_session=").nth(1).unwrap().split(';').next().unwrap().to_string();
+    assert_ne!(token1, token2);
+    let stale = reqwest::Client::new()
+        .post(app.url("/sfn/current_user"))
+        .header("Cookie", format!("creditdesk_session={token1}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.text().await.unwrap(), "null", "the pre-login session was destroyed");
+
+    // Logout invalidates server-side, not just in the browser.
+    let out = app.call(&client, "logout", &[]).await;
+    assert!(set_cookie(&out).contains("Max-Age=0"));
+    let replay = reqwest::Client::new()
+        .post(app.url("/sfn/current_user"))
+        .header("Cookie", format!("creditdesk_session={token2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.text().await.unwrap(), "null");
+}
+
+#[tokio::test]
+async fn server_functions_deny_by_default() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for endpoint in ["cockpit", "customers", "customer"] {
+        let r = app.call(&client, endpoint, &[("args[id]", "1")]).await;
+        assert!(!r.status().is_success(), "{endpoint}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Unauthenticated"), "{endpoint}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_sales_rep_sees_only_their_customers() {
+    let app = spawn_app().await;
+    let (a1, b1) = two_reps_with_customers(&app).await;
+    let client = app.client();
+    app.login(&client, "rep.a", "password-a").await;
+
+    let list = app.call(&client, "customers", &[]).await.text().await.unwrap();
+    assert!(list.contains("\"A1\"") && !list.contains("\"B1\""), "{list}");
+    let own = app.call(&client, "customer", &[("args[id]", &a1.to_string())]).await;
+    assert!(own.status().is_success());
+    let other = app.call(&client, "customer", &[("args[id]", &b1.to_string())]).await;
+    assert!(!other.status().is_success());
+    assert!(other.text().await.unwrap().contains("NotFound"));
+}
+
+#[tokio::test]
+async fn foreign_origin_posts_are_refused_before_anything_runs() {
+    let app = spawn_app().await;
+    add_user(app.store.as_ref(), "fin", Role::Finance, "right-password").await;
+    let client = app.client();
+    let form = [("form[username]", "fin"), ("form[password]", "right-password")];
+    let foreign = client.post(app.url("/sfn/login")).header("Origin", "https://evil.example").form(&form).send().await.unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(set_cookie(&foreign).is_empty());
+    assert!(foreign.text().await.unwrap().contains("foreign origin refused"));
+    let null_origin = client.post(app.url("/sfn/login")).header("Origin", "null").form(&form).send().await.unwrap();
+    assert_eq!(null_origin.status(), 403);
+    let cross_site = client.post(app.url("/sfn/login")).header("Sec-Fetch-Site", "cross-site").form(&form).send().await.unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let same = client
+        .post(app.url("/sfn/login"))
+        .header("Origin", &app.addr)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(same.status().is_success(), "{}", same.status());
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_render_on_the_server() {
+    let app = spawn_app().await;
+    add_user(app.store.as_ref(), "exec", Role::Executive, "right-password").await;
+    let client = app.client();
+    let r = client.get(app.url("/customers?q=1")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/customers%3Fq%3D1");
+    let login_page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login_page.contains("name=\"form[password]\""));
+
+    app.login(&client, "exec", "right-password").await;
+    let html = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-testid=\"kpi-total\""), "cockpit KPIs are in the server HTML");
+    assert!(html.contains("¥0.00"), "an empty ledger shows zero, exactly");
+    let missing = client.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_rest_api_needs_a_key_and_rejects_unknown_fields() {
+    let app = spawn_app().await;
+    two_reps_with_customers(&app).await;
+    let secret = "cdk_test_secret";
+    app.store.create_api_key("erp", &app::session::token_hash(secret), test_now()).await.unwrap();
+    let client = reqwest::Client::new();
+
+    let none = client.get(app.url("/api/v1/customers")).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = client.get(app.url("/api/v1/customers")).bearer_auth("cdk_nope").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let ok = client.get(app.url("/api/v1/customers?q=A1")).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(body["customers"].as_array().unwrap().len(), 1);
+    assert_eq!(body["customers"][0]["open"], serde_json::json!({"amount": "0", "currency": "CNY"}));
+
+    let typo = client.get(app.url("/api/v1/customers?qq=A1")).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(typo.status(), 400);
+    assert!(typo.text().await.unwrap().contains("unknown field `qq`"));
+    let bad_limit = client.get(app.url("/api/v1/customers?limit=0")).bearer_auth(secret).send().await.unwrap();
+    assert_eq!(bad_limit.status(), 400);
+}
