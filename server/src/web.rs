@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), origin_check))

@@ -118,13 +118,16 @@ async fn a_sales_rep_sees_only_their_customers() {
     let client = app.client();
     app.login(&client, "rep.a", "password-a").await;
 
+    // No arguments at all is what the browser sends for the unfiltered first page.
     let list = app.call(&client, "customers", &[]).await.text().await.unwrap();
     assert!(list.contains("\"A1\"") && !list.contains("\"B1\""), "{list}");
     let own = app.call(&client, "customer", &[("args[id]", &a1.to_string())]).await;
-    assert!(own.status().is_success());
+    assert!(own.status().is_success(), "{}", own.text().await.unwrap());
     let other = app.call(&client, "customer", &[("args[id]", &b1.to_string())]).await;
     assert!(!other.status().is_success());
     assert!(other.text().await.unwrap().contains("NotFound"));
+    let cockpit = app.call(&client, "cockpit", &[]).await;
+    assert!(cockpit.status().is_success(), "{}", cockpit.text().await.unwrap());
 }
 
 #[tokio::test]

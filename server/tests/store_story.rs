@@ -77,7 +77,8 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     let (c1, c2) = (ids[0], ids[1]);
-    let again = store.insert_customers(&[customer("C1", "x", "91350100M000100Y43", None)], now).await;
+    let fresh_uscc = Uscc::with_check_digit("91440300MA5F00000").unwrap();
+    let again = store.insert_customers(&[customer("C1", "x", fresh_uscc.as_str(), None)], now).await;
     assert!(matches!(again, Err(StoreError::Conflict(ref m)) if m.contains("code")), "{again:?}");
     assert_eq!(store.count_customers().await.unwrap(), 2, "a failed batch writes nothing");
 

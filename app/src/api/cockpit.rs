@@ -12,7 +12,7 @@ pub struct CockpitArgs {
 }
 
 #[server(prefix = "/sfn", endpoint = "cockpit")]
-pub async fn get_cockpit(args: CockpitArgs) -> Result<AgingSummary, AppError> {
+pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSummary, AppError> {
     use crate::domain::{aging, auth::Permission, business_date, money::Currency};
 
     let user = super::authorize(Permission::ViewCockpit)?;

@@ -26,7 +26,7 @@ pub struct CustomerPage {
 }
 
 #[server(prefix = "/sfn", endpoint = "customers")]
-pub async fn list_customers(args: CustomerListArgs) -> Result<CustomerPage, AppError> {
+pub async fn list_customers(#[server(default)] args: CustomerListArgs) -> Result<CustomerPage, AppError> {
     use crate::domain::{auth::Permission, business_date};
     use crate::store::CustomerQuery;
 

@@ -15,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 fn Kpi(
     #[prop(into)] label: Signal<String>,
     #[prop(into)] tip: Signal<String>,
-    value: String,
+    #[prop(into)] value: Signal<String>,
     #[prop(optional)] exact: Option<String>,
     #[prop(optional)] tone: &'static str,
     testid: &'static str,
@@ -68,14 +68,14 @@ fn Figures(summary: AgingSummary) -> impl IntoView {
             <Kpi
                 label=Signal::derive(move || t_string!(i18n, cockpit.total_ar).to_string())
                 tip=Signal::derive(move || t_string!(i18n, cockpit.total_ar_tip).to_string())
-                value=money_compact(i18n, total)
+                value=Signal::derive(move || money_compact(i18n, total))
                 exact=total.display()
                 testid="kpi-total"
             />
             <Kpi
                 label=Signal::derive(move || t_string!(i18n, cockpit.overdue).to_string())
                 tip=Signal::derive(move || t_string!(i18n, cockpit.overdue_tip).to_string())
-                value=money_compact(i18n, overdue)
+                value=Signal::derive(move || money_compact(i18n, overdue))
                 exact=overdue.display()
                 tone="tone-amber"
                 testid="kpi-overdue"
