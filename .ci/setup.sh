@@ -23,6 +23,7 @@ NPM_TOOLS_DIR=${NPM_TOOLS_DIR:-$HOME/.local/share/creditdesk-npm-tools}
 BIN_DIR="$HOME/.cargo/bin"
 export PATH="$BIN_DIR:$PATH"
 SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
 
 # The wasm-bindgen CLI must be exactly the version the workspace pins with `=`.
 WASM_BINDGEN_VERSION=$(sed -nE 's/^wasm-bindgen *= *\{? *(version *= *)?"=([0-9.]+)".*/\2/p' "$ROOT/Cargo.toml" | head -1)
@@ -149,10 +150,10 @@ if [ "$MODE" = test ]; then
     $SUDO pg_ctlcluster "$PGVER" main start
   fi
   # A superuser role for the tests: each test creates and drops its own database.
-  if ! $SUDO -u postgres psql -tAc "select 1 from pg_roles where rolname='creditdesk'" | grep -q 1; then
+  if ! as_postgres psql -tAc "select 1 from pg_roles where rolname='creditdesk'" | grep -q 1; then
     log "creating PostgreSQL role creditdesk"
-    $SUDO -u postgres psql -q -c "create role creditdesk login superuser password 'creditdesk'"
-    $SUDO -u postgres psql -q -c "create database creditdesk owner creditdesk"
+    as_postgres psql -q -c "create role creditdesk login superuser password 'creditdesk'"
+    as_postgres psql -q -c "create database creditdesk owner creditdesk"
   fi
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
     log "npm ci in end2end/ (Playwright, using Debian's Chromium)"
