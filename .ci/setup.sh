@@ -142,7 +142,8 @@ fi
 # 5. Test-only: Chromium, PostgreSQL (started, with a test role) and Playwright
 # ---------------------------------------------------------------------------------
 if [ "$MODE" = test ]; then
-  apt_install chromium postgresql
+  # fonts-noto-cjk: without a CJK font, Chromium draws Chinese as boxes in screenshots.
+  apt_install chromium postgresql fonts-noto-cjk
   PGVER=$(ls /usr/lib/postgresql | sort -n | tail -1)
   if ! pg_lsclusters -h 2>/dev/null | awk '{print $4}' | grep -q online; then
     pg_lsclusters -h | grep -q . || $SUDO pg_createcluster "$PGVER" main >/dev/null

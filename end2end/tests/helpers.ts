@@ -18,10 +18,11 @@ export async function waitForHydration(page: Page) {
   await page.waitForSelector("body[data-hydrated]", { timeout: 30_000 });
 }
 
-/** Saves a full-page screenshot under end2end/screenshots/<project>-<name>.png. */
+/** Saves a screenshot under end2end/screenshots/<project>-<name>.png: the whole page on
+ * desktop, the first screen on a phone (what a person sees, with the fixed tab bar). */
 export async function snap(page: Page, info: TestInfo, name: string) {
   const path = `screenshots/${info.project.name}-${name}.png`;
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: info.project.name !== "phone" });
   await info.attach(name, { path, contentType: "image/png" });
 }
 

@@ -16,23 +16,23 @@ test("on a phone: bottom tab bar, no sidebar, no horizontal scroll", async ({ pa
   const bar = await page.getByTestId("tabbar").boundingBox();
   expect(bar!.y + bar!.height).toBeGreaterThan(800); // docked at the bottom of 844
   await noHorizontalScroll(page);
-  await snap(page, info, "phone-cockpit");
+  await snap(page, info, "tabs-cockpit");
 
   await page.getByTestId("tabbar").getByRole("link", { name: "客户" }).tap();
   await expect(page).toHaveURL(/\/customers$/);
   await expect(page.getByTestId("customer-row").first()).toBeVisible();
   await noHorizontalScroll(page);
-  await snap(page, info, "phone-customers");
+  await snap(page, info, "tabs-customers");
 
   await page.locator("[data-testid=customer-row] .name-cell a").first().tap();
   await expect(page.getByTestId("customer-name")).toBeVisible();
   await noHorizontalScroll(page);
-  await snap(page, info, "phone-customer");
+  await snap(page, info, "tabs-customer");
 });
 
 test("the login page fits a phone", async ({ page }, info) => {
   await page.goto("/login");
   await expect(page.getByTestId("login-form")).toBeVisible();
   await noHorizontalScroll(page);
-  await snap(page, info, "phone-login");
+  await snap(page, info, "login");
 });

@@ -16,13 +16,29 @@ test("without JavaScript: sign in with the form and read the cockpit numbers", a
   expect(minor(exact!)).toBeGreaterThan(0);
   await expect(page.getByTestId("kpi-rate").locator(".kpi-value")).toHaveText(/%$/);
   await expect(page.getByTestId("aging-table").locator("tbody tr")).toHaveCount(5);
-  await snap(page, info, "ssr-cockpit");
+  await snap(page, info, "cockpit");
 
   // Search is a GET form, so it works without JavaScript too.
   await page.goto("/customers?q=%E9%87%8D%E5%BA%86");
   const names = await page.locator("[data-testid=customer-row] .name-cell").allTextContents();
   expect(names.length).toBeGreaterThan(0);
   for (const n of names) expect(n).toContain("重庆");
+});
+
+test("without JavaScript: a wrong password shows the error and does not sign in", async ({ page, context }) => {
+  await page.goto("/login?next=%2Fcustomers");
+  await page.getByTestId("username").fill("liu.fang");
+  await page.getByTestId("password").fill("wrong-password");
+  await page.getByTestId("login-form").locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/login\?error=credentials&next=%2Fcustomers/);
+  await expect(page.getByTestId("login-error")).toHaveText("用户名或密码错误");
+  expect((await context.cookies()).find((c) => c.name === "creditdesk_session")).toBeUndefined();
+  // The right password then lands on the page that was asked for.
+  await page.getByTestId("username").fill("liu.fang");
+  await page.getByTestId("password").fill(PASSWORD);
+  await page.getByTestId("login-form").locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/customers$/);
+  await expect(page.getByTestId("customer-row").first()).toBeVisible();
 });
 
 test("a foreign-origin POST is refused", async ({ request }) => {

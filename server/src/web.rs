@@ -155,20 +155,10 @@ async fn page_guard(req: Request, next: Next) -> Response {
         ("/login", false) => next.run(req).await,
         (_, false) => {
             let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let next_q: String = form_urlencode(target);
-            Redirect::to(&format!("/login?next={next_q}")).into_response()
+            Redirect::to(&format!("/login?next={}", app::url::percent_encode(target))).into_response()
         }
         (_, true) => next.run(req).await,
     }
-}
-
-fn form_urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Serves until Ctrl-C / SIGTERM.
@@ -201,6 +191,5 @@ mod tests {
         assert_eq!(origin_authority("null"), None);
         assert!(is_page("/customers/3"));
         assert!(!is_page("/pkg/creditdesk.wasm"));
-        assert_eq!(form_urlencode("/customers?q=a b"), "/customers%3Fq%3Da%20b");
     }
 }

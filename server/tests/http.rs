@@ -163,7 +163,7 @@ async fn pages_need_a_session_and_render_on_the_server() {
     let client = app.client();
     let r = client.get(app.url("/customers?q=1")).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/login?next=/customers%3Fq%3D1");
+    assert_eq!(r.headers()["location"], "/login?next=%2Fcustomers%3Fq%3D1");
     let login_page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(login_page.contains("name=\"form[password]\""));
 

@@ -30,7 +30,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     // A malformed username cannot exist, but say the same thing as for a wrong password.
-    let username = Username::parse(&form.username).map_err(|_| AppError::BadCredentials)?;
+    let username = Username::parse(&form.username).map_err(|_| bad_credentials(form.next.as_deref()))?;
     let creds = store.user_credentials(username.as_str()).await?;
     let verified = match &creds {
         Some(c) => session::verify_password(&form.password, &c.password_hash),
@@ -42,7 +42,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     };
     let Some(creds) = creds.filter(|_| verified) else {
         store.audit(now, username.as_str(), "login_failed", "").await?;
-        return Err(AppError::BadCredentials);
+        return Err(bad_credentials(form.next.as_deref()));
     };
 
     // Rotation: whatever session the browser held before is destroyed, and a new
@@ -60,6 +60,20 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     response.insert_header(SET_COOKIE, session::session_cookie(&token, secure));
     leptos_axum::redirect(&safe_next(form.next.as_deref()));
     Ok(())
+}
+
+/// A plain HTML form post (JavaScript off) cannot read an error response: send it
+/// back to the login page with the error in the URL, which the page renders.
+#[cfg(feature = "ssr")]
+fn bad_credentials(next: Option<&str>) -> AppError {
+    let plain_form_post = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form_post {
+        let next = crate::url::percent_encode(&safe_next(next));
+        leptos_axum::redirect(&format!("/login?error=credentials&next={next}"));
+    }
+    AppError::BadCredentials
 }
 
 #[server(prefix = "/sfn", endpoint = "logout")]

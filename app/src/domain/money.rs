@@ -180,9 +180,10 @@ impl Money {
         Ok(Money::from_minor(minor, self.currency))
     }
 
-    /// `¥1,234,567.80`: grouped thousands, always the full minor digits.
+    /// `¥1,234,567.80` / `-¥0.05`: grouped thousands, always the full minor digits.
     pub fn display(&self) -> String {
-        format!("{}{}", self.currency.symbol(), group_thousands(self.amount, self.currency.minor_exponent()))
+        let sign = if self.is_negative() { "-" } else { "" };
+        format!("{sign}{}{}", self.currency.symbol(), group_thousands(self.amount, self.currency.minor_exponent()))
     }
 
     /// `¥123.5万` / `¥1.23亿` for Chinese UI, `¥1.2M` for English: a KPI card headline.
@@ -215,22 +216,23 @@ impl Money {
     }
 }
 
+/// `1234567.8` -> `1,234,567.80` for a non-negative amount (callers place the sign).
 fn group_thousands(amount: Decimal, digits: u32) -> String {
-    let mut v = amount;
+    let mut v = amount.abs();
     v.rescale(digits);
-    let s = v.abs().to_string();
-    let (int, frac) = s.split_once('.').map(|(i, f)| (i.to_string(), Some(f.to_string()))).unwrap_or((s.clone(), None));
-    let mut grouped = String::new();
+    let s = v.to_string();
+    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
+    let mut grouped = String::with_capacity(s.len() + int.len() / 3);
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(ch);
     }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
+    if frac.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}.{frac}")
     }
 }
 
@@ -264,7 +266,9 @@ mod tests {
     #[test]
     fn displays_grouped_with_full_minor_digits() {
         assert_eq!(Money::from_minor(123_456_780, Currency::CNY).display(), "¥1,234,567.80");
-        assert_eq!(Money::from_minor(-5, Currency::CNY).display(), "¥-0.05");
+        assert_eq!(Money::from_minor(-5, Currency::CNY).display(), "-¥0.05");
+        assert_eq!(Money::from_minor(-123_456_78, Currency::CNY).display(), "-¥123,456.78");
+        assert_eq!(Money::from_minor(-449_040_00, Currency::CNY).display_compact(true), "-¥44.90万");
         assert_eq!(Money::from_minor(0, Currency::USD).display(), "$0.00");
         assert_eq!(Money::from_minor(123_456_789_00, Currency::CNY).display_compact(true), "¥1.23亿");
         assert_eq!(Money::from_minor(1_235_000_00, Currency::CNY).display_compact(true), "¥123.50万");

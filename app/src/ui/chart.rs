@@ -15,6 +15,7 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     #[cfg(feature = "hydrate")]
     {
+        use crate::domain::aging::Bucket;
         use crate::ui::format::{bucket_label, is_chinese};
         Effect::new(move |_| {
             let _locale = i18n.get_locale();
@@ -23,7 +24,12 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
                     .buckets
                     .iter()
                     .map(|b| draw::Bar {
-                        label: bucket_label(i18n, b.bucket),
+                        // Day ranges are the same in every language and short enough
+                        // to fit a phone; only "current" needs words.
+                        label: match b.bucket {
+                            Bucket::Current => bucket_label(i18n, b.bucket),
+                            other => other.label().to_string(),
+                        },
                         value: b.amount.amount().try_into().unwrap_or(0.0),
                         light: b.bucket.light(),
                     })

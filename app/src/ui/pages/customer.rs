@@ -82,7 +82,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
             <div class="kpi">
                 <div class="kpi-label">{t!(i18n, customer.credit_limit)}</div>
                 <div class="kpi-value">{money_compact(i18n, effective_limit)}</div>
-                <div class="kpi-exact">{file.credit_limit.display()}</div>
+                <div class="kpi-exact">{effective_limit.display()}</div>
             </div>
             <div class=format!("kpi {available_tone}")>
                 <div class="kpi-label">

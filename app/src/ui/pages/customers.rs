@@ -3,6 +3,7 @@
 use crate::api::customers::{list_customers, CustomerListArgs, CustomerPage};
 use crate::domain::customer::CustomerRow;
 use crate::i18n::*;
+use crate::url::percent_encode;
 use crate::ui::format::{status_label, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
@@ -45,7 +46,7 @@ fn Results(page: CustomerPage, search: Option<String>) -> impl IntoView {
         let mut url = format!("/customers?page={p}");
         if let Some(q) = &search {
             url.push_str("&q=");
-            url.push_str(&urlencode(q));
+            url.push_str(&percent_encode(q));
         }
         url
     };
@@ -84,16 +85,6 @@ fn Results(page: CustomerPage, search: Option<String>) -> impl IntoView {
         .into_any()
 }
 
-/// Percent-encodes a query value (no browser API, so it also runs on the server).
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 pub fn CustomerListPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -109,7 +100,7 @@ pub fn CustomerListPage() -> impl IntoView {
     let navigate = use_navigate();
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
-        let url = if value.trim().is_empty() { "/customers".to_string() } else { format!("/customers?q={}", urlencode(value.trim())) };
+        let url = if value.trim().is_empty() { "/customers".to_string() } else { format!("/customers?q={}", percent_encode(value.trim())) };
         navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     view! {
@@ -140,13 +131,5 @@ pub fn CustomerListPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn urlencode_escapes_non_ascii_and_reserved() {
-        assert_eq!(super::urlencode("三一 A&B"), "%E4%B8%89%E4%B8%80%20A%26B");
     }
 }

@@ -10,12 +10,17 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
-    let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    // The hydrated form reports through the action; a plain form post (JavaScript
+    // off) comes back as /login?error=credentials.
     let error = move || match login.value().get() {
         Some(Err(AppError::BadCredentials)) => Some(t_string!(i18n, login.bad_credentials).to_string()),
         Some(Err(AppError::Invalid(m))) => Some(m),
         Some(Err(_)) => Some(t_string!(i18n, login.failed).to_string()),
-        _ => None,
+        Some(Ok(())) => None,
+        None => (query.read().get("error").as_deref() == Some("credentials"))
+            .then(|| t_string!(i18n, login.bad_credentials).to_string()),
     };
     view! {
         <div class="login-page">
@@ -30,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
             <section class="login-card card">
                 <h1>{t!(i18n, login.welcome)}</h1>
                 <ActionForm action=login attr:class="stack" attr:data-testid="login-form">
-                    <input type="hidden" name="form[next]" prop:value=next />
+                    <input type="hidden" name="form[next]" value=next />
                     <label class="field">
                         <span>{t!(i18n, login.username)}</span>
                         <input
