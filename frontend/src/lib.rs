@@ -1,5 +1,8 @@
 //! The browser entry point: hydrate the server-rendered page. Nothing else lives here;
 //! the client's behaviour is in `app` compiled with the `hydrate` feature.
+// Release builds monomorphise the whole view tree here; leptos' nested view types
+// exceed the default query depth.
+#![recursion_limit = "512"]
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]

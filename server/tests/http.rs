@@ -192,7 +192,7 @@ async fn the_rest_api_needs_a_key_and_rejects_unknown_fields() {
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
     assert_eq!(body["customers"].as_array().unwrap().len(), 1);
-    assert_eq!(body["customers"][0]["open"], serde_json::json!({"amount": "0", "currency": "CNY"}));
+    assert_eq!(body["customers"][0]["open"], serde_json::json!({"amount": "0.00", "currency": "CNY"}));
 
     let typo = client.get(app.url("/api/v1/customers?qq=A1")).bearer_auth(secret).send().await.unwrap();
     assert_eq!(typo.status(), 400);

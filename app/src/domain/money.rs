@@ -102,13 +102,16 @@ impl TryFrom<MoneyWire> for Money {
 }
 
 impl Money {
-    /// Fails when `amount` has more decimals than the currency's minor unit.
+    /// Fails when `amount` has more decimals than the currency's minor unit; otherwise
+    /// the amount is kept at exactly the minor unit's scale.
     pub fn new(amount: Decimal, currency: Currency) -> Result<Self, MoneyError> {
-        let amount = amount.normalize();
+        let mut amount = amount.normalize();
         let digits = currency.minor_exponent();
         if amount.scale() > digits {
             return Err(MoneyError::TooPrecise { amount: amount.to_string(), digits, currency });
         }
+        // Always carry the full minor digits: "1234.50" on the wire, as accountants write it.
+        amount.rescale(digits);
         // Must also fit in i64 minor units, the storage format.
         let m = Money { amount, currency };
         m.checked_minor()?;
@@ -120,7 +123,7 @@ impl Money {
     }
 
     pub fn from_minor(minor: i64, currency: Currency) -> Self {
-        Money { amount: Decimal::new(minor, currency.minor_exponent()).normalize(), currency }
+        Money { amount: Decimal::new(minor, currency.minor_exponent()), currency }
     }
 
     /// Parses a user-entered amount such as `12,345.60` or `¥ 1 000`.
@@ -285,8 +288,8 @@ mod tests {
     #[test]
     fn wire_format_is_a_decimal_string() {
         let m = Money::from_minor(1050, Currency::CNY);
-        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"amount":"10.5","currency":"CNY"}"#);
-        let back: Money = serde_json::from_str(r#"{"amount":"10.50","currency":"CNY"}"#).unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"amount":"10.50","currency":"CNY"}"#);
+        let back: Money = serde_json::from_str(r#"{"amount":"10.5","currency":"CNY"}"#).unwrap();
         assert_eq!(back, m);
         let err = serde_json::from_str::<Money>(r#"{"amount":"0.001","currency":"CNY"}"#).unwrap_err();
         assert!(err.to_string().contains("decimal places"), "{err}");

@@ -26,17 +26,32 @@ fn icon_customers() -> impl IntoView {
     }
 }
 
+/// Switches between the two languages; the choice is kept in a cookie, so the server
+/// renders the next page in it too.
 #[component]
-fn LanguageSwitch() -> impl IntoView {
+pub fn LanguageSwitch(#[prop(default = "btn-ghost")] class: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let toggle = move |_| {
         let next = if i18n.get_locale() == Locale::zh_CN { Locale::en } else { Locale::zh_CN };
         i18n.set_locale(next);
     };
     view! {
-        <button type="button" class="btn-ghost lang-switch" on:click=toggle data-testid="lang-switch">
+        <button type="button" class=class on:click=toggle data-testid="lang-switch">
             {t!(i18n, nav.switch_language)}
         </button>
+    }
+}
+
+/// The app's sections: the sidebar on desktop and the tab bar on a phone list the same.
+#[component]
+fn NavLinks() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <A href="/" exact=true>
+            {icon_cockpit()}
+            <span>{t!(i18n, nav.cockpit)}</span>
+        </A>
+        <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
     }
 }
 
@@ -90,11 +105,7 @@ pub fn AppShell() -> impl IntoView {
                     </span>
                 </a>
                 <nav class="side-nav" aria-label=move || t_string!(i18n, nav.menu)>
-                    <A href="/" exact=true>
-                        {icon_cockpit()}
-                        <span>{t!(i18n, nav.cockpit)}</span>
-                    </A>
-                    <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
+                    <NavLinks />
                 </nav>
                 <div class="side-foot">
                     <Transition>{who}</Transition>
@@ -118,11 +129,7 @@ pub fn AppShell() -> impl IntoView {
                 <Outlet />
             </main>
             <nav class="tabbar" data-testid="tabbar" aria-label=move || t_string!(i18n, nav.menu)>
-                <A href="/" exact=true>
-                    {icon_cockpit()}
-                    <span>{t!(i18n, nav.cockpit)}</span>
-                </A>
-                <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
+                <NavLinks />
             </nav>
         </div>
     }

@@ -5,7 +5,7 @@
 //! string comes from `crate::i18n`; tables always have an explicit `<tbody>`.
 mod chart;
 mod format;
-mod layout;
+pub(crate) mod layout;
 pub mod pages;
 
 use crate::i18n::*;

@@ -269,8 +269,8 @@ macro_rules! impl_store {
                 scope: app::domain::auth::Scope,
                 as_of: chrono::NaiveDate,
             ) -> Result<Vec<app::domain::customer::CustomerRow>, app::store::StoreError> {
-                use app::domain::customer::{CustomerCode, CustomerRow, CustomerStatus, Grade};
-                use app::domain::money::{Currency, Money};
+                use app::domain::customer::CustomerRow;
+                use app::domain::money::Money;
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "WITH open_inv AS ( \
@@ -305,25 +305,17 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
-                        let currency = Currency::parse(&r.try_get::<String, _>("currency").map_err($crate::store::db_err)?)
-                            .map_err($crate::store::corrupt)?;
+                        let currency = currency_of(r)?;
                         let oldest: Option<chrono::NaiveDate> = r.try_get("oldest_overdue").map_err($crate::store::db_err)?;
                         Ok(CustomerRow {
                             id: r.try_get("id").map_err($crate::store::db_err)?,
-                            code: CustomerCode::parse(&r.try_get::<String, _>("code").map_err($crate::store::db_err)?)
-                                .map_err($crate::store::corrupt)?,
+                            code: code_of(r)?,
                             name: r.try_get("name").map_err($crate::store::db_err)?,
                             region: r.try_get("region").map_err($crate::store::db_err)?,
                             industry: r.try_get("industry").map_err($crate::store::db_err)?,
                             sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
-                            status: CustomerStatus::parse(&r.try_get::<String, _>("status").map_err($crate::store::db_err)?)
-                                .map_err($crate::store::corrupt)?,
-                            grade: r
-                                .try_get::<Option<String>, _>("grade")
-                                .map_err($crate::store::db_err)?
-                                .map(|g| Grade::parse(&g))
-                                .transpose()
-                                .map_err($crate::store::corrupt)?,
+                            status: status_of(r)?,
+                            grade: grade_of(r)?,
                             open: Money::from_minor(r.try_get("open_minor").map_err($crate::store::db_err)?, currency),
                             overdue: Money::from_minor(r.try_get("overdue_minor").map_err($crate::store::db_err)?, currency),
                             max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0),
@@ -337,8 +329,8 @@ macro_rules! impl_store {
                 id: i64,
                 scope: app::domain::auth::Scope,
             ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
-                use app::domain::customer::{Contact, CustomerCode, CustomerFile, CustomerStatus, Grade};
-                use app::domain::money::{Currency, Money};
+                use app::domain::customer::{Contact, CustomerFile};
+                use app::domain::money::Money;
                 use app::domain::uscc::Uscc;
                 use sqlx::Row;
                 let row = sqlx::query(
@@ -351,14 +343,14 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::store::db_err)?;
                 let Some(r) = row else { return Ok(None) };
-                let get_s = |c: &str| r.try_get::<String, _>(c).map_err($crate::store::db_err);
-                let currency = Currency::parse(&get_s("currency")?).map_err($crate::store::corrupt)?;
+                let get_s = |c: &str| text(&r, c);
+                let currency = currency_of(&r)?;
                 let temp_minor: Option<i64> = r.try_get("temp_limit_minor").map_err($crate::store::db_err)?;
                 let temp_until: Option<chrono::NaiveDate> = r.try_get("temp_limit_expires_on").map_err($crate::store::db_err)?;
                 let terms: i32 = r.try_get("payment_terms_days").map_err($crate::store::db_err)?;
                 Ok(Some(CustomerFile {
                     id: r.try_get("id").map_err($crate::store::db_err)?,
-                    code: CustomerCode::parse(&get_s("code")?).map_err($crate::store::corrupt)?,
+                    code: code_of(&r)?,
                     name: get_s("name")?,
                     uscc: Uscc::parse(&get_s("uscc")?).map_err($crate::store::corrupt)?,
                     region: get_s("region")?,
@@ -368,13 +360,8 @@ macro_rules! impl_store {
                     payment_terms_days: u16::try_from(terms).map_err($crate::store::corrupt)?,
                     credit_limit: Money::from_minor(r.try_get("credit_limit_minor").map_err($crate::store::db_err)?, currency),
                     temp_limit: temp_minor.zip(temp_until).map(|(m, d)| (Money::from_minor(m, currency), d)),
-                    status: CustomerStatus::parse(&get_s("status")?).map_err($crate::store::corrupt)?,
-                    grade: r
-                        .try_get::<Option<String>, _>("grade")
-                        .map_err($crate::store::db_err)?
-                        .map(|g| Grade::parse(&g))
-                        .transpose()
-                        .map_err($crate::store::corrupt)?,
+                    status: status_of(&r)?,
+                    grade: grade_of(&r)?,
                 }))
             }
 
@@ -496,7 +483,7 @@ macro_rules! impl_store {
                 scope: app::domain::auth::Scope,
                 as_of: chrono::NaiveDate,
             ) -> Result<Vec<app::domain::aging::OpenItem>, app::store::StoreError> {
-                use app::domain::money::{Currency, Money};
+                use app::domain::money::Money;
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT customer_id, due_date, currency, open_minor FROM ( \
@@ -514,8 +501,7 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
-                        let currency = Currency::parse(&r.try_get::<String, _>("currency").map_err($crate::store::db_err)?)
-                            .map_err($crate::store::corrupt)?;
+                        let currency = currency_of(r)?;
                         Ok(app::domain::aging::OpenItem {
                             customer_id: r.try_get("customer_id").map_err($crate::store::db_err)?,
                             due_date: r.try_get("due_date").map_err($crate::store::db_err)?,
@@ -530,7 +516,7 @@ macro_rules! impl_store {
                 customer_id: i64,
                 as_of: chrono::NaiveDate,
             ) -> Result<Vec<app::domain::invoice::InvoiceLine>, app::store::StoreError> {
-                use app::domain::money::{Currency, Money};
+                use app::domain::money::Money;
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT id, number, invoice_date, due_date, amount_minor, currency, open_minor FROM ( \
@@ -547,8 +533,7 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
-                        let currency = Currency::parse(&r.try_get::<String, _>("currency").map_err($crate::store::db_err)?)
-                            .map_err($crate::store::corrupt)?;
+                        let currency = currency_of(r)?;
                         Ok(app::domain::invoice::InvoiceLine {
                             id: r.try_get("id").map_err($crate::store::db_err)?,
                             number: r.try_get("number").map_err($crate::store::db_err)?,
@@ -562,7 +547,32 @@ macro_rules! impl_store {
             }
         }
 
-        fn user_from_row(row: &<$db as sqlx::Database>::Row) -> Result<app::domain::auth::User, app::store::StoreError> {
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn text(row: &DbRow, column: &str) -> Result<String, app::store::StoreError> {
+            use sqlx::Row;
+            row.try_get(column).map_err($crate::store::db_err)
+        }
+
+        fn currency_of(row: &DbRow) -> Result<app::domain::money::Currency, app::store::StoreError> {
+            app::domain::money::Currency::parse(&text(row, "currency")?).map_err($crate::store::corrupt)
+        }
+
+        fn code_of(row: &DbRow) -> Result<app::domain::customer::CustomerCode, app::store::StoreError> {
+            app::domain::customer::CustomerCode::parse(&text(row, "code")?).map_err($crate::store::corrupt)
+        }
+
+        fn status_of(row: &DbRow) -> Result<app::domain::customer::CustomerStatus, app::store::StoreError> {
+            app::domain::customer::CustomerStatus::parse(&text(row, "status")?).map_err($crate::store::corrupt)
+        }
+
+        fn grade_of(row: &DbRow) -> Result<Option<app::domain::customer::Grade>, app::store::StoreError> {
+            use sqlx::Row;
+            let grade: Option<String> = row.try_get("grade").map_err($crate::store::db_err)?;
+            grade.map(|g| app::domain::customer::Grade::parse(&g)).transpose().map_err($crate::store::corrupt)
+        }
+
+        fn user_from_row(row: &DbRow) -> Result<app::domain::auth::User, app::store::StoreError> {
             use sqlx::Row;
             let role: String = row.try_get("role").map_err($crate::store::db_err)?;
             Ok(app::domain::auth::User {

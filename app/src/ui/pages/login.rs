@@ -3,6 +3,7 @@
 use crate::api::auth::Login;
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::ui::layout::LanguageSwitch;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -78,23 +79,9 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <div class="login-foot">
-                    <LangLink />
+                    <LanguageSwitch class="btn-link" />
                 </div>
             </section>
         </div>
-    }
-}
-
-#[component]
-fn LangLink() -> impl IntoView {
-    let i18n = use_i18n();
-    let toggle = move |_| {
-        let next = if i18n.get_locale() == Locale::zh_CN { Locale::en } else { Locale::zh_CN };
-        i18n.set_locale(next);
-    };
-    view! {
-        <button type="button" class="btn-link" on:click=toggle data-testid="lang-switch">
-            {t!(i18n, nav.switch_language)}
-        </button>
     }
 }
