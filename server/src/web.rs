@@ -114,6 +114,10 @@ async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -
 }
 
 async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Static assets need no user: skip the database round trip for them.
+    if req.uri().path().starts_with("/pkg/") {
+        return next.run(req).await;
+    }
     let token = req
         .headers()
         .get_all(header::COOKIE)

@@ -55,9 +55,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     store.create_session(&session::token_hash(&token), creds.user.id, now, expires).await?;
     store.audit(now, &creds.user.username, "login", "").await?;
 
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    let secure = use_context::<session::CookieSecurity>().map(|c| c.0).unwrap_or(false);
-    response.insert_header(SET_COOKIE, session::session_cookie(&token, secure));
+    super::response()?.insert_header(SET_COOKIE, session::session_cookie(&token, super::secure_cookies()));
     leptos_axum::redirect(&safe_next(form.next.as_deref()));
     Ok(())
 }
@@ -88,8 +86,7 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(user) = super::viewer() {
         store.audit(super::clock()?.now(), &user.username, "logout", "").await?;
     }
-    let secure = use_context::<session::CookieSecurity>().map(|c| c.0).unwrap_or(false);
-    expect_context::<leptos_axum::ResponseOptions>().insert_header(SET_COOKIE, session::clear_cookie(secure));
+    super::response()?.insert_header(SET_COOKIE, session::clear_cookie(super::secure_cookies()));
     leptos_axum::redirect("/login");
     Ok(())
 }

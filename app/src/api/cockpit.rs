@@ -16,7 +16,10 @@ pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSu
     use crate::domain::{aging, auth::Permission, business_date, money::Currency};
 
     let user = super::authorize(Permission::ViewCockpit)?;
-    let as_of = args.as_of.unwrap_or_else(|| business_date(super::clock().map(|c| c.now()).unwrap_or_default()));
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => business_date(super::clock()?.now()),
+    };
     let items = super::store()?.open_items(user.scope(), as_of).await?;
     aging::summarize(as_of, Currency::CNY, &items).map_err(AppError::internal)
 }

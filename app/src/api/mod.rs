@@ -39,6 +39,16 @@ mod ctx {
         use_context::<Arc<dyn Clock>>().ok_or_else(|| AppError::internal("Clock missing from context"))
     }
 
+    /// Headers and status of the response being built (cookies, redirects).
+    pub fn response() -> Result<leptos_axum::ResponseOptions, AppError> {
+        use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| AppError::internal("ResponseOptions missing from context"))
+    }
+
+    /// Whether to mark cookies `Secure` (configured by the server).
+    pub fn secure_cookies() -> bool {
+        use_context::<crate::session::CookieSecurity>().is_some_and(|c| c.0)
+    }
+
     pub fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<T>().cloned())
     }
