@@ -63,7 +63,7 @@ if [ "${CREDITDESK_FORCE_DEBIAN_TOOLCHAIN:-0}" != 1 ]; then
 fi
 if [ -z "$TC" ]; then
   log "rustup could not add wasm32: using Debian's rustc-web with a wasm32 std built once"
-  apt_install rustc-web cargo-web rust-web-src lld-22
+  apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
   STAMP=$(/usr/bin/rustc -vV | sha256sum | cut -c1-16)
   if [ "$(cat "$WASM_TC_DIR/.stamp" 2>/dev/null)" != "$STAMP" ]; then
     log "building the wasm32 std from rust-web-src (about 2 min)"
