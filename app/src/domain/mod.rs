@@ -4,7 +4,9 @@
 //! and the server's answers come from the same code. Time enters only as an `as_of`
 //! date or an explicit `now`, which keeps every computation reproducible.
 pub mod aging;
+pub mod allocation;
 pub mod auth;
+pub mod credit;
 pub mod customer;
 pub mod invoice;
 pub mod money;
