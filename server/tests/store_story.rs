@@ -2,7 +2,7 @@
 //! is set (as `make test` does), on PostgreSQL: same calls, same answers.
 mod common;
 
-use app::domain::aging::{self, Bucket};
+use app::domain::aging::{self, Basis, Edges};
 use app::domain::auth::{Role, Scope};
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::money::{Currency, Money};
@@ -147,15 +147,18 @@ async fn story(store: &dyn Store) {
     // --- point-in-time aging at 2026-06-30
     let as_of = d(6, 30);
     let items = store.open_items(Scope::All, as_of).await.unwrap();
-    let s = aging::summarize(as_of, Currency::CNY, &items).unwrap();
+    let due = Edges::standard(Basis::Due);
+    let s = aging::summarize(as_of, Currency::CNY, &due, &items).unwrap();
     assert_eq!(s.total, cny(100_000 + 50_000 + 50_000 + 10_000));
-    assert_eq!(s.buckets[Bucket::Current.index()].amount, cny(100_000));
-    assert_eq!(s.buckets[Bucket::Days1To30.index()].amount, cny(50_000));
-    assert_eq!(s.buckets[Bucket::Days31To60.index()].amount, cny(10_000));
-    assert_eq!(s.buckets[Bucket::Over90.index()].amount, cny(50_000));
+    let by_key: Vec<(&str, Money)> = s.buckets.iter().map(|b| (b.key.as_str(), b.amount)).collect();
+    assert_eq!(by_key, [("current", cny(100_000)), ("1-30", cny(50_000)), ("31-60", cny(10_000)), ("61-90", cny(0)), ("90+", cny(50_000))]);
+    // On invoice age: I1 is 29 days old, I2 60, I4 90, I3 149.
+    let by_age = aging::summarize(as_of, Currency::CNY, &Edges::standard(Basis::Invoice), &items).unwrap();
+    let by_key: Vec<(&str, Money)> = by_age.buckets.iter().map(|b| (b.key.as_str(), b.amount)).collect();
+    assert_eq!(by_key, [("0-30", cny(100_000)), ("31-60", cny(50_000)), ("61-90", cny(10_000)), ("90+", cny(50_000))]);
     assert_eq!(s.customers_overdue, 2);
     // One day later, I4's payment counts and I5 is still in the future.
-    let s2 = aging::summarize(d(7, 2), Currency::CNY, &store.open_items(Scope::All, d(7, 2)).await.unwrap()).unwrap();
+    let s2 = aging::summarize(d(7, 2), Currency::CNY, &due, &store.open_items(Scope::All, d(7, 2)).await.unwrap()).unwrap();
     assert_eq!(s2.total, cny(200_000));
     // Scoped to rep B: only C2's invoice.
     let b_items = store.open_items(Scope::Rep(rep_b), as_of).await.unwrap();
@@ -215,9 +218,9 @@ async fn demo_data_is_deterministic_and_covers_every_bucket() {
         let made = server::seed::generate(store.as_ref(), params, test_now(), &mut |_| {}).await.unwrap();
         assert_eq!((made.customers, made.invoices), (60, 1_500));
         let items = store.open_items(Scope::All, anchor).await.unwrap();
-        let s = aging::summarize(anchor, Currency::CNY, &items).unwrap();
+        let s = aging::summarize(anchor, Currency::CNY, &Edges::standard(Basis::Due), &items).unwrap();
         for b in &s.buckets {
-            assert!(b.amount.minor() > 0, "bucket {:?} empty", b.bucket);
+            assert!(b.amount.minor() > 0, "bucket {} empty", b.key);
         }
         assert_eq!(s.buckets.iter().map(|b| b.amount.minor()).sum::<i64>(), s.total.minor());
         let uscc_ok = store.list_customers(&CustomerQuery { search: None, limit: 100, offset: 0 }, Scope::All, anchor).await.unwrap();

@@ -21,5 +21,5 @@ pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSu
         None => business_date(super::clock()?.now()),
     };
     let items = super::store()?.open_items(user.scope(), as_of).await?;
-    aging::summarize(as_of, Currency::CNY, &items).map_err(AppError::internal)
+    aging::summarize(as_of, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items).map_err(AppError::internal)
 }

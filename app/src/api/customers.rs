@@ -70,9 +70,10 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     let open_invoices = store.open_invoices(file.id, as_of).await?;
     let items: Vec<OpenItem> = open_invoices
         .iter()
-        .map(|i| OpenItem { customer_id: file.id, due_date: i.due_date, open: i.open })
+        .map(|i| OpenItem { customer_id: file.id, invoice_date: i.invoice_date, due_date: i.due_date, open: i.open })
         .collect();
-    let aging = aging::summarize(as_of, Currency::CNY, &items).map_err(AppError::internal)?;
+    let aging = aging::summarize(as_of, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items)
+        .map_err(AppError::internal)?;
     let effective_limit = file.effective_limit(as_of);
     Ok(CustomerDetail { file, aging, open_invoices, effective_limit })
 }

@@ -1,26 +1,28 @@
-//! Receivables aging at any `as_of` date (due-date basis).
+//! Receivables aging at any `as_of` date, on two bases with configurable bucket edges.
 //!
-//! Invariants, property-tested below:
+//! - Due-date basis (the default): days = as_of − due date. Standard edges 0/30/60/90
+//!   give `current` (≤ 0), `1-30`, `31-60`, `61-90`, `90+`: day 30 is in 1-30, day 31 in
+//!   31-60, day 90 in 61-90, day 91 in 90+.
+//! - Invoice-date basis: days = as_of − invoice date. Standard edges 30/60/90 give
+//!   `0-30`, `31-60`, `61-90`, `90+`.
+//!
+//! Invariants, property-tested below for any valid edges:
 //! - every open item falls in exactly one bucket, so Σ buckets = total open AR;
-//! - overdue = Σ of the buckets past due (days past due ≥ 1) ≤ total;
-//! - the result depends only on the items and `as_of`, never on the wall clock.
-//!
-//! Bucket edges: `current` ≤ 0 days past due, then 1-30, 31-60, 61-90, 90+.
-//! Day 30 is in 1-30, day 31 in 31-60, day 90 in 61-90, day 91 in 90+.
+//! - overdue (always on the due date: days past due ≥ 1) ≤ total, whatever the basis;
+//! - the result depends only on the items, the edges and `as_of`, never on the clock.
 use super::money::{percent, Currency, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// A due-date-basis aging bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// What the days of an item are counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Bucket {
-    Current,
-    Days1To30,
-    Days31To60,
-    Days61To90,
-    Over90,
+pub enum Basis {
+    /// Days past the due date.
+    Due,
+    /// Days since the invoice date.
+    Invoice,
 }
 
 /// Traffic-light colour of a bucket: green current, amber 1-60, red beyond.
@@ -40,42 +42,115 @@ impl Light {
             Light::Red => "red",
         }
     }
+
+    /// The light of a number of days past due.
+    pub fn for_days(days: i64) -> Light {
+        match days {
+            i64::MIN..=0 => Light::Green,
+            1..=60 => Light::Amber,
+            _ => Light::Red,
+        }
+    }
 }
 
-impl Bucket {
-    pub const ALL: [Bucket; 5] = [Bucket::Current, Bucket::Days1To30, Bucket::Days31To60, Bucket::Days61To90, Bucket::Over90];
+/// Bucket edges: inclusive upper bounds in days, strictly increasing, followed by one
+/// open-ended bucket. Private fields: only `new` and `standard` build them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EdgesWire")]
+pub struct Edges {
+    basis: Basis,
+    upper: Vec<i64>,
+}
 
-    pub fn for_days_past_due(days: i64) -> Bucket {
-        match days {
-            i64::MIN..=0 => Bucket::Current,
-            1..=30 => Bucket::Days1To30,
-            31..=60 => Bucket::Days31To60,
-            61..=90 => Bucket::Days61To90,
-            _ => Bucket::Over90,
+#[derive(Deserialize)]
+struct EdgesWire {
+    basis: Basis,
+    upper: Vec<i64>,
+}
+
+impl TryFrom<EdgesWire> for Edges {
+    type Error = AgingError;
+    fn try_from(w: EdgesWire) -> Result<Self, AgingError> {
+        Edges::new(w.basis, w.upper)
+    }
+}
+
+impl Edges {
+    pub const MAX_EDGES: usize = 10;
+
+    pub fn new(basis: Basis, upper: Vec<i64>) -> Result<Self, AgingError> {
+        if upper.is_empty() || upper.len() > Self::MAX_EDGES {
+            return Err(AgingError::Edges(format!("give 1 to {} bucket edges", Self::MAX_EDGES)));
+        }
+        if upper[0] < 0 || upper.iter().any(|&e| e > 3650) {
+            return Err(AgingError::Edges("edges must be between 0 and 3650 days".into()));
+        }
+        if upper.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(AgingError::Edges("edges must be strictly increasing".into()));
+        }
+        Ok(Edges { basis, upper })
+    }
+
+    /// The edges finance starts from: 0/30/60/90 on due date, 30/60/90 on invoice date.
+    pub fn standard(basis: Basis) -> Self {
+        let upper = match basis {
+            Basis::Due => vec![0, 30, 60, 90],
+            Basis::Invoice => vec![30, 60, 90],
+        };
+        Edges { basis, upper }
+    }
+
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+
+    pub fn upper(&self) -> &[i64] {
+        &self.upper
+    }
+
+    pub fn bucket_count(&self) -> usize {
+        self.upper.len() + 1
+    }
+
+    /// The bucket of an item that is `days` old on this basis.
+    pub fn index_of(&self, days: i64) -> usize {
+        self.upper.iter().position(|&e| days <= e).unwrap_or(self.upper.len())
+    }
+
+    /// The days counted for an item on this basis.
+    pub fn days(&self, as_of: NaiveDate, invoice_date: NaiveDate, due_date: NaiveDate) -> i64 {
+        match self.basis {
+            Basis::Due => days_past_due(as_of, due_date),
+            Basis::Invoice => (as_of - invoice_date).num_days(),
         }
     }
 
-    /// Stable machine label, also the i18n-independent chart axis key.
-    pub fn label(self) -> &'static str {
-        match self {
-            Bucket::Current => "current",
-            Bucket::Days1To30 => "1-30",
-            Bucket::Days31To60 => "31-60",
-            Bucket::Days61To90 => "61-90",
-            Bucket::Over90 => "90+",
+    /// Stable key of bucket `i`: `current`, `1-30`, `0-30`, `90+`…
+    pub fn key(&self, i: usize) -> String {
+        let lower = if i == 0 { None } else { Some(self.upper[i - 1] + 1) };
+        match (lower, self.upper.get(i)) {
+            (None, Some(0)) if self.basis == Basis::Due => "current".into(),
+            (None, Some(hi)) if self.basis == Basis::Due => format!("≤{hi}"),
+            (None, Some(hi)) => format!("0-{hi}"),
+            (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
+            (Some(lo), None) => format!("{}+", lo - 1),
+            (None, None) => unreachable!("edges are never empty"),
         }
     }
 
-    pub fn light(self) -> Light {
-        match self {
-            Bucket::Current => Light::Green,
-            Bucket::Days1To30 | Bucket::Days31To60 => Light::Amber,
-            Bucket::Days61To90 | Bucket::Over90 => Light::Red,
+    /// Traffic light of bucket `i`, by its oldest day on the due-date scale.
+    pub fn light(&self, i: usize) -> Light {
+        match self.basis {
+            Basis::Due => Light::for_days(if i == 0 { 0 } else { self.upper[i - 1] + 1 }),
+            // On invoice age, the first bucket is "young" and the rest follow the same scale.
+            Basis::Invoice => {
+                if i == 0 {
+                    Light::Green
+                } else {
+                    Light::for_days(self.upper[i - 1] + 1)
+                }
+            }
         }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
     }
 }
 
@@ -89,14 +164,17 @@ pub fn days_past_due(as_of: NaiveDate, due: NaiveDate) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenItem {
     pub customer_id: i64,
+    pub invoice_date: NaiveDate,
     pub due_date: NaiveDate,
     pub open: Money,
 }
 
 /// The total of one bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketTotal {
-    pub bucket: Bucket,
+    /// `current`, `1-30`, … (see `Edges::key`); the UI localises it.
+    pub key: String,
+    pub light: Light,
     pub amount: Money,
     pub invoices: u32,
 }
@@ -105,6 +183,7 @@ pub struct BucketTotal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgingSummary {
     pub as_of: NaiveDate,
+    pub basis: Basis,
     pub buckets: Vec<BucketTotal>,
     pub total: Money,
     pub overdue: Money,
@@ -121,14 +200,17 @@ pub enum AgingError {
     Currency { found: Currency, expected: Currency },
     #[error("aging total overflows")]
     Overflow,
+    #[error("aging buckets: {0}")]
+    Edges(String),
 }
 
-/// Ages open items at `as_of`. Items with nothing open (fully settled) are skipped;
-/// a negative open amount (an over-allocation) is impossible by the ledger's invariant
-/// and is kept as-is so that it shows rather than hides.
-pub fn summarize(as_of: NaiveDate, currency: Currency, items: &[OpenItem]) -> Result<AgingSummary, AgingError> {
-    let mut minor = [0i64; 5];
-    let mut counts = [0u32; 5];
+/// Ages open items at `as_of` into the buckets of `edges`. Items with nothing open are
+/// skipped; overdue is always counted on the due date, whatever the basis.
+pub fn summarize(as_of: NaiveDate, currency: Currency, edges: &Edges, items: &[OpenItem]) -> Result<AgingSummary, AgingError> {
+    let n = edges.bucket_count();
+    let mut minor = vec![0i64; n];
+    let mut counts = vec![0u32; n];
+    let mut overdue_minor = 0i64;
     let mut overdue_customers = std::collections::BTreeSet::new();
     for item in items {
         if item.open.currency() != currency {
@@ -137,22 +219,27 @@ pub fn summarize(as_of: NaiveDate, currency: Currency, items: &[OpenItem]) -> Re
         if item.open.is_zero() {
             continue;
         }
-        let b = Bucket::for_days_past_due(days_past_due(as_of, item.due_date));
-        minor[b.index()] = minor[b.index()].checked_add(item.open.minor()).ok_or(AgingError::Overflow)?;
-        counts[b.index()] += 1;
-        if b != Bucket::Current {
+        let i = edges.index_of(edges.days(as_of, item.invoice_date, item.due_date));
+        minor[i] = minor[i].checked_add(item.open.minor()).ok_or(AgingError::Overflow)?;
+        counts[i] += 1;
+        if days_past_due(as_of, item.due_date) >= 1 {
+            overdue_minor = overdue_minor.checked_add(item.open.minor()).ok_or(AgingError::Overflow)?;
             overdue_customers.insert(item.customer_id);
         }
     }
     let total_minor = minor.iter().try_fold(0i64, |acc, m| acc.checked_add(*m)).ok_or(AgingError::Overflow)?;
-    let overdue_minor = total_minor - minor[Bucket::Current.index()];
     let total = Money::from_minor(total_minor, currency);
     let overdue = Money::from_minor(overdue_minor, currency);
     Ok(AgingSummary {
         as_of,
-        buckets: Bucket::ALL
-            .iter()
-            .map(|&b| BucketTotal { bucket: b, amount: Money::from_minor(minor[b.index()], currency), invoices: counts[b.index()] })
+        basis: edges.basis(),
+        buckets: (0..n)
+            .map(|i| BucketTotal {
+                key: edges.key(i),
+                light: edges.light(i),
+                amount: Money::from_minor(minor[i], currency),
+                invoices: counts[i],
+            })
             .collect(),
         total,
         overdue,
@@ -172,76 +259,101 @@ mod tests {
     }
 
     #[test]
-    fn bucket_edges_follow_the_spec() {
-        let table = [
-            (-5, Bucket::Current),
-            (0, Bucket::Current),
-            (1, Bucket::Days1To30),
-            (30, Bucket::Days1To30),
-            (31, Bucket::Days31To60),
-            (60, Bucket::Days31To60),
-            (61, Bucket::Days61To90),
-            (90, Bucket::Days61To90),
-            (91, Bucket::Over90),
-            (4000, Bucket::Over90),
-        ];
-        for (days, bucket) in table {
-            assert_eq!(Bucket::for_days_past_due(days), bucket, "day {days}");
+    fn due_date_bucket_edges_follow_the_spec() {
+        let e = Edges::standard(Basis::Due);
+        let table = [(-5, "current"), (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"), (91, "90+"), (4000, "90+")];
+        for (days, key) in table {
+            assert_eq!(e.key(e.index_of(days)), key, "day {days}");
         }
     }
 
     #[test]
-    fn lights_are_green_amber_red() {
-        assert_eq!(Bucket::Current.light(), Light::Green);
-        assert_eq!(Bucket::Days31To60.light(), Light::Amber);
-        assert_eq!(Bucket::Days61To90.light(), Light::Red);
+    fn invoice_date_buckets_and_custom_edges() {
+        let e = Edges::standard(Basis::Invoice);
+        let keys: Vec<String> = (0..e.bucket_count()).map(|i| e.key(i)).collect();
+        assert_eq!(keys, ["0-30", "31-60", "61-90", "90+"]);
+        assert_eq!(e.key(e.index_of(0)), "0-30");
+        assert_eq!(e.key(e.index_of(31)), "31-60");
+        let custom = Edges::new(Basis::Due, vec![0, 15, 45, 180]).unwrap();
+        let keys: Vec<String> = (0..custom.bucket_count()).map(|i| custom.key(i)).collect();
+        assert_eq!(keys, ["current", "1-15", "16-45", "46-180", "180+"]);
+        assert_eq!(Edges::new(Basis::Due, vec![7, 30]).unwrap().key(0), "≤7");
     }
 
     #[test]
-    fn summary_of_a_small_portfolio() {
+    fn bad_edges_are_refused_with_the_reason() {
+        assert!(Edges::new(Basis::Due, vec![]).unwrap_err().to_string().contains("1 to 10"));
+        assert!(Edges::new(Basis::Due, vec![0, 30, 30]).unwrap_err().to_string().contains("strictly increasing"));
+        assert!(Edges::new(Basis::Invoice, vec![-1]).unwrap_err().to_string().contains("between 0 and 3650"));
+        let wire: Result<Edges, _> = serde_json::from_str(r#"{"basis":"due","upper":[60,30]}"#);
+        assert!(wire.is_err());
+    }
+
+    #[test]
+    fn lights_are_green_amber_red() {
+        let e = Edges::standard(Basis::Due);
+        let lights: Vec<Light> = (0..5).map(|i| e.light(i)).collect();
+        assert_eq!(lights, [Light::Green, Light::Amber, Light::Amber, Light::Red, Light::Red]);
+    }
+
+    fn item(c: i64, invoiced: NaiveDate, due: NaiveDate, minor: i64) -> OpenItem {
+        OpenItem { customer_id: c, invoice_date: invoiced, due_date: due, open: Money::from_minor(minor, Currency::CNY) }
+    }
+
+    #[test]
+    fn summary_of_a_small_portfolio_on_both_bases() {
         let as_of = d(2026, 6, 30);
-        let item = |c, due, minor| OpenItem { customer_id: c, due_date: due, open: Money::from_minor(minor, Currency::CNY) };
         let items = [
-            item(1, d(2026, 7, 15), 100_00), // current
-            item(1, d(2026, 6, 29), 50_00),  // 1 day
-            item(2, d(2026, 3, 31), 25_00),  // 91 days
-            item(3, d(2026, 6, 1), 0),       // settled: ignored
+            item(1, d(2026, 6, 15), d(2026, 7, 15), 100_00), // current; 15 days old
+            item(1, d(2026, 5, 30), d(2026, 6, 29), 50_00),  // 1 day past due; 31 days old
+            item(2, d(2026, 1, 30), d(2026, 3, 31), 25_00),  // 91 days past due; 151 days old
+            item(3, d(2026, 5, 1), d(2026, 6, 1), 0),        // settled: ignored
         ];
-        let s = summarize(as_of, Currency::CNY, &items).unwrap();
+        let s = summarize(as_of, Currency::CNY, &Edges::standard(Basis::Due), &items).unwrap();
         assert_eq!(s.total.minor(), 175_00);
         assert_eq!(s.overdue.minor(), 75_00);
-        assert_eq!(s.buckets[Bucket::Over90.index()].amount.minor(), 25_00);
+        assert_eq!((s.buckets[4].key.as_str(), s.buckets[4].amount.minor()), ("90+", 25_00));
         assert_eq!(s.open_invoices, 3);
         assert_eq!(s.customers_overdue, 2);
         assert_eq!(s.overdue_rate_pct.unwrap().to_string(), "42.86");
+
+        let by_age = summarize(as_of, Currency::CNY, &Edges::standard(Basis::Invoice), &items).unwrap();
+        let amounts: Vec<(String, i64)> = by_age.buckets.iter().map(|b| (b.key.clone(), b.amount.minor())).collect();
+        assert_eq!(amounts, [("0-30".into(), 100_00), ("31-60".into(), 50_00), ("61-90".into(), 0), ("90+".into(), 25_00)]);
+        assert_eq!(by_age.overdue, s.overdue, "overdue is a due-date notion on every basis");
     }
 
     #[test]
     fn empty_portfolio_has_no_rate() {
-        let s = summarize(d(2026, 1, 1), Currency::CNY, &[]).unwrap();
+        let s = summarize(d(2026, 1, 1), Currency::CNY, &Edges::standard(Basis::Due), &[]).unwrap();
         assert_eq!(s.overdue_rate_pct, None);
         assert!(s.total.is_zero());
     }
 
     #[test]
     fn foreign_currency_items_are_refused() {
-        let items = [OpenItem { customer_id: 1, due_date: d(2026, 1, 1), open: Money::from_minor(1, Currency::USD) }];
-        assert!(matches!(summarize(d(2026, 1, 1), Currency::CNY, &items), Err(AgingError::Currency { .. })));
+        let items = [OpenItem { customer_id: 1, invoice_date: d(2026, 1, 1), due_date: d(2026, 1, 1), open: Money::from_minor(1, Currency::USD) }];
+        let r = summarize(d(2026, 1, 1), Currency::CNY, &Edges::standard(Basis::Due), &items);
+        assert!(matches!(r, Err(AgingError::Currency { .. })));
     }
 
     proptest! {
         #[test]
         fn buckets_sum_to_total_and_overdue_never_exceeds_it(
-            raw in proptest::collection::vec((0i64..50, -200i64..400, 0i64..10_000_000_00), 0..200),
+            raw in proptest::collection::vec((0i64..50, 0i64..400, -200i64..400, 0i64..10_000_000_00), 0..200),
             as_of_offset in 0i64..365,
+            mut upper in proptest::collection::btree_set(0i64..400, 1..6),
+            invoice_basis in any::<bool>(),
         ) {
             let as_of = d(2026, 1, 1) + chrono::Duration::days(as_of_offset);
-            let items: Vec<OpenItem> = raw.iter().map(|&(c, off, minor)| OpenItem {
-                customer_id: c,
-                due_date: as_of + chrono::Duration::days(off),
-                open: Money::from_minor(minor, Currency::CNY),
+            let basis = if invoice_basis { Basis::Invoice } else { Basis::Due };
+            let edges = Edges::new(basis, std::mem::take(&mut upper).into_iter().collect()).unwrap();
+            let items: Vec<OpenItem> = raw.iter().map(|&(c, age, off, minor)| {
+                let invoiced = as_of - chrono::Duration::days(age);
+                item(c, invoiced, as_of + chrono::Duration::days(off), minor)
             }).collect();
-            let s = summarize(as_of, Currency::CNY, &items).unwrap();
+            let s = summarize(as_of, Currency::CNY, &edges, &items).unwrap();
+            prop_assert_eq!(s.buckets.len(), edges.bucket_count());
             let sum: i64 = s.buckets.iter().map(|b| b.amount.minor()).sum();
             prop_assert_eq!(sum, s.total.minor());
             prop_assert_eq!(sum, items.iter().map(|i| i.open.minor()).sum::<i64>());

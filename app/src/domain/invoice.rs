@@ -1,6 +1,6 @@
 //! Invoices as the UI reads them. Posting rules (due date from terms, allocation
 //! limits) arrive with the ledger; this is the read side the customer page needs.
-use super::aging::{days_past_due, Bucket};
+use super::aging::{days_past_due, Light};
 use super::money::Money;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,13 @@ pub struct InvoiceLine {
 }
 
 impl InvoiceLine {
-    pub fn bucket(&self, as_of: NaiveDate) -> Bucket {
-        Bucket::for_days_past_due(days_past_due(as_of, self.due_date))
+    /// Days past due at `as_of` (negative while not yet due).
+    pub fn days_past_due(&self, as_of: NaiveDate) -> i64 {
+        days_past_due(as_of, self.due_date)
+    }
+
+    pub fn light(&self, as_of: NaiveDate) -> Light {
+        Light::for_days(self.days_past_due(as_of))
     }
 }
 

@@ -15,7 +15,6 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     #[cfg(feature = "hydrate")]
     {
-        use crate::domain::aging::Bucket;
         use crate::ui::format::{bucket_label, is_chinese};
         Effect::new(move |_| {
             let _locale = i18n.get_locale();
@@ -26,12 +25,9 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
                     .map(|b| draw::Bar {
                         // Day ranges are the same in every language and short enough
                         // to fit a phone; only "current" needs words.
-                        label: match b.bucket {
-                            Bucket::Current => bucket_label(i18n, b.bucket),
-                            other => other.label().to_string(),
-                        },
+                        label: if b.key == "current" { bucket_label(i18n, &b.key) } else { b.key.clone() },
                         value: b.amount.amount().try_into().unwrap_or(0.0),
-                        light: b.bucket.light(),
+                        light: b.light,
                     })
                     .collect();
                 let unit = t_string!(i18n, cockpit.unit).to_string();

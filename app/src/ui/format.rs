@@ -1,5 +1,4 @@
 //! Display helpers shared by pages: localised labels for domain enums and money.
-use crate::domain::aging::Bucket;
 use crate::domain::auth::Role;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::money::Money;
@@ -16,13 +15,12 @@ pub fn money_compact(i18n: I18nContext<Locale>, m: Money) -> String {
     m.display_compact(is_chinese(i18n))
 }
 
-pub fn bucket_label(i18n: I18nContext<Locale>, b: Bucket) -> String {
-    match b {
-        Bucket::Current => t_string!(i18n, bucket.current).to_string(),
-        Bucket::Days1To30 => t_string!(i18n, bucket.d1_30).to_string(),
-        Bucket::Days31To60 => t_string!(i18n, bucket.d31_60).to_string(),
-        Bucket::Days61To90 => t_string!(i18n, bucket.d61_90).to_string(),
-        Bucket::Over90 => t_string!(i18n, bucket.d90_plus).to_string(),
+/// An aging bucket key (`current`, `1-30`, `90+`) in the user's language.
+pub fn bucket_label(i18n: I18nContext<Locale>, key: &str) -> String {
+    if key == "current" {
+        t_string!(i18n, bucket.current).to_string()
+    } else {
+        t_string!(i18n, bucket.days, range = key.to_string()).to_string()
     }
 }
 

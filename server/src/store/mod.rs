@@ -486,8 +486,8 @@ macro_rules! impl_store {
                 use app::domain::money::Money;
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT customer_id, due_date, currency, open_minor FROM ( \
-                        SELECT i.customer_id, i.due_date, i.currency, \
+                    "SELECT customer_id, invoice_date, due_date, currency, open_minor FROM ( \
+                        SELECT i.customer_id, i.invoice_date, i.due_date, i.currency, \
                                i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
                                                           WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
                         FROM invoices i JOIN customers c ON c.id = i.customer_id \
@@ -504,6 +504,7 @@ macro_rules! impl_store {
                         let currency = currency_of(r)?;
                         Ok(app::domain::aging::OpenItem {
                             customer_id: r.try_get("customer_id").map_err($crate::store::db_err)?,
+                            invoice_date: r.try_get("invoice_date").map_err($crate::store::db_err)?,
                             due_date: r.try_get("due_date").map_err($crate::store::db_err)?,
                             open: Money::from_minor(r.try_get("open_minor").map_err($crate::store::db_err)?, currency),
                         })

@@ -48,13 +48,13 @@ fn Figures(summary: AgingSummary) -> impl IntoView {
         .iter()
         .map(|b| {
             let share = crate::domain::money::percent(b.amount, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
-            let light = b.bucket.light().css();
-            let bucket = b.bucket;
+            let light = b.light.css();
+            let key = b.key.clone();
             view! {
-                <tr data-bucket=bucket.label()>
+                <tr data-bucket=b.key.clone()>
                     <td>
                         <span class=format!("dot {light}")></span>
-                        {move || bucket_label(i18n, bucket)}
+                        {move || bucket_label(i18n, &key)}
                     </td>
                     <td class="num">{b.amount.display()}</td>
                     <td class="num">{b.invoices}</td>

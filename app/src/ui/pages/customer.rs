@@ -1,6 +1,5 @@
 //! The customer page: the credit file, limits, receivables and open invoices.
 use crate::api::customers::{get_customer, CustomerArgs, CustomerDetail};
-use crate::domain::aging::days_past_due;
 use crate::i18n::*;
 use crate::ui::format::{bucket_label, money_compact, status_label, ErrorNotice};
 use leptos::prelude::*;
@@ -29,12 +28,12 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
     let invoice_rows = open_invoices
         .into_iter()
         .map(|inv| {
-            let bucket = inv.bucket(as_of);
-            let dpd = days_past_due(as_of, inv.due_date).max(0);
+            let light = inv.light(as_of).css();
+            let dpd = inv.days_past_due(as_of).max(0);
             view! {
                 <tr>
                     <td class="mono" data-label=move || t_string!(i18n, customer.number)>
-                        <span class=format!("dot {}", bucket.light().css())></span>
+                        <span class=format!("dot {light}")></span>
                         {inv.number}
                     </td>
                     <td data-label=move || t_string!(i18n, customer.invoice_date)>{inv.invoice_date.to_string()}</td>
@@ -42,8 +41,8 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                     <td class="num" data-label=move || t_string!(i18n, customer.amount)>{inv.amount.display()}</td>
                     <td class="num strong" data-label=move || t_string!(i18n, customer.open_amount)>{inv.open.display()}</td>
                     <td class="num" data-label=move || t_string!(i18n, customer.dpd)>
-                        <span class=format!("pill {}", bucket.light().css())>
-                            {move || if dpd > 0 { dpd.to_string() } else { bucket_label(i18n, bucket) }}
+                        <span class=format!("pill {light}")>
+                            {move || if dpd > 0 { dpd.to_string() } else { bucket_label(i18n, "current") }}
                         </span>
                     </td>
                 </tr>
