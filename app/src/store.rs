@@ -93,6 +93,7 @@ pub trait Store: Send + Sync + 'static {
     // --- customers
     async fn insert_customers(&self, customers: &[NewCustomer], now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
     async fn count_customers(&self) -> Result<i64, StoreError>;
+    async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, StoreError>;
     async fn list_customers(&self, q: &CustomerQuery, scope: Scope, as_of: NaiveDate) -> Result<Vec<CustomerRow>, StoreError>;
     async fn customer_file(&self, id: i64, scope: Scope) -> Result<Option<CustomerFile>, StoreError>;
 

@@ -1,9 +1,12 @@
 //! REST API for ERP/CRM systems under /api/v1, authenticated by API key
 //! (`Authorization: Bearer <key>`). Keys are created with `creditdesk api-key create`;
 //! only their SHA-256 is stored. Unknown query fields are rejected, not ignored, so
-//! an integration's typo fails loudly. Money is a decimal string with its currency.
+//! an integration's typo fails loudly. Money is a decimal string ("1234.50") next to
+//! its currency; dates are YYYY-MM-DD.
 use crate::web::AppState;
-use app::domain::customer::CustomerRow;
+use app::domain::aging::{self, Basis, Edges, OpenItem};
+use app::domain::customer::{CustomerCode, CustomerRow};
+use app::domain::money::Currency;
 use app::store::CustomerQuery;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,7 +17,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/customers", get(list_customers)).fallback(not_found)
+    Router::new().route("/customers", get(list_customers)).route("/aging", get(aging)).fallback(not_found)
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +89,86 @@ async fn list_customers(
         Ok(customers) => Json(CustomerList { as_of, customers }).into_response(),
         Err(e) => {
             tracing::error!("api list customers: {e}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgingQuery {
+    pub as_of: Option<NaiveDate>,
+    pub basis: Option<Basis>,
+    pub customer_code: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgingBucket {
+    pub key: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: rust_decimal::Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgingReport {
+    pub as_of: NaiveDate,
+    pub basis: Basis,
+    pub currency: Currency,
+    pub buckets: Vec<AgingBucket>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total_open: rust_decimal::Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub overdue_amount: rust_decimal::Decimal,
+}
+
+/// `GET /api/v1/aging?as_of=&basis=due|invoice&customer_code=`: point-in-time aging of
+/// the whole book or one customer, with the standard edges of the basis.
+async fn aging(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<AgingQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Err(r) = authenticate(&state, &headers).await {
+        return r;
+    }
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
+    let edges = Edges::standard(q.basis.unwrap_or(Basis::Due));
+    let items: Result<Vec<OpenItem>, String> = match &q.customer_code {
+        Some(code) => {
+            let code = match CustomerCode::parse(code) {
+                Ok(c) => c,
+                Err(e) => return error(StatusCode::BAD_REQUEST, format!("customer_code: {e}")),
+            };
+            match state.store.customer_id_by_code(code.as_str()).await {
+                Ok(Some(id)) => state
+                    .store
+                    .open_invoices(id, as_of)
+                    .await
+                    .map(|lines| lines.iter().map(|l| l.open_item(id)).collect())
+                    .map_err(|e| e.to_string()),
+                Ok(None) => return error(StatusCode::NOT_FOUND, format!("customer_code: no customer '{code}'")),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        None => state.store.open_items(app::domain::auth::Scope::All, as_of).await.map_err(|e| e.to_string()),
+    };
+    let summary = items.and_then(|items| aging::summarize(as_of, Currency::CNY, &edges, &items).map_err(|e| e.to_string()));
+    match summary {
+        Ok(s) => Json(AgingReport {
+            as_of,
+            basis: s.basis,
+            currency: Currency::CNY,
+            buckets: s.buckets.into_iter().map(|b| AgingBucket { key: b.key, amount: b.amount.amount() }).collect(),
+            total_open: s.total.amount(),
+            overdue_amount: s.overdue.amount(),
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::error!("api aging: {e}");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
     }

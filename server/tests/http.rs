@@ -200,3 +200,59 @@ async fn the_rest_api_needs_a_key_and_rejects_unknown_fields() {
     let bad_limit = client.get(app.url("/api/v1/customers?limit=0")).bearer_auth(secret).send().await.unwrap();
     assert_eq!(bad_limit.status(), 400);
 }
+
+#[tokio::test]
+async fn the_aging_endpoint_ages_point_in_time_on_either_basis() {
+    use app::store::{NewInvoice, NewPayment};
+    use chrono::NaiveDate;
+    let app = spawn_app().await;
+    let (a1, b1) = two_reps_with_customers(&app).await;
+    let secret = "cdk_aging";
+    app.store.create_api_key("erp", &app::session::token_hash(secret), test_now()).await.unwrap();
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let cny = |minor| Money::from_minor(minor, Currency::CNY);
+    let inv = |n: &str, c, date, due, minor| NewInvoice { number: n.into(), customer_id: c, order_ref: None, invoice_date: date, due_date: due, amount: cny(minor) };
+    let ids = app
+        .store
+        .insert_invoices(
+            &[
+                inv("A-1", a1, d(6, 1), d(7, 1), 100_000),  // current at 6-30, 29 days old
+                inv("A-2", a1, d(3, 1), d(3, 31), 20_050),  // 91 days past due, 121 days old
+                inv("B-1", b1, d(5, 20), d(6, 19), 7_525),  // 11 days past due, 41 days old
+            ],
+            test_now(),
+        )
+        .await
+        .unwrap();
+    // Half of A-2 paid on 7-01: after 6-30, so it does not count at 6-30.
+    app.store
+        .insert_payments(&[NewPayment { reference: "P-1".into(), customer_id: a1, received_on: d(7, 1), amount: cny(10_000), allocations: vec![(ids[1], cny(10_000))] }], test_now())
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let get = |q: &str| client.get(app.url(&format!("/api/v1/aging?{q}"))).bearer_auth(secret).send();
+
+    let due: serde_json::Value = get("as_of=2026-06-30").await.unwrap().json().await.unwrap();
+    assert_eq!(due["basis"], "due");
+    assert_eq!(due["total_open"], "1275.75");
+    assert_eq!(due["overdue_amount"], "275.75");
+    let keys: Vec<(&str, &str)> = due["buckets"].as_array().unwrap().iter().map(|b| (b["key"].as_str().unwrap(), b["amount"].as_str().unwrap())).collect();
+    assert_eq!(keys, [("current", "1000.00"), ("1-30", "75.25"), ("31-60", "0.00"), ("61-90", "0.00"), ("90+", "200.50")]);
+
+    let by_age: serde_json::Value = get("as_of=2026-06-30&basis=invoice").await.unwrap().json().await.unwrap();
+    let keys: Vec<(&str, &str)> = by_age["buckets"].as_array().unwrap().iter().map(|b| (b["key"].as_str().unwrap(), b["amount"].as_str().unwrap())).collect();
+    assert_eq!(keys, [("0-30", "1000.00"), ("31-60", "75.25"), ("61-90", "0.00"), ("90+", "200.50")]);
+
+    let one: serde_json::Value = get("as_of=2026-07-01&customer_code=a1").await.unwrap().json().await.unwrap();
+    assert_eq!(one["total_open"], "1100.50", "the 7-01 payment counts from 7-01, and only A1's invoices");
+
+    let unknown = get("customer_code=NOPE").await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.unwrap().contains("no customer 'NOPE'"));
+    for bad in ["basis=weekly", "as_of=2026-13-01", "bucket=1"] {
+        let r = get(bad).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    let no_key = client.get(app.url("/api/v1/aging")).send().await.unwrap();
+    assert_eq!(no_key.status(), 401);
+}

@@ -68,10 +68,7 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     // Out of scope looks exactly like absent: a rep cannot probe for other reps' customers.
     let file = store.customer_file(args.id, user.scope()).await?.ok_or(AppError::NotFound)?;
     let open_invoices = store.open_invoices(file.id, as_of).await?;
-    let items: Vec<OpenItem> = open_invoices
-        .iter()
-        .map(|i| OpenItem { customer_id: file.id, invoice_date: i.invoice_date, due_date: i.due_date, open: i.open })
-        .collect();
+    let items: Vec<OpenItem> = open_invoices.iter().map(|i| i.open_item(file.id)).collect();
     let aging = aging::summarize(as_of, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items)
         .map_err(AppError::internal)?;
     let effective_limit = file.effective_limit(as_of);

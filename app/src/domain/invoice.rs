@@ -1,6 +1,6 @@
 //! Invoices as the UI reads them. Posting rules (due date from terms, allocation
 //! limits) arrive with the ledger; this is the read side the customer page needs.
-use super::aging::{days_past_due, Light};
+use super::aging::{days_past_due, Light, OpenItem};
 use super::money::Money;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,11 @@ impl InvoiceLine {
 
     pub fn light(&self, as_of: NaiveDate) -> Light {
         Light::for_days(self.days_past_due(as_of))
+    }
+
+    /// The line as an aging input.
+    pub fn open_item(&self, customer_id: i64) -> OpenItem {
+        OpenItem { customer_id, invoice_date: self.invoice_date, due_date: self.due_date, open: self.open }
     }
 }
 

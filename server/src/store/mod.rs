@@ -263,6 +263,14 @@ macro_rules! impl_store {
                     .map_err($crate::store::db_err)
             }
 
+            async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, app::store::StoreError> {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
             async fn list_customers(
                 &self,
                 q: &app::store::CustomerQuery,
