@@ -8,6 +8,7 @@ use app::domain::aging::{self, Basis, Edges, OpenItem};
 use app::domain::customer::{CustomerCode, CustomerRow};
 use app::domain::money::Currency;
 use app::store::CustomerQuery;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -45,11 +46,25 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, R
     match state.store.api_key(&app::session::token_hash(key)).await {
         Ok(Some(k)) => Ok(k.name),
         Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "invalid or revoked API key")),
-        Err(e) => {
-            tracing::error!("api key lookup: {e}");
-            Err(error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
-        }
+        Err(e) => Err(internal("api key lookup", e)),
     }
+}
+
+/// Every endpoint's first step: a valid key, then a strictly parsed query (400 naming
+/// the field otherwise).
+async fn authorised_query<Q>(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Result<Query<Q>, QueryRejection>,
+) -> Result<Q, Response> {
+    authenticate(state, headers).await?;
+    query.map(|Query(q)| q).map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
+/// Logs the details; the caller sees only that something failed on our side.
+fn internal(context: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!("{context}: {e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,14 +85,11 @@ pub struct CustomerList {
 async fn list_customers(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<CustomerListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<CustomerListQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(r) = authenticate(&state, &headers).await {
-        return r;
-    }
-    let Query(q) = match query {
+    let q = match authorised_query(&state, &headers, query).await {
         Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        Err(r) => return r,
     };
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
@@ -87,10 +99,7 @@ async fn list_customers(
     let query = CustomerQuery { search: q.q, limit: i64::from(limit), offset: i64::from(q.offset.unwrap_or(0)) };
     match state.store.list_customers(&query, app::domain::auth::Scope::All, as_of).await {
         Ok(customers) => Json(CustomerList { as_of, customers }).into_response(),
-        Err(e) => {
-            tracing::error!("api list customers: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-        }
+        Err(e) => internal("api list customers", e),
     }
 }
 
@@ -126,14 +135,11 @@ pub struct AgingReport {
 async fn aging(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<AgingQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<AgingQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(r) = authenticate(&state, &headers).await {
-        return r;
-    }
-    let Query(q) = match query {
+    let q = match authorised_query(&state, &headers, query).await {
         Ok(q) => q,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        Err(r) => return r,
     };
     let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
     let edges = Edges::standard(q.basis.unwrap_or(Basis::Due));
@@ -167,9 +173,6 @@ async fn aging(
             overdue_amount: s.overdue.amount(),
         })
         .into_response(),
-        Err(e) => {
-            tracing::error!("api aging: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-        }
+        Err(e) => internal("api aging", e),
     }
 }
