@@ -6,7 +6,9 @@
 use crate::web::AppState;
 use app::domain::aging::{self, Basis, Edges, OpenItem};
 use app::domain::customer::{CustomerCode, CustomerRow};
+use app::domain::auth::Scope;
 use app::domain::money::Currency;
+use app::domain::BOOK_CURRENCY;
 use app::store::CustomerQuery;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -97,7 +99,7 @@ async fn list_customers(
     }
     let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
     let query = CustomerQuery { search: q.q, limit: i64::from(limit), offset: i64::from(q.offset.unwrap_or(0)) };
-    match state.store.list_customers(&query, app::domain::auth::Scope::All, as_of).await {
+    match state.store.list_customers(&query, Scope::All, as_of).await {
         Ok(customers) => Json(CustomerList { as_of, customers }).into_response(),
         Err(e) => internal("api list customers", e),
     }
@@ -143,36 +145,36 @@ async fn aging(
     };
     let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
     let edges = Edges::standard(q.basis.unwrap_or(Basis::Due));
-    let items: Result<Vec<OpenItem>, String> = match &q.customer_code {
-        Some(code) => {
-            let code = match CustomerCode::parse(code) {
-                Ok(c) => c,
-                Err(e) => return error(StatusCode::BAD_REQUEST, format!("customer_code: {e}")),
-            };
-            match state.store.customer_id_by_code(code.as_str()).await {
-                Ok(Some(id)) => state
-                    .store
-                    .open_invoices(id, as_of)
-                    .await
-                    .map(|lines| lines.iter().map(|l| l.open_item(id)).collect())
-                    .map_err(|e| e.to_string()),
-                Ok(None) => return error(StatusCode::NOT_FOUND, format!("customer_code: no customer '{code}'")),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        None => state.store.open_items(app::domain::auth::Scope::All, as_of).await.map_err(|e| e.to_string()),
+    let items = match &q.customer_code {
+        Some(code) => customer_open_items(&state, code, as_of).await,
+        None => state.store.open_items(Scope::All, as_of).await.map_err(|e| internal("api aging", e)),
     };
-    let summary = items.and_then(|items| aging::summarize(as_of, Currency::CNY, &edges, &items).map_err(|e| e.to_string()));
-    match summary {
-        Ok(s) => Json(AgingReport {
-            as_of,
-            basis: s.basis,
-            currency: Currency::CNY,
-            buckets: s.buckets.into_iter().map(|b| AgingBucket { key: b.key, amount: b.amount.amount() }).collect(),
-            total_open: s.total.amount(),
-            overdue_amount: s.overdue.amount(),
-        })
-        .into_response(),
-        Err(e) => internal("api aging", e),
-    }
+    let summary = match items.and_then(|items| {
+        aging::summarize(as_of, BOOK_CURRENCY, &edges, &items).map_err(|e| internal("api aging", e))
+    }) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    Json(AgingReport {
+        as_of,
+        basis: summary.basis,
+        currency: BOOK_CURRENCY,
+        buckets: summary.buckets.into_iter().map(|b| AgingBucket { key: b.key, amount: b.amount.amount() }).collect(),
+        total_open: summary.total.amount(),
+        overdue_amount: summary.overdue.amount(),
+    })
+    .into_response()
+}
+
+/// One customer's open items at `as_of`, or the 400/404/500 that says why not.
+async fn customer_open_items(state: &AppState, code: &str, as_of: NaiveDate) -> Result<Vec<OpenItem>, Response> {
+    let code = CustomerCode::parse(code).map_err(|e| error(StatusCode::BAD_REQUEST, format!("customer_code: {e}")))?;
+    let id = state
+        .store
+        .customer_id_by_code(code.as_str())
+        .await
+        .map_err(|e| internal("api aging", e))?
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("customer_code: no customer '{code}'")))?;
+    let lines = state.store.open_invoices(id, as_of).await.map_err(|e| internal("api aging", e))?;
+    Ok(lines.iter().map(|l| l.open_item(id)).collect())
 }

@@ -13,7 +13,7 @@ pub struct CockpitArgs {
 
 #[server(prefix = "/sfn", endpoint = "cockpit")]
 pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSummary, AppError> {
-    use crate::domain::{aging, auth::Permission, business_date, money::Currency};
+    use crate::domain::{aging, auth::Permission, business_date, BOOK_CURRENCY};
 
     let user = super::authorize(Permission::ViewCockpit)?;
     let as_of = match args.as_of {
@@ -21,5 +21,5 @@ pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSu
         None => business_date(super::clock()?.now()),
     };
     let items = super::store()?.open_items(user.scope(), as_of).await?;
-    aging::summarize(as_of, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items).map_err(AppError::internal)
+    aging::summarize(as_of, BOOK_CURRENCY, &aging::Edges::standard(aging::Basis::Due), &items).map_err(AppError::internal)
 }

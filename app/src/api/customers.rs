@@ -60,7 +60,7 @@ pub struct CustomerDetail {
 #[server(prefix = "/sfn", endpoint = "customer")]
 pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError> {
     use crate::domain::aging::{self, OpenItem};
-    use crate::domain::{auth::Permission, business_date, money::Currency};
+    use crate::domain::{auth::Permission, business_date, BOOK_CURRENCY};
 
     let user = super::authorize(Permission::ViewCustomers)?;
     let store = super::store()?;
@@ -69,7 +69,7 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     let file = store.customer_file(args.id, user.scope()).await?.ok_or(AppError::NotFound)?;
     let open_invoices = store.open_invoices(file.id, as_of).await?;
     let items: Vec<OpenItem> = open_invoices.iter().map(|i| i.open_item(file.id)).collect();
-    let aging = aging::summarize(as_of, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items)
+    let aging = aging::summarize(as_of, BOOK_CURRENCY, &aging::Edges::standard(aging::Basis::Due), &items)
         .map_err(AppError::internal)?;
     let effective_limit = file.effective_limit(as_of);
     Ok(CustomerDetail { file, aging, open_invoices, effective_limit })

@@ -53,6 +53,9 @@ impl Light {
     }
 }
 
+/// Key of the due-date bucket of items not yet past due.
+pub const CURRENT: &str = "current";
+
 /// Bucket edges: inclusive upper bounds in days, strictly increasing, followed by one
 /// open-ended bucket. Private fields: only `new` and `standard` build them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,10 +107,6 @@ impl Edges {
         self.basis
     }
 
-    pub fn upper(&self) -> &[i64] {
-        &self.upper
-    }
-
     pub fn bucket_count(&self) -> usize {
         self.upper.len() + 1
     }
@@ -129,7 +128,7 @@ impl Edges {
     pub fn key(&self, i: usize) -> String {
         let lower = if i == 0 { None } else { Some(self.upper[i - 1] + 1) };
         match (lower, self.upper.get(i)) {
-            (None, Some(0)) if self.basis == Basis::Due => "current".into(),
+            (None, Some(0)) if self.basis == Basis::Due => CURRENT.into(),
             (None, Some(hi)) if self.basis == Basis::Due => format!("≤{hi}"),
             (None, Some(hi)) => format!("0-{hi}"),
             (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
@@ -138,18 +137,13 @@ impl Edges {
         }
     }
 
-    /// Traffic light of bucket `i`, by its oldest day on the due-date scale.
+    /// Traffic light of bucket `i`, by the first day it holds: the first bucket (current,
+    /// or the youngest invoices) is green, the others follow `Light::for_days`.
     pub fn light(&self, i: usize) -> Light {
-        match self.basis {
-            Basis::Due => Light::for_days(if i == 0 { 0 } else { self.upper[i - 1] + 1 }),
-            // On invoice age, the first bucket is "young" and the rest follow the same scale.
-            Basis::Invoice => {
-                if i == 0 {
-                    Light::Green
-                } else {
-                    Light::for_days(self.upper[i - 1] + 1)
-                }
-            }
+        if i == 0 {
+            Light::Green
+        } else {
+            Light::for_days(self.upper[i - 1] + 1)
         }
     }
 }

@@ -103,20 +103,20 @@ pub fn manual(payment: Money, invoices: &[OpenInvoice], requested: &[(i64, Money
     Ok(Allocation { lines: requested.to_vec(), unallocated: payment.checked_sub(total)? })
 }
 
-/// Applies an allocation to the open amounts (what the store does in its transaction).
-pub fn apply(invoices: &mut [OpenInvoice], allocation: &Allocation) -> Result<(), AllocationError> {
-    for (id, amount) in &allocation.lines {
-        let inv = invoices.iter_mut().find(|i| i.id == *id).ok_or(AllocationError::UnknownInvoice(*id))?;
-        inv.open = inv.open.checked_sub(*amount)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::money::Currency;
     use proptest::prelude::*;
+
+    /// Applies an allocation to the open amounts, as the store does in its transaction.
+    fn apply(invoices: &mut [OpenInvoice], allocation: &Allocation) -> Result<(), AllocationError> {
+        for (id, amount) in &allocation.lines {
+            let inv = invoices.iter_mut().find(|i| i.id == *id).ok_or(AllocationError::UnknownInvoice(*id))?;
+            inv.open = inv.open.checked_sub(*amount)?;
+        }
+        Ok(())
+    }
 
     fn cny(minor: i64) -> Money {
         Money::from_minor(minor, Currency::CNY)

@@ -15,6 +15,10 @@ pub mod uscc;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+/// The currency receivables are aged and reported in. Every document is in it today;
+/// multi-currency books would convert into it here, in one place.
+pub const BOOK_CURRENCY: money::Currency = money::Currency::CNY;
+
 /// The business timezone; dates are rendered and `as_of` defaults are taken in it,
 /// so server-side rendering and hydration agree on "today".
 pub const BUSINESS_TZ: Tz = chrono_tz::Asia::Shanghai;

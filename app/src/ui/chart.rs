@@ -15,6 +15,7 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     #[cfg(feature = "hydrate")]
     {
+        use crate::domain::aging::CURRENT;
         use crate::ui::format::{bucket_label, is_chinese};
         Effect::new(move |_| {
             let _locale = i18n.get_locale();
@@ -25,7 +26,7 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
                     .map(|b| draw::Bar {
                         // Day ranges are the same in every language and short enough
                         // to fit a phone; only "current" needs words.
-                        label: if b.key == "current" { bucket_label(i18n, &b.key) } else { b.key.clone() },
+                        label: if b.key == CURRENT { bucket_label(i18n, &b.key) } else { b.key.clone() },
                         value: b.amount.amount().try_into().unwrap_or(0.0),
                         light: b.light,
                     })

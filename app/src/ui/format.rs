@@ -17,7 +17,7 @@ pub fn money_compact(i18n: I18nContext<Locale>, m: Money) -> String {
 
 /// An aging bucket key (`current`, `1-30`, `90+`) in the user's language.
 pub fn bucket_label(i18n: I18nContext<Locale>, key: &str) -> String {
-    if key == "current" {
+    if key == crate::domain::aging::CURRENT {
         t_string!(i18n, bucket.current).to_string()
     } else {
         t_string!(i18n, bucket.days, range = key.to_string()).to_string()

@@ -42,7 +42,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                     <td class="num strong" data-label=move || t_string!(i18n, customer.open_amount)>{inv.open.display()}</td>
                     <td class="num" data-label=move || t_string!(i18n, customer.dpd)>
                         <span class=format!("pill {light}")>
-                            {move || if dpd > 0 { dpd.to_string() } else { bucket_label(i18n, "current") }}
+                            {move || if dpd > 0 { dpd.to_string() } else { bucket_label(i18n, crate::domain::aging::CURRENT) }}
                         </span>
                     </td>
                 </tr>
