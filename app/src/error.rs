@@ -52,7 +52,21 @@ impl From<crate::store::StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Invalid(m),
+            StoreError::Rejected(f) => AppError::Invalid(f.to_string()),
             StoreError::Other(m) => AppError::internal(m),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::ledger::LedgerError> for AppError {
+    fn from(e: crate::ledger::LedgerError) -> Self {
+        use crate::ledger::LedgerError;
+        match e {
+            LedgerError::Invalid(errors) => {
+                AppError::Invalid(errors.iter().map(|(_, f)| f.to_string()).collect::<Vec<_>>().join("; "))
+            }
+            LedgerError::Store(s) => s.into(),
         }
     }
 }

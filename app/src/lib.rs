@@ -8,6 +8,8 @@ pub mod api;
 pub mod domain;
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod ledger;
+#[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -3,17 +3,24 @@
 //!
 //! Invariants every implementation keeps:
 //! - money is stored as integer minor units plus a currency code;
-//! - posted ledger rows (invoices, payments, allocations) are inserted, never updated;
+//! - posted ledger rows (invoices, orders, payments, credit notes, write-offs,
+//!   reversals, allocations) are inserted, never updated; corrections are new rows;
+//! - every write runs in one transaction that also updates the derived balances
+//!   (`customer_balances`, `invoice_balances`) and appends its hash-chained audit rows,
+//!   so a crash leaves either all of it or none of it;
 //! - reads that take a `Scope` never return rows outside it;
 //! - reads that take `as_of` ignore documents dated after it (point in time);
 //! - driver errors are mapped to `StoreError` here, so SQL never reaches a caller.
 use crate::domain::aging::OpenItem;
 use crate::domain::auth::{Role, Scope, User};
+use crate::domain::credit::{CreditCheck, CreditPolicy, CreditPosition, Exposure};
 use crate::domain::customer::{CustomerFile, CustomerRow, NewCustomer};
+use crate::domain::documents::CustomerPatch;
 use crate::domain::invoice::InvoiceLine;
 use crate::domain::money::Money;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,6 +29,10 @@ pub enum StoreError {
     /// A uniqueness or state conflict, with a message fit for the user.
     #[error("{0}")]
     Conflict(String),
+    /// The document is well-formed but the ledger refuses it (unknown invoice,
+    /// over-allocation, write-off above tolerance…); names the field.
+    #[error("{0}")]
+    Rejected(crate::domain::documents::FieldError),
     /// Anything else (connection, driver, corrupt row). Logged, never shown.
     #[error("storage error: {0}")]
     Other(String),
@@ -47,19 +58,137 @@ pub struct NewInvoice {
     pub customer_id: i64,
     pub order_ref: Option<String>,
     pub invoice_date: NaiveDate,
+    pub ship_date: Option<NaiveDate>,
+    pub acceptance_date: Option<NaiveDate>,
     pub due_date: NaiveDate,
     pub amount: Money,
 }
 
-/// A payment received, with the invoices it settles.
+/// How a payment is spread: FIFO over the customer's open invoices at posting time,
+/// or exactly the given (invoice number, amount) lines. The rest stays a credit.
+#[derive(Debug, Clone)]
+pub enum PaymentAllocation {
+    Fifo,
+    Manual(Vec<(String, Money)>),
+}
+
+/// A payment received.
 #[derive(Debug, Clone)]
 pub struct NewPayment {
     pub reference: String,
     pub customer_id: i64,
     pub received_on: NaiveDate,
     pub amount: Money,
-    /// (invoice id, amount); Σ ≤ payment amount, each ≤ the invoice's open amount.
-    pub allocations: Vec<(i64, Money)>,
+    pub allocation: PaymentAllocation,
+}
+
+/// What a posted payment settled.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PostedPayment {
+    pub id: i64,
+    pub reference: String,
+    /// (invoice number, amount)
+    pub allocations: Vec<(String, Money)>,
+    pub unallocated: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub number: String,
+    pub customer_id: i64,
+    pub ordered_on: NaiveDate,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCreditNote {
+    pub number: String,
+    pub customer_id: i64,
+    pub issued_on: NaiveDate,
+    pub amount: Money,
+    /// Reduce this invoice (of the same customer); None: an unallocated credit.
+    pub invoice_number: Option<String>,
+    pub reason: String,
+}
+
+/// Closes an invoice's last open amount when it is at most `tolerance`.
+#[derive(Debug, Clone)]
+pub struct NewWriteOff {
+    pub invoice_number: String,
+    pub written_on: NaiveDate,
+    pub tolerance: Money,
+    pub reason: String,
+}
+
+/// A posted credit-side document that can be undone by a reversing entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Reversible {
+    Payment(String),
+    CreditNote(String),
+    /// A write-off, by the invoice number it closed.
+    WriteOff(String),
+}
+
+/// What resolving a customer code needs to turn a draft into a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRef {
+    pub id: i64,
+    pub currency: crate::domain::money::Currency,
+    pub payment_terms_days: u16,
+}
+
+/// One audit row to append (the store adds time, actor and the hash chain).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub entity: String,
+    pub entity_key: String,
+    pub action: String,
+    /// JSON, or None for a creation.
+    pub before: Option<String>,
+    /// JSON, or None for a deletion.
+    pub after: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn new(entity: &str, key: impl Into<String>, action: &str) -> Self {
+        AuditEntry { entity: entity.into(), entity_key: key.into(), action: action.into(), before: None, after: None }
+    }
+}
+
+/// An audit row as read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub entry: AuditEntry,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_key: Option<String>,
+    pub actor: Option<String>,
+    /// Rows with id < before (paging backwards from the newest).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// The result of walking the whole hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditVerification {
+    pub rows: u64,
+    /// The first row whose stored hash does not match its content and predecessor.
+    pub first_broken: Option<i64>,
+}
+
+/// A stored response to an idempotent POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,18 +217,49 @@ pub trait Store: Send + Sync + 'static {
     async fn create_api_key(&self, name: &str, key_hash: &str, now: DateTime<Utc>) -> Result<i64, StoreError>;
     async fn api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError>;
     async fn users_by_role(&self, role: Role) -> Result<Vec<User>, StoreError>;
-    async fn audit(&self, at: DateTime<Utc>, actor: &str, action: &str, detail: &str) -> Result<(), StoreError>;
+    async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, StoreError>;
+
+    // --- audit (hash-chained; ledger writes append their own rows in their transaction)
+    async fn audit(&self, at: DateTime<Utc>, actor: &str, entry: AuditEntry) -> Result<(), StoreError>;
+    async fn audit_trail(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError>;
+    async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
+
+    // --- API idempotency
+    async fn stored_response(&self, api_key_id: i64, key: &str) -> Result<Option<StoredResponse>, StoreError>;
+    /// Saves the first response for a key; false when one was already saved.
+    async fn store_response(&self, api_key_id: i64, key: &str, response: &StoredResponse, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    // --- settings (JSON values; finance edits them)
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(&self, key: &str, value: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     // --- customers
-    async fn insert_customers(&self, customers: &[NewCustomer], now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+    async fn insert_customers(&self, customers: &[NewCustomer], actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+    async fn update_customer(&self, id: i64, patch: &CustomerPatch, actor: &str, now: DateTime<Utc>) -> Result<CustomerFile, StoreError>;
     async fn count_customers(&self) -> Result<i64, StoreError>;
     async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, StoreError>;
+    /// The known customers among `codes`, by code.
+    async fn customers_by_code(&self, codes: &[String]) -> Result<HashMap<String, CustomerRef>, StoreError>;
     async fn list_customers(&self, q: &CustomerQuery, scope: Scope, as_of: NaiveDate) -> Result<Vec<CustomerRow>, StoreError>;
     async fn customer_file(&self, id: i64, scope: Scope) -> Result<Option<CustomerFile>, StoreError>;
 
-    // --- ledger
-    async fn insert_invoices(&self, invoices: &[NewInvoice], now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
-    async fn insert_payments(&self, payments: &[NewPayment], now: DateTime<Utc>) -> Result<(), StoreError>;
+    // --- ledger writes: one transaction each, balances and audit rows included
+    async fn insert_invoices(&self, invoices: &[NewInvoice], actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;
+    async fn insert_payments(&self, payments: &[NewPayment], actor: &str, now: DateTime<Utc>) -> Result<Vec<PostedPayment>, StoreError>;
+    /// Checks credit against the maintained exposure and records the order with the
+    /// decision, in one transaction; only an approved order adds to exposure.
+    async fn post_order(&self, order: &NewOrder, policy: CreditPolicy, actor: &str, now: DateTime<Utc>) -> Result<(i64, CreditCheck), StoreError>;
+    async fn cancel_order(&self, number: &str, on: NaiveDate, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn insert_credit_note(&self, note: &NewCreditNote, actor: &str, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    async fn write_off(&self, w: &NewWriteOff, actor: &str, now: DateTime<Utc>) -> Result<Money, StoreError>;
+    async fn reverse(&self, doc: &Reversible, on: NaiveDate, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- ledger reads
+    /// The credit check's inputs: the maintained balances (a point lookup) with the
+    /// limit and days overdue taken at `as_of`.
+    async fn credit_position(&self, customer_id: i64, as_of: NaiveDate) -> Result<CreditPosition, StoreError>;
+    /// Exposure recomputed from the entries alone, ignoring the maintained balances.
+    async fn recomputed_exposure(&self, customer_id: i64) -> Result<Exposure, StoreError>;
     /// Every invoice dated ≤ as_of with its open amount at as_of, within scope.
     async fn open_items(&self, scope: Scope, as_of: NaiveDate) -> Result<Vec<OpenItem>, StoreError>;
     /// One customer's invoices dated ≤ as_of that are still open at as_of, oldest due first.

@@ -4,6 +4,7 @@ pub mod config;
 pub mod rest;
 pub mod seed;
 pub mod store;
+pub mod tabular;
 pub mod web;
 
 use app::api::Clock;

@@ -196,7 +196,7 @@ async fn run(command: Command) -> Result<(), String> {
                 password_hash,
             };
             let id = store.create_user(user, clock.now()).await.map_err(|e| e.to_string())?;
-            store.audit(clock.now(), "cli", "user_created", username.as_str()).await.map_err(|e| e.to_string())?;
+            store.audit(clock.now(), "cli", app::store::AuditEntry::new("user", username.as_str(), "create")).await.map_err(|e| e.to_string())?;
             eprintln!("creditdesk: created user {} (id {id}, role {})", username.as_str(), role.as_str());
             Ok(())
         }
@@ -208,7 +208,7 @@ async fn run(command: Command) -> Result<(), String> {
             let store = open(&db).await?;
             let secret = format!("cdk_{}", app::session::new_token());
             store.create_api_key(name, &app::session::token_hash(&secret), clock.now()).await.map_err(|e| e.to_string())?;
-            store.audit(clock.now(), "cli", "api_key_created", name).await.map_err(|e| e.to_string())?;
+            store.audit(clock.now(), "cli", app::store::AuditEntry::new("api_key", name.to_string(), "create")).await.map_err(|e| e.to_string())?;
             eprintln!("creditdesk: API key '{name}' created; it is shown only this once:");
             println!("{secret}");
             Ok(())

@@ -9,7 +9,10 @@ use app::domain::auth::{Role, User};
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::money::{Currency, Money};
 use app::domain::uscc::Uscc;
-use app::store::{NewInvoice, NewPayment, NewUser, Store};
+use app::store::{NewInvoice, NewPayment, NewUser, PaymentAllocation, Store};
+
+/// Who the audit trail names for generated data.
+const ACTOR: &str = "seed";
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -202,7 +205,7 @@ pub async fn generate(
             },
             code,
             name,
-            uscc,
+            uscc: Some(uscc),
             region: region.into(),
             industry: industry.into(),
             sales_rep_id: Some(reps[rng.gen_range(0..reps.len())].id),
@@ -216,7 +219,7 @@ pub async fn generate(
         terms.push(term);
     }
     progress(&format!("{} customers", customers.len()));
-    let customer_ids = store.insert_customers(&customers, now).await.map_err(|e| e.to_string())?;
+    let customer_ids = store.insert_customers(&customers, ACTOR, now).await.map_err(|e| e.to_string())?;
 
     // --- invoices and payments, in batches so a million invoices stays bounded in memory
     let span_days = 548; // 18 months
@@ -239,14 +242,16 @@ pub async fn generate(
                 customer_id: customer_ids[c],
                 order_ref: Some(format!("SO-{serial:07}")),
                 invoice_date,
+                ship_date: Some(invoice_date),
+                acceptance_date: None,
                 due_date,
                 amount: Money::from_minor(yuan * 100, Currency::CNY),
             });
             plans.push((c, payment_plan(&mut rng, payers[c], p.anchor, invoice_date, due_date)));
         }
-        let ids = store.insert_invoices(&invoices, now).await.map_err(|e| e.to_string())?;
+        store.insert_invoices(&invoices, ACTOR, now).await.map_err(|e| e.to_string())?;
         let mut payments = Vec::new();
-        for ((inv, id), (c, plan)) in invoices.iter().zip(&ids).zip(&plans) {
+        for (inv, (c, plan)) in invoices.iter().zip(&plans) {
             let total = inv.amount.minor();
             let mut paid = 0i64;
             for (k, (on, share_pct)) in plan.iter().enumerate() {
@@ -260,11 +265,11 @@ pub async fn generate(
                     customer_id: customer_ids[*c],
                     received_on: *on,
                     amount: Money::from_minor(minor, Currency::CNY),
-                    allocations: vec![(*id, Money::from_minor(minor, Currency::CNY))],
+                    allocation: PaymentAllocation::Manual(vec![(inv.number.clone(), Money::from_minor(minor, Currency::CNY))]),
                 });
             }
         }
-        store.insert_payments(&payments, now).await.map_err(|e| e.to_string())?;
+        store.insert_payments(&payments, ACTOR, now).await.map_err(|e| e.to_string())?;
         made.invoices += n;
         made.payments += payments.len();
         progress(&format!("{} invoices, {} payments", made.invoices, made.payments));

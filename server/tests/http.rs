@@ -18,7 +18,7 @@ async fn two_reps_with_customers(app: &common::TestApp) -> (i64, i64) {
     let c = |code: &str, uscc: &str, rep| NewCustomer {
         code: CustomerCode::parse(code).unwrap(),
         name: format!("客户{code}"),
-        uscc: Uscc::parse(uscc).unwrap(),
+        uscc: Uscc::parse(uscc).ok(),
         region: "华南".into(),
         industry: "设备租赁".into(),
         sales_rep_id: Some(rep),
@@ -31,7 +31,7 @@ async fn two_reps_with_customers(app: &common::TestApp) -> (i64, i64) {
     };
     let ids = app
         .store
-        .insert_customers(&[c("A1", "91350100M000100Y43", a), c("B1", "91110000100017643K", b)], test_now())
+        .insert_customers(&[c("A1", "91350100M000100Y43", a), c("B1", "91110000100017643K", b)], "test", test_now())
         .await
         .unwrap();
     (ids[0], ids[1])
@@ -203,7 +203,7 @@ async fn the_rest_api_needs_a_key_and_rejects_unknown_fields() {
 
 #[tokio::test]
 async fn the_aging_endpoint_ages_point_in_time_on_either_basis() {
-    use app::store::{NewInvoice, NewPayment};
+    use app::store::{NewInvoice, NewPayment, PaymentAllocation};
     use chrono::NaiveDate;
     let app = spawn_app().await;
     let (a1, b1) = two_reps_with_customers(&app).await;
@@ -211,22 +211,22 @@ async fn the_aging_endpoint_ages_point_in_time_on_either_basis() {
     app.store.create_api_key("erp", &app::session::token_hash(secret), test_now()).await.unwrap();
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     let cny = |minor| Money::from_minor(minor, Currency::CNY);
-    let inv = |n: &str, c, date, due, minor| NewInvoice { number: n.into(), customer_id: c, order_ref: None, invoice_date: date, due_date: due, amount: cny(minor) };
-    let ids = app
-        .store
+    let inv = |n: &str, c, date, due, minor| NewInvoice { number: n.into(), customer_id: c, order_ref: None, invoice_date: date, ship_date: None, acceptance_date: None, due_date: due, amount: cny(minor) };
+    app.store
         .insert_invoices(
             &[
                 inv("A-1", a1, d(6, 1), d(7, 1), 100_000),  // current at 6-30, 29 days old
                 inv("A-2", a1, d(3, 1), d(3, 31), 20_050),  // 91 days past due, 121 days old
                 inv("B-1", b1, d(5, 20), d(6, 19), 7_525),  // 11 days past due, 41 days old
             ],
+            "test",
             test_now(),
         )
         .await
         .unwrap();
     // Half of A-2 paid on 7-01: after 6-30, so it does not count at 6-30.
     app.store
-        .insert_payments(&[NewPayment { reference: "P-1".into(), customer_id: a1, received_on: d(7, 1), amount: cny(10_000), allocations: vec![(ids[1], cny(10_000))] }], test_now())
+        .insert_payments(&[NewPayment { reference: "P-1".into(), customer_id: a1, received_on: d(7, 1), amount: cny(10_000), allocation: PaymentAllocation::Manual(vec![("A-2".into(), cny(10_000))]) }], "test", test_now())
         .await
         .unwrap();
     let client = reqwest::Client::new();

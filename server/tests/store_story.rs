@@ -7,7 +7,8 @@ use app::domain::auth::{Role, Scope};
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::money::{Currency, Money};
 use app::domain::uscc::Uscc;
-use app::store::{CustomerQuery, NewInvoice, NewPayment, Store, StoreError};
+use app::domain::credit::{CreditPolicy, Decision, Reason};
+use app::store::{AuditEntry, AuditQuery, CustomerQuery, NewCreditNote, NewInvoice, NewOrder, NewPayment, NewWriteOff, PaymentAllocation, Reversible, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use common::{add_user, test_now, TestDb};
 
@@ -23,7 +24,7 @@ fn customer(code: &str, name: &str, uscc: &str, rep: Option<i64>) -> NewCustomer
     NewCustomer {
         code: CustomerCode::parse(code).unwrap(),
         name: name.into(),
-        uscc: Uscc::parse(uscc).unwrap(),
+        uscc: Some(Uscc::parse(uscc).unwrap()),
         region: "华东".into(),
         industry: "建筑施工".into(),
         sales_rep_id: rep,
@@ -63,7 +64,7 @@ async fn story(store: &dyn Store) {
     store.create_api_key("erp", "keyhash", now).await.unwrap();
     assert_eq!(store.api_key("keyhash").await.unwrap().unwrap().name, "erp");
     assert!(store.api_key("other").await.unwrap().is_none());
-    store.audit(now, "rep.a", "login", "").await.unwrap();
+    store.audit(now, "rep.a", AuditEntry::new("session", "rep.a", "login")).await.unwrap();
 
     // --- customers
     let ids = store
@@ -72,18 +73,19 @@ async fn story(store: &dyn Store) {
                 customer("C1", "长沙宏达建设工程有限公司", "91350100M000100Y43", Some(rep_a)),
                 customer("C2", "北京远航矿业有限公司", "91110000100017643K", Some(rep_b)),
             ],
+            "test",
             now,
         )
         .await
         .unwrap();
     let (c1, c2) = (ids[0], ids[1]);
     let fresh_uscc = Uscc::with_check_digit("91440300MA5F00000").unwrap();
-    let again = store.insert_customers(&[customer("C1", "x", fresh_uscc.as_str(), None)], now).await;
+    let again = store.insert_customers(&[customer("C1", "x", fresh_uscc.as_str(), None)], "test", now).await;
     assert!(matches!(again, Err(StoreError::Conflict(ref m)) if m.contains("code")), "{again:?}");
     assert_eq!(store.count_customers().await.unwrap(), 2, "a failed batch writes nothing");
 
     let file = store.customer_file(c1, Scope::All).await.unwrap().unwrap();
-    assert_eq!(file.uscc.as_str(), "91350100M000100Y43");
+    assert_eq!(file.uscc.as_ref().unwrap().as_str(), "91350100M000100Y43");
     assert_eq!(file.sales_rep.as_deref(), Some("REP.A"));
     assert_eq!(file.temp_limit, Some((cny(200_000), d(7, 31))));
     assert_eq!(file.effective_limit(d(6, 30)), cny(1_200_000));
@@ -95,6 +97,8 @@ async fn story(store: &dyn Store) {
         customer_id: c,
         order_ref: None,
         invoice_date: date,
+        ship_date: None,
+        acceptance_date: None,
         due_date: due,
         amount: cny(yuan),
     };
@@ -107,42 +111,52 @@ async fn story(store: &dyn Store) {
                 inv("I4", c2, d(4, 1), d(5, 1), 10_000),   // 60 days
                 inv("I5", c2, d(7, 5), d(8, 4), 999_000),  // after as_of: not counted
             ],
+            "test",
             now,
         )
         .await
         .unwrap();
-    let bad_invoice = store.insert_invoices(&[inv("I9", c1, d(6, 2), d(6, 1), 1)], now).await;
-    assert!(matches!(bad_invoice, Err(StoreError::Conflict(_))));
+    assert_eq!(inv_ids.len(), 5);
+    let bad_invoice = store.insert_invoices(&[inv("I9", c1, d(6, 2), d(6, 1), 1)], "test", now).await;
+    assert!(matches!(bad_invoice, Err(StoreError::Rejected(_))));
 
     // Partial payment on I3 dated 6-15, full payment of I4 dated 7-02 (after as_of).
-    store
+    let manual = |lines: &[(&str, i64)]| PaymentAllocation::Manual(lines.iter().map(|(n, y)| (n.to_string(), cny(*y))).collect());
+    let pay = |r: &str, c: i64, on: NaiveDate, yuan: i64, allocation: PaymentAllocation| NewPayment {
+        reference: r.into(),
+        customer_id: c,
+        received_on: on,
+        amount: cny(yuan),
+        allocation,
+    };
+    let posted = store
         .insert_payments(
-            &[
-                NewPayment { reference: "P1".into(), customer_id: c1, received_on: d(6, 15), amount: cny(30_000), allocations: vec![(inv_ids[2], cny(30_000))] },
-                NewPayment { reference: "P2".into(), customer_id: c2, received_on: d(7, 2), amount: cny(10_000), allocations: vec![(inv_ids[3], cny(10_000))] },
-            ],
+            &[pay("P1", c1, d(6, 15), 30_000, manual(&[("I3", 30_000)])), pay("P2", c2, d(7, 2), 10_000, manual(&[("I4", 10_000)]))],
+            "test",
             now,
         )
         .await
         .unwrap();
+    assert_eq!(posted[0].allocations, vec![("I3".to_string(), cny(30_000))]);
+    assert_eq!(posted[1].unallocated, cny(0));
 
     // Over-allocation, foreign invoice and allocations above the payment are refused, and write nothing.
-    let over = store
-        .insert_payments(&[NewPayment { reference: "P3".into(), customer_id: c1, received_on: d(6, 20), amount: cny(60_000), allocations: vec![(inv_ids[2], cny(50_001))] }], now)
+    let rejected = |r: Result<Vec<app::store::PostedPayment>, StoreError>, field: &str, text: &str| match r {
+        Err(StoreError::Rejected(f)) => assert!(f.field == field && f.message.contains(text), "{f:?}"),
+        other => panic!("expected a rejection naming {field}, got {other:?}"),
+    };
+    rejected(store.insert_payments(&[pay("P3", c1, d(6, 20), 60_000, manual(&[("I3", 50_001)]))], "test", now).await, "allocations", "exceeds its open amount");
+    rejected(store.insert_payments(&[pay("P4", c1, d(6, 20), 1, manual(&[("I4", 1)]))], "test", now).await, "allocations[0].invoice_number", "another customer");
+    rejected(store.insert_payments(&[pay("P5", c1, d(6, 20), 1, manual(&[("I1", 2)]))], "test", now).await, "allocations", "more than the payment");
+    rejected(store.insert_payments(&[pay("P6", c1, d(6, 20), 1, manual(&[("NOPE", 1)]))], "test", now).await, "allocations[0].invoice_number", "no invoice NOPE");
+    let dup_ref = store.insert_payments(&[pay("P1", c1, d(6, 20), 1, manual(&[]))], "test", now).await;
+    assert!(matches!(dup_ref, Err(StoreError::Conflict(ref m)) if m.contains("reference")), "{dup_ref:?}");
+    // A batch is all-or-nothing: the good first payment of a failing batch is not kept.
+    let batch = store
+        .insert_payments(&[pay("P7", c1, d(6, 20), 5, manual(&[("I1", 5)])), pay("P8", c1, d(6, 20), 1, manual(&[("I4", 1)]))], "test", now)
         .await;
-    assert!(matches!(over, Err(StoreError::Conflict(ref m)) if m.contains("exceeds its open amount")), "{over:?}");
-    let foreign = store
-        .insert_payments(&[NewPayment { reference: "P4".into(), customer_id: c1, received_on: d(6, 20), amount: cny(1), allocations: vec![(inv_ids[3], cny(1))] }], now)
-        .await;
-    assert!(matches!(foreign, Err(StoreError::Conflict(ref m)) if m.contains("another customer")), "{foreign:?}");
-    let above = store
-        .insert_payments(&[NewPayment { reference: "P5".into(), customer_id: c1, received_on: d(6, 20), amount: cny(1), allocations: vec![(inv_ids[0], cny(2))] }], now)
-        .await;
-    assert!(matches!(above, Err(StoreError::Conflict(ref m)) if m.contains("exceed the payment")), "{above:?}");
-    let dup_ref = store
-        .insert_payments(&[NewPayment { reference: "P1".into(), customer_id: c1, received_on: d(6, 20), amount: cny(1), allocations: vec![] }], now)
-        .await;
-    assert!(matches!(dup_ref, Err(StoreError::Conflict(_))), "{dup_ref:?}");
+    assert!(batch.is_err());
+    assert_eq!(store.open_invoices(c1, d(6, 30)).await.unwrap().iter().find(|l| l.number == "I1").unwrap().open, cny(100_000));
 
     // --- point-in-time aging at 2026-06-30
     let as_of = d(6, 30);
@@ -188,6 +202,134 @@ async fn story(store: &dyn Store) {
     assert!(store.list_customers(&search("远航"), Scope::Rep(rep_a), as_of).await.unwrap().is_empty());
     let page2 = CustomerQuery { search: None, limit: 1, offset: 1 };
     assert_eq!(store.list_customers(&page2, Scope::All, as_of).await.unwrap()[0].id, c2);
+
+    ledger_corrections(store, c1, c2).await;
+}
+
+/// Orders, credit notes, write-offs and reversals, with the maintained exposure checked
+/// against a recomputation after every step.
+async fn ledger_corrections(store: &dyn Store, c1: i64, c2: i64) {
+    let now = test_now();
+    let policy = CreditPolicy::default();
+    let agrees = |c: i64| async move {
+        let kept = store.credit_position(c, d(6, 30)).await.unwrap().exposure;
+        let recomputed = store.recomputed_exposure(c).await.unwrap();
+        assert_eq!(kept, recomputed, "maintained exposure of customer {c} drifted");
+        kept
+    };
+    // C1 owes I1 100k + I2 50k + I3 50k = 200k; limit 1.0M + temp 0.2M. I3 is 121 days overdue.
+    let e = agrees(c1).await;
+    assert_eq!(e.total().unwrap(), cny(200_000));
+    let order = |n: &str, c: i64, yuan: i64| NewOrder { number: n.into(), customer_id: c, ordered_on: d(6, 30), amount: cny(yuan) };
+    let (_, check) = store.post_order(&order("SO-1", c1, 100_000), policy, "test", now).await.unwrap();
+    assert_eq!(check.decision, Decision::NeedsApproval, "I3 is more than 90 days overdue");
+    assert_eq!(check.reasons, vec![Reason::Overdue]);
+    assert_eq!(check.available_before, cny(1_000_000));
+    assert_eq!(agrees(c1).await.open_orders, cny(0), "only approved orders count");
+
+    // C2: I4 paid by P2, I5 999k open; limit 1.2M → available 201k.
+    let (_, check) = store.post_order(&order("SO-2", c2, 150_000), policy, "test", now).await.unwrap();
+    assert_eq!((check.decision, check.available_after), (Decision::Approved, cny(51_000)));
+    assert_eq!(agrees(c2).await.open_orders, cny(150_000));
+    let (_, check) = store.post_order(&order("SO-3", c2, 60_000), policy, "test", now).await.unwrap();
+    assert_eq!((check.decision, check.reasons.clone()), (Decision::NeedsApproval, vec![Reason::OverLimit]));
+    let dup = store.post_order(&order("SO-2", c2, 1), policy, "test", now).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+
+    // An invoice for 100k against SO-2 releases 100k of it; a second for 80k releases the last 50k.
+    let inv = |n: &str, yuan: i64| NewInvoice {
+        number: n.into(),
+        customer_id: c2,
+        order_ref: Some("SO-2".into()),
+        invoice_date: d(6, 30),
+        ship_date: Some(d(6, 29)),
+        acceptance_date: None,
+        due_date: d(7, 30),
+        amount: cny(yuan),
+    };
+    store.insert_invoices(&[inv("I6", 100_000)], "test", now).await.unwrap();
+    assert_eq!(agrees(c2).await.open_orders, cny(50_000));
+    store.insert_invoices(&[inv("I7", 80_000)], "test", now).await.unwrap();
+    assert_eq!(agrees(c2).await.open_orders, cny(0));
+    // A cancelled order releases what is left of it.
+    store.post_order(&order("SO-4", c2, 1_000), policy, "test", now).await.unwrap();
+    store.cancel_order("SO-4", d(6, 30), "customer withdrew", "test", now).await.unwrap();
+    assert_eq!(agrees(c2).await.open_orders, cny(0));
+    assert!(matches!(store.cancel_order("SO-4", d(6, 30), "again", "test", now).await, Err(StoreError::Conflict(_))));
+
+    // Credit notes: one reduces I1, one stays as a credit; one above I2's open is refused.
+    let note = |n: &str, yuan: i64, invoice: Option<&str>| NewCreditNote {
+        number: n.into(),
+        customer_id: c1,
+        issued_on: d(6, 30),
+        amount: cny(yuan),
+        invoice_number: invoice.map(str::to_string),
+        reason: "price adjustment".into(),
+    };
+    store.insert_credit_note(&note("CN-1", 1_000, Some("I1")), "test", now).await.unwrap();
+    store.insert_credit_note(&note("CN-2", 500, None), "test", now).await.unwrap();
+    let over = store.insert_credit_note(&note("CN-3", 50_001, Some("I2")), "test", now).await;
+    assert!(matches!(over, Err(StoreError::Rejected(ref f)) if f.field == "amount"), "{over:?}");
+    let e = agrees(c1).await;
+    assert_eq!((e.open_invoices, e.unallocated_credits), (cny(199_000), cny(500)));
+
+    // A payment of 49,999.40 on I2 leaves 0.60 open: within the 1.00 tolerance, written off.
+    let cents = |m: i64| Money::from_minor(m, Currency::CNY);
+    let p = NewPayment {
+        reference: "P9".into(),
+        customer_id: c1,
+        received_on: d(6, 30),
+        amount: cents(4_999_940),
+        allocation: PaymentAllocation::Manual(vec![("I2".into(), cents(4_999_940))]),
+    };
+    store.insert_payments(&[p], "test", now).await.unwrap();
+    let tolerance = cny(1);
+    let too_much = store
+        .write_off(&NewWriteOff { invoice_number: "I1".into(), written_on: d(6, 30), tolerance, reason: "rounding".into() }, "test", now)
+        .await;
+    assert!(matches!(too_much, Err(StoreError::Rejected(ref f)) if f.message.contains("tolerance")), "{too_much:?}");
+    let written = store
+        .write_off(&NewWriteOff { invoice_number: "I2".into(), written_on: d(6, 30), tolerance, reason: "rounding".into() }, "test", now)
+        .await
+        .unwrap();
+    assert_eq!(written, cents(60));
+    assert!(store.open_invoices(c1, d(6, 30)).await.unwrap().iter().all(|l| l.number != "I2"), "I2 is closed");
+    agrees(c1).await;
+
+    // FIFO: a 60,000 payment pays I3 (oldest due, 50k open) then 10k of I1.
+    let fifo = store
+        .insert_payments(
+            &[NewPayment { reference: "P10".into(), customer_id: c1, received_on: d(6, 30), amount: cny(60_000), allocation: PaymentAllocation::Fifo }],
+            "test",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fifo[0].allocations, vec![("I3".to_string(), cny(50_000)), ("I1".to_string(), cny(10_000))]);
+    assert_eq!(agrees(c1).await.open_invoices, cny(89_000));
+
+    // Reversals undo the entry with new rows: the payment's allocations come back open.
+    store.reverse(&Reversible::Payment("P10".into()), d(7, 1), "bounced", "test", now).await.unwrap();
+    let e = agrees(c1).await;
+    assert_eq!(e.open_invoices, cny(149_000));
+    let again = store.reverse(&Reversible::Payment("P10".into()), d(7, 1), "twice", "test", now).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let early = store.reverse(&Reversible::Payment("P9".into()), d(6, 1), "before", "test", now).await;
+    assert!(matches!(early, Err(StoreError::Rejected(ref f)) if f.field == "reversed_on"), "{early:?}");
+    store.reverse(&Reversible::WriteOff("I2".into()), d(7, 1), "wrong", "test", now).await.unwrap();
+    store.reverse(&Reversible::CreditNote("CN-2".into()), d(7, 1), "wrong", "test", now).await.unwrap();
+    let e = agrees(c1).await;
+    assert_eq!((e.open_invoices, e.unallocated_credits), (cents(14_900_060), cny(0)));
+    // Point in time: on 6-30 the reversed payment still counted.
+    let at_630: i64 = store.open_invoices(c1, d(6, 30)).await.unwrap().iter().map(|l| l.open.minor()).sum();
+    assert_eq!(at_630, cny(89_000).minor());
+
+    // Every change above is in the audit trail, hash-chained and intact.
+    let trail = store.audit_trail(&AuditQuery { entity: Some("payment".into()), limit: 100, ..Default::default() }).await.unwrap();
+    assert!(trail.iter().any(|r| r.entry.entity_key == "P10" && r.entry.action == "reverse"));
+    let v = store.verify_audit().await.unwrap();
+    assert_eq!(v.first_broken, None);
+    assert!(v.rows > 20, "{v:?}");
 }
 
 #[tokio::test]

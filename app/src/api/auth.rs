@@ -41,7 +41,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
         }
     };
     let Some(creds) = creds.filter(|_| verified) else {
-        store.audit(now, username.as_str(), "login_failed", "").await?;
+        store.audit(now, username.as_str(), crate::store::AuditEntry::new("session", username.as_str(), "login_failed")).await?;
         return Err(bad_credentials(form.next.as_deref()));
     };
 
@@ -53,7 +53,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     let token = session::new_token();
     let expires = now + session::SESSION_TTL;
     store.create_session(&session::token_hash(&token), creds.user.id, now, expires).await?;
-    store.audit(now, &creds.user.username, "login", "").await?;
+    store.audit(now, &creds.user.username, crate::store::AuditEntry::new("session", creds.user.username.as_str(), "login")).await?;
 
     super::response()?.insert_header(SET_COOKIE, session::session_cookie(&token, super::secure_cookies()));
     leptos_axum::redirect(&safe_next(form.next.as_deref()));
@@ -84,7 +84,7 @@ pub async fn logout() -> Result<(), AppError> {
         store.delete_session(&session::token_hash(&token)).await?;
     }
     if let Some(user) = super::viewer() {
-        store.audit(super::clock()?.now(), &user.username, "logout", "").await?;
+        store.audit(super::clock()?.now(), &user.username, crate::store::AuditEntry::new("session", user.username.as_str(), "logout")).await?;
     }
     super::response()?.insert_header(SET_COOKIE, session::clear_cookie(super::secure_cookies()));
     leptos_axum::redirect("/login");

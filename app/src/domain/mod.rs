@@ -8,6 +8,7 @@ pub mod allocation;
 pub mod auth;
 pub mod credit;
 pub mod customer;
+pub mod documents;
 pub mod invoice;
 pub mod money;
 pub mod uscc;

@@ -6,6 +6,7 @@
 //! what genuinely differs — connection options, pragmas, migrations — lives in
 //! `sqlite.rs` and `postgres.rs`. Invariants are those of the `Store` trait; in
 //! particular every driver error leaves here as a `StoreError`, never as SQL text.
+pub mod ledger;
 pub mod postgres;
 pub mod sqlite;
 
@@ -86,6 +87,8 @@ pub(crate) fn like_pattern(term: &str) -> String {
 /// The trait implementation, shared by both backends. `$store` has a `pool: sqlx::Pool<$db>`.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
+        $crate::store::ledger::ledger_fns!($db);
+
         #[async_trait::async_trait]
         impl app::store::Store for $store {
             async fn create_user(&self, u: app::store::NewUser, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
@@ -198,62 +201,593 @@ macro_rules! impl_store {
                 rows.iter().map(user_from_row).collect()
             }
 
-            async fn audit(&self, at: chrono::DateTime<chrono::Utc>, actor: &str, action: &str, detail: &str) -> Result<(), app::store::StoreError> {
-                sqlx::query("INSERT INTO audit_log (at, actor, action, detail) VALUES ($1, $2, $3, $4)")
-                    .bind(at)
-                    .bind(actor)
-                    .bind(action)
-                    .bind(detail)
-                    .execute(&self.pool)
+            async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, app::store::StoreError> {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn audit(&self, at: chrono::DateTime<chrono::Utc>, actor: &str, entry: app::store::AuditEntry) -> Result<(), app::store::StoreError> {
+                let (tx, mut chain) = begin(&self.pool, actor, at).await?;
+                chain.push(entry);
+                commit(tx, chain).await
+            }
+
+            async fn audit_trail(&self, q: &app::store::AuditQuery) -> Result<Vec<app::store::AuditRow>, app::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor, entity, entity_key, action, before, after, hash FROM audit_log \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR entity = $1) AND (CAST($2 AS TEXT) IS NULL OR entity_key = $2) \
+                       AND (CAST($3 AS TEXT) IS NULL OR actor = $3) AND (CAST($4 AS BIGINT) IS NULL OR id < $4) \
+                     ORDER BY id DESC LIMIT $5",
+                )
+                .bind(q.entity.as_deref())
+                .bind(q.entity_key.as_deref())
+                .bind(q.actor.as_deref())
+                .bind(q.before_id)
+                .bind(q.limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                rows.iter().map(audit_row).collect()
+            }
+
+            async fn verify_audit(&self) -> Result<app::store::AuditVerification, app::store::StoreError> {
+                use sqlx::Row;
+                let mut prev = "0".repeat(64);
+                let mut expected_id = 1i64;
+                let mut rows_seen = 0u64;
+                loop {
+                    let page = sqlx::query(
+                        "SELECT id, at, actor, entity, entity_key, action, before, after, prev_hash, hash FROM audit_log \
+                         WHERE id >= $1 ORDER BY id LIMIT 5000",
+                    )
+                    .bind(expected_id)
+                    .fetch_all(&self.pool)
                     .await
                     .map_err($crate::store::db_err)?;
-                Ok(())
+                    if page.is_empty() {
+                        break;
+                    }
+                    for r in &page {
+                        let row = audit_row(r)?;
+                        let stored_prev: String = r.try_get("prev_hash").map_err($crate::store::db_err)?;
+                        let recomputed = $crate::store::ledger::chain_hash(&prev, row.id, &row.at, &row.actor, &row.entry);
+                        if row.id != expected_id || stored_prev != prev || recomputed != row.hash {
+                            return Ok(app::store::AuditVerification { rows: rows_seen, first_broken: Some(expected_id.min(row.id)) });
+                        }
+                        prev = row.hash;
+                        expected_id += 1;
+                        rows_seen += 1;
+                    }
+                }
+                let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                let last_id: i64 = head.try_get("last_id").map_err($crate::store::db_err)?;
+                let last_hash: String = head.try_get("last_hash").map_err($crate::store::db_err)?;
+                let first_broken = (last_id != expected_id - 1 || last_hash != prev).then_some(expected_id);
+                Ok(app::store::AuditVerification { rows: rows_seen, first_broken })
+            }
+
+            async fn stored_response(&self, api_key_id: i64, key: &str) -> Result<Option<app::store::StoredResponse>, app::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2")
+                    .bind(api_key_id)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                row.map(|r| {
+                    let status: i32 = r.try_get("status").map_err($crate::store::db_err)?;
+                    Ok(app::store::StoredResponse {
+                        request_hash: r.try_get("request_hash").map_err($crate::store::db_err)?,
+                        status: u16::try_from(status).map_err($crate::store::corrupt)?,
+                        body: r.try_get("body").map_err($crate::store::db_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn store_response(
+                &self,
+                api_key_id: i64,
+                key: &str,
+                response: &app::store::StoredResponse,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, app::store::StoreError> {
+                let n = sqlx::query(
+                    "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (api_key_id, key) DO NOTHING",
+                )
+                .bind(api_key_id)
+                .bind(key)
+                .bind(&response.request_hash)
+                .bind(i32::from(response.status))
+                .bind(&response.body)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn setting(&self, key: &str) -> Result<Option<String>, app::store::StoreError> {
+                sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn set_setting(&self, key: &str, value: &str, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let before: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                let mut e = app::store::AuditEntry::new("setting", key, "update");
+                e.before = before;
+                e.after = Some(value.to_string());
+                chain.push(e);
+                commit(tx, chain).await
             }
 
             async fn insert_customers(
                 &self,
                 customers: &[app::domain::customer::NewCustomer],
+                actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<i64>, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let ids = insert_customers_tx(&mut tx, &mut chain, customers, now).await?;
+                commit(tx, chain).await?;
+                Ok(ids)
+            }
+
+            async fn update_customer(
+                &self,
+                id: i64,
+                patch: &app::domain::documents::CustomerPatch,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::domain::customer::CustomerFile, app::store::StoreError> {
+                let before = self.customer_file(id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
+                let mut after = before.clone();
+                if let Some(s) = patch.status {
+                    after.status = s;
+                }
+                if let Some(l) = patch.credit_limit {
+                    after.credit_limit = l;
+                }
+                if let Some(t) = patch.temp_limit {
+                    after.temp_limit = t;
+                }
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                sqlx::query(
+                    "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(after.status.as_str())
+                .bind(after.credit_limit.minor())
+                .bind(after.temp_limit.map(|(m, _)| m.minor()))
+                .bind(after.temp_limit.map(|(_, d)| d))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                let terms = |f: &app::domain::customer::CustomerFile| {
+                    serde_json::json!({
+                        "status": f.status, "credit_limit": f.credit_limit.amount().to_string(),
+                        "temp_limit": f.temp_limit.map(|(m, _)| m.amount().to_string()),
+                        "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
+                    })
+                    .to_string()
+                };
+                let mut e = app::store::AuditEntry::new("customer", before.code.as_str(), "update");
+                e.before = Some(terms(&before));
+                e.after = Some(terms(&after));
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(after)
+            }
+
+            async fn customers_by_code(
+                &self,
+                codes: &[String],
+            ) -> Result<std::collections::HashMap<String, app::store::CustomerRef>, app::store::StoreError> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await.map_err($crate::store::db_err)?;
-                let mut ids = std::collections::HashMap::new();
-                for chunk in customers.chunks($crate::store::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO customers (code, name, uscc, region, industry, sales_rep_id, contact_name, contact_phone, contact_email, \
-                         currency, payment_terms_days, credit_limit_minor, temp_limit_minor, temp_limit_expires_on, status, grade, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, c| {
-                        b.push_bind(c.code.as_str().to_string())
-                            .push_bind(c.name.clone())
-                            .push_bind(c.uscc.as_str().to_string())
-                            .push_bind(c.region.clone())
-                            .push_bind(c.industry.clone())
-                            .push_bind(c.sales_rep_id)
-                            .push_bind(c.contact.name.clone())
-                            .push_bind(c.contact.phone.clone())
-                            .push_bind(c.contact.email.clone())
-                            .push_bind(c.credit_limit.currency().code())
-                            .push_bind(i32::from(c.payment_terms_days))
-                            .push_bind(c.credit_limit.minor())
-                            .push_bind(c.temp_limit.map(|(m, _)| m.minor()))
-                            .push_bind(c.temp_limit.map(|(_, d)| d))
-                            .push_bind(c.status.as_str())
-                            .push_bind(c.grade.map(|g| g.as_str()))
-                            .push_bind(now);
-                    });
-                    qb.push(" RETURNING id, code");
-                    for row in qb.build().fetch_all(&mut *tx).await.map_err($crate::store::db_err)? {
-                        let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
-                        let code: String = row.try_get("code").map_err($crate::store::db_err)?;
-                        ids.insert(code, id);
+                let mut out = std::collections::HashMap::new();
+                for part in codes.chunks($crate::store::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, code, currency, payment_terms_days FROM customers WHERE code IN (");
+                    let mut sep = qb.separated(", ");
+                    for c in part {
+                        sep.push_bind(c.clone());
+                    }
+                    qb.push(")");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err($crate::store::db_err)? {
+                        let terms: i32 = r.try_get("payment_terms_days").map_err($crate::store::db_err)?;
+                        out.insert(
+                            text(&r, "code")?,
+                            app::store::CustomerRef {
+                                id: r.try_get("id").map_err($crate::store::db_err)?,
+                                currency: currency_of(&r)?,
+                                payment_terms_days: u16::try_from(terms).map_err($crate::store::corrupt)?,
+                            },
+                        );
                     }
                 }
-                tx.commit().await.map_err($crate::store::db_err)?;
-                customers
-                    .iter()
-                    .map(|c| ids.get(c.code.as_str()).copied().ok_or_else(|| $crate::store::corrupt("customer id not returned")))
-                    .collect()
+                Ok(out)
+            }
+
+            async fn insert_invoices(
+                &self,
+                invoices: &[app::store::NewInvoice],
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<i64>, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let ids = insert_invoices_tx(&mut tx, &mut chain, invoices, now).await?;
+                commit(tx, chain).await?;
+                Ok(ids)
+            }
+
+            async fn insert_payments(
+                &self,
+                payments: &[app::store::NewPayment],
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<app::store::PostedPayment>, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let mut posted = Vec::with_capacity(payments.len());
+                for p in payments {
+                    if p.amount.minor() <= 0 {
+                        return Err($crate::store::ledger::rejected("amount", format!("payment {}: must be more than zero", p.reference)));
+                    }
+                    posted.push(insert_payment_tx(&mut tx, &mut chain, p, now).await?);
+                }
+                commit(tx, chain).await?;
+                Ok(posted)
+            }
+
+            async fn post_order(
+                &self,
+                o: &app::store::NewOrder,
+                policy: app::domain::credit::CreditPolicy,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(i64, app::domain::credit::CreditCheck), app::store::StoreError> {
+                use app::domain::credit::Decision;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let position = position_of(&mut *tx, o.customer_id, o.ordered_on).await?;
+                let check = app::domain::credit::check(&position, o.amount, policy)
+                    .map_err(|e| $crate::store::ledger::rejected("amount", e.to_string()))?;
+                let reasons: Vec<String> = check.reasons.iter().map(|r| serde_json::to_value(r).map(|v| v.as_str().unwrap_or("").to_string())).collect::<Result<_, _>>().map_err($crate::store::corrupt)?;
+                let decision = serde_json::to_value(check.decision).map_err($crate::store::corrupt)?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO orders (number, customer_id, ordered_on, amount_minor, currency, decision, reasons, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&o.number)
+                .bind(o.customer_id)
+                .bind(o.ordered_on)
+                .bind(o.amount.minor())
+                .bind(o.amount.currency().code())
+                .bind(decision.as_str().unwrap_or(""))
+                .bind(reasons.join(","))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                if check.decision == Decision::Approved {
+                    // Invoices may have arrived with this order's number before the order itself.
+                    let open = order_open(&mut tx, o.customer_id, &o.number).await?.map(|(_, open)| open).unwrap_or(0);
+                    bump(&mut tx, o.customer_id, 0, open, 0).await?;
+                }
+                let mut e = app::store::AuditEntry::new("order", o.number.clone(), "post");
+                e.after = Some(
+                    serde_json::json!({
+                        "customer_id": o.customer_id, "ordered_on": o.ordered_on, "amount": o.amount.amount().to_string(),
+                        "currency": o.amount.currency().code(), "decision": decision, "reasons": reasons,
+                    })
+                    .to_string(),
+                );
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok((id, check))
+            }
+
+            async fn cancel_order(
+                &self,
+                number: &str,
+                on: chrono::NaiveDate,
+                reason: &str,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                use sqlx::Row;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let row = sqlx::query(
+                    "SELECT o.id, o.customer_id, o.ordered_on, EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id) AS cancelled \
+                     FROM orders o WHERE o.number = $1",
+                )
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?
+                .ok_or_else(|| $crate::store::ledger::rejected("number", format!("no order {number}")))?;
+                let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
+                let customer: i64 = row.try_get("customer_id").map_err($crate::store::db_err)?;
+                let ordered_on: chrono::NaiveDate = row.try_get("ordered_on").map_err($crate::store::db_err)?;
+                if row.try_get::<bool, _>("cancelled").map_err($crate::store::db_err)? {
+                    return Err(app::store::StoreError::Conflict(format!("order {number} is already cancelled")));
+                }
+                if on < ordered_on {
+                    return Err($crate::store::ledger::rejected("cancelled_on", format!("is before the order date {ordered_on}")));
+                }
+                let open = order_open(&mut tx, customer, number).await?.map(|(_, open)| open).unwrap_or(0);
+                sqlx::query("INSERT INTO order_cancellations (order_id, cancelled_on, reason, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(on)
+                    .bind(reason)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                bump(&mut tx, customer, 0, -open, 0).await?;
+                let mut e = app::store::AuditEntry::new("order", number, "cancel");
+                e.after = Some(serde_json::json!({"cancelled_on": on, "reason": reason, "released": open}).to_string());
+                chain.push(e);
+                commit(tx, chain).await
+            }
+
+            async fn insert_credit_note(
+                &self,
+                n: &app::store::NewCreditNote,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                use $crate::store::ledger::rejected;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let target = match &n.invoice_number {
+                    None => None,
+                    Some(number) => {
+                        let inv = invoice_by_number(&mut tx, number)
+                            .await?
+                            .ok_or_else(|| rejected("invoice_number", format!("no invoice {number}")))?;
+                        if inv.customer_id != n.customer_id {
+                            return Err(rejected("invoice_number", format!("invoice {number} belongs to another customer")));
+                        }
+                        if n.amount.minor() > inv.invoice.open.minor() {
+                            return Err(rejected(
+                                "amount",
+                                format!("{} exceeds what is open on invoice {number} ({})", n.amount.display(), inv.invoice.open.display()),
+                            ));
+                        }
+                        Some(inv.id)
+                    }
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO credit_notes (number, customer_id, issued_on, amount_minor, currency, invoice_id, reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&n.number)
+                .bind(n.customer_id)
+                .bind(n.issued_on)
+                .bind(n.amount.minor())
+                .bind(n.amount.currency().code())
+                .bind(target)
+                .bind(&n.reason)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                match target {
+                    Some(invoice) => {
+                        sqlx::query(
+                            "INSERT INTO allocations (credit_note_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(id)
+                        .bind(invoice)
+                        .bind(n.amount.minor())
+                        .bind(n.issued_on)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::store::db_err)?;
+                        adjust_invoice(&mut tx, invoice, -n.amount.minor()).await?;
+                        bump(&mut tx, n.customer_id, -n.amount.minor(), 0, 0).await?;
+                    }
+                    None => bump(&mut tx, n.customer_id, 0, 0, n.amount.minor()).await?,
+                }
+                let mut e = app::store::AuditEntry::new("credit_note", n.number.clone(), "post");
+                e.after = Some(
+                    serde_json::json!({
+                        "customer_id": n.customer_id, "issued_on": n.issued_on, "amount": n.amount.amount().to_string(),
+                        "invoice_number": n.invoice_number, "reason": n.reason,
+                    })
+                    .to_string(),
+                );
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(id)
+            }
+
+            async fn write_off(
+                &self,
+                w: &app::store::NewWriteOff,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::domain::money::Money, app::store::StoreError> {
+                use $crate::store::ledger::rejected;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let inv = invoice_by_number(&mut tx, &w.invoice_number)
+                    .await?
+                    .ok_or_else(|| rejected("invoice_number", format!("no invoice {}", w.invoice_number)))?;
+                let open = inv.invoice.open;
+                if open.is_zero() {
+                    return Err(rejected("invoice_number", format!("invoice {} has nothing open", w.invoice_number)));
+                }
+                if open.currency() != w.tolerance.currency() || open.minor() > w.tolerance.minor() {
+                    return Err(rejected(
+                        "invoice_number",
+                        format!("open amount {} exceeds the write-off tolerance {}", open.display(), w.tolerance.display()),
+                    ));
+                }
+                if w.written_on < inv.invoice.invoice_date {
+                    return Err(rejected("written_on", "is before the invoice date"));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO write_offs (invoice_id, written_on, amount_minor, currency, reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(inv.id)
+                .bind(w.written_on)
+                .bind(open.minor())
+                .bind(open.currency().code())
+                .bind(&w.reason)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                sqlx::query("INSERT INTO allocations (write_off_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(inv.id)
+                    .bind(open.minor())
+                    .bind(w.written_on)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                adjust_invoice(&mut tx, inv.id, -open.minor()).await?;
+                bump(&mut tx, inv.customer_id, -open.minor(), 0, 0).await?;
+                let mut e = app::store::AuditEntry::new("write_off", w.invoice_number.clone(), "post");
+                e.after = Some(serde_json::json!({"written_on": w.written_on, "amount": open.amount().to_string(), "reason": w.reason}).to_string());
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(open)
+            }
+
+            async fn reverse(
+                &self,
+                doc: &app::store::Reversible,
+                on: chrono::NaiveDate,
+                reason: &str,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                use app::store::Reversible;
+                use sqlx::Row;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                match doc {
+                    Reversible::Payment(r) => {
+                        reverse_credit_tx(&mut tx, &mut chain, "payment_id", "payments", "reference", "received_on", r, on, reason, now).await?
+                    }
+                    Reversible::CreditNote(n) => {
+                        reverse_credit_tx(&mut tx, &mut chain, "credit_note_id", "credit_notes", "number", "issued_on", n, on, reason, now).await?
+                    }
+                    Reversible::WriteOff(number) => {
+                        let w = sqlx::query(
+                            "SELECT w.id, w.invoice_id, w.amount_minor, w.written_on, i.customer_id FROM write_offs w \
+                             JOIN invoices i ON i.id = w.invoice_id \
+                             WHERE i.number = $1 AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.write_off_id = w.id) \
+                             ORDER BY w.id DESC LIMIT 1",
+                        )
+                        .bind(number)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err($crate::store::db_err)?
+                        .ok_or_else(|| $crate::store::ledger::rejected("invoice_number", format!("no write-off to reverse on invoice {number}")))?;
+                        let id: i64 = w.try_get("id").map_err($crate::store::db_err)?;
+                        let invoice: i64 = w.try_get("invoice_id").map_err($crate::store::db_err)?;
+                        let amount: i64 = w.try_get("amount_minor").map_err($crate::store::db_err)?;
+                        let customer: i64 = w.try_get("customer_id").map_err($crate::store::db_err)?;
+                        let written_on: chrono::NaiveDate = w.try_get("written_on").map_err($crate::store::db_err)?;
+                        if on < written_on {
+                            return Err($crate::store::ledger::rejected("reversed_on", format!("is before the write-off date {written_on}")));
+                        }
+                        let rev: i64 = sqlx::query_scalar("INSERT INTO reversals (write_off_id, reversed_on, reason, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                            .bind(id)
+                            .bind(on)
+                            .bind(reason)
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err($crate::store::db_err)?;
+                        sqlx::query(
+                            "INSERT INTO allocations (write_off_id, reversal_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(id)
+                        .bind(rev)
+                        .bind(invoice)
+                        .bind(-amount)
+                        .bind(on)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::store::db_err)?;
+                        adjust_invoice(&mut tx, invoice, amount).await?;
+                        bump(&mut tx, customer, amount, 0, 0).await?;
+                        let mut e = app::store::AuditEntry::new("write_off", number.clone(), "reverse");
+                        e.after = Some(serde_json::json!({"reversed_on": on, "reason": reason}).to_string());
+                        chain.push(e);
+                    }
+                }
+                commit(tx, chain).await
+            }
+
+            async fn credit_position(
+                &self,
+                customer_id: i64,
+                as_of: chrono::NaiveDate,
+            ) -> Result<app::domain::credit::CreditPosition, app::store::StoreError> {
+                position_of(&self.pool, customer_id, as_of).await
+            }
+
+            async fn recomputed_exposure(&self, customer_id: i64) -> Result<app::domain::credit::Exposure, app::store::StoreError> {
+                use app::domain::money::Money;
+                use sqlx::Row;
+                let r = sqlx::query(
+                    "SELECT c.currency, \
+                       COALESCE((SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE customer_id = c.id), 0) \
+                     - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
+                                 WHERE i.customer_id = c.id), 0) AS open_invoices, \
+                       COALESCE((SELECT CAST(SUM(CASE WHEN o.amount_minor > o.invoiced THEN o.amount_minor - o.invoiced ELSE 0 END) AS BIGINT) FROM ( \
+                           SELECT o.amount_minor, COALESCE((SELECT CAST(SUM(i.amount_minor) AS BIGINT) FROM invoices i \
+                                                            WHERE i.order_ref = o.number AND i.customer_id = o.customer_id), 0) AS invoiced \
+                           FROM orders o WHERE o.customer_id = c.id AND o.decision = 'approved' \
+                             AND NOT EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id)) o), 0) AS open_orders, \
+                       COALESCE((SELECT CAST(SUM(amount_minor) AS BIGINT) FROM payments p WHERE p.customer_id = c.id \
+                                 AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)), 0) \
+                     + COALESCE((SELECT CAST(SUM(amount_minor) AS BIGINT) FROM credit_notes n WHERE n.customer_id = c.id \
+                                 AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.credit_note_id = n.id)), 0) \
+                     - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
+                                 WHERE i.customer_id = c.id AND (a.payment_id IS NOT NULL OR a.credit_note_id IS NOT NULL)), 0) AS unallocated \
+                     FROM customers c WHERE c.id = $1",
+                )
+                .bind(customer_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?
+                .ok_or(app::store::StoreError::NotFound)?;
+                let cur = currency_of(&r)?;
+                let m = |col: &str| -> Result<Money, app::store::StoreError> {
+                    Ok(Money::from_minor(r.try_get::<i64, _>(col).map_err($crate::store::db_err)?, cur))
+                };
+                Ok(app::domain::credit::Exposure {
+                    open_invoices: m("open_invoices")?,
+                    open_orders: m("open_orders")?,
+                    unallocated_credits: m("unallocated")?,
+                })
             }
 
             async fn count_customers(&self) -> Result<i64, app::store::StoreError> {
@@ -360,7 +894,12 @@ macro_rules! impl_store {
                     id: r.try_get("id").map_err($crate::store::db_err)?,
                     code: code_of(&r)?,
                     name: get_s("name")?,
-                    uscc: Uscc::parse(&get_s("uscc")?).map_err($crate::store::corrupt)?,
+                    uscc: r
+                        .try_get::<Option<String>, _>("uscc")
+                        .map_err($crate::store::db_err)?
+                        .map(|u| Uscc::parse(u.trim()))
+                        .transpose()
+                        .map_err($crate::store::corrupt)?,
                     region: get_s("region")?,
                     industry: get_s("industry")?,
                     sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
@@ -371,119 +910,6 @@ macro_rules! impl_store {
                     status: status_of(&r)?,
                     grade: grade_of(&r)?,
                 }))
-            }
-
-            async fn insert_invoices(
-                &self,
-                invoices: &[app::store::NewInvoice],
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Vec<i64>, app::store::StoreError> {
-                use sqlx::Row;
-                let mut tx = self.pool.begin().await.map_err($crate::store::db_err)?;
-                let mut ids = std::collections::HashMap::new();
-                for chunk in invoices.chunks($crate::store::CHUNK) {
-                    if let Some(bad) = chunk.iter().find(|i| i.amount.minor() <= 0 || i.due_date < i.invoice_date) {
-                        return Err(app::store::StoreError::Conflict(format!(
-                            "invoice {}: amount must be positive and due date on or after invoice date",
-                            bad.number
-                        )));
-                    }
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO invoices (number, customer_id, order_ref, invoice_date, due_date, amount_minor, currency, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, i| {
-                        b.push_bind(i.number.clone())
-                            .push_bind(i.customer_id)
-                            .push_bind(i.order_ref.clone())
-                            .push_bind(i.invoice_date)
-                            .push_bind(i.due_date)
-                            .push_bind(i.amount.minor())
-                            .push_bind(i.amount.currency().code())
-                            .push_bind(now);
-                    });
-                    qb.push(" RETURNING id, number");
-                    for row in qb.build().fetch_all(&mut *tx).await.map_err($crate::store::db_err)? {
-                        let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
-                        let number: String = row.try_get("number").map_err($crate::store::db_err)?;
-                        ids.insert(number, id);
-                    }
-                }
-                tx.commit().await.map_err($crate::store::db_err)?;
-                invoices
-                    .iter()
-                    .map(|i| ids.get(&i.number).copied().ok_or_else(|| $crate::store::corrupt("invoice id not returned")))
-                    .collect()
-            }
-
-            async fn insert_payments(
-                &self,
-                payments: &[app::store::NewPayment],
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), app::store::StoreError> {
-                use sqlx::Row;
-                use std::collections::HashMap;
-                let mut tx = self.pool.begin().await.map_err($crate::store::db_err)?;
-                for chunk in payments.chunks($crate::store::CHUNK) {
-                    // What each touched invoice has open before this chunk, read inside the transaction.
-                    let invoice_ids: Vec<i64> = chunk.iter().flat_map(|p| p.allocations.iter().map(|(id, _)| *id)).collect();
-                    let mut open: HashMap<i64, (i64, i64)> = HashMap::new(); // id -> (customer, open minor)
-                    for ids in invoice_ids.chunks($crate::store::CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new(
-                            "SELECT i.id, i.customer_id, i.amount_minor - COALESCE(CAST(SUM(a.amount_minor) AS BIGINT), 0) AS open_minor \
-                             FROM invoices i LEFT JOIN allocations a ON a.invoice_id = i.id WHERE i.id IN (",
-                        );
-                        let mut sep = qb.separated(", ");
-                        for id in ids {
-                            sep.push_bind(*id);
-                        }
-                        qb.push(") GROUP BY i.id, i.customer_id, i.amount_minor");
-                        for r in qb.build().fetch_all(&mut *tx).await.map_err($crate::store::db_err)? {
-                            let id: i64 = r.try_get("id").map_err($crate::store::db_err)?;
-                            let customer: i64 = r.try_get("customer_id").map_err($crate::store::db_err)?;
-                            let open_minor: i64 = r.try_get("open_minor").map_err($crate::store::db_err)?;
-                            open.insert(id, (customer, open_minor));
-                        }
-                    }
-                    for p in chunk {
-                        $crate::store::check_allocations(p, &mut open)?;
-                    }
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO payments (reference, customer_id, received_on, amount_minor, currency, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, p| {
-                        b.push_bind(p.reference.clone())
-                            .push_bind(p.customer_id)
-                            .push_bind(p.received_on)
-                            .push_bind(p.amount.minor())
-                            .push_bind(p.amount.currency().code())
-                            .push_bind(now);
-                    });
-                    qb.push(" RETURNING id, reference");
-                    let mut ids = HashMap::new();
-                    for row in qb.build().fetch_all(&mut *tx).await.map_err($crate::store::db_err)? {
-                        let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
-                        let reference: String = row.try_get("reference").map_err($crate::store::db_err)?;
-                        ids.insert(reference, id);
-                    }
-                    let allocs: Vec<(i64, i64, i64, chrono::NaiveDate)> = chunk
-                        .iter()
-                        .flat_map(|p| {
-                            let pid = ids.get(&p.reference).copied().unwrap_or_default();
-                            p.allocations.iter().map(move |(inv, m)| (pid, *inv, m.minor(), p.received_on))
-                        })
-                        .collect();
-                    for part in allocs.chunks($crate::store::CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO allocations (payment_id, invoice_id, amount_minor, allocated_on, created_at) ",
-                        );
-                        qb.push_values(part, |mut b, (pid, inv, minor, on)| {
-                            b.push_bind(*pid).push_bind(*inv).push_bind(*minor).push_bind(*on).push_bind(now);
-                        });
-                        qb.build().execute(&mut *tx).await.map_err($crate::store::db_err)?;
-                    }
-                }
-                tx.commit().await.map_err($crate::store::db_err)?;
-                Ok(())
             }
 
             async fn open_items(
@@ -581,6 +1007,25 @@ macro_rules! impl_store {
             grade.map(|g| app::domain::customer::Grade::parse(&g)).transpose().map_err($crate::store::corrupt)
         }
 
+        fn audit_row(r: &DbRow) -> Result<app::store::AuditRow, app::store::StoreError> {
+            use sqlx::Row;
+            let get = |c: &str| -> Result<String, app::store::StoreError> { r.try_get(c).map_err($crate::store::db_err) };
+            let opt = |c: &str| -> Result<Option<String>, app::store::StoreError> { r.try_get(c).map_err($crate::store::db_err) };
+            Ok(app::store::AuditRow {
+                id: r.try_get("id").map_err($crate::store::db_err)?,
+                at: r.try_get("at").map_err($crate::store::db_err)?,
+                actor: get("actor")?,
+                entry: app::store::AuditEntry {
+                    entity: get("entity")?,
+                    entity_key: get("entity_key")?,
+                    action: get("action")?,
+                    before: opt("before")?,
+                    after: opt("after")?,
+                },
+                hash: get("hash")?,
+            })
+        }
+
         fn user_from_row(row: &DbRow) -> Result<app::domain::auth::User, app::store::StoreError> {
             use sqlx::Row;
             let role: String = row.try_get("role").map_err($crate::store::db_err)?;
@@ -594,35 +1039,3 @@ macro_rules! impl_store {
     };
 }
 pub(crate) use impl_store;
-
-/// A payment's allocations must stay within the payment, within each invoice's open
-/// amount, and on the payment's own customer. `open` is updated as allocations are
-/// accepted, so several payments in one batch cannot together over-allocate.
-pub(crate) fn check_allocations(
-    p: &app::store::NewPayment,
-    open: &mut std::collections::HashMap<i64, (i64, i64)>,
-) -> Result<(), StoreError> {
-    let total: i64 = p.allocations.iter().map(|(_, m)| m.minor()).sum();
-    if p.amount.minor() <= 0 {
-        return Err(StoreError::Conflict(format!("payment {}: amount must be positive", p.reference)));
-    }
-    if total > p.amount.minor() {
-        return Err(StoreError::Conflict(format!("payment {}: allocations exceed the payment amount", p.reference)));
-    }
-    for (invoice, m) in &p.allocations {
-        let entry = open
-            .get_mut(invoice)
-            .ok_or_else(|| StoreError::Conflict(format!("payment {}: invoice {invoice} does not exist", p.reference)))?;
-        if entry.0 != p.customer_id {
-            return Err(StoreError::Conflict(format!("payment {}: invoice {invoice} belongs to another customer", p.reference)));
-        }
-        if m.minor() <= 0 || m.minor() > entry.1 {
-            return Err(StoreError::Conflict(format!(
-                "payment {}: allocation to invoice {invoice} exceeds its open amount",
-                p.reference
-            )));
-        }
-        entry.1 -= m.minor();
-    }
-    Ok(())
-}

@@ -94,7 +94,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
         </section>
         <section class="card">
             <dl class="facts">
-                <div><dt>{t!(i18n, customer.uscc)}</dt><dd class="mono">{file.uscc.to_string()}</dd></div>
+                <div><dt>{t!(i18n, customer.uscc)}</dt><dd class="mono">{file.uscc.as_ref().map(|u| u.to_string()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, customer.region)}</dt><dd>{file.region.clone()}</dd></div>
                 <div><dt>{t!(i18n, customer.industry)}</dt><dd>{file.industry.clone()}</dd></div>
                 <div><dt>{t!(i18n, customer.rep)}</dt><dd>{file.sales_rep.clone().unwrap_or_default()}</dd></div>

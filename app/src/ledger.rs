@@ -1,0 +1,198 @@
+//! Turning parsed drafts into ledger documents: the one place where customer codes,
+//! sales-rep usernames, currencies and default due dates are resolved, shared by the
+//! REST API, the server functions and the import (so all three accept and refuse the
+//! same things).
+//!
+//! Invariants: a resolved document belongs to an existing customer, is in that
+//! customer's currency, and has a due date; errors carry the index of the draft in its
+//! batch so an import can report the row.
+use crate::domain::customer::{CustomerStatus, NewCustomer};
+use crate::domain::documents::{
+    AllocationRequest, CreditNoteDraft, CustomerDraft, FieldError, InvoiceDraft, OrderDraft, PaymentDraft,
+};
+use crate::domain::invoice::default_due_date;
+use crate::domain::money::{Currency, Money};
+use crate::store::{CustomerRef, NewCreditNote, NewInvoice, NewOrder, NewPayment, PaymentAllocation, Store, StoreError};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Field errors, each with the index of its document in the batch.
+    #[error("invalid documents")]
+    Invalid(Vec<(usize, FieldError)>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LedgerError {
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        LedgerError::Invalid(vec![(0, FieldError::new(field, message))])
+    }
+}
+
+fn money(field: &str, amount: Decimal, currency: Currency) -> Result<Money, FieldError> {
+    Money::new(amount, currency).map_err(|e| FieldError::new(field, e.to_string()))
+}
+
+/// Flags the second and later use of a number within one batch.
+fn duplicates<'a>(field: &str, numbers: impl Iterator<Item = &'a str>, errors: &mut Vec<(usize, FieldError)>) {
+    let mut seen = HashSet::new();
+    for (i, n) in numbers.enumerate() {
+        if !seen.insert(n) {
+            errors.push((i, FieldError::new(field, format!("{n} appears more than once in this batch"))));
+        }
+    }
+}
+
+async fn customers(store: &dyn Store, codes: impl Iterator<Item = String>) -> Result<HashMap<String, CustomerRef>, StoreError> {
+    let codes: Vec<String> = codes.collect::<HashSet<_>>().into_iter().collect();
+    store.customers_by_code(&codes).await
+}
+
+/// The customer of a draft, in that customer's currency.
+fn customer_of<'a>(
+    known: &'a HashMap<String, CustomerRef>,
+    code: &str,
+    currency: Option<Currency>,
+) -> Result<&'a CustomerRef, FieldError> {
+    let c = known.get(code).ok_or_else(|| FieldError::new("customer_code", format!("no customer {code}")))?;
+    match currency {
+        Some(cur) if cur != c.currency => {
+            Err(FieldError::new("currency", format!("{cur} differs from customer {code}'s currency {}", c.currency)))
+        }
+        _ => Ok(c),
+    }
+}
+
+fn finish<T>(out: Vec<T>, mut errors: Vec<(usize, FieldError)>) -> Result<Vec<T>, LedgerError> {
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        errors.sort_by_key(|(i, _)| *i);
+        Err(LedgerError::Invalid(errors))
+    }
+}
+
+pub async fn resolve_customers(store: &dyn Store, drafts: &[CustomerDraft]) -> Result<Vec<NewCustomer>, LedgerError> {
+    let mut errors = Vec::new();
+    duplicates("code", drafts.iter().map(|d| d.code.as_str()), &mut errors);
+    let mut reps: HashMap<String, Option<i64>> = HashMap::new();
+    for name in drafts.iter().filter_map(|d| d.sales_rep.clone()) {
+        if !reps.contains_key(&name) {
+            let id = store.user_id_by_username(&name).await?;
+            reps.insert(name, id);
+        }
+    }
+    let mut out = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let rep = match &d.sales_rep {
+            None => None,
+            Some(name) => match reps.get(name).copied().flatten() {
+                Some(id) => Some(id),
+                None => {
+                    errors.push((i, FieldError::new("sales_rep", format!("no user {name}"))));
+                    continue;
+                }
+            },
+        };
+        out.push(NewCustomer {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            uscc: d.uscc.clone(),
+            region: d.region.clone(),
+            industry: d.industry.clone(),
+            sales_rep_id: rep,
+            contact: d.contact.clone(),
+            payment_terms_days: d.payment_terms_days,
+            credit_limit: d.credit_limit,
+            temp_limit: d.temp_limit,
+            status: CustomerStatus::Normal,
+            grade: None,
+        });
+    }
+    finish(out, errors)
+}
+
+pub async fn resolve_invoices(store: &dyn Store, drafts: &[InvoiceDraft]) -> Result<Vec<NewInvoice>, LedgerError> {
+    let mut errors = Vec::new();
+    duplicates("number", drafts.iter().map(|d| d.number.as_str()), &mut errors);
+    let known = customers(store, drafts.iter().map(|d| d.customer_code.to_string())).await?;
+    let mut out = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let resolved = customer_of(&known, d.customer_code.as_str(), d.currency).and_then(|c| {
+            Ok(NewInvoice {
+                number: d.number.clone(),
+                customer_id: c.id,
+                order_ref: d.order_ref.clone(),
+                invoice_date: d.invoice_date,
+                ship_date: d.ship_date,
+                acceptance_date: d.acceptance_date,
+                due_date: d.due_date.unwrap_or_else(|| default_due_date(d.invoice_date, c.payment_terms_days)),
+                amount: money("amount", d.amount, c.currency)?,
+            })
+        });
+        match resolved {
+            Ok(inv) => out.push(inv),
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    finish(out, errors)
+}
+
+pub async fn resolve_payments(store: &dyn Store, drafts: &[PaymentDraft]) -> Result<Vec<NewPayment>, LedgerError> {
+    let mut errors = Vec::new();
+    duplicates("reference", drafts.iter().map(|d| d.reference.as_str()), &mut errors);
+    let known = customers(store, drafts.iter().map(|d| d.customer_code.to_string())).await?;
+    let mut out = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let resolved = customer_of(&known, d.customer_code.as_str(), None).and_then(|c| {
+            let allocation = match &d.allocation {
+                AllocationRequest::Fifo => PaymentAllocation::Fifo,
+                AllocationRequest::Manual(lines) => PaymentAllocation::Manual(
+                    lines
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (n, a))| Ok((n.clone(), money(&format!("allocations[{k}].amount"), *a, c.currency)?)))
+                        .collect::<Result<_, FieldError>>()?,
+                ),
+            };
+            Ok(NewPayment {
+                reference: d.reference.clone(),
+                customer_id: c.id,
+                received_on: d.received_on,
+                amount: money("amount", d.amount, c.currency)?,
+                allocation,
+            })
+        });
+        match resolved {
+            Ok(p) => out.push(p),
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    finish(out, errors)
+}
+
+pub async fn resolve_order(store: &dyn Store, d: &OrderDraft) -> Result<NewOrder, LedgerError> {
+    let known = customers(store, std::iter::once(d.customer_code.to_string())).await?;
+    let c = customer_of(&known, d.customer_code.as_str(), None).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?;
+    Ok(NewOrder {
+        number: d.number.clone(),
+        customer_id: c.id,
+        ordered_on: d.ordered_on,
+        amount: money("amount", d.amount, c.currency).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?,
+    })
+}
+
+pub async fn resolve_credit_note(store: &dyn Store, d: &CreditNoteDraft) -> Result<NewCreditNote, LedgerError> {
+    let known = customers(store, std::iter::once(d.customer_code.to_string())).await?;
+    let c = customer_of(&known, d.customer_code.as_str(), None).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?;
+    Ok(NewCreditNote {
+        number: d.number.clone(),
+        customer_id: c.id,
+        issued_on: d.issued_on,
+        amount: money("amount", d.amount, c.currency).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?,
+        invoice_number: d.invoice_number.clone(),
+        reason: d.reason.clone(),
+    })
+}
