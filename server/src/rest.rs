@@ -14,13 +14,25 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+mod documents;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/customers", get(list_customers)).route("/aging", get(aging)).fallback(not_found)
+    Router::new()
+        .route("/customers", get(list_customers).post(documents::create_customer))
+        .route("/customers/{code}", get(documents::get_customer).patch(documents::patch_customer))
+        .route("/customers/{code}/credit", get(documents::get_credit))
+        .route("/invoices", post(documents::create_invoice))
+        .route("/orders", post(documents::create_order))
+        .route("/payments", post(documents::create_payment))
+        .route("/credit-notes", post(documents::create_credit_note))
+        .route("/credit-checks", post(documents::credit_check))
+        .route("/aging", get(aging))
+        .fallback(not_found)
 }
 
 #[derive(Debug, Serialize)]
@@ -36,8 +48,8 @@ async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such endpoint")
 }
 
-/// The calling system's key name, or a 401 response.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, Response> {
+/// The calling system's key, or a 401 response.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<app::store::ApiKey, Response> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -46,7 +58,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, R
         .filter(|k| !k.is_empty())
         .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing API key (Authorization: Bearer <key>)"))?;
     match state.store.api_key(&app::session::token_hash(key)).await {
-        Ok(Some(k)) => Ok(k.name),
+        Ok(Some(k)) => Ok(k),
         Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "invalid or revoked API key")),
         Err(e) => Err(internal("api key lookup", e)),
     }

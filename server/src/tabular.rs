@@ -369,22 +369,30 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<RawRow>, String> {
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::new();
     // The csv reader skips blank lines silently; to number rows as Excel shows them, count the
-    // line breaks between where the previous record ended and where this one starts.
+    // line breaks a record's parse went through before its first field. A record's position is
+    // where its parse started: right after the previous record's terminator, except that a
+    // "\r\n" terminator may have been cut after the "\r".
+    let bytes = text.as_bytes();
     let mut next_row = 1;
-    let mut resume = 0usize;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(format!("The CSV file could not be read: {e}.")),
         }
-        let start = record
+        let mut start = record
             .position()
-            .map_or(resume, |p| p.byte() as usize)
-            .min(text.len());
-        let row = next_row + line_breaks(&text.as_bytes()[resume.min(start)..start]);
+            .map_or(0, |p| p.byte() as usize)
+            .min(bytes.len());
+        if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let blank = bytes[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        let row = next_row + line_breaks(&bytes[start..start + blank]);
         next_row = row + 1;
-        resume = reader.position().byte() as usize;
         let cells = record
             .iter()
             .enumerate()

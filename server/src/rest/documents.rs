@@ -1,0 +1,457 @@
+//! The writing half of the ERP API: customers, invoices, orders, payments, credit notes
+//! and credit checks.
+//!
+//! Invariants:
+//! - a body is parsed strictly (unknown fields, over-precise or negative amounts and bad
+//!   dates are refused with 422 `{"errors":[{"field","message"}]}`; malformed JSON is
+//!   400) before anything touches the database;
+//! - every write is one store transaction with its audit rows, the actor being the API
+//!   key's name;
+//! - with an `Idempotency-Key`, the first response is stored and replayed verbatim; the
+//!   same key on a different request is 422. Without one, document numbers are the
+//!   guard: re-posting a number is 409 and changes nothing.
+use super::{authenticate, error, internal};
+use crate::web::AppState;
+use app::domain::credit::{CreditCheck, CreditPolicy};
+use app::domain::customer::{CustomerCode, CustomerFile};
+use app::domain::documents::{
+    CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput, OrderInput, PaymentInput,
+};
+use app::domain::money::Money;
+use app::ledger::{self, LedgerError};
+use app::store::{ApiKey, StoreError, StoredResponse};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// A handler's outcome before it becomes an HTTP response (so it can be stored).
+type Outcome = (StatusCode, Value);
+
+fn errors(list: impl IntoIterator<Item = FieldError>) -> Outcome {
+    (StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": list.into_iter().collect::<Vec<_>>() }))
+}
+
+fn failed(context: &str, e: LedgerError) -> Outcome {
+    match e {
+        LedgerError::Invalid(list) => errors(list.into_iter().map(|(_, f)| f)),
+        LedgerError::Store(StoreError::Rejected(f)) => errors([f]),
+        LedgerError::Store(StoreError::Conflict(m)) => (StatusCode::CONFLICT, json!({ "error": m })),
+        LedgerError::Store(StoreError::NotFound) => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
+        LedgerError::Store(StoreError::Other(m)) => {
+            tracing::error!("{context}: {m}");
+            (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal error" }))
+        }
+    }
+}
+
+/// Strict JSON: syntax errors are 400; unknown, missing or mistyped fields are 422
+/// naming the field.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
+    serde_json::from_slice(body).map_err(|e| {
+        use serde_json::error::Category;
+        let msg = e.to_string();
+        match e.classify() {
+            Category::Data => {
+                let field = msg.split('`').nth(1).filter(|_| msg.contains("field")).unwrap_or("body").to_string();
+                errors([FieldError::new(field, msg)])
+            }
+            _ => (StatusCode::BAD_REQUEST, json!({ "error": format!("malformed JSON: {msg}") })),
+        }
+    })
+}
+
+fn money(m: Money) -> String {
+    m.amount().to_string()
+}
+
+fn actor(key: &ApiKey) -> String {
+    format!("api:{}", key.name)
+}
+
+/// The credit policy finance configured (`credit.overdue_days`), or the default.
+pub(crate) async fn policy(state: &AppState) -> CreditPolicy {
+    match state.store.setting("credit.overdue_days").await {
+        Ok(Some(v)) => v.trim().parse().map(|overdue_days| CreditPolicy { overdue_days }).unwrap_or_default(),
+        _ => CreditPolicy::default(),
+    }
+}
+
+/// Runs `handler` at most once per (API key, Idempotency-Key).
+async fn idempotent<F, Fut>(state: &AppState, key: &ApiKey, method: &Method, path: &str, headers: &HeaderMap, body: &[u8], handler: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let Some(raw) = headers.get("idempotency-key") else {
+        return respond(handler().await);
+    };
+    let idem = match raw.to_str().map(str::trim) {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_string(),
+        _ => return respond(errors([FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])),
+    };
+    let mut h = Sha256::new();
+    h.update(method.as_str().as_bytes());
+    h.update(b" ");
+    h.update(path.as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    let request_hash = hex::encode(h.finalize());
+    let replay = |stored: StoredResponse| -> Response {
+        if stored.request_hash != request_hash {
+            return respond(errors([FieldError::new("Idempotency-Key", "was already used with a different request")]));
+        }
+        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+        let mut r = (status, [("content-type", "application/json")], stored.body).into_response();
+        r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        r
+    };
+    match state.store.stored_response(key.id, &idem).await {
+        Ok(Some(stored)) => return replay(stored),
+        Ok(None) => {}
+        Err(e) => return internal("idempotency lookup", e),
+    }
+    let (status, value) = handler().await;
+    if status.is_server_error() {
+        return respond((status, value));
+    }
+    let stored = StoredResponse { request_hash: request_hash.clone(), status: status.as_u16(), body: value.to_string() };
+    match state.store.store_response(key.id, &idem, &stored, state.clock.now()).await {
+        Ok(true) => respond((status, value)),
+        // A concurrent request with the same key finished first: answer as it did.
+        Ok(false) => match state.store.stored_response(key.id, &idem).await {
+            Ok(Some(first)) => replay(first),
+            Ok(None) => respond((status, value)),
+            Err(e) => internal("idempotency lookup", e),
+        },
+        Err(e) => internal("idempotency store", e),
+    }
+}
+
+fn respond((status, value): Outcome) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+/// Authenticates, then runs a POST body through `idempotent`.
+macro_rules! post_endpoint {
+    ($name:ident, $path:literal, $handler:ident) => {
+        pub(crate) async fn $name(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+            let key = match authenticate(&state, &headers).await {
+                Ok(k) => k,
+                Err(r) => return r,
+            };
+            idempotent(&state, &key, &Method::POST, $path, &headers, &body, || $handler(&state, &key, &body)).await
+        }
+    };
+}
+
+post_endpoint!(create_customer, "/api/v1/customers", create_customer_outcome);
+post_endpoint!(create_invoice, "/api/v1/invoices", create_invoice_outcome);
+post_endpoint!(create_order, "/api/v1/orders", create_order_outcome);
+post_endpoint!(create_payment, "/api/v1/payments", create_payment_outcome);
+post_endpoint!(create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome);
+post_endpoint!(credit_check, "/api/v1/credit-checks", credit_check_outcome);
+
+/// A customer as the API shows it, with its credit summary today.
+fn customer_json(f: &CustomerFile, credit: Option<&Value>) -> Value {
+    let mut v = json!({
+        "code": f.code, "name": f.name, "uscc": f.uscc, "region": f.region, "industry": f.industry,
+        "sales_rep": f.sales_rep, "contact_name": f.contact.name, "contact_phone": f.contact.phone,
+        "contact_email": f.contact.email, "currency": f.credit_limit.currency(),
+        "payment_terms_days": f.payment_terms_days, "credit_limit": money(f.credit_limit),
+        "temp_limit": f.temp_limit.map(|(m, _)| money(m)), "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
+        "status": f.status, "grade": f.grade,
+    });
+    if let Some(c) = credit {
+        v["credit"] = c.clone();
+    }
+    v
+}
+
+/// The credit summary of one customer at `as_of`: limits and exposure from the
+/// maintained balances, open and overdue from the point-in-time ledger.
+async fn credit_json(state: &AppState, f: &CustomerFile, as_of: NaiveDate) -> Result<Value, StoreError> {
+    let position = state.store.credit_position(f.id, as_of).await?;
+    let lines = state.store.open_invoices(f.id, as_of).await?;
+    let cur = f.credit_limit.currency();
+    let sum = |pred: &dyn Fn(&app::domain::invoice::InvoiceLine) -> bool| {
+        Money::from_minor(lines.iter().filter(|l| pred(l)).map(|l| l.open.minor()).sum(), cur)
+    };
+    let exposure = position.exposure.total().map_err(|e| StoreError::Other(e.to_string()))?;
+    let available = position.effective_limit.checked_sub(exposure).map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(json!({
+        "as_of": as_of,
+        "credit_limit": money(f.credit_limit),
+        "temp_limit_active": f.temp_limit.filter(|(_, until)| as_of <= *until).map(|(m, _)| money(m)),
+        "exposure": money(exposure),
+        "available": money(available),
+        "open_amount": money(sum(&|_| true)),
+        "overdue_amount": money(sum(&|l| l.days_past_due(as_of) > 0)),
+        "status": f.status,
+        "grade": f.grade,
+    }))
+}
+
+async fn file_by_code(state: &AppState, code: &str) -> Result<CustomerFile, Response> {
+    let not_found = || error(StatusCode::NOT_FOUND, format!("no customer '{code}'"));
+    let code = CustomerCode::parse(code).map_err(|_| not_found())?;
+    let id = match state.store.customer_id_by_code(code.as_str()).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(not_found()),
+        Err(e) => return Err(internal("api customer", e)),
+    };
+    match state.store.customer_file(id, app::domain::auth::Scope::All).await {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(internal("api customer", e)),
+    }
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    app::domain::business_date(state.clock.now())
+}
+
+pub(crate) async fn get_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> Response {
+    if let Err(r) = authenticate(&state, &headers).await {
+        return r;
+    }
+    let f = match file_by_code(&state, &code).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    match credit_json(&state, &f, today(&state)).await {
+        Ok(c) => axum::Json(customer_json(&f, Some(&c))).into_response(),
+        Err(e) => internal("api customer credit", e),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AsOfQuery {
+    as_of: Option<NaiveDate>,
+}
+
+pub(crate) async fn get_credit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match super::authorised_query(&state, &headers, query).await {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let f = match file_by_code(&state, &code).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    match credit_json(&state, &f, q.as_of.unwrap_or_else(|| today(&state))).await {
+        Ok(c) => axum::Json(c).into_response(),
+        Err(e) => internal("api customer credit", e),
+    }
+}
+
+pub(crate) async fn patch_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, body: Bytes) -> Response {
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let f = match file_by_code(&state, &code).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let input: CustomerPatchInput = match parse_body(&body) {
+        Ok(i) => i,
+        Err(o) => return respond(o),
+    };
+    let patch = match input.parse(f.credit_limit.currency()) {
+        Ok(p) => p,
+        Err(list) => return respond(errors(list)),
+    };
+    match state.store.update_customer(f.id, &patch, &actor(&key), state.clock.now()).await {
+        Ok(updated) => axum::Json(customer_json(&updated, None)).into_response(),
+        Err(e) => respond(failed("api patch customer", e.into())),
+    }
+}
+
+async fn create_customer_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: CustomerInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let draft = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let store = state.store.as_ref();
+    let result = async {
+        let new = ledger::resolve_customers(store, std::slice::from_ref(&draft)).await?;
+        let ids = store.insert_customers(&new, &actor(key), state.clock.now()).await?;
+        let file = store.customer_file(ids[0], app::domain::auth::Scope::All).await?.ok_or(StoreError::NotFound)?;
+        Ok::<_, LedgerError>(file)
+    }
+    .await;
+    match result {
+        Ok(f) => (StatusCode::CREATED, customer_json(&f, None)),
+        Err(e) => failed("api create customer", e),
+    }
+}
+
+async fn create_invoice_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: InvoiceInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let draft = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let store = state.store.as_ref();
+    let result = async {
+        let new = ledger::resolve_invoices(store, std::slice::from_ref(&draft)).await?;
+        store.insert_invoices(&new, &actor(key), state.clock.now()).await?;
+        Ok::<_, LedgerError>(new.into_iter().next())
+    }
+    .await;
+    match result {
+        Ok(Some(i)) => (
+            StatusCode::CREATED,
+            json!({
+                "number": i.number, "customer_code": draft.customer_code, "invoice_date": i.invoice_date,
+                "due_date": i.due_date, "amount": money(i.amount), "currency": i.amount.currency(),
+                "open_amount": money(i.amount), "order_ref": i.order_ref, "ship_date": i.ship_date,
+                "acceptance_date": i.acceptance_date,
+            }),
+        ),
+        Ok(None) => failed("api create invoice", LedgerError::Store(StoreError::Other("no invoice resolved".into()))),
+        Err(e) => failed("api create invoice", e),
+    }
+}
+
+fn check_json(c: &CreditCheck) -> Value {
+    json!({
+        "decision": c.decision, "reasons": c.reasons,
+        "available_before": money(c.available_before), "available_after": money(c.available_after),
+    })
+}
+
+async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: OrderInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let draft = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let store = state.store.as_ref();
+    let policy = policy(state).await;
+    let result = async {
+        let order = ledger::resolve_order(store, &draft).await?;
+        let (_, check) = store.post_order(&order, policy, &actor(key), state.clock.now()).await?;
+        Ok::<_, LedgerError>((order, check))
+    }
+    .await;
+    match result {
+        Ok((o, check)) => {
+            let mut v = json!({
+                "number": o.number, "customer_code": draft.customer_code, "ordered_on": o.ordered_on,
+                "amount": money(o.amount), "currency": o.amount.currency(),
+            });
+            v["credit_check"] = check_json(&check);
+            (StatusCode::CREATED, v)
+        }
+        Err(e) => failed("api create order", e),
+    }
+}
+
+async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: PaymentInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let draft = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let store = state.store.as_ref();
+    let result = async {
+        let new = ledger::resolve_payments(store, std::slice::from_ref(&draft)).await?;
+        let posted = store.insert_payments(&new, &actor(key), state.clock.now()).await?;
+        Ok::<_, LedgerError>(posted.into_iter().next())
+    }
+    .await;
+    match result {
+        Ok(Some(p)) => (
+            StatusCode::CREATED,
+            json!({
+                "reference": p.reference, "customer_code": draft.customer_code, "received_on": draft.received_on,
+                "amount": format!("{:.2}", draft.amount),
+                "allocations": p.allocations.iter().map(|(n, m)| json!({"invoice_number": n, "amount": money(*m)})).collect::<Vec<_>>(),
+                "unallocated": money(p.unallocated),
+            }),
+        ),
+        Ok(None) => failed("api create payment", LedgerError::Store(StoreError::Other("no payment posted".into()))),
+        Err(e) => failed("api create payment", e),
+    }
+}
+
+async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: CreditNoteInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let draft = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let store = state.store.as_ref();
+    let result = async {
+        let note = ledger::resolve_credit_note(store, &draft).await?;
+        store.insert_credit_note(&note, &actor(key), state.clock.now()).await?;
+        Ok::<_, LedgerError>(note)
+    }
+    .await;
+    match result {
+        Ok(n) => (
+            StatusCode::CREATED,
+            json!({
+                "number": n.number, "customer_code": draft.customer_code, "issued_on": n.issued_on,
+                "amount": money(n.amount), "currency": n.amount.currency(), "invoice_number": n.invoice_number,
+                "reason": n.reason,
+            }),
+        ),
+        Err(e) => failed("api create credit note", e),
+    }
+}
+
+/// No side effects: the same check an order gets, on the maintained balances.
+async fn credit_check_outcome(state: &AppState, _key: &ApiKey, body: &[u8]) -> Outcome {
+    let input: CreditCheckInput = match parse_body(body) {
+        Ok(i) => i,
+        Err(o) => return o,
+    };
+    let (code, amount, as_of) = match input.parse() {
+        Ok(d) => d,
+        Err(list) => return errors(list),
+    };
+    let as_of = as_of.unwrap_or_else(|| today(state));
+    let policy = policy(state).await;
+    let store = state.store.as_ref();
+    let result = async {
+        let known = store.customers_by_code(&[code.to_string()]).await?;
+        let c = known.get(code.as_str()).ok_or_else(|| LedgerError::one("customer_code", format!("no customer {code}")))?;
+        let amount = Money::new(amount, c.currency).map_err(|e| LedgerError::one("amount", e.to_string()))?;
+        let position = store.credit_position(c.id, as_of).await?;
+        app::domain::credit::check(&position, amount, policy).map_err(|e| LedgerError::one("amount", e.to_string()))
+    }
+    .await;
+    match result {
+        Ok(check) => (StatusCode::OK, check_json(&check)),
+        Err(e) => failed("api credit check", e),
+    }
+}
