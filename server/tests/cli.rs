@@ -61,3 +61,80 @@ fn users_and_api_keys_from_the_command_line() {
     let dup = bin().args(["api-key", "create", "--database-url", &url, "--name", "erp"]).output().unwrap();
     assert!(!dup.status.success());
 }
+
+/// Import is all or nothing with a row/column report; `audit verify` finds tampering.
+#[test]
+fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("import.db");
+    let url = format!("sqlite://{}", db.display());
+    let run = |args: &[&str]| bin().args(args).env("DATABASE_URL", &url).output().unwrap();
+
+    let template = dir.path().join("customers.csv");
+    assert!(run(&["template", "customers", template.to_str().unwrap()]).status.success());
+    let header = std::fs::read_to_string(&template).unwrap();
+    assert!(header.trim_start_matches('\u{feff}').starts_with("code,name,uscc"), "{header}");
+
+    // Row 3 has a wrong USCC check digit and row 4 an over-precise limit.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,uscc,payment_terms_days,credit_limit\n\
+         C-1,三一经销,91350100M000100Y43,30,500000\n\
+         C-2,徐工经销,91110000100017643X,30,1\n\
+         C-3,柳工经销,,45,1.005\n",
+    )
+    .unwrap();
+    let out = run(&["import", "customers", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("3\tuscc\t") && report.contains("check digit"), "{report}");
+    assert!(report.contains("4\tcredit_limit\t"), "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was imported"));
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "code,name,uscc,payment_terms_days,credit_limit\nC-1,三一经销,91350100M000100Y43,30,500000\nC-3,柳工经销,,45,1.00\n").unwrap();
+    let out = run(&["import", "customers", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Invoices from XLSX, then payments allocated FIFO.
+    let xlsx = dir.path().join("invoices.xlsx");
+    let cells = |n: &str, date: &str, amount: &str| {
+        use server::tabular::Cell;
+        vec![
+            Cell::Text(n.into()),
+            Cell::Text("C-1".into()),
+            Cell::Date(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap()),
+            Cell::Money(amount.parse().unwrap()),
+        ]
+    };
+    let bytes = server::tabular::write(
+        server::tabular::Format::Xlsx,
+        "invoices",
+        &["number", "customer_code", "invoice_date", "amount"],
+        vec![cells("X-1", "2026-01-05", "1200.50"), cells("X-2", "2026-02-05", "800")],
+    )
+    .unwrap();
+    std::fs::write(&xlsx, bytes).unwrap();
+    let out = run(&["import", "invoices", xlsx.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let pay = dir.path().join("payments.csv");
+    std::fs::write(&pay, "reference,customer_code,received_on,amount\nB-1,C-1,2026-03-01,1500.50\n").unwrap();
+    assert!(run(&["import", "payments", pay.to_str().unwrap()]).status.success());
+
+    let verify = run(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("intact"));
+
+    // Someone with file access drops the guard and edits history: verify names the row.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_append_only_u").execute(&mut c).await.unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE id = 3").execute(&mut c).await.unwrap();
+    });
+    let verify = run(&["audit", "verify"]);
+    assert!(!verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("broken at row 3"), "{}", String::from_utf8_lossy(&verify.stderr));
+}
