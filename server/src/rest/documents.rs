@@ -65,6 +65,12 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
     })
 }
 
+/// Strict JSON, then the document's own parse: the draft, or the 400/422 outcome.
+fn parse_input<I: DeserializeOwned, D>(body: &[u8], parse: impl Fn(&I) -> Result<D, Vec<FieldError>>) -> Result<D, Outcome> {
+    let input: I = parse_body(body)?;
+    parse(&input).map_err(errors)
+}
+
 fn money(m: Money) -> String {
     m.amount().to_string()
 }
@@ -279,13 +285,9 @@ pub(crate) async fn patch_customer(State(state): State<AppState>, headers: Heade
 }
 
 async fn create_customer_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: CustomerInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let draft = match input.parse() {
+    let draft = match parse_input(body, CustomerInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let store = state.store.as_ref();
     let result = async {
@@ -302,13 +304,9 @@ async fn create_customer_outcome(state: &AppState, key: &ApiKey, body: &[u8]) ->
 }
 
 async fn create_invoice_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: InvoiceInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let draft = match input.parse() {
+    let draft = match parse_input(body, InvoiceInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let store = state.store.as_ref();
     let result = async {
@@ -340,13 +338,9 @@ fn check_json(c: &CreditCheck) -> Value {
 }
 
 async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: OrderInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let draft = match input.parse() {
+    let draft = match parse_input(body, OrderInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let store = state.store.as_ref();
     let policy = policy(state).await;
@@ -370,13 +364,9 @@ async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Ou
 }
 
 async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: PaymentInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let draft = match input.parse() {
+    let draft = match parse_input(body, PaymentInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let store = state.store.as_ref();
     let result = async {
@@ -401,13 +391,9 @@ async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> 
 }
 
 async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: CreditNoteInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let draft = match input.parse() {
+    let draft = match parse_input(body, CreditNoteInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let store = state.store.as_ref();
     let result = async {
@@ -431,13 +417,9 @@ async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8])
 
 /// No side effects: the same check an order gets, on the maintained balances.
 async fn credit_check_outcome(state: &AppState, _key: &ApiKey, body: &[u8]) -> Outcome {
-    let input: CreditCheckInput = match parse_body(body) {
-        Ok(i) => i,
-        Err(o) => return o,
-    };
-    let (code, amount, as_of) = match input.parse() {
+    let (code, amount, as_of) = match parse_input(body, CreditCheckInput::parse) {
         Ok(d) => d,
-        Err(list) => return errors(list),
+        Err(o) => return o,
     };
     let as_of = as_of.unwrap_or_else(|| today(state));
     let policy = policy(state).await;
