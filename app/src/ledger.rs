@@ -27,7 +27,14 @@ pub enum LedgerError {
 
 impl LedgerError {
     pub fn one(field: &str, message: impl Into<String>) -> Self {
-        LedgerError::Invalid(vec![(0, FieldError::new(field, message))])
+        FieldError::new(field, message).into()
+    }
+}
+
+/// A single document's field error.
+impl From<FieldError> for LedgerError {
+    fn from(e: FieldError) -> Self {
+        LedgerError::Invalid(vec![(0, e)])
     }
 }
 
@@ -175,23 +182,23 @@ pub async fn resolve_payments(store: &dyn Store, drafts: &[PaymentDraft]) -> Res
 
 pub async fn resolve_order(store: &dyn Store, d: &OrderDraft) -> Result<NewOrder, LedgerError> {
     let known = customers(store, std::iter::once(d.customer_code.to_string())).await?;
-    let c = customer_of(&known, d.customer_code.as_str(), None).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?;
+    let c = customer_of(&known, d.customer_code.as_str(), None)?;
     Ok(NewOrder {
         number: d.number.clone(),
         customer_id: c.id,
         ordered_on: d.ordered_on,
-        amount: money("amount", d.amount, c.currency).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?,
+        amount: money("amount", d.amount, c.currency)?,
     })
 }
 
 pub async fn resolve_credit_note(store: &dyn Store, d: &CreditNoteDraft) -> Result<NewCreditNote, LedgerError> {
     let known = customers(store, std::iter::once(d.customer_code.to_string())).await?;
-    let c = customer_of(&known, d.customer_code.as_str(), None).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?;
+    let c = customer_of(&known, d.customer_code.as_str(), None)?;
     Ok(NewCreditNote {
         number: d.number.clone(),
         customer_id: c.id,
         issued_on: d.issued_on,
-        amount: money("amount", d.amount, c.currency).map_err(|e| LedgerError::Invalid(vec![(0, e)]))?,
+        amount: money("amount", d.amount, c.currency)?,
         invoice_number: d.invoice_number.clone(),
         reason: d.reason.clone(),
     })

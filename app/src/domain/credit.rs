@@ -55,7 +55,28 @@ pub enum Reason {
     Overdue,
 }
 
+impl Decision {
+    /// The wire and database name (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::NeedsApproval => "needs_approval",
+            Decision::Blocked => "blocked",
+        }
+    }
+}
+
 impl Reason {
+    /// The wire and database name (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::CustomerFrozen => "customer_frozen",
+            Reason::CustomerBlacklisted => "customer_blacklisted",
+            Reason::OverLimit => "over_limit",
+            Reason::Overdue => "overdue",
+        }
+    }
+
     fn decision(self) -> Decision {
         match self {
             Reason::CustomerFrozen | Reason::CustomerBlacklisted => Decision::Blocked,
@@ -108,6 +129,16 @@ mod tests {
     use super::*;
     use crate::domain::money::Currency;
     use proptest::prelude::*;
+
+    #[test]
+    fn database_names_are_the_wire_names() {
+        for r in [Reason::CustomerFrozen, Reason::CustomerBlacklisted, Reason::OverLimit, Reason::Overdue] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        for d in [Decision::Approved, Decision::NeedsApproval, Decision::Blocked] {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+        }
+    }
 
     fn cny(yuan: i64) -> Money {
         Money::from_minor(yuan * 100, Currency::CNY)

@@ -74,6 +74,63 @@ pub fn chain_hash(
     hex::encode(h.finalize())
 }
 
+/// A credit-side document that settles invoices through `allocations`.
+#[derive(Clone, Copy)]
+pub(crate) enum Source {
+    Payment,
+    CreditNote,
+    WriteOff,
+}
+
+impl Source {
+    /// Its column in `allocations` and `reversals`.
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Source::Payment => "payment_id",
+            Source::CreditNote => "credit_note_id",
+            Source::WriteOff => "write_off_id",
+        }
+    }
+
+    /// Its name in the audit trail.
+    pub(crate) fn entity(self) -> &'static str {
+        match self {
+            Source::Payment => "payment",
+            Source::CreditNote => "credit_note",
+            Source::WriteOff => "write_off",
+        }
+    }
+
+    /// Finds the document to reverse: id, customer, amount, date and whether it is
+    /// already reversed. A write-off is named by its invoice (the latest one on it).
+    pub(crate) fn reversible(doc: &app::store::Reversible) -> (Source, &'static str, &str) {
+        use app::store::Reversible;
+        match doc {
+            Reversible::Payment(r) => (
+                Source::Payment,
+                "SELECT d.id, d.customer_id, d.amount_minor, d.received_on AS doc_date, \
+                        EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = d.id) AS reversed \
+                 FROM payments d WHERE d.reference = $1",
+                r,
+            ),
+            Reversible::CreditNote(n) => (
+                Source::CreditNote,
+                "SELECT d.id, d.customer_id, d.amount_minor, d.issued_on AS doc_date, \
+                        EXISTS (SELECT 1 FROM reversals r WHERE r.credit_note_id = d.id) AS reversed \
+                 FROM credit_notes d WHERE d.number = $1",
+                n,
+            ),
+            Reversible::WriteOff(invoice) => (
+                Source::WriteOff,
+                "SELECT d.id, i.customer_id, d.amount_minor, d.written_on AS doc_date, \
+                        EXISTS (SELECT 1 FROM reversals r WHERE r.write_off_id = d.id) AS reversed \
+                 FROM write_offs d JOIN invoices i ON i.id = d.invoice_id WHERE i.number = $1 ORDER BY d.id DESC LIMIT 1",
+                invoice,
+            ),
+        }
+    }
+}
+
 pub(crate) fn rejected(field: &str, message: impl Into<String>) -> app::store::StoreError {
     app::store::StoreError::Rejected(app::domain::documents::FieldError::new(field, message))
 }
@@ -157,10 +214,34 @@ macro_rules! ledger_fns {
             Ok(())
         }
 
-        async fn adjust_invoice(tx: &mut Tx, invoice: i64, delta: i64) -> Result<(), app::store::StoreError> {
-            sqlx::query("UPDATE invoice_balances SET open_minor = open_minor + $2 WHERE invoice_id = $1")
+        /// Writes one allocation row from `source` (negative when it belongs to a
+        /// reversal) and moves the invoice's maintained open amount by the opposite.
+        async fn settle(
+            tx: &mut Tx,
+            source: $crate::store::ledger::Source,
+            source_id: i64,
+            reversal: Option<i64>,
+            invoice: i64,
+            amount_minor: i64,
+            on: chrono::NaiveDate,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), app::store::StoreError> {
+            sqlx::query(&format!(
+                "INSERT INTO allocations ({}, reversal_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                source.column()
+            ))
+            .bind(source_id)
+            .bind(reversal)
+            .bind(invoice)
+            .bind(amount_minor)
+            .bind(on)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::store::db_err)?;
+            sqlx::query("UPDATE invoice_balances SET open_minor = open_minor - $2 WHERE invoice_id = $1")
                 .bind(invoice)
-                .bind(delta)
+                .bind(amount_minor)
                 .execute(&mut **tx)
                 .await
                 .map_err($crate::store::db_err)?;
@@ -444,18 +525,7 @@ macro_rules! ledger_fns {
             let mut allocated = 0i64;
             let mut lines = Vec::with_capacity(plan.lines.len());
             for (invoice, amount) in &plan.lines {
-                sqlx::query(
-                    "INSERT INTO allocations (payment_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(*invoice)
-                .bind(amount.minor())
-                .bind(p.received_on)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::store::db_err)?;
-                adjust_invoice(tx, *invoice, -amount.minor()).await?;
+                settle(tx, $crate::store::ledger::Source::Payment, id, None, *invoice, amount.minor(), p.received_on, now).await?;
                 allocated += amount.minor();
                 let number = open.iter().find(|o| o.id == *invoice).map(|o| o.number.clone()).unwrap_or_default();
                 lines.push((number, *amount));
@@ -519,38 +589,31 @@ macro_rules! ledger_fns {
             })
         }
 
-        /// Reverses a payment or credit note (`column` is its allocations column): its
-        /// allocations are undone by negative rows and its remainder leaves the credits.
-        async fn reverse_credit_tx(
+        /// Reverses a payment, credit note or write-off: its allocations are undone by
+        /// negative rows dated `on`, and what it left unallocated leaves the credits.
+        async fn reverse_tx(
             tx: &mut Tx,
             chain: &mut $crate::store::ledger::Chain,
-            column: &'static str,
-            table: &'static str,
-            number_col: &'static str,
-            date_col: &'static str,
-            number: &str,
+            doc: &app::store::Reversible,
             on: chrono::NaiveDate,
             reason: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<(), app::store::StoreError> {
             use sqlx::Row;
-            let doc = sqlx::query(&format!(
-                "SELECT d.id, d.customer_id, d.amount_minor, d.{date_col} AS doc_date, \
-                        EXISTS (SELECT 1 FROM reversals r WHERE r.{column} = d.id) AS reversed \
-                 FROM {table} d WHERE d.{number_col} = $1"
-            ))
-            .bind(number)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err($crate::store::db_err)?
-            .ok_or_else(|| $crate::store::ledger::rejected(number_col, format!("no such document {number}")))?;
-            let id: i64 = doc.try_get("id").map_err($crate::store::db_err)?;
-            let customer: i64 = doc.try_get("customer_id").map_err($crate::store::db_err)?;
-            let amount: i64 = doc.try_get("amount_minor").map_err($crate::store::db_err)?;
-            let date: chrono::NaiveDate = doc.try_get("doc_date").map_err($crate::store::db_err)?;
-            let reversed: bool = doc.try_get("reversed").map_err($crate::store::db_err)?;
-            if reversed {
-                return Err(app::store::StoreError::Conflict(format!("{number} is already reversed")));
+            let (source, find, number) = $crate::store::ledger::Source::reversible(doc);
+            let column = source.column();
+            let row = sqlx::query(find)
+                .bind(number)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err($crate::store::db_err)?
+                .ok_or_else(|| $crate::store::ledger::rejected("number", format!("no {} {number} to reverse", source.entity())))?;
+            let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
+            let customer: i64 = row.try_get("customer_id").map_err($crate::store::db_err)?;
+            let amount: i64 = row.try_get("amount_minor").map_err($crate::store::db_err)?;
+            let date: chrono::NaiveDate = row.try_get("doc_date").map_err($crate::store::db_err)?;
+            if row.try_get::<bool, _>("reversed").map_err($crate::store::db_err)? {
+                return Err(app::store::StoreError::Conflict(format!("{} {number} is already reversed", source.entity())));
             }
             if on < date {
                 return Err($crate::store::ledger::rejected("reversed_on", format!("is before the document's date {date}")));
@@ -577,27 +640,14 @@ macro_rules! ledger_fns {
             for n in nets {
                 let invoice: i64 = n.try_get("invoice_id").map_err($crate::store::db_err)?;
                 let net: i64 = n.try_get("net").map_err($crate::store::db_err)?;
-                if net <= 0 {
-                    continue;
+                if net > 0 {
+                    settle(tx, source, id, Some(rev), invoice, -net, on, now).await?;
+                    restored += net;
                 }
-                sqlx::query(&format!(
-                    "INSERT INTO allocations ({column}, reversal_id, invoice_id, amount_minor, allocated_on, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)"
-                ))
-                .bind(id)
-                .bind(rev)
-                .bind(invoice)
-                .bind(-net)
-                .bind(on)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::store::db_err)?;
-                adjust_invoice(tx, invoice, net).await?;
-                restored += net;
             }
+            // A write-off allocates all of itself, so its remainder is zero.
             bump(tx, customer, restored, 0, -(amount - restored)).await?;
-            let mut e = app::store::AuditEntry::new(table.trim_end_matches('s'), number, "reverse");
+            let mut e = app::store::AuditEntry::new(source.entity(), number, "reverse");
             e.after = Some(serde_json::json!({"reversed_on": on, "reason": reason, "restored_to_invoices": restored}).to_string());
             chain.push(e);
             Ok(())

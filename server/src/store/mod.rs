@@ -362,7 +362,9 @@ macro_rules! impl_store {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::domain::customer::CustomerFile, app::store::StoreError> {
-                let before = self.customer_file(id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
+                // Read under the writers' lock, so a concurrent PATCH cannot be overwritten.
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let before = customer_file_in(&mut *tx, id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
                 let mut after = before.clone();
                 if let Some(s) = patch.status {
                     after.status = s;
@@ -373,7 +375,6 @@ macro_rules! impl_store {
                 if let Some(t) = patch.temp_limit {
                     after.temp_limit = t;
                 }
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
                 sqlx::query(
                     "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5 WHERE id = $1",
                 )
@@ -471,8 +472,7 @@ macro_rules! impl_store {
                 let position = position_of(&mut *tx, o.customer_id, o.ordered_on).await?;
                 let check = app::domain::credit::check(&position, o.amount, policy)
                     .map_err(|e| $crate::store::ledger::rejected("amount", e.to_string()))?;
-                let reasons: Vec<String> = check.reasons.iter().map(|r| serde_json::to_value(r).map(|v| v.as_str().unwrap_or("").to_string())).collect::<Result<_, _>>().map_err($crate::store::corrupt)?;
-                let decision = serde_json::to_value(check.decision).map_err($crate::store::corrupt)?;
+                let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO orders (number, customer_id, ordered_on, amount_minor, currency, decision, reasons, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -482,7 +482,7 @@ macro_rules! impl_store {
                 .bind(o.ordered_on)
                 .bind(o.amount.minor())
                 .bind(o.amount.currency().code())
-                .bind(decision.as_str().unwrap_or(""))
+                .bind(check.decision.as_str())
                 .bind(reasons.join(","))
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -497,7 +497,7 @@ macro_rules! impl_store {
                 e.after = Some(
                     serde_json::json!({
                         "customer_id": o.customer_id, "ordered_on": o.ordered_on, "amount": o.amount.amount().to_string(),
-                        "currency": o.amount.currency().code(), "decision": decision, "reasons": reasons,
+                        "currency": o.amount.currency().code(), "decision": check.decision, "reasons": check.reasons,
                     })
                     .to_string(),
                 );
@@ -593,18 +593,7 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 match target {
                     Some(invoice) => {
-                        sqlx::query(
-                            "INSERT INTO allocations (credit_note_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(id)
-                        .bind(invoice)
-                        .bind(n.amount.minor())
-                        .bind(n.issued_on)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::store::db_err)?;
-                        adjust_invoice(&mut tx, invoice, -n.amount.minor()).await?;
+                        settle(&mut tx, $crate::store::ledger::Source::CreditNote, id, None, invoice, n.amount.minor(), n.issued_on, now).await?;
                         bump(&mut tx, n.customer_id, -n.amount.minor(), 0, 0).await?;
                     }
                     None => bump(&mut tx, n.customer_id, 0, 0, n.amount.minor()).await?,
@@ -659,16 +648,7 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err($crate::store::db_err)?;
-                sqlx::query("INSERT INTO allocations (write_off_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(inv.id)
-                    .bind(open.minor())
-                    .bind(w.written_on)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::store::db_err)?;
-                adjust_invoice(&mut tx, inv.id, -open.minor()).await?;
+                settle(&mut tx, $crate::store::ledger::Source::WriteOff, id, None, inv.id, open.minor(), w.written_on, now).await?;
                 bump(&mut tx, inv.customer_id, -open.minor(), 0, 0).await?;
                 let mut e = app::store::AuditEntry::new("write_off", w.invoice_number.clone(), "post");
                 e.after = Some(serde_json::json!({"written_on": w.written_on, "amount": open.amount().to_string(), "reason": w.reason}).to_string());
@@ -685,63 +665,8 @@ macro_rules! impl_store {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
-                use app::store::Reversible;
-                use sqlx::Row;
                 let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
-                match doc {
-                    Reversible::Payment(r) => {
-                        reverse_credit_tx(&mut tx, &mut chain, "payment_id", "payments", "reference", "received_on", r, on, reason, now).await?
-                    }
-                    Reversible::CreditNote(n) => {
-                        reverse_credit_tx(&mut tx, &mut chain, "credit_note_id", "credit_notes", "number", "issued_on", n, on, reason, now).await?
-                    }
-                    Reversible::WriteOff(number) => {
-                        let w = sqlx::query(
-                            "SELECT w.id, w.invoice_id, w.amount_minor, w.written_on, i.customer_id FROM write_offs w \
-                             JOIN invoices i ON i.id = w.invoice_id \
-                             WHERE i.number = $1 AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.write_off_id = w.id) \
-                             ORDER BY w.id DESC LIMIT 1",
-                        )
-                        .bind(number)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err($crate::store::db_err)?
-                        .ok_or_else(|| $crate::store::ledger::rejected("invoice_number", format!("no write-off to reverse on invoice {number}")))?;
-                        let id: i64 = w.try_get("id").map_err($crate::store::db_err)?;
-                        let invoice: i64 = w.try_get("invoice_id").map_err($crate::store::db_err)?;
-                        let amount: i64 = w.try_get("amount_minor").map_err($crate::store::db_err)?;
-                        let customer: i64 = w.try_get("customer_id").map_err($crate::store::db_err)?;
-                        let written_on: chrono::NaiveDate = w.try_get("written_on").map_err($crate::store::db_err)?;
-                        if on < written_on {
-                            return Err($crate::store::ledger::rejected("reversed_on", format!("is before the write-off date {written_on}")));
-                        }
-                        let rev: i64 = sqlx::query_scalar("INSERT INTO reversals (write_off_id, reversed_on, reason, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                            .bind(id)
-                            .bind(on)
-                            .bind(reason)
-                            .bind(now)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err($crate::store::db_err)?;
-                        sqlx::query(
-                            "INSERT INTO allocations (write_off_id, reversal_id, invoice_id, amount_minor, allocated_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(id)
-                        .bind(rev)
-                        .bind(invoice)
-                        .bind(-amount)
-                        .bind(on)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::store::db_err)?;
-                        adjust_invoice(&mut tx, invoice, amount).await?;
-                        bump(&mut tx, customer, amount, 0, 0).await?;
-                        let mut e = app::store::AuditEntry::new("write_off", number.clone(), "reverse");
-                        e.after = Some(serde_json::json!({"reversed_on": on, "reason": reason}).to_string());
-                        chain.push(e);
-                    }
-                }
+                reverse_tx(&mut tx, &mut chain, doc, on, reason, now).await?;
                 commit(tx, chain).await
             }
 
@@ -871,45 +796,7 @@ macro_rules! impl_store {
                 id: i64,
                 scope: app::domain::auth::Scope,
             ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
-                use app::domain::customer::{Contact, CustomerFile};
-                use app::domain::money::Money;
-                use app::domain::uscc::Uscc;
-                use sqlx::Row;
-                let row = sqlx::query(
-                    "SELECT c.*, u.display_name AS rep FROM customers c LEFT JOIN users u ON u.id = c.sales_rep_id \
-                     WHERE c.id = $1 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2)",
-                )
-                .bind(id)
-                .bind(scope.rep_id())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err($crate::store::db_err)?;
-                let Some(r) = row else { return Ok(None) };
-                let get_s = |c: &str| text(&r, c);
-                let currency = currency_of(&r)?;
-                let temp_minor: Option<i64> = r.try_get("temp_limit_minor").map_err($crate::store::db_err)?;
-                let temp_until: Option<chrono::NaiveDate> = r.try_get("temp_limit_expires_on").map_err($crate::store::db_err)?;
-                let terms: i32 = r.try_get("payment_terms_days").map_err($crate::store::db_err)?;
-                Ok(Some(CustomerFile {
-                    id: r.try_get("id").map_err($crate::store::db_err)?,
-                    code: code_of(&r)?,
-                    name: get_s("name")?,
-                    uscc: r
-                        .try_get::<Option<String>, _>("uscc")
-                        .map_err($crate::store::db_err)?
-                        .map(|u| Uscc::parse(u.trim()))
-                        .transpose()
-                        .map_err($crate::store::corrupt)?,
-                    region: get_s("region")?,
-                    industry: get_s("industry")?,
-                    sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
-                    contact: Contact { name: get_s("contact_name")?, phone: get_s("contact_phone")?, email: get_s("contact_email")? },
-                    payment_terms_days: u16::try_from(terms).map_err($crate::store::corrupt)?,
-                    credit_limit: Money::from_minor(r.try_get("credit_limit_minor").map_err($crate::store::db_err)?, currency),
-                    temp_limit: temp_minor.zip(temp_until).map(|(m, d)| (Money::from_minor(m, currency), d)),
-                    status: status_of(&r)?,
-                    grade: grade_of(&r)?,
-                }))
+                customer_file_in(&self.pool, id, scope).await
             }
 
             async fn open_items(
@@ -1005,6 +892,53 @@ macro_rules! impl_store {
             use sqlx::Row;
             let grade: Option<String> = row.try_get("grade").map_err($crate::store::db_err)?;
             grade.map(|g| app::domain::customer::Grade::parse(&g)).transpose().map_err($crate::store::corrupt)
+        }
+
+        /// A credit file, read through `ex` (the pool, or a writing transaction).
+        async fn customer_file_in<'e, E: sqlx::Executor<'e, Database = $db>>(
+            ex: E,
+            id: i64,
+            scope: app::domain::auth::Scope,
+        ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
+            use app::domain::customer::{Contact, CustomerFile};
+            use app::domain::money::Money;
+            use app::domain::uscc::Uscc;
+            use sqlx::Row;
+            let row = sqlx::query(
+                "SELECT c.*, u.display_name AS rep FROM customers c LEFT JOIN users u ON u.id = c.sales_rep_id \
+                 WHERE c.id = $1 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2)",
+            )
+            .bind(id)
+            .bind(scope.rep_id())
+            .fetch_optional(ex)
+            .await
+            .map_err($crate::store::db_err)?;
+            let Some(r) = row else { return Ok(None) };
+            let get_s = |c: &str| text(&r, c);
+            let currency = currency_of(&r)?;
+            let temp_minor: Option<i64> = r.try_get("temp_limit_minor").map_err($crate::store::db_err)?;
+            let temp_until: Option<chrono::NaiveDate> = r.try_get("temp_limit_expires_on").map_err($crate::store::db_err)?;
+            let terms: i32 = r.try_get("payment_terms_days").map_err($crate::store::db_err)?;
+            Ok(Some(CustomerFile {
+                id: r.try_get("id").map_err($crate::store::db_err)?,
+                code: code_of(&r)?,
+                name: get_s("name")?,
+                uscc: r
+                    .try_get::<Option<String>, _>("uscc")
+                    .map_err($crate::store::db_err)?
+                    .map(|u| Uscc::parse(u.trim()))
+                    .transpose()
+                    .map_err($crate::store::corrupt)?,
+                region: get_s("region")?,
+                industry: get_s("industry")?,
+                sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
+                contact: Contact { name: get_s("contact_name")?, phone: get_s("contact_phone")?, email: get_s("contact_email")? },
+                payment_terms_days: u16::try_from(terms).map_err($crate::store::corrupt)?,
+                credit_limit: Money::from_minor(r.try_get("credit_limit_minor").map_err($crate::store::db_err)?, currency),
+                temp_limit: temp_minor.zip(temp_until).map(|(m, d)| (Money::from_minor(m, currency), d)),
+                status: status_of(&r)?,
+                grade: grade_of(&r)?,
+            }))
         }
 
         fn audit_row(r: &DbRow) -> Result<app::store::AuditRow, app::store::StoreError> {
