@@ -35,6 +35,13 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl AppError {
+    /// Field errors as one message naming every field.
+    pub fn fields(errors: impl IntoIterator<Item = crate::domain::documents::FieldError>) -> Self {
+        AppError::Invalid(errors.into_iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Logs the details with a fresh correlation id and returns only the id.
@@ -63,9 +70,7 @@ impl From<crate::ledger::LedgerError> for AppError {
     fn from(e: crate::ledger::LedgerError) -> Self {
         use crate::ledger::LedgerError;
         match e {
-            LedgerError::Invalid(errors) => {
-                AppError::Invalid(errors.iter().map(|(_, f)| f.to_string()).collect::<Vec<_>>().join("; "))
-            }
+            LedgerError::Invalid(errors) => AppError::fields(errors.into_iter().map(|(_, f)| f)),
             LedgerError::Store(s) => s.into(),
         }
     }

@@ -12,7 +12,10 @@ use crate::domain::documents::{
 };
 use crate::domain::invoice::default_due_date;
 use crate::domain::money::{Currency, Money};
-use crate::store::{CustomerRef, NewCreditNote, NewInvoice, NewOrder, NewPayment, PaymentAllocation, Store, StoreError};
+use crate::domain::aging::{Basis, Edges};
+use crate::store::{
+    CustomerRef, NewCreditNote, NewInvoice, NewOrder, NewPayment, PaymentAllocation, PostedPayment, Store, StoreError,
+};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 
@@ -202,4 +205,47 @@ pub async fn resolve_credit_note(store: &dyn Store, d: &CreditNoteDraft) -> Resu
         invoice_number: d.invoice_number.clone(),
         reason: d.reason.clone(),
     })
+}
+
+/// Resolves and posts one payment; what the REST API and the payment page both call.
+pub async fn post_payment(
+    store: &dyn Store,
+    draft: &PaymentDraft,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<PostedPayment, LedgerError> {
+    let new = resolve_payments(store, std::slice::from_ref(draft)).await?;
+    let posted = store.insert_payments(&new, actor, now).await?;
+    posted.into_iter().next().ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()).into())
+}
+
+/// Resolves and posts one credit note.
+pub async fn post_credit_note(
+    store: &dyn Store,
+    draft: &CreditNoteDraft,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<NewCreditNote, LedgerError> {
+    let note = resolve_credit_note(store, draft).await?;
+    store.insert_credit_note(&note, actor, now).await?;
+    Ok(note)
+}
+
+/// Setting key of the small-difference write-off tolerance (a decimal string).
+pub const WRITE_OFF_TOLERANCE: &str = "ledger.write_off_tolerance";
+/// Setting keys of finance's aging bucket edges (comma-separated days), per basis.
+pub fn aging_edges_key(basis: Basis) -> String {
+    format!("aging.edges.{}", basis.as_str())
+}
+
+/// The write-off tolerance finance configured, or the default 1.00.
+pub async fn write_off_tolerance(store: &dyn Store, currency: Currency) -> Result<Money, StoreError> {
+    let configured = store.setting(WRITE_OFF_TOLERANCE).await?.and_then(|v| Money::parse(v.trim(), currency).ok());
+    Ok(configured.unwrap_or_else(|| Money::from_minor(100, currency)))
+}
+
+/// The bucket edges finance configured for `basis`, or the standard ones.
+pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, StoreError> {
+    let configured = store.setting(&aging_edges_key(basis)).await?.and_then(|v| Edges::parse_list(basis, &v).ok());
+    Ok(configured.unwrap_or_else(|| Edges::standard(basis)))
 }

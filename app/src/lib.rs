@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ledger;
+pub mod records;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]

@@ -16,8 +16,9 @@ use crate::domain::auth::{Role, Scope, User};
 use crate::domain::credit::{CreditCheck, CreditPolicy, CreditPosition, Exposure};
 use crate::domain::customer::{CustomerFile, CustomerRow, NewCustomer};
 use crate::domain::documents::CustomerPatch;
-use crate::domain::invoice::InvoiceLine;
+use crate::domain::invoice::{InvoiceLine, InvoiceRow, InvoiceSort, InvoiceStatus};
 use crate::domain::money::Money;
+pub use crate::records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -82,16 +83,6 @@ pub struct NewPayment {
     pub allocation: PaymentAllocation,
 }
 
-/// What a posted payment settled.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PostedPayment {
-    pub id: i64,
-    pub reference: String,
-    /// (invoice number, amount)
-    pub allocations: Vec<(String, Money)>,
-    pub unallocated: Money,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub number: String,
@@ -120,49 +111,12 @@ pub struct NewWriteOff {
     pub reason: String,
 }
 
-/// A posted credit-side document that can be undone by a reversing entry.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Reversible {
-    Payment(String),
-    CreditNote(String),
-    /// A write-off, by the invoice number it closed.
-    WriteOff(String),
-}
-
 /// What resolving a customer code needs to turn a draft into a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerRef {
     pub id: i64,
     pub currency: crate::domain::money::Currency,
     pub payment_terms_days: u16,
-}
-
-/// One audit row to append (the store adds time, actor and the hash chain).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AuditEntry {
-    pub entity: String,
-    pub entity_key: String,
-    pub action: String,
-    /// JSON, or None for a creation.
-    pub before: Option<String>,
-    /// JSON, or None for a deletion.
-    pub after: Option<String>,
-}
-
-impl AuditEntry {
-    pub fn new(entity: &str, key: impl Into<String>, action: &str) -> Self {
-        AuditEntry { entity: entity.into(), entity_key: key.into(), action: action.into(), before: None, after: None }
-    }
-}
-
-/// An audit row as read back.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub entry: AuditEntry,
-    pub hash: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -195,6 +149,24 @@ pub struct StoredResponse {
 pub struct CustomerQuery {
     /// Matches code, name or USCC, case-insensitively.
     pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Filters, order and page of the invoice list. Date ranges are inclusive; the caller
+/// turns buckets and "days overdue" into them with `aging::dates_aged`.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceQuery {
+    pub as_of: NaiveDate,
+    pub status: InvoiceStatus,
+    pub customer_id: Option<i64>,
+    /// Only customers of this sales rep (user id).
+    pub rep_id: Option<i64>,
+    pub region: Option<String>,
+    pub due_between: (Option<NaiveDate>, Option<NaiveDate>),
+    pub invoiced_between: (Option<NaiveDate>, Option<NaiveDate>),
+    pub sort: InvoiceSort,
+    pub descending: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -238,6 +210,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_customer(&self, id: i64, patch: &CustomerPatch, actor: &str, now: DateTime<Utc>) -> Result<CustomerFile, StoreError>;
     async fn count_customers(&self) -> Result<i64, StoreError>;
     async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, StoreError>;
+    /// The distinct customer regions, sorted.
+    async fn regions(&self) -> Result<Vec<String>, StoreError>;
     /// The known customers among `codes`, by code.
     async fn customers_by_code(&self, codes: &[String]) -> Result<HashMap<String, CustomerRef>, StoreError>;
     async fn list_customers(&self, q: &CustomerQuery, scope: Scope, as_of: NaiveDate) -> Result<Vec<CustomerRow>, StoreError>;
@@ -264,4 +238,10 @@ pub trait Store: Send + Sync + 'static {
     async fn open_items(&self, scope: Scope, as_of: NaiveDate) -> Result<Vec<OpenItem>, StoreError>;
     /// One customer's invoices dated ≤ as_of that are still open at as_of, oldest due first.
     async fn open_invoices(&self, customer_id: i64, as_of: NaiveDate) -> Result<Vec<InvoiceLine>, StoreError>;
+    /// Invoices dated ≤ as_of with their open amount at as_of, filtered, within scope.
+    async fn list_invoices(&self, q: &InvoiceQuery, scope: Scope) -> Result<Vec<InvoiceRow>, StoreError>;
+    /// A customer's newest payments with their net allocations.
+    async fn customer_payments(&self, customer_id: i64, limit: i64) -> Result<Vec<PaymentLine>, StoreError>;
+    /// A customer's newest ledger events (documents and reversals), newest first.
+    async fn customer_timeline(&self, customer_id: i64, limit: i64) -> Result<Vec<TimelineEvent>, StoreError>;
 }

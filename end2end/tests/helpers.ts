@@ -22,6 +22,8 @@ export async function waitForHydration(page: Page) {
  * desktop, the first screen on a phone (what a person sees, with the fixed tab bar). */
 export async function snap(page: Page, info: TestInfo, name: string) {
   const path = `screenshots/${info.project.name}-${name}.png`;
+  // From the top, so sticky bars sit where a person first sees them.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: info.project.name !== "phone" });
   await info.attach(name, { path, contentType: "image/png" });
 }

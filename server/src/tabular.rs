@@ -73,14 +73,7 @@ impl Format {
     }
 }
 
-/// One problem in an uploaded file. `row` is the spreadsheet row (header = 1, first data row =
-/// 2); 0 for file-level problems. `column` is the header name ("" when not about one column).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RowError {
-    pub row: usize,
-    pub column: String,
-    pub message: String,
-}
+pub use app::api::import::RowError;
 
 /// Reads every data row of the first sheet (XLSX) or the file (CSV, UTF-8, optional BOM, comma
 /// separated) into `T`.
@@ -749,7 +742,10 @@ fn write_csv(
         for (index, row) in rows.into_iter().enumerate() {
             check_row_width(index, &row, headers)?;
             writer
-                .write_record(row.iter().map(|cell| cell_text(cell).into_owned()))
+                .write_record(row.iter().map(|cell| match cell {
+                    Cell::Text(t) => defuse_formula(t),
+                    other => cell_text(other).into_owned(),
+                }))
                 .map_err(failed)?;
         }
         writer
@@ -757,6 +753,17 @@ fn write_csv(
             .map_err(|e| format!("The CSV file could not be written: {e}."))?;
     }
     Ok(out)
+}
+
+/// Text that a spreadsheet would run as a formula when the CSV is opened (`=`, `+`, `-`,
+/// `@`, tab or CR first) gets a leading `'`, so a customer name such as
+/// `=HYPERLINK(...)` stays text (CSV injection). Numbers are written by `Cell::Money` and
+/// `Cell::Int`, never as text, so negative amounts are not affected.
+fn defuse_formula(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
 }
 
 /// Roughly how many character widths `text` takes in a spreadsheet column: its longest line,
@@ -868,6 +875,16 @@ fn write_xlsx(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn csv_export_defuses_formulas_but_not_numbers() {
+        let rows = vec![vec![Cell::Text("=HYPERLINK(\"http://x\")".into()), Cell::Text("@SUM(A1)".into()), Cell::Money(Decimal::new(-150, 2)), Cell::Text("Acme".into())]];
+        let out = write(Format::Csv, "s", &["a", "b", "c", "d"], rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+        assert!(text.contains("'@SUM(A1)"), "{text}");
+        assert!(text.contains(",-1.50,Acme"), "{text}");
+    }
+
     use super::*;
     use chrono::NaiveDate;
     use serde::Deserialize;

@@ -9,6 +9,7 @@
 //! 3. `page_guard` sends signed-out page requests to /login (server functions and the
 //!    REST API authorise themselves: deny by default in every one).
 use crate::config::ServeConfig;
+use app::api::import::Importer;
 use app::api::{Clock, SessionToken, Viewer};
 use app::session::{self, CookieSecurity};
 use app::store::Store;
@@ -48,11 +49,13 @@ pub fn leptos_options(cfg: &ServeConfig) -> LeptosOptions {
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
+    let importer: Arc<dyn Importer> = Arc::new(crate::import::Jobs::new(state.store.clone(), state.clock.clone()));
     let context = {
         let (store, clock, secure) = (state.store.clone(), state.clock.clone(), state.secure_cookies);
         move || {
             provide_context(store.clone());
             provide_context(clock.clone());
+            provide_context(importer.clone());
             provide_context(CookieSecurity(secure));
         }
     };
@@ -63,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", crate::rest::router())
+        .nest("/export", crate::export::router())
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(page_guard))
@@ -144,6 +148,7 @@ fn is_page(path: &str) -> bool {
     !(path.starts_with("/pkg/")
         || path.starts_with("/sfn/")
         || path.starts_with("/api/")
+        || path.starts_with("/export/")
         || path == "/healthz"
         || path == "/favicon.ico")
 }

@@ -2,7 +2,10 @@
 use crate::domain::aging::AgingSummary;
 use crate::domain::customer::{CustomerFile, CustomerRow};
 use crate::error::AppError;
+use crate::domain::credit::Exposure;
 use crate::domain::invoice::InvoiceLine;
+use crate::domain::money::Money;
+use crate::records::{AuditRow, PaymentLine, TimelineEvent};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -54,7 +57,16 @@ pub struct CustomerDetail {
     pub file: CustomerFile,
     pub aging: AgingSummary,
     pub open_invoices: Vec<InvoiceLine>,
-    pub effective_limit: crate::domain::money::Money,
+    pub effective_limit: Money,
+    /// The credit check's figures: open invoices + open approved orders − credits.
+    pub exposure: Exposure,
+    pub available: Money,
+    pub payments: Vec<PaymentLine>,
+    pub timeline: Vec<TimelineEvent>,
+    /// The customer file's own audit rows (empty when the user may not read the audit).
+    pub audit: Vec<AuditRow>,
+    /// Whether the user may post payments, credit notes and write-offs.
+    pub can_post: bool,
 }
 
 #[server(prefix = "/sfn", endpoint = "customer")]
@@ -71,6 +83,32 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     let items: Vec<OpenItem> = open_invoices.iter().map(|i| i.open_item(file.id)).collect();
     let aging = aging::summarize(as_of, BOOK_CURRENCY, &aging::Edges::standard(aging::Basis::Due), &items)
         .map_err(AppError::internal)?;
-    let effective_limit = file.effective_limit(as_of);
-    Ok(CustomerDetail { file, aging, open_invoices, effective_limit })
+    let position = store.credit_position(file.id, as_of).await?;
+    let exposure_total = position.exposure.total().map_err(AppError::internal)?;
+    let available = position.effective_limit.checked_sub(exposure_total).map_err(AppError::internal)?;
+    let payments = store.customer_payments(file.id, 20).await?;
+    let timeline = store.customer_timeline(file.id, 30).await?;
+    let audit = if user.role.allows(Permission::ViewAudit) {
+        let q = crate::store::AuditQuery {
+            entity: Some("customer".into()),
+            entity_key: Some(file.code.to_string()),
+            limit: 20,
+            ..Default::default()
+        };
+        store.audit_trail(&q).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CustomerDetail {
+        effective_limit: position.effective_limit,
+        exposure: position.exposure,
+        available,
+        file,
+        aging,
+        open_invoices,
+        payments,
+        timeline,
+        audit,
+        can_post: user.role.allows(Permission::PostLedger),
+    })
 }

@@ -103,8 +103,36 @@ impl Edges {
         Edges { basis, upper }
     }
 
+    /// Edges typed by finance as a comma-separated list of days, such as `0, 30, 60, 90`.
+    pub fn parse_list(basis: Basis, text: &str) -> Result<Self, AgingError> {
+        let upper = text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse::<i64>().map_err(|_| AgingError::Edges(format!("'{t}' is not a whole number of days"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Edges::new(basis, upper)
+    }
+
     pub fn basis(&self) -> Basis {
         self.basis
+    }
+
+    /// The inclusive upper bounds, in days, before the open-ended last bucket.
+    pub fn upper(&self) -> &[i64] {
+        &self.upper
+    }
+
+    /// The index of the bucket whose key is `key`.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        (0..self.bucket_count()).find(|&i| self.key(i) == key)
+    }
+
+    /// Bucket `i`'s days on this basis, both ends inclusive; `None` is unbounded (the
+    /// first bucket also holds everything younger, the last everything older).
+    pub fn day_range(&self, i: usize) -> (Option<i64>, Option<i64>) {
+        let lower = if i == 0 { None } else { self.upper.get(i - 1).map(|e| e + 1) };
+        (lower, self.upper.get(i).copied())
     }
 
     pub fn bucket_count(&self) -> usize {
@@ -146,6 +174,27 @@ impl Edges {
             Light::for_days(self.upper[i - 1] + 1)
         }
     }
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Due => "due",
+            Basis::Invoice => "invoice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Basis> {
+        [Basis::Due, Basis::Invoice].into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+/// The dates whose age at `as_of` (as_of − date, in days) lies within `[min, max]`:
+/// `(earliest, latest)`, both inclusive, `None` where unbounded. This turns a bucket or
+/// an "overdue days" filter into a date range an index can serve.
+pub fn dates_aged(as_of: NaiveDate, min: Option<i64>, max: Option<i64>) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let back = |days: i64| as_of.checked_sub_signed(chrono::Duration::days(days));
+    (max.and_then(back), min.and_then(back))
 }
 
 /// Days past due at `as_of`; negative while the invoice is not yet due.
@@ -198,6 +247,18 @@ pub enum AgingError {
     Edges(String),
 }
 
+/// Each customer's open amount per bucket, in minor units, for the per-customer aging
+/// (the rows of the export); the same bucketing as `summarize`, so the rows add up to
+/// its totals.
+pub fn by_customer(as_of: NaiveDate, edges: &Edges, items: &[OpenItem]) -> std::collections::BTreeMap<i64, Vec<i64>> {
+    let mut out: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+    for item in items.iter().filter(|i| !i.open.is_zero()) {
+        let row = out.entry(item.customer_id).or_insert_with(|| vec![0; edges.bucket_count()]);
+        row[edges.index_of(edges.days(as_of, item.invoice_date, item.due_date))] += item.open.minor();
+    }
+    out
+}
+
 /// Ages open items at `as_of` into the buckets of `edges`. Items with nothing open are
 /// skipped; overdue is always counted on the due date, whatever the basis.
 pub fn summarize(as_of: NaiveDate, currency: Currency, edges: &Edges, items: &[OpenItem]) -> Result<AgingSummary, AgingError> {
@@ -245,6 +306,59 @@ pub fn summarize(as_of: NaiveDate, currency: Currency, edges: &Edges, items: &[O
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bucket_day_ranges_turn_into_date_ranges_that_agree_with_index_of() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        for basis in [Basis::Due, Basis::Invoice] {
+            let e = Edges::standard(basis);
+            for i in 0..e.bucket_count() {
+                let (min, max) = e.day_range(i);
+                let (earliest, latest) = dates_aged(as_of, min, max);
+                for days in -40..200i64 {
+                    let date = as_of - chrono::Duration::days(days);
+                    let in_range = earliest.is_none_or(|d| date >= d) && latest.is_none_or(|d| date <= d);
+                    assert_eq!(in_range, e.index_of(days) == i, "{basis:?} bucket {i} day {days}");
+                }
+                assert_eq!(e.position(&e.key(i)), Some(i));
+            }
+        }
+        assert_eq!(Edges::standard(Basis::Due).day_range(1), (Some(1), Some(30)));
+        assert_eq!(Edges::standard(Basis::Due).day_range(4), (Some(91), None));
+    }
+
+    #[test]
+    fn per_customer_rows_add_up_to_the_summary() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let item = |customer_id, days_ago: i64, minor| OpenItem {
+            customer_id,
+            invoice_date: as_of - chrono::Duration::days(days_ago + 30),
+            due_date: as_of - chrono::Duration::days(days_ago),
+            open: Money::from_minor(minor, Currency::CNY),
+        };
+        let items = [item(1, 5, 100), item(1, 45, 250), item(2, -3, 70), item(2, 120, 1), item(3, 10, 0)];
+        let edges = Edges::standard(Basis::Due);
+        let rows = by_customer(as_of, &edges, &items);
+        assert_eq!(rows[&1], vec![0, 100, 250, 0, 0]);
+        assert_eq!(rows[&2], vec![70, 0, 0, 0, 1]);
+        assert!(!rows.contains_key(&3), "nothing open, no row");
+        let summary = summarize(as_of, Currency::CNY, &edges, &items).unwrap();
+        for (b, total) in summary.buckets.iter().enumerate() {
+            assert_eq!(rows.values().map(|r| r[b]).sum::<i64>(), total.amount.minor());
+        }
+    }
+
+    #[test]
+    fn finance_types_edges_as_a_list() {
+        let e = Edges::parse_list(Basis::Due, " 0, 15,45 ,90,180").unwrap();
+        assert_eq!(e.upper(), &[0, 15, 45, 90, 180]);
+        assert_eq!(e.key(5), "180+");
+        assert!(Edges::parse_list(Basis::Due, "0, 30, x").unwrap_err().to_string().contains("'x'"));
+        assert!(Edges::parse_list(Basis::Due, "30, 10").unwrap_err().to_string().contains("increasing"));
+        assert!(Edges::parse_list(Basis::Due, "").is_err());
+        assert_eq!(Basis::parse("invoice"), Some(Basis::Invoice));
+        assert_eq!(Basis::parse("x"), None);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

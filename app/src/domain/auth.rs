@@ -44,7 +44,9 @@ impl Role {
         use Permission::*;
         use Role::*;
         match p {
-            ViewCockpit | ViewCustomers => true,
+            ViewCockpit | ViewCustomers | ViewReceivables => true,
+            PostLedger | ImportData | ConfigureFinance => matches!(self, Admin | Finance),
+            ViewAudit => matches!(self, Admin | Finance | Executive | CreditManager),
             ManageUsers | ManageApiKeys => self == Admin,
         }
     }
@@ -55,6 +57,15 @@ impl Role {
 pub enum Permission {
     ViewCockpit,
     ViewCustomers,
+    /// Invoice list and aging report (within the user's scope).
+    ViewReceivables,
+    /// Payments, credit notes, write-offs and reversals.
+    PostLedger,
+    /// Bulk import of customers, invoices and payments.
+    ImportData,
+    ViewAudit,
+    /// Finance settings such as the aging bucket edges.
+    ConfigureFinance,
     ManageUsers,
     ManageApiKeys,
 }
@@ -151,7 +162,10 @@ mod tests {
             assert_eq!(r.allows(Permission::ManageUsers), r == Role::Admin, "{r:?}");
             assert_eq!(r.allows(Permission::ManageApiKeys), r == Role::Admin, "{r:?}");
             assert!(r.allows(Permission::ViewCustomers));
+            assert_eq!(r.allows(Permission::PostLedger), matches!(r, Role::Admin | Role::Finance), "{r:?}");
+            assert_eq!(r.allows(Permission::ImportData), matches!(r, Role::Admin | Role::Finance), "{r:?}");
         }
+        assert!(!Role::SalesRep.allows(Permission::ViewAudit));
     }
 
     #[test]

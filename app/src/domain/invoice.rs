@@ -32,6 +32,82 @@ impl InvoiceLine {
     }
 }
 
+/// Which invoices a list shows, by their open amount at the as_of date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Anything still open (the default).
+    #[default]
+    Open,
+    /// Open and at least one day past due.
+    Overdue,
+    /// Fully settled.
+    Paid,
+    All,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 4] = [InvoiceStatus::Open, InvoiceStatus::Overdue, InvoiceStatus::Paid, InvoiceStatus::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::Overdue => "overdue",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The column an invoice list is ordered by; ties always break on the number, so
+/// pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceSort {
+    #[default]
+    DueDate,
+    InvoiceDate,
+    Number,
+    Customer,
+    Amount,
+    Open,
+}
+
+impl InvoiceSort {
+    pub const ALL: [InvoiceSort; 6] =
+        [InvoiceSort::DueDate, InvoiceSort::InvoiceDate, InvoiceSort::Number, InvoiceSort::Customer, InvoiceSort::Amount, InvoiceSort::Open];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceSort::DueDate => "due_date",
+            InvoiceSort::InvoiceDate => "invoice_date",
+            InvoiceSort::Number => "number",
+            InvoiceSort::Customer => "customer",
+            InvoiceSort::Amount => "amount",
+            InvoiceSort::Open => "open",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One row of the invoice list: the invoice, its customer and its open amount at as_of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRow {
+    pub line: InvoiceLine,
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub region: String,
+    pub sales_rep: Option<String>,
+}
+
 /// Due date when the invoice carries none: invoice date plus the customer's terms.
 pub fn default_due_date(invoice_date: NaiveDate, payment_terms_days: u16) -> NaiveDate {
     invoice_date + chrono::Duration::days(i64::from(payment_terms_days))

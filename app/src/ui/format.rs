@@ -44,6 +44,19 @@ pub fn role_label(i18n: I18nContext<Locale>, r: Role) -> String {
     }
 }
 
+/// A JSON value as a short `key: value` list (the audit's before/after).
+pub fn audit_values(json: &Option<String>) -> String {
+    let Some(text) = json else { return String::new() };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        _ => text.clone(),
+    }
+}
+
 /// A failed load, in the user's language. Invalid input keeps the server's message,
 /// which names the field.
 #[component]

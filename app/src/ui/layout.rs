@@ -3,6 +3,7 @@
 //! shows who is signed in.
 use super::format::role_label;
 use crate::api::auth::{current_user, Logout};
+use crate::domain::auth::Permission;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
@@ -42,16 +43,51 @@ pub fn LanguageSwitch(#[prop(default = "btn-ghost")] class: &'static str) -> imp
     }
 }
 
-/// The app's sections: the sidebar on desktop and the tab bar on a phone list the same.
+fn icon(d: &'static str) -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d=d fill="currentColor" />
+        </svg>
+    }
+}
+
+const ICON_INVOICES: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5zM8 12h8v1.6H8zm0 4h8v1.6H8z";
+const ICON_AGING: &str = "M4 20V10h3v10zm6 0V4h3v16zm6 0v-7h3v7z";
+const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
+const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
+const ICON_IMPORT: &str = "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
+const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
+
+/// The app's sections. The phone's tab bar holds the first four; the sidebar lists
+/// them all, showing finance's tools only to those allowed to use them (the server
+/// refuses everyone else anyway).
 #[component]
-fn NavLinks() -> impl IntoView {
+fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
     let i18n = use_i18n();
+    let user = OnceResource::new(current_user());
+    let finance_tools = move || {
+        Suspend::new(async move {
+            let role = user.await.ok().flatten().map(|u| u.role);
+            let may = |p: Permission| role.is_some_and(|r| r.allows(p));
+            view! {
+                {may(Permission::PostLedger).then(|| view! {
+                    <A href="/payments/new">{icon(ICON_PAYMENT)} <span>{t!(i18n, nav.payment)}</span></A>
+                    <A href="/adjustments">{icon(ICON_ADJUST)} <span>{t!(i18n, nav.adjustments)}</span></A>
+                })}
+                {may(Permission::ImportData).then(|| view! { <A href="/import">{icon(ICON_IMPORT)} <span>{t!(i18n, nav.import)}</span></A> })}
+                {may(Permission::ViewAudit).then(|| view! { <A href="/audit">{icon(ICON_AUDIT)} <span>{t!(i18n, nav.audit)}</span></A> })}
+            }
+        })
+    };
     view! {
         <A href="/" exact=true>
             {icon_cockpit()}
             <span>{t!(i18n, nav.cockpit)}</span>
         </A>
         <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
+        <A href="/invoices">{icon(ICON_INVOICES)} <span>{t!(i18n, nav.invoices)}</span></A>
+        <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
+        {(!phone).then(|| view! { <Transition>{finance_tools}</Transition> })}
     }
 }
 
@@ -129,7 +165,7 @@ pub fn AppShell() -> impl IntoView {
                 <Outlet />
             </main>
             <nav class="tabbar" data-testid="tabbar" aria-label=move || t_string!(i18n, nav.menu)>
-                <NavLinks />
+                <NavLinks phone=true />
             </nav>
         </div>
     }

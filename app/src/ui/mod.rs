@@ -57,6 +57,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::cockpit::CockpitPage ssr=SsrMode::Async />
                         <Route path=path!("customers") view=pages::customers::CustomerListPage ssr=SsrMode::Async />
                         <Route path=path!("customers/:id") view=pages::customer::CustomerPage ssr=SsrMode::Async />
+                        <Route path=path!("invoices") view=pages::invoices::InvoiceListPage ssr=SsrMode::Async />
+                        <Route path=path!("aging") view=pages::aging::AgingPage ssr=SsrMode::Async />
+                        <Route path=path!("payments/new") view=pages::payments::PaymentPage ssr=SsrMode::Async />
+                        <Route path=path!("adjustments") view=pages::adjustments::AdjustmentsPage ssr=SsrMode::Async />
+                        <Route path=path!("import") view=pages::import::ImportPage ssr=SsrMode::Async />
+                        <Route path=path!("audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -867,11 +867,198 @@ macro_rules! impl_store {
                     })
                     .collect()
             }
+
+            async fn list_invoices(
+                &self,
+                q: &app::store::InvoiceQuery,
+                scope: app::domain::auth::Scope,
+            ) -> Result<Vec<app::domain::invoice::InvoiceRow>, app::store::StoreError> {
+                use app::domain::invoice::{InvoiceLine, InvoiceRow, InvoiceSort, InvoiceStatus};
+                use app::domain::money::Money;
+                // Both fragments come from enums, never from user text.
+                let status = match q.status {
+                    InvoiceStatus::Open => "open_minor > 0",
+                    InvoiceStatus::Overdue => "open_minor > 0 AND due_date < $1",
+                    InvoiceStatus::Paid => "open_minor = 0",
+                    InvoiceStatus::All => "1 = 1",
+                };
+                let column = match q.sort {
+                    InvoiceSort::DueDate => "due_date",
+                    InvoiceSort::InvoiceDate => "invoice_date",
+                    InvoiceSort::Number => "number",
+                    InvoiceSort::Customer => "code",
+                    InvoiceSort::Amount => "amount_minor",
+                    InvoiceSort::Open => "open_minor",
+                };
+                let dir = if q.descending { "DESC" } else { "ASC" };
+                let sql = format!(
+                    "SELECT * FROM ( \
+                        SELECT i.id, i.number, i.invoice_date, i.due_date, i.amount_minor, i.currency, i.customer_id, \
+                               c.code, c.name, c.region, u.display_name AS rep, \
+                               i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
+                                                          WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
+                        FROM invoices i JOIN customers c ON c.id = i.customer_id LEFT JOIN users u ON u.id = c.sales_rep_id \
+                        WHERE i.invoice_date <= $1 \
+                          AND ($2 IS NULL OR c.sales_rep_id = $2) AND ($3 IS NULL OR c.sales_rep_id = $3) \
+                          AND ($4 IS NULL OR i.customer_id = $4) AND ($5 IS NULL OR c.region = $5) \
+                          AND ($6 IS NULL OR i.due_date >= $6) AND ($7 IS NULL OR i.due_date <= $7) \
+                          AND ($8 IS NULL OR i.invoice_date >= $8) AND ($9 IS NULL OR i.invoice_date <= $9) \
+                     ) t WHERE {status} ORDER BY {column} {dir}, number {dir} LIMIT $10 OFFSET $11"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(q.as_of)
+                    .bind(scope.rep_id())
+                    .bind(q.rep_id)
+                    .bind(q.customer_id)
+                    .bind(q.region.as_deref())
+                    .bind(q.due_between.0)
+                    .bind(q.due_between.1)
+                    .bind(q.invoiced_between.0)
+                    .bind(q.invoiced_between.1)
+                    .bind(q.limit)
+                    .bind(q.offset)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let currency = currency_of(r)?;
+                        Ok(InvoiceRow {
+                            line: InvoiceLine {
+                                id: col(r, "id")?,
+                                number: col(r, "number")?,
+                                invoice_date: col(r, "invoice_date")?,
+                                due_date: col(r, "due_date")?,
+                                amount: Money::from_minor(col(r, "amount_minor")?, currency),
+                                open: Money::from_minor(col(r, "open_minor")?, currency),
+                            },
+                            customer_id: col(r, "customer_id")?,
+                            customer_code: col(r, "code")?,
+                            customer_name: col(r, "name")?,
+                            region: col(r, "region")?,
+                            sales_rep: col(r, "rep")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn regions(&self) -> Result<Vec<String>, app::store::StoreError> {
+                sqlx::query_scalar("SELECT DISTINCT region FROM customers WHERE region <> '' ORDER BY region")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn customer_payments(
+                &self,
+                customer_id: i64,
+                limit: i64,
+            ) -> Result<Vec<app::store::PaymentLine>, app::store::StoreError> {
+                use app::domain::money::Money;
+                let payments = sqlx::query(
+                    "SELECT p.id, p.reference, p.received_on, p.amount_minor, p.currency, \
+                            EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed \
+                     FROM payments p WHERE p.customer_id = $1 ORDER BY p.received_on DESC, p.id DESC LIMIT $2",
+                )
+                .bind(customer_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                // Net lines per (payment, invoice): a reversal's negative rows cancel its own.
+                let lines = sqlx::query(
+                    "SELECT a.payment_id, i.number, CAST(SUM(a.amount_minor) AS BIGINT) AS amount_minor \
+                     FROM allocations a JOIN invoices i ON i.id = a.invoice_id JOIN payments p ON p.id = a.payment_id \
+                     WHERE p.customer_id = $1 GROUP BY a.payment_id, i.number HAVING SUM(a.amount_minor) <> 0 \
+                     ORDER BY a.payment_id, i.number",
+                )
+                .bind(customer_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                let mut by_payment: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
+                for l in &lines {
+                    by_payment.entry(col(l, "payment_id")?).or_default().push((col(l, "number")?, col(l, "amount_minor")?));
+                }
+                payments
+                    .iter()
+                    .map(|p| {
+                        let currency = currency_of(p)?;
+                        let id: i64 = col(p, "id")?;
+                        let reversed: bool = col(p, "reversed")?;
+                        let amount: i64 = col(p, "amount_minor")?;
+                        let allocations: Vec<(String, Money)> = by_payment
+                            .remove(&id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(n, m)| (n, Money::from_minor(m, currency)))
+                            .collect();
+                        let allocated: i64 = allocations.iter().map(|(_, m)| m.minor()).sum();
+                        let unallocated = if reversed { 0 } else { amount - allocated };
+                        Ok(app::store::PaymentLine {
+                            reference: col(p, "reference")?,
+                            received_on: col(p, "received_on")?,
+                            amount: Money::from_minor(amount, currency),
+                            allocations,
+                            unallocated: Money::from_minor(unallocated, currency),
+                            reversed,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn customer_timeline(
+                &self,
+                customer_id: i64,
+                limit: i64,
+            ) -> Result<Vec<app::store::TimelineEvent>, app::store::StoreError> {
+                use app::domain::money::Money;
+                let rows = sqlx::query(
+                    "SELECT on_date, kind, reference, amount_minor, currency FROM ( \
+                        SELECT invoice_date AS on_date, 'invoice' AS kind, number AS reference, amount_minor, currency, id \
+                          FROM invoices WHERE customer_id = $1 \
+                        UNION ALL SELECT received_on, 'payment', reference, amount_minor, currency, id FROM payments WHERE customer_id = $1 \
+                        UNION ALL SELECT issued_on, 'credit_note', number, amount_minor, currency, id FROM credit_notes WHERE customer_id = $1 \
+                        UNION ALL SELECT ordered_on, 'order', number, amount_minor, currency, id FROM orders WHERE customer_id = $1 \
+                        UNION ALL SELECT w.written_on, 'write_off', i.number, w.amount_minor, w.currency, w.id \
+                          FROM write_offs w JOIN invoices i ON i.id = w.invoice_id WHERE i.customer_id = $1 \
+                        UNION ALL SELECT r.reversed_on, 'reversal', COALESCE(p.reference, cn.number, wi.number), \
+                               COALESCE(p.amount_minor, cn.amount_minor, w.amount_minor), COALESCE(p.currency, cn.currency, w.currency), r.id \
+                          FROM reversals r LEFT JOIN payments p ON p.id = r.payment_id \
+                          LEFT JOIN credit_notes cn ON cn.id = r.credit_note_id \
+                          LEFT JOIN write_offs w ON w.id = r.write_off_id LEFT JOIN invoices wi ON wi.id = w.invoice_id \
+                          WHERE COALESCE(p.customer_id, cn.customer_id, wi.customer_id) = $1 \
+                     ) t ORDER BY on_date DESC, kind, id DESC LIMIT $2",
+                )
+                .bind(customer_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(app::store::TimelineEvent {
+                            on: col(r, "on_date")?,
+                            kind: col(r, "kind")?,
+                            reference: col(r, "reference")?,
+                            amount: Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
+                        })
+                    })
+                    .collect()
+            }
         }
 
         type DbRow = <$db as sqlx::Database>::Row;
 
         fn text(row: &DbRow, column: &str) -> Result<String, app::store::StoreError> {
+            col(row, column)
+        }
+
+        /// One typed column of a row.
+        fn col<'r, T>(row: &'r DbRow, column: &str) -> Result<T, app::store::StoreError>
+        where
+            T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+        {
             use sqlx::Row;
             row.try_get(column).map_err($crate::store::db_err)
         }

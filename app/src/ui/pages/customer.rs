@@ -1,5 +1,8 @@
 //! The customer page: the credit file, limits, receivables and open invoices.
 use crate::api::customers::{get_customer, CustomerArgs, CustomerDetail};
+use crate::domain::credit::Exposure;
+use crate::domain::money::Money;
+use crate::records::{AuditRow, PaymentLine, TimelineEvent};
 use crate::i18n::*;
 use crate::ui::format::{bucket_label, money_compact, status_label, ErrorNotice};
 use leptos::prelude::*;
@@ -9,9 +12,19 @@ use leptos_router::hooks::use_params_map;
 #[component]
 fn Detail(detail: CustomerDetail) -> impl IntoView {
     let i18n = use_i18n();
-    let CustomerDetail { file, aging, open_invoices, effective_limit } = detail;
+    let CustomerDetail { file, aging, open_invoices, effective_limit, exposure, available, payments, timeline, audit, can_post } = detail;
     let as_of = aging.as_of;
-    let available = effective_limit.checked_sub(aging.total).unwrap_or(effective_limit);
+    let code = file.code.to_string();
+    let actions = can_post.then(|| {
+        view! {
+            <div class="actions">
+                <A href=format!("/payments/new?customer={}", crate::url::percent_encode(&code)) attr:class="btn btn-primary" attr:data-testid="record-payment">
+                    {t!(i18n, customer.record_payment)}
+                </A>
+                <A href=format!("/adjustments?customer={}", crate::url::percent_encode(&code)) attr:class="btn">{t!(i18n, customer.adjust)}</A>
+            </div>
+        }
+    });
     let status = file.status;
     let temp = file.temp_limit.map(|(m, until)| {
         let until = until.to_string();
@@ -51,7 +64,6 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
         .collect_view();
     let has_invoices = aging.open_invoices > 0;
     let overdue_tone = if aging.overdue.is_zero() { "" } else { "tone-red" };
-    let available_tone = if available.is_negative() { "tone-red" } else { "tone-green" };
     view! {
         <header class="page-head customer-head">
             <div>
@@ -66,7 +78,9 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                     }}
                 </div>
             </div>
+            {actions}
         </header>
+        <CreditGauge limit=effective_limit exposure=exposure.clone() available />
         <section class="kpis">
             <div class="kpi">
                 <div class="kpi-label">{t!(i18n, customer.open)}</div>
@@ -77,19 +91,6 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                 <div class="kpi-label">{t!(i18n, customer.overdue)}</div>
                 <div class="kpi-value">{money_compact(i18n, aging.overdue)}</div>
                 <div class="kpi-exact">{aging.overdue.display()}</div>
-            </div>
-            <div class="kpi">
-                <div class="kpi-label">{t!(i18n, customer.credit_limit)}</div>
-                <div class="kpi-value">{money_compact(i18n, effective_limit)}</div>
-                <div class="kpi-exact">{effective_limit.display()}</div>
-            </div>
-            <div class=format!("kpi {available_tone}")>
-                <div class="kpi-label">
-                    {t!(i18n, customer.available)}
-                    <span class="tip" tabindex="0" title=move || t_string!(i18n, customer.available_tip)>"?"</span>
-                </div>
-                <div class="kpi-value">{money_compact(i18n, available)}</div>
-                <div class="kpi-exact">{available.display()}</div>
             </div>
         </section>
         <section class="card">
@@ -134,6 +135,145 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
             } else {
                 view! { <p class="empty">{t!(i18n, customer.none_open)}</p> }.into_any()
             }}
+        </section>
+        <div class="two-col">
+            <Payments payments />
+            <Timeline timeline />
+        </div>
+        {(!audit.is_empty()).then(|| view! { <AuditHistory audit /> })}
+    }
+}
+
+/// Limit, exposure and what is left, as a bar: exposure fills it, red beyond the limit.
+#[component]
+fn CreditGauge(limit: Money, exposure: Exposure, available: Money) -> impl IntoView {
+    let i18n = use_i18n();
+    let total = exposure.total().unwrap_or(limit);
+    let used_pct = if limit.minor() > 0 { (total.minor().max(0) as f64 * 100.0 / limit.minor() as f64).min(100.0) } else if total.minor() > 0 { 100.0 } else { 0.0 };
+    let tone = if available.is_negative() { "red" } else if used_pct > 80.0 { "amber" } else { "green" };
+    let part = |label: String, m: Money| view! { <div><dt>{label}</dt><dd class="num">{m.display()}</dd></div> };
+    view! {
+        <section class="card gauge-card" data-testid="credit-gauge">
+            <div class="gauge-head">
+                <div>
+                    <div class="kpi-label">
+                        {t!(i18n, customer.available)}
+                        <span class="tip" tabindex="0" title=move || t_string!(i18n, customer.available_tip)>"?"</span>
+                    </div>
+                    <div class=format!("gauge-value text-{tone}") data-testid="available">{available.display()}</div>
+                </div>
+                <div class="gauge-limit">
+                    <div class="kpi-label">{t!(i18n, customer.credit_limit)}</div>
+                    <div class="strong num">{limit.display()}</div>
+                </div>
+            </div>
+            <div class=format!("gauge {tone}") role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{used_pct:.0}")>
+                <span style=format!("width: {used_pct:.1}%")></span>
+            </div>
+            <dl class="gauge-parts">
+                {part(t_string!(i18n, customer.exp_invoices).to_string(), exposure.open_invoices)}
+                {part(t_string!(i18n, customer.exp_orders).to_string(), exposure.open_orders)}
+                {part(t_string!(i18n, customer.exp_credits).to_string(), exposure.unallocated_credits)}
+                {part(t_string!(i18n, customer.exposure).to_string(), total)}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Payments(payments: Vec<PaymentLine>) -> impl IntoView {
+    let i18n = use_i18n();
+    let items = payments
+        .into_iter()
+        .map(|p| {
+            let lines = p
+                .allocations
+                .iter()
+                .map(|(n, m)| view! { <li><span class="mono">{n.clone()}</span><span class="num">{m.display()}</span></li> })
+                .collect_view();
+            let credit = (!p.unallocated.is_zero()).then(|| {
+                let c = p.unallocated.display();
+                view! { <li class="muted"><span>{t!(i18n, customer.left_as_credit)}</span><span class="num">{c}</span></li> }
+            });
+            view! {
+                <li class="payment" class:reversed=p.reversed data-testid="payment-item">
+                    <div class="payment-head">
+                        <span class="mono strong">{p.reference.clone()}</span>
+                        <span class="muted small">{p.received_on.to_string()}</span>
+                        {p.reversed.then(|| view! { <span class="chip">{t!(i18n, customer.reversed)}</span> })}
+                        <span class="num strong">{p.amount.display()}</span>
+                    </div>
+                    <ul class="alloc-lines">{lines}{credit}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, customer.payments)}</h2>
+            <ul class="payment-list">{items}</ul>
+        </section>
+    }
+}
+
+fn event_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String {
+    match kind {
+        "invoice" => t_string!(i18n, event.invoice).to_string(),
+        "payment" => t_string!(i18n, event.payment).to_string(),
+        "credit_note" => t_string!(i18n, event.credit_note).to_string(),
+        "write_off" => t_string!(i18n, event.write_off).to_string(),
+        "order" => t_string!(i18n, event.order).to_string(),
+        _ => t_string!(i18n, event.reversal).to_string(),
+    }
+}
+
+#[component]
+fn Timeline(timeline: Vec<TimelineEvent>) -> impl IntoView {
+    let i18n = use_i18n();
+    let items = timeline
+        .into_iter()
+        .map(|e| {
+            let kind = e.kind.clone();
+            view! {
+                <li class=format!("event event-{}", e.kind)>
+                    <span class="muted small nowrap">{e.on.to_string()}</span>
+                    <span class="event-kind">{move || event_label(i18n, &kind)}</span>
+                    <span class="mono">{e.reference}</span>
+                    <span class="num">{e.amount.display()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, customer.timeline)}</h2>
+            <ol class="timeline" data-testid="timeline">{items}</ol>
+        </section>
+    }
+}
+
+#[component]
+fn AuditHistory(audit: Vec<AuditRow>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = audit
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td class="mono nowrap">{r.at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                    <td>{r.actor}</td>
+                    <td><span class="chip">{r.entry.action}</span></td>
+                    <td class="change small">{crate::ui::format::audit_values(&r.entry.after)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, customer.history)}</h2>
+            <div class="table-wrap">
+                <table class="table compact" data-testid="customer-audit"><tbody>{rows}</tbody></table>
+            </div>
         </section>
     }
 }

@@ -1,8 +1,14 @@
 //! One module per page.
+pub mod adjustments;
+pub mod aging;
+pub mod audit;
 pub mod cockpit;
 pub mod customer;
 pub mod customers;
+pub mod import;
+pub mod invoices;
 pub mod login;
+pub mod payments;
 
 use crate::i18n::*;
 use leptos::prelude::*;

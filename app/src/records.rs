@@ -1,0 +1,75 @@
+//! Records the store returns that also cross the wire to the browser (server-function
+//! results), so they compile on both sides; `crate::store` re-exports them.
+//!
+//! Invariant: plain data, no behaviour beyond construction; money is `Money`.
+use crate::domain::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// What a posted payment settled.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PostedPayment {
+    pub id: i64,
+    pub reference: String,
+    /// (invoice number, amount)
+    pub allocations: Vec<(String, Money)>,
+    pub unallocated: Money,
+}
+
+/// A posted credit-side document that can be undone by a reversing entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Reversible {
+    Payment(String),
+    CreditNote(String),
+    /// A write-off, by the invoice number it closed.
+    WriteOff(String),
+}
+
+/// One audit row to append (the store adds time, actor and the hash chain).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub entity: String,
+    pub entity_key: String,
+    pub action: String,
+    /// JSON, or None for a creation.
+    pub before: Option<String>,
+    /// JSON, or None for a deletion.
+    pub after: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn new(entity: &str, key: impl Into<String>, action: &str) -> Self {
+        AuditEntry { entity: entity.into(), entity_key: key.into(), action: action.into(), before: None, after: None }
+    }
+}
+
+/// An audit row as read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub entry: AuditEntry,
+    pub hash: String,
+}
+
+/// A payment with what it settled, as the customer page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentLine {
+    pub reference: String,
+    pub received_on: NaiveDate,
+    pub amount: Money,
+    /// Net (invoice number, amount) after any reversal.
+    pub allocations: Vec<(String, Money)>,
+    pub unallocated: Money,
+    pub reversed: bool,
+}
+
+/// One dated ledger event of a customer, for its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimelineEvent {
+    pub on: NaiveDate,
+    /// `invoice`, `payment`, `credit_note`, `write_off`, `order`, `reversal`.
+    pub kind: String,
+    pub reference: String,
+    pub amount: Money,
+}
