@@ -330,6 +330,51 @@ async fn ledger_corrections(store: &dyn Store, c1: i64, c2: i64) {
     let v = store.verify_audit().await.unwrap();
     assert_eq!(v.first_broken, None);
     assert!(v.rows > 20, "{v:?}");
+
+    ledger_reads(store, c1).await;
+}
+
+/// What the invoice list, the customer page and the filters read, on the same ledger.
+async fn ledger_reads(store: &dyn Store, c1: i64) {
+    use app::domain::invoice::{InvoiceSort, InvoiceStatus};
+    use app::store::InvoiceQuery;
+    let as_of = d(7, 1);
+    let q = |status| InvoiceQuery { as_of, status, customer_id: Some(c1), limit: 1000, ..Default::default() };
+    let open = store.list_invoices(&InvoiceQuery { sort: InvoiceSort::Open, descending: true, ..q(InvoiceStatus::Open) }, Scope::All).await.unwrap();
+    let expected: i64 = store.open_invoices(c1, as_of).await.unwrap().iter().map(|l| l.open.minor()).sum();
+    assert_eq!(open.iter().map(|r| r.line.open.minor()).sum::<i64>(), expected);
+    assert!(open.windows(2).all(|w| w[0].line.open.minor() >= w[1].line.open.minor()), "sorted by open, descending");
+    let all = store.list_invoices(&q(InvoiceStatus::All), Scope::All).await.unwrap();
+    let paid = store.list_invoices(&q(InvoiceStatus::Paid), Scope::All).await.unwrap();
+    assert_eq!(all.len(), open.len() + paid.len(), "every invoice is open or paid");
+    assert!(paid.iter().all(|r| r.line.open.is_zero()));
+    let overdue = store.list_invoices(&q(InvoiceStatus::Overdue), Scope::All).await.unwrap();
+    assert!(overdue.iter().all(|r| r.line.due_date < as_of && r.line.open.minor() > 0));
+    // A date window (what a bucket or "days overdue" becomes) bounds the due dates.
+    let window = (Some(d(6, 1)), Some(d(6, 30)));
+    let inside = store.list_invoices(&InvoiceQuery { due_between: window, ..q(InvoiceStatus::All) }, Scope::All).await.unwrap();
+    assert!(inside.iter().all(|r| r.line.due_date >= d(6, 1) && r.line.due_date <= d(6, 30)));
+    assert_eq!(inside.len(), all.iter().filter(|r| r.line.due_date >= d(6, 1) && r.line.due_date <= d(6, 30)).count());
+    // Paging never overlaps.
+    let page = |offset| InvoiceQuery { limit: 2, offset, sort: InvoiceSort::Number, ..q(InvoiceStatus::All) };
+    let (p1, p2) = (store.list_invoices(&page(0), Scope::All).await.unwrap(), store.list_invoices(&page(2), Scope::All).await.unwrap());
+    assert!(p1.iter().all(|a| p2.iter().all(|b| a.line.number != b.line.number)));
+    assert!(store.list_invoices(&q(InvoiceStatus::All), Scope::Rep(-1)).await.unwrap().is_empty(), "scope filters");
+
+    let payments = store.customer_payments(c1, 50).await.unwrap();
+    let p10 = payments.iter().find(|p| p.reference == "P10").expect("P10 listed");
+    assert!(p10.reversed && p10.allocations.is_empty() && p10.unallocated.is_zero(), "{p10:?}");
+    for p in payments.iter().filter(|p| !p.reversed) {
+        let allocated: i64 = p.allocations.iter().map(|(_, m)| m.minor()).sum();
+        assert_eq!(allocated + p.unallocated.minor(), p.amount.minor(), "{p:?}");
+    }
+    let timeline = store.customer_timeline(c1, 100).await.unwrap();
+    assert!(timeline.windows(2).all(|w| w[0].on >= w[1].on), "newest first");
+    for kind in ["invoice", "payment", "credit_note", "write_off", "order", "reversal"] {
+        assert!(timeline.iter().any(|e| e.kind == kind), "timeline lacks {kind}");
+    }
+    let regions = store.regions().await.unwrap();
+    assert!(!regions.is_empty() && regions.windows(2).all(|w| w[0] < w[1]), "{regions:?}");
 }
 
 #[tokio::test]
