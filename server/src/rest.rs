@@ -2,7 +2,8 @@
 //! (`Authorization: Bearer <key>`). Keys are created with `creditdesk api-key create`;
 //! only their SHA-256 is stored. Unknown query fields are rejected, not ignored, so
 //! an integration's typo fails loudly. Money is a decimal string ("1234.50") next to
-//! its currency; dates are YYYY-MM-DD.
+//! its currency; dates are YYYY-MM-DD. The API describes itself as OpenAPI 3 at
+//! `/api/v1/openapi.json` (no key needed), generated from these handlers and types.
 use crate::web::AppState;
 use app::domain::aging::{self, Basis, Edges, OpenItem};
 use app::domain::customer::{CustomerCode, CustomerRow};
@@ -18,8 +19,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 mod documents;
+mod openapi;
+mod responses;
+
+pub use openapi::ApiDoc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,11 +38,14 @@ pub fn router() -> Router<AppState> {
         .route("/credit-notes", post(documents::create_credit_note))
         .route("/credit-checks", post(documents::credit_check))
         .route("/aging", get(aging))
+        .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
 }
 
-#[derive(Debug, Serialize)]
+/// Every error but 422: what went wrong, in a sentence.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
+    #[schema(example = "invalid or revoked API key")]
     pub error: String,
 }
 
@@ -81,21 +90,40 @@ fn internal(context: &str, e: impl std::fmt::Display) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerListQuery {
+    /// Search text.
     pub q: Option<String>,
+    /// Default: today (Asia/Shanghai).
     pub as_of: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
+    #[param(default = 0)]
     pub offset: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerList {
     pub as_of: NaiveDate,
+    #[schema(value_type = Vec<openapi::CustomerRowSchema>)]
     pub customers: Vec<CustomerRow>,
 }
 
+/// Customers with their open and overdue amounts at `as_of`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers",
+    tag = "customers",
+    params(CustomerListQuery),
+    responses(
+        (status = 200, description = "One page of customers", body = CustomerList),
+        (status = 400, description = "Unknown or malformed query field, or limit out of range", body = ApiError),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 async fn list_customers(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -117,35 +145,62 @@ async fn list_customers(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AgingQuery {
+    /// Default: today (Asia/Shanghai).
     pub as_of: Option<NaiveDate>,
+    /// Default: `due`.
+    #[param(value_type = Option<openapi::BasisSchema>)]
     pub basis: Option<Basis>,
+    /// One customer's aging; default: the whole book.
+    #[param(example = "ERP-1001")]
     pub customer_code: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AgingBucket {
+    /// The bucket's key, such as `current` or `1-30`.
     pub key: String,
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "1234.50")]
     pub amount: rust_decimal::Decimal,
 }
 
-#[derive(Debug, Serialize)]
+/// Aging in the book currency.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AgingReport {
     pub as_of: NaiveDate,
+    #[schema(value_type = openapi::BasisSchema)]
     pub basis: Basis,
+    #[schema(value_type = openapi::CurrencySchema)]
     pub currency: Currency,
     pub buckets: Vec<AgingBucket>,
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "250000.00")]
     pub total_open: rust_decimal::Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "40000.00")]
     pub overdue_amount: rust_decimal::Decimal,
 }
 
-/// `GET /api/v1/aging?as_of=&basis=due|invoice&customer_code=`: point-in-time aging of
-/// the whole book or one customer, with the standard edges of the basis.
+/// Point-in-time aging of the whole book or one customer.
+///
+/// The buckets are the standard edges of the basis.
+#[utoipa::path(
+    get,
+    path = "/api/v1/aging",
+    tag = "reports",
+    params(AgingQuery),
+    responses(
+        (status = 200, description = "The aging summary", body = AgingReport),
+        (status = 400, description = "Unknown or malformed query field", body = ApiError),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 404, description = "No customer with that code", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 async fn aging(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -19,8 +19,11 @@ use std::str::FromStr;
 
 /// One problem with one field, as the API's 422 body and the import report show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
+    #[cfg_attr(feature = "ssr", schema(example = "credit_limit"))]
     pub field: String,
+    #[cfg_attr(feature = "ssr", schema(example = "1.001 has more than 2 decimal places"))]
     pub message: String,
 }
 
@@ -125,11 +128,16 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 
 /// `POST /api/v1/customers`, a customers import row, the new-customer form.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub code: String,
+    #[cfg_attr(feature = "ssr", schema(example = "徐工机械经销商"))]
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(example = "91350100M000100Y43"))]
     pub uscc: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "华东"))]
     pub region: Option<String>,
     pub industry: Option<String>,
     /// The sales rep's username.
@@ -137,10 +145,15 @@ pub struct CustomerInput {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "CNY"))]
     pub currency: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "30"))]
     pub payment_terms_days: String,
+    #[cfg_attr(feature = "ssr", schema(example = "500000.00"))]
     pub credit_limit: String,
+    #[cfg_attr(feature = "ssr", schema(example = "100000.00"))]
     pub temp_limit: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-12-31"))]
     pub temp_limit_expires_on: Option<String>,
 }
 
@@ -244,13 +257,18 @@ impl CustomerInput {
 /// `PATCH /api/v1/customers/{code}`: only what is present changes. `temp_limit: null`
 /// (with or without its expiry) removes the temporary limit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatchInput {
+    #[cfg_attr(feature = "ssr", schema(example = "watch"))]
     pub status: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "800000.00"))]
     pub credit_limit: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "100000.00"))]
     pub temp_limit: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date, example = "2026-12-31"))]
     pub temp_limit_expires_on: Option<Option<String>>,
 }
 
@@ -292,16 +310,26 @@ impl CustomerPatchInput {
 
 /// `POST /api/v1/invoices` and the invoices import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceInput {
+    #[cfg_attr(feature = "ssr", schema(example = "INV-2026-0001"))]
     pub number: String,
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub customer_code: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-01-31"))]
     pub invoice_date: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-03-02"))]
     pub due_date: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "1234.50"))]
     pub amount: String,
+    #[cfg_attr(feature = "ssr", schema(example = "CNY"))]
     pub currency: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "SO-2026-0001"))]
     pub order_ref: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-01-30"))]
     pub ship_date: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-01-31"))]
     pub acceptance_date: Option<String>,
 }
 
@@ -368,11 +396,16 @@ impl InvoiceInput {
 
 /// `POST /api/v1/orders`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
+    #[cfg_attr(feature = "ssr", schema(example = "SO-2026-0001"))]
     pub number: String,
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub customer_code: String,
+    #[cfg_attr(feature = "ssr", schema(example = "1234.50"))]
     pub amount: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-01-31"))]
     pub ordered_on: String,
 }
 
@@ -402,20 +435,28 @@ impl OrderInput {
 
 /// One requested allocation of a payment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationInput {
+    #[cfg_attr(feature = "ssr", schema(example = "INV-2026-0001"))]
     pub invoice_number: String,
+    #[cfg_attr(feature = "ssr", schema(example = "1234.50"))]
     pub amount: String,
 }
 
 /// `POST /api/v1/payments` and the payments import (which has no allocation columns:
 /// imported payments are allocated FIFO).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
+    #[cfg_attr(feature = "ssr", schema(example = "BANK-20260215-001"))]
     pub reference: String,
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub customer_code: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-02-15"))]
     pub received_on: String,
+    #[cfg_attr(feature = "ssr", schema(example = "1234.50"))]
     pub amount: String,
     /// Absent: FIFO. Present (even empty): exactly these, the rest stays a credit.
     pub allocations: Option<Vec<AllocationInput>>,
@@ -484,13 +525,20 @@ impl PaymentInput {
 
 /// `POST /api/v1/credit-notes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreditNoteInput {
+    #[cfg_attr(feature = "ssr", schema(example = "CN-2026-0001"))]
     pub number: String,
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub customer_code: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-02-10"))]
     pub issued_on: String,
+    #[cfg_attr(feature = "ssr", schema(example = "200.00"))]
     pub amount: String,
+    #[cfg_attr(feature = "ssr", schema(example = "INV-2026-0001"))]
     pub invoice_number: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(example = "price adjustment"))]
     pub reason: Option<String>,
 }
 
@@ -526,10 +574,14 @@ impl CreditNoteInput {
 
 /// `POST /api/v1/credit-checks` (no side effects).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreditCheckInput {
+    #[cfg_attr(feature = "ssr", schema(example = "ERP-1001"))]
     pub customer_code: String,
+    #[cfg_attr(feature = "ssr", schema(example = "1234.50"))]
     pub amount: String,
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-01-31"))]
     pub as_of: Option<String>,
 }
 

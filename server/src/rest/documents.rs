@@ -9,10 +9,15 @@
 //!   key's name;
 //! - with an `Idempotency-Key`, the first response is stored and replayed verbatim; the
 //!   same key on a different request is 422. Without one, document numbers are the
-//!   guard: re-posting a number is 409 and changes nothing.
-use super::{authenticate, error, internal};
+//!   guard: re-posting a number is 409 and changes nothing;
+//! - every body is one of the structs in `responses` (or `ApiError`), and every handler
+//!   carries its `#[utoipa::path]`, so `/api/v1/openapi.json` describes what runs.
+use super::responses::{
+    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order, Payment, ValidationErrors,
+};
+use super::{authenticate, error, internal, ApiError};
 use crate::web::AppState;
-use app::domain::credit::{CreditCheck, CreditPolicy};
+use app::domain::credit::CreditPolicy;
 use app::domain::customer::{CustomerCode, CustomerFile};
 use app::domain::documents::{
     CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput, OrderInput, PaymentInput,
@@ -26,25 +31,39 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// A handler's outcome before it becomes an HTTP response (so it can be stored).
 type Outcome = (StatusCode, Value);
 
+/// A response struct as an outcome (a 500 in the unreachable case it does not serialise).
+fn outcome(status: StatusCode, body: impl Serialize) -> Outcome {
+    serde_json::to_value(body).map(|v| (status, v)).unwrap_or_else(|e| {
+        tracing::error!("api response body: {e}");
+        let body = ApiError { error: "internal error".into() };
+        (StatusCode::INTERNAL_SERVER_ERROR, serde_json::to_value(body).unwrap_or_default())
+    })
+}
+
+fn api_error(status: StatusCode, message: impl Into<String>) -> Outcome {
+    outcome(status, ApiError { error: message.into() })
+}
+
 fn errors(list: impl IntoIterator<Item = FieldError>) -> Outcome {
-    (StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": list.into_iter().collect::<Vec<_>>() }))
+    outcome(StatusCode::UNPROCESSABLE_ENTITY, ValidationErrors { errors: list.into_iter().collect() })
 }
 
 fn failed(context: &str, e: LedgerError) -> Outcome {
     match e {
         LedgerError::Invalid(list) => errors(list.into_iter().map(|(_, f)| f)),
         LedgerError::Store(StoreError::Rejected(f)) => errors([f]),
-        LedgerError::Store(StoreError::Conflict(m)) => (StatusCode::CONFLICT, json!({ "error": m })),
-        LedgerError::Store(StoreError::NotFound) => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
+        LedgerError::Store(StoreError::Conflict(m)) => api_error(StatusCode::CONFLICT, m),
+        LedgerError::Store(StoreError::NotFound) => api_error(StatusCode::NOT_FOUND, "not found"),
         LedgerError::Store(StoreError::Other(m)) => {
             tracing::error!("{context}: {m}");
-            (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal error" }))
+            api_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
     }
 }
@@ -60,7 +79,7 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
                 let field = msg.split('`').nth(1).filter(|_| msg.contains("field")).unwrap_or("body").to_string();
                 errors([FieldError::new(field, msg)])
             }
-            _ => (StatusCode::BAD_REQUEST, json!({ "error": format!("malformed JSON: {msg}") })),
+            _ => api_error(StatusCode::BAD_REQUEST, format!("malformed JSON: {msg}")),
         }
     })
 }
@@ -69,10 +88,6 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
 fn parse_input<I: DeserializeOwned, D>(body: &[u8], parse: impl Fn(&I) -> Result<D, Vec<FieldError>>) -> Result<D, Outcome> {
     let input: I = parse_body(body)?;
     parse(&input).map_err(errors)
-}
-
-fn money(m: Money) -> String {
-    m.amount().to_string()
 }
 
 fn actor(key: &ApiKey) -> String {
@@ -142,9 +157,35 @@ fn respond((status, value): Outcome) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
-/// Authenticates, then runs a POST body through `idempotent`.
+/// Authenticates, then runs a POST body through `idempotent`. `$path` is both the
+/// documented path and part of the idempotency hash; the responses every POST shares
+/// (400, 401, 422) and the `Idempotency-Key` header are documented here.
 macro_rules! post_endpoint {
-    ($name:ident, $path:literal, $handler:ident) => {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident, $path:tt, $handler:ident,
+        tag = $tag:tt, request_body = $input:ident,
+        responses($($response:tt)*)
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = $tag,
+            request_body = $input,
+            params((
+                "Idempotency-Key" = Option<String>, Header, nullable = false,
+                description = "1 to 255 visible ASCII characters. A replay returns the first response, marked \
+                    `Idempotent-Replayed: true`, with no second effect; the same key with a different request is 422."
+            )),
+            responses(
+                $($response)*
+                (status = 400, description = "Malformed JSON", body = ApiError),
+                (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+                (status = 422, description = "Unknown, missing or bad fields, each named", body = ValidationErrors),
+            ),
+            security(("bearer" = [])),
+        )]
         pub(crate) async fn $name(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
             let key = match authenticate(&state, &headers).await {
                 Ok(k) => k,
@@ -155,32 +196,70 @@ macro_rules! post_endpoint {
     };
 }
 
-post_endpoint!(create_customer, "/api/v1/customers", create_customer_outcome);
-post_endpoint!(create_invoice, "/api/v1/invoices", create_invoice_outcome);
-post_endpoint!(create_order, "/api/v1/orders", create_order_outcome);
-post_endpoint!(create_payment, "/api/v1/payments", create_payment_outcome);
-post_endpoint!(create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome);
-post_endpoint!(credit_check, "/api/v1/credit-checks", credit_check_outcome);
-
-/// A customer as the API shows it, with its credit summary today.
-fn customer_json(f: &CustomerFile, credit: Option<&Value>) -> Value {
-    let mut v = json!({
-        "code": f.code, "name": f.name, "uscc": f.uscc, "region": f.region, "industry": f.industry,
-        "sales_rep": f.sales_rep, "contact_name": f.contact.name, "contact_phone": f.contact.phone,
-        "contact_email": f.contact.email, "currency": f.credit_limit.currency(),
-        "payment_terms_days": f.payment_terms_days, "credit_limit": money(f.credit_limit),
-        "temp_limit": f.temp_limit.map(|(m, _)| money(m)), "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
-        "status": f.status, "grade": f.grade,
-    });
-    if let Some(c) = credit {
-        v["credit"] = c.clone();
-    }
-    v
-}
+post_endpoint!(
+    /// Open a credit file.
+    create_customer, "/api/v1/customers", create_customer_outcome,
+    tag = "customers", request_body = CustomerInput,
+    responses(
+        (status = 201, description = "The new customer", body = Customer),
+        (status = 409, description = "The code is taken", body = ApiError),
+    )
+);
+post_endpoint!(
+    /// Post an invoice.
+    ///
+    /// Without `due_date`, it is the invoice date plus the customer's payment terms.
+    create_invoice, "/api/v1/invoices", create_invoice_outcome,
+    tag = "documents", request_body = InvoiceInput,
+    responses(
+        (status = 201, description = "The posted invoice", body = Invoice),
+        (status = 409, description = "The invoice number exists", body = ApiError),
+    )
+);
+post_endpoint!(
+    /// Post an order; its credit check is stored with it.
+    ///
+    /// Only `approved` orders count toward the customer's exposure.
+    create_order, "/api/v1/orders", create_order_outcome,
+    tag = "documents", request_body = OrderInput,
+    responses(
+        (status = 201, description = "The posted order and its credit check", body = Order),
+        (status = 409, description = "The order number exists", body = ApiError),
+    )
+);
+post_endpoint!(
+    /// Post a payment.
+    ///
+    /// Without `allocations` it settles open invoices FIFO by due date; with them (even
+    /// empty), exactly those. What is left stays a credit on the account.
+    create_payment, "/api/v1/payments", create_payment_outcome,
+    tag = "documents", request_body = PaymentInput,
+    responses(
+        (status = 201, description = "The posted payment and what it settled", body = Payment),
+        (status = 409, description = "The payment reference exists", body = ApiError),
+    )
+);
+post_endpoint!(
+    /// Post a credit note, reducing one invoice or as an unallocated credit.
+    create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome,
+    tag = "documents", request_body = CreditNoteInput,
+    responses(
+        (status = 201, description = "The posted credit note", body = CreditNote),
+        (status = 409, description = "The credit note number exists", body = ApiError),
+    )
+);
+post_endpoint!(
+    /// Check an amount against a customer's credit, as an order would be; writes nothing.
+    credit_check, "/api/v1/credit-checks", credit_check_outcome,
+    tag = "credit", request_body = CreditCheckInput,
+    responses(
+        (status = 200, description = "The decision", body = CreditCheckResult),
+    )
+);
 
 /// The credit summary of one customer at `as_of`: limits and exposure from the
 /// maintained balances, open and overdue from the point-in-time ledger.
-async fn credit_json(state: &AppState, f: &CustomerFile, as_of: NaiveDate) -> Result<Value, StoreError> {
+async fn credit_summary(state: &AppState, f: &CustomerFile, as_of: NaiveDate) -> Result<CreditSummary, StoreError> {
     let position = state.store.credit_position(f.id, as_of).await?;
     let lines = state.store.open_invoices(f.id, as_of).await?;
     let cur = f.credit_limit.currency();
@@ -189,17 +268,17 @@ async fn credit_json(state: &AppState, f: &CustomerFile, as_of: NaiveDate) -> Re
     };
     let exposure = position.exposure.total().map_err(|e| StoreError::Other(e.to_string()))?;
     let available = position.effective_limit.checked_sub(exposure).map_err(|e| StoreError::Other(e.to_string()))?;
-    Ok(json!({
-        "as_of": as_of,
-        "credit_limit": money(f.credit_limit),
-        "temp_limit_active": f.temp_limit.filter(|(_, until)| as_of <= *until).map(|(m, _)| money(m)),
-        "exposure": money(exposure),
-        "available": money(available),
-        "open_amount": money(sum(&|_| true)),
-        "overdue_amount": money(sum(&|l| l.days_past_due(as_of) > 0)),
-        "status": f.status,
-        "grade": f.grade,
-    }))
+    Ok(CreditSummary {
+        as_of,
+        credit_limit: money(f.credit_limit),
+        temp_limit_active: f.temp_limit.filter(|(_, until)| as_of <= *until).map(|(m, _)| money(m)),
+        exposure: money(exposure),
+        available: money(available),
+        open_amount: money(sum(&|_| true)),
+        overdue_amount: money(sum(&|l| l.days_past_due(as_of) > 0)),
+        status: f.status,
+        grade: f.grade,
+    })
 }
 
 async fn file_by_code(state: &AppState, code: &str) -> Result<CustomerFile, Response> {
@@ -221,6 +300,19 @@ fn today(state: &AppState) -> NaiveDate {
     app::domain::business_date(state.clock.now())
 }
 
+/// One customer, with its credit summary today.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{code}",
+    tag = "customers",
+    params(CodePath),
+    responses(
+        (status = 200, description = "The customer with `credit`", body = Customer),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 404, description = "No such customer", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> Response {
     if let Err(r) = authenticate(&state, &headers).await {
         return r;
@@ -229,18 +321,44 @@ pub(crate) async fn get_customer(State(state): State<AppState>, headers: HeaderM
         Ok(f) => f,
         Err(r) => return r,
     };
-    match credit_json(&state, &f, today(&state)).await {
-        Ok(c) => axum::Json(customer_json(&f, Some(&c))).into_response(),
+    match credit_summary(&state, &f, today(&state)).await {
+        Ok(c) => axum::Json(Customer::new(&f, Some(c))).into_response(),
         Err(e) => internal("api customer credit", e),
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// The `{code}` of the customer URLs (documentation only: handlers take `Path<String>`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct CodePath {
+    /// The customer code (case-insensitive).
+    #[param(example = "ERP-1001")]
+    code: String,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AsOfQuery {
+    /// Default: today (Asia/Shanghai).
     as_of: Option<NaiveDate>,
 }
 
+/// A customer's credit position at `as_of`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{code}/credit",
+    tag = "credit",
+    params(CodePath, AsOfQuery),
+    responses(
+        (status = 200, description = "The credit summary", body = CreditSummary),
+        (status = 400, description = "Unknown or malformed query field", body = ApiError),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 404, description = "No such customer", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_credit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -255,12 +373,30 @@ pub(crate) async fn get_credit(
         Ok(f) => f,
         Err(r) => return r,
     };
-    match credit_json(&state, &f, q.as_of.unwrap_or_else(|| today(&state))).await {
+    match credit_summary(&state, &f, q.as_of.unwrap_or_else(|| today(&state))).await {
         Ok(c) => axum::Json(c).into_response(),
         Err(e) => internal("api customer credit", e),
     }
 }
 
+/// Change a customer's status or limits (audited); only the fields sent change.
+///
+/// `temp_limit: null` removes the temporary limit; a new one needs its expiry.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{code}",
+    tag = "customers",
+    params(CodePath),
+    request_body = CustomerPatchInput,
+    responses(
+        (status = 200, description = "The updated customer", body = Customer),
+        (status = 400, description = "Malformed JSON", body = ApiError),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 404, description = "No such customer", body = ApiError),
+        (status = 422, description = "Unknown or bad fields, each named", body = ValidationErrors),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn patch_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, body: Bytes) -> Response {
     let key = match authenticate(&state, &headers).await {
         Ok(k) => k,
@@ -279,7 +415,7 @@ pub(crate) async fn patch_customer(State(state): State<AppState>, headers: Heade
         Err(list) => return respond(errors(list)),
     };
     match state.store.update_customer(f.id, &patch, &actor(&key), state.clock.now()).await {
-        Ok(updated) => axum::Json(customer_json(&updated, None)).into_response(),
+        Ok(updated) => axum::Json(Customer::new(&updated, None)).into_response(),
         Err(e) => respond(failed("api patch customer", e.into())),
     }
 }
@@ -298,7 +434,7 @@ async fn create_customer_outcome(state: &AppState, key: &ApiKey, body: &[u8]) ->
     }
     .await;
     match result {
-        Ok(f) => (StatusCode::CREATED, customer_json(&f, None)),
+        Ok(f) => outcome(StatusCode::CREATED, Customer::new(&f, None)),
         Err(e) => failed("api create customer", e),
     }
 }
@@ -316,25 +452,24 @@ async fn create_invoice_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> 
     }
     .await;
     match result {
-        Ok(Some(i)) => (
+        Ok(Some(i)) => outcome(
             StatusCode::CREATED,
-            json!({
-                "number": i.number, "customer_code": draft.customer_code, "invoice_date": i.invoice_date,
-                "due_date": i.due_date, "amount": money(i.amount), "currency": i.amount.currency(),
-                "open_amount": money(i.amount), "order_ref": i.order_ref, "ship_date": i.ship_date,
-                "acceptance_date": i.acceptance_date,
-            }),
+            Invoice {
+                number: i.number,
+                customer_code: draft.customer_code,
+                invoice_date: i.invoice_date,
+                due_date: i.due_date,
+                amount: money(i.amount),
+                currency: i.amount.currency(),
+                open_amount: money(i.amount),
+                order_ref: i.order_ref,
+                ship_date: i.ship_date,
+                acceptance_date: i.acceptance_date,
+            },
         ),
         Ok(None) => failed("api create invoice", LedgerError::Store(StoreError::Other("no invoice resolved".into()))),
         Err(e) => failed("api create invoice", e),
     }
-}
-
-fn check_json(c: &CreditCheck) -> Value {
-    json!({
-        "decision": c.decision, "reasons": c.reasons,
-        "available_before": money(c.available_before), "available_after": money(c.available_after),
-    })
 }
 
 async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
@@ -351,14 +486,17 @@ async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Ou
     }
     .await;
     match result {
-        Ok((o, check)) => {
-            let mut v = json!({
-                "number": o.number, "customer_code": draft.customer_code, "ordered_on": o.ordered_on,
-                "amount": money(o.amount), "currency": o.amount.currency(),
-            });
-            v["credit_check"] = check_json(&check);
-            (StatusCode::CREATED, v)
-        }
+        Ok((o, check)) => outcome(
+            StatusCode::CREATED,
+            Order {
+                number: o.number,
+                customer_code: draft.customer_code,
+                ordered_on: o.ordered_on,
+                amount: money(o.amount),
+                currency: o.amount.currency(),
+                credit_check: CreditCheckResult::from(&check),
+            },
+        ),
         Err(e) => failed("api create order", e),
     }
 }
@@ -376,14 +514,16 @@ async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> 
     }
     .await;
     match result {
-        Ok(Some(p)) => (
+        Ok(Some(p)) => outcome(
             StatusCode::CREATED,
-            json!({
-                "reference": p.reference, "customer_code": draft.customer_code, "received_on": draft.received_on,
-                "amount": format!("{:.2}", draft.amount),
-                "allocations": p.allocations.iter().map(|(n, m)| json!({"invoice_number": n, "amount": money(*m)})).collect::<Vec<_>>(),
-                "unallocated": money(p.unallocated),
-            }),
+            Payment {
+                reference: p.reference,
+                customer_code: draft.customer_code,
+                received_on: draft.received_on,
+                amount: format!("{:.2}", draft.amount),
+                allocations: p.allocations.into_iter().map(|(n, m)| Allocation { invoice_number: n, amount: money(m) }).collect(),
+                unallocated: money(p.unallocated),
+            },
         ),
         Ok(None) => failed("api create payment", LedgerError::Store(StoreError::Other("no payment posted".into()))),
         Err(e) => failed("api create payment", e),
@@ -403,13 +543,17 @@ async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8])
     }
     .await;
     match result {
-        Ok(n) => (
+        Ok(n) => outcome(
             StatusCode::CREATED,
-            json!({
-                "number": n.number, "customer_code": draft.customer_code, "issued_on": n.issued_on,
-                "amount": money(n.amount), "currency": n.amount.currency(), "invoice_number": n.invoice_number,
-                "reason": n.reason,
-            }),
+            CreditNote {
+                number: n.number,
+                customer_code: draft.customer_code,
+                issued_on: n.issued_on,
+                amount: money(n.amount),
+                currency: n.amount.currency(),
+                invoice_number: n.invoice_number,
+                reason: n.reason,
+            },
         ),
         Err(e) => failed("api create credit note", e),
     }
@@ -433,7 +577,7 @@ async fn credit_check_outcome(state: &AppState, _key: &ApiKey, body: &[u8]) -> O
     }
     .await;
     match result {
-        Ok(check) => (StatusCode::OK, check_json(&check)),
+        Ok(check) => outcome(StatusCode::OK, CreditCheckResult::from(&check)),
         Err(e) => failed("api credit check", e),
     }
 }
