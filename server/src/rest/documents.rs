@@ -506,15 +506,8 @@ async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> 
         Ok(d) => d,
         Err(o) => return o,
     };
-    let store = state.store.as_ref();
-    let result = async {
-        let new = ledger::resolve_payments(store, std::slice::from_ref(&draft)).await?;
-        let posted = store.insert_payments(&new, &actor(key), state.clock.now()).await?;
-        Ok::<_, LedgerError>(posted.into_iter().next())
-    }
-    .await;
-    match result {
-        Ok(Some(p)) => outcome(
+    match ledger::post_payment(state.store.as_ref(), &draft, &actor(key), state.clock.now()).await {
+        Ok(p) => outcome(
             StatusCode::CREATED,
             Payment {
                 reference: p.reference,
@@ -525,7 +518,6 @@ async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> 
                 unallocated: money(p.unallocated),
             },
         ),
-        Ok(None) => failed("api create payment", LedgerError::Store(StoreError::Other("no payment posted".into()))),
         Err(e) => failed("api create payment", e),
     }
 }
@@ -535,14 +527,7 @@ async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8])
         Ok(d) => d,
         Err(o) => return o,
     };
-    let store = state.store.as_ref();
-    let result = async {
-        let note = ledger::resolve_credit_note(store, &draft).await?;
-        store.insert_credit_note(&note, &actor(key), state.clock.now()).await?;
-        Ok::<_, LedgerError>(note)
-    }
-    .await;
-    match result {
+    match ledger::post_credit_note(state.store.as_ref(), &draft, &actor(key), state.clock.now()).await {
         Ok(n) => outcome(
             StatusCode::CREATED,
             CreditNote {

@@ -838,8 +838,6 @@ macro_rules! impl_store {
                 customer_id: i64,
                 as_of: chrono::NaiveDate,
             ) -> Result<Vec<app::domain::invoice::InvoiceLine>, app::store::StoreError> {
-                use app::domain::money::Money;
-                use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT id, number, invoice_date, due_date, amount_minor, currency, open_minor FROM ( \
                         SELECT i.id, i.number, i.invoice_date, i.due_date, i.amount_minor, i.currency, \
@@ -853,19 +851,7 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::store::db_err)?;
-                rows.iter()
-                    .map(|r| {
-                        let currency = currency_of(r)?;
-                        Ok(app::domain::invoice::InvoiceLine {
-                            id: r.try_get("id").map_err($crate::store::db_err)?,
-                            number: r.try_get("number").map_err($crate::store::db_err)?,
-                            invoice_date: r.try_get("invoice_date").map_err($crate::store::db_err)?,
-                            due_date: r.try_get("due_date").map_err($crate::store::db_err)?,
-                            amount: Money::from_minor(r.try_get("amount_minor").map_err($crate::store::db_err)?, currency),
-                            open: Money::from_minor(r.try_get("open_minor").map_err($crate::store::db_err)?, currency),
-                        })
-                    })
-                    .collect()
+                rows.iter().map(invoice_line).collect()
             }
 
             async fn list_invoices(
@@ -873,8 +859,7 @@ macro_rules! impl_store {
                 q: &app::store::InvoiceQuery,
                 scope: app::domain::auth::Scope,
             ) -> Result<Vec<app::domain::invoice::InvoiceRow>, app::store::StoreError> {
-                use app::domain::invoice::{InvoiceLine, InvoiceRow, InvoiceSort, InvoiceStatus};
-                use app::domain::money::Money;
+                use app::domain::invoice::{InvoiceRow, InvoiceSort, InvoiceStatus};
                 // Both fragments come from enums, never from user text.
                 let status = match q.status {
                     InvoiceStatus::Open => "open_minor > 0",
@@ -922,16 +907,8 @@ macro_rules! impl_store {
                     .map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
-                        let currency = currency_of(r)?;
                         Ok(InvoiceRow {
-                            line: InvoiceLine {
-                                id: col(r, "id")?,
-                                number: col(r, "number")?,
-                                invoice_date: col(r, "invoice_date")?,
-                                due_date: col(r, "due_date")?,
-                                amount: Money::from_minor(col(r, "amount_minor")?, currency),
-                                open: Money::from_minor(col(r, "open_minor")?, currency),
-                            },
+                            line: invoice_line(r)?,
                             customer_id: col(r, "customer_id")?,
                             customer_code: col(r, "code")?,
                             customer_name: col(r, "name")?,
@@ -1052,6 +1029,21 @@ macro_rules! impl_store {
 
         fn text(row: &DbRow, column: &str) -> Result<String, app::store::StoreError> {
             col(row, column)
+        }
+
+        /// An invoice with its open amount (columns id, number, invoice_date, due_date,
+        /// amount_minor, open_minor, currency).
+        fn invoice_line(r: &DbRow) -> Result<app::domain::invoice::InvoiceLine, app::store::StoreError> {
+            use app::domain::money::Money;
+            let currency = currency_of(r)?;
+            Ok(app::domain::invoice::InvoiceLine {
+                id: col(r, "id")?,
+                number: col(r, "number")?,
+                invoice_date: col(r, "invoice_date")?,
+                due_date: col(r, "due_date")?,
+                amount: Money::from_minor(col(r, "amount_minor")?, currency),
+                open: Money::from_minor(col(r, "open_minor")?, currency),
+            })
         }
 
         /// One typed column of a row.
