@@ -145,6 +145,51 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// What an idempotent write recorded, handed to its claim's `respond` inside the
+/// write's transaction.
+pub enum Written<'a> {
+    Customer(&'a CustomerFile),
+    Invoices(&'a [NewInvoice]),
+    Order(&'a NewOrder, &'a CreditCheck),
+    Payments(&'a [PostedPayment]),
+    CreditNote(&'a NewCreditNote),
+}
+
+/// An `Idempotency-Key` whose response must commit with the write it answers: if the
+/// write commits, so does its response, and a retry after a crash replays it instead
+/// of colliding with the write's own document number.
+pub struct Claim {
+    pub api_key_id: i64,
+    pub key: String,
+    pub request_hash: String,
+    /// The response (status, body) for what was written; `None` refuses the write.
+    pub respond: Box<dyn Fn(Written<'_>) -> Option<(u16, String)> + Send + Sync>,
+    saved: std::sync::Mutex<Option<StoredResponse>>,
+}
+
+impl Claim {
+    pub fn new(
+        api_key_id: i64,
+        key: String,
+        request_hash: String,
+        respond: impl Fn(Written<'_>) -> Option<(u16, String)> + Send + Sync + 'static,
+    ) -> Self {
+        Claim { api_key_id, key, request_hash, respond: Box::new(respond), saved: std::sync::Mutex::new(None) }
+    }
+
+    /// The response a committed write saved under this claim, if one did.
+    pub fn saved(&self) -> Option<StoredResponse> {
+        self.saved.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// Called by a store once the write that saved `response` has committed.
+    pub fn committed(&self, response: StoredResponse) {
+        if let Ok(mut s) = self.saved.lock() {
+            *s = Some(response);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CustomerQuery {
     /// Matches code, name or USCC, case-insensitively.
@@ -200,6 +245,10 @@ pub trait Store: Send + Sync + 'static {
     async fn stored_response(&self, api_key_id: i64, key: &str) -> Result<Option<StoredResponse>, StoreError>;
     /// Saves the first response for a key; false when one was already saved.
     async fn store_response(&self, api_key_id: i64, key: &str, response: &StoredResponse, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The same store, except that its document writes (customers, invoices, orders,
+    /// payments, credit notes) also save `claim`'s response in their transaction; a
+    /// key already saved refuses the write with `Conflict`.
+    fn claiming(&self, claim: std::sync::Arc<Claim>) -> std::sync::Arc<dyn Store>;
 
     // --- settings (JSON values; finance edits them)
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -177,3 +177,48 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     let id = app.store.customer_id_by_code("ERP-1").await.unwrap().unwrap();
     assert_eq!(app.store.credit_position(id, test_now().date_naive()).await.unwrap().exposure, app.store.recomputed_exposure(id).await.unwrap());
 }
+
+/// Every document POST replays its first answer under its key, and concurrent requests
+/// with one key all get that answer while the document is posted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_document_post_is_idempotent_even_when_concurrent() {
+    let app = app_with_key().await;
+    let api = Api { app: &app, client: reqwest::Client::new() };
+    let posts = [
+        ("/api/v1/customers", json!({"code": "IDEM-1", "name": "幂等客户", "payment_terms_days": "30", "credit_limit": "50000"})),
+        ("/api/v1/invoices", json!({"number": "IDEM-INV", "customer_code": "IDEM-1", "invoice_date": "2026-06-01", "amount": "1000"})),
+        ("/api/v1/orders", json!({"number": "IDEM-SO", "customer_code": "IDEM-1", "ordered_on": "2026-06-02", "amount": "2000"})),
+        ("/api/v1/credit-notes", json!({"number": "IDEM-CN", "customer_code": "IDEM-1", "issued_on": "2026-06-03", "amount": "100", "invoice_number": "IDEM-INV"})),
+    ];
+    for (i, (path, body)) in posts.iter().enumerate() {
+        let key = format!("idem-{i}");
+        let (s1, v1, r1) = api.send(reqwest::Method::POST, path, Some(body), Some(&key)).await;
+        let (s2, v2, r2) = api.send(reqwest::Method::POST, path, Some(body), Some(&key)).await;
+        assert_eq!((s1, s2, r1, r2), (201, 201, false, true), "{path}: {v1} / {v2}");
+        assert_eq!(v1, v2, "{path}");
+    }
+
+    // Eight at once, one key, one body.
+    let pay = json!({"reference": "IDEM-PAY", "customer_code": "IDEM-1", "received_on": "2026-06-30", "amount": "300"});
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, pay) = (api.client.clone(), app.url("/api/v1/payments"), pay.clone());
+            tokio::spawn(async move {
+                let r = client.post(url).bearer_auth(KEY).header("Idempotency-Key", "idem-pay").json(&pay).send().await.unwrap();
+                let (status, replayed) = (r.status().as_u16(), r.headers().contains_key("idempotent-replayed"));
+                (status, r.json::<Value>().await.unwrap(), replayed)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let fresh: Vec<_> = answers.iter().filter(|(_, _, replayed)| !replayed).collect();
+    assert_eq!(fresh.len(), 1, "exactly one request ran: {answers:?}");
+    for (s, v, _) in &answers {
+        assert_eq!((*s, v), (201, &fresh[0].1), "every request got the first answer");
+    }
+    let payments = app.store.customer_payments(app.store.customer_id_by_code("IDEM-1").await.unwrap().unwrap(), 10).await.unwrap();
+    assert_eq!(payments.iter().filter(|p| p.reference == "IDEM-PAY").count(), 1, "posted once");
+}

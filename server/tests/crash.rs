@@ -25,9 +25,9 @@
 //! finishes first is retried with twice the rows; the test fails if it never catches
 //! one.
 //!
-//! One contract does not survive the crash yet: a payment can commit without its
-//! Idempotency-Key response (see `KNOWN_BUG`). The main tests tolerate exactly that
-//! case and say so; the ignored test demands the documented replay.
+//! After the restart, every request the kill cut off is retried with its
+//! Idempotency-Key, as an ERP would: one that had committed is replayed (201, marked
+//! `Idempotent-Replayed`), never posted twice, because its response committed with it.
 mod common;
 
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, NewCustomer};
@@ -476,7 +476,8 @@ fn payment(k: usize, j: usize) -> (String, Value) {
     (reference, body)
 }
 
-async fn post_payment(http: &reqwest::Client, base: &str, reference: &str, body: &Value) -> Result<(u16, String), reqwest::Error> {
+/// Status, whether it is marked `Idempotent-Replayed`, and body.
+async fn post_payment(http: &reqwest::Client, base: &str, reference: &str, body: &Value) -> Result<(u16, bool, String), reqwest::Error> {
     let r = http
         .post(format!("{base}/api/v1/payments"))
         .bearer_auth(API_KEY)
@@ -485,7 +486,8 @@ async fn post_payment(http: &reqwest::Client, base: &str, reference: &str, body:
         .send()
         .await?;
     let status = r.status().as_u16();
-    Ok((status, r.text().await?))
+    let replayed = r.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    Ok((status, replayed, r.text().await?))
 }
 
 async fn client(base: String, k: usize, out: Arc<Mutex<Outcomes>>, acks: Arc<AtomicUsize>) {
@@ -493,11 +495,11 @@ async fn client(base: String, k: usize, out: Arc<Mutex<Outcomes>>, acks: Arc<Ato
     for j in 0..PER_CLIENT {
         let (reference, body) = payment(k, j);
         match post_payment(&http, &base, &reference, &body).await {
-            Ok((201, text)) => {
+            Ok((201, _, text)) => {
                 out.lock().unwrap().acked.insert(reference, serde_json::from_str(&text).unwrap());
                 acks.fetch_add(1, Ordering::SeqCst);
             }
-            Ok((status, text)) => {
+            Ok((status, _, text)) => {
                 out.lock().unwrap().refused.insert(reference, (status, text));
             }
             Err(_) => {
@@ -537,23 +539,7 @@ fn assert_matches_answer(reference: &str, answer: &Value, amounts: &HashMap<Stri
     assert_eq!(amount - stored.values().sum::<i64>(), minor(&answer["unallocated"]), "{reference}: unallocated as answered");
 }
 
-/// How a retry of a payment that committed just before the kill must be answered.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    /// As documented: the first response, replayed (201).
-    Replayed,
-    /// Today's behaviour, tolerated so the other checks can run (see `KNOWN_BUG`).
-    ReplayedOrConflict,
-}
-
-/// The payment commits in one transaction and its Idempotency-Key response is stored in
-/// a second one after it (`rest/documents.rs`, `idempotent`). A crash between the two
-/// leaves a committed payment whose key has no stored response, so the client's retry
-/// with the same key is run again, fails on the unique reference, answers 409 — and
-/// that 409 is then stored as the key's response for good.
-const KNOWN_BUG: &str = "a payment committed without its Idempotency-Key response: the retry answers 409, not the 201 replay";
-
-async fn payments_crash(db: &TestDb, retry: Retry) {
+async fn payments_crash(db: &TestDb) {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let url = db.url.clone();
@@ -657,34 +643,36 @@ async fn payments_crash(db: &TestDb, retry: Retry) {
     // An ERP whose request died with the server retries it with the same Idempotency-Key:
     // a payment that had committed is answered as before (201), never posted twice; one
     // that had not is posted now (or refused) as if for the first time.
-    let (mut retried_ok, mut conflicts) = (0, 0);
+    let (mut replayed, mut posted_now) = (0, 0);
     for (reference, body) in &out.in_doubt {
         let had_committed = amounts.contains_key(reference);
-        let (status, text) = post_payment(&http, &base, reference, body).await.unwrap();
+        let (status, was_replayed, text) = post_payment(&http, &base, reference, body).await.unwrap();
         let (amounts, allocations) = stored_payments(&raw).await;
         match status {
-            201 => {
+            201 if was_replayed == had_committed => {
                 assert_matches_answer(reference, &serde_json::from_str(&text).unwrap(), &amounts, &allocations);
-                retried_ok += 1;
+                if had_committed {
+                    replayed += 1;
+                } else {
+                    posted_now += 1;
+                }
             }
             422 if !had_committed => assert!(!amounts.contains_key(reference), "{reference} refused on retry but exists"),
-            409 if had_committed && retry == Retry::ReplayedOrConflict && text.contains("already exists") => {
-                eprintln!("crash: KNOWN BUG for {reference}: {KNOWN_BUG}");
-                conflicts += 1;
-            }
             _ => panic!(
-                "retrying {reference} (committed before the kill: {had_committed}) with its Idempotency-Key answered {status}: {text}"
+                "retrying {reference} (committed before the kill: {had_committed}) with its Idempotency-Key answered {status} \
+                 (replayed: {was_replayed}): {text}"
             ),
         }
     }
+    eprintln!("crash: retries: {replayed} replayed, {posted_now} posted now");
 
     // A new payment posts and settles.
     let fresh = json!({"reference": "PAY-AFTER", "customer_code": "P-0", "received_on": "2026-06-30", "amount": "1234.56"});
-    let (status, text) = post_payment(&http, &base, "PAY-AFTER", &fresh).await.unwrap();
+    let (status, _, text) = post_payment(&http, &base, "PAY-AFTER", &fresh).await.unwrap();
     assert_eq!(status, 201, "{text}");
     let (amounts, allocations) = stored_payments(&raw).await;
     assert_matches_answer("PAY-AFTER", &serde_json::from_str(&text).unwrap(), &amounts, &allocations);
-    assert_eq!(amounts.len(), out.acked.len() + retried_ok + conflicts + 1, "each payment exactly once");
+    assert_eq!(amounts.len(), out.acked.len() + in_doubt_committed + posted_now + 1, "each payment exactly once");
     assert_ledger_consistent(db, &raw).await;
     raw.close().await;
     eprintln!("crash: payments test on {} took {:.1} s", backend(&url), started.elapsed().as_secs_f64());
@@ -692,7 +680,7 @@ async fn payments_crash(db: &TestDb, retry: Retry) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_during_payments_on_sqlite() {
-    payments_crash(&TestDb::sqlite(), Retry::ReplayedOrConflict).await;
+    payments_crash(&TestDb::sqlite()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -701,19 +689,6 @@ async fn sigkill_during_payments_on_postgres() {
         eprintln!("TEST_DATABASE_URL unset: PostgreSQL payments crash skipped (make test sets it)");
         return;
     };
-    payments_crash(&db, Retry::ReplayedOrConflict).await;
+    payments_crash(&db).await;
     db.drop_db().await;
-}
-
-/// The documented contract for a retry after the crash; fails until `KNOWN_BUG` is
-/// fixed (then drop the `ignore` and make `Retry::Replayed` the only mode).
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "known bug: a payment can commit without its Idempotency-Key response (see KNOWN_BUG)"]
-async fn sigkill_during_payments_then_idempotent_retries_replay() {
-    let sqlite = TestDb::sqlite();
-    payments_crash(&sqlite, Retry::Replayed).await;
-    if let Some(db) = TestDb::postgres().await {
-        payments_crash(&db, Retry::Replayed).await;
-        db.drop_db().await;
-    }
 }

@@ -332,6 +332,7 @@ async fn ledger_corrections(store: &dyn Store, c1: i64, c2: i64) {
     assert!(v.rows > 20, "{v:?}");
 
     ledger_reads(store, c1).await;
+    idempotency_claims(store, c1).await;
 }
 
 /// What the invoice list, the customer page and the filters read, on the same ledger.
@@ -375,6 +376,49 @@ async fn ledger_reads(store: &dyn Store, c1: i64) {
     }
     let regions = store.regions().await.unwrap();
     assert!(!regions.is_empty() && regions.windows(2).all(|w| w[0] < w[1]), "{regions:?}");
+}
+
+/// An Idempotency-Key claim's response commits with the write it answers, or not at all.
+async fn idempotency_claims(store: &dyn Store, c1: i64) {
+    use app::store::{Claim, StoredResponse, Written};
+    use std::sync::Arc;
+    let now = test_now();
+    let key = store.create_api_key("claims", "claims-key-hash", now).await.unwrap();
+    let claim = |k: &str| {
+        Arc::new(Claim::new(key, k.into(), format!("hash-{k}"), |w| match w {
+            Written::Payments([p]) => Some((201, format!("{{\"reference\":\"{}\"}}", p.reference))),
+            _ => None,
+        }))
+    };
+    let pay = |r: &str, allocation| NewPayment { reference: r.into(), customer_id: c1, received_on: d(7, 2), amount: cny(10), allocation };
+    let references = || async { store.customer_payments(c1, 1000).await.unwrap().into_iter().map(|p| p.reference).collect::<Vec<_>>() };
+
+    let first = claim("k1");
+    store.claiming(first.clone()).insert_payments(&[pay("PC1", PaymentAllocation::Fifo)], "api:claims", now).await.unwrap();
+    let saved = StoredResponse { request_hash: "hash-k1".into(), status: 201, body: r#"{"reference":"PC1"}"#.into() };
+    assert_eq!(first.saved(), Some(saved.clone()), "the committed write reports its saved response");
+    assert_eq!(store.stored_response(key, "k1").await.unwrap(), Some(saved), "saved with the write");
+
+    // A refused write saves nothing under its key.
+    let refused = claim("k2");
+    let bad = PaymentAllocation::Manual(vec![("NO-SUCH-INVOICE".into(), cny(10))]);
+    assert!(store.claiming(refused.clone()).insert_payments(&[pay("PC2", bad)], "api:claims", now).await.is_err());
+    assert!(refused.saved().is_none() && store.stored_response(key, "k2").await.unwrap().is_none());
+
+    // A key that already has a response refuses the whole write: no second payment.
+    let again = store.claiming(claim("k1")).insert_payments(&[pay("PC3", PaymentAllocation::Fifo)], "api:claims", now).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // A claim with no response for what was written refuses it too.
+    let wrong = Arc::new(Claim::new(key, "k4".into(), "hash-k4".into(), |_| None));
+    assert!(store.claiming(wrong).insert_payments(&[pay("PC4", PaymentAllocation::Fifo)], "api:claims", now).await.is_err());
+    let refs = references().await;
+    assert!(refs.contains(&"PC1".to_string()), "{refs:?}");
+    for r in ["PC2", "PC3", "PC4"] {
+        assert!(!refs.contains(&r.to_string()), "{r} must not exist: {refs:?}");
+    }
+    // Other writes through a claiming handle save nothing unless they answer it.
+    assert!(store.claiming(claim("k5")).recomputed_exposure(c1).await.is_ok());
+    assert!(store.stored_response(key, "k5").await.unwrap().is_none());
 }
 
 #[tokio::test]

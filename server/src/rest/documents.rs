@@ -8,8 +8,9 @@
 //! - every write is one store transaction with its audit rows, the actor being the API
 //!   key's name;
 //! - with an `Idempotency-Key`, the first response is stored and replayed verbatim; the
-//!   same key on a different request is 422. Without one, document numbers are the
-//!   guard: re-posting a number is 409 and changes nothing;
+//!   same key on a different request is 422. A write's response is saved in the write's
+//!   own transaction (`Writer`), so no crash can separate them. Without a key, document
+//!   numbers are the guard: re-posting a number is 409 and changes nothing;
 //! - every body is one of the structs in `responses` (or `ApiError`), and every handler
 //!   carries its `#[utoipa::path]`, so `/api/v1/openapi.json` describes what runs.
 use super::responses::{
@@ -24,7 +25,10 @@ use app::domain::documents::{
 };
 use app::domain::money::Money;
 use app::ledger::{self, LedgerError};
-use app::store::{ApiKey, StoreError, StoredResponse};
+use app::domain::credit::CreditCheck;
+use app::domain::documents::PaymentDraft;
+use app::store::{ApiKey, Claim, NewCreditNote, NewInvoice, NewOrder, PostedPayment, Store, StoreError, StoredResponse, Written};
+use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -102,14 +106,50 @@ pub(crate) async fn policy(state: &AppState) -> CreditPolicy {
     }
 }
 
+/// Where a handler writes. Without an `Idempotency-Key`, the plain store. With one, a
+/// store whose document write also saves, in its own transaction, the response the
+/// handler renders for it (`Store::claiming`): a crash can then never leave a write
+/// without its stored response, which a retry would otherwise meet as a 409.
+struct Writer<'a> {
+    state: &'a AppState,
+    /// (API key id, Idempotency-Key, request hash)
+    idem: Option<(i64, String, String)>,
+    claim: std::sync::OnceLock<Arc<Claim>>,
+}
+
+impl Writer<'_> {
+    fn store(&self, render: impl Fn(Written<'_>) -> Option<Outcome> + Send + Sync + 'static) -> Arc<dyn Store> {
+        let Some((api_key_id, key, hash)) = &self.idem else { return self.state.store.clone() };
+        let claim = Arc::new(Claim::new(*api_key_id, key.clone(), hash.clone(), move |w| {
+            render(w).map(|(status, value)| (status.as_u16(), value.to_string()))
+        }));
+        let _ = self.claim.set(claim.clone());
+        self.state.store.claiming(claim)
+    }
+
+    /// The response the handler's write saved with itself, if it wrote.
+    fn saved(&self) -> Option<StoredResponse> {
+        self.claim.get().and_then(|c| c.saved())
+    }
+}
+
 /// Runs `handler` at most once per (API key, Idempotency-Key).
-async fn idempotent<F, Fut>(state: &AppState, key: &ApiKey, method: &Method, path: &str, headers: &HeaderMap, body: &[u8], handler: F) -> Response
+async fn idempotent<'a, F, Fut>(
+    state: &'a AppState,
+    key: &ApiKey,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    handler: F,
+) -> Response
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Outcome>,
+    F: FnOnce(Writer<'a>) -> Fut,
+    Fut: std::future::Future<Output = (Outcome, Option<StoredResponse>)>,
 {
     let Some(raw) = headers.get("idempotency-key") else {
-        return respond(handler().await);
+        let writer = Writer { state, idem: None, claim: Default::default() };
+        return respond(handler(writer).await.0);
     };
     let idem = match raw.to_str().map(str::trim) {
         Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_string(),
@@ -136,14 +176,21 @@ where
         Ok(None) => {}
         Err(e) => return internal("idempotency lookup", e),
     }
-    let (status, value) = handler().await;
+    let writer = Writer { state, idem: Some((key.id, idem.clone(), request_hash.clone())), claim: Default::default() };
+    let ((status, value), saved) = handler(writer).await;
+    if let Some(first) = saved {
+        // The write committed with this response: it is the first answer, verbatim.
+        let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
+        return (status, [("content-type", "application/json")], first.body).into_response();
+    }
     if status.is_server_error() {
         return respond((status, value));
     }
+    // Nothing was written (a refusal): save the answer unless a concurrent request with
+    // the same key got there first, in which case answer as it did.
     let stored = StoredResponse { request_hash: request_hash.clone(), status: status.as_u16(), body: value.to_string() };
     match state.store.store_response(key.id, &idem, &stored, state.clock.now()).await {
         Ok(true) => respond((status, value)),
-        // A concurrent request with the same key finished first: answer as it did.
         Ok(false) => match state.store.stored_response(key.id, &idem).await {
             Ok(Some(first)) => replay(first),
             Ok(None) => respond((status, value)),
@@ -191,7 +238,12 @@ macro_rules! post_endpoint {
                 Ok(k) => k,
                 Err(r) => return r,
             };
-            idempotent(&state, &key, &Method::POST, $path, &headers, &body, || $handler(&state, &key, &body)).await
+            let (k, b) = (&key, &body[..]);
+            idempotent(&state, &key, &Method::POST, $path, &headers, &body, |w| async move {
+                let outcome = $handler(&w, k, b).await;
+                (outcome, w.saved())
+            })
+            .await
         }
     };
 }
@@ -420,132 +472,173 @@ pub(crate) async fn patch_customer(State(state): State<AppState>, headers: Heade
     }
 }
 
-async fn create_customer_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+async fn create_customer_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
     let draft = match parse_input(body, CustomerInput::parse) {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let store = state.store.as_ref();
+    let render = |f: &CustomerFile| outcome(StatusCode::CREATED, Customer::new(f, None));
+    let store = w.store(move |written| match written {
+        Written::Customer(f) => Some(render(f)),
+        _ => None,
+    });
     let result = async {
-        let new = ledger::resolve_customers(store, std::slice::from_ref(&draft)).await?;
-        let ids = store.insert_customers(&new, &actor(key), state.clock.now()).await?;
+        let new = ledger::resolve_customers(store.as_ref(), std::slice::from_ref(&draft)).await?;
+        let ids = store.insert_customers(&new, &actor(key), w.state.clock.now()).await?;
         let file = store.customer_file(ids[0], app::domain::auth::Scope::All).await?.ok_or(StoreError::NotFound)?;
         Ok::<_, LedgerError>(file)
     }
     .await;
     match result {
-        Ok(f) => outcome(StatusCode::CREATED, Customer::new(&f, None)),
+        Ok(f) => render(&f),
         Err(e) => failed("api create customer", e),
     }
 }
 
-async fn create_invoice_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+fn invoice_body(code: &CustomerCode, i: &NewInvoice) -> Outcome {
+    outcome(
+        StatusCode::CREATED,
+        Invoice {
+            number: i.number.clone(),
+            customer_code: code.clone(),
+            invoice_date: i.invoice_date,
+            due_date: i.due_date,
+            amount: money(i.amount),
+            currency: i.amount.currency(),
+            open_amount: money(i.amount),
+            order_ref: i.order_ref.clone(),
+            ship_date: i.ship_date,
+            acceptance_date: i.acceptance_date,
+        },
+    )
+}
+
+async fn create_invoice_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
     let draft = match parse_input(body, InvoiceInput::parse) {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let store = state.store.as_ref();
+    let code = draft.customer_code.clone();
+    let store = w.store(move |written| match written {
+        Written::Invoices([i]) => Some(invoice_body(&code, i)),
+        _ => None,
+    });
     let result = async {
-        let new = ledger::resolve_invoices(store, std::slice::from_ref(&draft)).await?;
-        store.insert_invoices(&new, &actor(key), state.clock.now()).await?;
-        Ok::<_, LedgerError>(new.into_iter().next())
+        let new = ledger::resolve_invoices(store.as_ref(), std::slice::from_ref(&draft)).await?;
+        store.insert_invoices(&new, &actor(key), w.state.clock.now()).await?;
+        Ok::<_, LedgerError>(new)
     }
     .await;
     match result {
-        Ok(Some(i)) => outcome(
-            StatusCode::CREATED,
-            Invoice {
-                number: i.number,
-                customer_code: draft.customer_code,
-                invoice_date: i.invoice_date,
-                due_date: i.due_date,
-                amount: money(i.amount),
-                currency: i.amount.currency(),
-                open_amount: money(i.amount),
-                order_ref: i.order_ref,
-                ship_date: i.ship_date,
-                acceptance_date: i.acceptance_date,
-            },
-        ),
-        Ok(None) => failed("api create invoice", LedgerError::Store(StoreError::Other("no invoice resolved".into()))),
+        Ok(new) => match new.as_slice() {
+            [i] => invoice_body(&draft.customer_code, i),
+            _ => failed("api create invoice", LedgerError::Store(StoreError::Other("not one invoice resolved".into()))),
+        },
         Err(e) => failed("api create invoice", e),
     }
 }
 
-async fn create_order_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+fn order_body(code: &CustomerCode, o: &NewOrder, check: &CreditCheck) -> Outcome {
+    outcome(
+        StatusCode::CREATED,
+        Order {
+            number: o.number.clone(),
+            customer_code: code.clone(),
+            ordered_on: o.ordered_on,
+            amount: money(o.amount),
+            currency: o.amount.currency(),
+            credit_check: CreditCheckResult::from(check),
+        },
+    )
+}
+
+async fn create_order_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
     let draft = match parse_input(body, OrderInput::parse) {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let store = state.store.as_ref();
-    let policy = policy(state).await;
+    let code = draft.customer_code.clone();
+    let store = w.store(move |written| match written {
+        Written::Order(o, check) => Some(order_body(&code, o, check)),
+        _ => None,
+    });
+    let policy = policy(w.state).await;
     let result = async {
-        let order = ledger::resolve_order(store, &draft).await?;
-        let (_, check) = store.post_order(&order, policy, &actor(key), state.clock.now()).await?;
+        let order = ledger::resolve_order(store.as_ref(), &draft).await?;
+        let (_, check) = store.post_order(&order, policy, &actor(key), w.state.clock.now()).await?;
         Ok::<_, LedgerError>((order, check))
     }
     .await;
     match result {
-        Ok((o, check)) => outcome(
-            StatusCode::CREATED,
-            Order {
-                number: o.number,
-                customer_code: draft.customer_code,
-                ordered_on: o.ordered_on,
-                amount: money(o.amount),
-                currency: o.amount.currency(),
-                credit_check: CreditCheckResult::from(&check),
-            },
-        ),
+        Ok((o, check)) => order_body(&draft.customer_code, &o, &check),
         Err(e) => failed("api create order", e),
     }
 }
 
-async fn create_payment_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+fn payment_body(draft: &PaymentDraft, p: &PostedPayment) -> Outcome {
+    outcome(
+        StatusCode::CREATED,
+        Payment {
+            reference: p.reference.clone(),
+            customer_code: draft.customer_code.clone(),
+            received_on: draft.received_on,
+            amount: format!("{:.2}", draft.amount),
+            allocations: p.allocations.iter().map(|(n, m)| Allocation { invoice_number: n.clone(), amount: money(*m) }).collect(),
+            unallocated: money(p.unallocated),
+        },
+    )
+}
+
+async fn create_payment_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
     let draft = match parse_input(body, PaymentInput::parse) {
         Ok(d) => d,
         Err(o) => return o,
     };
-    match ledger::post_payment(state.store.as_ref(), &draft, &actor(key), state.clock.now()).await {
-        Ok(p) => outcome(
-            StatusCode::CREATED,
-            Payment {
-                reference: p.reference,
-                customer_code: draft.customer_code,
-                received_on: draft.received_on,
-                amount: format!("{:.2}", draft.amount),
-                allocations: p.allocations.into_iter().map(|(n, m)| Allocation { invoice_number: n, amount: money(m) }).collect(),
-                unallocated: money(p.unallocated),
-            },
-        ),
+    let d = draft.clone();
+    let store = w.store(move |written| match written {
+        Written::Payments([p]) => Some(payment_body(&d, p)),
+        _ => None,
+    });
+    match ledger::post_payment(store.as_ref(), &draft, &actor(key), w.state.clock.now()).await {
+        Ok(p) => payment_body(&draft, &p),
         Err(e) => failed("api create payment", e),
     }
 }
 
-async fn create_credit_note_outcome(state: &AppState, key: &ApiKey, body: &[u8]) -> Outcome {
+fn credit_note_body(code: &CustomerCode, n: &NewCreditNote) -> Outcome {
+    outcome(
+        StatusCode::CREATED,
+        CreditNote {
+            number: n.number.clone(),
+            customer_code: code.clone(),
+            issued_on: n.issued_on,
+            amount: money(n.amount),
+            currency: n.amount.currency(),
+            invoice_number: n.invoice_number.clone(),
+            reason: n.reason.clone(),
+        },
+    )
+}
+
+async fn create_credit_note_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
     let draft = match parse_input(body, CreditNoteInput::parse) {
         Ok(d) => d,
         Err(o) => return o,
     };
-    match ledger::post_credit_note(state.store.as_ref(), &draft, &actor(key), state.clock.now()).await {
-        Ok(n) => outcome(
-            StatusCode::CREATED,
-            CreditNote {
-                number: n.number,
-                customer_code: draft.customer_code,
-                issued_on: n.issued_on,
-                amount: money(n.amount),
-                currency: n.amount.currency(),
-                invoice_number: n.invoice_number,
-                reason: n.reason,
-            },
-        ),
+    let code = draft.customer_code.clone();
+    let store = w.store(move |written| match written {
+        Written::CreditNote(n) => Some(credit_note_body(&code, n)),
+        _ => None,
+    });
+    match ledger::post_credit_note(store.as_ref(), &draft, &actor(key), w.state.clock.now()).await {
+        Ok(n) => credit_note_body(&draft.customer_code, &n),
         Err(e) => failed("api create credit note", e),
     }
 }
 
 /// No side effects: the same check an order gets, on the maintained balances.
-async fn credit_check_outcome(state: &AppState, _key: &ApiKey, body: &[u8]) -> Outcome {
+async fn credit_check_outcome(w: &Writer<'_>, _key: &ApiKey, body: &[u8]) -> Outcome {
+    let state = w.state;
     let (code, amount, as_of) = match parse_input(body, CreditCheckInput::parse) {
         Ok(d) => d,
         Err(o) => return o,

@@ -9,7 +9,9 @@
 //!    between two concurrent payments, no SQLite "busy snapshot" upgrade failures.
 //! 2. The documents are checked against the current state (open amounts, tolerance,
 //!    customer) and inserted; the derived balances are adjusted by the same amounts.
-//! 3. `commit` appends the hash-chained audit rows, moves the head, and commits.
+//! 3. `commit` appends the hash-chained audit rows, moves the head, saves the
+//!    Idempotency-Key response the write answered (if a `Claim` asked for one), and
+//!    commits: an API write and its stored response exist together or not at all.
 //!
 //! Any error returns before commit, and dropping the transaction rolls everything back.
 
@@ -20,6 +22,8 @@ pub(crate) struct Chain {
     pub(crate) at: chrono::DateTime<chrono::Utc>,
     pub(crate) actor: String,
     pub(crate) rows: Vec<ChainRow>,
+    /// The idempotency claim this transaction answers, with its response (`answer`).
+    pub(crate) answer: Option<(std::sync::Arc<app::store::Claim>, app::store::StoredResponse)>,
 }
 
 pub(crate) struct ChainRow {
@@ -33,7 +37,22 @@ impl Chain {
     pub(crate) fn new(last_id: i64, last_hash: String, at: chrono::DateTime<chrono::Utc>, actor: &str) -> Chain {
         use chrono::SubsecRound;
         // Both databases keep microseconds; hashing the stored precision keeps verify exact.
-        Chain { last_id, last_hash, at: at.trunc_subsecs(6), actor: actor.to_string(), rows: Vec::new() }
+        Chain { last_id, last_hash, at: at.trunc_subsecs(6), actor: actor.to_string(), rows: Vec::new(), answer: None }
+    }
+
+    /// Renders `claim`'s response to what this transaction wrote; `commit` saves it
+    /// with the write. No claim, nothing to do.
+    pub(crate) fn answer(
+        &mut self,
+        claim: Option<&std::sync::Arc<app::store::Claim>>,
+        written: app::store::Written<'_>,
+    ) -> Result<(), app::store::StoreError> {
+        let Some(claim) = claim else { return Ok(()) };
+        let (status, body) = (claim.respond)(written)
+            .ok_or_else(|| app::store::StoreError::Other("the idempotency claim has no response for this write".into()))?;
+        let response = app::store::StoredResponse { request_hash: claim.request_hash.clone(), status, body };
+        self.answer = Some((claim.clone(), response));
+        Ok(())
     }
 
     pub(crate) fn push(&mut self, entry: app::store::AuditEntry) {
@@ -188,7 +207,25 @@ macro_rules! ledger_fns {
                     .await
                     .map_err($crate::store::db_err)?;
             }
-            tx.commit().await.map_err($crate::store::db_err)
+            if let Some((claim, response)) = &chain.answer {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(claim.api_key_id)
+                .bind(&claim.key)
+                .bind(&response.request_hash)
+                .bind(i32::from(response.status))
+                .bind(&response.body)
+                .bind(chain.at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+            }
+            tx.commit().await.map_err($crate::store::db_err)?;
+            if let Some((claim, response)) = chain.answer {
+                claim.committed(response);
+            }
+            Ok(())
         }
 
         /// Adds deltas (minor units) to a customer's maintained balances.

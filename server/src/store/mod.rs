@@ -84,7 +84,8 @@ pub(crate) fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The trait implementation, shared by both backends. `$store` has a `pool: sqlx::Pool<$db>`.
+/// The trait implementation, shared by both backends. `$store` has a `pool: sqlx::Pool<$db>`
+/// and a `claim: Option<Arc<Claim>>` (set only on the handles `Store::claiming` returns).
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::ledger::ledger_fns!($db);
@@ -315,6 +316,10 @@ macro_rules! impl_store {
                 Ok(n == 1)
             }
 
+            fn claiming(&self, claim: std::sync::Arc<app::store::Claim>) -> std::sync::Arc<dyn app::store::Store> {
+                std::sync::Arc::new(Self { pool: self.pool.clone(), claim: Some(claim) })
+            }
+
             async fn setting(&self, key: &str) -> Result<Option<String>, app::store::StoreError> {
                 sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
                     .bind(key)
@@ -351,6 +356,10 @@ macro_rules! impl_store {
             ) -> Result<Vec<i64>, app::store::StoreError> {
                 let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
                 let ids = insert_customers_tx(&mut tx, &mut chain, customers, now).await?;
+                if let (Some(claim), [id]) = (&self.claim, ids.as_slice()) {
+                    let file = customer_file_in(&mut *tx, *id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
+                    chain.answer(Some(claim), app::store::Written::Customer(&file))?;
+                }
                 commit(tx, chain).await?;
                 Ok(ids)
             }
@@ -438,6 +447,7 @@ macro_rules! impl_store {
             ) -> Result<Vec<i64>, app::store::StoreError> {
                 let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
                 let ids = insert_invoices_tx(&mut tx, &mut chain, invoices, now).await?;
+                chain.answer(self.claim.as_ref(), app::store::Written::Invoices(invoices))?;
                 commit(tx, chain).await?;
                 Ok(ids)
             }
@@ -456,6 +466,7 @@ macro_rules! impl_store {
                     }
                     posted.push(insert_payment_tx(&mut tx, &mut chain, p, now).await?);
                 }
+                chain.answer(self.claim.as_ref(), app::store::Written::Payments(&posted))?;
                 commit(tx, chain).await?;
                 Ok(posted)
             }
@@ -502,6 +513,7 @@ macro_rules! impl_store {
                     .to_string(),
                 );
                 chain.push(e);
+                chain.answer(self.claim.as_ref(), app::store::Written::Order(o, &check))?;
                 commit(tx, chain).await?;
                 Ok((id, check))
             }
@@ -607,6 +619,7 @@ macro_rules! impl_store {
                     .to_string(),
                 );
                 chain.push(e);
+                chain.answer(self.claim.as_ref(), app::store::Written::CreditNote(n))?;
                 commit(tx, chain).await?;
                 Ok(id)
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 pub struct PgStore {
     pub(crate) pool: Pool<Postgres>,
+    pub(crate) claim: Option<std::sync::Arc<app::store::Claim>>,
 }
 
 impl PgStore {
@@ -17,7 +18,7 @@ impl PgStore {
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| format!("migrating PostgreSQL: {e}"))?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, claim: None })
     }
 }
 

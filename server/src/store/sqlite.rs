@@ -8,6 +8,7 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pub(crate) pool: Pool<Sqlite>,
+    pub(crate) claim: Option<std::sync::Arc<app::store::Claim>>,
 }
 
 impl SqliteStore {
@@ -30,7 +31,7 @@ impl SqliteStore {
             .await
             .map_err(|e| format!("cannot open SQLite database {url}: {e}"))?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| format!("migrating SQLite: {e}"))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, claim: None })
     }
 }
 
