@@ -155,6 +155,9 @@ pub enum Written<'a> {
     CreditNote(&'a NewCreditNote),
 }
 
+/// Renders the response (status, body) for what was written; `None` refuses the write.
+pub type Respond = dyn Fn(Written<'_>) -> Option<(u16, String)> + Send + Sync;
+
 /// An `Idempotency-Key` whose response must commit with the write it answers: if the
 /// write commits, so does its response, and a retry after a crash replays it instead
 /// of colliding with the write's own document number.
@@ -162,8 +165,7 @@ pub struct Claim {
     pub api_key_id: i64,
     pub key: String,
     pub request_hash: String,
-    /// The response (status, body) for what was written; `None` refuses the write.
-    pub respond: Box<dyn Fn(Written<'_>) -> Option<(u16, String)> + Send + Sync>,
+    pub respond: Box<Respond>,
     saved: std::sync::Mutex<Option<StoredResponse>>,
 }
 
