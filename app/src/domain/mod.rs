@@ -4,12 +4,14 @@
 //! and the server's answers come from the same code. Time enters only as an `as_of`
 //! date or an explicit `now`, which keeps every computation reproducible.
 pub mod aging;
+pub mod alerts;
 pub mod allocation;
 pub mod auth;
 pub mod credit;
 pub mod customer;
 pub mod documents;
 pub mod invoice;
+pub mod kpi;
 pub mod money;
 pub mod uscc;
 
