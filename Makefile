@@ -50,5 +50,9 @@ test-e2e:
 	cargo leptos build
 	cd end2end && CREDITDESK_BIN=$(TARGET_DIR)/debug/creditdesk npx playwright test
 
+# Benchmarks, not tests (nothing asserts a time): ledger reads, imports and credit-check
+# latency under load with oha, on 50,000 customers / 1,000,000 invoices generated once
+# into target/bench/ (about 10 minutes the first time). BENCH_CUSTOMERS/BENCH_INVOICES resize.
 bench:
+	@command -v oha >/dev/null || cargo install oha --locked
 	cargo bench -p server

@@ -1,53 +1,45 @@
-//! Ledger read benchmarks on a generated SQLite data set.
+//! Ledger read benchmarks on a generated SQLite data set (see `common`).
 //!
-//! `cargo bench -p server` — sizes via BENCH_CUSTOMERS / BENCH_INVOICES (default 2,000 /
-//! 100,000). Prints the median and p95 of repeated runs; no assertion on time.
+//! `cargo bench -p server --bench ledger` — sizes via BENCH_CUSTOMERS / BENCH_INVOICES
+//! (default 50,000 / 1,000,000). Prints the median and p95 of repeated runs; no
+//! assertion on time.
+mod common;
+
 use app::domain::aging;
 use app::domain::auth::Scope;
+use app::domain::invoice::{InvoiceSort, InvoiceStatus};
 use app::domain::money::Currency;
-use app::store::CustomerQuery;
-use chrono::NaiveDate;
-use server::seed::{generate, GenerateParams};
-use server::store::{connect, DatabaseUrl};
-use std::time::{Duration, Instant};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let median = samples[samples.len() / 2];
-    let p95 = samples[(samples.len() * 95 / 100).min(samples.len() - 1)];
-    println!("{name:<44} median {:>9.2} ms   p95 {:>9.2} ms   (n={})", ms(median), ms(p95), samples.len());
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use app::store::{CustomerQuery, InvoiceQuery};
+use common::{data_set, env_usize, report};
+use server::store::connect;
+use std::time::Instant;
 
 fn main() {
-    let customers = env_usize("BENCH_CUSTOMERS", 2_000);
-    let invoices = env_usize("BENCH_INVOICES", 100_000);
+    let customers = env_usize("BENCH_CUSTOMERS", 50_000);
+    let invoices = env_usize("BENCH_INVOICES", 1_000_000);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
-        let dir = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&format!("sqlite://{}/bench.db", dir.path().display())).unwrap();
+        let url = data_set(customers, invoices, "ledger").await;
         let store = connect(&url).await.unwrap();
-        let anchor = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let anchor = common::anchor();
         let now = chrono::Utc::now();
-        let started = Instant::now();
-        let made = generate(store.as_ref(), GenerateParams { customers, invoices, seed: 1, anchor }, now, &mut |_| {})
-            .await
-            .unwrap();
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "generate {} customers, {} invoices, {} payments: {secs:.1} s ({:.0} invoices/s incl. payments)",
-            made.customers,
-            made.invoices,
-            made.payments,
-            made.invoices as f64 / secs
-        );
+
+        // The invoice list's first page, as /invoices asks for it.
+        for (label, status, sort, descending, as_of) in [
+            ("invoice list: open, by due date", InvoiceStatus::Open, InvoiceSort::DueDate, false, anchor),
+            ("invoice list: overdue, by open desc", InvoiceStatus::Overdue, InvoiceSort::Open, true, anchor),
+            ("invoice list: all, by number", InvoiceStatus::All, InvoiceSort::Number, false, anchor),
+            ("invoice list: open, 6 months back", InvoiceStatus::Open, InvoiceSort::DueDate, false, anchor - chrono::Duration::days(182)),
+        ] {
+            let mut samples = Vec::new();
+            for _ in 0..7 {
+                let t = Instant::now();
+                let q = InvoiceQuery { as_of, status, sort, descending, limit: 51, ..Default::default() };
+                std::hint::black_box(store.list_invoices(&q, Scope::All).await.unwrap());
+                samples.push(t.elapsed());
+            }
+            report(label, samples);
+        }
 
         let mut samples = Vec::new();
         for _ in 0..15 {
