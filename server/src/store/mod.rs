@@ -16,6 +16,20 @@ use std::sync::Arc;
 /// Rows per multi-row INSERT: far below both databases' bind-parameter limits.
 pub(crate) const CHUNK: usize = 400;
 
+/// Invoices dated ≤ $1 with `open_minor` at $1 (point in time): the maintained open
+/// amount now plus whatever was allocated after $1. Columns: id, number, customer_id,
+/// invoice_date, due_date, amount_minor, currency, open_minor.
+pub(crate) const AT_AS_OF: &str = "SELECT i.id, i.number, i.customer_id, i.invoice_date, i.due_date, i.amount_minor, i.currency, \
+       b.open_minor + COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
+                                WHERE a.invoice_id = i.id AND a.allocated_on > $1), 0) AS open_minor \
+     FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id WHERE i.invoice_date <= $1";
+
+/// Narrows `AT_AS_OF` to the invoices that can be open at $1: those open now (the
+/// open-balance index) and those with an allocation after $1 (the allocation-date
+/// index). Reads of open items then cost O(open + tail), not O(every invoice posted).
+pub(crate) const MAYBE_OPEN: &str = " AND i.id IN (SELECT invoice_id FROM invoice_balances WHERE open_minor > 0 \
+                     UNION SELECT invoice_id FROM allocations WHERE allocated_on > $1)";
+
 /// Where the data lives, parsed from a URL: `sqlite://path` or `postgres://…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -752,13 +766,8 @@ macro_rules! impl_store {
                 use app::domain::customer::CustomerRow;
                 use app::domain::money::Money;
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "WITH open_inv AS ( \
-                        SELECT i.customer_id, i.due_date, \
-                               i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                          WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
-                        FROM invoices i WHERE i.invoice_date <= $1 \
-                     ), per_customer AS ( \
+                let sql = format!(
+                    "WITH open_inv AS ({}{}), per_customer AS ( \
                         SELECT customer_id, CAST(SUM(open_minor) AS BIGINT) AS open_minor, \
                                CAST(SUM(CASE WHEN due_date < $1 THEN open_minor ELSE 0 END) AS BIGINT) AS overdue_minor, \
                                MIN(CASE WHEN due_date < $1 AND open_minor > 0 THEN due_date END) AS oldest_overdue \
@@ -774,7 +783,10 @@ macro_rules! impl_store {
                             OR LOWER(c.code) LIKE $3 ESCAPE '\\' OR LOWER(c.uscc) LIKE $3 ESCAPE '\\') \
                      ORDER BY COALESCE(p.overdue_minor, 0) DESC, c.code \
                      LIMIT $4 OFFSET $5",
-                )
+                    $crate::store::AT_AS_OF,
+                    $crate::store::MAYBE_OPEN
+                );
+                let rows = sqlx::query(&sql)
                 .bind(as_of)
                 .bind(scope.rep_id())
                 .bind(q.search.as_deref().map($crate::store::like_pattern))
@@ -819,15 +831,14 @@ macro_rules! impl_store {
             ) -> Result<Vec<app::domain::aging::OpenItem>, app::store::StoreError> {
                 use app::domain::money::Money;
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT customer_id, invoice_date, due_date, currency, open_minor FROM ( \
-                        SELECT i.customer_id, i.invoice_date, i.due_date, i.currency, \
-                               i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                          WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
-                        FROM invoices i JOIN customers c ON c.id = i.customer_id \
-                        WHERE i.invoice_date <= $1 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2) \
-                     ) t WHERE open_minor <> 0",
-                )
+                let sql = format!(
+                    "SELECT o.customer_id, o.invoice_date, o.due_date, o.currency, o.open_minor FROM ({}{}) o \
+                     JOIN customers c ON c.id = o.customer_id \
+                     WHERE o.open_minor <> 0 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2)",
+                    $crate::store::AT_AS_OF,
+                    $crate::store::MAYBE_OPEN
+                );
+                let rows = sqlx::query(&sql)
                 .bind(as_of)
                 .bind(scope.rep_id())
                 .fetch_all(&self.pool)
@@ -889,19 +900,20 @@ macro_rules! impl_store {
                     InvoiceSort::Open => "open_minor",
                 };
                 let dir = if q.descending { "DESC" } else { "ASC" };
+                let narrow = match q.status {
+                    InvoiceStatus::Open | InvoiceStatus::Overdue => $crate::store::MAYBE_OPEN,
+                    InvoiceStatus::Paid | InvoiceStatus::All => "",
+                };
                 let sql = format!(
                     "SELECT * FROM ( \
-                        SELECT i.id, i.number, i.invoice_date, i.due_date, i.amount_minor, i.currency, i.customer_id, \
-                               c.code, c.name, c.region, u.display_name AS rep, \
-                               i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                          WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
-                        FROM invoices i JOIN customers c ON c.id = i.customer_id LEFT JOIN users u ON u.id = c.sales_rep_id \
-                        WHERE i.invoice_date <= $1 \
-                          AND ($2 IS NULL OR c.sales_rep_id = $2) AND ($3 IS NULL OR c.sales_rep_id = $3) \
-                          AND ($4 IS NULL OR i.customer_id = $4) AND ($5 IS NULL OR c.region = $5) \
-                          AND ($6 IS NULL OR i.due_date >= $6) AND ($7 IS NULL OR i.due_date <= $7) \
-                          AND ($8 IS NULL OR i.invoice_date >= $8) AND ($9 IS NULL OR i.invoice_date <= $9) \
-                     ) t WHERE {status} ORDER BY {column} {dir}, number {dir} LIMIT $10 OFFSET $11"
+                        SELECT o.*, c.code, c.name, c.region, u.display_name AS rep \
+                        FROM ({}{narrow}) o JOIN customers c ON c.id = o.customer_id LEFT JOIN users u ON u.id = c.sales_rep_id \
+                        WHERE ($2 IS NULL OR c.sales_rep_id = $2) AND ($3 IS NULL OR c.sales_rep_id = $3) \
+                          AND ($4 IS NULL OR o.customer_id = $4) AND ($5 IS NULL OR c.region = $5) \
+                          AND ($6 IS NULL OR o.due_date >= $6) AND ($7 IS NULL OR o.due_date <= $7) \
+                          AND ($8 IS NULL OR o.invoice_date >= $8) AND ($9 IS NULL OR o.invoice_date <= $9) \
+                     ) t WHERE {status} ORDER BY {column} {dir}, number {dir} LIMIT $10 OFFSET $11",
+                    $crate::store::AT_AS_OF
                 );
                 let rows = sqlx::query(&sql)
                     .bind(q.as_of)
