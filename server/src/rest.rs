@@ -121,6 +121,7 @@ pub struct CustomerList {
         (status = 200, description = "One page of customers", body = CustomerList),
         (status = 400, description = "Unknown or malformed query field, or limit out of range", body = ApiError),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -197,6 +198,7 @@ pub struct AgingReport {
         (status = 200, description = "The aging summary", body = AgingReport),
         (status = 400, description = "Unknown or malformed query field", body = ApiError),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No customer with that code", body = ApiError),
     ),
     security(("bearer" = [])),

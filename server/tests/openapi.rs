@@ -166,11 +166,15 @@ async fn the_document_lists_every_endpoint_with_bearer_security() {
     for (path, method, op) in operations(&doc) {
         assert_eq!(op["security"], json!([{ "bearer": [] }]), "{method} {path}");
         assert!(op["responses"]["401"].is_object(), "{method} {path} documents no 401");
+        assert!(op["responses"]["500"].is_object(), "{method} {path} documents no 500");
         assert!(!op["tags"].as_array().unwrap().is_empty(), "{method} {path} has no tag");
         if method == "post" {
             let params = op["parameters"].as_array().unwrap();
             assert!(params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"), "{method} {path}");
             assert!(op["responses"]["422"].is_object(), "{method} {path} documents no 422");
+            if let Some(created) = op["responses"]["201"].as_object() {
+                assert!(created["headers"]["Idempotent-Replayed"].is_object(), "{method} {path}: 201 lacks Idempotent-Replayed");
+            }
             assert!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"].is_string(), "{method} {path}");
         }
         let writes_a_document = method == "post" && path != "/api/v1/credit-checks";

@@ -229,6 +229,7 @@ macro_rules! post_endpoint {
                 $($response)*
                 (status = 400, description = "Malformed JSON", body = ApiError),
                 (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+                (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
                 (status = 422, description = "Unknown, missing or bad fields, each named", body = ValidationErrors),
             ),
             security(("bearer" = [])),
@@ -253,7 +254,8 @@ post_endpoint!(
     create_customer, "/api/v1/customers", create_customer_outcome,
     tag = "customers", request_body = CustomerInput,
     responses(
-        (status = 201, description = "The new customer", body = Customer),
+        (status = 201, description = "The new customer", body = Customer,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 409, description = "The code is taken", body = ApiError),
     )
 );
@@ -264,7 +266,8 @@ post_endpoint!(
     create_invoice, "/api/v1/invoices", create_invoice_outcome,
     tag = "documents", request_body = InvoiceInput,
     responses(
-        (status = 201, description = "The posted invoice", body = Invoice),
+        (status = 201, description = "The posted invoice", body = Invoice,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 409, description = "The invoice number exists", body = ApiError),
     )
 );
@@ -275,7 +278,8 @@ post_endpoint!(
     create_order, "/api/v1/orders", create_order_outcome,
     tag = "documents", request_body = OrderInput,
     responses(
-        (status = 201, description = "The posted order and its credit check", body = Order),
+        (status = 201, description = "The posted order and its credit check", body = Order,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 409, description = "The order number exists", body = ApiError),
     )
 );
@@ -287,7 +291,8 @@ post_endpoint!(
     create_payment, "/api/v1/payments", create_payment_outcome,
     tag = "documents", request_body = PaymentInput,
     responses(
-        (status = 201, description = "The posted payment and what it settled", body = Payment),
+        (status = 201, description = "The posted payment and what it settled", body = Payment,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 409, description = "The payment reference exists", body = ApiError),
     )
 );
@@ -296,7 +301,8 @@ post_endpoint!(
     create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome,
     tag = "documents", request_body = CreditNoteInput,
     responses(
-        (status = 201, description = "The posted credit note", body = CreditNote),
+        (status = 201, description = "The posted credit note", body = CreditNote,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 409, description = "The credit note number exists", body = ApiError),
     )
 );
@@ -361,6 +367,7 @@ fn today(state: &AppState) -> NaiveDate {
     responses(
         (status = 200, description = "The customer with `credit`", body = Customer),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -407,6 +414,7 @@ pub(crate) struct AsOfQuery {
         (status = 200, description = "The credit summary", body = CreditSummary),
         (status = 400, description = "Unknown or malformed query field", body = ApiError),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -444,6 +452,7 @@ pub(crate) async fn get_credit(
         (status = 200, description = "The updated customer", body = Customer),
         (status = 400, description = "Malformed JSON", body = ApiError),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
         (status = 422, description = "Unknown or bad fields, each named", body = ValidationErrors),
     ),
