@@ -36,3 +36,24 @@ test("the login page fits a phone", async ({ page }, info) => {
   await noHorizontalScroll(page);
   await snap(page, info, "login");
 });
+
+test("on a phone: finance's tools sit behind More, secondary filters behind a toggle", async ({ page }, info) => {
+  await login(page, "liu.fang");
+  await page.getByTestId("tabbar").getByRole("link", { name: "更多" }).tap();
+  await expect(page).toHaveURL(/\/more$/);
+  const tools = page.getByTestId("more-list").getByRole("link");
+  await expect(tools).toHaveCount(4);
+  await noHorizontalScroll(page);
+  await snap(page, info, "more");
+  await tools.first().tap();
+  await expect(page).toHaveURL(/\/payments\/new$/);
+
+  await page.getByTestId("tabbar").getByRole("link", { name: "发票" }).tap();
+  await expect(page.getByTestId("filter-status")).toBeVisible();
+  await expect(page.getByTestId("filter-customer")).toBeHidden();
+  await snap(page, info, "invoices-filters-closed");
+  await page.getByTestId("more-filters").tap();
+  await expect(page.getByTestId("filter-customer")).toBeVisible();
+  await expect(page.getByTestId("more-filters")).toBeHidden();
+  await noHorizontalScroll(page);
+});

@@ -56,16 +56,16 @@ const ICON_AGING: &str = "M4 20V10h3v10zm6 0V4h3v16zm6 0v-7h3v7z";
 const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
 const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
 const ICON_IMPORT: &str = "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
+const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
-/// The app's sections. The phone's tab bar holds the first four; the sidebar lists
-/// them all, showing finance's tools only to those allowed to use them (the server
-/// refuses everyone else anyway).
+/// Finance's tools, each shown only to those allowed to use it (the server refuses
+/// everyone else anyway). The sidebar lists them; on a phone they sit behind "More".
 #[component]
-fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
+pub fn FinanceTools() -> impl IntoView {
     let i18n = use_i18n();
     let user = OnceResource::new(current_user());
-    let finance_tools = move || {
+    let tools = move || {
         Suspend::new(async move {
             let role = user.await.ok().flatten().map(|u| u.role);
             let may = |p: Permission| role.is_some_and(|r| r.allows(p));
@@ -79,6 +79,26 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
             }
         })
     };
+    view! { <Transition>{tools}</Transition> }
+}
+
+/// True when the user may use at least one of finance's tools.
+fn has_tools(role: Option<crate::domain::auth::Role>) -> bool {
+    [Permission::PostLedger, Permission::ImportData, Permission::ViewAudit].into_iter().any(|p| role.is_some_and(|r| r.allows(p)))
+}
+
+/// The app's sections. The sidebar lists them all with finance's tools; the phone's tab
+/// bar holds the first four, plus "More" (the tools) for those who have any.
+#[component]
+fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let user = OnceResource::new(current_user());
+    let more = move || {
+        Suspend::new(async move {
+            let role = user.await.ok().flatten().map(|u| u.role);
+            has_tools(role).then(|| view! { <A href="/more">{icon(ICON_MORE)} <span>{t!(i18n, nav.more)}</span></A> })
+        })
+    };
     view! {
         <A href="/" exact=true>
             {icon_cockpit()}
@@ -87,7 +107,7 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
         <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
         <A href="/invoices">{icon(ICON_INVOICES)} <span>{t!(i18n, nav.invoices)}</span></A>
         <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
-        {(!phone).then(|| view! { <Transition>{finance_tools}</Transition> })}
+        {if phone { view! { <Transition>{more}</Transition> }.into_any() } else { view! { <FinanceTools /> }.into_any() }}
     }
 }
 
@@ -166,6 +186,22 @@ pub fn AppShell() -> impl IntoView {
             </main>
             <nav class="tabbar" data-testid="tabbar" aria-label=move || t_string!(i18n, nav.menu)>
                 <NavLinks phone=true />
+            </nav>
+        </div>
+    }
+}
+
+/// The phone's "More" tab: finance's tools as a list of big tap targets.
+#[component]
+pub fn MorePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="page">
+            <header class="page-head">
+                <h1>{t!(i18n, nav.more)}</h1>
+            </header>
+            <nav class="more-list card" data-testid="more-list">
+                <FinanceTools />
             </nav>
         </div>
     }

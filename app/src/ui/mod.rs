@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("adjustments") view=pages::adjustments::AdjustmentsPage ssr=SsrMode::Async />
                         <Route path=path!("import") view=pages::import::ImportPage ssr=SsrMode::Async />
                         <Route path=path!("audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

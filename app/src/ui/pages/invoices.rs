@@ -182,6 +182,16 @@ pub fn InvoiceListPage() -> impl IntoView {
         InvoiceSort::Open => t_string!(i18n, customer.open_amount).to_string(),
     };
     let basis = initial.basis.unwrap_or(Basis::Due);
+    // On a phone only the date and status show until "More filters" opens the rest,
+    // which starts open when one of them is in use (CSS only: works before hydration).
+    let refined = initial.bucket.is_some()
+        || initial.rep.is_some()
+        || initial.region.is_some()
+        || initial.customer.is_some()
+        || initial.min_overdue.is_some()
+        || initial.max_overdue.is_some()
+        || initial.sort.is_some()
+        || initial.desc.is_some();
     let (rep, region, bucket) = (initial.rep.clone(), initial.region.clone(), initial.bucket.clone());
     let status_label = move |s: InvoiceStatus| match s {
         InvoiceStatus::Open => t_string!(i18n, invoices.status_open).to_string(),
@@ -250,6 +260,11 @@ pub fn InvoiceListPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                <input type="checkbox" id="more-filters" class="more-toggle" checked=refined />
+                <label for="more-filters" class="btn btn-ghost more-toggle-label" data-testid="more-filters">
+                    {t!(i18n, invoices.more_filters)}
+                </label>
+                <div class="more-filters">
                 <Transition>{choices}</Transition>
                 <label class="field">
                     {t!(i18n, invoices.customer)}
@@ -278,6 +293,7 @@ pub fn InvoiceListPage() -> impl IntoView {
                         <option value="1" selected=desc>{t!(i18n, invoices.descending)}</option>
                     </select>
                 </label>
+                </div>
                 <div class="filter-actions">
                     <button type="submit" class="btn btn-primary" data-testid="filter-apply">{t!(i18n, cockpit.apply)}</button>
                     <A href="/invoices" attr:class="btn">{t!(i18n, invoices.reset)}</A>
