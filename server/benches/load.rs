@@ -70,7 +70,7 @@ async fn timed_import(state: &AppState, name: &str, bytes: &[u8]) -> Duration {
     total
 }
 
-/// Runs oha at a fixed rate against the credit-check endpoint; returns its JSON summary.
+/// Starts oha at a fixed rate against the credit-check endpoint; its stdout is the JSON summary.
 fn oha(base: &str, rate: usize, seconds: usize) -> std::process::Child {
     let body = r#"{"customer_code":"C00042","amount":"50000.00"}"#;
     std::process::Command::new(std::env::var("OHA").unwrap_or_else(|_| "oha".into()))

@@ -59,15 +59,24 @@ const ICON_IMPORT: &str = "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.
 const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
+/// The signed-in user, fetched once by `AppShell` for everything inside it.
+#[derive(Clone, Copy)]
+struct Viewer(OnceResource<Result<Option<crate::domain::auth::User>, crate::error::AppError>>);
+
+/// The role of the signed-in user, if any.
+async fn viewer_role() -> Option<crate::domain::auth::Role> {
+    let Viewer(user) = expect_context::<Viewer>();
+    user.await.ok().flatten().map(|u| u.role)
+}
+
 /// Finance's tools, each shown only to those allowed to use it (the server refuses
 /// everyone else anyway). The sidebar lists them; on a phone they sit behind "More".
 #[component]
 pub fn FinanceTools() -> impl IntoView {
     let i18n = use_i18n();
-    let user = OnceResource::new(current_user());
     let tools = move || {
         Suspend::new(async move {
-            let role = user.await.ok().flatten().map(|u| u.role);
+            let role = viewer_role().await;
             let may = |p: Permission| role.is_some_and(|r| r.allows(p));
             view! {
                 {may(Permission::PostLedger).then(|| view! {
@@ -92,11 +101,9 @@ fn has_tools(role: Option<crate::domain::auth::Role>) -> bool {
 #[component]
 fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let user = OnceResource::new(current_user());
     let more = move || {
         Suspend::new(async move {
-            let role = user.await.ok().flatten().map(|u| u.role);
-            has_tools(role).then(|| view! { <A href="/more">{icon(ICON_MORE)} <span>{t!(i18n, nav.more)}</span></A> })
+            has_tools(viewer_role().await).then(|| view! { <A href="/more">{icon(ICON_MORE)} <span>{t!(i18n, nav.more)}</span></A> })
         })
     };
     view! {
@@ -128,6 +135,7 @@ fn LogoutButton() -> impl IntoView {
 pub fn AppShell() -> impl IntoView {
     let i18n = use_i18n();
     let user = OnceResource::new(current_user());
+    provide_context(Viewer(user));
     let who = move || {
         Suspend::new(async move {
             match user.await {

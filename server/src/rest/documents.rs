@@ -166,8 +166,7 @@ where
         if stored.request_hash != request_hash {
             return respond(errors([FieldError::new("Idempotency-Key", "was already used with a different request")]));
         }
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        let mut r = (status, [("content-type", "application/json")], stored.body).into_response();
+        let mut r = verbatim(stored);
         r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
         r
     };
@@ -179,9 +178,8 @@ where
     let writer = Writer { state, idem: Some((key.id, idem.clone(), request_hash.clone())), claim: Default::default() };
     let ((status, value), saved) = handler(writer).await;
     if let Some(first) = saved {
-        // The write committed with this response: it is the first answer, verbatim.
-        let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
-        return (status, [("content-type", "application/json")], first.body).into_response();
+        // The write committed with this response: it is the first answer.
+        return verbatim(first);
     }
     if status.is_server_error() {
         return respond((status, value));
@@ -198,6 +196,12 @@ where
         },
         Err(e) => internal("idempotency store", e),
     }
+}
+
+/// A stored response, byte for byte.
+fn verbatim(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    (status, [("content-type", "application/json")], stored.body).into_response()
 }
 
 fn respond((status, value): Outcome) -> Response {

@@ -884,12 +884,13 @@ macro_rules! impl_store {
                 scope: app::domain::auth::Scope,
             ) -> Result<Vec<app::domain::invoice::InvoiceRow>, app::store::StoreError> {
                 use app::domain::invoice::{InvoiceRow, InvoiceSort, InvoiceStatus};
-                // Both fragments come from enums, never from user text.
-                let status = match q.status {
-                    InvoiceStatus::Open => "open_minor > 0",
-                    InvoiceStatus::Overdue => "open_minor > 0 AND due_date < $1",
-                    InvoiceStatus::Paid => "open_minor = 0",
-                    InvoiceStatus::All => "1 = 1",
+                // Every fragment comes from an enum, never from user text. Open and
+                // overdue lists need only the invoices that can be open at as_of.
+                let (status, narrow) = match q.status {
+                    InvoiceStatus::Open => ("open_minor > 0", $crate::store::MAYBE_OPEN),
+                    InvoiceStatus::Overdue => ("open_minor > 0 AND due_date < $1", $crate::store::MAYBE_OPEN),
+                    InvoiceStatus::Paid => ("open_minor = 0", ""),
+                    InvoiceStatus::All => ("1 = 1", ""),
                 };
                 let column = match q.sort {
                     InvoiceSort::DueDate => "due_date",
@@ -900,10 +901,6 @@ macro_rules! impl_store {
                     InvoiceSort::Open => "open_minor",
                 };
                 let dir = if q.descending { "DESC" } else { "ASC" };
-                let narrow = match q.status {
-                    InvoiceStatus::Open | InvoiceStatus::Overdue => $crate::store::MAYBE_OPEN,
-                    InvoiceStatus::Paid | InvoiceStatus::All => "",
-                };
                 let sql = format!(
                     "SELECT * FROM ( \
                         SELECT o.*, c.code, c.name, c.region, u.display_name AS rep \
