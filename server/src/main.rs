@@ -70,6 +70,12 @@ enum Command {
         invoices: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Percent of invoices left wholly unpaid on top of the payers' habits.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+        unpaid_percent: u8,
+        /// The data set's "today" (YYYY-MM-DD): invoices span the 18 months before it. Default: today.
+        #[arg(long)]
+        anchor: Option<chrono::NaiveDate>,
     },
     /// Manage users.
     User {
@@ -201,9 +207,10 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::SeedDemo { db, seed } => seed_demo(open(&db).await?.as_ref(), seed, &clock).await,
-        Command::Generate { db, customers, invoices, seed } => {
+        Command::Generate { db, customers, invoices, seed, unpaid_percent, anchor } => {
             let store = open(&db).await?;
-            let params = seed::GenerateParams { customers, invoices, seed, anchor: app::domain::business_date(clock.now()) };
+            let anchor = anchor.unwrap_or_else(|| app::domain::business_date(clock.now()));
+            let params = seed::GenerateParams { customers, invoices, seed, anchor, unpaid_percent };
             let started = std::time::Instant::now();
             let made = seed::generate(store.as_ref(), params, clock.now(), &mut |m| eprintln!("creditdesk: {m}")).await?;
             eprintln!("creditdesk: generated {made:?} in {:.1}s", started.elapsed().as_secs_f64());
@@ -286,7 +293,7 @@ async fn run(command: Command) -> Result<(), String> {
 }
 
 async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
-    let params = seed::GenerateParams { customers: 200, invoices: 5_000, seed: seed_value, anchor: app::domain::business_date(clock.now()) };
+    let params = seed::GenerateParams { customers: 200, invoices: 5_000, seed: seed_value, anchor: app::domain::business_date(clock.now()), unpaid_percent: 0 };
     let made = seed::generate(store, params, clock.now(), &mut |m| eprintln!("creditdesk: seeding {m}")).await?;
     eprintln!(
         "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",

@@ -89,6 +89,9 @@ pub struct GenerateParams {
     pub seed: u64,
     /// "Today" for the data set: invoices span the 18 months before it.
     pub anchor: NaiveDate,
+    /// Percent of invoices left wholly unpaid on top of the payers' own habits, to
+    /// model a ledger with a larger open book (0 leaves the habits alone).
+    pub unpaid_percent: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +250,11 @@ pub async fn generate(
                 due_date,
                 amount: Money::from_minor(yuan * 100, Currency::CNY),
             });
-            plans.push((c, payment_plan(&mut rng, payers[c], p.anchor, invoice_date, due_date)));
+            let mut plan = payment_plan(&mut rng, payers[c], p.anchor, invoice_date, due_date);
+            if p.unpaid_percent > 0 && rng.gen_range(0..100) < p.unpaid_percent {
+                plan.clear();
+            }
+            plans.push((c, plan));
         }
         store.insert_invoices(&invoices, ACTOR, now).await.map_err(|e| e.to_string())?;
         let mut payments = Vec::new();

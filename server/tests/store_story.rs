@@ -453,7 +453,7 @@ async fn store_story_on_postgres() {
 #[tokio::test]
 async fn demo_data_is_deterministic_and_covers_every_bucket() {
     let anchor = d(6, 30);
-    let params = server::seed::GenerateParams { customers: 60, invoices: 1_500, seed: 9, anchor };
+    let params = server::seed::GenerateParams { customers: 60, invoices: 1_500, seed: 9, anchor, unpaid_percent: 0 };
     let mut totals = Vec::new();
     for _ in 0..2 {
         let db = TestDb::sqlite();

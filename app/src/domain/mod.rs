@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod auth;
 pub mod credit;
 pub mod customer;
+pub mod dashboard;
 pub mod documents;
 pub mod invoice;
 pub mod kpi;

@@ -38,9 +38,34 @@ fn bench_dir() -> PathBuf {
 /// A fresh copy of the generated data set of `customers` × `invoices`, at `work`
 /// ("<name>.db" under target/bench), generating the original first if needed.
 pub async fn data_set(customers: usize, invoices: usize, work: &str) -> DatabaseUrl {
+    let base = generated(customers, invoices, 0).await;
+    let copy = bench_dir().join(format!("{work}.db"));
+    for f in [copy.clone(), wal(&copy), copy.with_extension("db-shm")] {
+        let _ = std::fs::remove_file(f);
+    }
+    std::fs::copy(&base, &copy).unwrap();
+    if wal(&base).exists() {
+        std::fs::copy(wal(&base), wal(&copy)).unwrap();
+    }
+    url(&copy)
+}
+
+/// The generated data set itself, for read-only benchmarks on sets too large to copy
+/// (its migrations are applied in place when it is opened).
+pub async fn generated_in_place(customers: usize, invoices: usize, unpaid_percent: u8) -> DatabaseUrl {
+    url(&generated(customers, invoices, unpaid_percent).await)
+}
+
+/// The path of the generated data set, generating it first if it is missing. `creditdesk
+/// generate --seed 1 --anchor 2026-06-30` with the same sizes writes the same file.
+async fn generated(customers: usize, invoices: usize, unpaid_percent: u8) -> PathBuf {
     let dir = bench_dir();
     std::fs::create_dir_all(&dir).unwrap();
-    let base = dir.join(format!("generated-{customers}x{invoices}.db"));
+    let name = match unpaid_percent {
+        0 => format!("generated-{customers}x{invoices}.db"),
+        u => format!("generated-{customers}x{invoices}-unpaid{u}.db"),
+    };
+    let base = dir.join(name);
     let done = base.with_extension("done");
     if !done.exists() {
         for f in [base.clone(), wal(&base)] {
@@ -48,7 +73,8 @@ pub async fn data_set(customers: usize, invoices: usize, work: &str) -> Database
         }
         let store = connect(&url(&base)).await.unwrap();
         let started = Instant::now();
-        let made = generate(store.as_ref(), GenerateParams { customers, invoices, seed: 1, anchor: anchor() }, chrono::Utc::now(), &mut |step| {
+        let params = GenerateParams { customers, invoices, seed: 1, anchor: anchor(), unpaid_percent };
+        let made = generate(store.as_ref(), params, chrono::Utc::now(), &mut |step| {
             eprintln!("  generate: {step} ({:.0} s)", started.elapsed().as_secs_f64())
         })
         .await
@@ -66,15 +92,7 @@ pub async fn data_set(customers: usize, invoices: usize, work: &str) -> Database
     } else {
         println!("data set {} (generated earlier in {})", base.display(), std::fs::read_to_string(&done).unwrap_or_default().trim());
     }
-    let copy = dir.join(format!("{work}.db"));
-    for f in [copy.clone(), wal(&copy), copy.with_extension("db-shm")] {
-        let _ = std::fs::remove_file(f);
-    }
-    std::fs::copy(&base, &copy).unwrap();
-    if wal(&base).exists() {
-        std::fs::copy(wal(&base), wal(&copy)).unwrap();
-    }
-    url(&copy)
+    base
 }
 
 fn wal(db: &Path) -> PathBuf {

@@ -9,7 +9,8 @@
 //!    between two concurrent payments, no SQLite "busy snapshot" upgrade failures.
 //! 2. The documents are checked against the current state (open amounts, tolerance,
 //!    customer) and inserted; the derived balances are adjusted by the same amounts.
-//! 3. `commit` appends the hash-chained audit rows, moves the head, saves the
+//! 3. `commit` applies what the write moved to the cockpit's aggregates
+//!    (`store::aggregates`), appends the hash-chained audit rows, moves the head, saves the
 //!    Idempotency-Key response the write answered (if a `Claim` asked for one), and
 //!    commits: an API write and its stored response exist together or not at all.
 //!
@@ -24,6 +25,8 @@ pub(crate) struct Chain {
     pub(crate) rows: Vec<ChainRow>,
     /// The idempotency claim this transaction answers, with its response (`answer`).
     pub(crate) answer: Option<(std::sync::Arc<app::store::Claim>, app::store::StoredResponse)>,
+    /// What the write moved in the cockpit's aggregates, applied by `commit`.
+    pub(crate) moves: crate::store::aggregates::Moves,
 }
 
 pub(crate) struct ChainRow {
@@ -37,7 +40,7 @@ impl Chain {
     pub(crate) fn new(last_id: i64, last_hash: String, at: chrono::DateTime<chrono::Utc>, actor: &str) -> Chain {
         use chrono::SubsecRound;
         // Both databases keep microseconds; hashing the stored precision keeps verify exact.
-        Chain { last_id, last_hash, at: at.trunc_subsecs(6), actor: actor.to_string(), rows: Vec::new(), answer: None }
+        Chain { last_id, last_hash, at: at.trunc_subsecs(6), actor: actor.to_string(), rows: Vec::new(), answer: None, moves: Default::default() }
     }
 
     /// Renders `claim`'s response to what this transaction wrote; `commit` saves it
@@ -94,7 +97,7 @@ pub fn chain_hash(
 }
 
 /// A credit-side document that settles invoices through `allocations`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Source {
     Payment,
     CreditNote,
@@ -157,6 +160,7 @@ pub(crate) fn rejected(field: &str, message: impl Into<String>) -> app::store::S
 macro_rules! ledger_fns {
     ($db:ty) => {
         type Tx = sqlx::Transaction<'static, $db>;
+        $crate::store::aggregates::aggregate_fns!($db);
 
         /// Opens a writing transaction, taking the audit head first (see module docs).
         async fn begin(
@@ -181,6 +185,7 @@ macro_rules! ledger_fns {
 
         /// Appends the chain's rows, moves the head, commits.
         async fn commit(mut tx: Tx, chain: $crate::store::ledger::Chain) -> Result<(), app::store::StoreError> {
+            apply_moves(&mut tx, &chain.moves).await?;
             for part in chain.rows.chunks($crate::store::CHUNK / 2) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO audit_log (id, at, actor, entity, entity_key, action, before, after, prev_hash, hash) ",
@@ -255,6 +260,7 @@ macro_rules! ledger_fns {
         /// reversal) and moves the invoice's maintained open amount by the opposite.
         async fn settle(
             tx: &mut Tx,
+            chain: &mut $crate::store::ledger::Chain,
             source: $crate::store::ledger::Source,
             source_id: i64,
             reversal: Option<i64>,
@@ -276,12 +282,16 @@ macro_rules! ledger_fns {
             .execute(&mut **tx)
             .await
             .map_err($crate::store::db_err)?;
-            sqlx::query("UPDATE invoice_balances SET open_minor = open_minor - $2 WHERE invoice_id = $1")
+            let row = sqlx::query("UPDATE invoice_balances SET open_minor = open_minor - $2 WHERE invoice_id = $1 RETURNING customer_id, due_date")
                 .bind(invoice)
                 .bind(amount_minor)
-                .execute(&mut **tx)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err($crate::store::db_err)?;
+            use sqlx::Row;
+            let customer: i64 = row.try_get("customer_id").map_err($crate::store::db_err)?;
+            let due: chrono::NaiveDate = row.try_get("due_date").map_err($crate::store::db_err)?;
+            chain.moves.allocation(customer, on, due, amount_minor);
             Ok(())
         }
 
@@ -478,6 +488,7 @@ macro_rules! ledger_fns {
             }
             for i in invoices {
                 deltas.entry(i.customer_id).or_default().0 += i.amount.minor();
+                chain.moves.invoice(i.customer_id, i.invoice_date, i.due_date, i.amount.minor());
                 let mut e = app::store::AuditEntry::new("invoice", i.number.clone(), "post");
                 e.after = Some(
                     serde_json::json!({
@@ -562,12 +573,13 @@ macro_rules! ledger_fns {
             let mut allocated = 0i64;
             let mut lines = Vec::with_capacity(plan.lines.len());
             for (invoice, amount) in &plan.lines {
-                settle(tx, $crate::store::ledger::Source::Payment, id, None, *invoice, amount.minor(), p.received_on, now).await?;
+                settle(tx, chain, $crate::store::ledger::Source::Payment, id, None, *invoice, amount.minor(), p.received_on, now).await?;
                 allocated += amount.minor();
                 let number = open.iter().find(|o| o.id == *invoice).map(|o| o.number.clone()).unwrap_or_default();
                 lines.push((number, *amount));
             }
             bump(tx, p.customer_id, -allocated, 0, plan.unallocated.minor()).await?;
+            chain.moves.cash(p.customer_id, p.received_on, p.amount.minor());
             let posted = app::store::PostedPayment { id, reference: p.reference.clone(), allocations: lines, unallocated: plan.unallocated };
             let mut e = app::store::AuditEntry::new("payment", p.reference.clone(), "post");
             e.after = Some(
@@ -678,9 +690,12 @@ macro_rules! ledger_fns {
                 let invoice: i64 = n.try_get("invoice_id").map_err($crate::store::db_err)?;
                 let net: i64 = n.try_get("net").map_err($crate::store::db_err)?;
                 if net > 0 {
-                    settle(tx, source, id, Some(rev), invoice, -net, on, now).await?;
+                    settle(tx, chain, source, id, Some(rev), invoice, -net, on, now).await?;
                     restored += net;
                 }
+            }
+            if source == $crate::store::ledger::Source::Payment {
+                chain.moves.cash(customer, on, -amount);
             }
             // A write-off allocates all of itself, so its remainder is zero.
             bump(tx, customer, restored, 0, -(amount - restored)).await?;

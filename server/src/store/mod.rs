@@ -6,6 +6,7 @@
 //! what genuinely differs — connection options, pragmas, migrations — lives in
 //! `sqlite.rs` and `postgres.rs`. Invariants are those of the `Store` trait; in
 //! particular every driver error leaves here as a `StoreError`, never as SQL text.
+pub mod aggregates;
 pub mod ledger;
 pub mod postgres;
 pub mod sqlite;
@@ -619,7 +620,7 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 match target {
                     Some(invoice) => {
-                        settle(&mut tx, $crate::store::ledger::Source::CreditNote, id, None, invoice, n.amount.minor(), n.issued_on, now).await?;
+                        settle(&mut tx, &mut chain, $crate::store::ledger::Source::CreditNote, id, None, invoice, n.amount.minor(), n.issued_on, now).await?;
                         bump(&mut tx, n.customer_id, -n.amount.minor(), 0, 0).await?;
                     }
                     None => bump(&mut tx, n.customer_id, 0, 0, n.amount.minor()).await?,
@@ -675,7 +676,7 @@ macro_rules! impl_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err($crate::store::db_err)?;
-                settle(&mut tx, $crate::store::ledger::Source::WriteOff, id, None, inv.id, open.minor(), w.written_on, now).await?;
+                settle(&mut tx, &mut chain, $crate::store::ledger::Source::WriteOff, id, None, inv.id, open.minor(), w.written_on, now).await?;
                 bump(&mut tx, inv.customer_id, -open.minor(), 0, 0).await?;
                 let mut e = app::store::AuditEntry::new("write_off", w.invoice_number.clone(), "post");
                 e.after = Some(serde_json::json!({"written_on": w.written_on, "amount": open.amount().to_string(), "reason": w.reason}).to_string());
