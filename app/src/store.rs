@@ -14,13 +14,14 @@
 use crate::domain::aging::OpenItem;
 use crate::domain::auth::{Role, Scope, User};
 use crate::domain::credit::{CreditCheck, CreditPolicy, CreditPosition, Exposure};
-use crate::domain::customer::{CustomerFile, CustomerRow, NewCustomer};
+use crate::domain::customer::{CustomerFile, CustomerRow, CustomerStatus, Grade, NewCustomer};
+use crate::domain::dashboard::{DayFigures, Figures, OverdueCustomers, Slice};
 use crate::domain::documents::CustomerPatch;
 use crate::domain::invoice::{InvoiceLine, InvoiceRow, InvoiceSort, InvoiceStatus};
 use crate::domain::money::Money;
 pub use crate::records::*;
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -287,6 +288,18 @@ pub trait Store: Send + Sync + 'static {
     async fn recomputed_exposure(&self, customer_id: i64) -> Result<Exposure, StoreError>;
     /// Every invoice dated ≤ as_of with its open amount at as_of, within scope.
     async fn open_items(&self, scope: Scope, as_of: NaiveDate) -> Result<Vec<OpenItem>, StoreError>;
+    // --- the cockpit's maintained aggregates (server/src/store/aggregates.rs)
+    /// Open AR by due date at each of `at`, as (slice key, due date, minor) per date, for
+    /// one key of `dim` ("all", "rep", "region", "grade") or, with `key` None, every key.
+    async fn open_by_due(&self, dim: &str, key: Option<&str>, at: &[NaiveDate], via: Via) -> Result<Vec<Vec<(String, NaiveDate, i64)>>, StoreError>;
+    /// Per-day sales, amounts falling due and cash from `from` through `to`, per key.
+    async fn day_figures(&self, dim: &str, key: Option<&str>, from: NaiveDate, to: NaiveDate, via: Via) -> Result<Vec<(String, DayFigures)>, StoreError>;
+    /// Customers per grade and status within the slice.
+    async fn customer_mix(&self, slice: &Slice) -> Result<Vec<(Option<Grade>, CustomerStatus, i64)>, StoreError>;
+    /// Customers overdue at `as_of` within the slice: the count, the `top` largest, and
+    /// the customer with the most open AR.
+    async fn overdue_customers(&self, slice: &Slice, as_of: NaiveDate, top: usize, via: Via) -> Result<OverdueCustomers, StoreError>;
+
     /// One customer's invoices dated ≤ as_of that are still open at as_of, oldest due first.
     async fn open_invoices(&self, customer_id: i64, as_of: NaiveDate) -> Result<Vec<InvoiceLine>, StoreError>;
     /// Invoices dated ≤ as_of with their open amount at as_of, filtered, within scope.
@@ -295,4 +308,76 @@ pub trait Store: Send + Sync + 'static {
     async fn customer_payments(&self, customer_id: i64, limit: i64) -> Result<Vec<PaymentLine>, StoreError>;
     /// A customer's newest ledger events (documents and reversals), newest first.
     async fn customer_timeline(&self, customer_id: i64, limit: i64) -> Result<Vec<TimelineEvent>, StoreError>;
+}
+
+/// Where the cockpit's reads come from: the maintained aggregates (what the app uses), or
+/// a recomputation over the whole ledger (the reference tests and benchmarks compare with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Aggregates,
+    Ledger,
+}
+
+/// Reads everything `dashboard::build` needs for `slice` at `as_of` from the maintained
+/// aggregates; a split the slice cannot make (say, regions within one rep) stays empty.
+pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDate, via: Via) -> Result<Figures, StoreError> {
+    use crate::domain::dashboard::{dates_needed, days_from, ByDue};
+    let (dim, key) = slice.dim();
+    let dates = dates_needed(as_of);
+    let strip = |rows: Vec<(String, NaiveDate, i64)>| -> ByDue { rows.into_iter().map(|(_, d, m)| (d, m)).collect() };
+    let open_at = store.open_by_due(dim, Some(&key), &dates, via).await?.into_iter().map(strip).collect();
+    let days = store.day_figures(dim, Some(&key), days_from(as_of), as_of, via).await?.into_iter().map(|(_, d)| d).collect();
+    let per_key = |rows: Vec<(String, NaiveDate, i64)>| -> Vec<(String, ByDue)> {
+        let mut out: std::collections::BTreeMap<String, ByDue> = std::collections::BTreeMap::new();
+        for (k, d, m) in rows {
+            out.entry(k).or_default().push((d, m));
+        }
+        out.into_iter().collect()
+    };
+    let split = |want: &'static str| -> Option<Option<&str>> {
+        match dim {
+            "all" => Some(None),
+            d if d == want => Some(Some(key.as_str())),
+            _ => None,
+        }
+    };
+    let mut regions = Vec::new();
+    if let Some(k) = split("region") {
+        regions = per_key(store.open_by_due("region", k, &[as_of], via).await?.pop().unwrap_or_default());
+    }
+    let mut grades = Vec::new();
+    if let Some(k) = split("grade") {
+        grades = per_key(store.open_by_due("grade", k, &[as_of], via).await?.pop().unwrap_or_default());
+    }
+    let mut reps = Vec::new();
+    if let Some(k) = split("rep") {
+        let month_start = as_of.with_day(1).unwrap_or(as_of);
+        let prev_end = month_start.pred_opt().unwrap_or(month_start);
+        let start = per_key(store.open_by_due("rep", k, &[prev_end], via).await?.pop().unwrap_or_default());
+        let mut days: std::collections::BTreeMap<String, Vec<DayFigures>> = std::collections::BTreeMap::new();
+        for (k, d) in store.day_figures("rep", k, month_start, as_of, via).await? {
+            days.entry(k).or_default().push(d);
+        }
+        let names: std::collections::HashMap<i64, String> =
+            store.users_by_role(crate::domain::auth::Role::SalesRep).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+        let mut keys: Vec<String> = start.iter().map(|(k, _)| k.clone()).chain(days.keys().cloned()).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            let Ok(id) = k.parse::<i64>() else { continue }; // '' = customers without a rep
+            let name = names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+            let open = start.iter().find(|(s, _)| *s == k).map(|(_, b)| b.clone()).unwrap_or_default();
+            reps.push((id, name, open, days.remove(&k).unwrap_or_default()));
+        }
+    }
+    Ok(Figures {
+        as_of,
+        open_at,
+        days,
+        regions,
+        grades,
+        reps,
+        customers: store.customer_mix(slice).await?,
+        overdue: store.overdue_customers(slice, as_of, 10, via).await?,
+    })
 }

@@ -3,7 +3,8 @@
 -- Each is kept per slice: dim 'all' (key ''), 'rep' (the rep's user id), 'region',
 -- 'grade' ('' for ungraded), keyed by the customer's attributes when the row was written.
 
--- Changes of open AR: +amount on the invoice date, -allocation on its date, by due date.
+-- Changes of open AR: +amount on the invoice date, -allocation on its date (or on the
+-- invoice date when that is later: an invoice is open AR only from its date), by due date.
 CREATE TABLE ar_flow (
     dim        TEXT NOT NULL,
     dim_key    TEXT NOT NULL,
@@ -55,7 +56,7 @@ UPDATE customer_balances SET oldest_due =
 WITH flows AS (
     SELECT customer_id, invoice_date AS eff, due_date AS due, amount_minor AS m FROM invoices
     UNION ALL
-    SELECT i.customer_id, a.allocated_on, i.due_date, -a.amount_minor FROM allocations a JOIN invoices i ON i.id = a.invoice_id
+    SELECT i.customer_id, max(a.allocated_on, i.invoice_date), i.due_date, -a.amount_minor FROM allocations a JOIN invoices i ON i.id = a.invoice_id
 ), keyed AS (
     SELECT 'all' AS dim, '' AS k, eff, due, m FROM flows
     UNION ALL SELECT 'rep', COALESCE(CAST(c.sales_rep_id AS TEXT), ''), eff, due, m FROM flows f JOIN customers c ON c.id = f.customer_id

@@ -60,11 +60,13 @@ pub(crate) struct Moves {
     pub open: HashMap<(i64, NaiveDate, NaiveDate), i64>,
     /// (customer, day) -> (sales, falling due, cash).
     pub days: HashMap<(i64, NaiveDate), (i64, i64, i64)>,
+    /// Allocations until their invoice dates are known: (customer, invoice, date, due, amount).
+    pub allocations: Vec<(i64, i64, NaiveDate, NaiveDate, i64)>,
 }
 
 impl Moves {
     pub(crate) fn is_empty(&self) -> bool {
-        self.open.is_empty() && self.days.is_empty()
+        self.open.is_empty() && self.days.is_empty() && self.allocations.is_empty()
     }
 
     pub(crate) fn invoice(&mut self, customer: i64, invoice_date: NaiveDate, due_date: NaiveDate, amount_minor: i64) {
@@ -74,8 +76,24 @@ impl Moves {
     }
 
     /// An allocation of `amount_minor` (negative for a reversal's row) dated `on`.
-    pub(crate) fn allocation(&mut self, customer: i64, on: NaiveDate, due_date: NaiveDate, amount_minor: i64) {
-        *self.open.entry((customer, on, due_date)).or_default() -= amount_minor;
+    pub(crate) fn allocation(&mut self, customer: i64, invoice: i64, on: NaiveDate, due_date: NaiveDate, amount_minor: i64) {
+        self.allocations.push((customer, invoice, on, due_date, amount_minor));
+    }
+
+    /// The invoices whose dates `resolve` needs.
+    pub(crate) fn allocated_invoices(&self) -> Vec<i64> {
+        let set: BTreeSet<i64> = self.allocations.iter().map(|a| a.1).collect();
+        set.into_iter().collect()
+    }
+
+    /// Turns allocations into open-AR flows. An allocation counts from its date, or from
+    /// its invoice's date when it is earlier (a payment received before the invoice was
+    /// dated): an invoice is open AR only from its date, as in the point-in-time reads.
+    pub(crate) fn resolve(&mut self, invoice_dates: &HashMap<i64, NaiveDate>) {
+        for (customer, invoice, on, due, minor) in std::mem::take(&mut self.allocations) {
+            let eff = invoice_dates.get(&invoice).map_or(on, |d| on.max(*d));
+            *self.open.entry((customer, eff, due)).or_default() -= minor;
+        }
     }
 
     /// Cash received (negative when a payment is reversed).
@@ -143,7 +161,7 @@ macro_rules! aggregate_fns {
     ($db:ty) => {
         /// Applies `moves` to the aggregates inside the write's transaction (see
         /// `store::aggregates`).
-        async fn apply_moves(tx: &mut Tx, moves: &$crate::store::aggregates::Moves) -> Result<(), app::store::StoreError> {
+        async fn apply_moves(tx: &mut Tx, moves: &mut $crate::store::aggregates::Moves) -> Result<(), app::store::StoreError> {
             use $crate::store::aggregates::{month_ends, slices, snapshot_changes, SliceKey};
             use sqlx::Row;
             use std::collections::HashMap;
@@ -151,6 +169,19 @@ macro_rules! aggregate_fns {
                 return Ok(());
             }
             let db = $crate::store::db_err;
+            let mut invoice_dates = HashMap::new();
+            for part in moves.allocated_invoices().chunks($crate::store::CHUNK) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, invoice_date FROM invoices WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for id in part {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                for r in qb.build().fetch_all(&mut **tx).await.map_err(db)? {
+                    invoice_dates.insert(r.try_get::<i64, _>("id").map_err(db)?, r.try_get::<chrono::NaiveDate, _>("invoice_date").map_err(db)?);
+                }
+            }
+            moves.resolve(&invoice_dates);
             let mut slices_of: HashMap<i64, [SliceKey; 4]> = HashMap::new();
             for part in moves.customers().chunks($crate::store::CHUNK) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, sales_rep_id, region, grade FROM customers WHERE id IN (");
@@ -262,6 +293,366 @@ macro_rules! aggregate_fns {
 }
 pub(crate) use aggregate_fns;
 
+/// Pushes ` AND <the slice's condition on customers c>` onto a query.
+pub(crate) fn push_slice<'a, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'a, DB>, slice: &'a app::domain::dashboard::Slice)
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    use app::domain::dashboard::Slice;
+    match slice {
+        Slice::All => {}
+        Slice::Rep(id) => {
+            qb.push(" AND c.sales_rep_id = ").push_bind(*id);
+        }
+        Slice::Region(r) => {
+            qb.push(" AND c.region = ").push_bind(r.as_str());
+        }
+        Slice::Grade(Some(g)) => {
+            qb.push(" AND c.grade = ").push_bind(g.as_str());
+        }
+        Slice::Grade(None) => {
+            qb.push(" AND c.grade IS NULL");
+        }
+    }
+}
+
+/// The slice as the (rep, region, grade) binds of a `(CAST($n AS …) IS NULL OR …)`
+/// filter; an ungraded slice is grade '-' against `COALESCE(c.grade, '-')`.
+pub(crate) fn slice_binds(slice: &app::domain::dashboard::Slice) -> (Option<i64>, Option<String>, Option<String>) {
+    use app::domain::dashboard::Slice;
+    match slice {
+        Slice::All => (None, None, None),
+        Slice::Rep(id) => (Some(*id), None, None),
+        Slice::Region(r) => (None, Some(r.clone()), None),
+        Slice::Grade(g) => (None, None, Some(g.map(|g| g.as_str()).unwrap_or("-").to_string())),
+    }
+}
+
+/// Keeps the `top` largest overdue customers while candidates arrive by open AR, largest
+/// first: once `top` are kept and the smallest kept overdue is at least the next
+/// candidate's whole open AR, no later candidate can enter, and the search stops.
+pub(crate) struct TopOverdue {
+    top: usize,
+    kept: Vec<app::domain::dashboard::OverdueCustomer>,
+}
+
+impl TopOverdue {
+    pub(crate) fn new(top: usize) -> Self {
+        TopOverdue { top, kept: Vec::new() }
+    }
+
+    pub(crate) fn done_before(&self, next_open_minor: i64) -> bool {
+        self.kept.len() >= self.top && self.kept.last().is_some_and(|c| c.overdue.minor() >= next_open_minor)
+    }
+
+    pub(crate) fn offer(&mut self, c: app::domain::dashboard::OverdueCustomer) {
+        self.kept.push(c);
+        self.kept.sort_by(|a, b| b.overdue.minor().cmp(&a.overdue.minor()).then_with(|| a.code.cmp(&b.code)));
+        self.kept.truncate(self.top);
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<app::domain::dashboard::OverdueCustomer> {
+        self.kept
+    }
+}
+
+macro_rules! aggregate_reads {
+    ($db:ty) => {
+        /// Open AR by due date at `at`, per key of `dim` (one key or all): the month's
+        /// snapshot less the flows dated after `at` in that month.
+        async fn read_open_by_due(
+            pool: &sqlx::Pool<$db>,
+            dim: &str,
+            key: Option<&str>,
+            at: chrono::NaiveDate,
+            months: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+        ) -> Result<Vec<(String, chrono::NaiveDate, i64)>, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let (Some(first), Some(last)) = months else { return Ok(Vec::new()) };
+            let end = $crate::store::aggregates::month_end(at);
+            if end < first {
+                return Ok(Vec::new());
+            }
+            let snap = end.min(last);
+            let mut open: std::collections::BTreeMap<(String, chrono::NaiveDate), i64> = std::collections::BTreeMap::new();
+            let rows = sqlx::query(
+                "SELECT dim_key, due_date, open_minor FROM ar_snap WHERE dim = $1 AND month_end = $2 AND (CAST($3 AS TEXT) IS NULL OR dim_key = $3)",
+            )
+            .bind(dim)
+            .bind(snap)
+            .bind(key)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            for r in rows {
+                *open.entry((r.try_get("dim_key").map_err(db)?, r.try_get("due_date").map_err(db)?)).or_default() +=
+                    r.try_get::<i64, _>("open_minor").map_err(db)?;
+            }
+            if at < snap {
+                let rows = sqlx::query(
+                    "SELECT dim_key, due_date, CAST(SUM(open_minor) AS BIGINT) AS m FROM ar_flow \
+                     WHERE dim = $1 AND (CAST($2 AS TEXT) IS NULL OR dim_key = $2) AND eff_date > $3 AND eff_date <= $4 \
+                     GROUP BY dim_key, due_date",
+                )
+                .bind(dim)
+                .bind(key)
+                .bind(at)
+                .bind(snap)
+                .fetch_all(pool)
+                .await
+                .map_err(db)?;
+                for r in rows {
+                    *open.entry((r.try_get("dim_key").map_err(db)?, r.try_get("due_date").map_err(db)?)).or_default() -=
+                        r.try_get::<i64, _>("m").map_err(db)?;
+                }
+            }
+            Ok(open.into_iter().filter(|(_, m)| *m != 0).map(|((k, d), m)| (k, d, m)).collect())
+        }
+
+        async fn read_months(pool: &sqlx::Pool<$db>) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), app::store::StoreError> {
+            use sqlx::Row;
+            let r = sqlx::query("SELECT MIN(month_end) AS first, MAX(month_end) AS last FROM ar_months")
+                .fetch_one(pool)
+                .await
+                .map_err($crate::store::db_err)?;
+            Ok((r.try_get("first").map_err($crate::store::db_err)?, r.try_get("last").map_err($crate::store::db_err)?))
+        }
+
+        /// Overdue customers at `as_of`. When nothing is dated after as_of, the maintained
+        /// balances answer (count: the oldest-due index; top: largest open first, stopping
+        /// early, see `TopOverdue`); otherwise the point-in-time open items do.
+        async fn read_overdue_customers(
+            pool: &sqlx::Pool<$db>,
+            slice: &app::domain::dashboard::Slice,
+            as_of: chrono::NaiveDate,
+            top: usize,
+        ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+            use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
+            use app::domain::money::Money;
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let cur = app::domain::BOOK_CURRENCY;
+            let latest: Option<chrono::NaiveDate> =
+                sqlx::query_scalar("SELECT MAX(eff_date) FROM ar_flow WHERE dim = 'all'").fetch_one(pool).await.map_err(db)?;
+            let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
+            if latest.is_none_or(|l| l <= as_of) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < ",
+                );
+                qb.push_bind(as_of);
+                $crate::store::aggregates::push_slice(&mut qb, slice);
+                let count: i64 = qb.build_query_scalar().fetch_one(pool).await.map_err(db)?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.code, b.open_invoices_minor FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.open_invoices_minor > 0",
+                );
+                $crate::store::aggregates::push_slice(&mut qb, slice);
+                qb.push(" ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1");
+                let largest_open = match qb.build().fetch_optional(pool).await.map_err(db)? {
+                    Some(r) => Some((r.try_get("code").map_err(db)?, r.try_get("open_invoices_minor").map_err(db)?)),
+                    None => None,
+                };
+                let mut kept = $crate::store::aggregates::TopOverdue::new(top);
+                let page = 64i64;
+                let mut offset = 0i64;
+                'pages: loop {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due FROM customer_balances b \
+                         JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < ",
+                    );
+                    qb.push_bind(as_of);
+                    $crate::store::aggregates::push_slice(&mut qb, slice);
+                    qb.push(" ORDER BY b.open_invoices_minor DESC, c.id LIMIT ").push_bind(page).push(" OFFSET ").push_bind(offset);
+                    let rows = qb.build().fetch_all(pool).await.map_err(db)?;
+                    for r in &rows {
+                        let open: i64 = r.try_get("open_invoices_minor").map_err(db)?;
+                        if kept.done_before(open) {
+                            break 'pages;
+                        }
+                        let id: i64 = r.try_get("id").map_err(db)?;
+                        let overdue: i64 = sqlx::query_scalar(
+                            "SELECT CAST(COALESCE(SUM(open_minor), 0) AS BIGINT) FROM invoice_balances \
+                             WHERE customer_id = $1 AND open_minor > 0 AND due_date < $2",
+                        )
+                        .bind(id)
+                        .bind(as_of)
+                        .fetch_one(pool)
+                        .await
+                        .map_err(db)?;
+                        let oldest: chrono::NaiveDate = r.try_get("oldest_due").map_err(db)?;
+                        kept.offer(OverdueCustomer {
+                            customer_id: id,
+                            code: r.try_get("code").map_err(db)?,
+                            name: r.try_get("name").map_err(db)?,
+                            overdue: Money::from_minor(overdue, cur),
+                            max_days_overdue: days(oldest),
+                        });
+                    }
+                    if (rows.len() as i64) < page {
+                        break;
+                    }
+                    offset += page;
+                }
+                return Ok(OverdueCustomers { count, top: kept.into_vec(), largest_open });
+            }
+            let source = format!("{}{}", $crate::store::AT_AS_OF, $crate::store::MAYBE_OPEN);
+            point_in_time_overdue(pool, slice, as_of, top, &source).await
+        }
+
+        /// Overdue customers at `as_of` from `source`, a query of invoices with their
+        /// `open_minor` at $1 (point in time).
+        async fn point_in_time_overdue(
+            pool: &sqlx::Pool<$db>,
+            slice: &app::domain::dashboard::Slice,
+            as_of: chrono::NaiveDate,
+            top: usize,
+            source: &str,
+        ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+            use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
+            use app::domain::money::Money;
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let cur = app::domain::BOOK_CURRENCY;
+            let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
+            let sql = format!(
+                "SELECT o.customer_id, c.code, c.name, CAST(SUM(o.open_minor) AS BIGINT) AS open, \
+                 CAST(SUM(CASE WHEN o.due_date < $1 THEN o.open_minor ELSE 0 END) AS BIGINT) AS overdue, \
+                 MIN(CASE WHEN o.due_date < $1 THEN o.due_date END) AS oldest \
+                 FROM ({source}) o JOIN customers c ON c.id = o.customer_id \
+                 WHERE o.open_minor <> 0 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2) \
+                 AND (CAST($3 AS TEXT) IS NULL OR c.region = $3) AND (CAST($4 AS TEXT) IS NULL OR COALESCE(c.grade, '-') = $4) \
+                 GROUP BY o.customer_id, c.code, c.name"
+            );
+            let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
+            let rows = sqlx::query(&sql).bind(as_of).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;
+            let mut out = OverdueCustomers::default();
+            let mut kept = $crate::store::aggregates::TopOverdue::new(top);
+            for r in &rows {
+                let code: String = r.try_get("code").map_err(db)?;
+                let open: i64 = r.try_get("open").map_err(db)?;
+                if open > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| open > *m || (open == *m && code < *c)) {
+                    out.largest_open = Some((code.clone(), open));
+                }
+                let overdue: i64 = r.try_get("overdue").map_err(db)?;
+                if overdue > 0 {
+                    out.count += 1;
+                    let oldest: chrono::NaiveDate = r.try_get("oldest").map_err(db)?;
+                    kept.offer(OverdueCustomer {
+                        customer_id: r.try_get("customer_id").map_err(db)?,
+                        code,
+                        name: r.try_get("name").map_err(db)?,
+                        overdue: Money::from_minor(overdue, cur),
+                        max_days_overdue: days(oldest),
+                    });
+                }
+            }
+            out.top = kept.into_vec();
+            Ok(out)
+        }
+
+        /// The slice key expression of `dim` over customers `c` (as the aggregates store it).
+        fn key_expr(dim: &str) -> Result<&'static str, app::store::StoreError> {
+            Ok(match dim {
+                "all" => "''",
+                "rep" => "COALESCE(CAST(c.sales_rep_id AS TEXT), '')",
+                "region" => "c.region",
+                "grade" => "COALESCE(c.grade, '')",
+                other => return Err(app::store::StoreError::Other(format!("no slice dimension {other}"))),
+            })
+        }
+
+        /// The reference for `read_open_by_due`: every invoice dated ≤ `at`, less its
+        /// allocations dated ≤ `at`, grouped — a scan of the whole ledger.
+        async fn ledger_open_by_due(
+            pool: &sqlx::Pool<$db>,
+            dim: &str,
+            key: Option<&str>,
+            at: chrono::NaiveDate,
+        ) -> Result<Vec<(String, chrono::NaiveDate, i64)>, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let k = key_expr(dim)?;
+            let rows = sqlx::query(&format!(
+                "SELECT {k} AS dim_key, i.due_date, CAST(SUM(i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a \
+                 WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0)) AS BIGINT) AS m \
+                 FROM invoices i JOIN customers c ON c.id = i.customer_id \
+                 WHERE i.invoice_date <= $1 AND (CAST($2 AS TEXT) IS NULL OR {k} = $2) GROUP BY 1, 2"
+            ))
+            .bind(at)
+            .bind(key)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let m: i64 = r.try_get("m").map_err(db)?;
+                if m != 0 {
+                    out.push((r.try_get("dim_key").map_err(db)?, r.try_get("due_date").map_err(db)?, m));
+                }
+            }
+            out.sort();
+            Ok(out)
+        }
+
+        /// The reference for `ar_days`: invoices, payments and payment reversals grouped by day.
+        async fn ledger_day_figures(
+            pool: &sqlx::Pool<$db>,
+            dim: &str,
+            key: Option<&str>,
+            from: chrono::NaiveDate,
+            to: chrono::NaiveDate,
+        ) -> Result<Vec<(String, app::domain::dashboard::DayFigures)>, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let k = key_expr(dim)?;
+            let rows = sqlx::query(&format!(
+                "SELECT x.k AS dim_key, x.day, CAST(SUM(x.s) AS BIGINT) AS s, CAST(SUM(x.d) AS BIGINT) AS d, CAST(SUM(x.c) AS BIGINT) AS c FROM ( \
+                   SELECT {k} AS k, i.invoice_date AS day, i.amount_minor AS s, 0 AS d, 0 AS c FROM invoices i JOIN customers c ON c.id = i.customer_id \
+                   UNION ALL SELECT {k}, i.due_date, 0, i.amount_minor, 0 FROM invoices i JOIN customers c ON c.id = i.customer_id \
+                   UNION ALL SELECT {k}, p.received_on, 0, 0, p.amount_minor FROM payments p JOIN customers c ON c.id = p.customer_id \
+                   UNION ALL SELECT {k}, r.reversed_on, 0, 0, -p.amount_minor FROM reversals r JOIN payments p ON p.id = r.payment_id \
+                     JOIN customers c ON c.id = p.customer_id \
+                 ) x WHERE x.day >= $1 AND x.day <= $2 AND (CAST($3 AS TEXT) IS NULL OR x.k = $3) GROUP BY x.k, x.day ORDER BY x.k, x.day"
+            ))
+            .bind(from)
+            .bind(to)
+            .bind(key)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let f = app::domain::dashboard::DayFigures {
+                    day: r.try_get("day").map_err(db)?,
+                    sales_minor: r.try_get("s").map_err(db)?,
+                    due_minor: r.try_get("d").map_err(db)?,
+                    cash_minor: r.try_get("c").map_err(db)?,
+                };
+                if (f.sales_minor, f.due_minor, f.cash_minor) != (0, 0, 0) {
+                    out.push((r.try_get("dim_key").map_err(db)?, f));
+                }
+            }
+            Ok(out)
+        }
+
+        /// The reference for `read_overdue_customers`: per customer from every invoice.
+        async fn ledger_overdue_customers(
+            pool: &sqlx::Pool<$db>,
+            slice: &app::domain::dashboard::Slice,
+            as_of: chrono::NaiveDate,
+            top: usize,
+        ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+            let source = "SELECT i.customer_id, i.due_date, i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) \
+                          FROM allocations a WHERE a.invoice_id = i.id AND a.allocated_on <= $1), 0) AS open_minor \
+                          FROM invoices i WHERE i.invoice_date <= $1";
+            point_in_time_overdue(pool, slice, as_of, top, source).await
+        }
+    };
+}
+pub(crate) use aggregate_reads;
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,8 +685,10 @@ mod tests {
     fn moves_slice_by_customer_and_drop_what_cancels() {
         let mut m = Moves::default();
         m.invoice(1, d("2026-01-05"), d("2026-02-04"), 1_000);
-        m.allocation(1, d("2026-01-05"), d("2026-02-04"), 1_000);
-        m.allocation(2, d("2026-01-06"), d("2026-02-01"), 300);
+        m.allocation(1, 10, d("2026-01-05"), d("2026-02-04"), 1_000);
+        m.allocation(2, 20, d("2026-01-03"), d("2026-02-01"), 300);
+        // Paid on the 3rd for an invoice dated the 6th: it counts from the 6th.
+        m.resolve(&HashMap::from([(10, d("2026-01-05")), (20, d("2026-01-06"))]));
         m.cash(2, d("2026-01-06"), 300);
         let of = HashMap::from([(1, slices(Some(7), "华东", Some("A"))), (2, slices(None, "华北", None))]);
         let flows = m.sliced_flows(&of);

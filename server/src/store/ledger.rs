@@ -184,8 +184,8 @@ macro_rules! ledger_fns {
         }
 
         /// Appends the chain's rows, moves the head, commits.
-        async fn commit(mut tx: Tx, chain: $crate::store::ledger::Chain) -> Result<(), app::store::StoreError> {
-            apply_moves(&mut tx, &chain.moves).await?;
+        async fn commit(mut tx: Tx, mut chain: $crate::store::ledger::Chain) -> Result<(), app::store::StoreError> {
+            apply_moves(&mut tx, &mut chain.moves).await?;
             for part in chain.rows.chunks($crate::store::CHUNK / 2) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO audit_log (id, at, actor, entity, entity_key, action, before, after, prev_hash, hash) ",
@@ -291,7 +291,7 @@ macro_rules! ledger_fns {
             use sqlx::Row;
             let customer: i64 = row.try_get("customer_id").map_err($crate::store::db_err)?;
             let due: chrono::NaiveDate = row.try_get("due_date").map_err($crate::store::db_err)?;
-            chain.moves.allocation(customer, on, due, amount_minor);
+            chain.moves.allocation(customer, invoice, on, due, amount_minor);
             Ok(())
         }
 

@@ -104,6 +104,7 @@ pub(crate) fn like_pattern(term: &str) -> String {
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::ledger::ledger_fns!($db);
+        $crate::store::aggregates::aggregate_reads!($db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {
@@ -823,6 +824,103 @@ macro_rules! impl_store {
                 scope: app::domain::auth::Scope,
             ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
                 customer_file_in(&self.pool, id, scope).await
+            }
+
+            async fn open_by_due(
+                &self,
+                dim: &str,
+                key: Option<&str>,
+                at: &[chrono::NaiveDate],
+                via: app::store::Via,
+            ) -> Result<Vec<Vec<(String, chrono::NaiveDate, i64)>>, app::store::StoreError> {
+                let months = read_months(&self.pool).await?;
+                let mut out = Vec::with_capacity(at.len());
+                for d in at {
+                    out.push(match via {
+                        app::store::Via::Aggregates => read_open_by_due(&self.pool, dim, key, *d, months).await?,
+                        app::store::Via::Ledger => ledger_open_by_due(&self.pool, dim, key, *d).await?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn day_figures(
+                &self,
+                dim: &str,
+                key: Option<&str>,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+                via: app::store::Via,
+            ) -> Result<Vec<(String, app::domain::dashboard::DayFigures)>, app::store::StoreError> {
+                use sqlx::Row;
+                if via == app::store::Via::Ledger {
+                    return ledger_day_figures(&self.pool, dim, key, from, to).await;
+                }
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(
+                    "SELECT dim_key, day, sales_minor, due_minor, cash_minor FROM ar_days \
+                     WHERE dim = $1 AND (CAST($2 AS TEXT) IS NULL OR dim_key = $2) AND day >= $3 AND day <= $4 ORDER BY dim_key, day",
+                )
+                .bind(dim)
+                .bind(key)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("dim_key").map_err(db)?,
+                            app::domain::dashboard::DayFigures {
+                                day: r.try_get("day").map_err(db)?,
+                                sales_minor: r.try_get("sales_minor").map_err(db)?,
+                                due_minor: r.try_get("due_minor").map_err(db)?,
+                                cash_minor: r.try_get("cash_minor").map_err(db)?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn customer_mix(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+            ) -> Result<Vec<(Option<app::domain::customer::Grade>, app::domain::customer::CustomerStatus, i64)>, app::store::StoreError> {
+                use app::domain::customer::{CustomerStatus, Grade};
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE 1 = 1");
+                $crate::store::aggregates::push_slice(&mut qb, slice);
+                qb.push(" GROUP BY c.grade, c.status");
+                qb.build()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?
+                    .iter()
+                    .map(|r| {
+                        let grade: Option<String> = r.try_get("grade").map_err(db)?;
+                        let status: String = r.try_get("status").map_err(db)?;
+                        Ok((
+                            grade.map(|g| Grade::parse(&g)).transpose().map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                            CustomerStatus::parse(&status).map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                            r.try_get("n").map_err(db)?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn overdue_customers(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                as_of: chrono::NaiveDate,
+                top: usize,
+                via: app::store::Via,
+            ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+                match via {
+                    app::store::Via::Aggregates => read_overdue_customers(&self.pool, slice, as_of, top).await,
+                    app::store::Via::Ledger => ledger_overdue_customers(&self.pool, slice, as_of, top).await,
+                }
             }
 
             async fn open_items(
