@@ -249,3 +249,22 @@ pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, Store
     let configured = store.setting(&aging_edges_key(basis)).await?.and_then(|v| Edges::parse_list(basis, &v).ok());
     Ok(configured.unwrap_or_else(|| Edges::standard(basis)))
 }
+
+/// The cockpit at `as_of` for `slice`, from the maintained aggregates, on finance's
+/// due-basis bucket edges and the portfolio alert rules (the defaults until finance
+/// saves its own under the setting `alerts.rules`).
+pub async fn dashboard(
+    store: &dyn Store,
+    slice: crate::domain::dashboard::Slice,
+    as_of: chrono::NaiveDate,
+) -> Result<crate::domain::dashboard::Dashboard, StoreError> {
+    use crate::domain::{alerts, dashboard};
+    let edges = aging_edges(store, Basis::Due).await?;
+    let rules = store
+        .setting(alerts::RULES_SETTING)
+        .await?
+        .and_then(|v| serde_json::from_str::<Vec<alerts::AlertRule>>(&v).ok())
+        .unwrap_or_else(alerts::default_rules);
+    let figures = crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates).await?;
+    Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
+}

@@ -358,16 +358,21 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
         for (k, d) in store.day_figures("rep", k, month_start, as_of, via).await? {
             days.entry(k).or_default().push(d);
         }
-        let names: std::collections::HashMap<i64, String> =
-            store.users_by_role(crate::domain::auth::Role::SalesRep).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+        let users: std::collections::HashMap<i64, crate::domain::auth::User> =
+            store.users_by_role(crate::domain::auth::Role::SalesRep).await?.into_iter().map(|u| (u.id, u)).collect();
         let mut keys: Vec<String> = start.iter().map(|(k, _)| k.clone()).chain(days.keys().cloned()).collect();
         keys.sort();
         keys.dedup();
         for k in keys {
             let Ok(id) = k.parse::<i64>() else { continue }; // '' = customers without a rep
-            let name = names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
-            let open = start.iter().find(|(s, _)| *s == k).map(|(_, b)| b.clone()).unwrap_or_default();
-            reps.push((id, name, open, days.remove(&k).unwrap_or_default()));
+            let (username, name) = users.get(&id).map(|u| (u.username.clone(), u.display_name.clone())).unwrap_or_else(|| (String::new(), format!("#{id}")));
+            reps.push(crate::domain::dashboard::RepFigures {
+                id,
+                username,
+                name,
+                start_open: start.iter().find(|(s, _)| *s == k).map(|(_, b)| b.clone()).unwrap_or_default(),
+                days: days.remove(&k).unwrap_or_default(),
+            });
         }
     }
     Ok(Figures {

@@ -255,4 +255,27 @@ async fn the_aging_endpoint_ages_point_in_time_on_either_basis() {
     }
     let no_key = client.get(app.url("/api/v1/aging")).send().await.unwrap();
     assert_eq!(no_key.status(), 401);
+
+    // The dashboard says the same from the maintained aggregates, money as decimal strings.
+    let dash = |q: &str| client.get(app.url(&format!("/api/v1/dashboard?{q}"))).bearer_auth(secret).send();
+    let d: serde_json::Value = dash("as_of=2026-06-30").await.unwrap().json().await.unwrap();
+    assert_eq!(d["kpis"]["open"]["amount"], "1275.75");
+    assert_eq!(d["kpis"]["overdue"]["amount"], "275.75");
+    assert_eq!(d["kpis"]["overdue_rate_pct"], "21.6");
+    assert_eq!(d["kpis"]["customers_overdue"], 2);
+    let buckets: Vec<(&str, &str)> = d["aging"].as_array().unwrap().iter().map(|b| (b["key"].as_str().unwrap(), b["amount"]["amount"].as_str().unwrap())).collect();
+    assert_eq!(buckets, [("current", "1000.00"), ("1-30", "75.25"), ("31-60", "0.00"), ("61-90", "0.00"), ("90+", "200.50")]);
+    assert_eq!(d["top_overdue"][0]["code"], "A1");
+    assert_eq!(d["top_overdue"][0]["overdue"]["amount"], "200.50");
+    assert_eq!(d["top_overdue"][0]["max_days_overdue"], 91);
+    assert_eq!(d["trend"].as_array().unwrap().len(), 12);
+    let kinds: Vec<&str> = d["alerts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"concentration") && kinds.contains(&"over_90"), "{kinds:?}");
+    let later: serde_json::Value = dash("as_of=2026-07-01").await.unwrap().json().await.unwrap();
+    assert_eq!(later["kpis"]["collected_this_month"]["amount"], "100.00", "P-1 on 7-01");
+    for bad in ["grade=Z", "rep=1&region=x", "as_of=yesterday", "colour=red"] {
+        let r = dash(bad).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    assert_eq!(client.get(app.url("/api/v1/dashboard")).send().await.unwrap().status(), 401);
 }

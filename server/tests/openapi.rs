@@ -22,6 +22,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/credit-notes", &["post"]),
     ("/api/v1/credit-checks", &["post"]),
     ("/api/v1/aging", &["get"]),
+    ("/api/v1/dashboard", &["get"]),
 ];
 
 async fn document(app: &TestApp) -> Value {

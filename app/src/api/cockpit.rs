@@ -1,5 +1,7 @@
-//! The cockpit's figures: open AR, overdue, overdue rate and the aging buckets.
-use crate::domain::aging::AgingSummary;
+//! The executive cockpit's server function: the dashboard (`domain::dashboard`) from
+//! the maintained aggregates, authorised, and confined to the user's scope — a sales
+//! rep's cockpit is always their own slice, whatever the query asks.
+use crate::domain::dashboard::Dashboard;
 use crate::error::AppError;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -9,17 +11,35 @@ use serde::{Deserialize, Serialize};
 pub struct CockpitArgs {
     /// Defaults to today in the business timezone.
     pub as_of: Option<NaiveDate>,
+    /// At most one filter: a rep's username, a region, or a grade (`-` = ungraded).
+    pub rep: Option<String>,
+    pub region: Option<String>,
+    pub grade: Option<String>,
 }
 
 #[server(prefix = "/sfn", endpoint = "cockpit")]
-pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<AgingSummary, AppError> {
-    use crate::domain::{aging, auth::Permission, business_date, BOOK_CURRENCY};
+pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<Dashboard, AppError> {
+    use crate::domain::auth::{Permission, Role, Scope};
+    use crate::domain::business_date;
+    use crate::domain::dashboard::Slice;
 
     let user = super::authorize(Permission::ViewCockpit)?;
+    let store = super::store()?;
     let as_of = match args.as_of {
         Some(d) => d,
         None => business_date(super::clock()?.now()),
     };
-    let items = super::store()?.open_items(user.scope(), as_of).await?;
-    aging::summarize(as_of, BOOK_CURRENCY, &aging::Edges::standard(aging::Basis::Due), &items).map_err(AppError::internal)
+    let rep_id = match args.rep.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(name) => {
+            let reps = store.users_by_role(Role::SalesRep).await?;
+            let rep = reps.iter().find(|u| u.username == name).ok_or_else(|| AppError::Invalid(format!("rep: no sales rep '{name}'")))?;
+            Some(rep.id.to_string())
+        }
+    };
+    let slice = match user.scope() {
+        Scope::Rep(id) => Slice::Rep(id),
+        Scope::All => Slice::parse(rep_id.as_deref(), args.region.as_deref(), args.grade.as_deref()).map_err(AppError::Invalid)?,
+    };
+    Ok(crate::ledger::dashboard(store.as_ref(), slice, as_of).await?)
 }

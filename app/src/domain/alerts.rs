@@ -20,6 +20,7 @@ pub enum AlertKind {
     /// One customer's share of open AR above the threshold.
     Concentration,
     /// The 90+ bucket's share of open AR above the threshold.
+    #[serde(rename = "over_90")]
     Over90,
     /// The month's collection rate below the threshold.
     CollectionRate,
@@ -53,6 +54,9 @@ pub struct AlertRule {
     /// Consecutive month-ends required (overdue rate only; 1 elsewhere).
     pub months: u8,
 }
+
+/// The setting finance's rules are saved under (a JSON list of `AlertRule`).
+pub const RULES_SETTING: &str = "alerts.rules";
 
 pub fn default_rules() -> Vec<AlertRule> {
     let rule = |kind, pct: i64, months| AlertRule { kind, enabled: true, threshold: Decimal::from(pct), months };

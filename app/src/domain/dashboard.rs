@@ -100,6 +100,16 @@ pub struct OverdueCustomers {
     pub largest_open: Option<(String, i64)>,
 }
 
+/// One rep's open AR by due date at the previous month end, and the as_of month's days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepFigures {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub start_open: ByDue,
+    pub days: Vec<DayFigures>,
+}
+
 /// What the store reads for one cockpit (see `dates_needed`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Figures {
@@ -112,9 +122,7 @@ pub struct Figures {
     /// slice cannot be split that way.
     pub regions: Vec<(String, ByDue)>,
     pub grades: Vec<(String, ByDue)>,
-    /// Per rep (user id, name): open by due at the previous month end, and the as_of
-    /// month's day figures.
-    pub reps: Vec<(i64, String, ByDue, Vec<DayFigures>)>,
+    pub reps: Vec<RepFigures>,
     pub customers: Vec<(Option<Grade>, CustomerStatus, i64)>,
     pub overdue: OverdueCustomers,
 }
@@ -187,6 +195,7 @@ pub struct GradeShare {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepPerformance {
     pub rep_id: i64,
+    pub username: String,
     pub name: String,
     pub collected: Money,
     /// Overdue at the start of the month + falling due in it so far.
@@ -331,12 +340,13 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
     let mut reps: Vec<RepPerformance> = f
         .reps
         .iter()
-        .map(|(id, name, start_open, days)| {
-            let m = days_sum(days, month_start, as_of);
-            let due = sum_where(start_open, |d| d <= prev_end) + m.due_minor;
+        .map(|r| {
+            let m = days_sum(&r.days, month_start, as_of);
+            let due = sum_where(&r.start_open, |d| d <= prev_end) + m.due_minor;
             RepPerformance {
-                rep_id: *id,
-                name: name.clone(),
+                rep_id: r.id,
+                username: r.username.clone(),
+                name: r.name.clone(),
                 collected: money(m.cash_minor),
                 due: money(due),
                 collection_rate_pct: kpi::rate(m.cash_minor, due),

@@ -5,12 +5,14 @@
 //! browser API. The backing store is sized to CSS size × devicePixelRatio, so bars and
 //! text stay crisp on HiDPI screens. Pixel positions are f64; money is converted to f64
 //! only here, for drawing, never for arithmetic.
-use crate::domain::aging::AgingSummary;
+use crate::domain::aging::Light;
+use crate::domain::money::Money;
 use crate::i18n::*;
 use leptos::prelude::*;
 
 #[component]
-pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
+/// Bars of (bucket key, traffic light, amount).
+pub fn AgingChart(buckets: Vec<(String, Light, Money)>) -> impl IntoView {
     let i18n = use_i18n();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     #[cfg(feature = "hydrate")]
@@ -20,15 +22,14 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
         Effect::new(move |_| {
             let _locale = i18n.get_locale();
             if let Some(el) = canvas.get() {
-                let bars: Vec<draw::Bar> = summary
-                    .buckets
+                let bars: Vec<draw::Bar> = buckets
                     .iter()
-                    .map(|b| draw::Bar {
+                    .map(|(key, light, amount)| draw::Bar {
                         // Day ranges are the same in every language and short enough
                         // to fit a phone; only "current" needs words.
-                        label: if b.key == CURRENT { bucket_label(i18n, &b.key) } else { b.key.clone() },
-                        value: b.amount.amount().try_into().unwrap_or(0.0),
-                        light: b.light,
+                        label: if key == CURRENT { bucket_label(i18n, key) } else { key.clone() },
+                        value: amount.amount().try_into().unwrap_or(0.0),
+                        light: *light,
                     })
                     .collect();
                 let unit = t_string!(i18n, cockpit.unit).to_string();
@@ -40,7 +41,7 @@ pub fn AgingChart(summary: AgingSummary) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = &summary;
+    let _ = &buckets;
     view! {
         <div class="chart-box">
             <canvas

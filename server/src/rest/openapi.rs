@@ -55,6 +55,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         super::documents::create_credit_note,
         super::documents::credit_check,
         super::aging,
+        super::dashboard,
     ),
     components(schemas(
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,

@@ -1,8 +1,16 @@
-//! The executive cockpit: headline KPIs and the aging distribution at an as_of date.
-//! The figures render on the server; the chart is drawn on a canvas after hydration
-//! from the same server-function data, with an exact table beside it for both.
+//! The executive cockpit at an as_of date, for the whole book or one slice (rep, region
+//! or grade): alerts, KPIs with their one-sentence definitions, aging, top overdue,
+//! grade mix, rep performance and the 12-month trend. The figures render on the server
+//! (so the page works before hydration); the chart is drawn on a canvas after hydration
+//! from the same data, with an exact table beside it. Every row links to the invoices
+//! or customer behind it.
 use crate::api::cockpit::{get_cockpit, CockpitArgs};
-use crate::domain::aging::AgingSummary;
+use crate::api::receivables::filter_options;
+use crate::domain::aging::Light;
+use crate::domain::alerts::{Alert, AlertKind};
+use crate::domain::dashboard::{Dashboard, Slice};
+use crate::domain::money::Money;
+use leptos_i18n::I18nContext;
 use crate::i18n::*;
 use crate::ui::chart::AgingChart;
 use crate::ui::format::{bucket_label, money_compact, ErrorNotice};
@@ -32,38 +40,170 @@ fn Kpi(
     }
 }
 
+fn pct(p: Option<rust_decimal::Decimal>) -> String {
+    p.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into())
+}
+
+fn days(p: Option<rust_decimal::Decimal>) -> String {
+    p.map(|r| r.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// The drill-down's filter part of an invoice-list URL for this cockpit's slice.
+fn slice_query(d: &Dashboard) -> String {
+    let enc = crate::url::percent_encode;
+    match &d.slice {
+        Slice::Region(r) => format!("&region={}", enc(r)),
+        Slice::Rep(id) => d.reps.iter().find(|r| r.rep_id == *id).map(|r| format!("&rep={}", enc(&r.username))).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 #[component]
-fn Figures(summary: AgingSummary) -> impl IntoView {
+fn Alerts(alerts: Vec<Alert>) -> impl IntoView {
     let i18n = use_i18n();
-    let rate = summary.overdue_rate_pct.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into());
-    let rate_tone = match summary.overdue_rate_pct {
+    if alerts.is_empty() {
+        return ().into_any();
+    }
+    let items = alerts
+        .into_iter()
+        .map(|a| {
+            let kind = a.kind;
+            let title = move || match kind {
+                AlertKind::OverdueRate => t_string!(i18n, cockpit.alert_overdue_rate).to_string(),
+                AlertKind::Concentration => t_string!(i18n, cockpit.alert_concentration).to_string(),
+                AlertKind::Over90 => t_string!(i18n, cockpit.alert_over_90).to_string(),
+                AlertKind::CollectionRate => t_string!(i18n, cockpit.alert_collection_rate).to_string(),
+            };
+            view! {
+                <li class="alert-item" data-alert=kind.as_str()>
+                    <strong>{title}</strong>
+                    <span class="alert-figures">
+                        {move || t_string!(i18n, cockpit.figure)} " " {format!("{}%", a.figure)} " · "
+                        {move || t_string!(i18n, cockpit.threshold)} " " {format!("{}%", a.threshold)}
+                        {(!a.subject.is_empty()).then(|| format!(" · {}", a.subject))}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card alerts" role="alert" data-testid="alerts">
+            <h2>{t!(i18n, cockpit.alerts_title)}</h2>
+            <ul>{items}</ul>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Figures(dashboard: Dashboard) -> impl IntoView {
+    let i18n = use_i18n();
+    let d = dashboard;
+    let k = d.kpis.clone();
+    let rate_tone = match k.overdue_rate_pct {
         Some(r) if r > rust_decimal::Decimal::from(8) => "tone-red",
         Some(r) if r > rust_decimal::Decimal::from(3) => "tone-amber",
         _ => "tone-green",
     };
-    let total = summary.total;
-    let overdue = summary.overdue;
-    let rows = summary
-        .buckets
+    let (total, overdue, collected) = (k.open, k.overdue, k.collected_this_month);
+    let as_of = d.as_of;
+    let filter = slice_query(&d);
+    let buckets: Vec<(String, Light, Money)> = d.aging.iter().map(|b| (b.key.clone(), b.light, b.amount)).collect();
+    let rows = d
+        .aging
         .iter()
         .map(|b| {
             let share = crate::domain::money::percent(b.amount, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
             let light = b.light.css();
             let key = b.key.clone();
+            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}", b.key);
             view! {
                 <tr data-bucket=b.key.clone()>
                     <td>
                         <span class=format!("dot {light}")></span>
-                        {move || bucket_label(i18n, &key)}
+                        <a href=href>{move || bucket_label(i18n, &key)}</a>
                     </td>
                     <td class="num">{b.amount.display()}</td>
-                    <td class="num">{b.invoices}</td>
                     <td class="num">{share}</td>
                 </tr>
             }
         })
         .collect_view();
-    view! {
+    let grades = d
+        .grades
+        .iter()
+        .map(|g| {
+            let share = crate::domain::money::percent(g.open, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+            let grade = g.grade.clone();
+            let label = move || if grade == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { grade.clone() };
+            view! {
+                <tr data-grade=g.grade.clone()>
+                    <td>{label}</td>
+                    <td class="num">{g.customers}</td>
+                    <td class="num">{g.open.display()}</td>
+                    <td class="num">{share}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let top = d
+        .top_overdue
+        .iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a><div class="muted small">{c.code.clone()}</div></td>
+                    <td class="num">{c.overdue.display()}</td>
+                    <td class="num">{c.max_days_overdue}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let reps_empty = d.reps.is_empty();
+    let reps = d
+        .reps
+        .iter()
+        .map(|r| {
+            let href = format!("/invoices?status=overdue&as_of={as_of}&rep={}", crate::url::percent_encode(&r.username));
+            view! {
+                <tr>
+                    <td><a href=href>{r.name.clone()}</a></td>
+                    <td class="num">{r.collected.display()}</td>
+                    <td class="num">{r.due.display()}</td>
+                    <td class="num">{pct(r.collection_rate_pct)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let trend = d
+        .trend
+        .iter()
+        .map(|p| {
+            let href = format!("/invoices?status=overdue&as_of={}{filter}", p.date);
+            view! {
+                <tr>
+                    <td><a href=href>{p.date.format("%Y-%m").to_string()}</a></td>
+                    <td class="num">{money_compact(i18n, p.open)}</td>
+                    <td class="num">{money_compact(i18n, p.overdue)}</td>
+                    <td class="num">{pct(p.overdue_rate_pct)}</td>
+                    <td class="num">{money_compact(i18n, p.new_overdue)}</td>
+                    <td class="num">{money_compact(i18n, p.collected)}</td>
+                    <td class="num">{pct(p.collection_rate_pct)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let kpi = |label: fn(I18nContext<Locale>) -> String, tip: fn(I18nContext<Locale>) -> String| {
+        (Signal::derive(move || label(i18n)), Signal::derive(move || tip(i18n)))
+    };
+    let (collected_l, collected_t) = kpi(|i| t_string!(i, cockpit.collected).to_string(), |i| t_string!(i, cockpit.collected_tip).to_string());
+    let (crate_l, crate_t) = kpi(|i| t_string!(i, cockpit.collection_rate).to_string(), |i| t_string!(i, cockpit.collection_rate_tip).to_string());
+    let (dso_l, dso_t) = kpi(|i| t_string!(i, cockpit.dso).to_string(), |i| t_string!(i, cockpit.dso_tip).to_string());
+    let (best_l, best_t) = kpi(|i| t_string!(i, cockpit.best_dso).to_string(), |i| t_string!(i, cockpit.best_dso_tip).to_string());
+    let (add_l, add_t) = kpi(|i| t_string!(i, cockpit.add).to_string(), |i| t_string!(i, cockpit.add_tip).to_string());
+    let (cei_l, cei_t) = kpi(|i| t_string!(i, cockpit.cei).to_string(), |i| t_string!(i, cockpit.cei_tip).to_string());
+    let alerts = view! { <Alerts alerts=d.alerts.clone() /> }.into_any();
+    let kpis = view! {
         <section class="kpis">
             <Kpi
                 label=Signal::derive(move || t_string!(i18n, cockpit.total_ar).to_string())
@@ -83,33 +223,35 @@ fn Figures(summary: AgingSummary) -> impl IntoView {
             <Kpi
                 label=Signal::derive(move || t_string!(i18n, cockpit.overdue_rate).to_string())
                 tip=Signal::derive(move || t_string!(i18n, cockpit.overdue_rate_tip).to_string())
-                value=rate
+                value=pct(k.overdue_rate_pct)
                 tone=rate_tone
                 testid="kpi-rate"
             />
-            <Kpi
-                label=Signal::derive(move || t_string!(i18n, cockpit.open_invoices).to_string())
-                tip=Signal::derive(move || t_string!(i18n, cockpit.open_invoices_tip).to_string())
-                value=summary.open_invoices.to_string()
-                testid="kpi-invoices"
-            />
+            <Kpi label=collected_l tip=collected_t value=Signal::derive(move || money_compact(i18n, collected)) exact=collected.display() testid="kpi-collected" />
+            <Kpi label=crate_l tip=crate_t value=pct(k.collection_rate_pct) testid="kpi-collection-rate" />
             <Kpi
                 label=Signal::derive(move || t_string!(i18n, cockpit.customers_overdue).to_string())
                 tip=Signal::derive(move || t_string!(i18n, cockpit.customers_overdue_tip).to_string())
-                value=summary.customers_overdue.to_string()
+                value=k.customers_overdue.to_string()
                 testid="kpi-customers-overdue"
             />
+            <Kpi label=dso_l tip=dso_t value=days(k.dso_days) testid="kpi-dso" />
+            <Kpi label=best_l tip=best_t value=days(k.best_possible_dso_days) testid="kpi-best-dso" />
+            <Kpi label=add_l tip=add_t value=days(k.add_days) testid="kpi-add" />
+            <Kpi label=cei_l tip=cei_t value=pct(k.cei_pct) testid="kpi-cei" />
         </section>
+    }
+    .into_any();
+    let aging = view! {
         <section class="card chart-card">
             <h2>{t!(i18n, cockpit.aging_title)}</h2>
             <div class="chart-layout">
-                <AgingChart summary=summary.clone() />
+                <AgingChart buckets />
                 <table class="table compact aging-table" data-testid="aging-table">
                     <thead>
                         <tr>
                             <th>{t!(i18n, cockpit.bucket)}</th>
                             <th class="num">{t!(i18n, cockpit.amount)}</th>
-                            <th class="num">{t!(i18n, cockpit.invoices)}</th>
                             <th class="num">{t!(i18n, cockpit.share)}</th>
                         </tr>
                     </thead>
@@ -118,37 +260,144 @@ fn Figures(summary: AgingSummary) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any();
+    let part0 = view! {
+            <section class="card" data-testid="top-overdue">
+                <h2>{t!(i18n, cockpit.top_title)}</h2>
+                <table class="table compact">
+                    <thead><tr>
+                        <th>{t!(i18n, cockpit.customer)}</th>
+                        <th class="num">{t!(i18n, cockpit.overdue_amount)}</th>
+                        <th class="num">{t!(i18n, cockpit.max_days)}</th>
+                    </tr></thead>
+                    <tbody>{top}</tbody>
+                </table>
+            </section>
+    }
+    .into_any();
+    let part1 = view! {
+            <section class="card" data-testid="grade-mix">
+                <h2>{t!(i18n, cockpit.grades_title)}</h2>
+                <table class="table compact">
+                    <thead><tr>
+                        <th>{t!(i18n, cockpit.grade)}</th>
+                        <th class="num">{t!(i18n, cockpit.customers)}</th>
+                        <th class="num">{t!(i18n, cockpit.open)}</th>
+                        <th class="num">{t!(i18n, cockpit.share)}</th>
+                    </tr></thead>
+                    <tbody>{grades}</tbody>
+                </table>
+            </section>
+    }
+    .into_any();
+    let part2 = view! {
+            <section class="card" data-testid="rep-performance">
+                <h2>{t!(i18n, cockpit.reps_title)}</h2>
+                {reps_empty.then(|| view! { <p class="muted">{t!(i18n, cockpit.no_split)}</p> })}
+                <table class="table compact">
+                    <thead><tr>
+                        <th>{t!(i18n, cockpit.rep)}</th>
+                        <th class="num">{t!(i18n, cockpit.collected_col)}</th>
+                        <th class="num">{t!(i18n, cockpit.due)}</th>
+                        <th class="num">{t!(i18n, cockpit.rate)}</th>
+                    </tr></thead>
+                    <tbody>{reps}</tbody>
+                </table>
+            </section>
+    }
+    .into_any();
+    let part3 = view! {
+            <section class="card wide" data-testid="trend">
+                <h2>{t!(i18n, cockpit.trend_title)}</h2>
+                <div class="table-scroll">
+                    <table class="table compact">
+                        <thead><tr>
+                            <th>{t!(i18n, cockpit.month)}</th>
+                            <th class="num">{t!(i18n, cockpit.open)}</th>
+                            <th class="num">{t!(i18n, cockpit.overdue)}</th>
+                            <th class="num">{t!(i18n, cockpit.overdue_rate)}</th>
+                            <th class="num">{t!(i18n, cockpit.new_overdue)}</th>
+                            <th class="num">{t!(i18n, cockpit.collected_col)}</th>
+                            <th class="num">{t!(i18n, cockpit.collection_rate)}</th>
+                        </tr></thead>
+                        <tbody>{trend}</tbody>
+                    </table>
+                </div>
+            </section>
+    }
+    .into_any();
+    view! {
+        {alerts}
+        {kpis}
+        {aging}
+        <div class="cockpit-grid">
+            {part0}
+            {part1}
+            {part2}
+            {part3}
+        </div>
+    }
 }
 
 #[component]
 pub fn CockpitPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let as_of = move || query.read().get("as_of").and_then(|s| s.parse::<NaiveDate>().ok());
-    let data = Resource::new(as_of, |as_of| get_cockpit(CockpitArgs { as_of }));
+    let text = move |k: &str| query.read().get(k).filter(|s| !s.is_empty());
+    let args = move || CockpitArgs {
+        as_of: text("as_of").and_then(|s| s.parse::<NaiveDate>().ok()),
+        rep: text("rep"),
+        region: text("region"),
+        grade: text("grade"),
+    };
+    let data = Resource::new(args, get_cockpit);
+    let choices = Resource::new(|| (), |_| filter_options());
     let shown_date = move || {
         data.get()
             .and_then(|r| r.ok())
             .map(|s| s.as_of.to_string())
-            .or_else(|| as_of().map(|d| d.to_string()))
+            .or_else(|| args().as_of.map(|d| d.to_string()))
             .unwrap_or_default()
     };
+    let selected = move |k: &'static str, v: String| move || text(k).as_deref() == Some(v.as_str());
     view! {
         <div class="page">
             <header class="page-head">
                 <h1>{t!(i18n, cockpit.title)}</h1>
-                <Form method="GET" action="" attr:class="as-of-form">
+                <Form method="GET" action="" attr:class="as-of-form cockpit-filters">
                     <label class="inline-field">
                         <span>{t!(i18n, cockpit.as_of)}</span>
                         <input type="date" name="as_of" prop:value=shown_date data-testid="as-of" />
                     </label>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let c = choices.await.unwrap_or_default();
+                            let reps = c.reps.into_iter().map(|(u, n)| { let sel = selected("rep", u.clone()); view! { <option value=u selected=sel>{n}</option> } }).collect_view();
+                            let regions = c.regions.into_iter().map(|r| { let sel = selected("region", r.clone()); let label = r.clone(); view! { <option value=r selected=sel>{label}</option> } }).collect_view();
+                            let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=selected("grade", g.to_string())>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
+                            view! {
+                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+                                    <span>{t!(i18n, cockpit.rep)}</span>
+                                    <select name="rep" data-testid="filter-rep"><option value="">{t!(i18n, cockpit.all)}</option>{reps}</select>
+                                </label>
+                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+                                    <span>{t!(i18n, cockpit.region)}</span>
+                                    <select name="region" data-testid="filter-region"><option value="">{t!(i18n, cockpit.all)}</option>{regions}</select>
+                                </label>
+                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+                                    <span>{t!(i18n, cockpit.grade)}</span>
+                                    <select name="grade" data-testid="filter-grade"><option value="">{t!(i18n, cockpit.all)}</option>{grades}</select>
+                                </label>
+                            }
+                        })}
+                    </Transition>
                     <button type="submit" class="btn">{t!(i18n, cockpit.apply)}</button>
                 </Form>
             </header>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(summary) => view! { <Figures summary /> }.into_any(),
+                        Ok(dashboard) => view! { <Figures dashboard /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
