@@ -55,4 +55,5 @@ test-e2e:
 # into target/bench/ (about 10 minutes the first time). BENCH_CUSTOMERS/BENCH_INVOICES resize.
 bench:
 	@command -v oha >/dev/null || cargo install oha --locked
+	@python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 	cargo bench -p server

@@ -1,0 +1,65 @@
+//! The cockpit on `creditdesk generate --customers 50000 --invoices 4000000
+//! --unpaid-percent 12` (about 1M open), SQLite, in one run:
+//! - `GET /api/v1/dashboard`'s work (`ledger::dashboard`: aggregates + build), p50/p95;
+//! - the same figures recomputed by GROUP BY over the ledger tables (`Via::Ledger`),
+//!   checked equal to the aggregates' figures;
+//! - DuckDB over the same rows exported to CSV (`benches/cockpit_duckdb.py`), the
+//!   physical-limit reference for a columnar scan, when `python3 -c "import duckdb"` works.
+//! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID; runs: BENCH_RUNS.
+mod common;
+
+use app::domain::dashboard::Slice;
+use app::store::{dashboard_figures, Via};
+use common::{anchor, env_usize, ms, report};
+use std::time::{Duration, Instant};
+
+#[tokio::main]
+async fn main() {
+    let customers = env_usize("BENCH_CUSTOMERS", 50_000);
+    let invoices = env_usize("BENCH_INVOICES", 4_000_000);
+    let unpaid = env_usize("BENCH_UNPAID", 12) as u8;
+    let runs = env_usize("BENCH_RUNS", 50);
+    let url = common::generated_in_place(customers, invoices, unpaid).await;
+    let started = Instant::now();
+    let store = server::store::connect(&url).await.unwrap();
+    println!("open + migrate (first open backfills the aggregates): {:.1} s", started.elapsed().as_secs_f64());
+    let as_of = anchor();
+    let open: i64 = store.open_by_due("all", Some(""), &[as_of], Via::Aggregates).await.unwrap()[0].iter().map(|(_, _, m)| m).sum();
+    println!("{customers} customers, {invoices} invoices; open AR at {as_of}: {} CNY", open / 100);
+
+    for (name, slice, date) in [
+        ("dashboard, whole book, as_of = last entry", Slice::All, as_of),
+        ("dashboard, one region, as_of = last entry", Slice::Region("华东".into()), as_of),
+        ("dashboard, whole book, as_of mid-month in the past", Slice::All, as_of - chrono::Duration::days(107)),
+    ] {
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let d = app::ledger::dashboard(store.as_ref(), slice.clone(), date).await.unwrap();
+            samples.push(t.elapsed());
+            assert_eq!(d.trend.len(), 12);
+        }
+        report(name, samples);
+    }
+
+    // The naive reference: every figure by GROUP BY over invoices and allocations.
+    let t = Instant::now();
+    let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates).await.unwrap();
+    let fast = t.elapsed();
+    let t = Instant::now();
+    let naive = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Ledger).await.unwrap();
+    let slow = t.elapsed();
+    assert_eq!(kept, naive, "the aggregates and the ledger disagree");
+    report("same figures, naive GROUP BY over the ledger", vec![slow]);
+    println!("naive / aggregates: {:.0}x (same figures, checked equal)", ms(slow) / ms(fast.max(Duration::from_micros(1))));
+
+    let db_path = match &url {
+        server::store::DatabaseUrl::Sqlite(u) => u.trim_start_matches("sqlite://").to_string(),
+        _ => unreachable!(),
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/cockpit_duckdb.py");
+    match std::process::Command::new("python3").arg(script).arg(&db_path).arg(as_of.to_string()).status() {
+        Ok(s) if s.success() => {}
+        other => println!("DuckDB reference skipped ({other:?}); `python3 -m pip install duckdb` enables it"),
+    }
+}
