@@ -146,7 +146,8 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-fn month_end(d: NaiveDate) -> NaiveDate {
+/// The last day of `d`'s month.
+pub fn month_end(d: NaiveDate) -> NaiveDate {
     first_of_month(d).checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d)
 }
 

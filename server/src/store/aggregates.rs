@@ -20,7 +20,7 @@
 //! taken when the row is written. The only attribute writes today (status, limits) do not
 //! touch slices; a future grade/rep/region change must move the customer's open amounts
 //! between slices as flows dated on the change, in the same transaction.
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 
 /// A slice dimension and its key, as stored.
@@ -36,11 +36,7 @@ pub(crate) fn slices(rep: Option<i64>, region: &str, grade: Option<&str>) -> [Sl
     ]
 }
 
-/// The last day of `d`'s month.
-pub fn month_end(d: NaiveDate) -> NaiveDate {
-    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).expect("first of a month") - chrono::Duration::days(1)
-}
+pub use app::domain::dashboard::month_end;
 
 /// The month ends from `from`'s month through `to`'s, ascending.
 pub fn month_ends(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
@@ -159,6 +155,17 @@ pub(crate) fn snapshot_changes(
 
 macro_rules! aggregate_fns {
     ($db:ty) => {
+        /// `head` followed by the bound ids and a closing parenthesis: `… IN (` + ids + `)`.
+        fn in_list(head: &'static str, ids: &[i64]) -> sqlx::QueryBuilder<'static, $db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(head);
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb
+        }
+
         /// Applies `moves` to the aggregates inside the write's transaction (see
         /// `store::aggregates`).
         async fn apply_moves(tx: &mut Tx, moves: &mut $crate::store::aggregates::Moves) -> Result<(), app::store::StoreError> {
@@ -171,25 +178,14 @@ macro_rules! aggregate_fns {
             let db = $crate::store::db_err;
             let mut invoice_dates = HashMap::new();
             for part in moves.allocated_invoices().chunks($crate::store::CHUNK) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, invoice_date FROM invoices WHERE id IN (");
-                let mut sep = qb.separated(", ");
-                for id in part {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
-                for r in qb.build().fetch_all(&mut **tx).await.map_err(db)? {
+                for r in in_list("SELECT id, invoice_date FROM invoices WHERE id IN (", part).build().fetch_all(&mut **tx).await.map_err(db)? {
                     invoice_dates.insert(r.try_get::<i64, _>("id").map_err(db)?, r.try_get::<chrono::NaiveDate, _>("invoice_date").map_err(db)?);
                 }
             }
             moves.resolve(&invoice_dates);
             let mut slices_of: HashMap<i64, [SliceKey; 4]> = HashMap::new();
             for part in moves.customers().chunks($crate::store::CHUNK) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, sales_rep_id, region, grade FROM customers WHERE id IN (");
-                let mut sep = qb.separated(", ");
-                for id in part {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
+                let mut qb = in_list("SELECT id, sales_rep_id, region, grade FROM customers WHERE id IN (", part);
                 for r in qb.build().fetch_all(&mut **tx).await.map_err(db)? {
                     let region: String = r.try_get("region").map_err(db)?;
                     let grade: Option<String> = r.try_get("grade").map_err(db)?;
@@ -262,16 +258,15 @@ macro_rules! aggregate_fns {
                     qb.build().execute(&mut **tx).await.map_err(db)?;
                 }
                 for part in moves.open_customers().chunks($crate::store::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    in_list(
                         "UPDATE customer_balances SET oldest_due = (SELECT MIN(b.due_date) FROM invoice_balances b \
                          WHERE b.customer_id = customer_balances.customer_id AND b.open_minor > 0) WHERE customer_id IN (",
-                    );
-                    let mut sep = qb.separated(", ");
-                    for id in part {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(")");
-                    qb.build().execute(&mut **tx).await.map_err(db)?;
+                        part,
+                    )
+                    .build()
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
                 }
             }
 
@@ -293,32 +288,17 @@ macro_rules! aggregate_fns {
 }
 pub(crate) use aggregate_fns;
 
-/// Pushes ` AND <the slice's condition on customers c>` onto a query.
-pub(crate) fn push_slice<'a, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'a, DB>, slice: &'a app::domain::dashboard::Slice)
-where
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    use app::domain::dashboard::Slice;
-    match slice {
-        Slice::All => {}
-        Slice::Rep(id) => {
-            qb.push(" AND c.sales_rep_id = ").push_bind(*id);
-        }
-        Slice::Region(r) => {
-            qb.push(" AND c.region = ").push_bind(r.as_str());
-        }
-        Slice::Grade(Some(g)) => {
-            qb.push(" AND c.grade = ").push_bind(g.as_str());
-        }
-        Slice::Grade(None) => {
-            qb.push(" AND c.grade IS NULL");
-        }
-    }
+/// The slice's condition on customers `c`, with its (rep, region, grade) binds at
+/// `$first`, `$first + 1`, `$first + 2` (see `slice_binds`): an absent bind matches all.
+pub(crate) fn slice_filter(first: usize) -> String {
+    let (rep, region, grade) = (first, first + 1, first + 2);
+    format!(
+        "(CAST(${rep} AS BIGINT) IS NULL OR c.sales_rep_id = ${rep}) AND (CAST(${region} AS TEXT) IS NULL OR c.region = ${region}) \
+         AND (CAST(${grade} AS TEXT) IS NULL OR COALESCE(c.grade, '-') = ${grade})"
+    )
 }
 
-/// The slice as the (rep, region, grade) binds of a `(CAST($n AS …) IS NULL OR …)`
-/// filter; an ungraded slice is grade '-' against `COALESCE(c.grade, '-')`.
+/// The binds of `slice_filter`; an ungraded slice is grade '-'.
 pub(crate) fn slice_binds(slice: &app::domain::dashboard::Slice) -> (Option<i64>, Option<String>, Option<String>) {
     use app::domain::dashboard::Slice;
     match slice {
@@ -438,54 +418,67 @@ macro_rules! aggregate_reads {
                 sqlx::query_scalar("SELECT MAX(eff_date) FROM ar_flow WHERE dim = 'all'").fetch_one(pool).await.map_err(db)?;
             let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
             if latest.is_none_or(|l| l <= as_of) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < ",
-                );
-                qb.push_bind(as_of);
-                $crate::store::aggregates::push_slice(&mut qb, slice);
-                let count: i64 = qb.build_query_scalar().fetch_one(pool).await.map_err(db)?;
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT c.code, b.open_invoices_minor FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.open_invoices_minor > 0",
-                );
-                $crate::store::aggregates::push_slice(&mut qb, slice);
-                qb.push(" ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1");
-                let largest_open = match qb.build().fetch_optional(pool).await.map_err(db)? {
+                let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
+                let count: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {}",
+                    $crate::store::aggregates::slice_filter(2)
+                ))
+                .bind(as_of)
+                .bind(rep)
+                .bind(region.as_deref())
+                .bind(grade.as_deref())
+                .fetch_one(pool)
+                .await
+                .map_err(db)?;
+                let largest = sqlx::query(&format!(
+                    "SELECT c.code, b.open_invoices_minor FROM customer_balances b JOIN customers c ON c.id = b.customer_id \
+                     WHERE b.open_invoices_minor > 0 AND {} ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1",
+                    $crate::store::aggregates::slice_filter(1)
+                ))
+                .bind(rep)
+                .bind(region.as_deref())
+                .bind(grade.as_deref())
+                .fetch_optional(pool)
+                .await
+                .map_err(db)?;
+                let largest_open = match largest {
                     Some(r) => Some((r.try_get("code").map_err(db)?, r.try_get("open_invoices_minor").map_err(db)?)),
                     None => None,
                 };
+                // Candidates by open AR, a page at a time, each with its overdue summed in the
+                // same query (one round trip per page, not per customer).
+                let page_sql = format!(
+                    "SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due, \
+                     (SELECT CAST(COALESCE(SUM(ib.open_minor), 0) AS BIGINT) FROM invoice_balances ib \
+                      WHERE ib.customer_id = c.id AND ib.open_minor > 0 AND ib.due_date < $1) AS overdue \
+                     FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {} \
+                     ORDER BY b.open_invoices_minor DESC, c.id LIMIT $5 OFFSET $6",
+                    $crate::store::aggregates::slice_filter(2)
+                );
                 let mut kept = $crate::store::aggregates::TopOverdue::new(top);
-                let page = 64i64;
+                let page = 32i64;
                 let mut offset = 0i64;
                 'pages: loop {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due FROM customer_balances b \
-                         JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < ",
-                    );
-                    qb.push_bind(as_of);
-                    $crate::store::aggregates::push_slice(&mut qb, slice);
-                    qb.push(" ORDER BY b.open_invoices_minor DESC, c.id LIMIT ").push_bind(page).push(" OFFSET ").push_bind(offset);
-                    let rows = qb.build().fetch_all(pool).await.map_err(db)?;
-                    for r in &rows {
-                        let open: i64 = r.try_get("open_invoices_minor").map_err(db)?;
-                        if kept.done_before(open) {
-                            break 'pages;
-                        }
-                        let id: i64 = r.try_get("id").map_err(db)?;
-                        let overdue: i64 = sqlx::query_scalar(
-                            "SELECT CAST(COALESCE(SUM(open_minor), 0) AS BIGINT) FROM invoice_balances \
-                             WHERE customer_id = $1 AND open_minor > 0 AND due_date < $2",
-                        )
-                        .bind(id)
+                    let rows = sqlx::query(&page_sql)
                         .bind(as_of)
-                        .fetch_one(pool)
+                        .bind(rep)
+                        .bind(region.as_deref())
+                        .bind(grade.as_deref())
+                        .bind(page)
+                        .bind(offset)
+                        .fetch_all(pool)
                         .await
                         .map_err(db)?;
+                    for r in &rows {
+                        if kept.done_before(r.try_get("open_invoices_minor").map_err(db)?) {
+                            break 'pages;
+                        }
                         let oldest: chrono::NaiveDate = r.try_get("oldest_due").map_err(db)?;
                         kept.offer(OverdueCustomer {
-                            customer_id: id,
+                            customer_id: r.try_get("id").map_err(db)?,
                             code: r.try_get("code").map_err(db)?,
                             name: r.try_get("name").map_err(db)?,
-                            overdue: Money::from_minor(overdue, cur),
+                            overdue: Money::from_minor(r.try_get("overdue").map_err(db)?, cur),
                             max_days_overdue: days(oldest),
                         });
                     }
@@ -519,10 +512,9 @@ macro_rules! aggregate_reads {
                 "SELECT o.customer_id, c.code, c.name, CAST(SUM(o.open_minor) AS BIGINT) AS open, \
                  CAST(SUM(CASE WHEN o.due_date < $1 THEN o.open_minor ELSE 0 END) AS BIGINT) AS overdue, \
                  MIN(CASE WHEN o.due_date < $1 THEN o.due_date END) AS oldest \
-                 FROM ({source}) o JOIN customers c ON c.id = o.customer_id \
-                 WHERE o.open_minor <> 0 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2) \
-                 AND (CAST($3 AS TEXT) IS NULL OR c.region = $3) AND (CAST($4 AS TEXT) IS NULL OR COALESCE(c.grade, '-') = $4) \
-                 GROUP BY o.customer_id, c.code, c.name"
+                 FROM ({source}) o JOIN customers c ON c.id = o.customer_id WHERE o.open_minor <> 0 AND {} \
+                 GROUP BY o.customer_id, c.code, c.name",
+                $crate::store::aggregates::slice_filter(2)
             );
             let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
             let rows = sqlx::query(&sql).bind(as_of).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;

@@ -890,24 +890,28 @@ macro_rules! impl_store {
                 use app::domain::customer::{CustomerStatus, Grade};
                 use sqlx::Row;
                 let db = $crate::store::db_err;
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE 1 = 1");
-                $crate::store::aggregates::push_slice(&mut qb, slice);
-                qb.push(" GROUP BY c.grade, c.status");
-                qb.build()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db)?
-                    .iter()
-                    .map(|r| {
-                        let grade: Option<String> = r.try_get("grade").map_err(db)?;
-                        let status: String = r.try_get("status").map_err(db)?;
-                        Ok((
-                            grade.map(|g| Grade::parse(&g)).transpose().map_err(|e| $crate::store::corrupt(&e.to_string()))?,
-                            CustomerStatus::parse(&status).map_err(|e| $crate::store::corrupt(&e.to_string()))?,
-                            r.try_get("n").map_err(db)?,
-                        ))
-                    })
-                    .collect()
+                let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
+                sqlx::query(&format!(
+                    "SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE {} GROUP BY c.grade, c.status ORDER BY c.grade, c.status",
+                    $crate::store::aggregates::slice_filter(1)
+                ))
+                .bind(rep)
+                .bind(region)
+                .bind(grade)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| {
+                    let grade: Option<String> = r.try_get("grade").map_err(db)?;
+                    let status: String = r.try_get("status").map_err(db)?;
+                    Ok((
+                        grade.map(|g| Grade::parse(&g)).transpose().map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                        CustomerStatus::parse(&status).map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                        r.try_get("n").map_err(db)?,
+                    ))
+                })
+                .collect()
             }
 
             async fn overdue_customers(
