@@ -419,17 +419,26 @@ macro_rules! aggregate_reads {
             let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
             if latest.is_none_or(|l| l <= as_of) {
                 let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
-                let count: i64 = sqlx::query_scalar(&format!(
-                    "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {}",
-                    $crate::store::aggregates::slice_filter(2)
-                ))
-                .bind(as_of)
-                .bind(rep)
-                .bind(region.as_deref())
-                .bind(grade.as_deref())
-                .fetch_one(pool)
-                .await
-                .map_err(db)?;
+                // Overdue customers are an index range count; the join is only paid for a slice.
+                let count_sql = match slice {
+                    app::domain::dashboard::Slice::All => {
+                        "SELECT COUNT(*) FROM customer_balances b WHERE b.oldest_due < $1 AND CAST($2 AS BIGINT) IS NULL \
+                         AND CAST($3 AS TEXT) IS NULL AND CAST($4 AS TEXT) IS NULL"
+                            .to_string()
+                    }
+                    _ => format!(
+                        "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {}",
+                        $crate::store::aggregates::slice_filter(2)
+                    ),
+                };
+                let count: i64 = sqlx::query_scalar(&count_sql)
+                    .bind(as_of)
+                    .bind(rep)
+                    .bind(region.as_deref())
+                    .bind(grade.as_deref())
+                    .fetch_one(pool)
+                    .await
+                    .map_err(db)?;
                 let largest = sqlx::query(&format!(
                     "SELECT c.code, b.open_invoices_minor FROM customer_balances b JOIN customers c ON c.id = b.customer_id \
                      WHERE b.open_invoices_minor > 0 AND {} ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1",
@@ -446,13 +455,16 @@ macro_rules! aggregate_reads {
                     None => None,
                 };
                 // Candidates by open AR, a page at a time, each with its overdue summed in the
-                // same query (one round trip per page, not per customer).
+                // same query (one round trip per page, not per customer). The page is cut
+                // first, so the sums run for its rows only; its order is the open-AR index's
+                // (amount, id), so the database walks that index instead of sorting.
                 let page_sql = format!(
-                    "SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due, \
-                     (SELECT CAST(COALESCE(SUM(ib.open_minor), 0) AS BIGINT) FROM invoice_balances ib \
-                      WHERE ib.customer_id = c.id AND ib.open_minor > 0 AND ib.due_date < $1) AS overdue \
+                    "SELECT p.*, (SELECT CAST(COALESCE(SUM(ib.open_minor), 0) AS BIGINT) FROM invoice_balances ib \
+                      WHERE ib.customer_id = p.id AND ib.open_minor > 0 AND ib.due_date < $1) AS overdue FROM ( \
+                     SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due \
                      FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {} \
-                     ORDER BY b.open_invoices_minor DESC, c.id LIMIT $5 OFFSET $6",
+                     ORDER BY b.open_invoices_minor DESC, b.customer_id DESC LIMIT $5 OFFSET $6) p \
+                     ORDER BY p.open_invoices_minor DESC, p.id DESC",
                     $crate::store::aggregates::slice_filter(2)
                 );
                 let mut kept = $crate::store::aggregates::TopOverdue::new(top);
