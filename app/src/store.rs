@@ -211,6 +211,8 @@ pub struct InvoiceQuery {
     /// Only customers of this sales rep (user id).
     pub rep_id: Option<i64>,
     pub region: Option<String>,
+    /// A grade letter, or `-` for ungraded customers.
+    pub grade: Option<String>,
     pub due_between: (Option<NaiveDate>, Option<NaiveDate>),
     pub invoiced_between: (Option<NaiveDate>, Option<NaiveDate>),
     pub sort: InvoiceSort,

@@ -24,6 +24,8 @@ pub struct InvoiceFilters {
     /// Sales rep username.
     pub rep: Option<String>,
     pub region: Option<String>,
+    /// A grade letter, or `-` for ungraded customers.
+    pub grade: Option<String>,
     pub customer: Option<String>,
     /// Days past due, inclusive.
     pub min_overdue: Option<i64>,
@@ -71,6 +73,11 @@ pub async fn list_invoices(#[server(default)] f: InvoiceFilters) -> Result<Invoi
         limit: i64::from(INVOICE_PAGE_SIZE) + 1,
         offset: i64::from(page) * i64::from(INVOICE_PAGE_SIZE),
         region: f.region.filter(|r| !r.trim().is_empty()),
+        grade: match f.grade.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(g @ ("A" | "B" | "C" | "D" | "-")) => Some(g.to_string()),
+            Some(other) => return Err(AppError::Invalid(format!("grade: '{other}' is not A, B, C, D or - (ungraded)"))),
+        },
         ..Default::default()
     };
     if let Some(rep) = f.rep.filter(|r| !r.is_empty()) {

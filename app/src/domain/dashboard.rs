@@ -233,6 +233,8 @@ pub struct Dashboard {
     /// 12 months, oldest first; the last is as_of's month so far.
     pub trend: Vec<MonthPoint>,
     pub alerts: Vec<Alert>,
+    /// The rules the alerts were evaluated with (charts draw their thresholds).
+    pub rules: Vec<AlertRule>,
 }
 
 fn sum_where(by_due: &ByDue, keep: impl Fn(NaiveDate) -> bool) -> i64 {
@@ -392,6 +394,7 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
         reps,
         trend,
         alerts: alerts::evaluate(rules, &portfolio),
+        rules: rules.to_vec(),
     }
 }
 

@@ -1012,6 +1012,7 @@ macro_rules! impl_store {
                           AND ($4 IS NULL OR o.customer_id = $4) AND ($5 IS NULL OR c.region = $5) \
                           AND ($6 IS NULL OR o.due_date >= $6) AND ($7 IS NULL OR o.due_date <= $7) \
                           AND ($8 IS NULL OR o.invoice_date >= $8) AND ($9 IS NULL OR o.invoice_date <= $9) \
+                          AND ($12 IS NULL OR COALESCE(c.grade, '-') = $12) \
                      ) t WHERE {status} ORDER BY {column} {dir}, number {dir} LIMIT $10 OFFSET $11",
                     $crate::store::AT_AS_OF
                 );
@@ -1027,6 +1028,7 @@ macro_rules! impl_store {
                     .bind(q.invoiced_between.1)
                     .bind(q.limit)
                     .bind(q.offset)
+                    .bind(q.grade.as_deref())
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::store::db_err)?;

@@ -6,13 +6,12 @@
 //! or customer behind it.
 use crate::api::cockpit::{get_cockpit, CockpitArgs};
 use crate::api::receivables::filter_options;
-use crate::domain::aging::Light;
 use crate::domain::alerts::{Alert, AlertKind};
-use crate::domain::dashboard::{Dashboard, Slice};
-use crate::domain::money::Money;
+use crate::domain::dashboard::Dashboard;
 use leptos_i18n::I18nContext;
 use crate::i18n::*;
-use crate::ui::chart::AgingChart;
+use crate::ui::chart::ChartCanvas;
+use super::cockpit_charts::{self as charts, slice_query};
 use crate::ui::format::{bucket_label, money_compact, ErrorNotice};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -46,16 +45,6 @@ fn pct(p: Option<rust_decimal::Decimal>) -> String {
 
 fn days(p: Option<rust_decimal::Decimal>) -> String {
     p.map(|r| r.to_string()).unwrap_or_else(|| "—".into())
-}
-
-/// The drill-down's filter part of an invoice-list URL for this cockpit's slice.
-fn slice_query(d: &Dashboard) -> String {
-    let enc = crate::url::percent_encode;
-    match &d.slice {
-        Slice::Region(r) => format!("&region={}", enc(r)),
-        Slice::Rep(id) => d.reps.iter().find(|r| r.rep_id == *id).map(|r| format!("&rep={}", enc(&r.username))).unwrap_or_default(),
-        _ => String::new(),
-    }
 }
 
 #[component]
@@ -108,7 +97,12 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let (total, overdue, collected) = (k.open, k.overdue, k.collected_this_month);
     let as_of = d.as_of;
     let filter = slice_query(&d);
-    let buckets: Vec<(String, Light, Money)> = d.aging.iter().map(|b| (b.key.clone(), b.light, b.amount)).collect();
+    // The charts re-derive from the data when the language (or the split) changes.
+    let shared = StoredValue::new(d.clone());
+    let by_region = RwSignal::new(false);
+    let can_split = d.aging.iter().any(|b| b.regions.len() > 1);
+    let chart = move |f: fn(I18nContext<Locale>, &Dashboard) -> crate::ui::chart::scene::Chart| Signal::derive(move || shared.with_value(|d| f(i18n, d)));
+    let aging_chart = Signal::derive(move || shared.with_value(|d| charts::aging(i18n, d, by_region.get())));
     let rows = d
         .aging
         .iter()
@@ -136,9 +130,10 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             let share = crate::domain::money::percent(g.open, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
             let grade = g.grade.clone();
             let label = move || if grade == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { grade.clone() };
+            let href = format!("/invoices?status=open&as_of={as_of}&grade={}", crate::url::percent_encode(&g.grade));
             view! {
                 <tr data-grade=g.grade.clone()>
-                    <td>{label}</td>
+                    <td><a href=href>{label}</a></td>
                     <td class="num">{g.customers}</td>
                     <td class="num">{g.open.display()}</td>
                     <td class="num">{share}</td>
@@ -244,9 +239,17 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     .into_any();
     let aging = view! {
         <section class="card chart-card">
-            <h2>{t!(i18n, cockpit.aging_title)}</h2>
+            <div class="card-head">
+                <h2>{t!(i18n, cockpit.aging_title)}</h2>
+                {can_split.then(|| view! {
+                    <label class="toggle">
+                        <input type="checkbox" prop:checked=by_region on:change=move |ev| by_region.set(event_target_checked(&ev)) data-testid="split-region" />
+                        {t!(i18n, cockpit.split_by_region)}
+                    </label>
+                })}
+            </div>
             <div class="chart-layout">
-                <AgingChart buckets />
+                <ChartCanvas chart=aging_chart label=Signal::derive(move || t_string!(i18n, cockpit.aging_chart_label).to_string()) testid="aging-chart" />
                 <table class="table compact aging-table" data-testid="aging-table">
                     <thead>
                         <tr>
@@ -264,6 +267,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let part0 = view! {
             <section class="card" data-testid="top-overdue">
                 <h2>{t!(i18n, cockpit.top_title)}</h2>
+                <ChartCanvas chart=chart(charts::top_overdue) label=Signal::derive(move || t_string!(i18n, cockpit.top_title).to_string()) testid="top-chart" />
                 <table class="table compact">
                     <thead><tr>
                         <th>{t!(i18n, cockpit.customer)}</th>
@@ -278,6 +282,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let part1 = view! {
             <section class="card" data-testid="grade-mix">
                 <h2>{t!(i18n, cockpit.grades_title)}</h2>
+                <ChartCanvas chart=chart(charts::grades) label=Signal::derive(move || t_string!(i18n, cockpit.grades_title).to_string()) testid="grade-chart" />
                 <table class="table compact">
                     <thead><tr>
                         <th>{t!(i18n, cockpit.grade)}</th>
@@ -294,6 +299,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             <section class="card" data-testid="rep-performance">
                 <h2>{t!(i18n, cockpit.reps_title)}</h2>
                 {reps_empty.then(|| view! { <p class="muted">{t!(i18n, cockpit.no_split)}</p> })}
+                {(!reps_empty).then(|| view! { <ChartCanvas chart=chart(charts::reps) label=Signal::derive(move || t_string!(i18n, cockpit.reps_title).to_string()) testid="rep-chart" /> })}
                 <table class="table compact">
                     <thead><tr>
                         <th>{t!(i18n, cockpit.rep)}</th>
@@ -309,6 +315,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let part3 = view! {
             <section class="card wide" data-testid="trend">
                 <h2>{t!(i18n, cockpit.trend_title)}</h2>
+                <ChartCanvas chart=chart(charts::trend) label=Signal::derive(move || t_string!(i18n, cockpit.trend_title).to_string()) testid="trend-chart" />
                 <div class="table-scroll">
                     <table class="table compact">
                         <thead><tr>
@@ -326,6 +333,13 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             </section>
     }
     .into_any();
+    let part4 = view! {
+            <section class="card" data-testid="collection-trend">
+                <h2>{t!(i18n, cockpit.collection_title)}</h2>
+                <ChartCanvas chart=chart(charts::collection_rate) label=Signal::derive(move || t_string!(i18n, cockpit.collection_title).to_string()) testid="collection-chart" />
+            </section>
+    }
+    .into_any();
     view! {
         {alerts}
         {kpis}
@@ -334,6 +348,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             {part0}
             {part1}
             {part2}
+            {part4}
             {part3}
         </div>
     }

@@ -22,6 +22,7 @@ fn filters_of(q: &ParamsMap) -> InvoiceFilters {
         basis: text("basis").and_then(|b| Basis::parse(&b)),
         rep: text("rep"),
         region: text("region"),
+        grade: text("grade"),
         customer: text("customer"),
         min_overdue: text("min_overdue").and_then(|s| s.parse().ok()),
         max_overdue: text("max_overdue").and_then(|s| s.parse().ok()),
@@ -45,6 +46,7 @@ fn url_of(f: &InvoiceFilters) -> String {
     push("bucket", f.bucket.clone());
     push("rep", f.rep.clone());
     push("region", f.region.clone());
+    push("grade", f.grade.clone());
     push("customer", f.customer.clone());
     push("min_overdue", f.min_overdue.map(|d| d.to_string()));
     push("max_overdue", f.max_overdue.map(|d| d.to_string()));
@@ -187,6 +189,7 @@ pub fn InvoiceListPage() -> impl IntoView {
     let refined = initial.bucket.is_some()
         || initial.rep.is_some()
         || initial.region.is_some()
+        || initial.grade.is_some()
         || initial.customer.is_some()
         || initial.min_overdue.is_some()
         || initial.max_overdue.is_some()
@@ -266,6 +269,16 @@ pub fn InvoiceListPage() -> impl IntoView {
                 </label>
                 <div class="more-filters">
                 <Transition>{choices}</Transition>
+                <label class="field">
+                    {t!(i18n, cockpit.grade)}
+                    <select name="grade" data-testid="filter-grade">
+                        <option value="">{t!(i18n, invoices.any)}</option>
+                        {["A", "B", "C", "D", "-"].map(|g| {
+                            let sel = initial.grade.as_deref() == Some(g);
+                            view! { <option value=g selected=sel>{move || if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> }
+                        })}
+                    </select>
+                </label>
                 <label class="field">
                     {t!(i18n, invoices.customer)}
                     <input name="customer" placeholder="C0001" value=initial.customer.clone().unwrap_or_default() data-testid="filter-customer" />

@@ -3,6 +3,7 @@ pub mod adjustments;
 pub mod aging;
 pub mod audit;
 pub mod cockpit;
+mod cockpit_charts;
 pub mod customer;
 pub mod customers;
 pub mod import;

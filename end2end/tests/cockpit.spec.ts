@@ -1,0 +1,110 @@
+import { expect, Locator, Page, test } from "@playwright/test";
+import { login, snap, waitForHydration } from "./helpers";
+
+const CHARTS = ["aging-chart", "grade-chart", "top-chart", "rep-chart", "collection-chart", "trend-chart"];
+
+/** Non-white pixels on a canvas: proof that something was painted. */
+async function inked(canvas: Locator): Promise<number> {
+  return canvas.evaluate((el: HTMLCanvasElement) => {
+    const { data } = el.getContext("2d")!.getImageData(0, 0, el.width, el.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) n++;
+    return n;
+  });
+}
+
+/** The chart's marks as the page laid them out: [x, y, href] in CSS pixels. */
+async function marks(canvas: Locator): Promise<[number, number, string][]> {
+  await expect(canvas).toHaveAttribute("data-marks", /\[\[/);
+  return JSON.parse((await canvas.getAttribute("data-marks"))!);
+}
+
+/** Opens the rows behind a mark the way a person would: a click, or on a phone a tap
+ * that shows the values and a second tap that drills down. */
+async function drill(page: Page, canvas: Locator, [x, y]: [number, number, string], phone: boolean) {
+  await canvas.scrollIntoViewIfNeeded();
+  if (phone) {
+    await canvas.tap({ position: { x, y } });
+    await expect(canvas.locator("xpath=..").getByTestId("chart-tip")).toBeVisible();
+    await canvas.tap({ position: { x, y } });
+  } else {
+    await canvas.click({ position: { x, y } });
+  }
+}
+
+test("the cockpit draws all six charts, and hover or tap shows a mark's values", async ({ page }, info) => {
+  const phone = info.project.name === "phone";
+  await login(page);
+  for (const id of CHARTS) {
+    const canvas = page.getByTestId(id);
+    await canvas.scrollIntoViewIfNeeded();
+    await expect(canvas).toBeVisible();
+    await expect.poll(() => inked(canvas), { message: `${id} is painted` }).toBeGreaterThan(1500);
+    const m = await marks(canvas);
+    expect(m.length, `${id} has marks`).toBeGreaterThan(0);
+    // No horizontal overflow: the chart fits its card.
+    const box = (await canvas.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+    const [x, y] = m[0];
+    if (phone) await canvas.tap({ position: { x, y } });
+    else await canvas.hover({ position: { x, y } });
+    const tip = canvas.locator("xpath=..").getByTestId("chart-tip");
+    await expect(tip, `${id} shows values`).toBeVisible();
+    await expect(tip).not.toBeEmpty();
+    // Only one tip at a time: moving on closes the last one.
+    await expect(page.getByTestId("chart-tip")).toHaveCount(1);
+  }
+  // The top-10 tooltip names a customer and an exact amount.
+  const top = page.getByTestId("top-chart");
+  const [x, y] = (await marks(top))[0];
+  if (phone) await top.tap({ position: { x, y } });
+  else await top.hover({ position: { x, y } });
+  await expect(top.locator("xpath=..").getByTestId("chart-tip")).toContainText("¥");
+  await snap(page, info, "cockpit-charts");
+  await page.screenshot({ path: `screenshots/${info.project.name}-cockpit-full.png`, fullPage: true });
+  await page.getByTestId("trend-chart").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `screenshots/${info.project.name}-cockpit-trend.png` });
+});
+
+test("drill-down from a chart opens the rows behind the bar", async ({ page }, info) => {
+  const phone = info.project.name === "phone";
+  await login(page);
+
+  // The largest overdue customer's bar opens that customer's overdue invoices.
+  const top = page.getByTestId("top-chart");
+  const first = (await marks(top))[0];
+  const code = new URL(first[2], "http://x").searchParams.get("customer")!;
+  expect(code).toBeTruthy();
+  const expectedOverdue = await page.getByTestId("top-overdue").locator("tbody tr").first().locator("td").nth(1).textContent();
+  await drill(page, top, first, phone);
+  await expect(page).toHaveURL(new RegExp(`/invoices\\?status=overdue.*customer=${code}`));
+  await waitForHydration(page);
+  const rows = page.getByTestId("invoice-row");
+  await expect(rows.first()).toBeVisible();
+  const n = await rows.count();
+  for (let i = 0; i < n; i++) await expect(rows.nth(i)).toContainText(code);
+  expect(expectedOverdue).toContain("¥");
+
+  // The 90+ aging bar opens invoices more than 90 days past due.
+  await page.goto("/");
+  await waitForHydration(page);
+  const aging = page.getByTestId("aging-chart");
+  const buckets = await marks(aging);
+  const over90 = buckets.find((m) => m[2].includes("bucket=90%2B") || m[2].includes("bucket=90+"))!;
+  expect(over90, "a 90+ bar").toBeTruthy();
+  await drill(page, aging, over90, phone);
+  await expect(page).toHaveURL(/bucket=90/);
+  await waitForHydration(page);
+  const days = await page.locator("[data-testid=invoice-row] td:last-child").allTextContents();
+  expect(days.length).toBeGreaterThan(0);
+  for (const d of days) expect(Number(d.replace(/[^0-9]/g, ""))).toBeGreaterThan(90);
+
+  // A grade slice of the donut opens that grade's open invoices.
+  await page.goto("/");
+  await waitForHydration(page);
+  const donut = page.getByTestId("grade-chart");
+  const slice = (await marks(donut)).find((m) => m[2].includes("grade=A"))!;
+  await drill(page, donut, slice, phone);
+  await expect(page).toHaveURL(/grade=A/);
+  await expect(page.getByTestId("filter-grade")).toHaveValue("A");
+});
