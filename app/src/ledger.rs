@@ -253,18 +253,38 @@ pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, Store
 /// The cockpit at `as_of` for `slice`, from the maintained aggregates, on finance's
 /// due-basis bucket edges and the portfolio alert rules (the defaults until finance
 /// saves its own under the setting `alerts.rules`).
+/// Finance's alert rules, or the defaults.
+pub async fn alert_rules(store: &dyn Store) -> Result<Vec<crate::domain::alerts::AlertRule>, StoreError> {
+    use crate::domain::alerts;
+    Ok(store
+        .setting(alerts::RULES_SETTING)
+        .await?
+        .and_then(|v| serde_json::from_str::<Vec<alerts::AlertRule>>(&v).ok())
+        .and_then(|r| alerts::parse_rules(r).ok())
+        .unwrap_or_else(alerts::default_rules))
+}
+
+/// Evaluates the whole book's alerts at `today` and records them: new episodes notify
+/// executives and finance in their inbox. Run by the server's alert tick and after
+/// finance changes the rules. Returns the number of episodes opened.
+pub async fn evaluate_alerts(store: &dyn Store, today: chrono::NaiveDate, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+    use crate::domain::auth::Role;
+    let d = dashboard(store, crate::domain::dashboard::Slice::All, today).await?;
+    let mut recipients = Vec::new();
+    for role in [Role::Executive, Role::Finance] {
+        recipients.extend(store.users_by_role(role).await?.into_iter().map(|u| u.id));
+    }
+    store.record_alerts(today, &d.alerts, &recipients, now).await
+}
+
 pub async fn dashboard(
     store: &dyn Store,
     slice: crate::domain::dashboard::Slice,
     as_of: chrono::NaiveDate,
 ) -> Result<crate::domain::dashboard::Dashboard, StoreError> {
-    use crate::domain::{alerts, dashboard};
+    use crate::domain::dashboard;
     let edges = aging_edges(store, Basis::Due).await?;
-    let rules = store
-        .setting(alerts::RULES_SETTING)
-        .await?
-        .and_then(|v| serde_json::from_str::<Vec<alerts::AlertRule>>(&v).ok())
-        .unwrap_or_else(alerts::default_rules);
+    let rules = alert_rules(store).await?;
     let figures = crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates).await?;
     Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
 }

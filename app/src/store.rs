@@ -12,6 +12,8 @@
 //! - reads that take `as_of` ignore documents dated after it (point in time);
 //! - driver errors are mapped to `StoreError` here, so SQL never reaches a caller.
 use crate::domain::aging::OpenItem;
+use crate::domain::alerts::{Alert, AlertEpisode};
+use crate::domain::inbox::InboxItem;
 use crate::domain::auth::{Role, Scope, User};
 use crate::domain::credit::{CreditCheck, CreditPolicy, CreditPosition, Exposure};
 use crate::domain::customer::{CustomerFile, CustomerRow, CustomerStatus, Grade, NewCustomer};
@@ -258,6 +260,19 @@ pub trait Store: Send + Sync + 'static {
     // --- settings (JSON values; finance edits them)
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     async fn set_setting(&self, key: &str, value: &str, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- portfolio alert history and the in-app inbox
+    /// Records one whole-book evaluation at `as_of`: opens an episode (and notifies each
+    /// of `recipients` once) for every alert not already open, and closes open episodes
+    /// whose kind no longer trips. Returns the number of episodes opened.
+    async fn record_alerts(&self, as_of: NaiveDate, alerts: &[Alert], recipients: &[i64], now: DateTime<Utc>) -> Result<usize, StoreError>;
+    /// Newest first.
+    async fn alert_history(&self, limit: i64) -> Result<Vec<AlertEpisode>, StoreError>;
+    /// The user's own items, newest first.
+    async fn inbox(&self, user_id: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError>;
+    async fn unread_count(&self, user_id: i64) -> Result<i64, StoreError>;
+    /// Marks one of the user's items read, or all of them; returns how many changed.
+    async fn mark_read(&self, user_id: i64, id: Option<i64>, now: DateTime<Utc>) -> Result<u64, StoreError>;
 
     // --- customers
     async fn insert_customers(&self, customers: &[NewCustomer], actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError>;

@@ -47,6 +47,10 @@ enum Command {
         /// Load the demo data set when the database has no customers yet.
         #[arg(long)]
         seed_demo_if_empty: bool,
+        /// Seconds between evaluations of the portfolio alerts (0 turns the tick off;
+        /// saving the rules still evaluates them at once).
+        #[arg(long, env = "CREDITDESK_ALERT_INTERVAL_SECS", default_value_t = 300)]
+        alert_interval_secs: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -169,6 +173,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Evaluates the whole book's alerts now and then every `every`, so an alert reaches
+/// the inbox even when nobody opens the cockpit. A failed evaluation is logged and
+/// retried at the next tick; recording is idempotent, so a repeat never notifies twice.
+async fn alert_tick(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: std::time::Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let now = clock.now();
+        match app::ledger::evaluate_alerts(store.as_ref(), app::domain::business_date(now), now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(opened = n, "portfolio alerts raised"),
+            Err(e) => tracing::warn!(error = %e, "portfolio alert evaluation failed"),
+        }
+    }
+}
+
 async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
     server::store::connect(&DatabaseUrl::parse(&db.database_url)?).await
 }
@@ -176,7 +197,7 @@ async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
 async fn run(command: Command) -> Result<(), String> {
     let clock = SystemClock;
     match command {
-        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty } => {
+        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
                 database: DatabaseUrl::parse(&db.database_url)?,
@@ -198,6 +219,9 @@ async fn run(command: Command) -> Result<(), String> {
                 secure_cookies: cfg.secure_cookies,
                 allowed_origins: Arc::new(cfg.allowed_origins.clone()),
             };
+            if alert_interval_secs > 0 {
+                tokio::spawn(alert_tick(state.store.clone(), state.clock.clone(), std::time::Duration::from_secs(alert_interval_secs)));
+            }
             eprintln!("creditdesk: serving on http://{addr}");
             web::serve(listener, state).await.map_err(|e| format!("server error: {e}"))
         }

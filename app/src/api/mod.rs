@@ -1,6 +1,7 @@
 //! Server functions, one area per file. Each is thin: it authorises first (deny by
 //! default), turns its typed args into domain types, then calls the domain and the
 //! `Store`. All are POST (the server refuses foreign-origin POSTs before they run).
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;

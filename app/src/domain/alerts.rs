@@ -8,6 +8,10 @@
 //! Invariants (tested below): thresholds are strict (a figure equal to its threshold
 //! does not trip); a missing figure (no AR, no month-ends yet) never trips; a disabled
 //! rule never trips; evaluation is pure, so the cockpit, the history and a test agree.
+//! Finance's rules are only stored once `parse_rules` accepted them: every kind exactly
+//! once, a threshold in (0, 100] %, and 1–12 month-ends. An alert's history is a list of
+//! episodes: one opens when a kind starts tripping (and notifies once), it stays open
+//! while the kind keeps tripping, and it closes on the first evaluation that does not.
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -79,6 +83,49 @@ pub struct PortfolioFigures {
     pub month_end_overdue_rates: Vec<(NaiveDate, Option<Decimal>)>,
     /// The as_of month's collection rate (percent), if it has a denominator.
     pub collection_rate: Option<Decimal>,
+}
+
+/// Finance's rules as submitted, checked: the error names the rule and the field.
+pub fn parse_rules(rules: Vec<AlertRule>) -> Result<Vec<AlertRule>, String> {
+    let mut out = Vec::with_capacity(AlertKind::ALL.len());
+    for kind in AlertKind::ALL {
+        let mut of_kind = rules.iter().filter(|r| r.kind == kind);
+        let rule = of_kind.next().ok_or_else(|| format!("{}: rule missing", kind.as_str()))?;
+        if of_kind.next().is_some() {
+            return Err(format!("{}: given twice", kind.as_str()));
+        }
+        if rule.threshold <= Decimal::ZERO || rule.threshold > Decimal::ONE_HUNDRED {
+            return Err(format!("{}.threshold: {} is not a percentage above 0 and at most 100", kind.as_str(), rule.threshold));
+        }
+        let months = if kind == AlertKind::OverdueRate { rule.months } else { 1 };
+        if !(1..=12).contains(&months) {
+            return Err(format!("{}.months: {} is not between 1 and 12", kind.as_str(), rule.months));
+        }
+        out.push(AlertRule { kind, enabled: rule.enabled, threshold: rule.threshold.normalize(), months });
+    }
+    Ok(out)
+}
+
+/// One stretch of time an alert kind kept tripping (for the whole book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertEpisode {
+    pub id: i64,
+    pub kind: AlertKind,
+    /// The business date it first tripped, and the figures then.
+    pub raised_on: NaiveDate,
+    pub figure: Decimal,
+    pub threshold: Decimal,
+    pub subject: String,
+    /// The first business date it no longer tripped; `None` while active.
+    pub cleared_on: Option<NaiveDate>,
+}
+
+/// What an evaluation changes in the history, given the kinds of the open episodes:
+/// the alerts that open a new episode, and the open kinds that cleared.
+pub fn transitions<'a>(open: &[AlertKind], now: &'a [Alert]) -> (Vec<&'a Alert>, Vec<AlertKind>) {
+    let raised = now.iter().filter(|a| !open.contains(&a.kind)).collect();
+    let cleared = open.iter().copied().filter(|k| !now.iter().any(|a| a.kind == *k)).collect();
+    (raised, cleared)
 }
 
 /// A tripped rule and the figure that tripped it.
@@ -177,6 +224,46 @@ mod tests {
         assert!(evaluate(&rules, &f).is_empty(), "one month-end is not enough");
         f.month_end_overdue_rates.truncate(1);
         assert!(evaluate(&rules, &f).is_empty(), "no history, no alert");
+    }
+
+    #[test]
+    fn rules_are_parsed_whole_or_refused_with_the_field() {
+        let ok = parse_rules(default_rules()).unwrap();
+        assert_eq!(ok, default_rules());
+        let mut r = default_rules();
+        r.pop();
+        assert_eq!(parse_rules(r).unwrap_err(), "collection_rate: rule missing");
+        let mut r = default_rules();
+        r.push(r[0].clone());
+        assert_eq!(parse_rules(r).unwrap_err(), "overdue_rate: given twice");
+        let mut r = default_rules();
+        r[1].threshold = dec("0");
+        assert!(parse_rules(r).unwrap_err().starts_with("concentration.threshold: 0 "));
+        let mut r = default_rules();
+        r[2].threshold = dec("100.5");
+        assert!(parse_rules(r).unwrap_err().starts_with("over_90.threshold"));
+        let mut r = default_rules();
+        r[0].months = 0;
+        assert_eq!(parse_rules(r).unwrap_err(), "overdue_rate.months: 0 is not between 1 and 12");
+        // Months only mean something for the overdue rate; elsewhere they are 1.
+        let mut r = default_rules();
+        r[3].months = 9;
+        assert_eq!(parse_rules(r).unwrap()[3].months, 1);
+    }
+
+    #[test]
+    fn an_episode_opens_once_and_closes_when_the_kind_stops_tripping() {
+        let alert = |kind| Alert { kind, figure: dec("30"), threshold: dec("20"), subject: String::new() };
+        let now = vec![alert(AlertKind::Concentration), alert(AlertKind::Over90)];
+        let (raised, cleared) = transitions(&[], &now);
+        assert_eq!(raised.len(), 2);
+        assert!(cleared.is_empty());
+        // Still tripping: nothing new, nothing cleared (no second notification).
+        let (raised, cleared) = transitions(&[AlertKind::Concentration, AlertKind::Over90], &now);
+        assert!(raised.is_empty() && cleared.is_empty());
+        let (raised, cleared) = transitions(&[AlertKind::Concentration, AlertKind::Over90], &now[..1]);
+        assert!(raised.is_empty());
+        assert_eq!(cleared, vec![AlertKind::Over90]);
     }
 
     #[test]

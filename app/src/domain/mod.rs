@@ -12,6 +12,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod documents;
 pub mod invoice;
+pub mod inbox;
 pub mod kpi;
 pub mod money;
 pub mod uscc;

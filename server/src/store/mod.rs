@@ -7,6 +7,7 @@
 //! `sqlite.rs` and `postgres.rs`. Invariants are those of the `Store` trait; in
 //! particular every driver error leaves here as a `StoreError`, never as SQL text.
 pub mod aggregates;
+pub mod inbox;
 pub mod ledger;
 pub mod postgres;
 pub mod sqlite;
@@ -105,6 +106,7 @@ macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::ledger::ledger_fns!($db);
         $crate::store::aggregates::aggregate_reads!($db);
+        $crate::store::inbox::inbox_fns!($db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {
@@ -362,6 +364,45 @@ macro_rules! impl_store {
                 e.after = Some(value.to_string());
                 chain.push(e);
                 commit(tx, chain).await
+            }
+
+            async fn record_alerts(
+                &self,
+                as_of: chrono::NaiveDate,
+                alerts: &[app::domain::alerts::Alert],
+                recipients: &[i64],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<usize, app::store::StoreError> {
+                record_alerts_in(&self.pool, as_of, alerts, recipients, now).await
+            }
+
+            async fn alert_history(&self, limit: i64) -> Result<Vec<app::domain::alerts::AlertEpisode>, app::store::StoreError> {
+                alert_history_in(&self.pool, limit).await
+            }
+
+            async fn inbox(&self, user_id: i64, limit: i64) -> Result<Vec<app::domain::inbox::InboxItem>, app::store::StoreError> {
+                inbox_in(&self.pool, user_id, limit).await
+            }
+
+            async fn unread_count(&self, user_id: i64) -> Result<i64, app::store::StoreError> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                    .bind(user_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn mark_read(&self, user_id: i64, id: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, app::store::StoreError> {
+                let r = sqlx::query(
+                    "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND (CAST($3 AS BIGINT) IS NULL OR id = $3)",
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                Ok(r.rows_affected())
             }
 
             async fn insert_customers(

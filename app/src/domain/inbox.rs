@@ -1,0 +1,31 @@
+//! The in-app inbox: what the system told a user, newest first, read or not.
+//!
+//! Invariants: an item belongs to one user and is only ever listed, counted or marked
+//! read for that user; one event notifies a user at most once (the store keys items on
+//! user + topic + the event's id); an item's words are rendered in the reader's
+//! language from the event, not stored as text.
+use super::alerts::AlertEpisode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "topic", rename_all = "snake_case")]
+pub enum Topic {
+    /// A portfolio alert started tripping.
+    Alert(AlertEpisode),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+    /// Where the item leads (the cockpit at the alert's date).
+    pub link: String,
+    pub topic: Topic,
+}
+
+/// The link an alert notification leads to.
+pub fn alert_link(episode: &AlertEpisode) -> String {
+    format!("/?as_of={}", episode.raised_on)
+}

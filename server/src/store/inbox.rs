@@ -1,0 +1,131 @@
+//! Alert history and the in-app inbox, shared by both backends (`inbox_fns!` expands
+//! inside `sqlite.rs` and `postgres.rs` through `impl_store!`).
+//!
+//! Recording an evaluation reads the open episodes without a lock and returns at once
+//! when nothing changed, which is the usual case, so an evaluation is not a write. When
+//! something did change, every statement of the transaction is a write (SQLite takes its
+//! lock at the first one and never has to upgrade a read). Opening an episode is
+//! `ON CONFLICT DO NOTHING` against the one-open-episode-per-kind index, and only the
+//! evaluation whose insert returned a row notifies, so racing evaluations notify once.
+use app::domain::alerts::AlertKind;
+
+pub(crate) fn kind_of(s: &str) -> Result<AlertKind, app::store::StoreError> {
+    AlertKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| app::store::StoreError::Other(format!("unknown alert kind '{s}' in alert_episodes")))
+}
+
+pub(crate) fn decimal(s: &str) -> Result<rust_decimal::Decimal, app::store::StoreError> {
+    s.parse().map_err(|_| app::store::StoreError::Other(format!("bad decimal '{s}' in alert_episodes")))
+}
+
+pub(crate) const EPISODE_COLUMNS: &str = "e.id AS episode_id, e.kind, e.raised_on, e.figure, e.threshold, e.subject, e.cleared_on";
+
+macro_rules! inbox_fns {
+    ($db:ty) => {
+        fn episode_of(r: &<$db as sqlx::Database>::Row) -> Result<app::domain::alerts::AlertEpisode, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            Ok(app::domain::alerts::AlertEpisode {
+                id: r.try_get("episode_id").map_err(db)?,
+                kind: $crate::store::inbox::kind_of(&r.try_get::<String, _>("kind").map_err(db)?)?,
+                raised_on: r.try_get("raised_on").map_err(db)?,
+                figure: $crate::store::inbox::decimal(&r.try_get::<String, _>("figure").map_err(db)?)?,
+                threshold: $crate::store::inbox::decimal(&r.try_get::<String, _>("threshold").map_err(db)?)?,
+                subject: r.try_get("subject").map_err(db)?,
+                cleared_on: r.try_get("cleared_on").map_err(db)?,
+            })
+        }
+
+        async fn record_alerts_in(
+            pool: &sqlx::Pool<$db>,
+            as_of: chrono::NaiveDate,
+            alerts: &[app::domain::alerts::Alert],
+            recipients: &[i64],
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<usize, app::store::StoreError> {
+            let db = $crate::store::db_err;
+            let open: Vec<String> =
+                sqlx::query_scalar("SELECT kind FROM alert_episodes WHERE cleared_on IS NULL").fetch_all(pool).await.map_err(db)?;
+            let open = open.iter().map(|k| $crate::store::inbox::kind_of(k)).collect::<Result<Vec<_>, _>>()?;
+            let (raised, cleared) = app::domain::alerts::transitions(&open, alerts);
+            if raised.is_empty() && cleared.is_empty() {
+                return Ok(0);
+            }
+            let mut tx = pool.begin().await.map_err(db)?;
+            let mut opened = 0;
+            for a in raised {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO alert_episodes (kind, raised_on, figure, threshold, subject, raised_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(a.kind.as_str())
+                .bind(as_of)
+                .bind(a.figure.to_string())
+                .bind(a.threshold.to_string())
+                .bind(&a.subject)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+                let Some(id) = id else { continue };
+                opened += 1;
+                let link = format!("/?as_of={as_of}");
+                for user in recipients {
+                    sqlx::query(
+                        "INSERT INTO notifications (user_id, topic, ref_id, link, created_at) VALUES ($1, 'alert', $2, $3, $4) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(user)
+                    .bind(id)
+                    .bind(&link)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                }
+            }
+            for kind in cleared {
+                sqlx::query("UPDATE alert_episodes SET cleared_on = $1 WHERE kind = $2 AND cleared_on IS NULL")
+                    .bind(as_of)
+                    .bind(kind.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(opened)
+        }
+
+        async fn alert_history_in(pool: &sqlx::Pool<$db>, limit: i64) -> Result<Vec<app::domain::alerts::AlertEpisode>, app::store::StoreError> {
+            let sql = format!("SELECT {} FROM alert_episodes e ORDER BY e.raised_on DESC, e.id DESC LIMIT $1", $crate::store::inbox::EPISODE_COLUMNS);
+            let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await.map_err($crate::store::db_err)?;
+            rows.iter().map(episode_of).collect()
+        }
+
+        async fn inbox_in(pool: &sqlx::Pool<$db>, user_id: i64, limit: i64) -> Result<Vec<app::domain::inbox::InboxItem>, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let sql = format!(
+                "SELECT n.id, n.created_at, n.read_at IS NOT NULL AS is_read, n.link, {} \
+                 FROM notifications n JOIN alert_episodes e ON n.topic = 'alert' AND e.id = n.ref_id \
+                 WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+                $crate::store::inbox::EPISODE_COLUMNS
+            );
+            let rows = sqlx::query(&sql).bind(user_id).bind(limit).fetch_all(pool).await.map_err(db)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(app::domain::inbox::InboxItem {
+                        id: r.try_get("id").map_err(db)?,
+                        created_at: r.try_get("created_at").map_err(db)?,
+                        read: r.try_get("is_read").map_err(db)?,
+                        link: r.try_get("link").map_err(db)?,
+                        topic: app::domain::inbox::Topic::Alert(episode_of(r)?),
+                    })
+                })
+                .collect()
+        }
+    };
+}
+pub(crate) use inbox_fns;
