@@ -57,6 +57,7 @@ const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
 const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
 const ICON_IMPORT: &str = "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
 const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
+const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
 /// The signed-in user, fetched once by `AppShell` for everything inside it.
@@ -118,6 +119,27 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
     }
 }
 
+/// The inbox bell with the unread count, re-read on every navigation (and so after
+/// marking items read on the inbox page).
+#[component]
+fn Bell() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let count = Resource::new(move || location.pathname.get(), |_| crate::api::alerts::unread_count());
+    let badge = move || {
+        Suspend::new(async move {
+            let n = count.await.unwrap_or(0);
+            (n > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span> })
+        })
+    };
+    view! {
+        <A href="/inbox" attr:class="bell" attr:data-testid="bell" attr:aria-label=move || t_string!(i18n, nav.inbox)>
+            {icon(ICON_BELL)}
+            <Transition>{badge}</Transition>
+        </A>
+    }
+}
+
 #[component]
 fn LogoutButton() -> impl IntoView {
     let i18n = use_i18n();
@@ -174,6 +196,7 @@ pub fn AppShell() -> impl IntoView {
                 <div class="side-foot">
                     <Transition>{who}</Transition>
                     <div class="side-actions">
+                        <Bell />
                         <LanguageSwitch />
                         <LogoutButton />
                     </div>
@@ -185,6 +208,7 @@ pub fn AppShell() -> impl IntoView {
                     <span class="brand-name">{t!(i18n, app_name)}</span>
                 </a>
                 <div class="topbar-actions">
+                    <Bell />
                     <LanguageSwitch />
                     <LogoutButton />
                 </div>

@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("import") view=pages::import::ImportPage ssr=SsrMode::Async />
                         <Route path=path!("audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
                         <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />
+                        <Route path=path!("alerts") view=pages::alerts::AlertsPage ssr=SsrMode::Async />
+                        <Route path=path!("inbox") view=pages::alerts::InboxPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

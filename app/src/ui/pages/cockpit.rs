@@ -6,7 +6,7 @@
 //! or customer behind it.
 use crate::api::cockpit::{get_cockpit, CockpitArgs};
 use crate::api::receivables::filter_options;
-use crate::domain::alerts::{Alert, AlertKind};
+use crate::domain::alerts::Alert;
 use crate::domain::dashboard::Dashboard;
 use leptos_i18n::I18nContext;
 use crate::i18n::*;
@@ -57,12 +57,7 @@ fn Alerts(alerts: Vec<Alert>) -> impl IntoView {
         .into_iter()
         .map(|a| {
             let kind = a.kind;
-            let title = move || match kind {
-                AlertKind::OverdueRate => t_string!(i18n, cockpit.alert_overdue_rate).to_string(),
-                AlertKind::Concentration => t_string!(i18n, cockpit.alert_concentration).to_string(),
-                AlertKind::Over90 => t_string!(i18n, cockpit.alert_over_90).to_string(),
-                AlertKind::CollectionRate => t_string!(i18n, cockpit.alert_collection_rate).to_string(),
-            };
+            let title = move || super::alerts::alert_title(i18n, kind);
             view! {
                 <li class="alert-item" data-alert=kind.as_str()>
                     <strong>{title}</strong>
@@ -77,7 +72,10 @@ fn Alerts(alerts: Vec<Alert>) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card alerts" role="alert" data-testid="alerts">
-            <h2>{t!(i18n, cockpit.alerts_title)}</h2>
+            <div class="card-head">
+                <h2>{t!(i18n, cockpit.alerts_title)}</h2>
+                <a href="/alerts" class="small">{t!(i18n, cockpit.alert_settings)}</a>
+            </div>
             <ul>{items}</ul>
         </section>
     }
@@ -379,6 +377,7 @@ pub fn CockpitPage() -> impl IntoView {
         <div class="page">
             <header class="page-head">
                 <h1>{t!(i18n, cockpit.title)}</h1>
+                <a href="/alerts" class="btn btn-ghost head-link" data-testid="alert-settings-link">{t!(i18n, cockpit.alert_settings)}</a>
                 <Form method="GET" action="" attr:class="as-of-form cockpit-filters">
                     <label class="inline-field">
                         <span>{t!(i18n, cockpit.as_of)}</span>

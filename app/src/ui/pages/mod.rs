@@ -1,5 +1,6 @@
 //! One module per page.
 pub mod adjustments;
+pub mod alerts;
 pub mod aging;
 pub mod audit;
 pub mod cockpit;
