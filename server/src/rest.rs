@@ -253,7 +253,8 @@ pub struct DashboardQuery {
 /// Every KPI (open, overdue, overdue rate, collected this month, collection rate, DSO by
 /// countback over 3 months, best possible DSO, ADD, CEI, customer counts), the aging
 /// buckets on finance's edges, the grade mix, the top 10 overdue customers, rep
-/// collection performance, the 12-month trend and the portfolio alerts that trip.
+/// collection performance, the 12-month trend, the portfolio alerts that trip and the
+/// alert rules they were evaluated with.
 /// Money is `{"amount": "decimal string", "currency": "CNY"}`; rates are percent strings.
 #[utoipa::path(
     get,
