@@ -257,16 +257,51 @@ macro_rules! aggregate_fns {
                     );
                     qb.build().execute(&mut **tx).await.map_err(db)?;
                 }
+                // Each customer whose oldest open due date moves leaves its old day's count in
+                // ar_oldest and joins the new one's, in each of its slices.
+                let mut oldest: HashMap<(SliceKey, chrono::NaiveDate), i64> = HashMap::new();
                 for part in moves.open_customers().chunks($crate::store::CHUNK) {
-                    in_list(
+                    let mut was: HashMap<i64, Option<chrono::NaiveDate>> = HashMap::new();
+                    for r in in_list("SELECT customer_id, oldest_due FROM customer_balances WHERE customer_id IN (", part)
+                        .build()
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(db)?
+                    {
+                        was.insert(r.try_get("customer_id").map_err(db)?, r.try_get("oldest_due").map_err(db)?);
+                    }
+                    let mut qb = in_list(
                         "UPDATE customer_balances SET oldest_due = (SELECT MIN(b.due_date) FROM invoice_balances b \
                          WHERE b.customer_id = customer_balances.customer_id AND b.open_minor > 0) WHERE customer_id IN (",
                         part,
-                    )
-                    .build()
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db)?;
+                    );
+                    qb.push(" RETURNING customer_id, oldest_due");
+                    for r in qb.build().fetch_all(&mut **tx).await.map_err(db)? {
+                        let id: i64 = r.try_get("customer_id").map_err(db)?;
+                        let now: Option<chrono::NaiveDate> = r.try_get("oldest_due").map_err(db)?;
+                        let before = was.get(&id).copied().flatten();
+                        if before == now {
+                            continue;
+                        }
+                        for s in slices_of.get(&id).into_iter().flatten() {
+                            if let Some(d) = before {
+                                *oldest.entry((s.clone(), d)).or_default() -= 1;
+                            }
+                            if let Some(d) = now {
+                                *oldest.entry((s.clone(), d)).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                oldest.retain(|_, n| *n != 0);
+                let oldest: Vec<_> = oldest.into_iter().collect();
+                for part in oldest.chunks($crate::store::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_oldest (dim, dim_key, oldest_due, customers) ");
+                    qb.push_values(part, |mut b, (((dim, key), day), n)| {
+                        b.push_bind(*dim).push_bind(key.clone()).push_bind(*day).push_bind(*n);
+                    });
+                    qb.push(" ON CONFLICT (dim, dim_key, oldest_due) DO UPDATE SET customers = ar_oldest.customers + excluded.customers");
+                    qb.build().execute(&mut **tx).await.map_err(db)?;
                 }
             }
 
@@ -289,13 +324,51 @@ macro_rules! aggregate_fns {
 pub(crate) use aggregate_fns;
 
 /// The slice's condition on customers `c`, with its (rep, region, grade) binds at
-/// `$first`, `$first + 1`, `$first + 2` (see `slice_binds`): an absent bind matches all.
-pub(crate) fn slice_filter(first: usize) -> String {
+/// `$first`, `$first + 1`, `$first + 2` (see `slice_binds`). Only the slice's own
+/// attribute is compared, as a plain equality, so the database can use that attribute's
+/// index; the other two binds are absent and only checked to be.
+pub(crate) fn slice_filter(slice: &app::domain::dashboard::Slice, first: usize) -> String {
+    use app::domain::dashboard::Slice;
     let (rep, region, grade) = (first, first + 1, first + 2);
-    format!(
-        "(CAST(${rep} AS BIGINT) IS NULL OR c.sales_rep_id = ${rep}) AND (CAST(${region} AS TEXT) IS NULL OR c.region = ${region}) \
-         AND (CAST(${grade} AS TEXT) IS NULL OR COALESCE(c.grade, '-') = ${grade})"
-    )
+    let absent = |n: usize, ty: &str| format!("CAST(${n} AS {ty}) IS NULL");
+    match slice {
+        Slice::All => format!("{} AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT"), absent(grade, "TEXT")),
+        Slice::Rep(_) => format!("c.sales_rep_id = ${rep} AND {} AND {}", absent(region, "TEXT"), absent(grade, "TEXT")),
+        Slice::Region(_) => format!("c.region = ${region} AND {} AND {}", absent(rep, "BIGINT"), absent(grade, "TEXT")),
+        Slice::Grade(Some(_)) => format!("c.grade = ${grade} AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT")),
+        Slice::Grade(None) => {
+            format!("c.grade IS NULL AND CAST(${grade} AS TEXT) = '-' AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT"))
+        }
+    }
+}
+
+/// An aggregate of "due_date amount" pairs joined by ',' (`parse_pairs` reads it): one
+/// text per group instead of a row per due date, because fetching a row through the
+/// driver costs more than the database spends finding it (a cockpit reads ~7,000).
+pub(crate) fn pairs_agg(database: &str, amount: &str) -> String {
+    let f = if database == "PostgreSQL" { "string_agg" } else { "group_concat" };
+    format!("{f}(CAST(due_date AS TEXT) || ' ' || CAST({amount} AS TEXT), ',')")
+}
+
+/// The pairs of `pairs_agg`.
+pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(NaiveDate, i64)>, app::store::StoreError> {
+    let bad = || crate::store::corrupt(&format!("aggregate pairs: {text:.60}"));
+    text.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (d, m) = p.split_once(' ').ok_or_else(bad)?;
+            Ok((NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?, m.parse().map_err(|_| bad())?))
+        })
+        .collect()
+}
+
+/// `dim_key = $n` when one key is asked for, else a check that the bind is absent (all
+/// keys): the one-key form lets the database seek on the (dim, dim_key, …) keys.
+pub(crate) fn key_filter(key: Option<&str>, n: usize) -> String {
+    match key {
+        Some(_) => format!("dim_key = ${n}"),
+        None => format!("CAST(${n} AS TEXT) IS NULL"),
+    }
 }
 
 /// The binds of `slice_filter`; an ungraded slice is grade '-'.
@@ -339,56 +412,75 @@ impl TopOverdue {
 
 macro_rules! aggregate_reads {
     ($db:ty) => {
-        /// Open AR by due date at `at`, per key of `dim` (one key or all): the month's
-        /// snapshot less the flows dated after `at` in that month.
+        /// Open AR by due date at each of `at`, per key of `dim` (one key or all): each
+        /// date's month snapshot less the flows dated after it in that month. One query
+        /// reads every snapshot needed, and one more per date that is not a month end.
         async fn read_open_by_due(
             pool: &sqlx::Pool<$db>,
             dim: &str,
             key: Option<&str>,
-            at: chrono::NaiveDate,
-            months: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
-        ) -> Result<Vec<(String, chrono::NaiveDate, i64)>, app::store::StoreError> {
+            at: &[chrono::NaiveDate],
+        ) -> Result<Vec<Vec<(String, chrono::NaiveDate, i64)>>, app::store::StoreError> {
             use sqlx::Row;
+            use std::collections::{BTreeMap, BTreeSet, HashMap};
+            type Open = BTreeMap<(String, chrono::NaiveDate), i64>;
             let db = $crate::store::db_err;
-            let (Some(first), Some(last)) = months else { return Ok(Vec::new()) };
-            let end = $crate::store::aggregates::month_end(at);
-            if end < first {
-                return Ok(Vec::new());
-            }
-            let snap = end.min(last);
-            let mut open: std::collections::BTreeMap<(String, chrono::NaiveDate), i64> = std::collections::BTreeMap::new();
-            let rows = sqlx::query(
-                "SELECT dim_key, due_date, open_minor FROM ar_snap WHERE dim = $1 AND month_end = $2 AND (CAST($3 AS TEXT) IS NULL OR dim_key = $3)",
-            )
-            .bind(dim)
-            .bind(snap)
-            .bind(key)
-            .fetch_all(pool)
-            .await
-            .map_err(db)?;
-            for r in rows {
-                *open.entry((r.try_get("dim_key").map_err(db)?, r.try_get("due_date").map_err(db)?)).or_default() +=
-                    r.try_get::<i64, _>("open_minor").map_err(db)?;
-            }
-            if at < snap {
-                let rows = sqlx::query(
-                    "SELECT dim_key, due_date, CAST(SUM(open_minor) AS BIGINT) AS m FROM ar_flow \
-                     WHERE dim = $1 AND (CAST($2 AS TEXT) IS NULL OR dim_key = $2) AND eff_date > $3 AND eff_date <= $4 \
-                     GROUP BY dim_key, due_date",
-                )
-                .bind(dim)
-                .bind(key)
-                .bind(at)
-                .bind(snap)
-                .fetch_all(pool)
-                .await
-                .map_err(db)?;
-                for r in rows {
-                    *open.entry((r.try_get("dim_key").map_err(db)?, r.try_get("due_date").map_err(db)?)).or_default() -=
-                        r.try_get::<i64, _>("m").map_err(db)?;
+            let months = read_months(pool).await?;
+            let (Some(first), Some(last)) = months else { return Ok(vec![Vec::new(); at.len()]) };
+            // The snapshot each date reads: its month's end, or the last one after the data;
+            // none before the first month (nothing was open).
+            let snap_of = |d: chrono::NaiveDate| {
+                let end = $crate::store::aggregates::month_end(d);
+                (end >= first).then(|| end.min(last))
+            };
+            let snaps: BTreeSet<chrono::NaiveDate> = at.iter().filter_map(|d| snap_of(*d)).collect();
+            let mut by_month: HashMap<chrono::NaiveDate, Open> = HashMap::new();
+            if !snaps.is_empty() {
+                let list: Vec<String> = (0..snaps.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = format!(
+                    "SELECT month_end, dim_key, {} AS pairs FROM ar_snap WHERE dim = $1 AND {} AND month_end IN ({}) \
+                     GROUP BY month_end, dim_key",
+                    $crate::store::aggregates::pairs_agg(<$db as sqlx::Database>::NAME, "open_minor"),
+                    $crate::store::aggregates::key_filter(key, 2),
+                    list.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(dim).bind(key);
+                for m in &snaps {
+                    q = q.bind(*m);
+                }
+                for r in q.fetch_all(pool).await.map_err(db)? {
+                    let open = by_month.entry(r.try_get("month_end").map_err(db)?).or_default();
+                    let k: String = r.try_get("dim_key").map_err(db)?;
+                    for (due, m) in $crate::store::aggregates::parse_pairs(&r.try_get::<String, _>("pairs").map_err(db)?)? {
+                        *open.entry((k.clone(), due)).or_default() += m;
+                    }
                 }
             }
-            Ok(open.into_iter().filter(|(_, m)| *m != 0).map(|((k, d), m)| (k, d, m)).collect())
+            let tail_sql = format!(
+                "SELECT dim_key, {} AS pairs FROM (SELECT dim_key, due_date, CAST(SUM(open_minor) AS BIGINT) AS m FROM ar_flow \
+                 WHERE dim = $1 AND {} AND eff_date > $3 AND eff_date <= $4 GROUP BY dim_key, due_date) t GROUP BY dim_key",
+                $crate::store::aggregates::pairs_agg(<$db as sqlx::Database>::NAME, "m"),
+                $crate::store::aggregates::key_filter(key, 2)
+            );
+            let mut out = Vec::with_capacity(at.len());
+            for d in at {
+                let Some(snap) = snap_of(*d) else {
+                    out.push(Vec::new());
+                    continue;
+                };
+                let mut open = by_month.get(&snap).cloned().unwrap_or_default();
+                if *d < snap {
+                    let rows = sqlx::query(&tail_sql).bind(dim).bind(key).bind(*d).bind(snap).fetch_all(pool).await.map_err(db)?;
+                    for r in rows {
+                        let k: String = r.try_get("dim_key").map_err(db)?;
+                        for (due, m) in $crate::store::aggregates::parse_pairs(&r.try_get::<String, _>("pairs").map_err(db)?)? {
+                            *open.entry((k.clone(), due)).or_default() -= m;
+                        }
+                    }
+                }
+                out.push(open.into_iter().filter(|(_, m)| *m != 0).map(|((k, d), m)| (k, d, m)).collect());
+            }
+            Ok(out)
         }
 
         async fn read_months(pool: &sqlx::Pool<$db>) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), app::store::StoreError> {
@@ -419,30 +511,21 @@ macro_rules! aggregate_reads {
             let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
             if latest.is_none_or(|l| l <= as_of) {
                 let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
-                // Overdue customers are an index range count; the join is only paid for a slice.
-                let count_sql = match slice {
-                    app::domain::dashboard::Slice::All => {
-                        "SELECT COUNT(*) FROM customer_balances b WHERE b.oldest_due < $1 AND CAST($2 AS BIGINT) IS NULL \
-                         AND CAST($3 AS TEXT) IS NULL AND CAST($4 AS TEXT) IS NULL"
-                            .to_string()
-                    }
-                    _ => format!(
-                        "SELECT COUNT(*) FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {}",
-                        $crate::store::aggregates::slice_filter(2)
-                    ),
-                };
-                let count: i64 = sqlx::query_scalar(&count_sql)
-                    .bind(as_of)
-                    .bind(rep)
-                    .bind(region.as_deref())
-                    .bind(grade.as_deref())
-                    .fetch_one(pool)
-                    .await
-                    .map_err(db)?;
+                // Overdue customers: a range over the slice's per-day counts of oldest open due.
+                let (dim, key) = slice.dim();
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(customers), 0) AS BIGINT) FROM ar_oldest WHERE dim = $1 AND dim_key = $2 AND oldest_due < $3",
+                )
+                .bind(dim)
+                .bind(key)
+                .bind(as_of)
+                .fetch_one(pool)
+                .await
+                .map_err(db)?;
                 let largest = sqlx::query(&format!(
-                    "SELECT c.code, b.open_invoices_minor FROM customer_balances b JOIN customers c ON c.id = b.customer_id \
-                     WHERE b.open_invoices_minor > 0 AND {} ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1",
-                    $crate::store::aggregates::slice_filter(1)
+                    "SELECT c.code, b.open_invoices_minor FROM customer_balances b CROSS JOIN customers c \
+                     WHERE c.id = b.customer_id AND b.open_invoices_minor > 0 AND {} ORDER BY b.open_invoices_minor DESC, c.code LIMIT 1",
+                    $crate::store::aggregates::slice_filter(slice, 1)
                 ))
                 .bind(rep)
                 .bind(region.as_deref())
@@ -457,15 +540,17 @@ macro_rules! aggregate_reads {
                 // Candidates by open AR, a page at a time, each with its overdue summed in the
                 // same query (one round trip per page, not per customer). The page is cut
                 // first, so the sums run for its rows only; its order is the open-AR index's
-                // (amount, id), so the database walks that index instead of sorting.
+                // (amount, id), so the database walks that index instead of sorting. CROSS
+                // JOIN keeps SQLite on that walk for a slice too (filtering the slice's
+                // customers as it goes) instead of sorting the slice's customers per page.
                 let page_sql = format!(
                     "SELECT p.*, (SELECT CAST(COALESCE(SUM(ib.open_minor), 0) AS BIGINT) FROM invoice_balances ib \
                       WHERE ib.customer_id = p.id AND ib.open_minor > 0 AND ib.due_date < $1) AS overdue FROM ( \
                      SELECT c.id, c.code, c.name, b.open_invoices_minor, b.oldest_due \
-                     FROM customer_balances b JOIN customers c ON c.id = b.customer_id WHERE b.oldest_due < $1 AND {} \
+                     FROM customer_balances b CROSS JOIN customers c WHERE c.id = b.customer_id AND b.oldest_due < $1 AND {} \
                      ORDER BY b.open_invoices_minor DESC, b.customer_id DESC LIMIT $5 OFFSET $6) p \
                      ORDER BY p.open_invoices_minor DESC, p.id DESC",
-                    $crate::store::aggregates::slice_filter(2)
+                    $crate::store::aggregates::slice_filter(slice, 2)
                 );
                 let mut kept = $crate::store::aggregates::TopOverdue::new(top);
                 let page = 32i64;
@@ -526,7 +611,7 @@ macro_rules! aggregate_reads {
                  MIN(CASE WHEN o.due_date < $1 THEN o.due_date END) AS oldest \
                  FROM ({source}) o JOIN customers c ON c.id = o.customer_id WHERE o.open_minor <> 0 AND {} \
                  GROUP BY o.customer_id, c.code, c.name",
-                $crate::store::aggregates::slice_filter(2)
+                $crate::store::aggregates::slice_filter(slice, 2)
             );
             let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
             let rows = sqlx::query(&sql).bind(as_of).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;

@@ -874,13 +874,12 @@ macro_rules! impl_store {
                 at: &[chrono::NaiveDate],
                 via: app::store::Via,
             ) -> Result<Vec<Vec<(String, chrono::NaiveDate, i64)>>, app::store::StoreError> {
-                let months = read_months(&self.pool).await?;
+                if via == app::store::Via::Aggregates {
+                    return read_open_by_due(&self.pool, dim, key, at).await;
+                }
                 let mut out = Vec::with_capacity(at.len());
                 for d in at {
-                    out.push(match via {
-                        app::store::Via::Aggregates => read_open_by_due(&self.pool, dim, key, *d, months).await?,
-                        app::store::Via::Ledger => ledger_open_by_due(&self.pool, dim, key, *d).await?,
-                    });
+                    out.push(ledger_open_by_due(&self.pool, dim, key, *d).await?);
                 }
                 Ok(out)
             }
@@ -898,10 +897,11 @@ macro_rules! impl_store {
                     return ledger_day_figures(&self.pool, dim, key, from, to).await;
                 }
                 let db = $crate::store::db_err;
-                let rows = sqlx::query(
+                let rows = sqlx::query(&format!(
                     "SELECT dim_key, day, sales_minor, due_minor, cash_minor FROM ar_days \
-                     WHERE dim = $1 AND (CAST($2 AS TEXT) IS NULL OR dim_key = $2) AND day >= $3 AND day <= $4 ORDER BY dim_key, day",
-                )
+                     WHERE dim = $1 AND {} AND day >= $3 AND day <= $4 ORDER BY dim_key, day",
+                    $crate::store::aggregates::key_filter(key, 2)
+                ))
                 .bind(dim)
                 .bind(key)
                 .bind(from)
@@ -934,7 +934,7 @@ macro_rules! impl_store {
                 let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
                 sqlx::query(&format!(
                     "SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE {} GROUP BY c.grade, c.status ORDER BY c.grade, c.status",
-                    $crate::store::aggregates::slice_filter(1)
+                    $crate::store::aggregates::slice_filter(slice, 1)
                 ))
                 .bind(rep)
                 .bind(region)
