@@ -15,6 +15,12 @@
 //! - `ar_days` holds per slice and day: credit sales (invoice date), amounts falling due
 //!   (due date) and cash (payment received date; a payment reversal subtracts on its date).
 //! - `customer_balances.oldest_due` = the customer's oldest due date with an open amount.
+//! - `ar_oldest` (migration 0004) counts, per slice and day, the customers whose
+//!   `oldest_due` is that day: it moves with `oldest_due` in the same statement batch, so
+//!   customers overdue at D = Σ counts before D.
+//!
+//! Reads fetch few rows: the snapshots and tail flows come back as one text of
+//! "due amount" pairs per key (`pairs_agg`), since the driver's per-row cost dominates.
 //!
 //! A slice is the whole book (`all`) or one value of the customer's rep, region or grade,
 //! taken when the row is written. The only attribute writes today (status, limits) do not
