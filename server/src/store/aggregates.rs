@@ -16,7 +16,7 @@
 //!   (due date) and cash (payment received date; a payment reversal subtracts on its date).
 //! - `customer_balances.oldest_due` = the customer's oldest due date with an open amount.
 //! - `ar_oldest` (migration 0004) counts, per slice and day, the customers whose
-//!   `oldest_due` is that day: it moves with `oldest_due` in the same statement batch, so
+//!   `oldest_due` is that day: it moves with `oldest_due`, in the same transaction, so
 //!   customers overdue at D = Σ counts before D.
 //!
 //! Reads fetch few rows: the snapshots and tail flows come back as one text of
