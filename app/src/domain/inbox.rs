@@ -5,7 +5,7 @@
 //! user + topic + the event's id); an item's words are rendered in the reader's
 //! language from the event, not stored as text.
 use super::alerts::AlertEpisode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +25,7 @@ pub struct InboxItem {
     pub topic: Topic,
 }
 
-/// The link an alert notification leads to.
-pub fn alert_link(episode: &AlertEpisode) -> String {
-    format!("/?as_of={}", episode.raised_on)
+/// The link an alert notification leads to: the cockpit on the day it was raised.
+pub fn alert_link(raised_on: NaiveDate) -> String {
+    format!("/?as_of={raised_on}")
 }

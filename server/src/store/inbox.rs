@@ -71,7 +71,7 @@ macro_rules! inbox_fns {
                 .map_err(db)?;
                 let Some(id) = id else { continue };
                 opened += 1;
-                let link = format!("/?as_of={as_of}");
+                let link = app::domain::inbox::alert_link(as_of);
                 for user in recipients {
                     sqlx::query(
                         "INSERT INTO notifications (user_id, topic, ref_id, link, created_at) VALUES ($1, 'alert', $2, $3, $4) \

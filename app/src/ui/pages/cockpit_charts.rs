@@ -220,8 +220,9 @@ pub fn collection_rate(i18n: I18n, d: &Dashboard) -> Chart {
         .iter()
         .map(|p| {
             let month = p.date.format("%Y-%m").to_string();
-            let days_in = i64::from(p.date.day());
-            let href = Some(format!("/invoices?status=all&as_of={}&min_overdue=0&max_overdue={}{filter}", p.date, days_in - 1));
+            // Due from the 1st through the point's date (a month end, or as_of).
+            let days = i64::from(p.date.day());
+            let href = Some(format!("/invoices?status=all&as_of={}&min_overdue=0&max_overdue={}{filter}", p.date, days - 1));
             let tip = format!("{month}\n{rate}: {}\n{collected}: {}", pct_text(p.collection_rate_pct), p.collected.display());
             points.push(p.collection_rate_pct.map(|r| Datum { value: r.to_f64().unwrap_or(0.0), tip, href }));
             Column { label: p.date.format("%y-%m").to_string(), groups: vec![] }
