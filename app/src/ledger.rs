@@ -288,3 +288,155 @@ pub async fn dashboard(
     let figures = crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates).await?;
     Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
 }
+
+/// Midnight at the start of `day` in the business timezone, as an instant.
+fn business_midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    crate::domain::BUSINESS_TZ
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
+}
+
+/// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at the report's as_of, the KPIs at the
+/// previous period's end beside it, the roll-forward of open AR, the reps' collection
+/// over the period, and the grade and status changes audited in it.
+pub async fn credit_report(
+    store: &dyn Store,
+    slice: crate::domain::dashboard::Slice,
+    period: crate::domain::report::Period,
+    today: chrono::NaiveDate,
+) -> Result<crate::domain::report::CreditReport, StoreError> {
+    use crate::domain::dashboard::{rep_performance, Slice};
+    use crate::domain::report::{kpi_deltas, CreditReport, Movements};
+    let as_of = period.as_of(today);
+    let before = period.start().pred_opt().unwrap_or(period.start());
+    let end = dashboard(store, slice.clone(), as_of).await?;
+    let start = dashboard(store, slice.clone(), before).await?;
+    let figures = store.movement_figures(&slice, period.start(), as_of).await?;
+    let movements = Movements::new(start.kpis.open.minor(), figures, end.kpis.open.minor(), crate::domain::BOOK_CURRENCY);
+    let rep_key = match &slice {
+        Slice::All => Some(None),
+        Slice::Rep(id) => Some(Some(id.to_string())),
+        _ => None,
+    };
+    let reps = match rep_key {
+        Some(key) => {
+            let figures = crate::store::rep_figures(store, key.as_deref(), period.start(), as_of, crate::store::Via::Aggregates).await?;
+            rep_performance(&figures, period.start(), as_of, crate::domain::BOOK_CURRENCY)
+        }
+        None => Vec::new(),
+    };
+    let until = as_of.succ_opt().unwrap_or(as_of);
+    let changes = store.customer_changes(&slice, business_midnight(period.start()), business_midnight(until), 500).await?;
+    Ok(CreditReport {
+        period,
+        as_of,
+        complete: period.is_complete(today),
+        kpis: kpi_deltas(&start.kpis, &end.kpis),
+        end,
+        movements,
+        reps,
+        changes,
+    })
+}
+
+/// One run of a saved template over the book, a page of customers at a time, so an
+/// export holds one page in memory however many customers there are. Ungrouped, each
+/// page gives its customers' rows; grouped, the groups' sums build up and come out,
+/// sorted by group, with the last page. `total` is the total row once the run is over.
+pub struct TemplateRun {
+    template: crate::domain::report::ReportTemplate,
+    scope: crate::domain::auth::Scope,
+    as_of: chrono::NaiveDate,
+    period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    after: String,
+    page: i64,
+    done: bool,
+    groups: std::collections::BTreeMap<String, crate::domain::report::GroupSums>,
+    total: crate::domain::report::GroupSums,
+}
+
+/// Customers read per page of a template run.
+pub const TEMPLATE_PAGE: i64 = 500;
+
+impl TemplateRun {
+    pub fn new(
+        template: crate::domain::report::ReportTemplate,
+        scope: crate::domain::auth::Scope,
+        period: crate::domain::report::Period,
+        today: chrono::NaiveDate,
+    ) -> TemplateRun {
+        let as_of = period.as_of(today);
+        let range = template.needs_period().then_some((period.start(), as_of));
+        TemplateRun {
+            template,
+            scope,
+            as_of,
+            period: range,
+            after: String::new(),
+            page: TEMPLATE_PAGE,
+            done: false,
+            groups: Default::default(),
+            total: Default::default(),
+        }
+    }
+
+    /// Customers per read (tests use small pages to cross page boundaries).
+    pub fn page_size(mut self, n: i64) -> TemplateRun {
+        self.page = n.max(1);
+        self
+    }
+
+    pub fn as_of(&self) -> chrono::NaiveDate {
+        self.as_of
+    }
+
+    /// The column keys of every row: grouped, the group then `customers` first.
+    pub fn headers(&self) -> Vec<String> {
+        let mut out: Vec<String> = match self.template.group_by() {
+            Some(g) => vec![g.as_str().to_string(), "customers".to_string()],
+            None => Vec::new(),
+        };
+        out.extend(self.template.columns().iter().map(|c| c.as_str().to_string()));
+        out
+    }
+
+    /// The next rows, or `None` when every customer has been read.
+    pub async fn next_rows(&mut self, store: &dyn Store) -> Result<Option<Vec<Vec<crate::domain::report::Value>>>, StoreError> {
+        use crate::domain::report::{customer_row, group_key, group_row};
+        let cur = crate::domain::BOOK_CURRENCY;
+        if self.done {
+            return Ok(None);
+        }
+        let page = store.template_customers(self.scope, self.as_of, self.period, &self.after, self.page).await?;
+        self.done = (page.len() as i64) < self.page;
+        if let Some(last) = page.last() {
+            self.after = last.code.clone();
+        }
+        let mut rows = Vec::new();
+        for c in page.iter().filter(|c| self.template.keeps(c)) {
+            self.total.add(c);
+            match self.template.group_by() {
+                Some(g) => self.groups.entry(group_key(g, c)).or_default().add(c),
+                None => rows.push(customer_row(&self.template, c, cur)),
+            }
+        }
+        if self.done && self.template.group_by().is_some() {
+            rows.extend(self.groups.iter().map(|(k, s)| group_row(&self.template, k, s, cur)));
+        }
+        Ok(Some(rows))
+    }
+
+    /// The total over every customer the run kept (complete once `next_rows` is `None`).
+    pub fn total(&self) -> Vec<crate::domain::report::Value> {
+        use crate::domain::report::{group_row, total_row};
+        let cur = crate::domain::BOOK_CURRENCY;
+        match self.template.group_by() {
+            Some(_) => group_row(&self.template, "TOTAL", &self.total, cur),
+            None => total_row(&self.template, &self.total, cur),
+        }
+    }
+}

@@ -21,6 +21,7 @@ use crate::domain::dashboard::{DayFigures, Figures, OverdueCustomers, Slice};
 use crate::domain::documents::CustomerPatch;
 use crate::domain::invoice::{InvoiceLine, InvoiceRow, InvoiceSort, InvoiceStatus};
 use crate::domain::money::Money;
+use crate::domain::report::{AttributeChange, MovementFigures, ReportTemplate, SavedTemplate, TemplateCustomer};
 pub use crate::records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -325,6 +326,30 @@ pub trait Store: Send + Sync + 'static {
     async fn customer_payments(&self, customer_id: i64, limit: i64) -> Result<Vec<PaymentLine>, StoreError>;
     /// A customer's newest ledger events (documents and reversals), newest first.
     async fn customer_timeline(&self, customer_id: i64, limit: i64) -> Result<Vec<TimelineEvent>, StoreError>;
+
+    // --- credit reports and saved templates (server/src/store/reports.rs)
+    /// What moved open AR from `from` through `to` within the slice, from the ledger's
+    /// documents (allocations dated by `max(allocated_on, invoice_date)`, as the
+    /// aggregates do), plus the cash received from the per-day aggregates.
+    async fn movement_figures(&self, slice: &Slice, from: NaiveDate, to: NaiveDate) -> Result<MovementFigures, StoreError>;
+    /// Grade and status changes of the slice's customers, audited in `[from, to)`,
+    /// oldest first, at most `limit` audit rows.
+    async fn customer_changes(&self, slice: &Slice, from: DateTime<Utc>, to: DateTime<Utc>, limit: i64) -> Result<Vec<AttributeChange>, StoreError>;
+    /// One page of customers within scope, ordered by code after `after_code`, with open
+    /// and overdue at `as_of` and (when `period` is given) invoiced and collected in it.
+    async fn template_customers(
+        &self,
+        scope: Scope,
+        as_of: NaiveDate,
+        period: Option<(NaiveDate, NaiveDate)>,
+        after_code: &str,
+        limit: i64,
+    ) -> Result<Vec<TemplateCustomer>, StoreError>;
+    /// Saved templates by name. A stored spec that no longer parses is an error naming it.
+    async fn report_templates(&self) -> Result<Vec<SavedTemplate>, StoreError>;
+    /// Creates (`id` None) or replaces a template, audited; a taken name is `Conflict`.
+    async fn save_report_template(&self, id: Option<i64>, t: &ReportTemplate, actor: &str, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    async fn delete_report_template(&self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// Where the cockpit's reads come from: the maintained aggregates (what the app uses), or
@@ -368,29 +393,7 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
     }
     let mut reps = Vec::new();
     if let Some(k) = split("rep") {
-        let month_start = as_of.with_day(1).unwrap_or(as_of);
-        let prev_end = month_start.pred_opt().unwrap_or(month_start);
-        let start = per_key(store.open_by_due("rep", k, &[prev_end], via).await?.pop().unwrap_or_default());
-        let mut days: std::collections::BTreeMap<String, Vec<DayFigures>> = std::collections::BTreeMap::new();
-        for (k, d) in store.day_figures("rep", k, month_start, as_of, via).await? {
-            days.entry(k).or_default().push(d);
-        }
-        let users: std::collections::HashMap<i64, crate::domain::auth::User> =
-            store.users_by_role(crate::domain::auth::Role::SalesRep).await?.into_iter().map(|u| (u.id, u)).collect();
-        let mut keys: Vec<String> = start.iter().map(|(k, _)| k.clone()).chain(days.keys().cloned()).collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
-            let Ok(id) = k.parse::<i64>() else { continue }; // '' = customers without a rep
-            let (username, name) = users.get(&id).map(|u| (u.username.clone(), u.display_name.clone())).unwrap_or_else(|| (String::new(), format!("#{id}")));
-            reps.push(crate::domain::dashboard::RepFigures {
-                id,
-                username,
-                name,
-                start_open: start.iter().find(|(s, _)| *s == k).map(|(_, b)| b.clone()).unwrap_or_default(),
-                days: days.remove(&k).unwrap_or_default(),
-            });
-        }
+        reps = rep_figures(store, k, as_of.with_day(1).unwrap_or(as_of), as_of, via).await?;
     }
     Ok(Figures {
         as_of,
@@ -402,4 +405,31 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
         customers: store.customer_mix(slice).await?,
         overdue: store.overdue_customers(slice, as_of, 10, via).await?,
     })
+}
+
+/// Each rep's (or, with `key`, one rep's) open AR by due date on the day before `from`,
+/// and their day figures from `from` through `to` (`dashboard::rep_performance`).
+pub async fn rep_figures(store: &dyn Store, key: Option<&str>, from: NaiveDate, to: NaiveDate, via: Via) -> Result<Vec<crate::domain::dashboard::RepFigures>, StoreError> {
+    use crate::domain::dashboard::{ByDue, RepFigures};
+    use std::collections::BTreeMap;
+    let before = from.pred_opt().unwrap_or(from);
+    let mut start: BTreeMap<String, ByDue> = BTreeMap::new();
+    for (k, d, m) in store.open_by_due("rep", key, &[before], via).await?.pop().unwrap_or_default() {
+        start.entry(k).or_default().push((d, m));
+    }
+    let mut days: BTreeMap<String, Vec<DayFigures>> = BTreeMap::new();
+    for (k, d) in store.day_figures("rep", key, from, to, via).await? {
+        days.entry(k).or_default().push(d);
+    }
+    let users: HashMap<i64, crate::domain::auth::User> = store.users_by_role(Role::SalesRep).await?.into_iter().map(|u| (u.id, u)).collect();
+    let mut keys: Vec<String> = start.keys().chain(days.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for k in keys {
+        let Ok(id) = k.parse::<i64>() else { continue }; // '' = customers without a rep
+        let (username, name) = users.get(&id).map(|u| (u.username.clone(), u.display_name.clone())).unwrap_or_else(|| (String::new(), format!("#{id}")));
+        out.push(RepFigures { id, username, name, start_open: start.remove(&k).unwrap_or_default(), days: days.remove(&k).unwrap_or_default() });
+    }
+    Ok(out)
 }

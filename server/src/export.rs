@@ -1,5 +1,6 @@
-//! File downloads for signed-in users: the aging report as CSV or XLSX, and the import
-//! templates.
+//! File downloads for signed-in users: the aging report as CSV or XLSX, the import
+//! templates, the credit report as a workbook, and saved report templates' runs, which
+//! stream (a page of customers at a time) however large the book is.
 //!
 //! Invariants: deny by default — every handler checks the session's user and permission
 //! itself (401 signed out, 403 not allowed); reads stay within the user's scope; CSV
@@ -20,7 +21,11 @@ use axum::{Extension, Router};
 use chrono::NaiveDate;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/aging/{file}", get(aging_file)).route("/template/{file}", get(template_file))
+    Router::new()
+        .route("/aging/{file}", get(aging_file))
+        .route("/template/{file}", get(template_file))
+        .route("/report/{file}", get(report_file))
+        .route("/custom/{id}/{file}", get(custom_file))
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {
@@ -140,4 +145,270 @@ async fn template_file(Extension(viewer): Extension<Viewer>, Path(file): Path<St
         Ok(bytes) => download(&format!("creditdesk-{file}"), split_file(&file).map(|(_, f)| f).unwrap_or(Format::Csv), bytes),
         Err(m) => plain(StatusCode::NOT_FOUND, &m),
     }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    let id = app::error::AppError::internal(e);
+    plain(StatusCode::INTERNAL_SERVER_ERROR, &id.to_string())
+}
+
+/// A refusal the caller can fix, with its message; anything else is logged with a
+/// correlation id and answered without detail.
+fn app_error(e: app::error::AppError) -> Response {
+    use app::error::AppError;
+    match e {
+        AppError::Invalid(m) => plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
+        AppError::NotFound => plain(StatusCode::NOT_FOUND, "not found"),
+        AppError::Unauthenticated => plain(StatusCode::UNAUTHORIZED, "sign in first"),
+        AppError::Forbidden => plain(StatusCode::FORBIDDEN, "you do not have permission for this"),
+        other => plain(StatusCode::INTERNAL_SERVER_ERROR, &other.to_string()),
+    }
+}
+
+fn value_cell(v: &app::domain::report::Value) -> Cell {
+    use app::domain::report::Value;
+    match v {
+        Value::Text(t) => Cell::Text(t.clone()),
+        Value::Money(m) => Cell::Money(m.amount()),
+        Value::Int(n) => Cell::Int(*n),
+        Value::Pct(p) => p.map(Cell::Money).unwrap_or(Cell::Empty),
+    }
+}
+
+fn figure_cell(f: &app::domain::report::Figure) -> Cell {
+    use app::domain::report::Figure;
+    match f {
+        Figure::Money(m) => Cell::Money(m.amount()),
+        Figure::Number(n) => n.map(Cell::Money).unwrap_or(Cell::Empty),
+        Figure::Count(n) => Cell::Int(*n),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportParams {
+    kind: Option<String>,
+    period: Option<String>,
+    rep: Option<String>,
+    region: Option<String>,
+    grade: Option<String>,
+}
+
+/// `GET /export/report/credit-report.xlsx?period=2026-11&region=…`: the credit report as
+/// a workbook, one sheet per section (KPIs, movements, aging, top overdue, reps, trend,
+/// changes), money as numbers.
+async fn report_file(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(file): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Response {
+    let user = match allowed(&viewer, Permission::ViewCockpit) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !matches!(split_file(&file), Ok((_, Format::Xlsx))) {
+        return plain(StatusCode::NOT_FOUND, "the credit report downloads as .xlsx");
+    }
+    let today = business_date(state.clock.now());
+    let period = match app::api::reports::chosen_period(p.kind.as_deref(), p.period.as_deref(), today) {
+        Ok(p) if p.start() <= today => p,
+        Ok(p) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &format!("period: {} has not started yet", p.key())),
+        Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
+    };
+    let store = state.store.as_ref();
+    let slice = match app::api::cockpit::slice_for(user, store, &p.rep, &p.region, &p.grade).await {
+        Ok(s) => s,
+        Err(e) => return app_error(e),
+    };
+    let report = match app::ledger::credit_report(store, slice, period, today).await {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    match report_workbook(&report) {
+        Ok(bytes) => download(&format!("credit-report-{}.xlsx", period.key()), Format::Xlsx, bytes),
+        Err(e) => internal(e),
+    }
+}
+
+fn report_workbook(r: &app::domain::report::CreditReport) -> Result<Vec<u8>, String> {
+    let money = |m: app::domain::money::Money| Cell::Money(m.amount());
+    let text = |s: &str| Cell::Text(s.to_string());
+    let heads = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pct = |p: Option<rust_decimal::Decimal>| p.map(Cell::Money).unwrap_or(Cell::Empty);
+    let mv = &r.movements;
+    let d = &r.end;
+    let sheets = vec![
+        (
+            "kpis".to_string(),
+            heads(&["kpi", "start", "end", "change"]),
+            r.kpis.iter().map(|k| vec![text(&k.key), figure_cell(&k.start), figure_cell(&k.end), figure_cell(&k.change)]).collect(),
+        ),
+        (
+            "movements".to_string(),
+            heads(&["line", "amount"]),
+            vec![
+                vec![text("opening"), money(mv.opening)],
+                vec![text("invoiced"), money(mv.invoiced)],
+                vec![text("payments"), money(mv.payments)],
+                vec![text("credit_notes"), money(mv.credit_notes)],
+                vec![text("write_offs"), money(mv.write_offs)],
+                vec![text("reversals"), money(mv.reversals)],
+                vec![text("closing"), money(mv.closing)],
+                vec![text("cash_received"), money(mv.cash_received)],
+            ],
+        ),
+        (
+            "aging".to_string(),
+            heads(&["bucket", "amount", "share_pct"]),
+            d.aging.iter().map(|b| vec![text(&b.key), money(b.amount), pct(app::domain::money::percent(b.amount, d.kpis.open))]).collect(),
+        ),
+        (
+            "top_overdue".to_string(),
+            heads(&["customer_code", "customer_name", "overdue", "max_days_overdue"]),
+            d.top_overdue.iter().map(|c| vec![text(&c.code), text(&c.name), money(c.overdue), Cell::Int(c.max_days_overdue)]).collect(),
+        ),
+        (
+            "reps".to_string(),
+            heads(&["rep", "collected", "due", "collection_rate_pct"]),
+            r.reps.iter().map(|p| vec![text(&p.name), money(p.collected), money(p.due), pct(p.collection_rate_pct)]).collect(),
+        ),
+        (
+            "trend".to_string(),
+            heads(&["month_end", "open", "overdue", "overdue_rate_pct", "new_overdue", "collected", "collection_rate_pct"]),
+            d.trend
+                .iter()
+                .map(|m| vec![Cell::Date(m.date), money(m.open), money(m.overdue), pct(m.overdue_rate_pct), money(m.new_overdue), money(m.collected), pct(m.collection_rate_pct)])
+                .collect(),
+        ),
+        (
+            "changes".to_string(),
+            heads(&["date", "customer_code", "customer_name", "attribute", "before", "after", "by"]),
+            r.changes
+                .iter()
+                .map(|c| vec![Cell::Date(c.on), text(&c.customer_code), text(&c.customer_name), text(&c.attribute), text(&c.before), text(&c.after), text(&c.actor)])
+                .collect(),
+        ),
+    ];
+    tabular::write_xlsx_sheets(sheets)
+}
+
+#[derive(serde::Deserialize)]
+pub struct CustomParams {
+    period: Option<String>,
+}
+
+type Chunk = Result<axum::body::Bytes, std::io::Error>;
+
+/// `GET /export/custom/{id}/{name}.csv|.xlsx?period=`: every row of a saved template's
+/// run, streamed: CSV a page of customers at a time; XLSX through a constant-memory sheet
+/// (rows go to a temporary file) and then the zip, written into the response as it is
+/// made. Memory stays one page however large the book.
+async fn custom_file(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, file)): Path<(i64, String)>,
+    Query(p): Query<CustomParams>,
+) -> Response {
+    let user = match allowed(&viewer, Permission::ViewReceivables) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let format = match split_file(&file) {
+        Ok((_, f)) => f,
+        Err(r) => return r,
+    };
+    let saved = match state.store.report_templates().await {
+        Ok(all) => match all.into_iter().find(|t| t.id == id) {
+            Some(t) => t,
+            None => return plain(StatusCode::NOT_FOUND, "no such report template"),
+        },
+        Err(e) => return internal(e),
+    };
+    let today = business_date(state.clock.now());
+    let period = match app::api::reports::chosen_period(Some(saved.template.period().as_str()), p.period.as_deref(), today) {
+        Ok(p) => p,
+        Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
+    };
+    let run = app::ledger::TemplateRun::new(saved.template.clone(), user.scope(), period, today);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    let store = state.store.clone();
+    match format {
+        Format::Csv => {
+            tokio::spawn(async move {
+                if let Err(e) = stream_csv(run, store, &tx).await {
+                    let id = app::error::AppError::internal(e);
+                    let _ = tx.send(Err(std::io::Error::other(id.to_string()))).await;
+                }
+            });
+        }
+        Format::Xlsx => {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = stream_xlsx(run, store, &handle, &tx) {
+                    let id = app::error::AppError::internal(e);
+                    let _ = tx.blocking_send(Err(std::io::Error::other(id.to_string())));
+                }
+            });
+        }
+    }
+    let name = format!("{}-{}.{}", file.rsplit_once('.').map(|(s, _)| s).unwrap_or("report"), period.key(), file.rsplit('.').next().unwrap_or("csv"));
+    let mime = match format {
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
+    (
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+        .into_response()
+}
+
+async fn stream_csv(mut run: app::ledger::TemplateRun, store: std::sync::Arc<dyn app::store::Store>, tx: &tokio::sync::mpsc::Sender<Chunk>) -> Result<(), String> {
+    let send = |bytes: Vec<u8>| async move { tx.send(Ok(bytes.into())).await.map_err(|_| "the client went away".to_string()) };
+    send(tabular::csv_header(&run.headers())?).await?;
+    while let Some(rows) = run.next_rows(store.as_ref()).await.map_err(|e| e.to_string())? {
+        let cells: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(value_cell).collect()).collect();
+        if !cells.is_empty() {
+            send(tabular::csv_records(cells.iter().map(Vec::as_slice))?).await?;
+        }
+    }
+    let total: Vec<Cell> = run.total().iter().map(value_cell).collect();
+    send(tabular::csv_records([total.as_slice()])?).await
+}
+
+/// Writes into the response as the zip is made (`save_to_writer` needs no seeking).
+struct ChunkWriter<'a>(&'a tokio::sync::mpsc::Sender<Chunk>);
+
+impl std::io::Write for ChunkWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn stream_xlsx(
+    mut run: app::ledger::TemplateRun,
+    store: std::sync::Arc<dyn app::store::Store>,
+    handle: &tokio::runtime::Handle,
+    tx: &tokio::sync::mpsc::Sender<Chunk>,
+) -> Result<(), String> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let ws = workbook.new_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
+    let mut sheet = tabular::XlsxSheet::new(ws, "report", run.headers())?;
+    while let Some(rows) = handle.block_on(run.next_rows(store.as_ref())).map_err(|e| e.to_string())? {
+        for r in rows {
+            sheet.push(&r.iter().map(value_cell).collect::<Vec<_>>())?;
+        }
+    }
+    sheet.push(&run.total().iter().map(value_cell).collect::<Vec<_>>())?;
+    workbook.push_worksheet(sheet.finish()?);
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, ChunkWriter(tx));
+    workbook.save_to_writer(&mut out).map_err(|e| e.to_string())?;
+    std::io::Write::flush(&mut out).map_err(|e| e.to_string())
 }

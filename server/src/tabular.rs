@@ -732,25 +732,10 @@ fn write_csv(
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<Cell>>,
 ) -> Result<Vec<u8>, String> {
-    let failed = |e: csv::Error| format!("The CSV file could not be written: {e}.");
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer.write_record(headers).map_err(failed)?;
-        for (index, row) in rows.into_iter().enumerate() {
-            check_row_width(index, &row, headers)?;
-            writer
-                .write_record(row.iter().map(|cell| match cell {
-                    Cell::Text(t) => defuse_formula(t),
-                    other => cell_text(other).into_owned(),
-                }))
-                .map_err(failed)?;
-        }
-        writer
-            .flush()
-            .map_err(|e| format!("The CSV file could not be written: {e}."))?;
+    let mut out = csv_header(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
+    for (index, row) in rows.into_iter().enumerate() {
+        check_row_width(index, &row, headers)?;
+        out.extend(csv_records([row.as_slice()])?);
     }
     Ok(out)
 }
@@ -790,87 +775,139 @@ fn write_xlsx(
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<Cell>>,
 ) -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{ExcelDateTime, Format as XlsxFormat, Workbook, XlsxError};
-    let failed = |e: XlsxError| format!("The .xlsx file could not be written: {e}.");
-    let column = |c: usize| -> Result<u16, String> {
-        u16::try_from(c)
-            .ok()
-            .filter(|c| *c < 16_384)
-            .ok_or_else(|| "Too many columns for an .xlsx sheet.".to_owned())
-    };
+    write_xlsx_sheets(vec![(sheet.to_string(), headers.iter().map(|h| h.to_string()).collect(), rows.into_iter().collect())])
+}
 
-    let mut workbook = Workbook::new();
-    let worksheet = workbook.add_worksheet();
-    worksheet
-        .set_name(sheet)
-        .map_err(|e| format!("\"{sheet}\" cannot be a sheet name: {e}."))?;
-    let bold = XlsxFormat::new().set_bold();
-    let money = XlsxFormat::new().set_num_format("#,##0.00");
-    let date = XlsxFormat::new().set_num_format("yyyy-mm-dd");
-
-    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
-    for (c, header) in headers.iter().enumerate() {
-        worksheet
-            .write_string_with_format(0, column(c)?, *header, &bold)
-            .map_err(failed)?;
+/// A workbook of several sheets, each `(name, headers, rows)` written as `write` writes one.
+pub fn write_xlsx_sheets(sheets: Vec<(String, Vec<String>, Vec<Vec<Cell>>)>) -> Result<Vec<u8>, String> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    for (name, headers, rows) in sheets {
+        let mut sheet = XlsxSheet::new(rust_xlsxwriter::Worksheet::new(), &name, headers)?;
+        for row in &rows {
+            sheet.push(row)?;
+        }
+        workbook.push_worksheet(sheet.finish()?);
     }
-    for (index, row) in rows.into_iter().enumerate() {
-        check_row_width(index, &row, headers)?;
-        let r = u32::try_from(index + 1)
-            .ok()
-            .filter(|r| *r < 1_048_576)
-            .ok_or_else(|| "Too many rows for an .xlsx sheet.".to_owned())?;
+    workbook.save_to_buffer().map_err(xlsx_failed)
+}
+
+fn xlsx_failed(e: rust_xlsxwriter::XlsxError) -> String {
+    format!("The .xlsx file could not be written: {e}.")
+}
+
+/// One sheet being written row by row: a bold, frozen header; money as numbers formatted
+/// `#,##0.00`; dates as real Excel dates; column widths from the content. Given a
+/// constant-memory worksheet, rows go to a temporary file as they are pushed, so a sheet
+/// of any length costs one row of memory.
+pub struct XlsxSheet {
+    ws: rust_xlsxwriter::Worksheet,
+    headers: Vec<String>,
+    next_row: u32,
+    widths: Vec<usize>,
+    money: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
+}
+
+impl XlsxSheet {
+    pub fn new(mut ws: rust_xlsxwriter::Worksheet, name: &str, headers: Vec<String>) -> Result<XlsxSheet, String> {
+        ws.set_name(name).map_err(|e| format!("\"{name}\" cannot be a sheet name: {e}."))?;
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (c, header) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, xlsx_column(c)?, header.as_str(), &bold).map_err(xlsx_failed)?;
+        }
+        Ok(XlsxSheet {
+            ws,
+            widths: headers.iter().map(|h| display_width(h)).collect(),
+            headers,
+            next_row: 1,
+            money: rust_xlsxwriter::Format::new().set_num_format("#,##0.00"),
+            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+        })
+    }
+
+    /// Appends one row; it must have one cell per header.
+    pub fn push(&mut self, row: &[Cell]) -> Result<(), String> {
+        let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+        check_row_width(self.next_row as usize - 1, row, &headers)?;
+        let r = Some(self.next_row).filter(|r| *r < 1_048_576).ok_or_else(|| "Too many rows for an .xlsx sheet.".to_owned())?;
+        let ws = &mut self.ws;
         for (c, cell) in row.iter().enumerate() {
-            let col = column(c)?;
+            let col = xlsx_column(c)?;
             let width = match cell {
                 Cell::Text(s) => {
-                    worksheet.write_string(r, col, s.as_str()).map_err(failed)?;
+                    ws.write_string(r, col, s.as_str()).map_err(xlsx_failed)?;
                     display_width(s)
                 }
                 Cell::Money(d) => {
                     // Parsing the exact decimal text gives the nearest double.
-                    let value: f64 = d
-                        .to_string()
-                        .parse()
-                        .map_err(|_| format!("The amount {d} cannot be written."))?;
-                    worksheet
-                        .write_number_with_format(r, col, value, &money)
-                        .map_err(failed)?;
+                    let value: f64 = d.to_string().parse().map_err(|_| format!("The amount {d} cannot be written."))?;
+                    ws.write_number_with_format(r, col, value, &self.money).map_err(xlsx_failed)?;
                     money_width(d)
                 }
                 Cell::Int(n) if n.unsigned_abs() <= 1 << 53 => {
-                    worksheet.write_number(r, col, *n as f64).map_err(failed)?;
+                    ws.write_number(r, col, *n as f64).map_err(xlsx_failed)?;
                     n.to_string().len()
                 }
                 Cell::Int(n) => {
                     // A double would round it; text keeps every digit.
-                    worksheet
-                        .write_string(r, col, n.to_string())
-                        .map_err(failed)?;
+                    ws.write_string(r, col, n.to_string()).map_err(xlsx_failed)?;
                     n.to_string().len()
                 }
                 Cell::Date(d) => {
                     let out_of_range = || format!("The date {d} cannot be written to Excel.");
                     let year = u16::try_from(d.year()).map_err(|_| out_of_range())?;
-                    let excel = ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)
-                        .map_err(|_| out_of_range())?;
-                    worksheet
-                        .write_datetime_with_format(r, col, &excel, &date)
-                        .map_err(failed)?;
+                    let excel = rust_xlsxwriter::ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).map_err(|_| out_of_range())?;
+                    ws.write_datetime_with_format(r, col, &excel, &self.date).map_err(xlsx_failed)?;
                     10
                 }
                 Cell::Empty => 0,
             };
-            widths[c] = widths[c].max(width);
+            self.widths[c] = self.widths[c].max(width);
         }
+        self.next_row += 1;
+        Ok(())
     }
-    worksheet.set_freeze_panes(1, 0).map_err(failed)?;
-    for (c, width) in widths.iter().enumerate() {
-        worksheet
-            .set_column_width(column(c)?, (*width + 2).clamp(8, 60) as f64)
-            .map_err(failed)?;
+
+    /// Freezes the header and sets the widths; the sheet is then ready for a workbook.
+    pub fn finish(mut self) -> Result<rust_xlsxwriter::Worksheet, String> {
+        self.ws.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+        for (c, width) in self.widths.iter().enumerate() {
+            self.ws.set_column_width(xlsx_column(c)?, (*width + 2).clamp(8, 60) as f64).map_err(xlsx_failed)?;
+        }
+        Ok(self.ws)
     }
-    workbook.save_to_buffer().map_err(failed)
+}
+
+fn xlsx_column(c: usize) -> Result<u16, String> {
+    u16::try_from(c).ok().filter(|c| *c < 16_384).ok_or_else(|| "Too many columns for an .xlsx sheet.".to_owned())
+}
+
+/// CSV records (CRLF line ends, formulas defused) for a streamed download; the first
+/// chunk of a file is `csv_header`, which starts with the UTF-8 BOM Excel needs.
+pub fn csv_records<'a>(rows: impl IntoIterator<Item = &'a [Cell]>) -> Result<Vec<u8>, String> {
+    let failed = |e: csv::Error| format!("The CSV file could not be written: {e}.");
+    let mut out = Vec::new();
+    {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        for row in rows {
+            writer
+                .write_record(row.iter().map(|cell| match cell {
+                    Cell::Text(t) => defuse_formula(t),
+                    other => cell_text(other).into_owned(),
+                }))
+                .map_err(failed)?;
+        }
+        writer.flush().map_err(|e| format!("The CSV file could not be written: {e}."))?;
+    }
+    Ok(out)
+}
+
+/// The BOM and header line of a streamed CSV download.
+pub fn csv_header(headers: &[String]) -> Result<Vec<u8>, String> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let row: Vec<Cell> = headers.iter().map(|h| Cell::Text(h.clone())).collect();
+    out.extend(csv_records([row.as_slice()])?);
+    Ok(out)
 }
 
 #[cfg(test)]

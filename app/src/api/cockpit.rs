@@ -19,9 +19,8 @@ pub struct CockpitArgs {
 
 #[server(prefix = "/sfn", endpoint = "cockpit")]
 pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<Dashboard, AppError> {
-    use crate::domain::auth::{Permission, Role, Scope};
+    use crate::domain::auth::Permission;
     use crate::domain::business_date;
-    use crate::domain::dashboard::Slice;
 
     let user = super::authorize(Permission::ViewCockpit)?;
     let store = super::store()?;
@@ -29,7 +28,23 @@ pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<Dashboa
         Some(d) => d,
         None => business_date(super::clock()?.now()),
     };
-    let rep_id = match args.rep.as_deref().filter(|r| !r.is_empty()) {
+    let slice = slice_for(&user, store.as_ref(), &args.rep, &args.region, &args.grade).await?;
+    Ok(crate::ledger::dashboard(store.as_ref(), slice, as_of).await?)
+}
+
+/// The slice a user may see: a sales rep always their own; anyone else the one filter
+/// asked for (a rep by username, a region, or a grade).
+#[cfg(feature = "ssr")]
+pub async fn slice_for(
+    user: &crate::domain::auth::User,
+    store: &dyn crate::store::Store,
+    rep: &Option<String>,
+    region: &Option<String>,
+    grade: &Option<String>,
+) -> Result<crate::domain::dashboard::Slice, AppError> {
+    use crate::domain::auth::{Role, Scope};
+    use crate::domain::dashboard::Slice;
+    let rep_id = match rep.as_deref().filter(|r| !r.is_empty()) {
         None => None,
         Some(name) => {
             let reps = store.users_by_role(Role::SalesRep).await?;
@@ -37,9 +52,8 @@ pub async fn get_cockpit(#[server(default)] args: CockpitArgs) -> Result<Dashboa
             Some(rep.id.to_string())
         }
     };
-    let slice = match user.scope() {
+    Ok(match user.scope() {
         Scope::Rep(id) => Slice::Rep(id),
-        Scope::All => Slice::parse(rep_id.as_deref(), args.region.as_deref(), args.grade.as_deref()).map_err(AppError::Invalid)?,
-    };
-    Ok(crate::ledger::dashboard(store.as_ref(), slice, as_of).await?)
+        Scope::All => Slice::parse(rep_id.as_deref(), region.as_deref(), grade.as_deref()).map_err(AppError::Invalid)?,
+    })
 }

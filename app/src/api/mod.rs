@@ -9,6 +9,7 @@ pub mod customers;
 pub mod import;
 pub mod ledger;
 pub mod receivables;
+pub mod reports;
 
 #[cfg(feature = "ssr")]
 pub use ctx::*;

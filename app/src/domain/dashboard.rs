@@ -100,7 +100,7 @@ pub struct OverdueCustomers {
     pub largest_open: Option<(String, i64)>,
 }
 
-/// One rep's open AR by due date at the previous month end, and the as_of month's days.
+/// One rep's open AR by due date the day before a range, and the range's days.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepFigures {
     pub id: i64,
@@ -277,6 +277,30 @@ fn month_point(end: NaiveDate, prev_end: NaiveDate, open: &ByDue, start_open: &B
     }
 }
 
+/// Each rep's collection from `from` through `to`: cash received ÷ (overdue at the start,
+/// from `start_open` read at the day before `from`, + falling due in the range), ranked
+/// best first. The cockpit uses as_of's month; a credit report uses its period.
+pub fn rep_performance(reps: &[RepFigures], from: NaiveDate, to: NaiveDate, cur: Currency) -> Vec<RepPerformance> {
+    let before = from.pred_opt().unwrap_or(from);
+    let mut out: Vec<RepPerformance> = reps
+        .iter()
+        .map(|r| {
+            let m = days_sum(&r.days, from, to);
+            let due = sum_where(&r.start_open, |d| d <= before) + m.due_minor;
+            RepPerformance {
+                rep_id: r.id,
+                username: r.username.clone(),
+                name: r.name.clone(),
+                collected: Money::from_minor(m.cash_minor, cur),
+                due: Money::from_minor(due, cur),
+                collection_rate_pct: kpi::rate(m.cash_minor, due),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.collection_rate_pct.cmp(&a.collection_rate_pct).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
 /// Builds the cockpit from what the store read. `edges` are finance's due-basis buckets.
 pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur: Currency) -> Dashboard {
     let as_of = f.as_of;
@@ -338,25 +362,7 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
         .filter(|g| g.customers > 0 || !g.open.is_zero())
         .collect();
 
-    let month_start = first_of_month(as_of);
-    let prev_end = month_start.pred_opt().unwrap_or(month_start);
-    let mut reps: Vec<RepPerformance> = f
-        .reps
-        .iter()
-        .map(|r| {
-            let m = days_sum(&r.days, month_start, as_of);
-            let due = sum_where(&r.start_open, |d| d <= prev_end) + m.due_minor;
-            RepPerformance {
-                rep_id: r.id,
-                username: r.username.clone(),
-                name: r.name.clone(),
-                collected: money(m.cash_minor),
-                due: money(due),
-                collection_rate_pct: kpi::rate(m.cash_minor, due),
-            }
-        })
-        .collect();
-    reps.sort_by(|a, b| b.collection_rate_pct.cmp(&a.collection_rate_pct).then_with(|| a.name.cmp(&b.name)));
+    let reps = rep_performance(&f.reps, first_of_month(as_of), as_of, cur);
 
     // Alerts: month ends newest first (as_of counts when it is one); the last complete month.
     let month_ends: Vec<(NaiveDate, Option<Decimal>)> =

@@ -15,6 +15,7 @@ pub mod invoice;
 pub mod inbox;
 pub mod kpi;
 pub mod money;
+pub mod report;
 pub mod uscc;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -66,6 +66,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />
                         <Route path=path!("alerts") view=pages::alerts::AlertsPage ssr=SsrMode::Async />
                         <Route path=path!("inbox") view=pages::alerts::InboxPage ssr=SsrMode::Async />
+                        <Route path=path!("reports") view=pages::reports::CreditReportPage ssr=SsrMode::Async />
+                        <Route path=path!("reports/templates") view=pages::reports::TemplatesPage ssr=SsrMode::Async />
+                        <Route path=path!("reports/templates/:id") view=pages::reports::TemplateRunPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod inbox;
 pub mod ledger;
 pub mod postgres;
+pub mod reports;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
@@ -107,6 +108,7 @@ macro_rules! impl_store {
         $crate::store::ledger::ledger_fns!($db);
         $crate::store::aggregates::aggregate_reads!($db);
         $crate::store::inbox::inbox_fns!($db);
+        $crate::store::reports::report_fns!($db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {
@@ -1150,6 +1152,54 @@ macro_rules! impl_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn movement_figures(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> Result<app::domain::report::MovementFigures, app::store::StoreError> {
+                movement_figures_in(&self.pool, slice, from, to).await
+            }
+
+            async fn customer_changes(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                from: chrono::DateTime<chrono::Utc>,
+                to: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> Result<Vec<app::domain::report::AttributeChange>, app::store::StoreError> {
+                customer_changes_in(&self.pool, slice, from, to, limit).await
+            }
+
+            async fn template_customers(
+                &self,
+                scope: app::domain::auth::Scope,
+                as_of: chrono::NaiveDate,
+                period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+                after_code: &str,
+                limit: i64,
+            ) -> Result<Vec<app::domain::report::TemplateCustomer>, app::store::StoreError> {
+                template_customers_in(&self.pool, scope, as_of, period, after_code, limit).await
+            }
+
+            async fn report_templates(&self) -> Result<Vec<app::domain::report::SavedTemplate>, app::store::StoreError> {
+                report_templates_in(&self.pool).await
+            }
+
+            async fn save_report_template(
+                &self,
+                id: Option<i64>,
+                t: &app::domain::report::ReportTemplate,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                save_report_template_in(&self.pool, id, t, actor, now).await
+            }
+
+            async fn delete_report_template(&self, id: i64, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
+                delete_report_template_in(&self.pool, id, actor, now).await
             }
 
             async fn customer_timeline(

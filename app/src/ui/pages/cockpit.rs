@@ -378,6 +378,7 @@ pub fn CockpitPage() -> impl IntoView {
             <header class="page-head">
                 <h1>{t!(i18n, cockpit.title)}</h1>
                 <a href="/alerts" class="btn btn-ghost head-link" data-testid="alert-settings-link">{t!(i18n, cockpit.alert_settings)}</a>
+                <a href="/reports" class="btn btn-ghost head-link" data-testid="reports-link">{t!(i18n, nav.reports)}</a>
                 <Form method="GET" action="" attr:class="as-of-form cockpit-filters">
                     <label class="inline-field">
                         <span>{t!(i18n, cockpit.as_of)}</span>

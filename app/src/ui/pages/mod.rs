@@ -11,6 +11,7 @@ pub mod import;
 pub mod invoices;
 pub mod login;
 pub mod payments;
+pub mod reports;
 
 use crate::i18n::*;
 use leptos::prelude::*;
