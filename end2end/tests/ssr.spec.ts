@@ -49,3 +49,25 @@ test("a foreign-origin POST is refused", async ({ request }) => {
   expect(res.status()).toBe(403);
   expect(await res.text()).toContain("foreign origin");
 });
+
+test("without JavaScript: the credit report renders whole and a template saves with the plain form", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByTestId("username").fill("liu.fang");
+  await page.getByTestId("password").fill(PASSWORD);
+  await page.getByTestId("login-form").locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/$/);
+
+  await page.goto("/reports?period=2026-Q2");
+  await expect(page.getByTestId("report-title")).toContainText("2026-Q2");
+  const closing = minor((await page.getByTestId("mv-closing").locator("td").nth(1).textContent())!);
+  expect(closing).toBeGreaterThan(0);
+  await expect(page.getByTestId("report-kpis").locator("tbody tr")).toHaveCount(8);
+
+  await page.goto("/reports/templates");
+  const form = page.getByTestId("template-form");
+  await form.getByTestId("tpl-name").fill("Frozen customers (no JS)");
+  await form.getByTestId("tpl-status").selectOption("frozen");
+  await form.getByTestId("tpl-save").click();
+  await expect(page).toHaveURL(/\/reports\/templates/);
+  await expect(page.locator('[data-template="Frozen customers (no JS)"]')).toBeVisible();
+});

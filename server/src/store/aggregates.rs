@@ -18,6 +18,13 @@
 //! - `ar_oldest` (migration 0004) counts, per slice and day, the customers whose
 //!   `oldest_due` is that day: it moves with `oldest_due`, in the same transaction, so
 //!   customers overdue at D = Σ counts before D.
+//! - `cust_snap` (migration 0007) holds each customer's open and overdue AR at every month
+//!   end M: Σ flows dated ≤ M, and of those the ones due before M. A flow adds to every
+//!   month end on or after its date, to the overdue ones after its due date. A new month
+//!   end M' after the last L carries L's rows over, and its overdue gains what fell due in
+//!   [L, M') — read from the ledger, less this write's own flows, which are added after.
+//!   Overdue customers at a past date D are then one month end's rows plus the documents
+//!   dated or falling due in less than a month (`read_overdue_customers`).
 //!
 //! Reads fetch few rows: the snapshots and tail flows come back as one text of
 //! "due amount" pairs per key (`pairs_agg`), since the driver's per-row cost dominates.
@@ -159,6 +166,41 @@ pub(crate) fn snapshot_changes(
     out
 }
 
+/// The per-customer month-end rows a set of flows changes, (customer, month end) ->
+/// (open, overdue): each flow counts in every month end on or after its date, and as
+/// overdue in those after its due date (`months` ascending).
+pub(crate) fn customer_snapshot_changes(
+    flows: &HashMap<(i64, NaiveDate, NaiveDate), i64>,
+    months: &[NaiveDate],
+) -> HashMap<(i64, NaiveDate), (i64, i64)> {
+    let mut out: HashMap<(i64, NaiveDate), (i64, i64)> = HashMap::new();
+    for ((customer, eff, due), minor) in flows {
+        let first = months.partition_point(|m| m < eff);
+        for m in &months[first..] {
+            let e = out.entry((*customer, *m)).or_default();
+            e.0 += minor;
+            if due < m {
+                e.1 += minor;
+            }
+        }
+    }
+    out.retain(|_, v| *v != (0, 0));
+    out
+}
+
+/// This write's own flows dated on or before `carried` and falling due in [from, to), per
+/// customer: what a new month end's overdue must not take from the ledger, because the
+/// write's flows are added to every month end afterwards.
+pub(crate) fn own_due_in(flows: &HashMap<(i64, NaiveDate, NaiveDate), i64>, carried: NaiveDate, from: NaiveDate, to: NaiveDate) -> HashMap<i64, i64> {
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    for ((customer, eff, due), minor) in flows {
+        if *eff <= carried && *due >= from && *due < to {
+            *out.entry(*customer).or_default() += minor;
+        }
+    }
+    out
+}
+
 macro_rules! aggregate_fns {
     ($db:ty) => {
         /// `head` followed by the bound ids and a closing parenthesis: `… IN (` + ids + `)`.
@@ -221,7 +263,10 @@ macro_rules! aggregate_fns {
                 for m in &before {
                     sqlx::query("INSERT INTO ar_months (month_end) VALUES ($1)").bind(*m).execute(&mut **tx).await.map_err(db)?;
                 }
-                // A new month end starts as the previous one: open AR carries over.
+                // A new month end starts as the previous one: open AR carries over. A
+                // customer's overdue also gains what fell due since (as it stood before this
+                // write: the ledger already holds the write's documents, so their flows are
+                // taken out here and added with every other flow below).
                 let mut prev = last;
                 for m in &after {
                     sqlx::query(
@@ -233,6 +278,45 @@ macro_rules! aggregate_fns {
                     .execute(&mut **tx)
                     .await
                     .map_err(db)?;
+                    if let (Some(p), Some(l)) = (prev, last) {
+                        sqlx::query(
+                            "INSERT INTO cust_snap (month_end, customer_id, open_minor, overdue_minor) \
+                             SELECT $1, customer_id, open_minor, overdue_minor FROM cust_snap WHERE month_end = $2 AND open_minor <> 0",
+                        )
+                        .bind(*m)
+                        .bind(p)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db)?;
+                        let mut fell_due: HashMap<i64, i64> = HashMap::new();
+                        let rows = sqlx::query(
+                            "SELECT i.customer_id, CAST(SUM(i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a \
+                                     WHERE a.invoice_id = i.id AND a.allocated_on <= $3), 0)) AS BIGINT) AS due_minor \
+                             FROM invoices i WHERE i.due_date >= $1 AND i.due_date < $2 AND i.invoice_date <= $3 GROUP BY i.customer_id",
+                        )
+                        .bind(p)
+                        .bind(*m)
+                        .bind(l)
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(db)?;
+                        for r in rows {
+                            fell_due.insert(r.try_get("customer_id").map_err(db)?, r.try_get("due_minor").map_err(db)?);
+                        }
+                        for (c, own) in $crate::store::aggregates::own_due_in(&moves.open, l, p, *m) {
+                            *fell_due.entry(c).or_default() -= own;
+                        }
+                        fell_due.retain(|_, v| *v != 0);
+                        let fell_due: Vec<_> = fell_due.into_iter().collect();
+                        for part in fell_due.chunks($crate::store::CHUNK) {
+                            let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO cust_snap (month_end, customer_id, open_minor, overdue_minor) ");
+                            qb.push_values(part, |mut b, (c, minor)| {
+                                b.push_bind(*m).push_bind(*c).push_bind(0i64).push_bind(*minor);
+                            });
+                            qb.push(" ON CONFLICT (month_end, customer_id) DO UPDATE SET overdue_minor = cust_snap.overdue_minor + excluded.overdue_minor");
+                            qb.build().execute(&mut **tx).await.map_err(db)?;
+                        }
+                    }
                     sqlx::query("INSERT INTO ar_months (month_end) VALUES ($1)").bind(*m).execute(&mut **tx).await.map_err(db)?;
                     prev = Some(*m);
                 }
@@ -260,6 +344,18 @@ macro_rules! aggregate_fns {
                     });
                     qb.push(
                         " ON CONFLICT (dim, month_end, dim_key, due_date) DO UPDATE SET open_minor = ar_snap.open_minor + excluded.open_minor",
+                    );
+                    qb.build().execute(&mut **tx).await.map_err(db)?;
+                }
+                let rows: Vec<_> = $crate::store::aggregates::customer_snapshot_changes(&moves.open, &months).into_iter().collect();
+                for part in rows.chunks($crate::store::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO cust_snap (month_end, customer_id, open_minor, overdue_minor) ");
+                    qb.push_values(part, |mut b, ((c, month), (open, overdue))| {
+                        b.push_bind(*month).push_bind(*c).push_bind(*open).push_bind(*overdue);
+                    });
+                    qb.push(
+                        " ON CONFLICT (month_end, customer_id) DO UPDATE SET open_minor = cust_snap.open_minor + excluded.open_minor, \
+                         overdue_minor = cust_snap.overdue_minor + excluded.overdue_minor",
                     );
                     qb.build().execute(&mut **tx).await.map_err(db)?;
                 }
@@ -592,8 +688,90 @@ macro_rules! aggregate_reads {
                 }
                 return Ok(OverdueCustomers { count, top: kept.into_vec(), largest_open });
             }
-            let source = format!("{}{}", $crate::store::AT_AS_OF, $crate::store::MAYBE_OPEN);
-            point_in_time_overdue(pool, slice, as_of, top, &source).await
+            month_end_overdue(pool, slice, as_of, top).await
+        }
+
+        /// Overdue customers at a past `as_of` from the customers' month-end rows (`cust_snap`)
+        /// at P, the last month end on or before as_of, plus what happened after P: the
+        /// documents dated in (P, as_of] and the invoices falling due in [P, as_of). The
+        /// ten largest then get their oldest overdue due date from their own invoices.
+        async fn month_end_overdue(
+            pool: &sqlx::Pool<$db>,
+            slice: &app::domain::dashboard::Slice,
+            as_of: chrono::NaiveDate,
+            top: usize,
+        ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+            use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
+            use app::domain::money::Money;
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let cur = app::domain::BOOK_CURRENCY;
+            let stored: Option<chrono::NaiveDate> =
+                sqlx::query_scalar("SELECT MAX(month_end) FROM ar_months WHERE month_end <= $1").bind(as_of).fetch_one(pool).await.map_err(db)?;
+            // No month end yet: as_of is in the ledger's first month, so nothing is older.
+            let p = stored.unwrap_or_else(|| chrono::Datelike::with_day(&as_of, 1).and_then(|d| d.pred_opt()).unwrap_or(as_of));
+            let sql = format!(
+                "WITH parts AS ( \
+                    SELECT customer_id, open_minor AS o, overdue_minor AS v FROM cust_snap WHERE month_end = $2 \
+                    UNION ALL \
+                    SELECT i.customer_id, -a.amount_minor, CASE WHEN i.due_date < $1 THEN -a.amount_minor ELSE 0 END \
+                      FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
+                     WHERE a.allocated_on > $2 AND a.allocated_on <= $1 AND i.invoice_date <= $1 \
+                    UNION ALL \
+                    SELECT i.customer_id, -a.amount_minor, CASE WHEN i.due_date < $1 THEN -a.amount_minor ELSE 0 END \
+                      FROM invoices i JOIN allocations a ON a.invoice_id = i.id \
+                     WHERE i.invoice_date > $2 AND i.invoice_date <= $1 AND a.allocated_on <= $2 \
+                    UNION ALL \
+                    SELECT customer_id, amount_minor, CASE WHEN due_date < $1 THEN amount_minor ELSE 0 END \
+                      FROM invoices WHERE invoice_date > $2 AND invoice_date <= $1 \
+                    UNION ALL \
+                    SELECT i.customer_id, 0, i.amount_minor - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
+                                                   WHERE a.invoice_id = i.id AND a.allocated_on <= $2), 0) \
+                      FROM invoices i WHERE i.due_date >= $2 AND i.due_date < $1 AND i.invoice_date <= $2 \
+                 ), per AS ( \
+                    SELECT customer_id, CAST(SUM(o) AS BIGINT) AS open, CAST(SUM(v) AS BIGINT) AS overdue FROM parts GROUP BY customer_id \
+                 ) \
+                 SELECT per.customer_id, c.code, c.name, per.open, per.overdue FROM per JOIN customers c ON c.id = per.customer_id \
+                 WHERE per.open <> 0 AND {}",
+                $crate::store::aggregates::slice_filter(slice, 3)
+            );
+            let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
+            let rows = sqlx::query(&sql).bind(as_of).bind(p).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;
+            let mut out = OverdueCustomers::default();
+            let mut kept = $crate::store::aggregates::TopOverdue::new(top);
+            for r in &rows {
+                let code: String = r.try_get("code").map_err(db)?;
+                let open: i64 = r.try_get("open").map_err(db)?;
+                if open > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| open > *m || (open == *m && code < *c)) {
+                    out.largest_open = Some((code.clone(), open));
+                }
+                let overdue: i64 = r.try_get("overdue").map_err(db)?;
+                if overdue > 0 {
+                    out.count += 1;
+                    kept.offer(OverdueCustomer {
+                        customer_id: r.try_get("customer_id").map_err(db)?,
+                        code,
+                        name: r.try_get("name").map_err(db)?,
+                        overdue: Money::from_minor(overdue, cur),
+                        max_days_overdue: 0,
+                    });
+                }
+            }
+            out.top = kept.into_vec();
+            for c in &mut out.top {
+                let oldest: Option<chrono::NaiveDate> = sqlx::query_scalar(
+                    "SELECT MIN(i.due_date) FROM invoices i WHERE i.customer_id = $1 AND i.due_date < $2 AND i.invoice_date <= $2 \
+                     AND i.amount_minor > COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
+                                                   WHERE a.invoice_id = i.id AND a.allocated_on <= $2), 0)",
+                )
+                .bind(c.customer_id)
+                .bind(as_of)
+                .fetch_one(pool)
+                .await
+                .map_err(db)?;
+                c.max_days_overdue = oldest.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0);
+            }
+            Ok(out)
         }
 
         /// Overdue customers at `as_of` from `source`, a query of invoices with their
@@ -774,6 +952,21 @@ mod tests {
         assert_eq!(snaps[&(slice.clone(), d("2026-02-28"), d("2026-03-15"))], 500);
         assert_eq!(snaps[&(slice.clone(), d("2026-03-31"), d("2026-03-15"))], 300);
         assert_eq!(snaps[&(slice, d("2026-04-30"), d("2026-03-15"))], 300);
+    }
+
+    #[test]
+    fn a_customer_flow_is_open_from_its_date_and_overdue_after_its_due_date() {
+        let months = month_ends(d("2026-01-01"), d("2026-04-01"));
+        // Invoiced 20 Jan, due 28 Feb; 300 paid on 5 March.
+        let flows = HashMap::from([((7, d("2026-01-20"), d("2026-02-28")), 1_000), ((7, d("2026-03-05"), d("2026-02-28")), -300)]);
+        let rows = customer_snapshot_changes(&flows, &months);
+        assert_eq!(rows[&(7, d("2026-01-31"))], (1_000, 0));
+        assert_eq!(rows[&(7, d("2026-02-28"))], (1_000, 0), "due on the month end itself: not yet overdue");
+        assert_eq!(rows[&(7, d("2026-03-31"))], (700, 700));
+        assert_eq!(rows[&(7, d("2026-04-30"))], (700, 700));
+        // What a new month end must not take twice: this write's flows carried and due in the window.
+        assert_eq!(own_due_in(&flows, d("2026-03-31"), d("2026-02-28"), d("2026-03-31")), HashMap::from([(7, 700)]));
+        assert!(own_due_in(&flows, d("2026-02-28"), d("2026-03-31"), d("2026-04-30")).is_empty());
     }
 
     #[test]

@@ -569,7 +569,8 @@ pub fn TemplatesPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveReportTemplate>::new();
     let delete = ServerAction::<DeleteReportTemplate>::new();
-    let data = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_report_templates());
+    // Re-read after a successful save (a refused one keeps the form as typed) or a delete.
+    let data = Resource::new(move || (save.value().get().and_then(|r| r.ok()), delete.version().get()), |_| list_report_templates());
     let editing = move || query.read().get("edit").and_then(|s| s.parse::<i64>().ok());
     view! {
         <div class="page">
