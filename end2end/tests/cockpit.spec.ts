@@ -1,17 +1,7 @@
 import { expect, Locator, Page, test } from "@playwright/test";
-import { login, snap, waitForHydration } from "./helpers";
+import { inked, login, snap, waitForHydration } from "./helpers";
 
 const CHARTS = ["aging-chart", "grade-chart", "top-chart", "rep-chart", "collection-chart", "trend-chart"];
-
-/** Non-white pixels on a canvas: proof that something was painted. */
-async function inked(canvas: Locator): Promise<number> {
-  return canvas.evaluate((el: HTMLCanvasElement) => {
-    const { data } = el.getContext("2d")!.getImageData(0, 0, el.width, el.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) n++;
-    return n;
-  });
-}
 
 /** The chart's marks as the page laid them out: [x, y, href] in CSS pixels. */
 async function marks(canvas: Locator): Promise<[number, number, string][]> {

@@ -1,4 +1,4 @@
-import { expect, Page, TestInfo } from "@playwright/test";
+import { expect, Locator, Page, TestInfo } from "@playwright/test";
 
 export const PASSWORD = "demo1234";
 
@@ -34,4 +34,14 @@ export function minor(text: string): number {
   const [int, frac = ""] = m.split(".");
   const sign = int.startsWith("-") ? -1 : 1;
   return sign * (Math.abs(Number(int)) * 100 + Number((frac + "00").slice(0, 2)));
+}
+
+/** Non-white pixels on a canvas: proof that something was painted. */
+export async function inked(canvas: Locator): Promise<number> {
+  return canvas.evaluate((el: HTMLCanvasElement) => {
+    const { data } = el.getContext("2d")!.getImageData(0, 0, el.width, el.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) n++;
+    return n;
+  });
 }

@@ -1,16 +1,6 @@
-import { expect, Locator, Page, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { login, minor, snap, waitForHydration } from "./helpers";
-
-/** Non-white pixels on a canvas: proof that something was painted. */
-async function inked(canvas: Locator): Promise<number> {
-  return canvas.evaluate((el: HTMLCanvasElement) => {
-    const { data } = el.getContext("2d")!.getImageData(0, 0, el.width, el.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) n++;
-    return n;
-  });
-}
+import { inked, login, minor, snap, waitForHydration } from "./helpers";
 
 async function amount(page: Page, testid: string): Promise<number> {
   return minor((await page.getByTestId(testid).locator("td").nth(1).textContent())!);

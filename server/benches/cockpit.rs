@@ -3,6 +3,7 @@
 //! - `GET /api/v1/dashboard`'s work (`ledger::dashboard`: aggregates + build), p50/p95,
 //!   for the whole book and one region, at the last entry's date and 107 days before
 //!   (a slow case stops after 20 s of runs);
+//! - the credit report of the last complete month and of a past week (`ledger::credit_report`);
 //! - the same figures recomputed by GROUP BY over the ledger tables (`Via::Ledger`),
 //!   checked equal to the aggregates' figures;
 //! - DuckDB over the same rows exported to CSV (`benches/cockpit_duckdb.py`), the
@@ -45,6 +46,22 @@ async fn main() {
             let d = app::ledger::dashboard(store.as_ref(), slice.clone(), date).await.unwrap();
             samples.push(t.elapsed());
             assert_eq!(d.trend.len(), 12);
+        }
+        report(name, samples);
+    }
+
+    // Credit reports: two dashboards (the period's end and the one before) plus the
+    // period's movements; a month's ends are month ends, a week's fall mid-month.
+    let month = app::domain::report::Period::containing(app::domain::report::PeriodKind::Month, as_of).previous();
+    let week = app::domain::report::Period::containing(app::domain::report::PeriodKind::Week, past);
+    for (name, period) in [("credit report, last complete month, whole book", month), ("credit report, a past week, whole book", week)] {
+        let mut samples = Vec::with_capacity(runs);
+        let case = Instant::now();
+        while samples.len() < runs && (samples.len() < 3 || case.elapsed() < Duration::from_secs(20)) {
+            let t = Instant::now();
+            let r = app::ledger::credit_report(store.as_ref(), Slice::All, period, as_of).await.unwrap();
+            samples.push(t.elapsed());
+            assert_eq!(r.movements.unexplained_minor(), 0);
         }
         report(name, samples);
     }

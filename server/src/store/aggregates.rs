@@ -512,6 +512,42 @@ impl TopOverdue {
     }
 }
 
+/// One customer's open and overdue AR at a date, as a point-in-time read sums them.
+pub(crate) struct AtDate {
+    pub customer_id: i64,
+    pub code: String,
+    pub name: String,
+    pub open_minor: i64,
+    pub overdue_minor: i64,
+    /// The oldest overdue due date, when the read has it.
+    pub oldest_overdue: Option<NaiveDate>,
+}
+
+/// Overdue customers from every customer's figures at `as_of`: how many, the `top`
+/// largest (ties by code), and the one with the most open AR (ties by code).
+pub(crate) fn tally(rows: impl IntoIterator<Item = AtDate>, as_of: NaiveDate, top: usize) -> app::domain::dashboard::OverdueCustomers {
+    use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
+    let mut out = OverdueCustomers::default();
+    let mut kept = TopOverdue::new(top);
+    for r in rows {
+        if r.open_minor > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| r.open_minor > *m || (r.open_minor == *m && r.code < *c)) {
+            out.largest_open = Some((r.code.clone(), r.open_minor));
+        }
+        if r.overdue_minor > 0 {
+            out.count += 1;
+            kept.offer(OverdueCustomer {
+                customer_id: r.customer_id,
+                code: r.code,
+                name: r.name,
+                overdue: app::domain::money::Money::from_minor(r.overdue_minor, app::domain::BOOK_CURRENCY),
+                max_days_overdue: r.oldest_overdue.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0),
+            });
+        }
+    }
+    out.top = kept.into_vec();
+    out
+}
+
 macro_rules! aggregate_reads {
     ($db:ty) => {
         /// Open AR by due date at each of `at`, per key of `dim` (one key or all): each
@@ -701,11 +737,7 @@ macro_rules! aggregate_reads {
             as_of: chrono::NaiveDate,
             top: usize,
         ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
-            use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
-            use app::domain::money::Money;
-            use sqlx::Row;
             let db = $crate::store::db_err;
-            let cur = app::domain::BOOK_CURRENCY;
             let stored: Option<chrono::NaiveDate> =
                 sqlx::query_scalar("SELECT MAX(month_end) FROM ar_months WHERE month_end <= $1").bind(as_of).fetch_one(pool).await.map_err(db)?;
             // No month end yet: as_of is in the ledger's first month, so nothing is older.
@@ -737,27 +769,8 @@ macro_rules! aggregate_reads {
             );
             let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
             let rows = sqlx::query(&sql).bind(as_of).bind(p).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;
-            let mut out = OverdueCustomers::default();
-            let mut kept = $crate::store::aggregates::TopOverdue::new(top);
-            for r in &rows {
-                let code: String = r.try_get("code").map_err(db)?;
-                let open: i64 = r.try_get("open").map_err(db)?;
-                if open > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| open > *m || (open == *m && code < *c)) {
-                    out.largest_open = Some((code.clone(), open));
-                }
-                let overdue: i64 = r.try_get("overdue").map_err(db)?;
-                if overdue > 0 {
-                    out.count += 1;
-                    kept.offer(OverdueCustomer {
-                        customer_id: r.try_get("customer_id").map_err(db)?,
-                        code,
-                        name: r.try_get("name").map_err(db)?,
-                        overdue: Money::from_minor(overdue, cur),
-                        max_days_overdue: 0,
-                    });
-                }
-            }
-            out.top = kept.into_vec();
+            let rows = rows.iter().map(|r| at_date_of(r, false)).collect::<Result<Vec<_>, _>>()?;
+            let mut out = $crate::store::aggregates::tally(rows, as_of, top);
             for c in &mut out.top {
                 let oldest: Option<chrono::NaiveDate> = sqlx::query_scalar(
                     "SELECT MIN(i.due_date) FROM invoices i WHERE i.customer_id = $1 AND i.due_date < $2 AND i.invoice_date <= $2 \
@@ -774,6 +787,21 @@ macro_rules! aggregate_reads {
             Ok(out)
         }
 
+        /// A row of a point-in-time read (`customer_id, code, name, open, overdue`, and
+        /// `oldest` when `with_oldest`).
+        fn at_date_of(r: &<$db as sqlx::Database>::Row, with_oldest: bool) -> Result<$crate::store::aggregates::AtDate, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            Ok($crate::store::aggregates::AtDate {
+                customer_id: r.try_get("customer_id").map_err(db)?,
+                code: r.try_get("code").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+                open_minor: r.try_get("open").map_err(db)?,
+                overdue_minor: r.try_get("overdue").map_err(db)?,
+                oldest_overdue: if with_oldest { r.try_get("oldest").map_err(db)? } else { None },
+            })
+        }
+
         /// Overdue customers at `as_of` from `source`, a query of invoices with their
         /// `open_minor` at $1 (point in time).
         async fn point_in_time_overdue(
@@ -783,12 +811,7 @@ macro_rules! aggregate_reads {
             top: usize,
             source: &str,
         ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
-            use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
-            use app::domain::money::Money;
-            use sqlx::Row;
             let db = $crate::store::db_err;
-            let cur = app::domain::BOOK_CURRENCY;
-            let days = |due: chrono::NaiveDate| app::domain::aging::days_past_due(as_of, due);
             let sql = format!(
                 "SELECT o.customer_id, c.code, c.name, CAST(SUM(o.open_minor) AS BIGINT) AS open, \
                  CAST(SUM(CASE WHEN o.due_date < $1 THEN o.open_minor ELSE 0 END) AS BIGINT) AS overdue, \
@@ -799,29 +822,8 @@ macro_rules! aggregate_reads {
             );
             let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
             let rows = sqlx::query(&sql).bind(as_of).bind(rep).bind(region).bind(grade).fetch_all(pool).await.map_err(db)?;
-            let mut out = OverdueCustomers::default();
-            let mut kept = $crate::store::aggregates::TopOverdue::new(top);
-            for r in &rows {
-                let code: String = r.try_get("code").map_err(db)?;
-                let open: i64 = r.try_get("open").map_err(db)?;
-                if open > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| open > *m || (open == *m && code < *c)) {
-                    out.largest_open = Some((code.clone(), open));
-                }
-                let overdue: i64 = r.try_get("overdue").map_err(db)?;
-                if overdue > 0 {
-                    out.count += 1;
-                    let oldest: chrono::NaiveDate = r.try_get("oldest").map_err(db)?;
-                    kept.offer(OverdueCustomer {
-                        customer_id: r.try_get("customer_id").map_err(db)?,
-                        code,
-                        name: r.try_get("name").map_err(db)?,
-                        overdue: Money::from_minor(overdue, cur),
-                        max_days_overdue: days(oldest),
-                    });
-                }
-            }
-            out.top = kept.into_vec();
-            Ok(out)
+            let rows = rows.iter().map(|r| at_date_of(r, true)).collect::<Result<Vec<_>, _>>()?;
+            Ok($crate::store::aggregates::tally(rows, as_of, top))
         }
 
         /// The slice key expression of `dim` over customers `c` (as the aggregates store it).

@@ -352,6 +352,32 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     }
 }
 
+/// The rep, region and grade selects of a slice (one filter at a time; the server
+/// refuses two), showing what the query string asks for.
+#[component]
+pub fn SliceSelects(choices: crate::api::receivables::FilterChoices) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let selected = move |k: &'static str, v: String| move || query.read().get(k).is_some_and(|s| s == v);
+    let reps = choices.reps.into_iter().map(|(u, n)| { let sel = selected("rep", u.clone()); view! { <option value=u selected=sel>{n}</option> } }).collect_view();
+    let regions = choices.regions.into_iter().map(|r| { let sel = selected("region", r.clone()); let label = r.clone(); view! { <option value=r selected=sel>{label}</option> } }).collect_view();
+    let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=selected("grade", g.to_string())>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
+    view! {
+        <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+            <span>{t!(i18n, cockpit.rep)}</span>
+            <select name="rep" data-testid="filter-rep"><option value="">{t!(i18n, cockpit.all)}</option>{reps}</select>
+        </label>
+        <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+            <span>{t!(i18n, cockpit.region)}</span>
+            <select name="region" data-testid="filter-region"><option value="">{t!(i18n, cockpit.all)}</option>{regions}</select>
+        </label>
+        <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
+            <span>{t!(i18n, cockpit.grade)}</span>
+            <select name="grade" data-testid="filter-grade"><option value="">{t!(i18n, cockpit.all)}</option>{grades}</select>
+        </label>
+    }
+}
+
 #[component]
 pub fn CockpitPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -372,7 +398,6 @@ pub fn CockpitPage() -> impl IntoView {
             .or_else(|| args().as_of.map(|d| d.to_string()))
             .unwrap_or_default()
     };
-    let selected = move |k: &'static str, v: String| move || text(k).as_deref() == Some(v.as_str());
     view! {
         <div class="page">
             <header class="page-head">
@@ -385,26 +410,7 @@ pub fn CockpitPage() -> impl IntoView {
                         <input type="date" name="as_of" prop:value=shown_date data-testid="as-of" />
                     </label>
                     <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let c = choices.await.unwrap_or_default();
-                            let reps = c.reps.into_iter().map(|(u, n)| { let sel = selected("rep", u.clone()); view! { <option value=u selected=sel>{n}</option> } }).collect_view();
-                            let regions = c.regions.into_iter().map(|r| { let sel = selected("region", r.clone()); let label = r.clone(); view! { <option value=r selected=sel>{label}</option> } }).collect_view();
-                            let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=selected("grade", g.to_string())>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
-                            view! {
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.rep)}</span>
-                                    <select name="rep" data-testid="filter-rep"><option value="">{t!(i18n, cockpit.all)}</option>{reps}</select>
-                                </label>
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.region)}</span>
-                                    <select name="region" data-testid="filter-region"><option value="">{t!(i18n, cockpit.all)}</option>{regions}</select>
-                                </label>
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.grade)}</span>
-                                    <select name="grade" data-testid="filter-grade"><option value="">{t!(i18n, cockpit.all)}</option>{grades}</select>
-                                </label>
-                            }
-                        })}
+                        {move || Suspend::new(async move { view! { <SliceSelects choices=choices.await.unwrap_or_default() /> } })}
                     </Transition>
                     <button type="submit" class="btn">{t!(i18n, cockpit.apply)}</button>
                 </Form>

@@ -10,6 +10,7 @@
 //! plain forms (`ActionForm`), so they work before hydration. `/reports/templates/:id`
 //! runs one for a period and shows its first rows, with CSV and XLSX downloads that
 //! stream every row.
+use super::cockpit::SliceSelects;
 use super::cockpit_charts as charts;
 use crate::api::receivables::filter_options;
 use crate::api::reports::{
@@ -394,7 +395,6 @@ pub fn CreditReportPage() -> impl IntoView {
     let args = move || ReportArgs { kind: text("kind"), period: text("period"), rep: text("rep"), region: text("region"), grade: text("grade") };
     let data = Resource::new(args, get_credit_report);
     let choices = Resource::new(|| (), |_| filter_options());
-    let selected = move |k: &'static str, v: String| move || text(k).as_deref() == Some(v.as_str());
     view! {
         <div class="page">
             <header class="page-head no-print">
@@ -406,23 +406,9 @@ pub fn CreditReportPage() -> impl IntoView {
                             let page = data.await.ok();
                             let c = choices.await.unwrap_or_default();
                             let periods = page.map(|p| view! { <PeriodSelect choices=p.choices selected=p.report.period.key() /> });
-                            let reps = c.reps.into_iter().map(|(u, n)| { let sel = selected("rep", u.clone()); view! { <option value=u selected=sel>{n}</option> } }).collect_view();
-                            let regions = c.regions.into_iter().map(|r| { let sel = selected("region", r.clone()); let label = r.clone(); view! { <option value=r selected=sel>{label}</option> } }).collect_view();
-                            let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=selected("grade", g.to_string())>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
                             view! {
                                 {periods}
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.rep)}</span>
-                                    <select name="rep" data-testid="filter-rep"><option value="">{t!(i18n, cockpit.all)}</option>{reps}</select>
-                                </label>
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.region)}</span>
-                                    <select name="region" data-testid="filter-region"><option value="">{t!(i18n, cockpit.all)}</option>{regions}</select>
-                                </label>
-                                <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>
-                                    <span>{t!(i18n, cockpit.grade)}</span>
-                                    <select name="grade" data-testid="filter-grade"><option value="">{t!(i18n, cockpit.all)}</option>{grades}</select>
-                                </label>
+                                <SliceSelects choices=c />
                             }
                         })}
                     </Transition>
