@@ -283,9 +283,11 @@ pub async fn dashboard(
     as_of: chrono::NaiveDate,
 ) -> Result<crate::domain::dashboard::Dashboard, StoreError> {
     use crate::domain::dashboard;
-    let edges = aging_edges(store, Basis::Due).await?;
-    let rules = alert_rules(store).await?;
-    let figures = crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates).await?;
+    let (edges, rules, figures) = futures::try_join!(
+        aging_edges(store, Basis::Due),
+        alert_rules(store),
+        crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates),
+    )?;
     Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
 }
 
@@ -313,9 +315,13 @@ pub async fn credit_report(
     use crate::domain::report::{kpi_deltas, CreditReport, Movements};
     let as_of = period.as_of(today);
     let before = period.start().pred_opt().unwrap_or(period.start());
-    let end = dashboard(store, slice.clone(), as_of).await?;
-    let start = dashboard(store, slice.clone(), before).await?;
-    let figures = store.movement_figures(&slice, period.start(), as_of).await?;
+    let until = as_of.succ_opt().unwrap_or(as_of);
+    let (end, start, figures, changes) = futures::try_join!(
+        dashboard(store, slice.clone(), as_of),
+        dashboard(store, slice.clone(), before),
+        store.movement_figures(&slice, period.start(), as_of),
+        store.customer_changes(&slice, business_midnight(period.start()), business_midnight(until), 500),
+    )?;
     let movements = Movements::new(start.kpis.open.minor(), figures, end.kpis.open.minor(), crate::domain::BOOK_CURRENCY);
     let rep_key = match &slice {
         Slice::All => Some(None),
@@ -329,8 +335,6 @@ pub async fn credit_report(
         }
         None => Vec::new(),
     };
-    let until = as_of.succ_opt().unwrap_or(as_of);
-    let changes = store.customer_changes(&slice, business_midnight(period.start()), business_midnight(until), 500).await?;
     Ok(CreditReport {
         period,
         as_of,

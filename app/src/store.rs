@@ -366,9 +366,6 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
     use crate::domain::dashboard::{dates_needed, days_from, ByDue};
     let (dim, key) = slice.dim();
     let dates = dates_needed(as_of);
-    let strip = |rows: Vec<(String, NaiveDate, i64)>| -> ByDue { rows.into_iter().map(|(_, d, m)| (d, m)).collect() };
-    let open_at = store.open_by_due(dim, Some(&key), &dates, via).await?.into_iter().map(strip).collect();
-    let days = store.day_figures(dim, Some(&key), days_from(as_of), as_of, via).await?.into_iter().map(|(_, d)| d).collect();
     let per_key = |rows: Vec<(String, NaiveDate, i64)>| -> Vec<(String, ByDue)> {
         let mut out: std::collections::BTreeMap<String, ByDue> = std::collections::BTreeMap::new();
         for (k, d, m) in rows {
@@ -383,27 +380,39 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
             _ => None,
         }
     };
-    let mut regions = Vec::new();
-    if let Some(k) = split("region") {
-        regions = per_key(store.open_by_due("region", k, &[as_of], via).await?.pop().unwrap_or_default());
-    }
-    let mut grades = Vec::new();
-    if let Some(k) = split("grade") {
-        grades = per_key(store.open_by_due("grade", k, &[as_of], via).await?.pop().unwrap_or_default());
-    }
-    let mut reps = Vec::new();
-    if let Some(k) = split("rep") {
-        reps = rep_figures(store, k, as_of.with_day(1).unwrap_or(as_of), as_of, via).await?;
-    }
+    // One key's split at as_of, or nothing when the slice cannot be split that way.
+    let split_at = |want: &'static str| async move {
+        match split(want) {
+            Some(k) => Ok(per_key(store.open_by_due(want, k, &[as_of], via).await?.pop().unwrap_or_default())),
+            None => Ok::<_, StoreError>(Vec::new()),
+        }
+    };
+    let reps = async {
+        match split("rep") {
+            Some(k) => rep_figures(store, k, as_of.with_day(1).unwrap_or(as_of), as_of, via).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    // The reads are independent: the database answers them side by side (a pool of
+    // connections), so the cockpit waits for the slowest, not for their sum.
+    let (open_at, days, regions, grades, reps, customers, overdue) = futures::try_join!(
+        store.open_by_due(dim, Some(&key), &dates, via),
+        store.day_figures(dim, Some(&key), days_from(as_of), as_of, via),
+        split_at("region"),
+        split_at("grade"),
+        reps,
+        store.customer_mix(slice),
+        store.overdue_customers(slice, as_of, 10, via),
+    )?;
     Ok(Figures {
         as_of,
-        open_at,
-        days,
+        open_at: open_at.into_iter().map(|rows| rows.into_iter().map(|(_, d, m)| (d, m)).collect()).collect(),
+        days: days.into_iter().map(|(_, d)| d).collect(),
         regions,
         grades,
         reps,
-        customers: store.customer_mix(slice).await?,
-        overdue: store.overdue_customers(slice, as_of, 10, via).await?,
+        customers,
+        overdue,
     })
 }
 
@@ -412,16 +421,18 @@ pub async fn dashboard_figures(store: &dyn Store, slice: &Slice, as_of: NaiveDat
 pub async fn rep_figures(store: &dyn Store, key: Option<&str>, from: NaiveDate, to: NaiveDate, via: Via) -> Result<Vec<crate::domain::dashboard::RepFigures>, StoreError> {
     use crate::domain::dashboard::{ByDue, RepFigures};
     use std::collections::BTreeMap;
-    let before = from.pred_opt().unwrap_or(from);
+    let before = [from.pred_opt().unwrap_or(from)];
+    let (open, day_rows, users) =
+        futures::try_join!(store.open_by_due("rep", key, &before, via), store.day_figures("rep", key, from, to, via), store.users_by_role(Role::SalesRep))?;
     let mut start: BTreeMap<String, ByDue> = BTreeMap::new();
-    for (k, d, m) in store.open_by_due("rep", key, &[before], via).await?.pop().unwrap_or_default() {
+    for (k, d, m) in open.into_iter().next().unwrap_or_default() {
         start.entry(k).or_default().push((d, m));
     }
     let mut days: BTreeMap<String, Vec<DayFigures>> = BTreeMap::new();
-    for (k, d) in store.day_figures("rep", key, from, to, via).await? {
+    for (k, d) in day_rows {
         days.entry(k).or_default().push(d);
     }
-    let users: HashMap<i64, crate::domain::auth::User> = store.users_by_role(Role::SalesRep).await?.into_iter().map(|u| (u.id, u)).collect();
+    let users: HashMap<i64, crate::domain::auth::User> = users.into_iter().map(|u| (u.id, u)).collect();
     let mut keys: Vec<String> = start.keys().chain(days.keys()).cloned().collect();
     keys.sort();
     keys.dedup();
