@@ -302,9 +302,10 @@ fn business_midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
 }
 
-/// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at the report's as_of, the KPIs at the
-/// previous period's end beside it, the roll-forward of open AR, the reps' collection
-/// over the period, and the grade and status changes audited in it.
+/// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at
+/// the report's as_of, the KPIs at the previous period's end beside it, the roll-forward
+/// of open AR, the reps' collection over the period, and the grade and status changes
+/// audited in it.
 pub async fn credit_report(
     store: &dyn Store,
     slice: crate::domain::dashboard::Slice,

@@ -48,6 +48,8 @@ test("the monthly credit report rolls open AR forward, draws its charts, prints 
   await expect(page.locator(".tabbar")).toBeHidden();
   await expect(page.getByTestId("mv-closing")).toBeVisible();
   await page.screenshot({ path: `screenshots/${info.project.name}-report-print.png`, fullPage: true });
+  // What the browser's print gives on A4 (headless Chromium prints to PDF).
+  if (info.project.name === "desktop") await page.pdf({ path: "screenshots/desktop-report.pdf", format: "A4", printBackground: true });
   await page.emulateMedia({ media: "screen" });
 
   // The workbook downloads under the period's name.

@@ -16,10 +16,10 @@ use crate::api::receivables::filter_options;
 use crate::api::reports::{
     get_credit_report, list_report_templates, run_report_template, DeleteReportTemplate, ReportArgs, SaveReportTemplate,
 };
-use crate::domain::report::{Column, CreditReport, GroupBy, PeriodKind, SavedTemplate, TemplateDraft};
+use crate::domain::report::{Column, CreditReport, Figure, GroupBy, PeriodKind, SavedTemplate, TemplateDraft};
 use crate::i18n::*;
 use crate::ui::chart::ChartCanvas;
-use crate::ui::format::{bucket_label, status_label, ErrorNotice};
+use crate::ui::format::{bucket_label, money_compact, status_label, ErrorNotice};
 use crate::url::percent_encode as enc;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -155,12 +155,25 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
             let key = k.key.clone();
             let tip_key = k.key.clone();
             let tone = change_tone(k);
+            // Money in 万/亿 (or K/M) so the table fits a phone; the exact amount on hover.
+            let cell = move |f: Figure, signed: bool| {
+                let exact = if signed { f.signed() } else { f.display() };
+                let text = exact.clone();
+                let shown = move || match &f {
+                    Figure::Money(m) => format!("{}{}", if signed && f.is_positive() { "+" } else { "" }, money_compact(i18n, *m)),
+                    _ => text.clone(),
+                };
+                (shown, exact)
+            };
+            let (start, start_exact) = cell(k.start.clone(), false);
+            let (end, end_exact) = cell(k.end.clone(), false);
+            let (change, change_exact) = cell(k.change.clone(), true);
             view! {
                 <tr data-kpi=k.key.clone()>
                     <td>{move || kpi_label(i18n, &key)} <span class="tip no-print" tabindex="0" title=move || kpi_tip(i18n, &tip_key)>"?"</span></td>
-                    <td class="num">{k.start.display()}</td>
-                    <td class="num">{k.end.display()}</td>
-                    <td class=format!("num {tone}")>{k.change.signed()}</td>
+                    <td class="num nowrap" title=start_exact>{start}</td>
+                    <td class="num nowrap" title=end_exact>{end}</td>
+                    <td class=format!("num nowrap {tone}") title=change_exact>{change}</td>
                 </tr>
             }
         })
@@ -347,20 +360,26 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
     let section5 = view! {
         <section class="card" data-testid="report-changes">
                     <h2>{t!(i18n, report.changes_title)}</h2>
-                    {changes_empty.then(|| view! { <p class="muted">{t!(i18n, report.no_changes)}</p> })}
-                    <div class="table-scroll">
-                        <table class="table compact">
-                            <thead><tr>
-                                <th>{t!(i18n, report.date)}</th>
-                                <th>{t!(i18n, cockpit.customer)}</th>
-                                <th>{t!(i18n, report.attribute)}</th>
-                                <th>{t!(i18n, report.before)}</th>
-                                <th>{t!(i18n, report.after)}</th>
-                                <th>{t!(i18n, report.by)}</th>
-                            </tr></thead>
-                            <tbody>{changes}</tbody>
-                        </table>
-                    </div>
+                    {if changes_empty {
+                        view! { <p class="muted">{t!(i18n, report.no_changes)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="table-scroll">
+                                <table class="table compact">
+                                    <thead><tr>
+                                        <th>{t!(i18n, report.date)}</th>
+                                        <th>{t!(i18n, cockpit.customer)}</th>
+                                        <th>{t!(i18n, report.attribute)}</th>
+                                        <th>{t!(i18n, report.before)}</th>
+                                        <th>{t!(i18n, report.after)}</th>
+                                        <th>{t!(i18n, report.by)}</th>
+                                    </tr></thead>
+                                    <tbody>{changes}</tbody>
+                                </table>
+                            </div>
+                        }
+                        .into_any()
+                    }}
                 </section>
     }
     .into_any();
@@ -606,7 +625,7 @@ pub fn TemplatesPage() -> impl IntoView {
                     view! {
                         <section class="card" data-testid="templates">
                             {empty.then(|| view! { <p class="muted">{t!(i18n, report.no_templates)}</p> })}
-                            <div class="table-scroll">
+                            <div class="table-scroll" class:hidden=empty>
                                 <table class="table compact">
                                     <thead><tr>
                                         <th>{t!(i18n, report.name)}</th>
@@ -690,7 +709,7 @@ pub fn TemplateRunPage() -> impl IntoView {
                                 </div>
                             </div>
                             <div class="table-scroll">
-                                <table class="table compact" data-testid="tpl-table">
+                                <table class="table compact nowrap-cells" data-testid="tpl-table">
                                     <thead><tr>{head}</tr></thead>
                                     <tbody>{rows}{total}</tbody>
                                 </table>
