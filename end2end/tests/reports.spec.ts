@@ -39,6 +39,8 @@ test("the monthly credit report rolls open AR forward, draws its charts, prints 
     const box = (await canvas.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
   }
+  // Nothing wider than the screen (the phone's tables included).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
   await snap(page, info, "report-month");
 
   // Printing drops the navigation, the filters and the buttons, and keeps the figures.

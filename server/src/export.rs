@@ -351,13 +351,22 @@ async fn custom_file(
             });
         }
     }
-    let name = format!("{}-{}.{}", file.rsplit_once('.').map(|(s, _)| s).unwrap_or("report"), period.key(), file.rsplit('.').next().unwrap_or("csv"));
+    let ext = file.rsplit('.').next().unwrap_or("csv");
+    let name = format!("{}-{}.{ext}", file.rsplit_once('.').map(|(s, _)| s).unwrap_or("report"), period.key());
     let mime = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
     (
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        // A template's name is the user's (often Chinese): RFC 6266's filename* carries it,
+        // the plain filename an ASCII stand-in for old clients.
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{id}-{}.{ext}\"; filename*=UTF-8''{}", period.key(), app::url::percent_encode(&name)),
+            ),
+        ],
         axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
     )
         .into_response()

@@ -257,7 +257,8 @@ async fn templates_and_downloads_over_http() {
     let overdue: Vec<_> = expected.iter().filter(|c| c.overdue.minor() > 0).collect();
     let csv = fin.get(app.url(&format!("/export/custom/{id}/overdue.csv?period=2026-06"))).send().await.unwrap();
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("overdue-2026-06.csv"));
+    let disposition = csv.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains(&format!("filename=\"report-{id}-2026-06.csv\"")) && disposition.contains("filename*=UTF-8''overdue-2026-06.csv"), "{disposition}");
     let body = csv.text().await.unwrap();
     let lines: Vec<&str> = body.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "code,name,open,overdue");
