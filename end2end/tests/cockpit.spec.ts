@@ -85,6 +85,8 @@ test("drill-down from a chart opens the rows behind the bar", async ({ page }, i
   await drill(page, aging, over90, phone);
   await expect(page).toHaveURL(/bucket=90/);
   await waitForHydration(page);
+  // The URL changes before the list arrives (client-side navigation): wait for its rows.
+  await expect(page.getByTestId("invoice-row").first()).toBeVisible();
   const days = await page.locator("[data-testid=invoice-row] td:last-child").allTextContents();
   expect(days.length).toBeGreaterThan(0);
   for (const d of days) expect(Number(d.replace(/[^0-9]/g, ""))).toBeGreaterThan(90);
