@@ -8,7 +8,8 @@
 //!   checked equal to the aggregates' figures;
 //! - DuckDB over the same rows exported to CSV (`benches/cockpit_duckdb.py`), the
 //!   physical-limit reference for a columnar scan, when `python3 -c "import duckdb"` works.
-//! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID; runs: BENCH_RUNS.
+//! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID; runs: BENCH_RUNS; BENCH_SKIP_NAIVE=1
+//! leaves out the naive and DuckDB references.
 mod common;
 
 use app::domain::dashboard::Slice;
@@ -66,6 +67,11 @@ async fn main() {
         report(name, samples);
     }
 
+    // The naive reference takes minutes on the full set; BENCH_SKIP_NAIVE=1 leaves it
+    // (and DuckDB) out while iterating on the cases above.
+    if std::env::var("BENCH_SKIP_NAIVE").is_ok_and(|v| v == "1") {
+        return;
+    }
     // The naive reference: every figure by GROUP BY over invoices and allocations.
     let t = Instant::now();
     let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates).await.unwrap();
