@@ -632,7 +632,8 @@ macro_rules! aggregate_reads {
 
         /// Overdue customers at `as_of`. When nothing is dated after as_of, the maintained
         /// balances answer (count: the oldest-due index; top: largest open first, stopping
-        /// early, see `TopOverdue`); otherwise the point-in-time open items do.
+        /// early, see `TopOverdue`); otherwise the customers' month-end rows do
+        /// (`month_end_overdue`).
         async fn read_overdue_customers(
             pool: &sqlx::Pool<$db>,
             slice: &app::domain::dashboard::Slice,
