@@ -82,6 +82,47 @@ fn Alerts(alerts: Vec<Alert>) -> impl IntoView {
     .into_any()
 }
 
+/// The aging table's rows: each bucket with its light, amount and share, linked to the
+/// open invoices behind it (the cockpit and the credit report show the same rows).
+pub fn aging_rows(i18n: I18nContext<Locale>, d: &Dashboard) -> impl IntoView {
+    let (as_of, total, filter) = (d.as_of, d.kpis.open, slice_query(d));
+    d.aging
+        .iter()
+        .map(|b| {
+            let share = crate::domain::money::percent(b.amount, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+            let light = b.light.css();
+            let key = b.key.clone();
+            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}", b.key);
+            view! {
+                <tr data-bucket=b.key.clone()>
+                    <td>
+                        <span class=format!("dot {light}")></span>
+                        <a href=href>{move || bucket_label(i18n, &key)}</a>
+                    </td>
+                    <td class="num">{b.amount.display()}</td>
+                    <td class="num">{share}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+/// The top overdue customers' rows, each linked to its customer page.
+pub fn top_overdue_rows(d: &Dashboard) -> impl IntoView {
+    d.top_overdue
+        .iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a><div class="muted small">{c.code.clone()}</div></td>
+                    <td class="num">{c.overdue.display()}</td>
+                    <td class="num">{c.max_days_overdue}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 fn Figures(dashboard: Dashboard) -> impl IntoView {
     let i18n = use_i18n();
@@ -101,26 +142,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let can_split = d.aging.iter().any(|b| b.regions.len() > 1);
     let chart = move |f: fn(I18nContext<Locale>, &Dashboard) -> crate::ui::chart::scene::Chart| Signal::derive(move || shared.with_value(|d| f(i18n, d)));
     let aging_chart = Signal::derive(move || shared.with_value(|d| charts::aging(i18n, d, by_region.get())));
-    let rows = d
-        .aging
-        .iter()
-        .map(|b| {
-            let share = crate::domain::money::percent(b.amount, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
-            let light = b.light.css();
-            let key = b.key.clone();
-            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}", b.key);
-            view! {
-                <tr data-bucket=b.key.clone()>
-                    <td>
-                        <span class=format!("dot {light}")></span>
-                        <a href=href>{move || bucket_label(i18n, &key)}</a>
-                    </td>
-                    <td class="num">{b.amount.display()}</td>
-                    <td class="num">{share}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let rows = aging_rows(i18n, &d);
     let grades = d
         .grades
         .iter()
@@ -139,19 +161,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             }
         })
         .collect_view();
-    let top = d
-        .top_overdue
-        .iter()
-        .map(|c| {
-            view! {
-                <tr>
-                    <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a><div class="muted small">{c.code.clone()}</div></td>
-                    <td class="num">{c.overdue.display()}</td>
-                    <td class="num">{c.max_days_overdue}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let top = top_overdue_rows(&d);
     let reps_empty = d.reps.is_empty();
     let reps = d
         .reps

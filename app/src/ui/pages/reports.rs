@@ -10,7 +10,7 @@
 //! plain forms (`ActionForm`), so they work before hydration. `/reports/templates/:id`
 //! runs one for a period and shows its first rows, with CSV and XLSX downloads that
 //! stream every row.
-use super::cockpit::SliceSelects;
+use super::cockpit::{aging_rows, top_overdue_rows, SliceSelects};
 use super::cockpit_charts as charts;
 use crate::api::receivables::filter_options;
 use crate::api::reports::{
@@ -19,7 +19,7 @@ use crate::api::reports::{
 use crate::domain::report::{Column, CreditReport, Figure, GroupBy, PeriodKind, SavedTemplate, TemplateDraft};
 use crate::i18n::*;
 use crate::ui::chart::ChartCanvas;
-use crate::ui::format::{bucket_label, money_compact, status_label, ErrorNotice};
+use crate::ui::format::{money_compact, status_label, ErrorNotice};
 use crate::url::percent_encode as enc;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -141,7 +141,6 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
     let r = report;
     let d = r.end.clone();
     let as_of = r.as_of;
-    let filter = charts::slice_query(&d);
     let shared = StoredValue::new(d.clone());
     let chart = move |f: fn(I18n, &crate::domain::dashboard::Dashboard) -> crate::ui::chart::scene::Chart| {
         Signal::derive(move || shared.with_value(|d| f(i18n, d)))
@@ -197,35 +196,8 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
         {line(t_string!(i18n, report.reversals).to_string(), m.reversals, "mv-reversals", false)}
         {line(t_string!(i18n, report.closing).to_string(), m.closing, "mv-closing", true)}
     };
-    let aging_rows = d
-        .aging
-        .iter()
-        .map(|b| {
-            let share = crate::domain::money::percent(b.amount, d.kpis.open).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
-            let key = b.key.clone();
-            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}", b.key);
-            view! {
-                <tr>
-                    <td><span class=format!("dot {}", b.light.css())></span><a href=href>{move || bucket_label(i18n, &key)}</a></td>
-                    <td class="num">{b.amount.display()}</td>
-                    <td class="num">{share}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let top = d
-        .top_overdue
-        .iter()
-        .map(|c| {
-            view! {
-                <tr>
-                    <td><a href=format!("/customers/{}", c.customer_id)>{c.name.clone()}</a><div class="muted small">{c.code.clone()}</div></td>
-                    <td class="num">{c.overdue.display()}</td>
-                    <td class="num">{c.max_days_overdue}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let aging_rows = aging_rows(i18n, &d);
+    let top = top_overdue_rows(&d);
     let reps = r
         .reps
         .iter()
