@@ -73,3 +73,47 @@ pub struct TimelineEvent {
     pub reference: String,
     pub amount: Money,
 }
+
+/// A credit application as the board, the detail page and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApplicationView {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub kind: crate::domain::approval::RequestKind,
+    pub amount: Money,
+    pub expires_on: Option<NaiveDate>,
+    pub terms_days: Option<u32>,
+    pub reason: String,
+    pub applicant_id: i64,
+    pub applicant_name: String,
+    pub chain_name: String,
+    /// The chain as snapshotted at submission.
+    pub steps: Vec<crate::domain::approval::SnapStep>,
+    /// The facts routing read at submission (amount, current limit, grade, status, region).
+    pub facts: crate::domain::approval::Facts,
+    pub status: crate::domain::approval::Status,
+    pub round: i64,
+    pub current_step: u32,
+    pub step_started_at: DateTime<Utc>,
+    pub reminded: bool,
+    pub escalated: bool,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of an application's trail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApplicationEvent {
+    pub id: i64,
+    pub round: i64,
+    pub step: u32,
+    /// `submit`, `approve`, `reject`, `return`, `reminder` or `escalation`.
+    pub kind: String,
+    pub actor: Option<String>,
+    /// The absent approver a delegate acted for.
+    pub on_behalf_of: Option<String>,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}

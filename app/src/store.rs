@@ -13,6 +13,7 @@
 //! - driver errors are mapped to `StoreError` here, so SQL never reaches a caller.
 use crate::domain::aging::OpenItem;
 use crate::domain::alerts::{Alert, AlertEpisode};
+use crate::domain::approval::{Action, Delegation};
 use crate::domain::inbox::InboxItem;
 use crate::domain::auth::{Role, Scope, User};
 use crate::domain::credit::{CreditCheck, CreditPolicy, CreditPosition, Exposure};
@@ -350,6 +351,48 @@ pub trait Store: Send + Sync + 'static {
     /// Creates (`id` None) or replaces a template, audited; a taken name is `Conflict`.
     async fn save_report_template(&self, id: Option<i64>, t: &ReportTemplate, actor: &str, now: DateTime<Utc>) -> Result<i64, StoreError>;
     async fn delete_report_template(&self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- credit applications and approvals (server/src/store/approvals.rs)
+    /// Every user, by id (the chain designer's user chips).
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, StoreError>;
+    async fn set_user_manager(&self, user_id: i64, manager_id: Option<i64>) -> Result<(), StoreError>;
+    /// Inserts a pending application at its first step, with its `submit` event, and
+    /// notifies the first step's approvers; audited.
+    async fn submit_application(&self, a: &NewApplication, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Applications, newest first: pending ones, and those decided on or after
+    /// `decided_since`; a `Scope::Rep` sees its customers' and its own applications.
+    async fn applications(&self, scope: Scope, applicant: Option<i64>, decided_since: DateTime<Utc>) -> Result<Vec<ApplicationView>, StoreError>;
+    async fn application(&self, id: i64) -> Result<Option<ApplicationView>, StoreError>;
+    async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>, StoreError>;
+    /// Applies `action` to the current step under the writers' lock: checks the
+    /// actor may act (as assignee, escalation target or delegate), records the event,
+    /// moves the application, and on the final approval writes the limit, expiry and
+    /// terms back to the customer in the same transaction (audited). Notifies the next
+    /// approvers, or the applicant and the CC recipients when decided.
+    async fn decide_application(&self, id: i64, actor: &User, action: Action, comment: &str, now: DateTime<Utc>) -> Result<ApplicationView, StoreError>;
+    /// A returned application goes back to its first step, in a new round, with the
+    /// same snapshotted chain. Only its applicant may resubmit.
+    async fn resubmit_application(&self, id: i64, actor: &User, comment: &str, now: DateTime<Utc>) -> Result<ApplicationView, StoreError>;
+    /// Delegations naming `to_user` (or all, with None) that end on or after `from`.
+    async fn delegations(&self, to_user: Option<i64>, from: NaiveDate) -> Result<Vec<Delegation>, StoreError>;
+    async fn add_delegation(&self, d: &Delegation, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Records the SLA reminders and escalations due at `now` on pending applications,
+    /// each at most once (unique per application, round, step and kind), notifying only
+    /// for the rows this call inserted. Returns (reminders, escalations) recorded.
+    async fn run_sla(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError>;
+}
+
+/// What `submit_application` stores: the checked request, who asked, the routed chain
+/// snapshotted for this application and the facts routing read.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub request: crate::domain::approval::LimitRequest,
+    pub applicant: User,
+    pub chain_key: String,
+    pub chain_name: String,
+    pub steps: Vec<crate::domain::approval::SnapStep>,
+    pub facts: crate::domain::approval::Facts,
 }
 
 /// Where the cockpit's reads come from: the maintained aggregates (what the app uses), or

@@ -2,6 +2,7 @@
 //! default), turns its typed args into domain types, then calls the domain and the
 //! `Store`. All are POST (the server refuses foreign-origin POSTs before they run).
 pub mod alerts;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod ledger;
 pub mod receivables;
 pub mod reports;
+pub mod scoring;
 
 #[cfg(feature = "ssr")]
 pub use ctx::*;

@@ -48,6 +48,9 @@ impl Role {
             PostLedger | ImportData | ConfigureFinance => matches!(self, Admin | Finance),
             ViewAudit => matches!(self, Admin | Finance | Executive | CreditManager),
             ManageUsers | ManageApiKeys => self == Admin,
+            // Whether a user may decide a given step is `approval::may_act`, per step.
+            ViewApplications => true,
+            ApplyForCredit => matches!(self, Admin | Finance | CreditManager | SalesManager | SalesRep),
         }
     }
 }
@@ -68,6 +71,10 @@ pub enum Permission {
     ConfigureFinance,
     ManageUsers,
     ManageApiKeys,
+    /// The approval board and application pages (a sales rep sees their own).
+    ViewApplications,
+    /// Submitting credit-limit applications.
+    ApplyForCredit,
 }
 
 /// The signed-in user as the UI and server functions see it (no secrets).

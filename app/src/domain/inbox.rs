@@ -4,6 +4,9 @@
 //! read for that user; one event notifies a user at most once (the store keys items on
 //! user + topic + the event's id); an item's words are rendered in the reader's
 //! language from the event, not stored as text.
+//!
+//! Alerts and approvals are read separately and merged newest first, so each topic's
+//! words come from its own table.
 use super::alerts::AlertEpisode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +16,10 @@ use serde::{Deserialize, Serialize};
 pub enum Topic {
     /// A portfolio alert started tripping.
     Alert(AlertEpisode),
+    /// Something happened to a credit application the user approves, applied for or
+    /// is copied on: `event` is the trail's kind (`submit`, `approve`, `reject`,
+    /// `return`, `reminder`, `escalation`).
+    Approval { application_id: i64, customer_name: String, event: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

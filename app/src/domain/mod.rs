@@ -6,6 +6,7 @@
 pub mod aging;
 pub mod alerts;
 pub mod allocation;
+pub mod approval;
 pub mod auth;
 pub mod credit;
 pub mod customer;
@@ -16,6 +17,7 @@ pub mod inbox;
 pub mod kpi;
 pub mod money;
 pub mod report;
+pub mod scoring;
 pub mod uscc;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -4,6 +4,7 @@
 //! with JavaScript off); browser APIs are touched only inside `Effect`s; every visible
 //! string comes from `crate::i18n`; tables always have an explicit `<tbody>`.
 mod chart;
+pub(crate) mod dnd;
 mod format;
 pub(crate) mod layout;
 pub mod pages;
@@ -69,6 +70,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("reports") view=pages::reports::CreditReportPage ssr=SsrMode::Async />
                         <Route path=path!("reports/templates") view=pages::reports::TemplatesPage ssr=SsrMode::Async />
                         <Route path=path!("reports/templates/:id") view=pages::reports::TemplateRunPage ssr=SsrMode::Async />
+                        <Route path=path!("approvals") view=pages::approvals::BoardPage ssr=SsrMode::Async />
+                        <Route path=path!("approvals/policy") view=pages::approvals::PolicyPage ssr=SsrMode::Async />
+                        <Route path=path!("applications/new") view=pages::approvals::ApplicationNewPage ssr=SsrMode::Async />
+                        <Route path=path!("applications/:id") view=pages::approvals::ApplicationDetailPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

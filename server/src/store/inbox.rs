@@ -114,17 +114,38 @@ macro_rules! inbox_fns {
                 $crate::store::inbox::EPISODE_COLUMNS
             );
             let rows = sqlx::query(&sql).bind(user_id).bind(limit).fetch_all(pool).await.map_err(db)?;
-            rows.iter()
-                .map(|r| {
-                    Ok(app::domain::inbox::InboxItem {
-                        id: r.try_get("id").map_err(db)?,
-                        created_at: r.try_get("created_at").map_err(db)?,
-                        read: r.try_get("is_read").map_err(db)?,
-                        link: r.try_get("link").map_err(db)?,
-                        topic: app::domain::inbox::Topic::Alert(episode_of(r)?),
-                    })
+            let item = |r: &DbRow, topic| -> Result<app::domain::inbox::InboxItem, app::store::StoreError> {
+                Ok(app::domain::inbox::InboxItem {
+                    id: r.try_get("id").map_err(db)?,
+                    created_at: r.try_get("created_at").map_err(db)?,
+                    read: r.try_get("is_read").map_err(db)?,
+                    link: r.try_get("link").map_err(db)?,
+                    topic,
                 })
-                .collect()
+            };
+            let mut items = rows.iter().map(|r| item(r, app::domain::inbox::Topic::Alert(episode_of(r)?))).collect::<Result<Vec<_>, _>>()?;
+            let approvals = sqlx::query(
+                "SELECT n.id, n.created_at, n.read_at IS NOT NULL AS is_read, n.link, e.kind, e.application_id, c.name \
+                   FROM notifications n JOIN application_events e ON n.topic = 'approval' AND e.id = n.ref_id \
+                   JOIN applications a ON a.id = e.application_id JOIN customers c ON c.id = a.customer_id \
+                  WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            for r in &approvals {
+                let topic = app::domain::inbox::Topic::Approval {
+                    application_id: r.try_get("application_id").map_err(db)?,
+                    customer_name: r.try_get("name").map_err(db)?,
+                    event: r.try_get("kind").map_err(db)?,
+                };
+                items.push(item(r, topic)?);
+            }
+            items.sort_by(|a, b| b.id.cmp(&a.id));
+            items.truncate(usize::try_from(limit).unwrap_or(0));
+            Ok(items)
         }
     };
 }

@@ -7,6 +7,7 @@
 //! `sqlite.rs` and `postgres.rs`. Invariants are those of the `Store` trait; in
 //! particular every driver error leaves here as a `StoreError`, never as SQL text.
 pub mod aggregates;
+pub mod approvals;
 pub mod inbox;
 pub mod ledger;
 pub mod postgres;
@@ -109,6 +110,7 @@ macro_rules! impl_store {
         $crate::store::aggregates::aggregate_reads!($db);
         $crate::store::inbox::inbox_fns!($db);
         $crate::store::reports::report_fns!($db);
+        $crate::store::approvals::approval_fns!($db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {
@@ -1200,6 +1202,134 @@ macro_rules! impl_store {
 
             async fn delete_report_template(&self, id: i64, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
                 delete_report_template_in(&self.pool, id, actor, now).await
+            }
+
+            async fn list_users(&self) -> Result<Vec<app::domain::auth::User>, app::store::StoreError> {
+                let rows = sqlx::query("SELECT id, username, display_name, role FROM users ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, app::store::StoreError> {
+                let m: Option<Option<i64>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                m.ok_or(app::store::StoreError::NotFound)
+            }
+
+            async fn set_user_manager(&self, user_id: i64, manager_id: Option<i64>) -> Result<(), app::store::StoreError> {
+                let n = sqlx::query("UPDATE users SET manager_id = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(manager_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?
+                    .rows_affected();
+                if n == 1 { Ok(()) } else { Err(app::store::StoreError::NotFound) }
+            }
+
+            async fn submit_application(&self, a: &app::store::NewApplication, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
+                submit_application_in(&self.pool, a, now).await
+            }
+
+            async fn applications(
+                &self,
+                scope: app::domain::auth::Scope,
+                applicant: Option<i64>,
+                decided_since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<app::store::ApplicationView>, app::store::StoreError> {
+                let sql = format!(
+                    "{} WHERE (a.status = 'pending' OR a.decided_at >= $1) \
+                       AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2 OR a.applicant_id = $2) \
+                       AND (CAST($3 AS BIGINT) IS NULL OR a.applicant_id = $3) ORDER BY a.id DESC LIMIT 500",
+                    $crate::store::approvals::VIEW_SQL
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(decided_since)
+                    .bind(scope.rep_id())
+                    .bind(applicant)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter().map(application_of).collect()
+            }
+
+            async fn application(&self, id: i64) -> Result<Option<app::store::ApplicationView>, app::store::StoreError> {
+                application_in(&self.pool, id).await
+            }
+
+            async fn application_events(&self, id: i64) -> Result<Vec<app::store::ApplicationEvent>, app::store::StoreError> {
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(
+                    "SELECT e.id, e.round, e.step, e.kind, a.display_name AS actor, b.display_name AS on_behalf_of, e.comment, e.at \
+                       FROM application_events e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users b ON b.id = e.on_behalf_of \
+                      WHERE e.application_id = $1 ORDER BY e.id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let step: i64 = r.try_get("step").map_err(db)?;
+                        Ok(app::store::ApplicationEvent {
+                            id: r.try_get("id").map_err(db)?,
+                            round: r.try_get("round").map_err(db)?,
+                            step: step as u32,
+                            kind: r.try_get("kind").map_err(db)?,
+                            actor: r.try_get("actor").map_err(db)?,
+                            on_behalf_of: r.try_get("on_behalf_of").map_err(db)?,
+                            comment: r.try_get("comment").map_err(db)?,
+                            at: r.try_get("at").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn decide_application(
+                &self,
+                id: i64,
+                actor: &app::domain::auth::User,
+                action: app::domain::approval::Action,
+                comment: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::store::ApplicationView, app::store::StoreError> {
+                decide_application_in(&self.pool, id, actor, action, comment, now).await
+            }
+
+            async fn resubmit_application(
+                &self,
+                id: i64,
+                actor: &app::domain::auth::User,
+                comment: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::store::ApplicationView, app::store::StoreError> {
+                resubmit_application_in(&self.pool, id, actor, comment, now).await
+            }
+
+            async fn delegations(&self, to_user: Option<i64>, from: chrono::NaiveDate) -> Result<Vec<app::domain::approval::Delegation>, app::store::StoreError> {
+                delegations_in(&self.pool, to_user, from).await
+            }
+
+            async fn add_delegation(&self, d: &app::domain::approval::Delegation, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
+                sqlx::query_scalar("INSERT INTO delegations (from_user, to_user, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(d.from.user_id)
+                    .bind(d.to_user)
+                    .bind(d.starts_on)
+                    .bind(d.ends_on)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn run_sla(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(usize, usize), app::store::StoreError> {
+                run_sla_in(&self.pool, now).await
             }
 
             async fn customer_timeline(

@@ -206,15 +206,22 @@ pub fn InboxPage() -> impl IntoView {
                         .items
                         .into_iter()
                         .map(|item| {
-                            let Topic::Alert(e) = item.topic;
-                            let kind = e.kind;
-                            let text = { let e = e.clone(); move || figures(i18n, &e) };
+                            let (title, text): (Box<dyn Fn() -> String + Send + Sync>, Box<dyn Fn() -> String + Send + Sync>) = match item.topic {
+                                Topic::Alert(e) => {
+                                    let kind = e.kind;
+                                    (Box::new(move || alert_title(i18n, kind)), Box::new(move || figures(i18n, &e)))
+                                }
+                                Topic::Approval { application_id, customer_name, event } => (
+                                    Box::new(move || super::approvals::event_label(i18n, &event)),
+                                    Box::new(move || format!("#{application_id} · {customer_name}")),
+                                ),
+                            };
                             let id = item.id;
                             let when = item.created_at.with_timezone(&crate::domain::BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string();
                             view! {
                                 <li class=if item.read { "inbox-item" } else { "inbox-item unread" } data-testid="inbox-item" data-read=item.read.to_string()>
                                     <div class="inbox-main">
-                                        <strong>{move || alert_title(i18n, kind)}</strong>
+                                        <strong>{title}</strong>
                                         <div class="small">{text}</div>
                                         <div class="muted small">{when}</div>
                                     </div>

@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod adjustments;
 pub mod alerts;
+pub mod approvals;
 pub mod aging;
 pub mod audit;
 pub mod cockpit;

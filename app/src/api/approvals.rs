@@ -1,0 +1,339 @@
+//! Credit applications, the approval board and finance's approval policy.
+//!
+//! Every function authorises first: applying needs `ApplyForCredit` and the customer
+//! within the caller's scope; the board and application pages need `ViewApplications`
+//! (a sales rep sees their own customers' and their own applications); deciding is
+//! checked per step by the store (`approval::may_act` under the writers' lock); the
+//! policy designer needs `ConfigureFinance`.
+use crate::domain::approval::{Action, Column, PolicyDraft, RequestDraft, SnapStep};
+use crate::domain::auth::{Role, User};
+use crate::domain::customer::{CustomerStatus, Grade};
+use crate::domain::money::Money;
+use crate::error::AppError;
+use crate::records::{ApplicationEvent, ApplicationView};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Finance's routing policy setting (JSON of `PolicyDraft`).
+pub const POLICY_SETTING: &str = "approval.policy";
+
+/// A customer the applicant may choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerChoice {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// What the form shows about the chosen customer before the rep asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditSnapshot {
+    pub customer: CustomerChoice,
+    pub status: CustomerStatus,
+    pub grade: Option<Grade>,
+    /// The latest score (0–100), when the customer has been scored.
+    pub score: Option<rust_decimal::Decimal>,
+    /// What the active scoring model suggests for the customer's grade.
+    pub suggested_limit: Option<Money>,
+    pub suggested_terms_days: Option<u32>,
+    pub credit_limit: Money,
+    pub temp_limit: Option<(Money, chrono::NaiveDate)>,
+    pub terms_days: u32,
+    pub exposure: Money,
+    pub available: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationForm {
+    pub customers: Vec<CustomerChoice>,
+    pub chosen: Option<CreditSnapshot>,
+    pub today: chrono::NaiveDate,
+}
+
+#[cfg(feature = "ssr")]
+async fn snapshot(store: &dyn crate::store::Store, user: &User, id: i64, today: chrono::NaiveDate) -> Result<CreditSnapshot, AppError> {
+    let file = store.customer_file(id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    let position = store.credit_position(id, today).await?;
+    let exposure = position.exposure.total().map_err(|e| AppError::internal(e))?;
+    let available = position.effective_limit.checked_sub(exposure).map_err(|e| AppError::internal(e))?;
+    let suggestion = crate::api::scoring::suggestion(store, id).await?;
+    Ok(CreditSnapshot {
+        customer: CustomerChoice { id, code: file.code.as_str().to_string(), name: file.name.clone() },
+        status: file.status,
+        grade: file.grade,
+        score: suggestion.as_ref().map(|s| s.score),
+        suggested_limit: suggestion.as_ref().map(|s| s.limit),
+        suggested_terms_days: suggestion.as_ref().map(|s| s.terms_days),
+        credit_limit: file.credit_limit,
+        temp_limit: file.temp_limit,
+        terms_days: u32::from(file.payment_terms_days),
+        exposure,
+        available,
+    })
+}
+
+#[server(prefix = "/sfn", endpoint = "application_form")]
+pub async fn get_application_form(customer_id: Option<i64>) -> Result<ApplicationForm, AppError> {
+    use crate::domain::auth::Permission;
+    use crate::store::CustomerQuery;
+    let user = super::authorize(Permission::ApplyForCredit)?;
+    let store = super::store()?;
+    let today = crate::domain::business_date(super::clock()?.now());
+    let q = CustomerQuery { search: None, limit: 2000, offset: 0 };
+    let customers = store
+        .list_customers(&q, user.scope(), today)
+        .await?
+        .into_iter()
+        .map(|c| CustomerChoice { id: c.id, code: c.code.as_str().to_string(), name: c.name })
+        .collect();
+    let chosen = match customer_id {
+        Some(id) => Some(snapshot(store.as_ref(), &user, id, today).await?),
+        None => None,
+    };
+    Ok(ApplicationForm { customers, chosen, today })
+}
+
+/// The routing policy in force: finance's, or the shipped default.
+#[cfg(feature = "ssr")]
+pub async fn policy(store: &dyn crate::store::Store) -> Result<crate::domain::approval::Policy, AppError> {
+    use crate::domain::approval::Policy;
+    match store.setting(POLICY_SETTING).await? {
+        None => Ok(Policy::default_policy()),
+        Some(json) => {
+            let draft: PolicyDraft = serde_json::from_str(&json).map_err(|e| AppError::internal(format!("{POLICY_SETTING}: {e}")))?;
+            Policy::try_from(draft).map_err(|errors| AppError::internal(format!("{POLICY_SETTING}: {}", AppError::fields(errors))))
+        }
+    }
+}
+
+#[server(prefix = "/sfn", endpoint = "submit_application")]
+pub async fn submit_application(draft: RequestDraft) -> Result<i64, AppError> {
+    use crate::domain::approval::{Facts, LimitRequest};
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ApplyForCredit)?;
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    let today = crate::domain::business_date(now);
+    // Out of scope reads as not found: a rep cannot probe other reps' customers.
+    let file = store.customer_file(draft.customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    let request = LimitRequest::parse(&draft, file.credit_limit.currency(), today).map_err(AppError::fields)?;
+    let facts = Facts {
+        kind: request.request_kind(),
+        amount: request.amount,
+        current_limit: file.credit_limit,
+        grade: file.grade,
+        status: file.status,
+        region: file.region.clone(),
+    };
+    let routed = policy(store.as_ref()).await?.route(&facts).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let manager = store.user_manager(user.id).await?;
+    let new = crate::store::NewApplication {
+        steps: routed.resolve(manager),
+        chain_key: routed.chain,
+        chain_name: routed.chain_name,
+        request,
+        applicant: user,
+        facts,
+    };
+    Ok(store.submit_application(&new, now).await?)
+}
+
+/// A card on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub application: ApplicationView,
+    pub column: Column,
+    /// The viewer may decide the current step now.
+    pub mine: bool,
+    /// Who the current step waits for, in words.
+    pub waiting_for: String,
+    pub sla_due_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
+    pub cards: Vec<Card>,
+    pub can_apply: bool,
+}
+
+/// Names an assignee: a user by display name, a role by its key (the UI translates).
+#[cfg(feature = "ssr")]
+fn assignee_label(a: crate::domain::approval::Assignee, users: &[User]) -> String {
+    use crate::domain::approval::Assignee;
+    match a {
+        Assignee::Role(r) => format!("role:{}", r.as_str()),
+        Assignee::User(id) => users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn card(app: ApplicationView, user: &User, users: &[User], delegations: &[crate::domain::approval::Delegation], today: chrono::NaiveDate) -> Card {
+    use crate::domain::approval::{may_act, Actor, SlaEvent, Status};
+    let step: Option<&SnapStep> = app.steps.get(app.current_step as usize);
+    let mine = app.status == Status::Pending
+        && step.is_some_and(|s| may_act(s, app.escalated, Actor { user_id: user.id, role: user.role }, delegations, today));
+    let waiting_for = step.map(|s| assignee_label(s.assignee, users)).unwrap_or_default();
+    let sla_due_at = SlaEvent::Escalation.due_at(app.step_started_at, step.map_or(0, |s| s.sla_hours));
+    Card { column: Column::of(app.status, mine), mine, waiting_for, sla_due_at, application: app }
+}
+
+#[server(prefix = "/sfn", endpoint = "approval_board")]
+pub async fn get_board() -> Result<Board, AppError> {
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ViewApplications)?;
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    let today = crate::domain::business_date(now);
+    let (apps, users, delegations) = futures::try_join!(
+        store.applications(user.scope(), None, now - chrono::Duration::days(30)),
+        store.list_users(),
+        store.delegations(Some(user.id), today),
+    )?;
+    let mut cards = Vec::with_capacity(apps.len());
+    for a in apps {
+        cards.push(card(a, &user, &users, &delegations, today).await);
+    }
+    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit) })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationPage {
+    pub card: Card,
+    pub events: Vec<ApplicationEvent>,
+    /// Each snapshotted step's approver, escalation target and CC, in words.
+    pub step_labels: Vec<(String, Option<String>, Vec<String>)>,
+    pub can_resubmit: bool,
+}
+
+#[server(prefix = "/sfn", endpoint = "application")]
+pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
+    use crate::domain::approval::Status;
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ViewApplications)?;
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    let today = crate::domain::business_date(now);
+    let app = store.application(id).await?.ok_or(AppError::NotFound)?;
+    // A rep sees an application about their customer, or one they filed.
+    if user.role == Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let (events, users, delegations) =
+        futures::try_join!(store.application_events(id), store.list_users(), store.delegations(Some(user.id), today))?;
+    let step_labels = app
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                assignee_label(s.assignee, &users),
+                s.escalate_to.map(|e| assignee_label(e, &users)),
+                s.cc.iter().map(|c| assignee_label(*c, &users)).collect(),
+            )
+        })
+        .collect();
+    let can_resubmit = app.status == Status::Returned && app.applicant_id == user.id;
+    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today).await, events, step_labels, can_resubmit })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionArgs {
+    pub id: i64,
+    /// approve, reject or return.
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[server(prefix = "/sfn", endpoint = "decide_application")]
+pub async fn decide_application(args: DecisionArgs) -> Result<ApplicationView, AppError> {
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ViewApplications)?;
+    let action = Action::parse(args.action.trim()).ok_or_else(|| AppError::Invalid(format!("action: '{}' is not approve, reject or return", args.action)))?;
+    if args.comment.chars().count() > 2000 {
+        return Err(AppError::Invalid("comment: at most 2000 characters".into()));
+    }
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    Ok(store.decide_application(args.id, &user, action, &args.comment, now).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "resubmit_application")]
+pub async fn resubmit_application(id: i64, comment: String) -> Result<ApplicationView, AppError> {
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ApplyForCredit)?;
+    let store = super::store()?;
+    Ok(store.resubmit_application(id, &user, &comment, super::clock()?.now()).await?)
+}
+
+/// The designer's data: the policy and the chips it can drag in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPage {
+    pub draft: PolicyDraft,
+    pub users: Vec<User>,
+    pub can_edit: bool,
+}
+
+#[server(prefix = "/sfn", endpoint = "approval_policy")]
+pub async fn get_policy() -> Result<PolicyPage, AppError> {
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ViewApplications)?;
+    let store = super::store()?;
+    let (policy, users) = futures::try_join!(policy(store.as_ref()), async { Ok(store.list_users().await?) })?;
+    Ok(PolicyPage { draft: policy.draft().clone(), users, can_edit: user.role.allows(Permission::ConfigureFinance) })
+}
+
+#[server(prefix = "/sfn", endpoint = "save_approval_policy")]
+pub async fn save_policy(draft: PolicyDraft) -> Result<(), AppError> {
+    use crate::domain::approval::Policy;
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ConfigureFinance)?;
+    let policy = Policy::try_from(draft).map_err(AppError::fields)?;
+    let store = super::store()?;
+    let users = store.list_users().await?;
+    // A step naming a user who does not exist would wait forever.
+    for c in &policy.draft().chains {
+        for s in &c.steps {
+            for a in std::iter::once(s.approver).chain(s.escalate_to).chain(s.cc.iter().copied()) {
+                if let crate::domain::approval::Approver::User(id) = a {
+                    if !users.iter().any(|u| u.id == id) {
+                        return Err(AppError::Invalid(format!("chains[{}]: user #{id} does not exist", c.key)));
+                    }
+                }
+            }
+        }
+    }
+    let json = serde_json::to_string(policy.draft()).map_err(AppError::internal)?;
+    store.set_setting(POLICY_SETTING, &json, &user.username, super::clock()?.now()).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegationArgs {
+    pub to_user: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// "While I am away": the caller delegates their approvals to another user.
+#[server(prefix = "/sfn", endpoint = "delegate_approvals")]
+pub async fn delegate_approvals(args: DelegationArgs) -> Result<i64, AppError> {
+    use crate::domain::approval::{Actor, Delegation};
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ViewApplications)?;
+    let date = |field: &str, s: &str| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| AppError::Invalid(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
+    };
+    let (starts_on, ends_on) = (date("starts_on", &args.starts_on)?, date("ends_on", &args.ends_on)?);
+    if ends_on < starts_on {
+        return Err(AppError::Invalid("ends_on: is before starts_on".into()));
+    }
+    if args.to_user == user.id {
+        return Err(AppError::Invalid("to_user: you cannot delegate to yourself".into()));
+    }
+    let store = super::store()?;
+    if !store.list_users().await?.iter().any(|u| u.id == args.to_user) {
+        return Err(AppError::Invalid(format!("to_user: user #{} does not exist", args.to_user)));
+    }
+    let d = Delegation { from: Actor { user_id: user.id, role: user.role }, to_user: args.to_user, starts_on, ends_on };
+    Ok(store.add_delegation(&d, super::clock()?.now()).await?)
+}
