@@ -445,3 +445,49 @@ impl TemplateRun {
         }
     }
 }
+
+/// The approval routing policy in force: finance's setting, or the shipped default. A
+/// stored policy that no longer parses is an error naming the setting.
+pub async fn approval_policy(store: &dyn Store) -> Result<crate::domain::approval::Policy, StoreError> {
+    use crate::domain::approval::{Policy, PolicyDraft};
+    let Some(json) = store.setting(crate::domain::approval::POLICY_SETTING).await? else { return Ok(Policy::default_policy()) };
+    let bad = |m: String| StoreError::Other(format!("setting {}: {m}", crate::domain::approval::POLICY_SETTING));
+    let draft: PolicyDraft = serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
+    Policy::try_from(draft).map_err(|errors| bad(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+}
+
+/// Files a limit application for `applicant`: parses the form, reads the customer
+/// (within the applicant's scope: out of scope is `NotFound`), routes the request by
+/// the policy in force and snapshots the routed chain, with the applicant's manager
+/// resolved, onto the new application.
+pub async fn apply_for_credit(
+    store: &dyn Store,
+    applicant: &crate::domain::auth::User,
+    draft: &crate::domain::approval::RequestDraft,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, LedgerError> {
+    use crate::domain::approval::{Facts, LimitRequest};
+    let today = crate::domain::business_date(now);
+    let file = store.customer_file(draft.customer_id, applicant.scope()).await?.ok_or(StoreError::NotFound)?;
+    let request = LimitRequest::parse(draft, file.credit_limit.currency(), today)
+        .map_err(|errors| LedgerError::Invalid(errors.into_iter().map(|e| (0, e)).collect()))?;
+    let facts = Facts {
+        kind: request.request_kind(),
+        amount: request.amount,
+        current_limit: file.credit_limit,
+        grade: file.grade,
+        status: file.status,
+        region: file.region.clone(),
+    };
+    let routed = approval_policy(store).await?.route(&facts).map_err(|e| LedgerError::one("amount", e.to_string()))?;
+    let manager = store.user_manager(applicant.id).await?;
+    let new = crate::store::NewApplication {
+        steps: routed.resolve(manager),
+        chain_key: routed.chain,
+        chain_name: routed.chain_name,
+        request,
+        applicant: applicant.clone(),
+        facts,
+    };
+    Ok(store.submit_application(&new, now).await?)
+}

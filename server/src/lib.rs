@@ -3,6 +3,7 @@
 pub mod config;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod rest;
 pub mod seed;
 pub mod store;

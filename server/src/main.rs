@@ -51,6 +51,10 @@ enum Command {
         /// saving the rules still evaluates them at once).
         #[arg(long, env = "CREDITDESK_ALERT_INTERVAL_SECS", default_value_t = 300)]
         alert_interval_secs: u64,
+        /// Seconds between runs of the approval SLA timers (reminders and escalations;
+        /// 0 turns them off).
+        #[arg(long, env = "CREDITDESK_SLA_INTERVAL_SECS", default_value_t = 60)]
+        sla_interval_secs: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -173,23 +177,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Evaluates the whole book's alerts now and then every `every`, so an alert reaches
-/// the inbox even when nobody opens the cockpit. A failed evaluation is logged and
-/// retried at the next tick; recording is idempotent, so a repeat never notifies twice.
-async fn alert_tick(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: std::time::Duration) {
-    let mut interval = tokio::time::interval(every);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        interval.tick().await;
-        let now = clock.now();
-        match app::ledger::evaluate_alerts(store.as_ref(), app::domain::business_date(now), now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(opened = n, "portfolio alerts raised"),
-            Err(e) => tracing::warn!(error = %e, "portfolio alert evaluation failed"),
-        }
-    }
-}
-
 async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
     server::store::connect(&DatabaseUrl::parse(&db.database_url)?).await
 }
@@ -197,7 +184,7 @@ async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
 async fn run(command: Command) -> Result<(), String> {
     let clock = SystemClock;
     match command {
-        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs } => {
+        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
                 database: DatabaseUrl::parse(&db.database_url)?,
@@ -219,9 +206,11 @@ async fn run(command: Command) -> Result<(), String> {
                 secure_cookies: cfg.secure_cookies,
                 allowed_origins: Arc::new(cfg.allowed_origins.clone()),
             };
-            if alert_interval_secs > 0 {
-                tokio::spawn(alert_tick(state.store.clone(), state.clock.clone(), std::time::Duration::from_secs(alert_interval_secs)));
-            }
+            let schedule = server::jobs::Schedule {
+                alerts: std::time::Duration::from_secs(alert_interval_secs),
+                sla: std::time::Duration::from_secs(sla_interval_secs),
+            };
+            server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");
             web::serve(listener, state).await.map_err(|e| format!("server error: {e}"))
         }

@@ -13,13 +13,13 @@
 //! Then over HTTP: the server functions' authorisation and validation.
 mod common;
 
-use app::domain::approval::{Action, Actor, Chain, Delegation, Facts, LimitKind, LimitRequest, Policy, PolicyDraft, Status, Step};
+use app::domain::approval::{Action, Actor, Chain, Delegation, LimitKind, Policy, PolicyDraft, RequestDraft, Status, Step};
 use app::domain::approval::Approver;
 use app::domain::auth::{Role, Scope, User};
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::inbox::Topic;
 use app::domain::money::{Currency, Money};
-use app::store::{AuditQuery, NewApplication, Store, StoreError};
+use app::store::{AuditQuery, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{add_user, spawn_app, test_now, TestDb};
 
@@ -72,29 +72,23 @@ async fn people(store: &dyn Store) -> People {
     }
 }
 
-/// Routes and submits as the server function does.
+/// Files an application as the server function does, under `policy` (saved first).
 async fn apply(store: &dyn Store, policy: &Policy, applicant: &User, customer_id: i64, kind: LimitKind, yuan: i64, now: DateTime<Utc>) -> i64 {
-    let file = store.customer_file(customer_id, Scope::All).await.unwrap().unwrap();
-    let request = LimitRequest { customer_id, kind, amount: cny(yuan), terms_days: 45, reason: "season".into() };
-    let facts = Facts {
-        kind: request.request_kind(),
-        amount: request.amount,
-        current_limit: file.credit_limit,
-        grade: file.grade,
-        status: file.status,
-        region: file.region,
+    let json = serde_json::to_string(policy.draft()).unwrap();
+    store.set_setting(app::domain::approval::POLICY_SETTING, &json, "fin.a", now).await.unwrap();
+    let (kind, expires_on) = match kind {
+        LimitKind::Permanent => ("permanent_limit", String::new()),
+        LimitKind::Temporary { expires_on } => ("temporary_limit", expires_on.to_string()),
     };
-    let routed = policy.route(&facts).unwrap();
-    let manager = store.user_manager(applicant.id).await.unwrap();
-    let new = NewApplication {
-        steps: routed.resolve(manager),
-        chain_key: routed.chain,
-        chain_name: routed.chain_name,
-        request,
-        applicant: applicant.clone(),
-        facts,
+    let draft = RequestDraft {
+        customer_id,
+        kind: kind.into(),
+        amount: format!("{yuan}.00"),
+        expires_on,
+        terms_days: "45".into(),
+        reason: "season".into(),
     };
-    store.submit_application(&new, now).await.unwrap()
+    app::ledger::apply_for_credit(store, applicant, &draft, now).await.unwrap()
 }
 
 async fn approval_events(store: &dyn Store, user: &User) -> Vec<(i64, String)> {
@@ -305,7 +299,7 @@ async fn server_functions_authorise_and_validate() {
     let page = app.call(&sm, "approval_policy", &[]).await.text().await.unwrap();
     assert!(page.contains("\"can_edit\":false") && page.contains("\"standard\""), "{page}");
     refusal(app.call(&sm, "save_approval_policy", &[("draft[fallback]", "standard")]).await).await;
-    assert_eq!(store.setting("approval.policy").await.unwrap(), None, "nothing saved");
+    assert_eq!(store.setting(app::domain::approval::POLICY_SETTING).await.unwrap(), None, "nothing saved");
     // Anonymous callers are refused.
     assert!(refusal(app.call(&app.client(), "approval_board", &[]).await).await.contains("Unauthenticated"));
     app.db.drop_db().await;

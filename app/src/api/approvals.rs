@@ -14,9 +14,6 @@ use crate::records::{ApplicationEvent, ApplicationView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Finance's routing policy setting (JSON of `PolicyDraft`).
-pub const POLICY_SETTING: &str = "approval.policy";
-
 /// A customer the applicant may choose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerChoice {
@@ -93,49 +90,12 @@ pub async fn get_application_form(customer_id: Option<i64>) -> Result<Applicatio
     Ok(ApplicationForm { customers, chosen, today })
 }
 
-/// The routing policy in force: finance's, or the shipped default.
-#[cfg(feature = "ssr")]
-pub async fn policy(store: &dyn crate::store::Store) -> Result<crate::domain::approval::Policy, AppError> {
-    use crate::domain::approval::Policy;
-    match store.setting(POLICY_SETTING).await? {
-        None => Ok(Policy::default_policy()),
-        Some(json) => {
-            let draft: PolicyDraft = serde_json::from_str(&json).map_err(|e| AppError::internal(format!("{POLICY_SETTING}: {e}")))?;
-            Policy::try_from(draft).map_err(|errors| AppError::internal(format!("{POLICY_SETTING}: {}", AppError::fields(errors))))
-        }
-    }
-}
-
 #[server(prefix = "/sfn", endpoint = "submit_application")]
 pub async fn submit_application(draft: RequestDraft) -> Result<i64, AppError> {
-    use crate::domain::approval::{Facts, LimitRequest};
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ApplyForCredit)?;
     let store = super::store()?;
-    let now = super::clock()?.now();
-    let today = crate::domain::business_date(now);
-    // Out of scope reads as not found: a rep cannot probe other reps' customers.
-    let file = store.customer_file(draft.customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
-    let request = LimitRequest::parse(&draft, file.credit_limit.currency(), today).map_err(AppError::fields)?;
-    let facts = Facts {
-        kind: request.request_kind(),
-        amount: request.amount,
-        current_limit: file.credit_limit,
-        grade: file.grade,
-        status: file.status,
-        region: file.region.clone(),
-    };
-    let routed = policy(store.as_ref()).await?.route(&facts).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let manager = store.user_manager(user.id).await?;
-    let new = crate::store::NewApplication {
-        steps: routed.resolve(manager),
-        chain_key: routed.chain,
-        chain_name: routed.chain_name,
-        request,
-        applicant: user,
-        facts,
-    };
-    Ok(store.submit_application(&new, now).await?)
+    Ok(crate::ledger::apply_for_credit(store.as_ref(), &user, &draft, super::clock()?.now()).await?)
 }
 
 /// A card on the board.
@@ -278,7 +238,7 @@ pub async fn get_policy() -> Result<PolicyPage, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewApplications)?;
     let store = super::store()?;
-    let (policy, users) = futures::try_join!(policy(store.as_ref()), async { Ok(store.list_users().await?) })?;
+    let (policy, users) = futures::try_join!(crate::ledger::approval_policy(store.as_ref()), store.list_users())?;
     Ok(PolicyPage { draft: policy.draft().clone(), users, can_edit: user.role.allows(Permission::ConfigureFinance) })
 }
 
@@ -303,7 +263,7 @@ pub async fn save_policy(draft: PolicyDraft) -> Result<(), AppError> {
         }
     }
     let json = serde_json::to_string(policy.draft()).map_err(AppError::internal)?;
-    store.set_setting(POLICY_SETTING, &json, &user.username, super::clock()?.now()).await?;
+    store.set_setting(crate::domain::approval::POLICY_SETTING, &json, &user.username, super::clock()?.now()).await?;
     Ok(())
 }
 

@@ -187,6 +187,9 @@ pub struct PolicyDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy(PolicyDraft);
 
+/// Finance's routing policy setting (JSON of `PolicyDraft`).
+pub const POLICY_SETTING: &str = "approval.policy";
+
 pub const MAX_STEPS: usize = 8;
 pub const MAX_SLA_HOURS: u32 = 720;
 

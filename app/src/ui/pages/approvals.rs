@@ -167,7 +167,7 @@ fn ApplicationFormView(form: crate::api::approvals::ApplicationForm) -> impl Int
                 <h2>{c.customer.name.clone()}</h2>
                 <dl class="facts">
                     <div><dt>{t!(i18n, approvals.score)}</dt><dd data-testid="snap-score">{score}</dd></div>
-                    <div><dt>{t!(i18n, approvals.grade)}</dt><dd data-testid="snap-grade"><span class=format!("grade grade-{}", grade.to_lowercase())>{grade.clone()}</span></dd></div>
+                    <div><dt>{t!(i18n, approvals.grade)}</dt><dd data-testid="snap-grade"><span class=format!("grade grade-{grade}")>{grade.clone()}</span></dd></div>
                     <div><dt>{t!(i18n, approvals.status)}</dt><dd>{move || status_label(i18n, status)}</dd></div>
                     <div><dt>{t!(i18n, approvals.suggested)}</dt><dd class="num" data-testid="snap-suggested">{suggested}</dd></div>
                     <div><dt>{t!(i18n, approvals.current_limit)}</dt><dd class="num">{c.credit_limit.display()}</dd></div>
@@ -301,8 +301,8 @@ fn card_view(i18n: I18nContext<Locale>, c: Card, pending: Pending, now: chrono::
         view! {
             <div class=class data-testid="card-sla">
                 {move || t_string!(i18n, approvals.sla_due, at = due.clone()).to_string()}
-                {a.reminded.then(|| view! { <span class="tag warn">{t!(i18n, approvals.reminded)}</span> })}
-                {a.escalated.then(|| view! { <span class="tag bad">{t!(i18n, approvals.escalated)}</span> })}
+                {a.reminded.then(|| view! { <span class="badge warn">{t!(i18n, approvals.reminded)}</span> })}
+                {a.escalated.then(|| view! { <span class="badge bad">{t!(i18n, approvals.escalated)}</span> })}
             </div>
         }
     });
@@ -318,7 +318,7 @@ fn card_view(i18n: I18nContext<Locale>, c: Card, pending: Pending, now: chrono::
         <article class=if c.mine { "kcard mine" } else { "kcard" } data-drag=drag data-drag-kind="card" data-testid="kcard" data-id=id.to_string()>
             <header>
                 <A href=format!("/applications/{id}") attr:class="kcard-title">{format!("#{id} {}", a.customer_name)}</A>
-                <span class=format!("tag st-{}", status.as_str())>{move || status_text(i18n, status)}</span>
+                <span class=format!("badge st-{}", status.as_str())>{move || status_text(i18n, status)}</span>
             </header>
             <div class="kcard-amount num">{a.amount.display()}</div>
             <div class="muted small">{move || kind_label(i18n, kind)} " · " {a.applicant_name.clone()}</div>
@@ -481,7 +481,7 @@ fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit:
     view! {
         <header class="page-head">
             <h1>{format!("#{id} {}", a.customer_name)}</h1>
-            <span class=format!("tag st-{}", status.as_str()) data-testid="app-status">{move || status_text(i18n, status)}</span>
+            <span class=format!("badge st-{}", status.as_str()) data-testid="app-status">{move || status_text(i18n, status)}</span>
         </header>
         <section class="card">
             <dl class="facts">
@@ -518,7 +518,7 @@ fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit:
         </section>
         <section class="card">
             <h2>{t!(i18n, approvals.trail)}</h2>
-            <ol class="timeline" data-testid="trail">{trail}</ol>
+            <ol class="trail" data-testid="trail">{trail}</ol>
         </section>
     }
 }

@@ -1,0 +1,63 @@
+//! The scheduler: periodic jobs run inside the server process.
+//!
+//! Exactly once comes from the database, not from this loop: every job records what it
+//! did under a unique key (an alert episode per kind, an SLA event per application,
+//! round, step and kind) and notifies only for rows its own insert created. So a tick
+//! that runs twice, a restart mid-tick, or two servers on one PostgreSQL never remind,
+//! escalate or notify twice; a failed tick is logged and simply retried at the next.
+use app::api::Clock;
+use app::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often each job runs (0 seconds turns a job off).
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub alerts: Duration,
+    pub sla: Duration,
+}
+
+/// Starts every job that has an interval on the current tokio runtime.
+pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
+    if !schedule.alerts.is_zero() {
+        spawn_every(schedule.alerts, store.clone(), clock.clone(), alerts);
+    }
+    if !schedule.sla.is_zero() {
+        spawn_every(schedule.sla, store, clock, sla);
+    }
+}
+
+fn spawn_every<F, Fut>(every: Duration, store: Arc<dyn Store>, clock: Arc<dyn Clock>, job: F)
+where
+    F: Fn(Arc<dyn Store>, Arc<dyn Clock>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            job(store.clone(), clock.clone()).await;
+        }
+    });
+}
+
+/// Evaluates the whole book's portfolio alerts, so an alert reaches the inbox even
+/// when nobody opens the cockpit.
+async fn alerts(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    let now = clock.now();
+    match app::ledger::evaluate_alerts(store.as_ref(), app::domain::business_date(now), now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(opened = n, "portfolio alerts raised"),
+        Err(e) => tracing::warn!(error = %e, "portfolio alert evaluation failed"),
+    }
+}
+
+/// Records the approval SLA reminders (80%) and escalations (100%) now due.
+async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    match store.run_sla(clock.now()).await {
+        Ok((0, 0)) => {}
+        Ok((reminders, escalations)) => tracing::info!(reminders, escalations, "approval SLA timers fired"),
+        Err(e) => tracing::warn!(error = %e, "approval SLA run failed"),
+    }
+}
