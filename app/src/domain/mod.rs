@@ -12,6 +12,7 @@ pub mod credit;
 pub mod customer;
 pub mod dashboard;
 pub mod documents;
+pub mod indicators;
 pub mod invoice;
 pub mod inbox;
 pub mod kpi;
