@@ -491,3 +491,152 @@ pub async fn apply_for_credit(
     };
     Ok(store.submit_application(&new, now).await?)
 }
+
+// ---- credit scoring: rescoring runs and the back-test (store: server/src/store/scoring.rs)
+//
+// Invariants: a run scores with one model version from start to finish (read once, after
+// the claim); it reads the book a page of customers at a time (`SCORING_PAGE`), so memory
+// stays bounded whatever the book's size, and records each page in one transaction under
+// the run's lease; a run key is claimed once, so `monthly_rescore` scores a month once
+// however many ticks or servers call it. The back-test reads histories up to the end of
+// the outcome window but scores each customer from what was dated on or before as_of
+// (`indicators::compute` is point in time), so no later document leaks into a score.
+
+/// The setting naming the active model version; absent or 0 is the built-in default.
+pub const ACTIVE_MODEL: &str = "scoring.active_version";
+/// Customers read, scored and recorded per page.
+pub const SCORING_PAGE: i64 = 200;
+/// A run whose lease was not renewed for this long may be taken over (a crashed worker).
+pub const RUN_LEASE_SECONDS: i64 = 15 * 60;
+
+/// The customers a rescoring covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rescore {
+    All,
+    One(i64),
+}
+
+/// A model version: 0 is the built-in default, any other a stored version (`NotFound`
+/// when there is none by that number).
+pub async fn model_version(store: &dyn Store, version: i64) -> Result<crate::domain::scoring::ScoringModel, StoreError> {
+    use crate::domain::scoring::ScoringModel;
+    if version == 0 {
+        return Ok(ScoringModel::default_model());
+    }
+    store.model_versions().await?.into_iter().find(|v| v.version == version).map(|v| v.model).ok_or(StoreError::NotFound)
+}
+
+/// The active version and its model. A setting that is not a version number, or names
+/// a version that does not exist, is an error naming the setting.
+pub async fn active_model(store: &dyn Store) -> Result<(i64, crate::domain::scoring::ScoringModel), StoreError> {
+    let bad = |m: String| StoreError::Other(format!("setting {ACTIVE_MODEL}: {m}"));
+    let version = match store.setting(ACTIVE_MODEL).await? {
+        None => 0,
+        Some(v) => v.trim().parse::<i64>().map_err(|_| bad(format!("'{v}' is not a version number")))?,
+    };
+    match model_version(store, version).await {
+        Ok(model) => Ok((version, model)),
+        Err(StoreError::NotFound) => Err(bad(format!("there is no version {version}"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// One customer's score at `as_of`, or None when its cooperation had not started.
+fn score_subject(
+    model: &crate::domain::scoring::ScoringModel,
+    version: i64,
+    subject: &crate::store::ScoringSubject,
+    as_of: chrono::NaiveDate,
+) -> Option<crate::store::NewScore> {
+    let found = crate::domain::indicators::compute(&subject.history, as_of)?;
+    let card = crate::domain::scoring::score(model, &found.values(&subject.factors));
+    Some(crate::store::NewScore { customer_id: subject.customer_id, model_version: version, as_of, card, sales_12m: found.sales_12m })
+}
+
+/// Scores `which` customers at `as_of` with the active model under the run key
+/// `run_key`, writing the scores and the grade changes (audited) a page at a time.
+/// None when the key was already claimed (finished, or running elsewhere): only the
+/// claimer runs. A run a crash left behind is resumed once its lease is stale.
+pub async fn rescore(
+    store: &dyn Store,
+    which: Rescore,
+    as_of: chrono::NaiveDate,
+    run_key: &str,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<crate::records::ScoringRun>, StoreError> {
+    let owner = uuid::Uuid::new_v4().to_string();
+    let stale_before = now - chrono::Duration::seconds(RUN_LEASE_SECONDS);
+    let Some(lease) = store.claim_scoring_run(run_key, &owner, now, stale_before).await? else { return Ok(None) };
+    let (version, model) = active_model(store).await?;
+    let only = match which {
+        Rescore::All => None,
+        Rescore::One(id) => Some(id),
+    };
+    let mut after = lease.resume_after;
+    loop {
+        let page = store.scoring_subjects(after, SCORING_PAGE, only, as_of).await?;
+        let Some(last) = page.last() else { break };
+        after = last.customer_id;
+        let scores: Vec<_> = page.iter().filter_map(|s| score_subject(&model, version, s, as_of)).collect();
+        store.record_scores(&lease, &scores, actor, now).await?;
+        if only.is_some() || (page.len() as i64) < SCORING_PAGE {
+            break;
+        }
+    }
+    Ok(Some(store.finish_scoring_run(&lease, now).await?))
+}
+
+/// The run key of the month `now` falls in (business timezone): `monthly:2026-11`.
+pub fn monthly_run_key(now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("monthly:{}", crate::domain::business_date(now).format("%Y-%m"))
+}
+
+/// The scheduler's monthly rescoring of every customer at today's date: the first call
+/// in a business month runs it, every later one (or a concurrent one) does nothing.
+pub async fn monthly_rescore(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> Result<Option<crate::records::ScoringRun>, StoreError> {
+    rescore(store, Rescore::All, crate::domain::business_date(now), &monthly_run_key(now), "scheduler", now).await
+}
+
+/// Back-tests several model versions at once over one read of the book: every customer
+/// that was one at `as_of` is scored with each model from its documents dated up to
+/// as_of, and its outcome is whether it went 90+ days past due in the six months after.
+/// One `Backtest` per version, in the order asked.
+pub async fn backtest_versions(
+    store: &dyn Store,
+    versions: &[i64],
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<crate::domain::scoring::Backtest>, StoreError> {
+    use crate::domain::indicators::{compute, defaulted, outcome_end};
+    use crate::domain::scoring::{backtest, score, Outcome};
+    let mut models = Vec::with_capacity(versions.len());
+    for v in versions {
+        models.push(model_version(store, *v).await?);
+    }
+    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); models.len()];
+    let upto = outcome_end(as_of);
+    let mut after = 0;
+    loop {
+        let page = store.scoring_subjects(after, SCORING_PAGE, None, upto).await?;
+        let Some(last) = page.last() else { break };
+        after = last.customer_id;
+        for s in &page {
+            let Some(found) = compute(&s.history, as_of) else { continue };
+            let values = found.values(&s.factors);
+            let went_bad = defaulted(&s.history, as_of);
+            for (model, out) in models.iter().zip(&mut outcomes) {
+                let card = score(model, &values);
+                out.push(Outcome { score: card.score, grade: card.grade, defaulted: went_bad });
+            }
+        }
+        if (page.len() as i64) < SCORING_PAGE {
+            break;
+        }
+    }
+    Ok(outcomes.iter().map(|o| backtest(o)).collect())
+}
+
+/// One model version's back-test at `as_of` (see `backtest_versions`).
+pub async fn backtest(store: &dyn Store, version: i64, as_of: chrono::NaiveDate) -> Result<crate::domain::scoring::Backtest, StoreError> {
+    backtest_versions(store, &[version], as_of).await?.pop().ok_or(StoreError::NotFound)
+}

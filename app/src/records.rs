@@ -117,3 +117,50 @@ pub struct ApplicationEvent {
     pub comment: String,
     pub at: DateTime<Utc>,
 }
+
+// ---- credit scoring (server/src/store/scoring.rs)
+
+/// A scoring model version. Version 0 is the built-in default model, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModelVersion {
+    pub version: i64,
+    pub note: String,
+    pub created_by: String,
+    /// None for the built-in default.
+    pub created_at: Option<DateTime<Utc>>,
+    pub model: crate::domain::scoring::ScoringModel,
+}
+
+/// A customer's stored score: the scorecard with its per-indicator lines, the model
+/// version that made it, and the sales the suggested limit is a share of.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredScore {
+    pub customer_id: i64,
+    pub model_version: i64,
+    pub as_of: NaiveDate,
+    pub card: crate::domain::scoring::Scorecard,
+    pub sales_12m: Money,
+    pub scored_at: DateTime<Utc>,
+    pub run_id: i64,
+}
+
+/// One point of a customer's score history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScorePoint {
+    pub as_of: NaiveDate,
+    pub score: rust_decimal::Decimal,
+    pub grade: crate::domain::customer::Grade,
+    pub model_version: i64,
+}
+
+/// A scoring run: its key (`monthly:2026-11`, `manual:<uuid>`), customers scored and
+/// grades changed so far, and when it finished.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScoringRun {
+    pub id: i64,
+    pub run_key: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub customers: i64,
+    pub changed: i64,
+}

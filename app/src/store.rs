@@ -381,6 +381,50 @@ pub trait Store: Send + Sync + 'static {
     /// each at most once (unique per application, round, step and kind), notifying only
     /// for the rows this call inserted. Returns (reminders, escalations) recorded.
     async fn run_sla(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError>;
+
+    // --- credit scoring (server/src/store/scoring.rs)
+    /// One page of customers in id order after `after_id` (or just `only`), each with its
+    /// ledger history dated ≤ `upto` (invoices with every allocation row) and its manual
+    /// factors. Paging by id keeps a run over the whole book in bounded memory.
+    async fn scoring_subjects(&self, after_id: i64, limit: i64, only: Option<i64>, upto: NaiveDate) -> Result<Vec<ScoringSubject>, StoreError>;
+    /// The stored model versions, oldest first. A spec that no longer parses is an error
+    /// naming its version.
+    async fn model_versions(&self) -> Result<Vec<crate::records::ModelVersion>, StoreError>;
+    /// Stores a parsed model as the next version, audited; returns the version.
+    async fn save_model_version(&self, model: &crate::domain::scoring::ScoringModel, note: &str, actor: &str, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Claims the run `run_key` for `owner`: a new run, or the takeover of an unfinished
+    /// one whose lease was last renewed before `stale_before`. None when it is finished
+    /// or another caller holds it: only the claimer runs it.
+    async fn claim_scoring_run(&self, run_key: &str, owner: &str, now: DateTime<Utc>, stale_before: DateTime<Utc>) -> Result<Option<RunLease>, StoreError>;
+    /// Records scores under the run's lease in one transaction: each customer's score at
+    /// most once per run, `customers.grade` where it changed (audited as a customer
+    /// update with `{"grade": …}`, and the customer's open AR moved between the cockpit's
+    /// grade slices), the lease renewed and the run's counts. Returns the grades changed;
+    /// a lost lease is `Conflict` and writes nothing.
+    async fn record_scores(&self, lease: &RunLease, scores: &[NewScore], actor: &str, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Marks the run finished under its lease.
+    async fn finish_scoring_run(&self, lease: &RunLease, now: DateTime<Utc>) -> Result<crate::records::ScoringRun, StoreError>;
+    /// The newest runs first.
+    async fn scoring_runs(&self, limit: i64) -> Result<Vec<crate::records::ScoringRun>, StoreError>;
+    async fn latest_score(&self, customer_id: i64) -> Result<Option<crate::records::StoredScore>, StoreError>;
+    /// The customer's latest `limit` scores, oldest first.
+    async fn score_history(&self, customer_id: i64, limit: i64) -> Result<Vec<crate::records::ScorePoint>, StoreError>;
+    /// The customer's manual factors, with its industry's risk factor.
+    async fn customer_factors(&self, customer_id: i64) -> Result<crate::domain::indicators::ManualFactors, StoreError>;
+    /// Sets (None clears) a customer's registered capital and external rating, audited.
+    async fn set_customer_factors(
+        &self,
+        customer_id: i64,
+        registered_capital: Option<Money>,
+        external_rating: Option<rust_decimal::Decimal>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Every industry customers are in or a factor is set for, by name, with its risk
+    /// factor (None: not set, the indicator is unknown for its customers).
+    async fn industry_risks(&self) -> Result<Vec<(String, Option<rust_decimal::Decimal>)>, StoreError>;
+    /// Sets one industry's risk factor, audited.
+    async fn set_industry_risk(&self, industry: &str, factor: rust_decimal::Decimal, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// What `submit_application` stores: the checked request, who asked, the routed chain
@@ -486,4 +530,33 @@ pub async fn rep_figures(store: &dyn Store, key: Option<&str>, from: NaiveDate, 
         out.push(RepFigures { id, username, name, start_open: start.remove(&k).unwrap_or_default(), days: days.remove(&k).unwrap_or_default() });
     }
     Ok(out)
+}
+
+/// One customer as scoring reads it (`Store::scoring_subjects`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoringSubject {
+    pub customer_id: i64,
+    pub code: String,
+    pub grade: Option<Grade>,
+    pub history: crate::domain::indicators::LedgerHistory,
+    pub factors: crate::domain::indicators::ManualFactors,
+}
+
+/// A claimed scoring run: its id, the lease's owner, and the last customer id the run
+/// already scored (0 for none), after which a takeover resumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLease {
+    pub id: i64,
+    pub owner: String,
+    pub resume_after: i64,
+}
+
+/// A score to record (`Store::record_scores`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScore {
+    pub customer_id: i64,
+    pub model_version: i64,
+    pub as_of: NaiveDate,
+    pub card: crate::domain::scoring::Scorecard,
+    pub sales_12m: Money,
 }

@@ -61,3 +61,21 @@ async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         Err(e) => tracing::warn!(error = %e, "approval SLA run failed"),
     }
 }
+
+/// Starts the monthly credit rescoring, checked every `every` (0 turns it off): the first
+/// tick of a business month scores every customer with the active model; the month's run
+/// key (`monthly:YYYY-MM`) is claimed once in the database, so later ticks, a restart or
+/// a second server find it taken and do nothing.
+pub fn start_scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: Duration) {
+    if !every.is_zero() {
+        spawn_every(every, store, clock, scoring);
+    }
+}
+
+async fn scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    match app::ledger::monthly_rescore(store.as_ref(), clock.now()).await {
+        Ok(None) => {}
+        Ok(Some(run)) => tracing::info!(run = %run.run_key, customers = run.customers, changed = run.changed, "monthly credit rescoring done"),
+        Err(e) => tracing::warn!(error = %e, "monthly credit rescoring failed"),
+    }
+}

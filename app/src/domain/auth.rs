@@ -51,6 +51,7 @@ impl Role {
             // Whether a user may decide a given step is `approval::may_act`, per step.
             ViewApplications => true,
             ApplyForCredit => matches!(self, Admin | Finance | CreditManager | SalesManager | SalesRep),
+            RescoreCustomer => matches!(self, Admin | Finance | CreditManager),
         }
     }
 }
@@ -75,6 +76,9 @@ pub enum Permission {
     ViewApplications,
     /// Submitting credit-limit applications.
     ApplyForCredit,
+    /// Rescoring one customer on demand (the whole book, the model, the back-test and the
+    /// manual factors are `ConfigureFinance`).
+    RescoreCustomer,
 }
 
 /// The signed-in user as the UI and server functions see it (no secrets).
@@ -173,6 +177,14 @@ mod tests {
             assert_eq!(r.allows(Permission::ImportData), matches!(r, Role::Admin | Role::Finance), "{r:?}");
         }
         assert!(!Role::SalesRep.allows(Permission::ViewAudit));
+    }
+
+    #[test]
+    fn finance_and_credit_managers_rescore_a_customer_only_finance_configures_scoring() {
+        for r in Role::ALL {
+            assert_eq!(r.allows(Permission::RescoreCustomer), matches!(r, Role::Admin | Role::Finance | Role::CreditManager), "{r:?}");
+            assert_eq!(r.allows(Permission::ConfigureFinance), matches!(r, Role::Admin | Role::Finance), "{r:?}");
+        }
     }
 
     #[test]

@@ -29,10 +29,13 @@
 //! Reads fetch few rows: the snapshots and tail flows come back as one text of
 //! "due amount" pairs per key (`pairs_agg`), since the driver's per-row cost dominates.
 //!
-//! A slice is the whole book (`all`) or one value of the customer's rep, region or grade,
-//! taken when the row is written. The only attribute writes today (status, limits) do not
-//! touch slices; a future grade/rep/region change must move the customer's open amounts
-//! between slices as flows dated on the change, in the same transaction.
+//! A slice is the whole book (`all`) or one value of the customer's rep, region or grade:
+//! the customer's current one, as the ledger's reference reads (`Via::Ledger`) take it.
+//! Status and limit writes do not touch slices. A grade change (scoring,
+//! `store::scoring`) moves the customer's whole history — flows, snapshots, day figures
+//! and its oldest-due count — from the old grade's slice to the new one in the change's
+//! own transaction (`regrade`), so the grade slices still equal the reference at every
+//! date. A future rep or region change must do the same.
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 
@@ -133,6 +136,36 @@ impl Moves {
         out
     }
 
+    /// The flows and day figures that move customers between grade slices: each one's
+    /// moves leave the old grade's key (the first of `grades`; None is ungraded, key '')
+    /// and join the new one's. Zero sums dropped.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn regraded(
+        &self,
+        grades: &HashMap<i64, (Option<String>, Option<String>)>,
+    ) -> (HashMap<(SliceKey, NaiveDate, NaiveDate), i64>, HashMap<(SliceKey, NaiveDate), (i64, i64, i64)>) {
+        let key = |g: &Option<String>| -> SliceKey { ("grade", g.clone().unwrap_or_default()) };
+        let mut flows: HashMap<(SliceKey, NaiveDate, NaiveDate), i64> = HashMap::new();
+        for ((customer, eff, due), minor) in &self.open {
+            if let Some((from, to)) = grades.get(customer) {
+                *flows.entry((key(from), *eff, *due)).or_default() -= minor;
+                *flows.entry((key(to), *eff, *due)).or_default() += minor;
+            }
+        }
+        flows.retain(|_, m| *m != 0);
+        let mut days: HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> = HashMap::new();
+        for ((customer, day), (s, d, c)) in &self.days {
+            if let Some((from, to)) = grades.get(customer) {
+                let out = days.entry((key(from), *day)).or_default();
+                *out = (out.0 - s, out.1 - d, out.2 - c);
+                let into = days.entry((key(to), *day)).or_default();
+                *into = (into.0 + s, into.1 + d, into.2 + c);
+            }
+        }
+        days.retain(|_, v| *v != (0, 0, 0));
+        (flows, days)
+    }
+
     /// The day figures per slice; all-zero rows dropped.
     pub(crate) fn sliced_days(&self, slices_of: &HashMap<i64, [SliceKey; 4]>) -> HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> {
         let mut out: HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> = HashMap::new();
@@ -217,7 +250,7 @@ macro_rules! aggregate_fns {
         /// Applies `moves` to the aggregates inside the write's transaction (see
         /// `store::aggregates`).
         async fn apply_moves(tx: &mut Tx, moves: &mut $crate::store::aggregates::Moves) -> Result<(), app::store::StoreError> {
-            use $crate::store::aggregates::{month_ends, slices, snapshot_changes, SliceKey};
+            use $crate::store::aggregates::{month_ends, slices, SliceKey};
             use sqlx::Row;
             use std::collections::HashMap;
             if moves.is_empty() {
@@ -320,33 +353,7 @@ macro_rules! aggregate_fns {
                     sqlx::query("INSERT INTO ar_months (month_end) VALUES ($1)").bind(*m).execute(&mut **tx).await.map_err(db)?;
                     prev = Some(*m);
                 }
-                let months: Vec<chrono::NaiveDate> = sqlx::query_scalar("SELECT month_end FROM ar_months WHERE month_end >= $1 ORDER BY month_end")
-                    .bind(lo)
-                    .fetch_all(&mut **tx)
-                    .await
-                    .map_err(db)?;
-                let flow_rows: Vec<_> = flows.iter().collect();
-                for part in flow_rows.chunks($crate::store::CHUNK / 5 * 4) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_flow (dim, dim_key, eff_date, due_date, open_minor) ");
-                    qb.push_values(part, |mut b, (((dim, key), eff, due), minor)| {
-                        b.push_bind(*dim).push_bind(key.clone()).push_bind(*eff).push_bind(*due).push_bind(**minor);
-                    });
-                    qb.push(
-                        " ON CONFLICT (dim, dim_key, eff_date, due_date) DO UPDATE SET open_minor = ar_flow.open_minor + excluded.open_minor",
-                    );
-                    qb.build().execute(&mut **tx).await.map_err(db)?;
-                }
-                let snaps: Vec<_> = snapshot_changes(&flows, &months).into_iter().collect();
-                for part in snaps.chunks($crate::store::CHUNK / 5 * 4) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_snap (dim, dim_key, month_end, due_date, open_minor) ");
-                    qb.push_values(part, |mut b, (((dim, key), month, due), minor)| {
-                        b.push_bind(*dim).push_bind(key.clone()).push_bind(*month).push_bind(*due).push_bind(*minor);
-                    });
-                    qb.push(
-                        " ON CONFLICT (dim, month_end, dim_key, due_date) DO UPDATE SET open_minor = ar_snap.open_minor + excluded.open_minor",
-                    );
-                    qb.build().execute(&mut **tx).await.map_err(db)?;
-                }
+                let months = upsert_flows(tx, &flows, lo).await?;
                 let rows: Vec<_> = $crate::store::aggregates::customer_snapshot_changes(&moves.open, &months).into_iter().collect();
                 for part in rows.chunks($crate::store::CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO cust_snap (month_end, customer_id, open_minor, overdue_minor) ");
@@ -395,19 +402,84 @@ macro_rules! aggregate_fns {
                         }
                     }
                 }
-                oldest.retain(|_, n| *n != 0);
-                let oldest: Vec<_> = oldest.into_iter().collect();
-                for part in oldest.chunks($crate::store::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_oldest (dim, dim_key, oldest_due, customers) ");
-                    qb.push_values(part, |mut b, (((dim, key), day), n)| {
-                        b.push_bind(*dim).push_bind(key.clone()).push_bind(*day).push_bind(*n);
-                    });
-                    qb.push(" ON CONFLICT (dim, dim_key, oldest_due) DO UPDATE SET customers = ar_oldest.customers + excluded.customers");
-                    qb.build().execute(&mut **tx).await.map_err(db)?;
-                }
+                upsert_oldest(tx, oldest).await?;
             }
 
-            let days: Vec<_> = moves.sliced_days(&slices_of).into_iter().collect();
+            upsert_days(tx, moves.sliced_days(&slices_of)).await?;
+            Ok(())
+        }
+
+        /// Adds open-AR flows to `ar_flow` and to every month-end snapshot on or after
+        /// their dates (the months must already cover them, and do from `lo` on);
+        /// returns those month ends, ascending.
+        async fn upsert_flows(
+            tx: &mut Tx,
+            flows: &std::collections::HashMap<($crate::store::aggregates::SliceKey, chrono::NaiveDate, chrono::NaiveDate), i64>,
+            lo: chrono::NaiveDate,
+        ) -> Result<Vec<chrono::NaiveDate>, app::store::StoreError> {
+            let db = $crate::store::db_err;
+            let months: Vec<chrono::NaiveDate> = sqlx::query_scalar("SELECT month_end FROM ar_months WHERE month_end >= $1 ORDER BY month_end")
+                .bind(lo)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db)?;
+            let flow_rows: Vec<_> = flows.iter().collect();
+            for part in flow_rows.chunks($crate::store::CHUNK / 5 * 4) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_flow (dim, dim_key, eff_date, due_date, open_minor) ");
+                qb.push_values(part, |mut b, (((dim, key), eff, due), minor)| {
+                    b.push_bind(*dim).push_bind(key.clone()).push_bind(*eff).push_bind(*due).push_bind(**minor);
+                });
+                qb.push(
+                    " ON CONFLICT (dim, dim_key, eff_date, due_date) DO UPDATE SET open_minor = ar_flow.open_minor + excluded.open_minor",
+                );
+                qb.build().execute(&mut **tx).await.map_err(db)?;
+            }
+            let snaps: Vec<_> = $crate::store::aggregates::snapshot_changes(flows, &months).into_iter().collect();
+            for part in snaps.chunks($crate::store::CHUNK / 5 * 4) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_snap (dim, dim_key, month_end, due_date, open_minor) ");
+                qb.push_values(part, |mut b, (((dim, key), month, due), minor)| {
+                    b.push_bind(*dim).push_bind(key.clone()).push_bind(*month).push_bind(*due).push_bind(*minor);
+                });
+                qb.push(
+                    " ON CONFLICT (dim, month_end, dim_key, due_date) DO UPDATE SET open_minor = ar_snap.open_minor + excluded.open_minor",
+                );
+                qb.build().execute(&mut **tx).await.map_err(db)?;
+            }
+            Ok(months)
+        }
+
+        /// Adds to the per-slice counts of customers by oldest open due date.
+        async fn upsert_oldest(
+            tx: &mut Tx,
+            mut oldest: std::collections::HashMap<($crate::store::aggregates::SliceKey, chrono::NaiveDate), i64>,
+        ) -> Result<(), app::store::StoreError> {
+            oldest.retain(|_, n| *n != 0);
+            let oldest: Vec<_> = oldest.into_iter().collect();
+            for part in oldest.chunks($crate::store::CHUNK) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_oldest (dim, dim_key, oldest_due, customers) ");
+                qb.push_values(part, |mut b, (((dim, key), day), n)| {
+                    b.push_bind(*dim).push_bind(key.clone()).push_bind(*day).push_bind(*n);
+                });
+                qb.push(" ON CONFLICT (dim, dim_key, oldest_due) DO UPDATE SET customers = ar_oldest.customers + excluded.customers");
+                qb.build().execute(&mut **tx).await.map_err($crate::store::db_err)?;
+            }
+            Ok(())
+        }
+
+        /// Adds to the per-slice day figures (sales, falling due, cash). A day that nets to
+        /// nothing is deleted, as the ledger's reference has no row for it (a customer that
+        /// left a grade, a payment reversed the day it was received).
+        async fn upsert_days(
+            tx: &mut Tx,
+            days: std::collections::HashMap<($crate::store::aggregates::SliceKey, chrono::NaiveDate), (i64, i64, i64)>,
+        ) -> Result<(), app::store::StoreError> {
+            let mut touched: std::collections::HashMap<$crate::store::aggregates::SliceKey, (chrono::NaiveDate, chrono::NaiveDate)> =
+                std::collections::HashMap::new();
+            for (key, day) in days.keys() {
+                let span = touched.entry(key.clone()).or_insert((*day, *day));
+                *span = (span.0.min(*day), span.1.max(*day));
+            }
+            let days: Vec<_> = days.into_iter().collect();
             for part in days.chunks($crate::store::CHUNK / 6 * 4) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ar_days (dim, dim_key, day, sales_minor, due_minor, cash_minor) ");
                 qb.push_values(part, |mut b, (((dim, key), day), (s, d, c))| {
@@ -417,9 +489,105 @@ macro_rules! aggregate_fns {
                     " ON CONFLICT (dim, dim_key, day) DO UPDATE SET sales_minor = ar_days.sales_minor + excluded.sales_minor, \
                      due_minor = ar_days.due_minor + excluded.due_minor, cash_minor = ar_days.cash_minor + excluded.cash_minor",
                 );
-                qb.build().execute(&mut **tx).await.map_err(db)?;
+                qb.build().execute(&mut **tx).await.map_err($crate::store::db_err)?;
+            }
+            for ((dim, key), (from, to)) in touched {
+                sqlx::query(
+                    "DELETE FROM ar_days WHERE dim = $1 AND dim_key = $2 AND day >= $3 AND day <= $4 \
+                     AND sales_minor = 0 AND due_minor = 0 AND cash_minor = 0",
+                )
+                .bind(dim)
+                .bind(key)
+                .bind(from)
+                .bind(to)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::store::db_err)?;
             }
             Ok(())
+        }
+
+        /// Moves customers between grade slices inside a writing transaction, after their
+        /// `customers.grade` changed from the first grade to the second of `changes`: each
+        /// one's whole history (its ledger documents, as `apply_moves` sliced them when
+        /// they were written) leaves the old grade's flows, snapshots and day figures and
+        /// joins the new grade's, and its oldest-due count moves with it. So a grade slice
+        /// always holds its customers' current grade, as the ledger's reference reads do.
+        async fn regrade(
+            tx: &mut Tx,
+            changes: &std::collections::HashMap<i64, (Option<String>, Option<String>)>,
+        ) -> Result<(), app::store::StoreError> {
+            use sqlx::Row;
+            use std::collections::HashMap;
+            if changes.is_empty() {
+                return Ok(());
+            }
+            let db = $crate::store::db_err;
+            let ids: Vec<i64> = changes.keys().copied().collect();
+            let mut moves = $crate::store::aggregates::Moves::default();
+            let mut invoice_dates = HashMap::new();
+            for part in ids.chunks($crate::store::CHUNK) {
+                for r in in_list("SELECT customer_id, invoice_date, due_date, amount_minor FROM invoices WHERE customer_id IN (", part)
+                    .build()
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(db)?
+                {
+                    moves.invoice(r.try_get("customer_id").map_err(db)?, r.try_get("invoice_date").map_err(db)?, r.try_get("due_date").map_err(db)?, r.try_get("amount_minor").map_err(db)?);
+                }
+                let allocations = in_list(
+                    "SELECT i.customer_id, i.id, i.invoice_date, i.due_date, a.allocated_on, a.amount_minor FROM allocations a \
+                     JOIN invoices i ON i.id = a.invoice_id WHERE i.customer_id IN (",
+                    part,
+                );
+                for r in { allocations }.build().fetch_all(&mut **tx).await.map_err(db)? {
+                    let invoice: i64 = r.try_get("id").map_err(db)?;
+                    invoice_dates.insert(invoice, r.try_get::<chrono::NaiveDate, _>("invoice_date").map_err(db)?);
+                    moves.allocation(
+                        r.try_get("customer_id").map_err(db)?,
+                        invoice,
+                        r.try_get("allocated_on").map_err(db)?,
+                        r.try_get("due_date").map_err(db)?,
+                        r.try_get("amount_minor").map_err(db)?,
+                    );
+                }
+                let cash = in_list(
+                    "SELECT p.customer_id, p.received_on AS day, p.amount_minor FROM payments p WHERE p.customer_id IN (",
+                    part,
+                );
+                for r in { cash }.build().fetch_all(&mut **tx).await.map_err(db)? {
+                    moves.cash(r.try_get("customer_id").map_err(db)?, r.try_get("day").map_err(db)?, r.try_get("amount_minor").map_err(db)?);
+                }
+                let bounced = in_list(
+                    "SELECT p.customer_id, r.reversed_on AS day, p.amount_minor FROM reversals r JOIN payments p ON p.id = r.payment_id \
+                     WHERE p.customer_id IN (",
+                    part,
+                );
+                for r in { bounced }.build().fetch_all(&mut **tx).await.map_err(db)? {
+                    let minor: i64 = r.try_get("amount_minor").map_err(db)?;
+                    moves.cash(r.try_get("customer_id").map_err(db)?, r.try_get("day").map_err(db)?, -minor);
+                }
+            }
+            moves.resolve(&invoice_dates);
+            let (flows, days) = moves.regraded(changes);
+            if let Some(lo) = flows.keys().map(|k| k.1).min() {
+                upsert_flows(tx, &flows, lo).await?;
+            }
+            let mut oldest: HashMap<($crate::store::aggregates::SliceKey, chrono::NaiveDate), i64> = HashMap::new();
+            for part in ids.chunks($crate::store::CHUNK) {
+                let mut qb = in_list("SELECT customer_id, oldest_due FROM customer_balances WHERE customer_id IN (", part);
+                qb.push(" AND oldest_due IS NOT NULL");
+                for r in qb.build().fetch_all(&mut **tx).await.map_err(db)? {
+                    let id: i64 = r.try_get("customer_id").map_err(db)?;
+                    let due: chrono::NaiveDate = r.try_get("oldest_due").map_err(db)?;
+                    if let Some((from, to)) = changes.get(&id) {
+                        *oldest.entry((("grade", from.clone().unwrap_or_default()), due)).or_default() -= 1;
+                        *oldest.entry((("grade", to.clone().unwrap_or_default()), due)).or_default() += 1;
+                    }
+                }
+            }
+            upsert_oldest(tx, oldest).await?;
+            upsert_days(tx, days).await
         }
     };
 }
@@ -970,6 +1138,26 @@ mod tests {
         // What a new month end must not take twice: this write's flows carried and due in the window.
         assert_eq!(own_due_in(&flows, d("2026-03-31"), d("2026-02-28"), d("2026-03-31")), HashMap::from([(7, 700)]));
         assert!(own_due_in(&flows, d("2026-02-28"), d("2026-03-31"), d("2026-04-30")).is_empty());
+    }
+
+    #[test]
+    fn a_regrade_moves_a_customers_history_from_the_old_grade_key_to_the_new() {
+        let mut m = Moves::default();
+        m.invoice(1, d("2026-01-05"), d("2026-02-04"), 1_000);
+        m.allocation(1, 10, d("2026-01-20"), d("2026-02-04"), 400);
+        m.cash(1, d("2026-01-20"), 400);
+        m.invoice(2, d("2026-01-05"), d("2026-02-04"), 99);
+        m.resolve(&HashMap::from([(10, d("2026-01-05"))]));
+        let grades = HashMap::from([(1, (Some("B".to_string()), None))]);
+        let (flows, days) = m.regraded(&grades);
+        let b: SliceKey = ("grade", "B".into());
+        let ungraded: SliceKey = ("grade", String::new());
+        assert_eq!(flows.len(), 4, "customer 2 did not change grade");
+        assert_eq!(flows[&(b.clone(), d("2026-01-05"), d("2026-02-04"))], -1_000);
+        assert_eq!(flows[&(ungraded.clone(), d("2026-01-20"), d("2026-02-04"))], -400);
+        assert_eq!(flows.values().sum::<i64>(), 0, "what leaves one key joins the other");
+        assert_eq!(days[&(b, d("2026-01-20"))], (0, 0, -400));
+        assert_eq!(days[&(ungraded, d("2026-02-04"))], (0, 1_000, 0));
     }
 
     #[test]
