@@ -16,24 +16,40 @@ async function pointOf(l: Locator, position: DragOptions["position"] = "center")
   return { x: box.x + box.width / 2, y };
 }
 
-/** Both ends of a drag. The source is scrolled into view first; the target must then be
- * on screen too (the app hit-tests with elementFromPoint, which sees only the viewport). */
-async function ends(source: Locator, target: Locator, opts: DragOptions): Promise<[Point, Point, number]> {
+/** A drag in three moves: press on the source's centre, move 12 px (past the app's 6 px
+ * threshold, so the drag has started and anything shown only while dragging, such as
+ * the board's drop dock on a phone, is now on screen), then find the target and move
+ * there in steps, marking zones on each move. The source is scrolled into view first;
+ * the target must then be on screen too (the app hit-tests with elementFromPoint). */
+async function drag(
+  source: Locator,
+  target: Locator,
+  opts: DragOptions,
+  input: { down: (p: Point) => Promise<void>; move: (p: Point) => Promise<void>; up: () => Promise<void> },
+) {
   await source.scrollIntoViewIfNeeded();
   const from = await pointOf(source);
+  await input.down(from);
+  const started = { x: from.x, y: from.y + 12 };
+  await input.move(started);
   const to = await pointOf(target, opts.position);
-  return [from, to, Math.max(5, opts.steps ?? 10)];
+  const steps = Math.max(5, opts.steps ?? 10);
+  for (let i = 1; i <= steps; i++) {
+    await input.move({ x: started.x + ((to.x - started.x) * i) / steps, y: started.y + ((to.y - started.y) * i) / steps });
+  }
+  await input.up();
 }
 
-/** Drags `source` onto `target` with the mouse: press on the source's centre, move there
- * in steps (the app starts a drag only after 6 px, and marks the zone on each move),
- * release. */
+/** Drags `source` onto `target` with the mouse. */
 export async function mouseDrag(page: Page, source: Locator, target: Locator, opts: DragOptions = {}) {
-  const [from, to, steps] = await ends(source, target, opts);
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(to.x, to.y, { steps });
-  await page.mouse.up();
+  await drag(source, target, opts, {
+    down: async (p) => {
+      await page.mouse.move(p.x, p.y);
+      await page.mouse.down();
+    },
+    move: (p) => page.mouse.move(p.x, p.y),
+    up: () => page.mouse.up(),
+  });
 }
 
 /** Drags `source` onto `target` with a finger (Chromium only; the context needs
@@ -45,16 +61,11 @@ export async function mouseDrag(page: Page, source: Locator, target: Locator, op
  * page sees pointerdown/move/up with pointerType "touch", touch-action applies, and a
  * drag that the browser turns into a scroll is cancelled just as on a phone. */
 export async function touchDrag(page: Page, source: Locator, target: Locator, opts: DragOptions = {}) {
-  const [from, to, steps] = await ends(source, target, opts);
   const cdp = await page.context().newCDPSession(page);
   const touch = (type: "touchStart" | "touchMove" | "touchEnd", p?: Point) =>
-    cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y, id: 1 }] : [] });
+    cdp.send("Input.dispatchTouchEvent", { type, touchPoints: p ? [{ x: p.x, y: p.y, id: 1 }] : [] }).then(() => undefined);
   try {
-    await touch("touchStart", from);
-    for (let i = 1; i <= steps; i++) {
-      await touch("touchMove", { x: from.x + ((to.x - from.x) * i) / steps, y: from.y + ((to.y - from.y) * i) / steps });
-    }
-    await touch("touchEnd");
+    await drag(source, target, opts, { down: (p) => touch("touchStart", p), move: (p) => touch("touchMove", p), up: () => touch("touchEnd") });
   } finally {
     await cdp.detach();
   }

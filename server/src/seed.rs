@@ -124,7 +124,55 @@ pub async fn ensure_users(store: &dyn Store, now: DateTime<Utc>) -> Result<(usiz
         created += 1;
     }
     let reps = store.users_by_role(Role::SalesRep).await.map_err(|e| e.to_string())?;
+    // Every rep reports to the (first) sales manager: "the applicant's manager" in a chain.
+    if let Some(manager) = store.users_by_role(Role::SalesManager).await.map_err(|e| e.to_string())?.first() {
+        for r in &reps {
+            store.set_user_manager(r.id, Some(manager.id)).await.map_err(|e| e.to_string())?;
+        }
+    }
     Ok((created, reps))
+}
+
+/// A few credit applications in every state, filed by the first rep through the
+/// approval policy in force, so the approval board is not empty in a demo:
+/// three waiting for the sales manager (one large enough to need an executive), one
+/// waiting for the credit manager, one approved (its limit written back), one returned.
+pub async fn demo_applications(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    use app::domain::approval::{Action, RequestDraft};
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let user = |role: Role| async move {
+        store.users_by_role(role).await.map_err(|e| e.to_string())?.into_iter().next().ok_or_else(|| format!("no {} user", role.as_str()))
+    };
+    let (rep, sm, cm, fin) = (user(Role::SalesRep).await?, user(Role::SalesManager).await?, user(Role::CreditManager).await?, user(Role::Finance).await?);
+    let q = app::store::CustomerQuery { search: None, limit: 6, offset: 0 };
+    let customers = store.list_customers(&q, rep.scope(), app::domain::business_date(now)).await.map_err(|e| err(&e))?;
+    let today = app::domain::business_date(now);
+    // (kind, amount, reason, then: decisions as (approver, action, comment))
+    let plans: [(&str, &str, &str, &[(&User, Action, &str)]); 6] = [
+        ("temporary_limit", "30000.00", "旺季备货，临时增加额度三个月", &[]),
+        ("permanent_limit", "80000.00", "新增两台挖掘机采购，合同已签", &[(&sm, Action::Approve, "同意，回款记录良好")]),
+        ("permanent_limit", "650000.00", "年度框架协议，覆盖三个工地", &[]),
+        ("permanent_limit", "45000.00", "老客户，配件订单增加", &[]),
+        ("permanent_limit", "120000.00", "项目中标，需要提高额度", &[(&sm, Action::Approve, ""), (&cm, Action::Approve, "评分B，可以"), (&fin, Action::Approve, "已核对")]),
+        ("temporary_limit", "50000.00", "展会订单", &[(&sm, Action::Return, "请补充展会订单合同")]),
+    ];
+    let mut filed = 0;
+    for (c, (kind, amount, reason, decisions)) in customers.iter().zip(plans) {
+        let draft = RequestDraft {
+            customer_id: c.id,
+            kind: kind.into(),
+            amount: amount.into(),
+            expires_on: (today + Duration::days(90)).to_string(),
+            terms_days: "60".into(),
+            reason: reason.into(),
+        };
+        let id = app::ledger::apply_for_credit(store, &rep, &draft, now).await.map_err(|e| format!("{e:?}"))?;
+        for (who, action, comment) in decisions {
+            store.decide_application(id, who, *action, comment, now).await.map_err(|e| err(&e))?;
+        }
+        filed += 1;
+    }
+    Ok(filed)
 }
 
 /// Generates a data set into an empty ledger. `progress` is told each step.

@@ -121,7 +121,7 @@ async fn story(store: &dyn Store) {
     // --- a large permanent limit walks sales manager → credit manager → finance
     let big = apply(store, &policy, &p.rep, c1, LimitKind::Permanent, 80_000, t0).await;
     let a = store.application(big).await.unwrap().unwrap();
-    assert_eq!((a.status, a.current_step, a.steps.len(), a.chain_name.as_str()), (Status::Pending, 0, 3, "Large"));
+    assert_eq!((a.status, a.current_step, a.steps.len(), a.chain_name.as_str()), (Status::Pending, 0, 3, "大额审批"));
     assert_eq!(approval_events(store, &p.sm).await, vec![(big, "submit".to_string())], "the first approver is told");
     assert!(approval_events(store, &p.cm).await.is_empty(), "later approvers are not told yet");
     // Nobody but the step's approver may act, not the applicant, not finance.
@@ -159,7 +159,7 @@ async fn story(store: &dyn Store) {
     let edited = Policy::try_from(only_exec).unwrap();
     let later = apply(store, &edited, &p.rep, c2, LimitKind::Permanent, 30_000, t0).await;
     let (s, l) = (store.application(small).await.unwrap().unwrap(), store.application(later).await.unwrap().unwrap());
-    assert_eq!((s.chain_name.as_str(), s.steps.len()), ("Standard", 2), "the application in flight keeps its chain");
+    assert_eq!((s.chain_name.as_str(), s.steps.len()), ("标准审批", 2), "the application in flight keeps its chain");
     assert_eq!((l.chain_name.as_str(), l.steps.len()), ("Exec only", 1));
     // The manager resolved to the rep's manager at submission: "sm" as a user.
     assert!(s.steps[0].assignee.covers(Actor { user_id: p.sm.id, role: Role::SalesManager }));
@@ -277,7 +277,7 @@ async fn server_functions_authorise_and_validate() {
     let r = send(rep.clone(), form("60000", "permanent_limit")).await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     let a = store.applications(Scope::All, None, test_now()).await.unwrap().pop().unwrap();
-    assert_eq!((a.chain_name.as_str(), a.steps.len(), a.applicant_id), ("Large", 3, p.rep.id));
+    assert_eq!((a.chain_name.as_str(), a.steps.len(), a.applicant_id), ("大额审批", 3, p.rep.id));
     // Another rep cannot apply for, see or decide this customer's application.
     let o = app.client();
     app.login(&o, "other", "password-123").await;

@@ -5,8 +5,8 @@
 //! (a sales rep sees their own customers' and their own applications); deciding is
 //! checked per step by the store (`approval::may_act` under the writers' lock); the
 //! policy designer needs `ConfigureFinance`.
-use crate::domain::approval::{Action, Column, PolicyDraft, RequestDraft, SnapStep};
-use crate::domain::auth::{Role, User};
+use crate::domain::approval::{Column, PolicyDraft, RequestDraft};
+use crate::domain::auth::User;
 use crate::domain::customer::{CustomerStatus, Grade};
 use crate::domain::money::Money;
 use crate::error::AppError;
@@ -114,6 +114,8 @@ pub struct Card {
 pub struct Board {
     pub cards: Vec<Card>,
     pub can_apply: bool,
+    /// The server's clock, so "past its SLA" agrees between SSR and hydration.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Names an assignee: a user by display name, a role by its key (the UI translates).
@@ -129,7 +131,7 @@ fn assignee_label(a: crate::domain::approval::Assignee, users: &[User]) -> Strin
 #[cfg(feature = "ssr")]
 async fn card(app: ApplicationView, user: &User, users: &[User], delegations: &[crate::domain::approval::Delegation], today: chrono::NaiveDate) -> Card {
     use crate::domain::approval::{may_act, Actor, SlaEvent, Status};
-    let step: Option<&SnapStep> = app.steps.get(app.current_step as usize);
+    let step: Option<&crate::domain::approval::SnapStep> = app.steps.get(app.current_step as usize);
     let mine = app.status == Status::Pending
         && step.is_some_and(|s| may_act(s, app.escalated, Actor { user_id: user.id, role: user.role }, delegations, today));
     let waiting_for = step.map(|s| assignee_label(s.assignee, users)).unwrap_or_default();
@@ -153,7 +155,7 @@ pub async fn get_board() -> Result<Board, AppError> {
     for a in apps {
         cards.push(card(a, &user, &users, &delegations, today).await);
     }
-    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit) })
+    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit), now })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +177,7 @@ pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
     let today = crate::domain::business_date(now);
     let app = store.application(id).await?.ok_or(AppError::NotFound)?;
     // A rep sees an application about their customer, or one they filed.
-    if user.role == Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
+    if user.role == crate::domain::auth::Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let (events, users, delegations) =
@@ -208,7 +210,7 @@ pub struct DecisionArgs {
 pub async fn decide_application(args: DecisionArgs) -> Result<ApplicationView, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewApplications)?;
-    let action = Action::parse(args.action.trim()).ok_or_else(|| AppError::Invalid(format!("action: '{}' is not approve, reject or return", args.action)))?;
+    let action = crate::domain::approval::Action::parse(args.action.trim()).ok_or_else(|| AppError::Invalid(format!("action: '{}' is not approve, reject or return", args.action)))?;
     if args.comment.chars().count() > 2000 {
         return Err(AppError::Invalid("comment: at most 2000 characters".into()));
     }
@@ -242,7 +244,8 @@ pub async fn get_policy() -> Result<PolicyPage, AppError> {
     Ok(PolicyPage { draft: policy.draft().clone(), users, can_edit: user.role.allows(Permission::ConfigureFinance) })
 }
 
-#[server(prefix = "/sfn", endpoint = "save_approval_policy")]
+/// JSON in: a policy is nested, tagged data that form encoding cannot carry.
+#[server(prefix = "/sfn", endpoint = "save_approval_policy", input = server_fn::codec::Json)]
 pub async fn save_policy(draft: PolicyDraft) -> Result<(), AppError> {
     use crate::domain::approval::Policy;
     use crate::domain::auth::Permission;

@@ -292,8 +292,8 @@ impl Policy {
         let exec = step(R(Role::Executive), 48, None);
         let draft = PolicyDraft {
             chains: vec![
-                Chain { key: "standard".into(), name: "Standard".into(), steps: vec![sm.clone(), fin.clone()] },
-                Chain { key: "large".into(), name: "Large".into(), steps: vec![sm, cm, fin] },
+                Chain { key: "standard".into(), name: "标准审批".into(), steps: vec![sm.clone(), fin.clone()] },
+                Chain { key: "large".into(), name: "大额审批".into(), steps: vec![sm, cm, fin] },
             ],
             routes: vec![Route { when: vec![Condition::AmountOver(Decimal::from(50_000))], chain: "large".into() }],
             fallback: "standard".into(),

@@ -58,6 +58,23 @@ pub(crate) const THRESHOLD: f64 = 6.0;
 /// A press inside one of these (within an item, handle excepted) is left to the control.
 const CONTROLS: &str = "button, a, input, select, textarea, label";
 
+/// Within this many CSS px of the viewport's top or bottom, a drag scrolls the page, so a
+/// phone can carry an item to a zone that starts off screen.
+const EDGE: f64 = 72.0;
+
+/// Pixels to scroll per frame for a pointer at `y` in a viewport `height` tall: up near
+/// the top, down near the bottom, faster the closer to the edge, 0 elsewhere.
+pub(crate) fn edge_scroll(y: f64, height: f64) -> f64 {
+    let depth = |d: f64| (EDGE - d.max(0.0)).max(0.0) / 4.0;
+    if y < EDGE {
+        -depth(y)
+    } else if y > height - EDGE {
+        depth(height - y)
+    } else {
+        0.0
+    }
+}
+
 /// True once a press has moved far enough to be a drag.
 pub(crate) fn moved_enough(dx: f64, dy: f64) -> bool {
     dx * dx + dy * dy >= THRESHOLD * THRESHOLD
@@ -140,6 +157,8 @@ struct Drag {
 
 struct Live {
     ghost: Option<HtmlElement>,
+    /// The pointer's last position, for the edge scroller.
+    last: (f64, f64),
     /// Where the item was grabbed, relative to its top-left corner.
     grab: (f64, f64),
     target: Option<Target>,
@@ -158,6 +177,9 @@ thread_local! {
     static DRAG: Cell<Option<Drag>> = const { Cell::new(None) };
     /// Set when a drag ends: the click that follows is swallowed; the next press clears it.
     static SWALLOW: Cell<bool> = const { Cell::new(false) };
+    /// Scrolls the page while a live drag's pointer rests near an edge (browser only).
+    #[cfg(feature = "hydrate")]
+    static SCROLLER: Cell<Option<gloo_timers::callback::Interval>> = const { Cell::new(None) };
 }
 
 fn el(target: Option<web_sys::EventTarget>) -> Option<Element> {
@@ -243,9 +265,31 @@ fn moved(area_id: usize, ev: &web_sys::PointerEvent) {
                 let at = format!("translate3d({}px, {}px, 0)", x - live.grab.0, y - live.grab.1);
                 let _ = g.style().set_property("transform", &at);
             }
-            let found = find_target(&d.area, &d.item, d.kind.as_deref(), x, y);
-            mark(live.target.take(), false);
-            live.target = mark(found, true);
+            live.last = (x, y);
+            retarget(&d.area, &d.item, d.kind.as_deref(), live);
+        }
+    }
+    DRAG.set(Some(d));
+}
+
+/// Marks the zone under the pointer's last position as the target.
+fn retarget(area: &Element, item: &Element, kind: Option<&str>, live: &mut Live) {
+    let found = find_target(area, item, kind, live.last.0, live.last.1);
+    mark(live.target.take(), false);
+    live.target = mark(found, true);
+}
+
+/// One frame of the edge scroller: scroll if the pointer rests near an edge, and
+/// re-aim, since the zones moved under it.
+#[cfg(feature = "hydrate")]
+fn scroll_frame() {
+    let Some(mut d) = DRAG.take() else { return };
+    if let Some(live) = d.live.as_mut() {
+        let height = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+        let dy = edge_scroll(live.last.1, height);
+        if dy != 0.0 {
+            window().scroll_by_with_x_and_y(0.0, dy);
+            retarget(&d.area, &d.item, d.kind.as_deref(), live);
         }
     }
     DRAG.set(Some(d));
@@ -279,7 +323,9 @@ fn start(d: &Drag) -> Live {
     if let Some(html) = document().document_element() {
         let _ = html.class_list().add_1("dnd-active");
     }
-    Live { ghost, grab: (d.start.0 - rect.left(), d.start.1 - rect.top()), target: None }
+    #[cfg(feature = "hydrate")]
+    SCROLLER.set(Some(gloo_timers::callback::Interval::new(16, scroll_frame)));
+    Live { ghost, last: d.start, grab: (d.start.0 - rect.left(), d.start.1 - rect.top()), target: None }
 }
 
 /// The accepting zone under (x, y) and where in it the item would land.
@@ -376,6 +422,8 @@ fn lost(area_id: usize, ev: &web_sys::PointerEvent) {
 fn finish(d: Drag) {
     let Some(live) = d.live else { return };
     SWALLOW.set(true);
+    #[cfg(feature = "hydrate")]
+    SCROLLER.set(None); // dropping the interval stops it
     if let Some(g) = live.ghost {
         g.remove();
     }
@@ -402,6 +450,16 @@ mod tests {
         assert_eq!(insertion_index(&mids, 45.0), 2);
         assert_eq!(insertion_index(&mids, 99.0), 3, "past the last: at the end");
         assert_eq!(insertion_index(&[], 5.0), 0, "empty zone");
+    }
+
+    #[test]
+    fn dnd_edge_scroll_speeds() {
+        assert_eq!(edge_scroll(400.0, 800.0), 0.0, "the middle does not scroll");
+        assert_eq!(edge_scroll(EDGE, 800.0), 0.0);
+        assert!(edge_scroll(EDGE - 1.0, 800.0) < 0.0, "near the top: up");
+        assert!(edge_scroll(0.0, 800.0) < edge_scroll(40.0, 800.0), "faster at the edge");
+        assert!(edge_scroll(799.0, 800.0) > 0.0, "near the bottom: down");
+        assert_eq!(edge_scroll(900.0, 800.0), EDGE / 4.0, "beyond the edge: the top speed");
     }
 
     #[test]

@@ -358,7 +358,7 @@ pub fn BoardPage() -> impl IntoView {
                         Ok(b) => b,
                         Err(error) => return view! { <ErrorNotice error /> }.into_any(),
                     };
-                    let now = chrono::Utc::now();
+                    let now = board.now;
                     let columns = Column::ALL
                         .into_iter()
                         .map(|col| {
