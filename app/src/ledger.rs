@@ -486,7 +486,62 @@ pub async fn apply_for_credit(
         chain_key: routed.chain,
         chain_name: routed.chain_name,
         request,
+        order_id: None,
         applicant: applicant.clone(),
+        facts,
+    };
+    Ok(store.submit_application(&new, now).await?)
+}
+
+/// Files the approval item of an order the credit check sent to approval, through the
+/// same policy and engine as limit applications: routed on the order's amount, filed
+/// in the name of the customer's sales rep (or, without one, the first sales manager,
+/// who is then also its first approver's role). Its final approval releases the order,
+/// which then counts toward exposure. One order has at most one application.
+pub async fn file_order_approval(
+    store: &dyn Store,
+    order_id: i64,
+    order: &NewOrder,
+    check: &crate::domain::credit::CreditCheck,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, LedgerError> {
+    use crate::domain::approval::{Facts, LimitKind, LimitRequest, RequestKind};
+    use crate::domain::auth::{Role, Scope};
+    let file = store.customer_file(order.customer_id, Scope::All).await?.ok_or(StoreError::NotFound)?;
+    let users = store.list_users().await?;
+    let applicant = file
+        .sales_rep
+        .as_deref()
+        .and_then(|rep| users.iter().find(|u| u.username == rep))
+        .or_else(|| users.iter().find(|u| u.role == Role::SalesManager))
+        .or_else(|| users.iter().find(|u| u.role == Role::Admin))
+        .cloned()
+        .ok_or_else(|| LedgerError::one("customer_code", "no user can be named as the order's applicant"))?;
+    let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
+    let request = LimitRequest {
+        customer_id: order.customer_id,
+        kind: LimitKind::Permanent,
+        amount: order.amount,
+        terms_days: u32::from(file.payment_terms_days),
+        reason: format!("{} {} ({})", order.number, order.ordered_on, reasons.join(", ")),
+    };
+    let facts = Facts {
+        kind: RequestKind::Order,
+        amount: order.amount,
+        current_limit: file.credit_limit,
+        grade: file.grade,
+        status: file.status,
+        region: file.region.clone(),
+    };
+    let routed = approval_policy(store).await?.route(&facts).map_err(|e| LedgerError::one("amount", e.to_string()))?;
+    let manager = store.user_manager(applicant.id).await?;
+    let new = crate::store::NewApplication {
+        steps: routed.resolve(manager),
+        chain_key: routed.chain,
+        chain_name: routed.chain_name,
+        request,
+        order_id: Some(order_id),
+        applicant,
         facts,
     };
     Ok(store.submit_application(&new, now).await?)

@@ -432,6 +432,8 @@ pub trait Store: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct NewApplication {
     pub request: crate::domain::approval::LimitRequest,
+    /// An order the credit check sent to approval: the application releases it.
+    pub order_id: Option<i64>,
     pub applicant: User,
     pub chain_key: String,
     pub chain_name: String,

@@ -13,13 +13,14 @@
 //! Then over HTTP: the server functions' authorisation and validation.
 mod common;
 
-use app::domain::approval::{Action, Actor, Chain, Delegation, LimitKind, Policy, PolicyDraft, RequestDraft, Status, Step};
+use app::domain::approval::{Action, Actor, Chain, Delegation, LimitKind, Policy, PolicyDraft, RequestDraft, RequestKind, Status, Step};
+use app::domain::credit::{CreditPolicy, Decision};
 use app::domain::approval::Approver;
 use app::domain::auth::{Role, Scope, User};
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::inbox::Topic;
 use app::domain::money::{Currency, Money};
-use app::store::{AuditQuery, Store, StoreError};
+use app::store::{AuditQuery, NewOrder, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{add_user, spawn_app, test_now, TestDb};
 
@@ -214,9 +215,29 @@ async fn story(store: &dyn Store) {
     assert_eq!(l.status, Status::Rejected);
     assert_eq!(store.customer_file(c2, Scope::All).await.unwrap().unwrap().credit_limit, cny(100_000), "a rejection writes nothing");
 
+    // --- an over-limit order goes to approval through the same engine; the final
+    // approval releases it into exposure
+    let order = NewOrder { number: "SO-9".into(), customer_id: c1, ordered_on: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(), amount: cny(150_000) };
+    let (order_id, check) = store.post_order(&order, CreditPolicy::default(), "erp", at(24 * 60 + 13)).await.unwrap();
+    assert_eq!(check.decision, Decision::NeedsApproval);
+    let item = app::ledger::file_order_approval(store, order_id, &order, &check, at(24 * 60 + 13)).await.unwrap();
+    let o = store.application(item).await.unwrap().unwrap();
+    assert_eq!((o.kind, o.applicant_id, o.steps.len(), o.terms_days), (RequestKind::Order, p.rep.id, 3, None), "filed for the rep, routed on 150,000");
+    let orders_now = |when| async move { store.credit_position(c1, when).await.unwrap().exposure.open_orders };
+    let day = NaiveDate::from_ymd_opt(2026, 7, 2).unwrap();
+    assert_eq!(orders_now(day).await, cny(0), "a held order does not count yet");
+    for who in [&p.sm, &p.cm, &p.fin] {
+        store.decide_application(item, who, Action::Approve, "", at(24 * 60 + 14)).await.unwrap();
+    }
+    assert_eq!(orders_now(day).await, cny(150_000), "released into exposure");
+    assert_eq!(store.recomputed_exposure(c1).await.unwrap(), store.credit_position(c1, day).await.unwrap().exposure, "maintained = recomputed");
+    assert_eq!(store.customer_file(c1, Scope::All).await.unwrap().unwrap().credit_limit, cny(80_000), "an order approval changes no limit");
+    store.cancel_order("SO-9", day, "customer withdrew", "erp", at(24 * 60 + 15)).await.unwrap();
+    assert_eq!(orders_now(day).await, cny(0), "a cancelled released order leaves exposure");
+
     // --- the board's read: pending and recently decided, a rep sees their own
     let all = store.applications(Scope::All, None, t0 - Duration::days(30)).await.unwrap();
-    assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), vec![later, small, big]);
+    assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), vec![item, later, small, big]);
     let none = store.applications(Scope::Rep(p.deputy.id), None, t0 - Duration::days(30)).await.unwrap();
     assert!(none.is_empty(), "another rep sees nothing");
     let audit = store.verify_audit().await.unwrap();

@@ -578,7 +578,14 @@ async fn create_order_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outc
     let policy = policy(w.state).await;
     let result = async {
         let order = ledger::resolve_order(store.as_ref(), &draft).await?;
-        let (_, check) = store.post_order(&order, policy, &actor(key), w.state.clock.now()).await?;
+        let (id, check) = store.post_order(&order, policy, &actor(key), w.state.clock.now()).await?;
+        if check.decision == app::domain::credit::Decision::NeedsApproval {
+            // The order is posted either way; its approval item goes to the approval board.
+            let filed = ledger::file_order_approval(w.state.store.as_ref(), id, &order, &check, w.state.clock.now()).await;
+            if let Err(e) = filed {
+                tracing::error!(order = %order.number, error = ?e, "filing the order's approval failed");
+            }
+        }
         Ok::<_, LedgerError>((order, check))
     }
     .await;

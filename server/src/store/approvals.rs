@@ -197,7 +197,8 @@ macro_rules! approval_fns {
             match (a.kind, a.expires_on) {
                 (RequestKind::PermanentLimit, _) => after.credit_limit = a.amount,
                 (RequestKind::TemporaryLimit, Some(until)) => after.temp_limit = Some((a.amount, until)),
-                (RequestKind::TemporaryLimit, None) | (RequestKind::Order, _) => return Ok(()),
+                (RequestKind::Order, _) => return release_order(tx, chain, a).await,
+                (RequestKind::TemporaryLimit, None) => return Ok(()),
             }
             let terms_after = a.terms_days.map_or(terms_before, i64::from);
             sqlx::query(
@@ -228,6 +229,29 @@ macro_rules! approval_fns {
             Ok(())
         }
 
+        /// An order application's final approval: the order is released and from now on
+        /// counts toward exposure (what is not invoiced yet), audited.
+        async fn release_order(tx: &mut Tx, chain: &mut $crate::store::ledger::Chain, a: &app::store::ApplicationView) -> Result<(), app::store::StoreError> {
+            let db = $crate::store::db_err;
+            let number: String = sqlx::query_scalar("SELECT o.number FROM orders o JOIN applications a ON a.order_id = o.id WHERE a.id = $1")
+                .bind(a.id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("INSERT INTO order_releases (order_id, application_id, released_at) SELECT order_id, id, $2 FROM applications WHERE id = $1")
+                .bind(a.id)
+                .bind(chain.at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+            let open = order_open(tx, a.customer_id, &number).await?.map(|(_, open)| open).unwrap_or(0);
+            bump(tx, a.customer_id, 0, open, 0).await?;
+            let mut e = app::store::AuditEntry::new("order", number, "release");
+            e.after = Some(serde_json::json!({"application": a.id, "released": open}).to_string());
+            chain.push(e);
+            Ok(())
+        }
+
         async fn submit_application_in(
             pool: &sqlx::Pool<$db>,
             n: &app::store::NewApplication,
@@ -237,23 +261,25 @@ macro_rules! approval_fns {
             let db = $crate::store::db_err;
             let (mut tx, mut chain) = begin(pool, &n.applicant.username, now).await?;
             let r = &n.request;
-            let expires = match r.kind {
-                LimitKind::Temporary { expires_on } => Some(expires_on),
-                LimitKind::Permanent => None,
+            // An order's application asks for no limit: no kind of limit, expiry or terms.
+            let (kind, expires, terms) = match (n.order_id, r.kind) {
+                (Some(_), _) => (app::domain::approval::RequestKind::Order, None, None),
+                (None, LimitKind::Temporary { expires_on }) => (r.request_kind(), Some(expires_on), Some(i64::from(r.terms_days))),
+                (None, LimitKind::Permanent) => (r.request_kind(), None, Some(i64::from(r.terms_days))),
             };
             let steps = serde_json::to_string(&n.steps).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
             let facts = serde_json::to_string(&n.facts).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO applications (customer_id, kind, amount_minor, currency, expires_on, terms_days, reason, applicant_id, \
-                    chain_key, chain_name, steps, facts, status, round, current_step, step_started_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', 1, 0, $13, $13) RETURNING id",
+                    chain_key, chain_name, steps, facts, status, round, current_step, step_started_at, created_at, order_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', 1, 0, $13, $13, $14) RETURNING id",
             )
             .bind(r.customer_id)
-            .bind(r.request_kind().as_str())
+            .bind(kind.as_str())
             .bind(r.amount.minor())
             .bind(r.amount.currency().code())
             .bind(expires)
-            .bind(i64::from(r.terms_days))
+            .bind(terms)
             .bind(&r.reason)
             .bind(n.applicant.id)
             .bind(&n.chain_key)
@@ -261,6 +287,7 @@ macro_rules! approval_fns {
             .bind(steps)
             .bind(facts)
             .bind(chain.at)
+            .bind(n.order_id)
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;

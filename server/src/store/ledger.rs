@@ -338,7 +338,7 @@ macro_rules! ledger_fns {
             let row = sqlx::query(
                 "SELECT o.id, o.amount_minor - COALESCE((SELECT CAST(SUM(i.amount_minor) AS BIGINT) FROM invoices i \
                                                          WHERE i.order_ref = o.number AND i.customer_id = o.customer_id), 0) AS open_minor \
-                 FROM orders o WHERE o.number = $1 AND o.customer_id = $2 AND o.decision = 'approved' \
+                 FROM orders o WHERE o.number = $1 AND o.customer_id = $2 AND (o.decision = 'approved' OR EXISTS (SELECT 1 FROM order_releases r WHERE r.order_id = o.id)) \
                    AND NOT EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id)",
             )
             .bind(number)

@@ -765,7 +765,7 @@ macro_rules! impl_store {
                        COALESCE((SELECT CAST(SUM(CASE WHEN o.amount_minor > o.invoiced THEN o.amount_minor - o.invoiced ELSE 0 END) AS BIGINT) FROM ( \
                            SELECT o.amount_minor, COALESCE((SELECT CAST(SUM(i.amount_minor) AS BIGINT) FROM invoices i \
                                                             WHERE i.order_ref = o.number AND i.customer_id = o.customer_id), 0) AS invoiced \
-                           FROM orders o WHERE o.customer_id = c.id AND o.decision = 'approved' \
+                           FROM orders o WHERE o.customer_id = c.id AND (o.decision = 'approved' OR EXISTS (SELECT 1 FROM order_releases r WHERE r.order_id = o.id)) \
                              AND NOT EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id)) o), 0) AS open_orders, \
                        COALESCE((SELECT CAST(SUM(amount_minor) AS BIGINT) FROM payments p WHERE p.customer_id = c.id \
                                  AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)), 0) \

@@ -189,17 +189,19 @@ fn ApplicationFormView(form: crate::api::approvals::ApplicationForm) -> impl Int
                 </select>
             </label>
             {snapshot}
-            <fieldset class="field segmented" data-testid="app-kind">
-                <legend>{t!(i18n, approvals.kind)}</legend>
-                <label class="seg">
-                    <input type="radio" name="kind" value="permanent_limit" prop:checked=move || kind.get() == "permanent_limit" on:change=move |_| kind.set("permanent_limit".into()) />
-                    <span>{t!(i18n, approvals.kind_permanent)}</span>
-                </label>
-                <label class="seg">
-                    <input type="radio" name="kind" value="temporary_limit" prop:checked=move || kind.get() == "temporary_limit" on:change=move |_| kind.set("temporary_limit".into()) data-testid="app-kind-temporary" />
-                    <span>{t!(i18n, approvals.kind_temporary)}</span>
-                </label>
-            </fieldset>
+            <div class="field">
+                <span>{t!(i18n, approvals.kind)}</span>
+                <div class="segmented seg-group" role="radiogroup" data-testid="app-kind">
+                    <label class="seg">
+                        <input type="radio" name="kind" value="permanent_limit" prop:checked=move || kind.get() == "permanent_limit" on:change=move |_| kind.set("permanent_limit".into()) />
+                        <span>{t!(i18n, approvals.kind_permanent)}</span>
+                    </label>
+                    <label class="seg">
+                        <input type="radio" name="kind" value="temporary_limit" prop:checked=move || kind.get() == "temporary_limit" on:change=move |_| kind.set("temporary_limit".into()) data-testid="app-kind-temporary" />
+                        <span>{t!(i18n, approvals.kind_temporary)}</span>
+                    </label>
+                </div>
+            </div>
             <label class="field">
                 <span>{t!(i18n, approvals.amount)}</span>
                 <input inputmode="decimal" required prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) data-testid="app-amount" />
@@ -681,7 +683,7 @@ fn Designer(page: crate::api::approvals::PolicyPage, save: ServerAction<SavePoli
                     {move || save.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNotice error /> })}
                     <Show when=move || saved.get()><p class="notice notice-ok" data-testid="policy-saved">{t!(i18n, approvals.saved)}</p></Show>
                     {can.then(|| view! {
-                        <div class="form-actions sticky-actions">
+                        <div class="form-actions">
                             <button type="submit" class="btn btn-primary" disabled=move || save.pending().get() data-testid="save-policy">{t!(i18n, approvals.save_policy)}</button>
                         </div>
                     })}
