@@ -509,13 +509,17 @@ pub async fn file_order_approval(
     use crate::domain::auth::{Role, Scope};
     let file = store.customer_file(order.customer_id, Scope::All).await?.ok_or(StoreError::NotFound)?;
     let users = store.list_users().await?;
-    let applicant = file
-        .sales_rep
-        .as_deref()
-        .and_then(|rep| users.iter().find(|u| u.username == rep))
-        .or_else(|| users.iter().find(|u| u.role == Role::SalesManager))
-        .or_else(|| users.iter().find(|u| u.role == Role::Admin))
-        .cloned()
+    // The customer's rep is the sales rep whose scope holds it.
+    let mut rep = None;
+    for u in users.iter().filter(|u| u.role == Role::SalesRep) {
+        if store.customer_file(order.customer_id, Scope::Rep(u.id)).await?.is_some() {
+            rep = Some(u.clone());
+            break;
+        }
+    }
+    let applicant = rep
+        .or_else(|| users.iter().find(|u| u.role == Role::SalesManager).cloned())
+        .or_else(|| users.iter().find(|u| u.role == Role::Admin).cloned())
         .ok_or_else(|| LedgerError::one("customer_code", "no user can be named as the order's applicant"))?;
     let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
     let request = LimitRequest {

@@ -217,6 +217,8 @@ async fn story(store: &dyn Store) {
 
     // --- an over-limit order goes to approval through the same engine; the final
     // approval releases it into exposure
+    let json = serde_json::to_string(Policy::default_policy().draft()).unwrap();
+    store.set_setting(app::domain::approval::POLICY_SETTING, &json, "fin.a", t0).await.unwrap();
     let order = NewOrder { number: "SO-9".into(), customer_id: c1, ordered_on: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(), amount: cny(150_000) };
     let (order_id, check) = store.post_order(&order, CreditPolicy::default(), "erp", at(24 * 60 + 13)).await.unwrap();
     assert_eq!(check.decision, Decision::NeedsApproval);
