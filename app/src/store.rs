@@ -381,6 +381,19 @@ pub trait Store: Send + Sync + 'static {
     /// each at most once (unique per application, round, step and kind), notifying only
     /// for the rows this call inserted. Returns (reminders, escalations) recorded.
     async fn run_sla(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError>;
+    /// Stores a checked attachment on an application; audited.
+    async fn add_attachment(
+        &self,
+        application_id: i64,
+        filename: &str,
+        kind: crate::domain::approval::AttachmentType,
+        bytes: &[u8],
+        by: &User,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+    async fn attachments(&self, application_id: i64) -> Result<Vec<crate::domain::approval::Attachment>, StoreError>;
+    /// One attachment of an application, with its bytes.
+    async fn attachment(&self, application_id: i64, id: i64) -> Result<Option<(crate::domain::approval::Attachment, Vec<u8>)>, StoreError>;
 
     // --- credit scoring (server/src/store/scoring.rs)
     /// One page of customers in id order after `after_id` (or just `only`), each with its

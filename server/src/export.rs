@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/template/{file}", get(template_file))
         .route("/report/{file}", get(report_file))
         .route("/custom/{id}/{file}", get(custom_file))
+        .route("/attachment/{application}/{id}", get(attachment_file))
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {
@@ -144,6 +145,36 @@ async fn template_file(Extension(viewer): Extension<Viewer>, Path(file): Path<St
     match crate::import::template(kind, &file) {
         Ok(bytes) => download(&format!("creditdesk-{file}"), split_file(&file).map(|(_, f)| f).unwrap_or(Format::Csv), bytes),
         Err(m) => plain(StatusCode::NOT_FOUND, &m),
+    }
+}
+
+/// `GET /export/attachment/{application}/{id}`: an application's attachment, to whoever
+/// may see the application. Served with its checked type, as a download, and with
+/// `nosniff`, so a browser never runs it as anything else.
+async fn attachment_file(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path((application, id)): Path<(i64, i64)>,
+) -> Response {
+    let user = match allowed(&viewer, Permission::ViewApplications) {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    if let Err(e) = app::api::approvals::visible_application(state.store.as_ref(), &user, application).await {
+        return app_error(e);
+    }
+    match state.store.attachment(application, id).await {
+        Ok(Some((a, bytes))) => (
+            [
+                (header::CONTENT_TYPE, a.kind.mime().to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"attachment-{id}\"; filename*=UTF-8''{}", app::url::percent_encode(&a.filename))),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => plain(StatusCode::NOT_FOUND, "no such attachment"),
+        Err(e) => internal(e),
     }
 }
 

@@ -318,6 +318,34 @@ async fn server_functions_authorise_and_validate() {
     // The rep cannot: not an approver of the step.
     let body = refusal(app.call(&rep, "decide_application", &[("args[id]", &id), ("args[action]", "approve"), ("args[comment]", "")]).await).await;
     assert!(body.contains("not an approver"), "{body}");
+    // Documents: the applicant uploads a PDF; a renamed executable and an oversized file
+    // are refused by name; the manager downloads it; another rep cannot.
+    let upload = |c: reqwest::Client, name: &'static str, bytes: Vec<u8>| {
+        let (url, origin, app_id) = (app.url("/sfn/attach_to_application"), app.addr.clone(), a.id.to_string());
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("application", app_id)
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            c.post(url).header("Origin", origin).header("Accept", "application/json").multipart(form).send().await.unwrap()
+        }
+    };
+    let pdf = b"%PDF-1.4 contract".to_vec();
+    let r = upload(rep.clone(), "合同.pdf", pdf.clone()).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let body = refusal(upload(rep.clone(), "合同.pdf", b"MZ\x90\x00".to_vec()).await).await;
+    assert!(body.contains("合同.pdf: not a PDF, PNG or JPEG file"), "{body}");
+    let body = refusal(upload(rep.clone(), "big.pdf", [b"%PDF-".as_slice(), &vec![0u8; 6 << 20]].concat()).await).await;
+    assert!(body.contains("5 MB"), "{body}");
+    let body = refusal(upload(sm.clone(), "x.pdf", pdf.clone()).await).await;
+    assert!(body.contains("Forbidden"), "only the applicant attaches: {body}");
+    let list = store.attachments(a.id).await.unwrap();
+    assert_eq!((list.len(), list[0].filename.as_str(), list[0].size_bytes), (1, "合同.pdf", pdf.len() as i64));
+    let file = sm.get(app.url(&format!("/export/attachment/{}/{}", a.id, list[0].id))).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(o.get(app.url(&format!("/export/attachment/{}/{}", a.id, list[0].id))).send().await.unwrap().status(), 404);
+
     // Only finance configures the policy: the manager's page is read-only, a save is refused.
     let page = app.call(&sm, "approval_policy", &[]).await.text().await.unwrap();
     assert!(page.contains("\"can_edit\":false") && page.contains("\"standard\""), "{page}");

@@ -165,6 +165,71 @@ pub struct ApplicationPage {
     /// Each snapshotted step's approver, escalation target and CC, in words.
     pub step_labels: Vec<(String, Option<String>, Vec<String>)>,
     pub can_resubmit: bool,
+    pub attachments: Vec<crate::domain::approval::Attachment>,
+    pub can_attach: bool,
+}
+
+/// The applicant adds documents while the application is open (pending or returned).
+#[cfg(feature = "ssr")]
+fn may_attach(user: &User, app: &ApplicationView) -> bool {
+    use crate::domain::approval::Status;
+    app.applicant_id == user.id && matches!(app.status, Status::Pending | Status::Returned)
+}
+
+/// Fields: `application` (its id), then `file` (a PDF, PNG or JPEG of at most 5 MB,
+/// judged by its content). Returns the attachment's id.
+#[server(prefix = "/sfn", endpoint = "attach_to_application", input = server_fn::codec::MultipartFormData)]
+pub async fn attach_to_application(data: server_fn::codec::MultipartData) -> Result<i64, AppError> {
+    use crate::domain::approval::{AttachmentType, MAX_ATTACHMENT_BYTES};
+    use crate::domain::auth::Permission;
+    let user = super::authorize(Permission::ApplyForCredit)?;
+    let mut form = data.into_inner().ok_or_else(|| AppError::internal("multipart body missing"))?;
+    let bad = |m: &str| AppError::Invalid(m.to_string());
+    let (mut application, mut file) = (None, None);
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad("the upload is not a valid multipart form"))? {
+        match field.name() {
+            Some("application") => {
+                let text = field.text().await.map_err(|_| bad("application: unreadable"))?;
+                application = Some(text.trim().parse::<i64>().map_err(|_| bad("application: not an id"))?);
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").trim().to_string();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| bad("file: the upload was interrupted"))? {
+                    // Refuse at the limit, before reading the rest of an oversized upload.
+                    if bytes.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+                        return Err(AppError::Invalid(format!("{name}: more than the {} MB limit", MAX_ATTACHMENT_BYTES >> 20)));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let id = application.ok_or_else(|| bad("application: missing"))?;
+    let (name, bytes) = file.filter(|(n, _)| !n.is_empty()).ok_or_else(|| bad("file: choose a PDF or an image"))?;
+    if name.chars().count() > 200 {
+        return Err(bad("file: the name is longer than 200 characters"));
+    }
+    let kind = AttachmentType::sniff(&name, &bytes).map_err(AppError::Invalid)?;
+    let store = super::store()?;
+    let app = visible_application(store.as_ref(), &user, id).await?;
+    if !may_attach(&user, &app) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(store.add_attachment(id, &name, kind, &bytes, &user, super::clock()?.now()).await?)
+}
+
+/// An application the user may see: a sales rep sees those about their customers and
+/// those they filed; everyone else with the board sees all. Anything else is not found.
+#[cfg(feature = "ssr")]
+pub async fn visible_application(store: &dyn crate::store::Store, user: &User, id: i64) -> Result<ApplicationView, AppError> {
+    let app = store.application(id).await?.ok_or(AppError::NotFound)?;
+    if user.role == crate::domain::auth::Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    Ok(app)
 }
 
 #[server(prefix = "/sfn", endpoint = "application")]
@@ -175,13 +240,13 @@ pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     let today = crate::domain::business_date(now);
-    let app = store.application(id).await?.ok_or(AppError::NotFound)?;
-    // A rep sees an application about their customer, or one they filed.
-    if user.role == crate::domain::auth::Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let (events, users, delegations) =
-        futures::try_join!(store.application_events(id), store.list_users(), store.delegations(Some(user.id), today))?;
+    let app = visible_application(store.as_ref(), &user, id).await?;
+    let (events, users, delegations, attachments) = futures::try_join!(
+        store.application_events(id),
+        store.list_users(),
+        store.delegations(Some(user.id), today),
+        store.attachments(id)
+    )?;
     let step_labels = app
         .steps
         .iter()
@@ -194,7 +259,8 @@ pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
         })
         .collect();
     let can_resubmit = app.status == Status::Returned && app.applicant_id == user.id;
-    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today).await, events, step_labels, can_resubmit })
+    let can_attach = may_attach(&user, &app);
+    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today).await, events, step_labels, can_resubmit, attachments, can_attach })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -685,6 +685,63 @@ impl LimitRequest {
     }
 }
 
+/// The largest attachment accepted (a scanned contract or a few photos).
+pub const MAX_ATTACHMENT_BYTES: usize = 5 << 20;
+
+/// What an attachment may be. Judged by the file's first bytes, never by its name or
+/// the browser's claim, so a renamed executable is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttachmentType {
+    Pdf,
+    Png,
+    Jpeg,
+}
+
+impl AttachmentType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            AttachmentType::Pdf => "application/pdf",
+            AttachmentType::Png => "image/png",
+            AttachmentType::Jpeg => "image/jpeg",
+        }
+    }
+
+    pub fn from_mime(s: &str) -> Option<AttachmentType> {
+        [AttachmentType::Pdf, AttachmentType::Png, AttachmentType::Jpeg].into_iter().find(|t| t.mime() == s)
+    }
+
+    /// Checks an upload: not empty, within the size limit, and a PDF, PNG or JPEG by
+    /// its content. The error names the file and the problem.
+    pub fn sniff(filename: &str, bytes: &[u8]) -> Result<AttachmentType, String> {
+        if bytes.is_empty() {
+            return Err(format!("{filename}: the file is empty"));
+        }
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(format!("{filename}: {} bytes is more than the {} MB limit", bytes.len(), MAX_ATTACHMENT_BYTES >> 20));
+        }
+        if bytes.starts_with(b"%PDF-") {
+            Ok(AttachmentType::Pdf)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Ok(AttachmentType::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Ok(AttachmentType::Jpeg)
+        } else {
+            Err(format!("{filename}: not a PDF, PNG or JPEG file"))
+        }
+    }
+}
+
+/// An attachment as listed on an application (its bytes are downloaded separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub filename: String,
+    pub kind: AttachmentType,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -950,6 +1007,26 @@ mod tests {
         // A permanent limit ignores the expiry field.
         let perm = RequestDraft { kind: "permanent_limit".into(), expires_on: "nonsense".into(), ..ok.clone() };
         assert_eq!(LimitRequest::parse(&perm, Currency::CNY, today).unwrap().kind, LimitKind::Permanent);
+    }
+
+    #[test]
+    fn attachments_are_judged_by_their_bytes() {
+        let png = b"\x89PNG\r\n\x1a\nrest";
+        let table: &[(&str, &[u8], Result<AttachmentType, &str>)] = &[
+            ("a.pdf", b"%PDF-1.7 ...", Ok(AttachmentType::Pdf)),
+            ("a.png", png, Ok(AttachmentType::Png)),
+            ("a.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], Ok(AttachmentType::Jpeg)),
+            ("contract.pdf", b"MZ\x90\x00 this is an exe", Err("contract.pdf: not a PDF, PNG or JPEG file")),
+            ("empty.pdf", b"", Err("empty.pdf: the file is empty")),
+        ];
+        for (name, bytes, want) in table {
+            assert_eq!(AttachmentType::sniff(name, bytes), want.clone().map_err(str::to_string), "{name}");
+        }
+        let big = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
+        assert!(AttachmentType::sniff("big.pdf", &big).unwrap_err().contains("5 MB"));
+        let at_limit = [b"%PDF-".as_slice(), &vec![0; MAX_ATTACHMENT_BYTES - 5]].concat();
+        assert_eq!(AttachmentType::sniff("max.pdf", &at_limit), Ok(AttachmentType::Pdf));
+        assert_eq!(AttachmentType::from_mime("image/png"), Some(AttachmentType::Png));
     }
 
     #[test]

@@ -415,6 +415,82 @@ macro_rules! approval_fns {
                 .collect()
         }
 
+        fn attachment_of(r: &DbRow) -> Result<app::domain::approval::Attachment, app::store::StoreError> {
+            use sqlx::Row;
+            let db = $crate::store::db_err;
+            let mime: String = r.try_get("content_type").map_err(db)?;
+            Ok(app::domain::approval::Attachment {
+                id: r.try_get("id").map_err(db)?,
+                filename: r.try_get("filename").map_err(db)?,
+                kind: app::domain::approval::AttachmentType::from_mime(&mime).ok_or_else(|| $crate::store::corrupt(format!("attachment type '{mime}'")))?,
+                size_bytes: r.try_get("size_bytes").map_err(db)?,
+                uploaded_by: r.try_get("uploaded_by").map_err(db)?,
+                uploaded_at: r.try_get("uploaded_at").map_err(db)?,
+            })
+        }
+
+        async fn add_attachment_in(
+            pool: &sqlx::Pool<$db>,
+            application_id: i64,
+            filename: &str,
+            kind: app::domain::approval::AttachmentType,
+            bytes: &[u8],
+            by: &app::domain::auth::User,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<i64, app::store::StoreError> {
+            let (mut tx, mut chain) = begin(pool, &by.username, now).await?;
+            application_in(&mut *tx, application_id).await?.ok_or(app::store::StoreError::NotFound)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO application_attachments (application_id, filename, content_type, size_bytes, content, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(application_id)
+            .bind(filename)
+            .bind(kind.mime())
+            .bind(bytes.len() as i64)
+            .bind(bytes)
+            .bind(by.id)
+            .bind(chain.at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err($crate::store::db_err)?;
+            let mut e = app::store::AuditEntry::new("application", application_id.to_string(), "attach");
+            e.after = Some(serde_json::json!({"attachment": id, "filename": filename, "type": kind.mime(), "bytes": bytes.len()}).to_string());
+            chain.push(e);
+            commit(tx, chain).await?;
+            Ok(id)
+        }
+
+        async fn attachments_in(pool: &sqlx::Pool<$db>, application_id: i64) -> Result<Vec<app::domain::approval::Attachment>, app::store::StoreError> {
+            let rows = sqlx::query(
+                "SELECT t.id, t.filename, t.content_type, t.size_bytes, u.display_name AS uploaded_by, t.uploaded_at \
+                   FROM application_attachments t JOIN users u ON u.id = t.uploaded_by WHERE t.application_id = $1 ORDER BY t.id",
+            )
+            .bind(application_id)
+            .fetch_all(pool)
+            .await
+            .map_err($crate::store::db_err)?;
+            rows.iter().map(attachment_of).collect()
+        }
+
+        async fn attachment_in(
+            pool: &sqlx::Pool<$db>,
+            application_id: i64,
+            id: i64,
+        ) -> Result<Option<(app::domain::approval::Attachment, Vec<u8>)>, app::store::StoreError> {
+            use sqlx::Row;
+            let row = sqlx::query(
+                "SELECT t.id, t.filename, t.content_type, t.size_bytes, u.display_name AS uploaded_by, t.uploaded_at, t.content \
+                   FROM application_attachments t JOIN users u ON u.id = t.uploaded_by WHERE t.application_id = $1 AND t.id = $2",
+            )
+            .bind(application_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err($crate::store::db_err)?;
+            row.map(|r| Ok((attachment_of(&r)?, r.try_get("content").map_err($crate::store::db_err)?))).transpose()
+        }
+
         async fn run_sla_in(pool: &sqlx::Pool<$db>, now: chrono::DateTime<chrono::Utc>) -> Result<(usize, usize), app::store::StoreError> {
             use app::domain::approval::SlaEvent;
             let db = $crate::store::db_err;

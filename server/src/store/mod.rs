@@ -1334,6 +1334,26 @@ macro_rules! impl_store {
                 run_sla_in(&self.pool, now).await
             }
 
+            async fn add_attachment(
+                &self,
+                application_id: i64,
+                filename: &str,
+                kind: app::domain::approval::AttachmentType,
+                bytes: &[u8],
+                by: &app::domain::auth::User,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                add_attachment_in(&self.pool, application_id, filename, kind, bytes, by, now).await
+            }
+
+            async fn attachments(&self, application_id: i64) -> Result<Vec<app::domain::approval::Attachment>, app::store::StoreError> {
+                attachments_in(&self.pool, application_id).await
+            }
+
+            async fn attachment(&self, application_id: i64, id: i64) -> Result<Option<(app::domain::approval::Attachment, Vec<u8>)>, app::store::StoreError> {
+                attachment_in(&self.pool, application_id, id).await
+            }
+
             // --- credit scoring (server/src/store/scoring.rs)
             async fn scoring_subjects(
                 &self,

@@ -409,14 +409,15 @@ pub fn ApplicationDetailPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let decide = ServerAction::<DecideApplication>::new();
     let resubmit = ServerAction::<ResubmitApplication>::new();
-    let data = Resource::new(move || (id(), decide.version().get(), resubmit.version().get()), |(id, _, _)| get_application(id));
+    let uploaded = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), decide.version().get(), resubmit.version().get(), uploaded.get()), |(id, ..)| get_application(id));
     let pending: Pending = RwSignal::new(None);
     view! {
         <div class="page narrow-page">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(page) => detail(i18n, page, pending, resubmit).into_any(),
+                        Ok(page) => detail(i18n, page, pending, resubmit, uploaded).into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
@@ -426,8 +427,8 @@ pub fn ApplicationDetailPage() -> impl IntoView {
     }
 }
 
-fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit: ServerAction<ResubmitApplication>) -> impl IntoView {
-    let PageData { card, events, step_labels, can_resubmit } = page;
+fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit: ServerAction<ResubmitApplication>, uploaded: RwSignal<u32>) -> impl IntoView {
+    let PageData { card, events, step_labels, can_resubmit, attachments, can_attach } = page;
     let a = card.application.clone();
     let (id, kind, status) = (a.id, a.kind, a.status);
     let steps = step_labels
@@ -518,9 +519,60 @@ fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit:
                 </form>
             })}
         </section>
+        <Attachments application=id attachments can_attach uploaded />
         <section class="card">
             <h2>{t!(i18n, approvals.trail)}</h2>
             <ol class="trail" data-testid="trail">{trail}</ol>
+        </section>
+    }
+}
+
+/// An application's documents: download links, and for the applicant an upload (a PDF
+/// or an image, checked by the server by its content and size).
+#[component]
+fn Attachments(application: i64, attachments: Vec<crate::domain::approval::Attachment>, can_attach: bool, uploaded: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let upload = leptos::prelude::Action::new_local(|data: &leptos::web_sys::FormData| crate::api::approvals::attach_to_application(data.clone().into()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = upload.value().get() {
+            uploaded.update(|n| *n += 1);
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        use leptos::wasm_bindgen::JsCast;
+        let Some(form) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+        if let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) {
+            upload.dispatch_local(data);
+        }
+    };
+    let empty = attachments.is_empty();
+    let rows = attachments
+        .into_iter()
+        .map(|a| {
+            let kb = (a.size_bytes + 1023) / 1024;
+            view! {
+                <li data-testid="attachment">
+                    <a href=format!("/export/attachment/{application}/{}", a.id) rel="external" download>{a.filename.clone()}</a>
+                    <span class="muted small">{format!(" {} · {kb} KB · {} · {}", a.kind.mime(), a.uploaded_by, when(a.uploaded_at))}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" data-testid="attachments">
+            <h2>{t!(i18n, approvals.attachments)}</h2>
+            {empty.then(|| view! { <p class="muted small">{t!(i18n, approvals.no_attachments)}</p> })}
+            <ul class="attachments">{rows}</ul>
+            {can_attach.then(|| view! {
+                <form class="attach-form" on:submit=on_submit data-testid="attach-form">
+                    <input type="hidden" name="application" value=application.to_string() />
+                    <input type="file" name="file" accept="application/pdf,image/png,image/jpeg" required data-testid="attach-file" />
+                    <button type="submit" class="btn" disabled=move || upload.pending().get() data-testid="attach-submit">{t!(i18n, approvals.attach)}</button>
+                    <span class="muted small">{t!(i18n, approvals.attach_hint)}</span>
+                </form>
+                {move || upload.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNotice error /> })}
+            })}
         </section>
     }
 }
