@@ -60,6 +60,7 @@ const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
 const ICON_REPORT: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5M9 12h8v1.6H9zm0 3.5h8v1.6H9zm0-7h4v1.6H9z";
 const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z";
 const ICON_APPROVE: &str = "M9 3h6v2h4v17H5V5h4zm1.5 1.5v2h3v-2zM8 13.5l1.4-1.4 2.1 2.1 4.1-4.1 1.4 1.4-5.5 5.5z";
+const ICON_SCORE: &str = "M12 3a9 9 0 1 0 9 9h-2a7 7 0 1 1-7-7zm1 0v8h8a8 8 0 0 0-8-8zm-1.7 12.7-1.4-1.4 4.2-4.2 1.4 1.4z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
 /// The signed-in user, fetched once by `AppShell` for everything inside it.
@@ -119,6 +120,7 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
         <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
         {(!phone).then(|| view! { <A href="/reports">{icon(ICON_REPORT)} <span>{t!(i18n, nav.reports)}</span></A> })}
         <A href="/approvals">{icon(ICON_APPROVE)} <span>{t!(i18n, nav.approvals)}</span></A>
+        {(!phone).then(|| view! { <A href="/scoring">{icon(ICON_SCORE)} <span>{t!(i18n, scoring.nav)}</span></A> })}
         {if phone { view! { <Transition>{more}</Transition> }.into_any() } else { view! { <FinanceTools /> }.into_any() }}
     }
 }

@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("approvals/policy") view=pages::approvals::PolicyPage ssr=SsrMode::Async />
                         <Route path=path!("applications/new") view=pages::approvals::ApplicationNewPage ssr=SsrMode::Async />
                         <Route path=path!("applications/:id") view=pages::approvals::ApplicationDetailPage ssr=SsrMode::Async />
+                        <Route path=path!("scoring") view=pages::scoring::ScoringPage ssr=SsrMode::Async />
+                        <Route path=path!("scoring/backtest") view=pages::scoring::BacktestPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -111,6 +111,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                 {temp}
             </dl>
         </section>
+        <super::scoring::CustomerScoreCard customer_id=file.id />
         <section class="card">
             <h2>{t!(i18n, customer.open_invoices)}</h2>
             {if has_invoices {
