@@ -42,6 +42,13 @@ test("a sales rep files a temporary limit application and sees it routed", async
   await expect(steps.nth(0)).toContainText("销售经理");
   await expect(steps.nth(1)).toContainText("财务");
   await expect(page.getByTestId("trail-item").first()).toContainText("已提交");
+  // The rep attaches the contract; a renamed non-PDF is refused by name.
+  await page.getByTestId("attach-file").setInputFiles({ name: "fake.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ not a pdf") });
+  await page.getByTestId("attach-submit").click();
+  await expect(page.getByTestId("attachments").getByRole("alert")).toContainText("fake.pdf: not a PDF, PNG or JPEG file");
+  await page.getByTestId("attach-file").setInputFiles({ name: "购销合同.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% contract\n") });
+  await page.getByTestId("attach-submit").click();
+  await expect(page.getByTestId("attachment")).toContainText("购销合同.pdf");
   if (info.project.name === "phone") await noHorizontalScroll(page);
   await snap(page, info, "application");
 });
