@@ -91,6 +91,12 @@ test("the sales manager approves by dragging a card to Approved, after a comment
   await expect(page.getByTestId("decision-confirm")).toBeEnabled();
   await page.getByRole("button", { name: "取消" }).click();
   await expect(page.getByTestId("decision-dialog")).toBeHidden();
+
+  // Going away: the manager delegates their approvals to a colleague for a week.
+  await page.getByTestId("away").locator("summary").click();
+  await page.getByTestId("away-to").selectOption({ label: "周敏" });
+  await page.getByTestId("away-save").click();
+  await expect(page.getByTestId("away-saved")).toBeVisible();
   if (info.project.name === "phone") await noHorizontalScroll(page);
 });
 

@@ -116,6 +116,10 @@ pub struct Board {
     pub can_apply: bool,
     /// The server's clock, so "past its SLA" agrees between SSR and hydration.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// Who the viewer can delegate to (everyone else), and the delegations naming the
+    /// viewer or made by them that have not ended: (from, to, starts, ends).
+    pub colleagues: Vec<User>,
+    pub delegations: Vec<(String, String, chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// Names an assignee: a user by display name, a role by its key (the UI translates).
@@ -155,7 +159,16 @@ pub async fn get_board() -> Result<Board, AppError> {
     for a in apps {
         cards.push(card(a, &user, &users, &delegations, today).await);
     }
-    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit), now })
+    let name = |id: i64| users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone());
+    let shown = store
+        .delegations(None, today)
+        .await?
+        .into_iter()
+        .filter(|d| d.to_user == user.id || d.from.user_id == user.id)
+        .map(|d| (name(d.from.user_id), name(d.to_user), d.starts_on, d.ends_on))
+        .collect();
+    let colleagues = users.iter().filter(|u| u.id != user.id).cloned().collect();
+    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit), now, colleagues, delegations: shown })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -381,7 +381,9 @@ pub fn BoardPage() -> impl IntoView {
                             }
                         })
                         .collect_view();
+                    let away = away_view(i18n, &board);
                     view! {
+                        {away}
                         <DragArea on_drop>
                             <div class="kanban" data-testid="board">{columns}</div>
                             // On a phone the decision columns are far below: while a card is
@@ -397,6 +399,51 @@ pub fn BoardPage() -> impl IntoView {
             </Transition>
             <ConfirmDecision pending decide />
         </div>
+    }
+}
+
+/// "While I am away": hand one's approvals to a colleague for some days, and the
+/// delegations in force for or by the viewer.
+fn away_view(i18n: I18nContext<Locale>, board: &Board) -> impl IntoView {
+    let delegate = ServerAction::<crate::api::approvals::DelegateApprovals>::new();
+    let today = crate::domain::business_date(board.now);
+    let (to, from_day, until) = (RwSignal::new(String::new()), RwSignal::new(today.to_string()), RwSignal::new((today + chrono::Duration::days(7)).to_string()));
+    let options = board.colleagues.iter().map(|u| view! { <option value=u.id.to_string()>{u.display_name.clone()}</option> }).collect_view();
+    let rows = board
+        .delegations
+        .iter()
+        .cloned()
+        .map(|(f, t, a, b)| view! { <li data-testid="delegation">{move || t_string!(i18n, approvals.delegation_row, from = f.clone(), to = t.clone(), start = a.to_string(), end = b.to_string()).to_string()}</li> })
+        .collect_view();
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(to_user) = to.get_untracked().parse::<i64>() else { return };
+        delegate.dispatch(crate::api::approvals::DelegateApprovals {
+            args: crate::api::approvals::DelegationArgs { to_user, starts_on: from_day.get_untracked(), ends_on: until.get_untracked() },
+        });
+    };
+    view! {
+        <details class="card away" data-testid="away">
+            <summary>{t!(i18n, approvals.away_title)}</summary>
+            <ul class="small">{rows}</ul>
+            <form class="away-form" on:submit=send>
+                <label class="field"><span>{t!(i18n, approvals.away_to)}</span>
+                    <select required on:change=move |ev| to.set(event_target_value(&ev)) data-testid="away-to">
+                        <option value="" selected>{t!(i18n, approvals.choose_person)}</option>
+                        {options}
+                    </select>
+                </label>
+                <label class="field"><span>{t!(i18n, approvals.away_from)}</span>
+                    <input type="date" prop:value=move || from_day.get() on:input=move |ev| from_day.set(event_target_value(&ev)) /></label>
+                <label class="field"><span>{t!(i18n, approvals.away_until)}</span>
+                    <input type="date" prop:value=move || until.get() on:input=move |ev| until.set(event_target_value(&ev)) /></label>
+                <button type="submit" class="btn" disabled=move || delegate.pending().get() data-testid="away-save">{t!(i18n, approvals.away_save)}</button>
+            </form>
+            {move || delegate.value().get().map(|r| match r {
+                Ok(_) => view! { <p class="notice notice-ok" data-testid="away-saved">{t!(i18n, approvals.away_saved)}</p> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            })}
+        </details>
     }
 }
 
