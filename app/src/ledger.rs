@@ -466,13 +466,28 @@ pub async fn apply_for_credit(
     draft: &crate::domain::approval::RequestDraft,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, LedgerError> {
-    use crate::domain::approval::{Facts, LimitRequest};
+    use crate::domain::approval::LimitRequest;
     let today = crate::domain::business_date(now);
     let file = store.customer_file(draft.customer_id, applicant.scope()).await?.ok_or(StoreError::NotFound)?;
     let request = LimitRequest::parse(draft, file.credit_limit.currency(), today)
         .map_err(|errors| LedgerError::Invalid(errors.into_iter().map(|e| (0, e)).collect()))?;
-    let facts = Facts {
-        kind: request.request_kind(),
+    let kind = request.request_kind();
+    route_and_file(store, applicant.clone(), &file, request, kind, None, now).await
+}
+
+/// Routes a request by the policy in force on the facts of the customer's file, snapshots
+/// the routed chain with the applicant's manager resolved, and files it.
+async fn route_and_file(
+    store: &dyn Store,
+    applicant: crate::domain::auth::User,
+    file: &crate::domain::customer::CustomerFile,
+    request: crate::domain::approval::LimitRequest,
+    kind: crate::domain::approval::RequestKind,
+    order_id: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, LedgerError> {
+    let facts = crate::domain::approval::Facts {
+        kind,
         amount: request.amount,
         current_limit: file.credit_limit,
         grade: file.grade,
@@ -486,8 +501,8 @@ pub async fn apply_for_credit(
         chain_key: routed.chain,
         chain_name: routed.chain_name,
         request,
-        order_id: None,
-        applicant: applicant.clone(),
+        order_id,
+        applicant,
         facts,
     };
     Ok(store.submit_application(&new, now).await?)
@@ -505,7 +520,7 @@ pub async fn file_order_approval(
     check: &crate::domain::credit::CreditCheck,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, LedgerError> {
-    use crate::domain::approval::{Facts, LimitKind, LimitRequest, RequestKind};
+    use crate::domain::approval::{LimitKind, LimitRequest, RequestKind};
     use crate::domain::auth::{Role, Scope};
     let file = store.customer_file(order.customer_id, Scope::All).await?.ok_or(StoreError::NotFound)?;
     let users = store.list_users().await?;
@@ -529,26 +544,7 @@ pub async fn file_order_approval(
         terms_days: u32::from(file.payment_terms_days),
         reason: format!("{} {} ({})", order.number, order.ordered_on, reasons.join(", ")),
     };
-    let facts = Facts {
-        kind: RequestKind::Order,
-        amount: order.amount,
-        current_limit: file.credit_limit,
-        grade: file.grade,
-        status: file.status,
-        region: file.region.clone(),
-    };
-    let routed = approval_policy(store).await?.route(&facts).map_err(|e| LedgerError::one("amount", e.to_string()))?;
-    let manager = store.user_manager(applicant.id).await?;
-    let new = crate::store::NewApplication {
-        steps: routed.resolve(manager),
-        chain_key: routed.chain,
-        chain_name: routed.chain_name,
-        request,
-        order_id: Some(order_id),
-        applicant,
-        facts,
-    };
-    Ok(store.submit_application(&new, now).await?)
+    route_and_file(store, applicant, &file, request, RequestKind::Order, Some(order_id), now).await
 }
 
 // ---- credit scoring: rescoring runs and the back-test (store: server/src/store/scoring.rs)

@@ -60,10 +60,12 @@ const CONTROLS: &str = "button, a, input, select, textarea, label";
 
 /// Within this many CSS px of the viewport's top or bottom, a drag scrolls the page, so a
 /// phone can carry an item to a zone that starts off screen.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const EDGE: f64 = 72.0;
 
 /// Pixels to scroll per frame for a pointer at `y` in a viewport `height` tall: up near
 /// the top, down near the bottom, faster the closer to the edge, 0 elsewhere.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub(crate) fn edge_scroll(y: f64, height: f64) -> f64 {
     let depth = |d: f64| (EDGE - d.max(0.0)).max(0.0) / 4.0;
     if y < EDGE {
