@@ -15,6 +15,8 @@ use std::time::Duration;
 pub struct Schedule {
     pub alerts: Duration,
     pub sla: Duration,
+    /// How often the monthly rescoring checks whether this month's run is due.
+    pub scoring: Duration,
 }
 
 /// Starts every job that has an interval on the current tokio runtime.
@@ -23,7 +25,10 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
         spawn_every(schedule.alerts, store.clone(), clock.clone(), alerts);
     }
     if !schedule.sla.is_zero() {
-        spawn_every(schedule.sla, store, clock, sla);
+        spawn_every(schedule.sla, store.clone(), clock.clone(), sla);
+    }
+    if !schedule.scoring.is_zero() {
+        spawn_every(schedule.scoring, store, clock, scoring);
     }
 }
 
@@ -62,16 +67,10 @@ async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     }
 }
 
-/// Starts the monthly credit rescoring, checked every `every` (0 turns it off): the first
-/// tick of a business month scores every customer with the active model; the month's run
-/// key (`monthly:YYYY-MM`) is claimed once in the database, so later ticks, a restart or
-/// a second server find it taken and do nothing.
-pub fn start_scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>, every: Duration) {
-    if !every.is_zero() {
-        spawn_every(every, store, clock, scoring);
-    }
-}
-
+/// The monthly credit rescoring: the first tick of a business month scores every
+/// customer with the active model; the month's run key (`monthly:YYYY-MM`) is claimed
+/// once in the database, so later ticks, a restart or a second server find it taken and
+/// do nothing.
 async fn scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     match app::ledger::monthly_rescore(store.as_ref(), clock.now()).await {
         Ok(None) => {}

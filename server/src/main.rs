@@ -55,6 +55,10 @@ enum Command {
         /// 0 turns them off).
         #[arg(long, env = "CREDITDESK_SLA_INTERVAL_SECS", default_value_t = 60)]
         sla_interval_secs: u64,
+        /// Seconds between checks for the monthly credit rescoring (it runs once per
+        /// business month; 0 turns it off).
+        #[arg(long, env = "CREDITDESK_SCORING_INTERVAL_SECS", default_value_t = 3600)]
+        scoring_interval_secs: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -184,7 +188,7 @@ async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
 async fn run(command: Command) -> Result<(), String> {
     let clock = SystemClock;
     match command {
-        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs } => {
+        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs, scoring_interval_secs } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
                 database: DatabaseUrl::parse(&db.database_url)?,
@@ -209,6 +213,7 @@ async fn run(command: Command) -> Result<(), String> {
             let schedule = server::jobs::Schedule {
                 alerts: std::time::Duration::from_secs(alert_interval_secs),
                 sla: std::time::Duration::from_secs(sla_interval_secs),
+                scoring: std::time::Duration::from_secs(scoring_interval_secs),
             };
             server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");
