@@ -492,7 +492,7 @@ mod tests {
     fn values_carry_the_manual_factors_and_leave_foreign_sales_unknown() {
         let i = at(vec![inv("2026-05-01", "2026-05-31", 1_000, vec![pay("2026-05-31", 1_000, 1)])]);
         let manual = ManualFactors {
-            registered_capital: Some(Money::from_minor(5_000_000_00, Currency::CNY)),
+            registered_capital: Some(Money::from_minor(500_000_000, Currency::CNY)),
             industry_risk: Some(dec("1.2")),
             external_rating: None,
         };

@@ -98,6 +98,7 @@ fn FieldErrors(#[prop(into)] errors: Signal<Vec<String>>, testid: &'static str) 
             </div>
         </Show>
     }
+    .into_any()
 }
 
 /// The messages of a failed action: an input error's named fields, or the error's words.
@@ -441,6 +442,7 @@ fn ModelEditor(draft: ModelDraft, base_version: i64, can: bool, save: ServerActi
             {actions}
         </form>
     }
+    .into_any()
 }
 
 // ------------------------------------------------------------------ the scoring page
@@ -498,6 +500,7 @@ fn Versions(page: PageData, editing: RwSignal<Option<i64>>, activate: ServerActi
             <FieldErrors errors=action_errors(activate.value()) testid="activate-errors" />
         </section>
     }
+    .into_any()
 }
 
 /// A run's key, short: a manual run's random id is cut to its first 8 characters.
@@ -564,6 +567,7 @@ fn Runs(page: PageData, rescore: ServerAction<RescoreAll>) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -610,6 +614,7 @@ fn Industries(page: PageData, save: ServerAction<SaveIndustryRisk>) -> impl Into
             <FieldErrors errors=action_errors(save.value()) testid="industry-errors" />
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -640,6 +645,7 @@ fn ScoringBody(
         </div>
         {can.then(|| view! { <Industries page=page.clone() save=industry /> })}
     }
+    .into_any()
 }
 
 #[component]
@@ -685,6 +691,7 @@ pub fn ScoringPage() -> impl IntoView {
             </Transition>
         </div>
     }
+    .into_any()
 }
 
 // ------------------------------------------------------------------ the back-test
@@ -831,6 +838,7 @@ fn BacktestView(result: BacktestResult) -> impl IntoView {
             <p class="muted small">{t!(i18n, scoring.backtest_note)}</p>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -889,6 +897,7 @@ fn BacktestForm(page: PageData) -> impl IntoView {
         </form>
         {result}
     }
+    .into_any()
 }
 
 #[component]
@@ -914,6 +923,7 @@ pub fn BacktestPage() -> impl IntoView {
             </Transition>
         </div>
     }
+    .into_any()
 }
 
 // ------------------------------------------------------------------ the customer's card
@@ -1009,6 +1019,7 @@ fn FactorsForm(customer_id: i64, card: CustomerScore, save: ServerAction<SaveCus
             <FieldErrors errors=action_errors(save.value()) testid="factor-errors" />
         </details>
     }
+    .into_any()
 }
 
 #[component]
@@ -1077,6 +1088,7 @@ fn ScoreBody(customer_id: i64, card: CustomerScore, rescore: ServerAction<Rescor
         {body}
         {can_edit.then(|| view! { <FactorsForm customer_id card=card.clone() save=factors /> })}
     }
+    .into_any()
 }
 
 /// The customer page's credit score card: the latest score and its breakdown, the
@@ -1099,6 +1111,7 @@ pub fn CustomerScoreCard(customer_id: i64) -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]
