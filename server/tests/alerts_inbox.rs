@@ -36,7 +36,7 @@ async fn story(store: &dyn Store) {
     assert_eq!(store.unread_count(fin).await.unwrap(), 2);
     assert!(store.inbox(rep, 10).await.unwrap().is_empty(), "not a recipient");
     let items = store.inbox(exec, 10).await.unwrap();
-    let Topic::Alert(first) = &items[1].topic;
+    let Topic::Alert(first) = &items[1].topic else { panic!("an alert, not {:?}", items[1].topic) };
     assert_eq!((first.kind, first.raised_on, first.figure, first.subject.as_str()), (AlertKind::Concentration, d(5, 1), Decimal::new(253, 1), "C001"));
     assert_eq!(items[1].link, "/?as_of=2026-05-01");
 
