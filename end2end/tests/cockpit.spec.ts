@@ -95,10 +95,13 @@ test("drill-down from a chart opens the rows behind the bar", async ({ page }, i
   await page.goto("/");
   await waitForHydration(page);
   const donut = page.getByTestId("grade-chart");
-  const slice = (await marks(donut)).find((m) => m[2].includes("grade=A"))!;
+  // (Which grades exist depends on the monthly rescoring, which runs when the server starts.)
+  const slice = (await marks(donut)).find((m) => /grade=[ABCD]/.test(m[2]))!;
+  expect(slice, "a graded slice").toBeTruthy();
+  const grade = /grade=([ABCD])/.exec(slice[2])![1];
   await drill(page, donut, slice, phone);
-  await expect(page).toHaveURL(/grade=A/);
-  await expect(page.getByTestId("filter-grade")).toHaveValue("A");
+  await expect(page).toHaveURL(new RegExp(`grade=${grade}`));
+  await expect(page.getByTestId("filter-grade")).toHaveValue(grade);
 });
 
 test("an alert appears when finance sets its threshold below the figure, reaches the inbox, and clears", async ({ page, context }, info) => {
