@@ -133,7 +133,7 @@ fn assignee_label(a: crate::domain::approval::Assignee, users: &[User]) -> Strin
 }
 
 #[cfg(feature = "ssr")]
-async fn card(app: ApplicationView, user: &User, users: &[User], delegations: &[crate::domain::approval::Delegation], today: chrono::NaiveDate) -> Card {
+fn card(app: ApplicationView, user: &User, users: &[User], delegations: &[crate::domain::approval::Delegation], today: chrono::NaiveDate) -> Card {
     use crate::domain::approval::{may_act, Actor, SlaEvent, Status};
     let step: Option<&crate::domain::approval::SnapStep> = app.steps.get(app.current_step as usize);
     let mine = app.status == Status::Pending
@@ -155,10 +155,7 @@ pub async fn get_board() -> Result<Board, AppError> {
         store.list_users(),
         store.delegations(Some(user.id), today),
     )?;
-    let mut cards = Vec::with_capacity(apps.len());
-    for a in apps {
-        cards.push(card(a, &user, &users, &delegations, today).await);
-    }
+    let cards = apps.into_iter().map(|a| card(a, &user, &users, &delegations, today)).collect();
     let name = |id: i64| users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone());
     let shown = store
         .delegations(None, today)
@@ -273,7 +270,7 @@ pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
         .collect();
     let can_resubmit = app.status == Status::Returned && app.applicant_id == user.id;
     let can_attach = may_attach(&user, &app);
-    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today).await, events, step_labels, can_resubmit, attachments, can_attach })
+    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today), events, step_labels, can_resubmit, attachments, can_attach })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
