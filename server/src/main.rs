@@ -313,6 +313,7 @@ async fn run(command: Command) -> Result<(), String> {
 async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
     let params = seed::GenerateParams { customers: 200, invoices: 5_000, seed: seed_value, anchor: app::domain::business_date(clock.now()), unpaid_percent: 0 };
     let made = seed::generate(store, params, clock.now(), &mut |m| eprintln!("creditdesk: seeding {m}")).await?;
+    seed::demo_factors(store, clock.now()).await?;
     seed::demo_applications(store, clock.now()).await?;
     eprintln!(
         "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",
