@@ -508,6 +508,22 @@ async fn route_and_file(
     Ok(store.submit_application(&new, now).await?)
 }
 
+/// The scheduler's safety net for order approvals: files the item of every held order
+/// that has none yet (its filing after the order failed, or the server stopped between
+/// the two). One order has at most one application (a unique index), so a race with the
+/// filing after the order files once; returns how many this call filed.
+pub async fn file_missing_order_approvals(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> Result<usize, LedgerError> {
+    let mut filed = 0;
+    for (id, order, reasons) in store.orders_awaiting_approval(100).await? {
+        match file_order_approval(store, id, &order, &reasons, now).await {
+            Ok(_) => filed += 1,
+            Err(LedgerError::Store(StoreError::Conflict(_))) => {} // filed meanwhile
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filed)
+}
+
 /// Files the approval item of an order the credit check sent to approval, through the
 /// same policy and engine as limit applications: routed on the order's amount, filed
 /// in the name of the customer's sales rep (or, without one, the first sales manager,
@@ -517,7 +533,7 @@ pub async fn file_order_approval(
     store: &dyn Store,
     order_id: i64,
     order: &NewOrder,
-    check: &crate::domain::credit::CreditCheck,
+    reasons: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, LedgerError> {
     use crate::domain::approval::{LimitKind, LimitRequest, RequestKind};
@@ -536,13 +552,12 @@ pub async fn file_order_approval(
         .or_else(|| users.iter().find(|u| u.role == Role::SalesManager).cloned())
         .or_else(|| users.iter().find(|u| u.role == Role::Admin).cloned())
         .ok_or_else(|| LedgerError::one("customer_code", "no user can be named as the order's applicant"))?;
-    let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
     let request = LimitRequest {
         customer_id: order.customer_id,
         kind: LimitKind::Permanent,
         amount: order.amount,
         terms_days: u32::from(file.payment_terms_days),
-        reason: format!("{} {} ({})", order.number, order.ordered_on, reasons.join(", ")),
+        reason: format!("{} {} ({reasons})", order.number, order.ordered_on),
     };
     route_and_file(store, applicant, &file, request, RequestKind::Order, Some(order_id), now).await
 }

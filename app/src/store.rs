@@ -382,6 +382,9 @@ pub trait Store: Send + Sync + 'static {
     /// for the rows this call inserted. Returns (reminders, escalations) recorded.
     async fn run_sla(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError>;
     /// Stores a checked attachment on an application; audited.
+    /// Orders held for approval (`needs_approval`, not cancelled) that have no
+    /// application yet, oldest first: (id, the order, its check's reasons).
+    async fn orders_awaiting_approval(&self, limit: i64) -> Result<Vec<(i64, NewOrder, String)>, StoreError>;
     async fn add_attachment(
         &self,
         application_id: i64,

@@ -58,8 +58,14 @@ async fn alerts(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     }
 }
 
-/// Records the approval SLA reminders (80%) and escalations (100%) now due.
+/// Records the approval SLA reminders (80%) and escalations (100%) now due, and files
+/// the approval item of any held order that has none yet.
 async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    match app::ledger::file_missing_order_approvals(store.as_ref(), clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(filed = n, "order approvals filed by the scheduler"),
+        Err(e) => tracing::warn!(error = ?e, "filing held orders' approvals failed"),
+    }
     match store.run_sla(clock.now()).await {
         Ok((0, 0)) => {}
         Ok((reminders, escalations)) => tracing::info!(reminders, escalations, "approval SLA timers fired"),

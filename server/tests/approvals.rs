@@ -222,7 +222,15 @@ async fn story(store: &dyn Store) {
     let order = NewOrder { number: "SO-9".into(), customer_id: c1, ordered_on: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(), amount: cny(150_000) };
     let (order_id, check) = store.post_order(&order, CreditPolicy::default(), "erp", at(24 * 60 + 13)).await.unwrap();
     assert_eq!(check.decision, Decision::NeedsApproval);
-    let item = app::ledger::file_order_approval(store, order_id, &order, &check, at(24 * 60 + 13)).await.unwrap();
+    let item = app::ledger::file_order_approval(store, order_id, &order, "over_limit", at(24 * 60 + 13)).await.unwrap();
+    // A second held order whose filing never happened is filed by the scheduler's sweep, once.
+    let lost = NewOrder { number: "SO-10".into(), amount: cny(900_000), ..order.clone() };
+    let (lost_id, _) = store.post_order(&lost, CreditPolicy::default(), "erp", at(24 * 60 + 13)).await.unwrap();
+    assert_eq!(store.orders_awaiting_approval(10).await.unwrap().iter().map(|(id, ..)| *id).collect::<Vec<_>>(), vec![lost_id]);
+    let (x, y) = tokio::join!(app::ledger::file_missing_order_approvals(store, at(24 * 60 + 13)), app::ledger::file_missing_order_approvals(store, at(24 * 60 + 13)));
+    assert_eq!(x.unwrap() + y.unwrap(), 1, "filed once between two sweeps");
+    assert!(store.orders_awaiting_approval(10).await.unwrap().is_empty());
+    assert_eq!(app::ledger::file_missing_order_approvals(store, at(24 * 60 + 14)).await.unwrap(), 0);
     let o = store.application(item).await.unwrap().unwrap();
     assert_eq!((o.kind, o.applicant_id, o.steps.len(), o.terms_days), (RequestKind::Order, p.rep.id, 3, None), "filed for the rep, routed on 150,000");
     let orders_now = |when| async move { store.credit_position(c1, when).await.unwrap().exposure.open_orders };
@@ -239,7 +247,8 @@ async fn story(store: &dyn Store) {
 
     // --- the board's read: pending and recently decided, a rep sees their own
     let all = store.applications(Scope::All, None, t0 - Duration::days(30)).await.unwrap();
-    assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), vec![item, later, small, big]);
+    assert_eq!(all.len(), 5, "big, small, later and the two order items");
+    assert_eq!(all[2..].iter().map(|a| a.id).collect::<Vec<_>>(), vec![later, small, big]);
     let none = store.applications(Scope::Rep(p.deputy.id), None, t0 - Duration::days(30)).await.unwrap();
     assert!(none.is_empty(), "another rep sees nothing");
     let audit = store.verify_audit().await.unwrap();

@@ -581,9 +581,11 @@ async fn create_order_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outc
         let (id, check) = store.post_order(&order, policy, &actor(key), w.state.clock.now()).await?;
         if check.decision == app::domain::credit::Decision::NeedsApproval {
             // The order is posted either way; its approval item goes to the approval board.
-            let filed = ledger::file_order_approval(w.state.store.as_ref(), id, &order, &check, w.state.clock.now()).await;
+            let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
+            let filed = ledger::file_order_approval(w.state.store.as_ref(), id, &order, &reasons.join(","), w.state.clock.now()).await;
             if let Err(e) = filed {
-                tracing::error!(order = %order.number, error = ?e, "filing the order's approval failed");
+                // The order stands; the scheduler files its approval item at its next run.
+                tracing::warn!(order = %order.number, error = ?e, "filing the order's approval failed; the scheduler will retry");
             }
         }
         Ok::<_, LedgerError>((order, check))

@@ -1346,6 +1346,31 @@ macro_rules! impl_store {
                 add_attachment_in(&self.pool, application_id, filename, kind, bytes, by, now).await
             }
 
+            async fn orders_awaiting_approval(&self, limit: i64) -> Result<Vec<(i64, app::store::NewOrder, String)>, app::store::StoreError> {
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(
+                    "SELECT o.id, o.number, o.customer_id, o.ordered_on, o.amount_minor, o.currency, o.reasons FROM orders o \
+                      WHERE o.decision = 'needs_approval' AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.order_id = o.id) \
+                        AND NOT EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id) ORDER BY o.id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let order = app::store::NewOrder {
+                            number: r.try_get("number").map_err(db)?,
+                            customer_id: r.try_get("customer_id").map_err(db)?,
+                            ordered_on: r.try_get("ordered_on").map_err(db)?,
+                            amount: app::domain::money::Money::from_minor(r.try_get("amount_minor").map_err(db)?, currency_of(r)?),
+                        };
+                        Ok((r.try_get("id").map_err(db)?, order, r.try_get("reasons").map_err(db)?))
+                    })
+                    .collect()
+            }
+
             async fn attachments(&self, application_id: i64) -> Result<Vec<app::domain::approval::Attachment>, app::store::StoreError> {
                 attachments_in(&self.pool, application_id).await
             }
