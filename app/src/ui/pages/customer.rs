@@ -73,7 +73,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                     <span class="mono chip">{file.code.to_string()}</span>
                     <span class=format!("badge status-{}", status.as_str())>{move || status_label(i18n, status)}</span>
                     {match file.grade {
-                        Some(g) => view! { <span class=format!("grade grade-{}", g.as_str()) data-testid="customer-grade">{g.as_str()}</span> }.into_any(),
+                        Some(g) => view! { <span class=format!("grade grade-{}", g.as_str())>{g.as_str()}</span> }.into_any(),
                         None => view! { <span class="chip muted">{t!(i18n, customer.no_grade)}</span> }.into_any(),
                     }}
                 </div>
@@ -279,19 +279,12 @@ fn AuditHistory(audit: Vec<AuditRow>) -> impl IntoView {
     }
 }
 
-/// Bumped by parts of the customer page that change the file (a rescore may change
-/// its grade), so the page reads the file again.
-#[derive(Clone, Copy)]
-pub struct CustomerChanged(pub RwSignal<u32>);
-
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
-    let changed = RwSignal::new(0u32);
-    provide_context(CustomerChanged(changed));
-    let data = Resource::new(move || (id(), changed.get()), |(id, _)| async move {
+    let data = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_customer(CustomerArgs { id }).await,
             None => Err(crate::error::AppError::NotFound),

@@ -1099,14 +1099,6 @@ pub fn CustomerScoreCard(customer_id: i64) -> impl IntoView {
     let rescore = ServerAction::<RescoreCustomer>::new();
     let factors = ServerAction::<SaveCustomerFactors>::new();
     let data = Resource::new(move || (rescore.version().get(), factors.version().get()), move |_| get_customer_score(customer_id));
-    // A rescore may change the grade the customer page shows in its header: tell it.
-    if let Some(super::customer::CustomerChanged(changed)) = use_context::<super::customer::CustomerChanged>() {
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = rescore.value().get() {
-                changed.update(|n| *n += 1);
-            }
-        });
-    }
     view! {
         <section class="card score-card" data-testid="score-card">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
