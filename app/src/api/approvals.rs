@@ -150,20 +150,17 @@ pub async fn get_board() -> Result<Board, AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     let today = crate::domain::business_date(now);
-    let (apps, users, delegations) = futures::try_join!(
+    let (apps, users, all) = futures::try_join!(
         store.applications(user.scope(), None, now - chrono::Duration::days(30)),
         store.list_users(),
-        store.delegations(Some(user.id), today),
+        store.delegations(None, today),
     )?;
-    let cards = apps.into_iter().map(|a| card(a, &user, &users, &delegations, today)).collect();
+    // One read: the delegations the viewer acts under, and those listed for them.
+    let (to_me, by_me): (Vec<_>, Vec<_>) =
+        all.into_iter().filter(|d| d.to_user == user.id || d.from.user_id == user.id).partition(|d| d.to_user == user.id);
+    let cards = apps.into_iter().map(|a| card(a, &user, &users, &to_me, today)).collect();
     let name = |id: i64| users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone());
-    let shown = store
-        .delegations(None, today)
-        .await?
-        .into_iter()
-        .filter(|d| d.to_user == user.id || d.from.user_id == user.id)
-        .map(|d| (name(d.from.user_id), name(d.to_user), d.starts_on, d.ends_on))
-        .collect();
+    let shown = to_me.iter().chain(&by_me).map(|d| (name(d.from.user_id), name(d.to_user), d.starts_on, d.ends_on)).collect();
     let colleagues = users.iter().filter(|u| u.id != user.id).cloned().collect();
     Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit), now, colleagues, delegations: shown })
 }

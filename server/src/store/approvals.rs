@@ -500,16 +500,9 @@ macro_rules! approval_fns {
             let (mut reminders, mut escalations) = (0, 0);
             for a in pending {
                 let Some(step) = a.steps.get(a.current_step as usize) else { continue };
-                let recorded: Vec<String> = sqlx::query_scalar(
-                    "SELECT kind FROM application_events WHERE application_id = $1 AND round = $2 AND step = $3 AND kind IN ('reminder','escalation')",
-                )
-                .bind(a.id)
-                .bind(a.round)
-                .bind(i64::from(a.current_step))
-                .fetch_all(pool)
-                .await
-                .map_err(db)?;
-                let recorded: Vec<SlaEvent> = recorded.iter().filter_map(|k| SlaEvent::parse(k)).collect();
+                // The view already says which of this step's timers were recorded.
+                let recorded: Vec<SlaEvent> =
+                    [(a.reminded, SlaEvent::Reminder), (a.escalated, SlaEvent::Escalation)].into_iter().filter_map(|(done, e)| done.then_some(e)).collect();
                 let due = app::domain::approval::sla_due(a.step_started_at, step.sla_hours, now, &recorded);
                 if due.is_empty() {
                     continue;
