@@ -17,7 +17,9 @@ pub mod invoice;
 pub mod inbox;
 pub mod kpi;
 pub mod money;
+pub mod notify;
 pub mod report;
+pub mod rules;
 pub mod scoring;
 pub mod uscc;
 
