@@ -216,7 +216,9 @@ pub async fn post_payment(
 ) -> Result<PostedPayment, LedgerError> {
     let new = resolve_payments(store, std::slice::from_ref(draft)).await?;
     let posted = store.insert_payments(&new, actor, now).await?;
-    posted.into_iter().next().ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()).into())
+    let posted = posted.into_iter().next().ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()))?;
+    crate::engine::after_event(store, crate::domain::rules::EventKind::PaymentPosted, new[0].customer_id, None, posted.id, now).await;
+    Ok(posted)
 }
 
 /// Resolves and posts one credit note.

@@ -6,6 +6,8 @@
 
 pub mod api;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod engine;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ledger;

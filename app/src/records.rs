@@ -164,3 +164,84 @@ pub struct ScoringRun {
     pub customers: i64,
     pub changed: i64,
 }
+
+// ---- the rule engine
+
+/// A rule as stored: its id, the draft finance edits, and the parsed rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredRule {
+    pub id: i64,
+    pub draft: crate::domain::rules::RuleDraft,
+    pub rule: crate::domain::rules::Rule,
+    pub created_on: NaiveDate,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One rule run: when, how long, how much, and what became of its messages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RuleRun {
+    pub id: i64,
+    pub rule_id: i64,
+    pub rule_name: String,
+    pub run_date: NaiveDate,
+    pub source: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub evaluated: i64,
+    pub firings: i64,
+    pub failures: i64,
+    pub messages_sent: i64,
+    pub messages_pending: i64,
+    pub messages_dead: i64,
+}
+
+/// A queued message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub firing_id: Option<i64>,
+    /// `email` or `webhook`.
+    pub channel: String,
+    /// The address, or the webhook's key.
+    pub destination: String,
+    /// JSON of `notify::Email` or `notify::WebhookMessage`.
+    pub payload: String,
+    /// `pending`, `sent` or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeliveryAttempt {
+    pub attempt: i64,
+    pub at: DateTime<Utc>,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// A firing as the run history shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FiringView {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub as_of: NaiveDate,
+    pub customer_id: Option<i64>,
+    pub customer_name: Option<String>,
+    pub invoice_number: Option<String>,
+    pub overdue: crate::domain::money::Money,
+    /// What the firing did, one line per action.
+    pub actions: Vec<String>,
+    pub messages: Vec<(OutboxMessage, Vec<DeliveryAttempt>)>,
+}
+
+/// A customer's dunning state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DunningSummary {
+    pub level: crate::domain::rules::DunningLevel,
+    pub fees: crate::domain::money::Money,
+    pub interest: crate::domain::money::Money,
+}

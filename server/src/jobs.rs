@@ -17,6 +17,10 @@ pub struct Schedule {
     pub sla: Duration,
     /// How often the monthly rescoring checks whether this month's run is due.
     pub scoring: Duration,
+    /// How often daily collection rules check for due (and missed) dates.
+    pub rules: Duration,
+    /// How often the outbox worker delivers queued emails and webhooks.
+    pub outbox: Duration,
 }
 
 /// Starts every job that has an interval on the current tokio runtime.
@@ -28,7 +32,13 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
         spawn_every(schedule.sla, store.clone(), clock.clone(), sla);
     }
     if !schedule.scoring.is_zero() {
-        spawn_every(schedule.scoring, store, clock, scoring);
+        spawn_every(schedule.scoring, store.clone(), clock.clone(), scoring);
+    }
+    if !schedule.rules.is_zero() {
+        spawn_every(schedule.rules, store.clone(), clock.clone(), rules);
+    }
+    if !schedule.outbox.is_zero() {
+        spawn_every(schedule.outbox, store, clock, outbox);
     }
 }
 
@@ -82,5 +92,41 @@ async fn scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         Ok(None) => {}
         Ok(Some(run)) => tracing::info!(run = %run.run_key, customers = run.customers, changed = run.changed, "monthly credit rescoring done"),
         Err(e) => tracing::warn!(error = %e, "monthly credit rescoring failed"),
+    }
+}
+
+/// This process's name in leases and claims: unique per process, so a restarted server
+/// does not mistake a dead predecessor's lease for its own.
+fn worker_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()))
+}
+
+/// Runs the daily collection rules for every date now due, catching up days the server
+/// was down for. Each (rule, date) is claimed in the database, so a second server or a
+/// tick that overlaps a long run skips it.
+async fn rules(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    let now = || clock.now();
+    match app::engine::run_due(store.as_ref(), worker_id(), &now).await {
+        Ok(runs) => {
+            for r in runs.iter().filter(|r| r.status == "ran") {
+                if let Some(run) = &r.run {
+                    tracing::info!(rule = %r.rule_name, date = %run.run_date, evaluated = run.evaluated, firings = run.firings, "rule run finished");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "rule run failed"),
+    }
+}
+
+/// Delivers the queued emails and webhooks that are due.
+async fn outbox(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| crate::notify::webhook_client().unwrap_or_default());
+    let now = || clock.now();
+    match crate::outbox::deliver_due(store.as_ref(), client, worker_id(), &now).await {
+        Ok(d) if d == crate::outbox::Delivered::default() => {}
+        Ok(d) => tracing::info!(sent = d.sent, failed = d.failed, dead = d.dead, "outbox delivered"),
+        Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
     }
 }

@@ -59,6 +59,13 @@ enum Command {
         /// business month; 0 turns it off).
         #[arg(long, env = "CREDITDESK_SCORING_INTERVAL_SECS", default_value_t = 3600)]
         scoring_interval_secs: u64,
+        /// Seconds between checks for due daily collection rules (each rule runs once
+        /// per business date at its time; missed days are caught up; 0 turns it off).
+        #[arg(long, env = "CREDITDESK_RULES_INTERVAL_SECS", default_value_t = 60)]
+        rules_interval_secs: u64,
+        /// Seconds between outbox deliveries (emails and webhooks; 0 turns it off).
+        #[arg(long, env = "CREDITDESK_OUTBOX_INTERVAL_SECS", default_value_t = 15)]
+        outbox_interval_secs: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -154,6 +161,9 @@ enum ApiKeyCommand {
         db: Db,
         #[arg(long)]
         name: String,
+        /// Let the key call the admin endpoints (POST /api/v1/rule-runs).
+        #[arg(long)]
+        admin: bool,
     },
 }
 
@@ -188,7 +198,7 @@ async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
 async fn run(command: Command) -> Result<(), String> {
     let clock = SystemClock;
     match command {
-        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs, scoring_interval_secs } => {
+        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs, scoring_interval_secs, rules_interval_secs, outbox_interval_secs } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
                 database: DatabaseUrl::parse(&db.database_url)?,
@@ -200,6 +210,13 @@ async fn run(command: Command) -> Result<(), String> {
             if seed_demo_if_empty && store.count_customers().await.map_err(|e| e.to_string())? == 0 {
                 eprintln!("creditdesk: empty database, loading the demo data set…");
                 seed_demo(store.as_ref(), 42, &clock).await?;
+            }
+            let installed = store
+                .install_default_rules(&app::domain::rules::default_rules(), app::domain::business_date(clock.now()), clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            if installed > 0 {
+                eprintln!("creditdesk: installed the {installed} default collection rules");
             }
             let listener = tokio::net::TcpListener::bind(cfg.bind).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -214,6 +231,8 @@ async fn run(command: Command) -> Result<(), String> {
                 alerts: std::time::Duration::from_secs(alert_interval_secs),
                 sla: std::time::Duration::from_secs(sla_interval_secs),
                 scoring: std::time::Duration::from_secs(scoring_interval_secs),
+                rules: std::time::Duration::from_secs(rules_interval_secs),
+                outbox: std::time::Duration::from_secs(outbox_interval_secs),
             };
             server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");
@@ -294,14 +313,17 @@ async fn run(command: Command) -> Result<(), String> {
                 Some(id) => Err(format!("audit trail broken at row {id} ({} rows verified before it)", v.rows)),
             }
         }
-        Command::ApiKey { command: ApiKeyCommand::Create { db, name } } => {
+        Command::ApiKey { command: ApiKeyCommand::Create { db, name, admin } } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 64 {
                 return Err("--name: must be 1 to 64 characters".into());
             }
             let store = open(&db).await?;
             let secret = format!("cdk_{}", app::session::new_token());
-            store.create_api_key(name, &app::session::token_hash(&secret), clock.now()).await.map_err(|e| e.to_string())?;
+            let id = store.create_api_key(name, &app::session::token_hash(&secret), clock.now()).await.map_err(|e| e.to_string())?;
+            if admin {
+                store.grant_api_key_admin(id).await.map_err(|e| e.to_string())?;
+            }
             store.audit(clock.now(), "cli", app::store::AuditEntry::new("api_key", name.to_string(), "create")).await.map_err(|e| e.to_string())?;
             eprintln!("creditdesk: API key '{name}' created; it is shown only this once:");
             println!("{secret}");

@@ -24,6 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 mod documents;
 mod openapi;
 mod responses;
+mod rule_runs;
 
 pub use openapi::ApiDoc;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/credit-checks", post(documents::credit_check))
         .route("/aging", get(aging))
         .route("/dashboard", get(dashboard))
+        .route("/rule-runs", post(rule_runs::run_rules))
         .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
 }

@@ -777,9 +777,10 @@ pub struct CustomerFacts {
 }
 
 /// One open invoice at a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceFacts {
     pub id: i64,
+    pub number: String,
     pub customer_id: i64,
     pub due_date: NaiveDate,
     pub open_minor: i64,
@@ -909,6 +910,19 @@ pub fn evaluate(rule_id: i64, rule: &Rule, facts: &Facts, event_ref: Option<i64>
         Scope::Portfolio => (TargetRef::Portfolio, None, None, facts.portfolio.map_or(0, |p| p.overdue_minor)),
     };
     Some(Firing { rule_id, key: rule.dedupe_key(rule_id, target, facts.as_of, event_ref), target, customer_id, invoice_id, overdue_minor })
+}
+
+/// The status a rule's status action leaves: rules only tighten (normal < watch <
+/// frozen < blacklisted), and unfreezing only lifts a freeze. `None` when unchanged.
+pub fn status_after(current: CustomerStatus, action: &Action) -> Option<CustomerStatus> {
+    let rank = |s: CustomerStatus| CustomerStatus::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    let next = match action {
+        Action::SetStatus { status } if rank(*status) > rank(current) => *status,
+        Action::FreezeCredit if rank(CustomerStatus::Frozen) > rank(current) => CustomerStatus::Frozen,
+        Action::UnfreezeCredit if current == CustomerStatus::Frozen => CustomerStatus::Normal,
+        _ => return None,
+    };
+    Some(next)
 }
 
 // ---------------------------------------------------------------------------------

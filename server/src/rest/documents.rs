@@ -480,7 +480,15 @@ pub(crate) async fn patch_customer(State(state): State<AppState>, headers: Heade
         Err(list) => return respond(errors(list)),
     };
     match state.store.update_customer(f.id, &patch, &actor(&key), state.clock.now()).await {
-        Ok(updated) => axum::Json(Customer::new(&updated, None)).into_response(),
+        Ok(updated) => {
+            if updated.status != f.status {
+                // One firing per change: the event is keyed on the instant of the change.
+                let at = state.clock.now();
+                let change = at.timestamp_micros();
+                app::engine::after_event(state.store.as_ref(), app::domain::rules::EventKind::StatusChanged, f.id, None, change, at).await;
+            }
+            axum::Json(Customer::new(&updated, None)).into_response()
+        }
         Err(e) => respond(failed("api patch customer", e.into())),
     }
 }
@@ -538,7 +546,10 @@ async fn create_invoice_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Ou
     });
     let result = async {
         let new = ledger::resolve_invoices(store.as_ref(), std::slice::from_ref(&draft)).await?;
-        store.insert_invoices(&new, &actor(key), w.state.clock.now()).await?;
+        let ids = store.insert_invoices(&new, &actor(key), w.state.clock.now()).await?;
+        for (id, i) in ids.iter().zip(&new) {
+            app::engine::after_event(store.as_ref(), app::domain::rules::EventKind::InvoiceCreated, i.customer_id, Some(*id), *id, w.state.clock.now()).await;
+        }
         Ok::<_, LedgerError>(new)
     }
     .await;

@@ -56,19 +56,21 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         super::documents::credit_check,
         super::aging,
         super::dashboard,
+        super::rule_runs::run_rules,
     ),
     components(schemas(
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,
         CreditCheckInput, FieldError, ValidationErrors, ApiError, Customer, CreditSummary, Invoice, Order,
         CreditCheckResult, Payment, Allocation, CreditNote, CustomerList, AgingReport, AgingBucket,
         CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
-        CustomerRowSchema,
+        CustomerRowSchema, super::rule_runs::RuleRunInput, super::rule_runs::RuleRunReport, super::rule_runs::RuleRunCounts,
     )),
     tags(
         (name = "customers", description = "Credit files: open, read, change terms"),
         (name = "credit", description = "Credit position and checks"),
         (name = "documents", description = "Invoices, orders, payments and credit notes"),
         (name = "reports", description = "Aging"),
+        (name = "rules", description = "Collection rule runs (admin keys)"),
     ),
     modifiers(&BearerKey),
 )]

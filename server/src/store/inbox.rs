@@ -143,6 +143,46 @@ macro_rules! inbox_fns {
                 };
                 items.push(item(r, topic)?);
             }
+            let fired = sqlx::query(
+                "SELECT n.id, n.created_at, n.read_at IS NOT NULL AS is_read, n.link, f.id AS firing_id, r.name AS rule_name, \
+                        c.name AS customer_name, i.number \
+                   FROM notifications n JOIN rule_firings f ON n.topic = 'rule' AND f.id = n.ref_id JOIN rules r ON r.id = f.rule_id \
+                   LEFT JOIN customers c ON c.id = f.customer_id LEFT JOIN invoices i ON i.id = f.invoice_id \
+                  WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            for r in &fired {
+                let topic = app::domain::inbox::Topic::Rule {
+                    firing_id: r.try_get("firing_id").map_err(db)?,
+                    rule_name: r.try_get("rule_name").map_err(db)?,
+                    customer_name: r.try_get("customer_name").map_err(db)?,
+                    invoice_number: r.try_get("number").map_err(db)?,
+                };
+                items.push(item(r, topic)?);
+            }
+            let tasks = sqlx::query(
+                "SELECT n.id, n.created_at, n.read_at IS NOT NULL AS is_read, n.link, t.id AS task_id, c.name, t.kind, t.priority \
+                   FROM notifications n JOIN collection_tasks t ON n.topic = 'task' AND t.id = n.ref_id JOIN customers c ON c.id = t.customer_id \
+                  WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(db)?;
+            for r in &tasks {
+                let topic = app::domain::inbox::Topic::Task {
+                    task_id: r.try_get("task_id").map_err(db)?,
+                    customer_name: r.try_get("name").map_err(db)?,
+                    kind: r.try_get("kind").map_err(db)?,
+                    priority: r.try_get("priority").map_err(db)?,
+                };
+                items.push(item(r, topic)?);
+            }
             items.sort_by(|a, b| b.id.cmp(&a.id));
             items.truncate(usize::try_from(limit).unwrap_or(0));
             Ok(items)

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod ledger;
 pub mod postgres;
 pub mod reports;
+pub mod rules;
 pub mod scoring;
 pub mod sqlite;
 
@@ -113,6 +114,7 @@ macro_rules! impl_store {
         $crate::store::reports::report_fns!($db);
         $crate::store::approvals::approval_fns!($db);
         $crate::store::scoring::scoring_fns!($db);
+        $crate::store::rules::rule_store!($store, $db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {
@@ -201,9 +203,14 @@ macro_rules! impl_store {
                     .map_err($crate::store::db_err)
             }
 
+            async fn grant_api_key_admin(&self, id: i64) -> Result<(), app::store::StoreError> {
+                sqlx::query("UPDATE api_keys SET admin = $2 WHERE id = $1").bind(id).bind(true).execute(&self.pool).await.map_err($crate::store::db_err)?;
+                Ok(())
+            }
+
             async fn api_key(&self, key_hash: &str) -> Result<Option<app::store::ApiKey>, app::store::StoreError> {
                 use sqlx::Row;
-                let row = sqlx::query("SELECT id, name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                let row = sqlx::query("SELECT id, name, admin FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
                     .bind(key_hash)
                     .fetch_optional(&self.pool)
                     .await
@@ -212,6 +219,7 @@ macro_rules! impl_store {
                     Ok(app::store::ApiKey {
                         id: r.try_get("id").map_err($crate::store::db_err)?,
                         name: r.try_get("name").map_err($crate::store::db_err)?,
+                        admin: r.try_get("admin").map_err($crate::store::db_err)?,
                     })
                 })
                 .transpose()

@@ -215,6 +215,14 @@ pub fn InboxPage() -> impl IntoView {
                                     Box::new(move || super::approvals::event_label(i18n, &event)),
                                     Box::new(move || format!("#{application_id} · {customer_name}")),
                                 ),
+                                Topic::Rule { rule_name, customer_name, invoice_number, .. } => {
+                                    let text = customer_name.into_iter().chain(invoice_number).collect::<Vec<_>>().join(" · ");
+                                    (Box::new(move || rule_name.clone()), Box::new(move || text.clone()))
+                                }
+                                Topic::Task { customer_name, kind, priority, .. } => (
+                                    Box::new(move || format!("{} · {kind}", t_string!(i18n, rules.task_title).to_string())),
+                                    Box::new(move || format!("{customer_name} · {priority}")),
+                                ),
                             };
                             let id = item.id;
                             let when = item.created_at.with_timezone(&crate::domain::BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string();
