@@ -144,6 +144,9 @@ fi
 if [ "$MODE" = test ]; then
   # fonts-noto-cjk: without a CJK font, Chromium draws Chinese as boxes in screenshots.
   apt_install chromium postgresql fonts-noto-cjk
+  # python3-aiosmtpd: the real SMTP server the notification tests deliver to
+  # (server/tests/common/sinks.rs runs it with Debian's /usr/bin/python3).
+  apt_install python3-aiosmtpd
   PGVER=$(ls /usr/lib/postgresql | sort -n | tail -1)
   if ! pg_lsclusters -h 2>/dev/null | awk '{print $4}' | grep -q online; then
     pg_lsclusters -h | grep -q . || $SUDO pg_createcluster "$PGVER" main >/dev/null

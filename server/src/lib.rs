@@ -4,6 +4,7 @@ pub mod config;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod notify;
 pub mod rest;
 pub mod seed;
 pub mod store;

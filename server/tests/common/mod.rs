@@ -9,6 +9,8 @@ use server::store::{self, DatabaseUrl};
 use server::web::{self, AppState};
 use std::sync::Arc;
 
+pub mod sinks;
+
 pub struct FixedClock(pub DateTime<Utc>);
 
 impl Clock for FixedClock {
