@@ -448,3 +448,26 @@ pub async fn backtest(
         overdue: Some(crate::domain::money::Money::from_minor(replay.overdue_minor, crate::domain::BOOK_CURRENCY)),
     })
 }
+
+struct Counter {
+    evaluated: i64,
+    firings: i64,
+}
+
+impl AsyncPage for Counter {
+    async fn page(&mut self, _: Scope, firings: Vec<Firing>, _: i64, evaluated: i64) -> Result<bool, StoreError> {
+        self.evaluated += evaluated;
+        self.firings += firings.len() as i64;
+        Ok(true)
+    }
+}
+
+/// Evaluates rules over the book at `as_of` in one scan, writing nothing: the targets
+/// evaluated and the firings decided (what the benchmark times as "evaluation").
+pub async fn dry_run(store: &dyn Store, rules: &[(i64, &Rule)], as_of: NaiveDate) -> Result<(i64, i64), StoreError> {
+    let book = Book::load(store, as_of, None).await?;
+    let targets: Vec<(i64, &Rule, i64)> = rules.iter().map(|(id, r)| (*id, *r, 0)).collect();
+    let mut c = Counter { evaluated: 0, firings: 0 };
+    scan(store, &targets, &book, PAGE, &mut c).await?;
+    Ok((c.evaluated, c.firings))
+}

@@ -5,6 +5,7 @@ pub mod export;
 pub mod import;
 pub mod jobs;
 pub mod notify;
+pub mod outbox;
 pub mod rest;
 pub mod seed;
 pub mod store;

@@ -4,7 +4,7 @@
 //! Available = effective limit (limit + active temporary limit) − exposure.
 //!
 //! The check's outcome is the most severe that applies: `blocked` (frozen or
-//! blacklisted customer) over `needs_approval` (over the available credit, or an
+//! blacklisted customer, or one a collection rule put on prepayment) over `needs_approval` (over the available credit, or an
 //! invoice more than the policy's days overdue) over `approved`. Every reason that
 //! applies is reported, in a stable order, so ERP systems can act on codes.
 use super::customer::CustomerStatus;
@@ -53,6 +53,8 @@ pub enum Reason {
     CustomerBlacklisted,
     OverLimit,
     Overdue,
+    /// A collection rule set the customer to prepayment: no order ships on credit.
+    PrepaymentRequired,
 }
 
 impl Decision {
@@ -74,12 +76,13 @@ impl Reason {
             Reason::CustomerBlacklisted => "customer_blacklisted",
             Reason::OverLimit => "over_limit",
             Reason::Overdue => "overdue",
+            Reason::PrepaymentRequired => "prepayment_required",
         }
     }
 
     fn decision(self) -> Decision {
         match self {
-            Reason::CustomerFrozen | Reason::CustomerBlacklisted => Decision::Blocked,
+            Reason::CustomerFrozen | Reason::CustomerBlacklisted | Reason::PrepaymentRequired => Decision::Blocked,
             Reason::OverLimit | Reason::Overdue => Decision::NeedsApproval,
         }
     }
@@ -103,6 +106,8 @@ pub struct CreditPosition {
     pub exposure: Exposure,
     /// The oldest open invoice's days past due (0 when nothing is overdue).
     pub max_days_past_due: i64,
+    /// New orders must be prepaid (set by a collection rule).
+    pub prepayment_required: bool,
 }
 
 pub fn check(position: &CreditPosition, order: Money, policy: CreditPolicy) -> Result<CreditCheck, MoneyError> {
@@ -120,6 +125,9 @@ pub fn check(position: &CreditPosition, order: Money, policy: CreditPolicy) -> R
     if position.max_days_past_due > policy.overdue_days {
         reasons.push(Reason::Overdue);
     }
+    if position.prepayment_required {
+        reasons.push(Reason::PrepaymentRequired);
+    }
     let decision = reasons.iter().map(|r| r.decision()).max().unwrap_or(Decision::Approved);
     Ok(CreditCheck { decision, reasons, available_before, available_after })
 }
@@ -132,7 +140,7 @@ mod tests {
 
     #[test]
     fn database_names_are_the_wire_names() {
-        for r in [Reason::CustomerFrozen, Reason::CustomerBlacklisted, Reason::OverLimit, Reason::Overdue] {
+        for r in [Reason::CustomerFrozen, Reason::CustomerBlacklisted, Reason::OverLimit, Reason::Overdue, Reason::PrepaymentRequired] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         for d in [Decision::Approved, Decision::NeedsApproval, Decision::Blocked] {
@@ -150,6 +158,7 @@ mod tests {
             effective_limit: cny(limit),
             exposure: Exposure { open_invoices: cny(invoices), open_orders: cny(orders), unallocated_credits: cny(credits) },
             max_days_past_due: dpd,
+            prepayment_required: false,
         }
     }
 
@@ -174,6 +183,10 @@ mod tests {
             assert_eq!(c.reasons, reasons, "{status:?} order {order}");
             assert_eq!((c.available_before, c.available_after), (cny(before), cny(after)));
         }
+        // A customer on prepayment: blocked even well within the limit.
+        let prepay = CreditPosition { prepayment_required: true, ..position(Normal, 1000, 0, 0, 0, 0) };
+        let c = check(&prepay, cny(1), CreditPolicy::default()).unwrap();
+        assert_eq!((c.decision, c.reasons), (Blocked, vec![PrepaymentRequired]));
     }
 
     #[test]

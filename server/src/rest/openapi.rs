@@ -139,7 +139,7 @@ wire_enum!(
 );
 wire_enum!(GradeSchema, Grade, "Credit grade from scoring, A best; null until scored.", [A, B, C, D]);
 wire_enum!(DecisionSchema, Decision, "A credit check's outcome.", [Approved, NeedsApproval, Blocked]);
-wire_enum!(ReasonSchema, Reason, "Why a check was not simply approved.", [CustomerFrozen, CustomerBlacklisted, OverLimit, Overdue]);
+wire_enum!(ReasonSchema, Reason, "Why a check was not simply approved.", [CustomerFrozen, CustomerBlacklisted, OverLimit, Overdue, PrepaymentRequired]);
 wire_enum!(BasisSchema, Basis, "`due`: days past the due date; `invoice`: days since the invoice date.", [Due, Invoice]);
 
 fn decimal_string(example: &str) -> ObjectBuilder {

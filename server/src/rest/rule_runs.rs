@@ -49,7 +49,8 @@ pub struct RuleRunReport {
     request_body = RuleRunInput,
     responses(
         (status = 200, description = "Every enabled daily rule's run for the date", body = RuleRunReport),
-        (status = 400, description = "Malformed JSON, a bad date or an unknown field", body = ApiError),
+        (status = 400, description = "Malformed JSON", body = ApiError),
+        (status = 422, description = "A bad date or an unknown field, named", body = super::responses::ValidationErrors),
         (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
         (status = 403, description = "The key is not an admin key", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
@@ -66,7 +67,14 @@ pub(crate) async fn run_rules(State(state): State<AppState>, headers: HeaderMap,
     }
     let input: RuleRunInput = match serde_json::from_slice(&body) {
         Ok(i) => i,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
+        // A well-formed body with a bad or unknown field is 422 naming it, as elsewhere.
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            let message = e.to_string();
+            let field = message.split('`').nth(1).filter(|_| message.contains("field")).unwrap_or("as_of").to_string();
+            let errors = super::responses::ValidationErrors { errors: vec![app::domain::documents::FieldError::new(field, message)] };
+            return (StatusCode::UNPROCESSABLE_ENTITY, Json(errors)).into_response();
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
     };
     let clock = state.clock.clone();
     let now = move || clock.now();

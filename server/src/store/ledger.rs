@@ -604,7 +604,7 @@ macro_rules! ledger_fns {
             use app::domain::money::Money;
             use sqlx::Row;
             let r = sqlx::query(
-                "SELECT c.status, c.currency, c.credit_limit_minor, c.temp_limit_minor, c.temp_limit_expires_on, \
+                "SELECT c.status, c.payment_method, c.currency, c.credit_limit_minor, c.temp_limit_minor, c.temp_limit_expires_on, \
                         b.open_invoices_minor, b.open_orders_minor, b.unallocated_minor, \
                         (SELECT MIN(ib.due_date) FROM invoice_balances ib WHERE ib.customer_id = c.id AND ib.open_minor > 0) AS oldest_due \
                  FROM customers c JOIN customer_balances b ON b.customer_id = c.id WHERE c.id = $1",
@@ -635,6 +635,7 @@ macro_rules! ledger_fns {
                     unallocated_credits: m("unallocated_minor")?,
                 },
                 max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d).max(0)).unwrap_or(0),
+                prepayment_required: r.try_get::<String, _>("payment_method").map_err($crate::store::db_err)? == "prepayment",
             })
         }
 
