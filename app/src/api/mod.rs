@@ -11,6 +11,7 @@ pub mod import;
 pub mod ledger;
 pub mod receivables;
 pub mod reports;
+pub mod rules;
 pub mod scoring;
 
 #[cfg(feature = "ssr")]

@@ -61,6 +61,7 @@ const ICON_REPORT: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5M9 12h8v1.6H9zm0 3.5h8v1.
 const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z";
 const ICON_APPROVE: &str = "M9 3h6v2h4v17H5V5h4zm1.5 1.5v2h3v-2zM8 13.5l1.4-1.4 2.1 2.1 4.1-4.1 1.4 1.4-5.5 5.5z";
 const ICON_SCORE: &str = "M12 3a9 9 0 1 0 9 9h-2a7 7 0 1 1-7-7zm1 0v8h8a8 8 0 0 0-8-8zm-1.7 12.7-1.4-1.4 4.2-4.2 1.4 1.4z";
+const ICON_RULES: &str = "M4 4h16v3H4zm0 6.5h10v3H4zM4 17h7v3H4zm13.2-4.8 1.4-1.4 2.9 2.9-6.4 6.4-3.5.6.6-3.5z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
 /// The signed-in user, fetched once by `AppShell` for everything inside it.
@@ -121,8 +122,25 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
         {(!phone).then(|| view! { <A href="/reports">{icon(ICON_REPORT)} <span>{t!(i18n, nav.reports)}</span></A> })}
         <A href="/approvals">{icon(ICON_APPROVE)} <span>{t!(i18n, nav.approvals)}</span></A>
         {(!phone).then(|| view! { <A href="/scoring">{icon(ICON_SCORE)} <span>{t!(i18n, scoring.nav)}</span></A> })}
+        {(!phone).then(|| view! { <RulesLink /> })}
         {if phone { view! { <Transition>{more}</Transition> }.into_any() } else { view! { <FinanceTools /> }.into_any() }}
     }
+}
+
+/// The collection rules, for those who may configure finance (the server refuses
+/// everyone else anyway).
+#[component]
+fn RulesLink() -> impl IntoView {
+    let i18n = use_i18n();
+    let link = move || {
+        Suspend::new(async move {
+            viewer_role()
+                .await
+                .is_some_and(|r| r.allows(Permission::ConfigureFinance))
+                .then(|| view! { <A href="/rules" attr:data-testid="nav-rules">{icon(ICON_RULES)} <span>{t!(i18n, rules.nav)}</span></A> })
+        })
+    };
+    view! { <Transition>{link}</Transition> }
 }
 
 /// The inbox bell with the unread count, re-read on every navigation (and so after
@@ -239,6 +257,7 @@ pub fn MorePage() -> impl IntoView {
                 <h1>{t!(i18n, nav.more)}</h1>
             </header>
             <nav class="more-list card" data-testid="more-list">
+                <RulesLink />
                 <FinanceTools />
             </nav>
         </div>

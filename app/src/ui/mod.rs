@@ -76,6 +76,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("applications/:id") view=pages::approvals::ApplicationDetailPage ssr=SsrMode::Async />
                         <Route path=path!("scoring") view=pages::scoring::ScoringPage ssr=SsrMode::Async />
                         <Route path=path!("scoring/backtest") view=pages::scoring::BacktestPage ssr=SsrMode::Async />
+                        <Route path=path!("rules") view=pages::rules::RulesPage ssr=SsrMode::Async />
+                        <Route path=path!("rules/new") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
+                        <Route path=path!("rules/runs/:id") view=pages::rules::RunPage ssr=SsrMode::Async />
+                        <Route path=path!("rules/:id") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
+                        <Route path=path!("settings/notifications") view=pages::rules::NotificationSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

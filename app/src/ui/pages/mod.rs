@@ -13,6 +13,7 @@ pub mod invoices;
 pub mod login;
 pub mod payments;
 pub mod reports;
+pub mod rules;
 pub mod scoring;
 
 use crate::i18n::*;
