@@ -71,6 +71,10 @@ test("finance builds a rule: a bad value is named, preview and back-test show wh
   await expect(valueError).toContainText("'abc' is not a whole number");
   await expect(page.getByTestId("rule-errors")).toContainText("'abc' is not a whole number");
   await expect(page).toHaveURL(/\/rules\/new$/);
+  // The page scrolled the summary into view, below the phone's sticky bar: what a person sees.
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `screenshots/${info.project.name}-rule-errors.png` });
+  await page.getByTestId("rule-conditions").screenshot({ path: `screenshots/${info.project.name}-rule-field-error.png` });
 
   // Fixed, the preview lists today's targets.
   await page.getByTestId("groups[0].predicates[0]-value").fill("10");
@@ -88,6 +92,12 @@ test("finance builds a rule: a bad value is named, preview and back-test show wh
   await page.getByTestId("rule-backtest").click();
   const bar = page.getByTestId("backtest-progress");
   await expect(bar).toBeVisible();
+  // A picture of the bar mid-way, when the run is slow enough to catch it (not asserted:
+  // how fast a year replays is the machine's business).
+  const midway = page.getByTestId("backtest-status").filter({ hasText: "正在重放" });
+  if (await midway.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+    await page.getByTestId("rule-try").screenshot({ path: `screenshots/${info.project.name}-rule-backtest-running.png` });
+  }
   await expect(page.getByTestId("backtest-percent")).toHaveText("100%", { timeout: 200_000 });
   await expect(bar).toHaveAttribute("aria-valuenow", "100");
   const firings = Number(await page.getByTestId("bt-firings").textContent());
@@ -196,6 +206,9 @@ test("a run's page lists its firings with each message and its delivery", async 
   }
   await fitsTheScreen(page);
   await snap(page, info, "rule-run");
+  if (info.project.name === "phone") {
+    await firings.first().screenshot({ path: "screenshots/phone-rule-run-firing.png" });
+  }
 });
 
 test("notification settings are the admin's: bad fields are named and stored secrets stay hidden", async ({ page }, info) => {

@@ -514,3 +514,56 @@ pub async fn save_webhooks(webhooks: Vec<WebhookDraft>) -> Result<Checked<()>, A
     store.set_setting(NOTIFY_WEBHOOKS_SETTING, &json, &user.username, crate::api::clock()?.now()).await?;
     Ok(Checked::Done(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rules::{DunningTerms, Rule};
+
+    #[test]
+    fn the_starter_draft_asks_for_exactly_a_value_and_a_recipient() {
+        let mut d = starter_draft();
+        d.name = "10 days overdue".into();
+        let fields: Vec<String> = Rule::try_from(&d).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["groups[0].predicates[0].value", "actions[0].to"]);
+        d.groups[0].predicates[0].value = "10".into();
+        d.actions[0].to = vec!["role:finance".into()];
+        assert!(Rule::try_from(&d).is_ok());
+    }
+
+    #[test]
+    fn progress_is_a_whole_percent_and_full_only_with_a_result() {
+        let p = |done, total, result: Option<RuleBacktest>| BacktestProgress { done, total, result, error: None };
+        assert_eq!(p(0, 0, None).percent(), 0);
+        assert_eq!(p(73, 365, None).percent(), 20);
+        assert_eq!(p(365, 365, None).percent(), 100);
+        assert!(!p(365, 365, None).finished());
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let r = RuleBacktest { from: day, to: day, firings: 1, customers: 1, overdue: Money::zero(crate::domain::BOOK_CURRENCY) };
+        assert!(p(10, 365, Some(r.clone())).finished());
+        assert_eq!(p(10, 365, Some(r)).percent(), 100);
+    }
+
+    #[test]
+    fn dunning_terms_show_as_typed_and_parse_back() {
+        let t = DunningTerms::parse("0", "200.5", "1000", "4.35").unwrap();
+        let f = DunningForm::of(&t);
+        assert_eq!((f.formal_fee.as_str(), f.rate_percent.as_str()), ("200.5", "4.35"));
+        assert_eq!(DunningTerms::parse(&f.friendly_fee, &f.formal_fee, &f.legal_fee, &f.rate_percent).unwrap(), t);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_backtest_job_is_seen_only_by_its_owner_and_each_owner_runs_a_few() {
+        let owner = format!("tester-{}", uuid::Uuid::new_v4());
+        let a = jobs::start(&owner, 365).unwrap();
+        jobs::progress(&a, 10, 365);
+        assert_eq!(jobs::get(&a, &owner).map(|p| (p.done, p.total)), Some((10, 365)));
+        assert_eq!(jobs::get(&a, "someone-else"), None);
+        let b = jobs::start(&owner, 365).unwrap();
+        assert_eq!(jobs::start(&owner, 365), None, "at most {} running per user", jobs::PER_USER);
+        jobs::finish(&b, Err("internal error (reference x)".into()));
+        assert!(jobs::start(&owner, 365).is_some(), "a finished job frees its slot");
+        assert_eq!(jobs::get(&b, &owner).and_then(|p| p.error).as_deref(), Some("internal error (reference x)"));
+    }
+}

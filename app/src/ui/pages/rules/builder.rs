@@ -695,6 +695,7 @@ fn backtest_view(i18n: I18n, state: Bt) -> AnyView {
             let status = match (&p.result, &p.error) {
                 (_, Some(e)) => e.clone(),
                 (Some(r), _) => t_string!(i18n, rules.bt_window, from = r.from.to_string(), to = r.to.to_string()).to_string(),
+                _ if total == 0 => t_string!(i18n, rules.bt_starting).to_string(),
                 _ => t_string!(i18n, rules.bt_running, done = done, total = total).to_string(),
             };
             let figures = p.result.map(|r| {
