@@ -19,100 +19,116 @@ use crate::store::{Applied, FiringPlan, RuleLease, RuleRun, RunClaim, RunProgres
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
-/// Invoices read per page.
-pub const PAGE: i64 = 20_000;
+/// Customers per page: their open invoices are read together (≈20 each in a big book).
+pub const PAGE: i64 = 1_000;
 /// A lease not renewed for this long is taken over.
 pub const LEASE_STALE_SECS: i64 = 120;
 
-/// The book as rules see it at one date: every customer's facts, and the portfolio's.
+/// The customers as rules see them at one date, by id. Open and overdue amounts are
+/// filled in page by page as the scan reads each customer's open invoices.
 pub struct Book {
     pub as_of: NaiveDate,
     pub customers: Vec<CustomerFacts>,
-    index: HashMap<i64, usize>,
-    pub portfolio: PortfolioFacts,
 }
 
 impl Book {
     pub async fn load(store: &dyn Store, as_of: NaiveDate, only: Option<i64>) -> Result<Book, StoreError> {
-        let customers = store.rule_customers(as_of, only).await?;
-        let index = customers.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-        let portfolio = PortfolioFacts {
-            overdue_minor: customers.iter().map(|c| c.overdue_minor).sum(),
-            overdue_customers: customers.iter().filter(|c| c.overdue_minor > 0).count() as i64,
-        };
-        Ok(Book { as_of, customers, index, portfolio })
-    }
-
-    pub fn customer(&self, id: i64) -> Option<&CustomerFacts> {
-        self.index.get(&id).map(|&i| &self.customers[i])
+        Ok(Book { as_of, customers: store.rule_customers(as_of, only).await? })
     }
 }
 
-/// Evaluates `rules` over the book, page by page, calling `page` with each page's
-/// firings and the cursor reached (invoice ids for invoice rules, customer ids for
-/// customer rules; the portfolio is one target). A rule skips targets at or below its
-/// own `from` cursor. Stops early when `page` returns false.
+/// Evaluates `rules` over the book a page of customers at a time: each page's open
+/// invoices are read once, give the customers their open and overdue amounts, and are
+/// evaluated by the invoice rules; the customer rules then see the page's customers.
+/// The portfolio rules come last, on the whole book's sums. `page` gets each page's
+/// firings, the last customer id of the page (the runs' cursor) and the targets
+/// evaluated; it returns false to stop. A rule skips customers at or below its own
+/// cursor; a pending portfolio rule needs every page, so the scan then starts at 0.
 async fn scan<F>(store: &dyn Store, rules: &[(i64, &Rule, i64)], book: &Book, page_size: i64, mut page: F) -> Result<bool, StoreError>
 where
     F: AsyncPage,
 {
     let as_of = book.as_of;
-    let of_scope = |s: Scope| rules.iter().filter(move |(_, r, _)| r.scope == s).collect::<Vec<_>>();
-    let invoice_rules = of_scope(Scope::Invoice);
-    if !invoice_rules.is_empty() {
-        let mut cursor = invoice_rules.iter().map(|(_, _, from)| *from).min().unwrap_or(0);
-        loop {
-            let (invoices, last) = store.rule_invoices(as_of, cursor, page_size, None).await?;
-            let Some(last) = last else { break };
-            let mut firings = Vec::new();
-            for inv in &invoices {
-                let facts = Facts { as_of, invoice: Some(inv), customer: book.customer(inv.customer_id), portfolio: Some(&book.portfolio) };
-                for (id, rule, from) in &invoice_rules {
-                    if inv.id > *from {
+    let portfolio_pending: Vec<&(i64, &Rule, i64)> = rules.iter().filter(|(_, r, from)| r.scope == Scope::Portfolio && *from == 0).collect();
+    let others: Vec<&(i64, &Rule, i64)> = rules.iter().filter(|(_, r, _)| r.scope != Scope::Portfolio).collect();
+    let start = if portfolio_pending.is_empty() { others.iter().map(|(_, _, from)| *from).min().unwrap_or(i64::MAX) } else { 0 };
+    let todo: Vec<&CustomerFacts> = book.customers.iter().filter(|c| c.id > start).collect();
+    let mut portfolio = PortfolioFacts::default();
+    let mut after = start;
+    for chunk in todo.chunks(page_size.max(1) as usize) {
+        let upto = chunk.last().map_or(after, |c| c.id);
+        let invoices = store.rule_invoices(as_of, after, upto).await?;
+        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
+        for inv in &invoices {
+            let s = sums.entry(inv.customer_id).or_default();
+            s.0 += inv.open_minor;
+            if inv.due_date < as_of {
+                s.1 += inv.open_minor;
+            }
+        }
+        let customers: HashMap<i64, CustomerFacts> = chunk
+            .iter()
+            .map(|c| {
+                let (open, overdue) = sums.get(&c.id).copied().unwrap_or_default();
+                (c.id, CustomerFacts { open_minor: open, overdue_minor: overdue, ..(*c).clone() })
+            })
+            .collect();
+        portfolio.overdue_minor += customers.values().map(|c| c.overdue_minor).sum::<i64>();
+        portfolio.overdue_customers += customers.values().filter(|c| c.overdue_minor > 0).count() as i64;
+        let mut firings = Vec::new();
+        for (id, rule, from) in &others {
+            match rule.scope {
+                Scope::Invoice => {
+                    for inv in invoices.iter().filter(|i| i.customer_id > *from) {
+                        let facts = Facts { as_of, invoice: Some(inv), customer: customers.get(&inv.customer_id), portfolio: None };
+                        firings.extend(rules::evaluate(*id, rule, &facts, None));
+                    }
+                }
+                _ => {
+                    for c in chunk.iter().filter(|c| c.id > *from) {
+                        let facts = Facts { as_of, invoice: None, customer: customers.get(&c.id), portfolio: None };
                         firings.extend(rules::evaluate(*id, rule, &facts, None));
                     }
                 }
             }
-            if !page.page(Scope::Invoice, firings, last, invoices.len() as i64).await? {
-                return Ok(false);
-            }
-            cursor = last;
         }
-    }
-    let customer_rules = of_scope(Scope::Customer);
-    if !customer_rules.is_empty() {
-        let from = customer_rules.iter().map(|(_, _, from)| *from).min().unwrap_or(0);
-        let todo: Vec<&CustomerFacts> = book.customers.iter().filter(|c| c.id > from).collect();
-        for chunk in todo.chunks(page_size.max(1) as usize) {
-            let mut firings = Vec::new();
-            for c in chunk {
-                let facts = Facts { as_of, invoice: None, customer: Some(c), portfolio: Some(&book.portfolio) };
-                for (id, rule, from) in &customer_rules {
-                    if c.id > *from {
-                        firings.extend(rules::evaluate(*id, rule, &facts, None));
-                    }
-                }
-            }
-            let last = chunk.last().map_or(from, |c| c.id);
-            if !page.page(Scope::Customer, firings, last, chunk.len() as i64).await? {
-                return Ok(false);
-            }
+        let evaluated = Evaluated { invoices: invoices.len() as i64, customers: chunk.len() as i64, portfolio: 0 };
+        if !page.page(firings, upto, evaluated).await? {
+            return Ok(false);
         }
+        after = upto;
     }
-    let portfolio_rules = of_scope(Scope::Portfolio);
-    if portfolio_rules.iter().any(|(_, _, from)| *from == 0) {
-        let facts = Facts { as_of, invoice: None, customer: None, portfolio: Some(&book.portfolio) };
-        let firings = portfolio_rules.iter().filter(|(_, _, from)| *from == 0).filter_map(|(id, rule, _)| rules::evaluate(*id, rule, &facts, None)).collect();
-        if !page.page(Scope::Portfolio, firings, 1, 1).await? {
+    if !portfolio_pending.is_empty() {
+        let facts = Facts { as_of, invoice: None, customer: None, portfolio: Some(&portfolio) };
+        let firings = portfolio_pending.iter().filter_map(|(id, rule, _)| rules::evaluate(*id, rule, &facts, None)).collect();
+        if !page.page(firings, i64::MAX, Evaluated { invoices: 0, customers: 0, portfolio: 1 }).await? {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
+/// The targets one page evaluated, by scope.
+#[derive(Debug, Clone, Copy)]
+struct Evaluated {
+    invoices: i64,
+    customers: i64,
+    portfolio: i64,
+}
+
+impl Evaluated {
+    fn of(self, scope: Scope) -> i64 {
+        match scope {
+            Scope::Invoice => self.invoices,
+            Scope::Customer => self.customers,
+            Scope::Portfolio => self.portfolio,
+        }
+    }
+}
+
 /// A page callback (an async closure over borrowed state, spelled as a trait).
 trait AsyncPage {
-    async fn page(&mut self, scope: Scope, firings: Vec<Firing>, cursor: i64, evaluated: i64) -> Result<bool, StoreError>;
+    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError>;
 }
 
 /// What one rule's run on a date came to.
@@ -152,7 +168,7 @@ struct Applier<'a> {
 }
 
 impl AsyncPage for Applier<'_> {
-    async fn page(&mut self, scope: Scope, firings: Vec<Firing>, cursor: i64, evaluated: i64) -> Result<bool, StoreError> {
+    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
         if self.crash_after.is_some_and(|n| self.pages >= n) {
             return Ok(false);
         }
@@ -163,20 +179,19 @@ impl AsyncPage for Applier<'_> {
                 FiringPlan { run_id: self.run_of.get(&f.rule_id).copied(), rule_name: name, actions, as_of: self.as_of, firing: f }
             })
             .collect();
-        // Only the leases of this page's scope move their cursor; the others are renewed.
+        // A lease moves to the page's cursor when the page is past it; the others are
+        // only renewed.
         let leases: Vec<(RuleLease, RunProgress)> = self
             .leases
             .iter()
-            .map(|(l, s)| {
-                let progress = if *s == scope && cursor > l.cursor { RunProgress { cursor, evaluated } } else { RunProgress { cursor: l.cursor, evaluated: 0 } };
+            .map(|(l, scope)| {
+                let progress = if cursor > l.cursor { RunProgress { cursor, evaluated: evaluated.of(*scope) } } else { RunProgress { cursor: l.cursor, evaluated: 0 } };
                 (l.clone(), progress)
             })
             .collect();
         let a = self.store.apply_firings(&leases, &plans, (self.now)()).await?;
-        for (l, s) in &mut self.leases {
-            if *s == scope && cursor > l.cursor {
-                l.cursor = cursor;
-            }
+        for (l, _) in &mut self.leases {
+            l.cursor = l.cursor.max(cursor);
         }
         self.applied.new += a.new;
         self.applied.failures += a.failures;
@@ -249,8 +264,8 @@ async fn run_rules(
 }
 
 impl<T: AsyncPage> AsyncPage for &mut T {
-    async fn page(&mut self, scope: Scope, firings: Vec<Firing>, cursor: i64, evaluated: i64) -> Result<bool, StoreError> {
-        (**self).page(scope, firings, cursor, evaluated).await
+    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
+        (**self).page(firings, cursor, evaluated).await
     }
 }
 
@@ -292,11 +307,14 @@ pub async fn fire_event(
     }
     let as_of = business_date(now);
     let book = Book::load(store, as_of, Some(customer_id)).await?;
-    let invoice = match invoice_id {
-        Some(id) => store.rule_invoices(as_of, id - 1, 1, Some(customer_id)).await?.0.into_iter().find(|i| i.id == id),
-        None => None,
-    };
-    let facts = Facts { as_of, invoice: invoice.as_ref(), customer: book.customer(customer_id), portfolio: Some(&book.portfolio) };
+    let invoices = store.rule_invoices(as_of, customer_id - 1, customer_id).await?;
+    let customer = book.customers.first().map(|c| CustomerFacts {
+        open_minor: invoices.iter().map(|i| i.open_minor).sum(),
+        overdue_minor: invoices.iter().filter(|i| i.due_date < as_of).map(|i| i.open_minor).sum(),
+        ..c.clone()
+    });
+    let invoice = invoice_id.and_then(|id| invoices.iter().find(|i| i.id == id));
+    let facts = Facts { as_of, invoice, customer: customer.as_ref(), portfolio: None };
     let plans: Vec<FiringPlan> = matching
         .iter()
         .filter_map(|r| {
@@ -336,23 +354,18 @@ pub struct Preview {
     pub targets: Vec<PreviewTarget>,
 }
 
-struct Collector<'a> {
-    book: &'a Book,
-    numbers: HashMap<i64, String>,
+struct Collector {
     firings: Vec<Firing>,
-    keys: HashSet<String>,
     count: i64,
     keep: usize,
 }
 
-impl AsyncPage for Collector<'_> {
-    async fn page(&mut self, _: Scope, firings: Vec<Firing>, _: i64, _: i64) -> Result<bool, StoreError> {
+impl AsyncPage for Collector {
+    async fn page(&mut self, firings: Vec<Firing>, _: i64, _: Evaluated) -> Result<bool, StoreError> {
         for f in firings {
-            if self.keys.insert(f.key.clone()) {
-                self.count += 1;
-                if self.firings.len() < self.keep {
-                    self.firings.push(f);
-                }
+            self.count += 1;
+            if self.firings.len() < self.keep {
+                self.firings.push(f);
             }
         }
         Ok(true)
@@ -362,23 +375,22 @@ impl AsyncPage for Collector<'_> {
 /// Evaluates a draft rule over the book at `as_of` without writing anything.
 pub async fn preview(store: &dyn Store, rule: &Rule, as_of: NaiveDate, keep: usize) -> Result<Preview, StoreError> {
     let book = Book::load(store, as_of, None).await?;
-    let mut c = Collector { book: &book, numbers: HashMap::new(), firings: Vec::new(), keys: HashSet::new(), count: 0, keep };
+    let mut c = Collector { firings: Vec::new(), count: 0, keep };
     scan(store, &[(0, rule, 0)], &book, PAGE, &mut c).await?;
-    // Invoice numbers of the kept firings (the scan does not keep them).
-    for f in &c.firings {
-        if let (Some(inv), Some(cust)) = (f.invoice_id, f.customer_id) {
-            if let Some(i) = store.rule_invoices(as_of, inv - 1, 1, Some(cust)).await?.0.into_iter().find(|i| i.id == inv) {
-                c.numbers.insert(inv, i.number);
-            }
-        }
+    // The kept firings' invoice numbers, from their customers' open invoices.
+    let mut numbers: HashMap<i64, String> = HashMap::new();
+    let customers: HashSet<i64> = c.firings.iter().filter(|f| f.invoice_id.is_some()).filter_map(|f| f.customer_id).collect();
+    for id in customers {
+        numbers.extend(store.rule_invoices(as_of, id - 1, id).await?.into_iter().map(|i| (i.id, i.number)));
     }
+    let names: HashMap<i64, &str> = book.customers.iter().map(|c| (c.id, c.name.as_str())).collect();
     let targets = c
         .firings
         .iter()
         .map(|f| PreviewTarget {
             customer_id: f.customer_id,
-            customer_name: f.customer_id.and_then(|id| c.book.customer(id)).map(|c| c.name.clone()),
-            invoice_number: f.invoice_id.and_then(|id| c.numbers.get(&id).cloned()),
+            customer_name: f.customer_id.and_then(|id| names.get(&id)).map(|n| n.to_string()),
+            invoice_number: f.invoice_id.and_then(|id| numbers.get(&id).cloned()),
             overdue: crate::domain::money::Money::from_minor(f.overdue_minor, crate::domain::BOOK_CURRENCY),
             dedupe_key: f.key.clone(),
         })
@@ -406,7 +418,7 @@ struct Replay {
 }
 
 impl AsyncPage for Replay {
-    async fn page(&mut self, _: Scope, firings: Vec<Firing>, _: i64, _: i64) -> Result<bool, StoreError> {
+    async fn page(&mut self, firings: Vec<Firing>, _: i64, _: Evaluated) -> Result<bool, StoreError> {
         for f in firings {
             if self.keys.insert(f.key) {
                 self.firings += 1;
@@ -455,8 +467,8 @@ struct Counter {
 }
 
 impl AsyncPage for Counter {
-    async fn page(&mut self, _: Scope, firings: Vec<Firing>, _: i64, evaluated: i64) -> Result<bool, StoreError> {
-        self.evaluated += evaluated;
+    async fn page(&mut self, firings: Vec<Firing>, _: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
+        self.evaluated += evaluated.invoices + evaluated.customers + evaluated.portfolio;
         self.firings += firings.len() as i64;
         Ok(true)
     }

@@ -604,11 +604,13 @@ pub trait RuleStore: Send + Sync {
     /// Installs the shipped rule set, once per database (a setting remembers it, so
     /// rules finance archived do not come back).
     async fn install_default_rules(&self, drafts: &[crate::domain::rules::RuleDraft], on: NaiveDate, now: DateTime<Utc>) -> Result<usize, StoreError>;
-    /// Every customer (or one) as rules see it at `as_of`, by id.
+    /// Every customer (or one) as rules see it at `as_of`, by id, with its overdue count
+    /// in 12 months; open and overdue amounts are left 0 (the scan adds them up from
+    /// `rule_invoices`).
     async fn rule_customers(&self, as_of: NaiveDate, only: Option<i64>) -> Result<Vec<crate::domain::rules::CustomerFacts>, StoreError>;
-    /// Open invoices at `as_of` among the next `limit` invoices with id > `after_id`, by
-    /// id, and the last id scanned (the next page's cursor; None at the end).
-    async fn rule_invoices(&self, as_of: NaiveDate, after_id: i64, limit: i64, only_customer: Option<i64>) -> Result<(Vec<crate::domain::rules::InvoiceFacts>, Option<i64>), StoreError>;
+    /// The invoices open at `as_of` of the customers with ids in (`after_customer`,
+    /// `upto_customer`], by id.
+    async fn rule_invoices(&self, as_of: NaiveDate, after_customer: i64, upto_customer: i64) -> Result<Vec<crate::domain::rules::InvoiceFacts>, StoreError>;
     /// Each rule's latest run date (finished or not).
     async fn last_rule_runs(&self) -> Result<HashMap<i64, NaiveDate>, StoreError>;
     async fn claim_rule_run(&self, rule_id: i64, run_date: NaiveDate, source: &str, owner: &str, now: DateTime<Utc>, stale_before: DateTime<Utc>) -> Result<RunClaim, StoreError>;

@@ -239,10 +239,11 @@ async fn shipped_rules_fire_on_their_day_and_act_once() {
 async fn a_crashed_run_is_taken_over_and_resumes_after_its_cursor() {
     with_dbs(|db| async move {
         let b = book(&db).await;
-        // 40 more invoices exactly 1 day overdue, read 5 per page.
-        let c = b.customer;
-        let more: Vec<NewInvoice> = (0..40).map(|i| invoice(&format!("INV-M{i:02}"), c, 1, 100)).collect();
-        b.store.insert_invoices(&more, "test", test_now()).await.unwrap();
+        // 40 more customers with an invoice exactly 1 day overdue; pages of 5 customers.
+        let more: Vec<NewCustomer> = (0..40).map(|i| customer(&format!("M{i:02}"), b.rep, &format!("ap@m{i:02}.cn"))).collect();
+        let ids = b.store.insert_customers(&more, "test", test_now()).await.unwrap();
+        let invoices: Vec<NewInvoice> = ids.iter().enumerate().map(|(i, id)| invoice(&format!("INV-M{i:02}"), *id, 1, 100)).collect();
+        b.store.insert_invoices(&invoices, "test", test_now()).await.unwrap();
         let limits = |crash| RunLimits { page_size: 5, crash_after_pages: crash };
         let t0 = test_now();
         let dead = engine::run_date(b.store.as_ref(), today(), "schedule", "dead", &now_fn(t0), limits(Some(3))).await.unwrap();
@@ -260,7 +261,7 @@ async fn a_crashed_run_is_taken_over_and_resumes_after_its_cursor() {
         let mut want = set(DAY_ONE);
         want.extend((0..40).map(|i| ("逾期1天友好提醒".to_string(), format!("INV-M{i:02}"))));
         assert_eq!(fired, want, "every target once");
-        // Each 1-day invoice of C001 got its friendly letter; D3 and D15 theirs.
+        // Each new customer got its friendly letter; C001's D1, D3 and D15 theirs.
         assert_eq!(messages, 40 + 3);
         // Each invoice was evaluated once across the two workers: 51 open invoices.
         let invoice_runs = resumed.iter().filter_map(|o| o.run.as_ref()).filter(|r| r.rule_name.starts_with("逾期1天")).map(|r| r.evaluated).sum::<i64>();
@@ -344,8 +345,23 @@ async fn event_rules_fire_once_per_event() {
             app::ledger::post_payment(b.store.as_ref(), &draft, "erp", test_now()).await.unwrap();
         }
         assert_eq!(b.store.inbox(b.fin, 50).await.unwrap().len(), 2, "one notice per payment");
-        // The same event again fires nothing.
         let pay_id = count(&db, "SELECT MIN(id) FROM payments").await;
+        // A payment dated on or before due dates: the maintained unpaid-at-due amounts
+        // (what the overdue count reads) equal their recomputation from allocations.
+        let big = app::domain::documents::PaymentDraft {
+            reference: "PAY-3".into(),
+            customer_code: CustomerCode::parse("C001").unwrap(),
+            received_on: today(),
+            amount: rust_decimal::Decimal::new(200_000, 0),
+            allocation: app::domain::documents::AllocationRequest::Fifo,
+        };
+        app::ledger::post_payment(b.store.as_ref(), &big, "erp", test_now()).await.unwrap();
+        let drift = "SELECT COUNT(*) FROM invoice_balances b JOIN invoices i ON i.id = b.invoice_id \
+                      WHERE b.unpaid_at_due_minor <> i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a \
+                                                      WHERE a.invoice_id = i.id AND a.allocated_on <= i.due_date), 0)";
+        assert_eq!(count(&db, drift).await, 0);
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM invoice_balances WHERE unpaid_at_due_minor = 0").await, 2, "INV-B3 and INV-B2 were paid by their due date");
+        // The same event again fires nothing.
         let again = engine::fire_event(b.store.as_ref(), app::domain::rules::EventKind::PaymentPosted, b.customer, None, pay_id, test_now()).await.unwrap();
         assert_eq!(again.new, 0);
         db

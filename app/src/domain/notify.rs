@@ -564,6 +564,26 @@ pub struct WebhookMessage {
     pub data: serde_json::Value,
 }
 
+/// A setting's value as the audit trail records it: the SMTP password and webhook
+/// secrets are replaced by `***` (set) or left empty (unset), so reading the trail never
+/// reveals them. Other settings, and values that are not the expected JSON, pass as they are.
+pub fn audit_value(key: &str, value: &str) -> String {
+    fn mask(v: &mut serde_json::Value, field: &str) {
+        if let Some(s) = v.get_mut(field) {
+            if s.as_str().is_some_and(|t| !t.is_empty()) {
+                *s = serde_json::Value::String("***".into());
+            }
+        }
+    }
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(value) else { return value.to_string() };
+    match key {
+        NOTIFY_SMTP_SETTING => mask(&mut v, "password"),
+        NOTIFY_WEBHOOKS_SETTING => v.as_array_mut().into_iter().flatten().for_each(|h| mask(h, "secret")),
+        _ => return value.to_string(),
+    }
+    v.to_string()
+}
+
 // ---------------------------------------------------------------------------------
 // Retry policy
 // ---------------------------------------------------------------------------------
@@ -857,5 +877,16 @@ mod tests {
         // The documented span: the sum of the waits between the 8 attempts.
         let total: Duration = (1..MAX_ATTEMPTS).map(retry_delay).sum();
         assert_eq!(total, Duration::seconds(30 + 120 + 600 + 1800 + 3 * 7200));
+    }
+
+    #[test]
+    fn the_audit_trail_never_holds_a_password_or_secret() {
+        let smtp = r#"{"host":"smtp.example.com","port":"587","tls":"starttls","username":"ar","password":"hunter2","from":"ar@example.com"}"#;
+        let a = audit_value(NOTIFY_SMTP_SETTING, smtp);
+        assert!(!a.contains("hunter2") && a.contains("\"password\":\"***\"") && a.contains("smtp.example.com"), "{a}");
+        let hooks = r#"[{"key":"ops","kind":"generic","url":"https://h.example.com/x","secret":"s3cret"},{"key":"wc","kind":"wecom","url":"https://q.example.com","secret":""}]"#;
+        let h = audit_value(NOTIFY_WEBHOOKS_SETTING, hooks);
+        assert!(!h.contains("s3cret") && h.contains("***") && h.contains("\"secret\":\"\""), "{h}");
+        assert_eq!(audit_value("aging.edges.due", "[30,60]"), "[30,60]");
     }
 }

@@ -257,7 +257,8 @@ macro_rules! ledger_fns {
         }
 
         /// Writes one allocation row from `source` (negative when it belongs to a
-        /// reversal) and moves the invoice's maintained open amount by the opposite.
+        /// reversal) and moves the invoice's maintained open amount by the opposite, and
+        /// its amount unpaid at the due date when the allocation is dated by then.
         async fn settle(
             tx: &mut Tx,
             chain: &mut $crate::store::ledger::Chain,
@@ -282,9 +283,14 @@ macro_rules! ledger_fns {
             .execute(&mut **tx)
             .await
             .map_err($crate::store::db_err)?;
-            let row = sqlx::query("UPDATE invoice_balances SET open_minor = open_minor - $2 WHERE invoice_id = $1 RETURNING customer_id, due_date")
+            let row = sqlx::query(
+                "UPDATE invoice_balances SET open_minor = open_minor - $2, \
+                        unpaid_at_due_minor = unpaid_at_due_minor - CASE WHEN $3 <= due_date THEN $2 ELSE 0 END \
+                  WHERE invoice_id = $1 RETURNING customer_id, due_date",
+            )
                 .bind(invoice)
                 .bind(amount_minor)
+                .bind(on)
                 .fetch_one(&mut **tx)
                 .await
                 .map_err($crate::store::db_err)?;
@@ -477,11 +483,14 @@ macro_rules! ledger_fns {
                     let number: String = row.try_get("number").map_err($crate::store::db_err)?;
                     ids.insert(number, id);
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO invoice_balances (invoice_id, customer_id, due_date, open_minor) ");
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO invoice_balances (invoice_id, customer_id, due_date, open_minor, unpaid_at_due_minor) ",
+                );
                 qb.push_values(chunk, |mut b, i| {
                     b.push_bind(ids.get(&i.number).copied().unwrap_or_default())
                         .push_bind(i.customer_id)
                         .push_bind(i.due_date)
+                        .push_bind(i.amount.minor())
                         .push_bind(i.amount.minor());
                 });
                 qb.build().execute(&mut **tx).await.map_err($crate::store::db_err)?;

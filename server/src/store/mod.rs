@@ -374,8 +374,8 @@ macro_rules! impl_store {
                     .await
                     .map_err($crate::store::db_err)?;
                 let mut e = app::store::AuditEntry::new("setting", key, "update");
-                e.before = before;
-                e.after = Some(value.to_string());
+                e.before = before.map(|b| app::domain::notify::audit_value(key, &b));
+                e.after = Some(app::domain::notify::audit_value(key, value));
                 chain.push(e);
                 commit(tx, chain).await
             }

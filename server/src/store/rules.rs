@@ -645,32 +645,12 @@ macro_rules! rule_store {
                 let mut out: Vec<app::domain::rules::CustomerFacts> =
                     q.fetch_all(&self.pool).await.map_err(db)?.iter().map(facts_customer).collect::<Result<_, _>>()?;
                 let index: std::collections::HashMap<i64, usize> = out.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-                let only_open = if only.is_some() { " AND i.customer_id = $2" } else { "" };
+                // Invoices due in the 12 months before as_of that were not paid by their
+                // due date: an index range on the maintained unpaid-at-due amount.
+                let only_count = if only.is_some() { " AND customer_id = $3" } else { "" };
                 let sql = format!(
-                    "SELECT x.customer_id, CAST(SUM(x.open_minor) AS BIGINT) AS open_minor, \
-                            CAST(SUM(CASE WHEN x.due_date < $1 THEN x.open_minor ELSE 0 END) AS BIGINT) AS overdue_minor \
-                       FROM ({}{}{only_open}) x WHERE x.open_minor > 0 GROUP BY x.customer_id",
-                    $crate::store::AT_AS_OF,
-                    $crate::store::MAYBE_OPEN
-                );
-                let mut q = sqlx::query(&sql).bind(as_of);
-                if let Some(id) = only {
-                    q = q.bind(id);
-                }
-                for r in q.fetch_all(&self.pool).await.map_err(db)? {
-                    if let Some(&i) = index.get(&r.try_get::<i64, _>("customer_id").map_err(db)?) {
-                        out[i].open_minor = r.try_get("open_minor").map_err(db)?;
-                        out[i].overdue_minor = r.try_get("overdue_minor").map_err(db)?;
-                    }
-                }
-                // Invoices due in the 12 months before as_of not settled by their due date.
-                let only_count = if only.is_some() { " AND i.customer_id = $3" } else { "" };
-                let sql = format!(
-                    "SELECT i.customer_id, COUNT(*) AS n FROM invoices i \
-                      WHERE i.due_date >= $2 AND i.due_date < $1{only_count} \
-                        AND i.amount_minor > COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                        WHERE a.invoice_id = i.id AND a.allocated_on <= i.due_date), 0) \
-                      GROUP BY i.customer_id"
+                    "SELECT customer_id, COUNT(*) AS n FROM invoice_balances \
+                      WHERE unpaid_at_due_minor > 0 AND due_date >= $2 AND due_date < $1{only_count} GROUP BY customer_id"
                 );
                 let mut q = sqlx::query(&sql).bind(as_of).bind(as_of - chrono::Duration::days(365));
                 if let Some(id) = only {
@@ -687,44 +667,57 @@ macro_rules! rule_store {
             async fn rule_invoices(
                 &self,
                 as_of: chrono::NaiveDate,
-                after_id: i64,
-                limit: i64,
-                only_customer: Option<i64>,
-            ) -> Result<(Vec<app::domain::rules::InvoiceFacts>, Option<i64>), app::store::StoreError> {
+                after_customer: i64,
+                upto_customer: i64,
+            ) -> Result<Vec<app::domain::rules::InvoiceFacts>, app::store::StoreError> {
                 use sqlx::Row;
                 let db = $crate::store::db_err;
-                // Walks invoices by id from the cursor: an invoice is open at as_of when it
-                // is open now or was settled after as_of (then its open amount is rebuilt).
-                let only = if only_customer.is_some() { " AND i.customer_id = $4" } else { "" };
-                let sql = format!(
-                    "SELECT i.id, i.number, i.customer_id, i.due_date, \
-                            b.open_minor + COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                     WHERE a.invoice_id = i.id AND a.allocated_on > $1), 0) AS open_minor \
-                       FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id \
-                      WHERE i.id > $2 AND i.invoice_date <= $1{only} \
-                        AND (b.open_minor > 0 OR EXISTS (SELECT 1 FROM allocations a WHERE a.invoice_id = i.id AND a.allocated_on > $1)) \
-                      ORDER BY i.id LIMIT $3"
-                );
-                let mut q = sqlx::query(&sql).bind(as_of).bind(after_id).bind(limit);
-                if let Some(id) = only_customer {
-                    q = q.bind(id);
-                }
-                let rows = q.fetch_all(&self.pool).await.map_err(db)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let open: i64 = r.try_get("open_minor").map_err(db)?;
-                    if open > 0 {
-                        out.push(app::domain::rules::InvoiceFacts {
-                            id: r.try_get("id").map_err(db)?,
-                            number: r.try_get("number").map_err(db)?,
-                            customer_id: r.try_get("customer_id").map_err(db)?,
-                            due_date: r.try_get("due_date").map_err(db)?,
-                            open_minor: open,
-                        });
+                // Open at as_of = open now + what was allocated after as_of: the invoices
+                // open now (the open-balance index, by customer), then the allocations
+                // after as_of (the allocation-date index; none when as_of is today).
+                let mut open: std::collections::BTreeMap<i64, app::domain::rules::InvoiceFacts> = std::collections::BTreeMap::new();
+                let now_open = sqlx::query(
+                    "SELECT i.id, i.number, i.customer_id, i.due_date, b.open_minor FROM invoice_balances b JOIN invoices i ON i.id = b.invoice_id \
+                      WHERE b.open_minor > 0 AND b.customer_id > $2 AND b.customer_id <= $3 AND i.invoice_date <= $1",
+                )
+                .bind(as_of)
+                .bind(after_customer)
+                .bind(upto_customer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                let later = sqlx::query(
+                    "SELECT i.id, i.number, i.customer_id, i.due_date, CAST(SUM(a.amount_minor) AS BIGINT) AS open_minor \
+                       FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
+                      WHERE a.allocated_on > $1 AND i.customer_id > $2 AND i.customer_id <= $3 AND i.invoice_date <= $1 \
+                      GROUP BY i.id, i.number, i.customer_id, i.due_date",
+                )
+                .bind(as_of)
+                .bind(after_customer)
+                .bind(upto_customer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                for r in now_open.iter().chain(&later) {
+                    let id: i64 = r.try_get("id").map_err(db)?;
+                    let minor: i64 = r.try_get("open_minor").map_err(db)?;
+                    match open.get_mut(&id) {
+                        Some(f) => f.open_minor += minor,
+                        None => {
+                            open.insert(
+                                id,
+                                app::domain::rules::InvoiceFacts {
+                                    id,
+                                    number: r.try_get("number").map_err(db)?,
+                                    customer_id: r.try_get("customer_id").map_err(db)?,
+                                    due_date: r.try_get("due_date").map_err(db)?,
+                                    open_minor: minor,
+                                },
+                            );
+                        }
                     }
                 }
-                let last = rows.last().map(|r| r.try_get::<i64, _>("id")).transpose().map_err(db)?;
-                Ok((out, last))
+                Ok(open.into_values().filter(|f| f.open_minor > 0).collect())
             }
 
             async fn last_rule_runs(&self) -> Result<std::collections::HashMap<i64, chrono::NaiveDate>, app::store::StoreError> {
