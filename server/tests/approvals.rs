@@ -100,7 +100,7 @@ async fn approval_events(store: &dyn Store, user: &User) -> Vec<(i64, String)> {
         .into_iter()
         .filter_map(|i| match i.topic {
             Topic::Approval { application_id, event, .. } => Some((application_id, event)),
-            Topic::Alert(_) => None,
+            Topic::Alert(_) | Topic::Rule { .. } | Topic::Task { .. } => None,
         })
         .collect()
 }
