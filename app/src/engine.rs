@@ -53,50 +53,75 @@ where
     let others: Vec<&(i64, &Rule, i64)> = rules.iter().filter(|(_, r, _)| r.scope != Scope::Portfolio).collect();
     let start = if portfolio_pending.is_empty() { others.iter().map(|(_, _, from)| *from).min().unwrap_or(i64::MAX) } else { 0 };
     let todo: Vec<&CustomerFacts> = book.customers.iter().filter(|c| c.id > start).collect();
+    let chunks: Vec<&[&CustomerFacts]> = todo.chunks(page_size.max(1) as usize).collect();
+    let bounds: Vec<(i64, i64)> = chunks
+        .iter()
+        .scan(start, |after, chunk| {
+            let upto = chunk.last().map_or(*after, |c| c.id);
+            let b = (*after, upto);
+            *after = upto;
+            Some(b)
+        })
+        .collect();
     let mut portfolio = PortfolioFacts::default();
-    let mut after = start;
-    for chunk in todo.chunks(page_size.max(1) as usize) {
-        let upto = chunk.last().map_or(after, |c| c.id);
-        let invoices = store.rule_invoices(as_of, after, upto).await?;
-        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
-        for inv in &invoices {
-            let s = sums.entry(inv.customer_id).or_default();
-            s.0 += inv.open_minor;
-            if inv.due_date < as_of {
-                s.1 += inv.open_minor;
+    // The next page's invoices are read while this page is evaluated and written, so
+    // the database and the evaluation use both cores.
+    let mut fetched = match bounds.first() {
+        Some(&(after, upto)) => store.rule_invoices(as_of, after, upto).await?,
+        None => Vec::new(),
+    };
+    for (i, chunk) in chunks.iter().enumerate() {
+        let invoices = std::mem::take(&mut fetched);
+        let upto = bounds[i].1;
+        let next = async {
+            match bounds.get(i + 1) {
+                Some(&(after, upto)) => store.rule_invoices(as_of, after, upto).await,
+                None => Ok(Vec::new()),
             }
-        }
-        let customers: HashMap<i64, CustomerFacts> = chunk
-            .iter()
-            .map(|c| {
-                let (open, overdue) = sums.get(&c.id).copied().unwrap_or_default();
-                (c.id, CustomerFacts { open_minor: open, overdue_minor: overdue, ..(*c).clone() })
-            })
-            .collect();
-        portfolio.overdue_minor += customers.values().map(|c| c.overdue_minor).sum::<i64>();
-        portfolio.overdue_customers += customers.values().filter(|c| c.overdue_minor > 0).count() as i64;
-        let mut firings = Vec::new();
-        for (id, rule, from) in &others {
-            match rule.scope {
-                Scope::Invoice => {
-                    for inv in invoices.iter().filter(|i| i.customer_id > *from) {
-                        let facts = Facts { as_of, invoice: Some(inv), customer: customers.get(&inv.customer_id), portfolio: None };
-                        firings.extend(rules::evaluate(*id, rule, &facts, None));
-                    }
-                }
-                _ => {
-                    for c in chunk.iter().filter(|c| c.id > *from) {
-                        let facts = Facts { as_of, invoice: None, customer: customers.get(&c.id), portfolio: None };
-                        firings.extend(rules::evaluate(*id, rule, &facts, None));
-                    }
+        };
+        let work = async {
+            let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
+            for inv in &invoices {
+                let s = sums.entry(inv.customer_id).or_default();
+                s.0 += inv.open_minor;
+                if inv.due_date < as_of {
+                    s.1 += inv.open_minor;
                 }
             }
-        }
-        let evaluated = Evaluated { invoices: invoices.len() as i64, customers: chunk.len() as i64, portfolio: 0 };
-        if !page.page(firings, upto, evaluated).await? {
+            let customers: HashMap<i64, CustomerFacts> = chunk
+                .iter()
+                .map(|c| {
+                    let (open, overdue) = sums.get(&c.id).copied().unwrap_or_default();
+                    (c.id, CustomerFacts { open_minor: open, overdue_minor: overdue, ..(*c).clone() })
+                })
+                .collect();
+            portfolio.overdue_minor += customers.values().map(|c| c.overdue_minor).sum::<i64>();
+            portfolio.overdue_customers += customers.values().filter(|c| c.overdue_minor > 0).count() as i64;
+            let mut firings = Vec::new();
+            for (id, rule, from) in &others {
+                match rule.scope {
+                    Scope::Invoice => {
+                        for inv in invoices.iter().filter(|i| i.customer_id > *from) {
+                            let facts = Facts { as_of, invoice: Some(inv), customer: customers.get(&inv.customer_id), portfolio: None };
+                            firings.extend(rules::evaluate(*id, rule, &facts, None));
+                        }
+                    }
+                    _ => {
+                        for c in chunk.iter().filter(|c| c.id > *from) {
+                            let facts = Facts { as_of, invoice: None, customer: customers.get(&c.id), portfolio: None };
+                            firings.extend(rules::evaluate(*id, rule, &facts, None));
+                        }
+                    }
+                }
+            }
+            let evaluated = Evaluated { invoices: invoices.len() as i64, customers: chunk.len() as i64, portfolio: 0 };
+            page.page(firings, upto, evaluated).await
+        };
+        let (next, go_on) = futures::join!(next, work);
+        if !go_on? {
             return Ok(false);
         }
-        after = upto;
+        fetched = next?;
     }
     if !portfolio_pending.is_empty() {
         let facts = Facts { as_of, invoice: None, customer: None, portfolio: Some(&portfolio) };

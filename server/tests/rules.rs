@@ -361,6 +361,11 @@ async fn event_rules_fire_once_per_event() {
                                                       WHERE a.invoice_id = i.id AND a.allocated_on <= i.due_date), 0)";
         assert_eq!(count(&db, drift).await, 0);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM invoice_balances WHERE unpaid_at_due_minor = 0").await, 2, "INV-B3 and INV-B2 were paid by their due date");
+        // Point in time: yesterday, before today's payments, every invoice was open in full.
+        let yesterday = b.store.rule_invoices(today() - Duration::days(1), 0, i64::MAX).await.unwrap();
+        assert_eq!(yesterday.len(), 11);
+        assert_eq!(yesterday.iter().map(|i| i.open_minor).sum::<i64>(), cny(105_000).minor());
+        assert!(b.store.rule_invoices(today(), 0, i64::MAX).await.unwrap().iter().all(|i| i.number == "INV-X1"), "C001 is paid up today");
         // The same event again fires nothing.
         let again = engine::fire_event(b.store.as_ref(), app::domain::rules::EventKind::PaymentPosted, b.customer, None, pay_id, test_now()).await.unwrap();
         assert_eq!(again.new, 0);

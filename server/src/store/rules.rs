@@ -686,18 +686,29 @@ macro_rules! rule_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-                let later = sqlx::query(
-                    "SELECT i.id, i.number, i.customer_id, i.due_date, CAST(SUM(a.amount_minor) AS BIGINT) AS open_minor \
-                       FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
-                      WHERE a.allocated_on > $1 AND i.customer_id > $2 AND i.customer_id <= $3 AND i.invoice_date <= $1 \
-                      GROUP BY i.id, i.number, i.customer_id, i.due_date",
-                )
-                .bind(as_of)
-                .bind(after_customer)
-                .bind(upto_customer)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
+                // Asked first, because planners otherwise walk the page's invoices probing
+                // allocations — every page, for nothing, when as_of is today.
+                let any_later: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM allocations WHERE allocated_on > $1)")
+                    .bind(as_of)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let later = if !any_later {
+                    Vec::new()
+                } else {
+                    sqlx::query(
+                        "SELECT i.id, i.number, i.customer_id, i.due_date, CAST(SUM(a.amount_minor) AS BIGINT) AS open_minor \
+                           FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
+                          WHERE a.allocated_on > $1 AND i.customer_id > $2 AND i.customer_id <= $3 AND i.invoice_date <= $1 \
+                          GROUP BY i.id, i.number, i.customer_id, i.due_date",
+                    )
+                    .bind(as_of)
+                    .bind(after_customer)
+                    .bind(upto_customer)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?
+                };
                 for r in now_open.iter().chain(&later) {
                     let id: i64 = r.try_get("id").map_err(db)?;
                     let minor: i64 = r.try_get("open_minor").map_err(db)?;
