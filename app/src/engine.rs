@@ -2,13 +2,13 @@
 //! admin endpoint), event firings, the dry-run preview and the back-test.
 //!
 //! Invariants:
-//! - All of a date's daily rules are evaluated in one scan of the book: one pass over
-//!   the open invoices at that date, one over the customers. Each rule still has its
+//! - All of a date's daily rules are evaluated in one scan of the book, a page of
+//!   customers at a time with their open invoices at that date. Each rule still has its
 //!   own run row and lease (`UNIQUE(rule, run_date)`), so a rule another worker holds
 //!   or already ran is skipped, and every page commits the firings of all the rules this
-//!   worker holds together with each run's cursor.
-//! - Memory is bounded by one page of invoices plus the customers' facts: nothing holds
-//!   the whole book.
+//!   worker holds together with each run's cursor (the page's last customer id).
+//! - Memory is bounded by two pages of invoices (the one evaluated, the one being read)
+//!   plus the customers' facts: nothing holds the whole book's invoices.
 //! - A run that dies mid-way is taken over once its lease is stale and resumes after
 //!   its cursor; what it had committed is not redone, and the dedupe keys make any
 //!   overlap harmless.

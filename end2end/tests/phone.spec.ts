@@ -42,10 +42,12 @@ test("on a phone: finance's tools sit behind More, secondary filters behind a to
   await page.getByTestId("tabbar").getByRole("link", { name: "更多" }).tap();
   await expect(page).toHaveURL(/\/more$/);
   const tools = page.getByTestId("more-list").getByRole("link");
-  await expect(tools).toHaveCount(4);
+  // The collection rules, then finance's four tools.
+  await expect(tools).toHaveCount(5);
+  await expect(tools.first()).toHaveAttribute("href", "/rules");
   await noHorizontalScroll(page);
   await snap(page, info, "more");
-  await tools.first().tap();
+  await tools.nth(1).tap();
   await expect(page).toHaveURL(/\/payments\/new$/);
 
   await page.getByTestId("tabbar").getByRole("link", { name: "发票" }).tap();
