@@ -157,6 +157,29 @@ pub(crate) fn rejected(field: &str, message: impl Into<String>) -> app::store::S
     app::store::StoreError::Rejected(app::domain::documents::FieldError::new(field, message))
 }
 
+/// The run tables whose rows are leases (owner, heartbeat_at, finished_at).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RunTable {
+    Scoring,
+    Rules,
+}
+
+impl RunTable {
+    pub(crate) fn renew_sql(self) -> &'static str {
+        match self {
+            RunTable::Scoring => "UPDATE scoring_runs SET heartbeat_at = $3 WHERE id = $1 AND owner = $2 AND finished_at IS NULL",
+            RunTable::Rules => "UPDATE rule_runs SET heartbeat_at = $3 WHERE id = $1 AND owner = $2 AND finished_at IS NULL",
+        }
+    }
+
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            RunTable::Scoring => "scoring run",
+            RunTable::Rules => "rule run",
+        }
+    }
+}
+
 macro_rules! ledger_fns {
     ($db:ty) => {
         type Tx = sqlx::Transaction<'static, $db>;
@@ -181,6 +204,31 @@ macro_rules! ledger_fns {
                 actor,
             );
             Ok((tx, chain))
+        }
+
+        /// Renews a run's lease inside a writing transaction (the scoring run or rule
+        /// run `id`, held by `owner`); a lease taken over or finished is `Conflict`, so a
+        /// worker that lost it writes nothing.
+        async fn hold_lease(
+            tx: &mut Tx,
+            table: $crate::store::ledger::RunTable,
+            id: i64,
+            owner: &str,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), app::store::StoreError> {
+            let held = sqlx::query(table.renew_sql())
+                .bind(id)
+                .bind(owner)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::store::db_err)?
+                .rows_affected();
+            if held == 1 {
+                Ok(())
+            } else {
+                Err(app::store::StoreError::Conflict(format!("{} {id} is no longer held by this worker", table.noun())))
+            }
         }
 
         /// Appends the chain's rows, moves the head, commits.

@@ -159,23 +159,6 @@ macro_rules! rule_store {
 
         const OUTBOX_COLUMNS: &str = "id, firing_id, channel, destination, payload, status, attempts, next_attempt_at, last_error, sent_at";
 
-        /// Renews a run's lease inside a writing transaction; a lost lease is `Conflict`.
-        async fn hold_rule_lease(tx: &mut Tx, lease: &app::store::RuleLease, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-            let held = sqlx::query("UPDATE rule_runs SET heartbeat_at = $3 WHERE id = $1 AND owner = $2 AND finished_at IS NULL")
-                .bind(lease.run_id)
-                .bind(&lease.owner)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::store::db_err)?
-                .rows_affected();
-            if held == 1 {
-                Ok(())
-            } else {
-                Err(app::store::StoreError::Conflict(format!("rule run {} is no longer held by this worker", lease.run_id)))
-            }
-        }
-
         async fn queue_message(
             tx: &mut Tx,
             firing_id: i64,
@@ -799,7 +782,7 @@ macro_rules! rule_store {
                 let db = $crate::store::db_err;
                 let (mut tx, mut chain) = begin(&self.pool, "rules", now).await?;
                 for (l, _) in leases {
-                    hold_rule_lease(&mut tx, l, now).await?;
+                    hold_lease(&mut tx, $crate::store::ledger::RunTable::Rules, l.run_id, &l.owner, now).await?;
                 }
                 let mut per_run: std::collections::HashMap<i64, app::store::Applied> = std::collections::HashMap::new();
                 let terms: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")

@@ -226,23 +226,6 @@ macro_rules! scoring_fns {
             Ok(Some(lease(id, resume_after)))
         }
 
-        /// Renews the lease inside a writing transaction; a lost lease is `Conflict`.
-        async fn hold_lease(tx: &mut Tx, lease: &app::store::RunLease, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-            let held = sqlx::query("UPDATE scoring_runs SET heartbeat_at = $3 WHERE id = $1 AND owner = $2 AND finished_at IS NULL")
-                .bind(lease.id)
-                .bind(&lease.owner)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err($crate::store::db_err)?
-                .rows_affected();
-            if held == 1 {
-                Ok(())
-            } else {
-                Err(app::store::StoreError::Conflict(format!("scoring run {} is no longer held by this worker", lease.id)))
-            }
-        }
-
         async fn record_scores_in(
             pool: &sqlx::Pool<$db>,
             lease: &app::store::RunLease,
@@ -254,7 +237,7 @@ macro_rules! scoring_fns {
             use std::collections::{HashMap, HashSet};
             let db = $crate::store::db_err;
             let (mut tx, mut chain) = begin(pool, actor, now).await?;
-            hold_lease(&mut tx, lease, now).await?;
+            hold_lease(&mut tx, $crate::store::ledger::RunTable::Scoring, lease.id, &lease.owner, now).await?;
             let mut inserted: HashSet<i64> = HashSet::new();
             for part in scores.chunks($crate::store::CHUNK / 10) {
                 let mut lines = Vec::with_capacity(part.len());
