@@ -10,6 +10,7 @@ pub mod approval;
 pub mod auth;
 pub mod credit;
 pub mod customer;
+pub mod collections;
 pub mod dashboard;
 pub mod documents;
 pub mod indicators;

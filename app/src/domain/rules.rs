@@ -57,6 +57,7 @@ macro_rules! named_enum {
         }
     };
 }
+pub(crate) use named_enum;
 
 named_enum!(
     /// What a rule looks at; each firing is about one such target.
@@ -784,6 +785,10 @@ pub struct InvoiceFacts {
     pub customer_id: i64,
     pub due_date: NaiveDate,
     pub open_minor: i64,
+    /// Under an open dispute at the date: invoice rules (dunning, reminders, tasks) pause
+    /// for it (`collections::dispute_open_on`).
+    #[serde(default)]
+    pub disputed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -899,7 +904,7 @@ pub fn evaluate(rule_id: i64, rule: &Rule, facts: &Facts, event_ref: Option<i64>
     }
     let (target, customer_id, invoice_id, overdue_minor) = match rule.scope {
         Scope::Invoice => {
-            let i = facts.invoice?;
+            let i = facts.invoice.filter(|i| !i.disputed)?;
             let overdue = if i.due_date < facts.as_of { i.open_minor } else { 0 };
             (TargetRef::Invoice(i.id), Some(i.customer_id), Some(i.id), overdue)
         }

@@ -37,7 +37,7 @@ fn defaults() -> Vec<Rule> {
 /// past its due date (negative: before it), for a healthy customer.
 fn firing_invoice_rules(offset: i64) -> Vec<usize> {
     let as_of = d("2026-06-15");
-    let inv = InvoiceFacts { id: 1, number: "INV-1".into(), customer_id: 7, due_date: as_of - Duration::days(offset), open_minor: 10_000_00 };
+    let inv = InvoiceFacts { id: 1, number: "INV-1".into(), customer_id: 7, due_date: as_of - Duration::days(offset), open_minor: 10_000_00, disputed: false };
     let c = customer();
     let facts = Facts { as_of, invoice: Some(&inv), customer: Some(&c), portfolio: None };
     defaults()
@@ -352,7 +352,7 @@ proptest! {
         let r = Rule::try_from(&daily("x", "invoice", "once", vec![pred("days_past_due", "eq", &n.to_string())], vec![to("notify", &["rep"])])).unwrap();
         let c = customer();
         let due = d("2026-03-01");
-        let inv = InvoiceFacts { id: 5, number: "INV-5".into(), customer_id: 7, due_date: due, open_minor: 100 };
+        let inv = InvoiceFacts { id: 5, number: "INV-5".into(), customer_id: 7, due_date: due, open_minor: 100, disputed: false };
         for o in offsets {
             let facts = Facts { as_of: due + Duration::days(o), invoice: Some(&inv), customer: Some(&c), portfolio: None };
             prop_assert_eq!(evaluate(1, &r, &facts, None).is_some(), o == n);
