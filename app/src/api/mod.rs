@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cockpit;
+pub mod collections;
 pub mod customers;
 pub mod import;
 pub mod ledger;

@@ -52,6 +52,8 @@ impl Role {
             ViewApplications => true,
             ApplyForCredit => matches!(self, Admin | Finance | CreditManager | SalesManager | SalesRep),
             RescoreCustomer => matches!(self, Admin | Finance | CreditManager),
+            WorkCollections => self != Executive,
+            ManageCollections => matches!(self, Admin | Finance | CreditManager | SalesManager),
         }
     }
 }
@@ -79,6 +81,10 @@ pub enum Permission {
     /// Rescoring one customer on demand (the whole book, the model, the back-test and the
     /// manual factors are `ConfigureFinance`).
     RescoreCustomer,
+    /// Work collection tasks: log contacts, promises, disputes; escalate.
+    WorkCollections,
+    /// Create tasks for others, reassign them, resolve disputes, see the team's tasks.
+    ManageCollections,
 }
 
 /// The signed-in user as the UI and server functions see it (no secrets).

@@ -49,9 +49,9 @@ named_enum!(
 );
 
 named_enum!(
-    /// A task's life: open until done (worked), cancelled, or escalated (a legal task
-    /// took over).
-    TaskStatus { Open = "open", Done = "done", Cancelled = "cancelled", Escalated = "escalated" }
+    /// A task's life: open until done (worked, or escalated: a legal task took over) or
+    /// cancelled.
+    TaskStatus { Open = "open", Done = "done", Cancelled = "cancelled" }
 );
 
 named_enum!(
@@ -627,6 +627,146 @@ pub fn admit(status: TaskStatus, keep_if_closed: bool) -> Result<(), OpOutcome> 
 }
 
 // ---------------------------------------------------------------------------------
+// Tasks
+// ---------------------------------------------------------------------------------
+
+/// Who works a task: a person, or anyone of a role (the pool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Assignee {
+    User(i64),
+    Role(super::auth::Role),
+}
+
+impl Assignee {
+    /// `user:ID` or `role:NAME`, as the forms send it.
+    pub fn parse(s: &str) -> Option<Assignee> {
+        let (kind, value) = s.trim().split_once(':')?;
+        match kind {
+            "user" => value.parse().ok().map(Assignee::User),
+            "role" => super::auth::Role::parse(value).ok().map(Assignee::Role),
+            _ => None,
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match self {
+            Assignee::User(id) => format!("user:{id}"),
+            Assignee::Role(r) => format!("role:{}", r.as_str()),
+        }
+    }
+}
+
+/// A task made by hand (a manager, finance, or a rep for themself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskDraft {
+    pub customer_id: i64,
+    pub kind: String,
+    pub label: String,
+    pub due_on: String,
+    /// `user:ID`, `role:NAME`, or empty for the customer's rep.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A parsed manual task; `assignee` None means the customer's rep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub customer_id: i64,
+    pub kind: super::rules::TaskKind,
+    pub label: super::rules::Priority,
+    pub due_on: NaiveDate,
+    pub assignee: Option<Assignee>,
+    pub note: String,
+}
+
+impl NewTask {
+    pub fn parse(d: &TaskDraft, today: NaiveDate) -> Result<NewTask, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let kind = super::rules::TaskKind::parse(&d.kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", format!("'{}' is not one of call, visit, advanced, legal", d.kind)));
+        }
+        let label = super::rules::Priority::parse(&d.label);
+        if label.is_none() {
+            errors.push(FieldError::new("label", format!("'{}' is not one of low, normal, high, urgent", d.label)));
+        }
+        let due_on = ahead("due_on", &d.due_on, today, &mut errors);
+        let assignee = if d.assignee.trim().is_empty() {
+            None
+        } else {
+            let a = Assignee::parse(&d.assignee);
+            if a.is_none() {
+                errors.push(FieldError::new("assignee", format!("'{}' is not user:ID or role:NAME", d.assignee)));
+            }
+            a
+        };
+        let note = text("note", &d.note, false, &mut errors);
+        match (kind, label, due_on) {
+            (Some(kind), Some(label), Some(due_on)) if errors.is_empty() => {
+                Ok(NewTask { customer_id: d.customer_id, kind, label, due_on, assignee, note })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// One line of a customer's collection log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub on: NaiveDate,
+    /// `contact`, `promise`, `promise_kept`, `promise_broken`, `dispute`,
+    /// `dispute_resolved`, `reminder`, `payment`, `task`.
+    pub kind: String,
+    pub who: String,
+    pub text: String,
+    pub amount: Option<Money>,
+    /// Sorts lines of one day: the order they were written.
+    pub seq: i64,
+}
+
+/// A promise as the task page and the dossier list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromiseRow {
+    pub id: i64,
+    pub made_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub grace_days: i64,
+    pub amount: Money,
+    pub invoices: Vec<String>,
+    pub status: PromiseStatus,
+    pub settled_on: Option<NaiveDate>,
+    pub by: String,
+}
+
+/// A dispute as the task page and the dossier list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeRow {
+    pub id: i64,
+    pub category: DisputeCategory,
+    pub reason: String,
+    pub invoices: Vec<String>,
+    pub opened_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolution: Option<String>,
+    pub by: String,
+}
+
+/// A pending promise with what the promise check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPromise {
+    pub id: i64,
+    pub customer_id: i64,
+    pub first_invoice: Option<i64>,
+    pub promise: Promise,
+    pub grace_days: i64,
+    /// Allocations to the promise's invoices dated from the day it was made.
+    pub allocations: Vec<(NaiveDate, i64)>,
+}
+
+// ---------------------------------------------------------------------------------
 // Rows the pages show
 // ---------------------------------------------------------------------------------
 
@@ -641,8 +781,12 @@ pub struct TaskRow {
     pub label: super::rules::Priority,
     pub status: TaskStatus,
     pub due_on: NaiveDate,
-    pub assignee: String,
+    pub assignee: Option<Assignee>,
+    /// The person's name, or the role's key for a pool.
+    pub assignee_name: String,
     pub invoice_number: Option<String>,
+    pub note: String,
+    pub closed_note: Option<String>,
     pub input: PriorityInput,
     pub priority: Priority,
     pub pending_promise: bool,

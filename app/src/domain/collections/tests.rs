@@ -260,7 +260,7 @@ fn client_ids_and_closed_tasks() {
     assert!(serde_json::from_str::<Op>(r#"{"client_id":"abcdefgh-1","task_id":1,"extra":1,"body":{"kind":"contact","draft":{"channel":"call","outcome":"reached"}}}"#).is_err());
     assert_eq!(admit(TaskStatus::Open, false), Ok(()));
     assert_eq!(admit(TaskStatus::Done, false), Err(OpOutcome::Conflict { status: TaskStatus::Done }));
-    assert_eq!(admit(TaskStatus::Escalated, true), Ok(()), "the rep chose to keep it on the customer");
+    assert_eq!(admit(TaskStatus::Cancelled, true), Ok(()), "the rep chose to keep it on the customer");
 }
 
 // --- worklist and performance ---------------------------------------------------------
