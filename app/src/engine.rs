@@ -361,6 +361,43 @@ pub async fn after_event(store: &dyn Store, kind: EventKind, customer_id: i64, i
     }
 }
 
+/// What one promise check settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PromiseCheck {
+    pub kept: usize,
+    pub broken: usize,
+}
+
+/// Judges every pending promise at today's business date against the payments
+/// allocated to its invoices (`collections::promise_state`). A promise leaves pending
+/// once (the store's guarded update), and only the call that settled it as broken
+/// raises the `promise_broken` rule event, keyed on the promise, so a rule can escalate.
+pub async fn check_promises(store: &dyn Store, now: DateTime<Utc>) -> Result<PromiseCheck, StoreError> {
+    use crate::domain::collections::{promise_state, PromiseState};
+    const PAGE: i64 = 1_000;
+    let today = business_date(now);
+    let mut done = PromiseCheck::default();
+    let mut after = 0;
+    loop {
+        let page = store.pending_promises(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for p in &page {
+            let state = promise_state(&p.promise, &p.allocations, p.grace_days, today);
+            if matches!(state, PromiseState::Pending) || !store.settle_promise(p.id, state, now).await? {
+                continue;
+            }
+            if let PromiseState::Broken { .. } = state {
+                done.broken += 1;
+                after_event(store, EventKind::PromiseBroken, p.customer_id, p.first_invoice, p.id, now).await;
+            } else {
+                done.kept += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
 /// One target a preview lists.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PreviewTarget {

@@ -735,7 +735,8 @@ pub trait CollectionStore: Send + Sync {
     async fn disputes(&self, customer_id: i64) -> Result<Vec<crate::domain::collections::DisputeRow>, StoreError>;
     /// Every contact, reminder, promise, dispute, payment and task of a customer, newest first.
     async fn collection_log(&self, customer_id: i64, limit: i64) -> Result<Vec<crate::domain::collections::LogEntry>, StoreError>;
-    async fn pending_promises(&self, limit: i64) -> Result<Vec<crate::domain::collections::PendingPromise>, StoreError>;
+    /// Pending promises with ids above `after_id`, by id.
+    async fn pending_promises(&self, after_id: i64, limit: i64) -> Result<Vec<crate::domain::collections::PendingPromise>, StoreError>;
     async fn settle_promise(&self, id: i64, state: crate::domain::collections::PromiseState, now: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Each sales user's activity from `from` through `to`, with their manager.
     async fn collection_activity(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(User, Option<i64>, crate::domain::collections::Activity)>, StoreError>;

@@ -117,6 +117,12 @@ async fn rules(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         }
         Err(e) => tracing::warn!(error = %e, "rule run failed"),
     }
+    // Promises are judged on the same tick: a broken one raises its rule event.
+    match app::engine::check_promises(store.as_ref(), clock.now()).await {
+        Ok(s) if s.kept + s.broken > 0 => tracing::info!(kept = s.kept, broken = s.broken, "promises settled"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "promise check failed"),
+    }
 }
 
 /// Delivers the queued emails and webhooks that are due.

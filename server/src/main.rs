@@ -337,6 +337,7 @@ async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Res
     let made = seed::generate(store, params, clock.now(), &mut |m| eprintln!("creditdesk: seeding {m}")).await?;
     seed::demo_factors(store, clock.now()).await?;
     seed::demo_applications(store, clock.now()).await?;
+    seed::demo_collections(store, clock.now()).await?;
     eprintln!(
         "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",
         made.customers,

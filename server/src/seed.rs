@@ -406,3 +406,39 @@ mod tests {
         }
     }
 }
+
+/// Collection tasks for the first two reps on their most overdue customers, so a rep's
+/// worklist is not empty in a demo: for the first rep one due today, one overdue (two
+/// days ago), one urgent due today and one due in three days; one for the second rep.
+pub async fn demo_collections(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    use app::domain::collections::{Assignee, NewTask};
+    use app::domain::rules::{Priority, TaskKind};
+    let reps = store.users_by_role(Role::SalesRep).await.map_err(|e| e.to_string())?;
+    let today = app::domain::business_date(now);
+    // (rep index, kind, label, due in days, note)
+    let plans: [(usize, TaskKind, Priority, i64, &str); 5] = [
+        (0, TaskKind::Call, Priority::High, 0, "逾期提醒后未回款，请电话跟进"),
+        (0, TaskKind::Visit, Priority::Normal, -2, "上门对账，确认付款计划"),
+        (0, TaskKind::Call, Priority::Urgent, 0, "大额逾期，今天必须联系"),
+        (0, TaskKind::Call, Priority::Normal, 3, "确认下月付款安排"),
+        (1, TaskKind::Call, Priority::High, 0, "逾期提醒后未回款，请电话跟进"),
+    ];
+    let mut made = 0;
+    for (i, rep) in reps.iter().take(2).enumerate() {
+        let mut items = store.open_items(rep.scope(), today).await.map_err(|e| e.to_string())?;
+        items.retain(|o| o.due_date < today);
+        items.sort_by_key(|o| (o.due_date, o.customer_id));
+        let mut customers: Vec<i64> = Vec::new();
+        for o in &items {
+            if !customers.contains(&o.customer_id) {
+                customers.push(o.customer_id);
+            }
+        }
+        for ((_, kind, label, days, note), customer_id) in plans.iter().filter(|p| p.0 == i).zip(customers) {
+            let task = NewTask { customer_id, kind: *kind, label: *label, due_on: today + Duration::days(*days), assignee: Some(Assignee::User(rep.id)), note: (*note).into() };
+            store.create_task(&task, "seed", now).await.map_err(|e| e.to_string())?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

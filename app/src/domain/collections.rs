@@ -825,7 +825,7 @@ pub struct Activity {
     pub collected_minor: i64,
     /// Due in the period (open at the start and due by its end, plus due within it).
     pub due_minor: i64,
-    /// Σ days from due date to allocation × amount, over the period's collections.
+    /// Σ days from invoice date to payment × amount, over the period's collections.
     pub day_weighted_minor: i128,
 }
 
@@ -852,7 +852,7 @@ impl Activity {
         (self.due_minor > 0).then(|| (Decimal::from(self.collected_minor) * Decimal::from(100) / Decimal::from(self.due_minor)).round_dp(1))
     }
 
-    /// Amount-weighted average days from due date to payment.
+    /// Amount-weighted average days from invoice to payment.
     pub fn avg_days_to_collect(&self) -> Option<Decimal> {
         (self.collected_minor > 0).then(|| (Decimal::from_i128_with_scale(self.day_weighted_minor, 0) / Decimal::from(self.collected_minor)).round_dp(1))
     }

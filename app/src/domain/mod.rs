@@ -40,6 +40,16 @@ pub fn business_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&BUSINESS_TZ).date_naive()
 }
 
+/// The instant a business date begins (midnight in the business timezone, which has no
+/// daylight saving, so midnight always exists once).
+pub fn business_start(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    BUSINESS_TZ
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 //! particular every driver error leaves here as a `StoreError`, never as SQL text.
 pub mod aggregates;
 pub mod approvals;
+pub mod collections;
 pub mod inbox;
 pub mod ledger;
 pub mod postgres;
@@ -115,6 +116,7 @@ macro_rules! impl_store {
         $crate::store::approvals::approval_fns!($db);
         $crate::store::scoring::scoring_fns!($db);
         $crate::store::rules::rule_store!($store, $db);
+        $crate::store::collections::collection_store!($store, $db);
 
         #[async_trait::async_trait]
         impl app::store::Store for $store {

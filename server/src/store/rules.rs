@@ -306,8 +306,9 @@ macro_rules! rule_store {
             let sql = format!(
                 "SELECT x.id, x.due_date, x.open_minor, \
                         (SELECT MAX(d.to_date) FROM dunning_charges d WHERE d.invoice_id = x.id AND d.kind = 'interest') AS through \
-                   FROM ({} AND i.customer_id = $2) x WHERE x.open_minor > 0 AND x.due_date < $1 ORDER BY x.id",
-                $crate::store::AT_AS_OF
+                   FROM ({} AND i.customer_id = $2) x WHERE x.open_minor > 0 AND x.due_date < $1 AND NOT {} ORDER BY x.id",
+                $crate::store::AT_AS_OF,
+                $crate::store::collections::disputed_at_sql("x.id"),
             );
             let rows = sqlx::query(&sql).bind(as_of).bind(c.id).fetch_all(&mut **tx).await.map_err(db)?;
             let mut interest = app::domain::money::Money::zero(cny);
@@ -706,9 +707,27 @@ macro_rules! rule_store {
                                     customer_id: r.try_get("customer_id").map_err(db)?,
                                     due_date: r.try_get("due_date").map_err(db)?,
                                     open_minor: minor,
+                                    disputed: false,
                                 },
                             );
                         }
+                    }
+                }
+                // Disputes are few: one read per page marks the page's disputed invoices.
+                let disputed: Vec<i64> = sqlx::query_scalar(&format!(
+                    "SELECT i.id FROM invoices i WHERE i.customer_id > $2 AND i.customer_id <= $3 \
+                       AND i.id IN (SELECT invoice_id FROM dispute_invoices) AND {}",
+                    $crate::store::collections::disputed_at_sql("i.id")
+                ))
+                .bind(as_of)
+                .bind(after_customer)
+                .bind(upto_customer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                for id in disputed {
+                    if let Some(f) = open.get_mut(&id) {
+                        f.disputed = true;
                     }
                 }
                 Ok(open.into_values().filter(|f| f.open_minor > 0).collect())
