@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/report/{file}", get(report_file))
         .route("/custom/{id}/{file}", get(custom_file))
         .route("/attachment/{application}/{id}", get(attachment_file))
+        .route("/dossier/{file}", get(dossier_file))
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {
@@ -318,6 +319,102 @@ fn report_workbook(r: &app::domain::report::CreditReport) -> Result<Vec<u8>, Str
                 .iter()
                 .map(|c| vec![Cell::Date(c.on), text(&c.customer_code), text(&c.customer_name), text(&c.attribute), text(&c.before), text(&c.after), text(&c.actor)])
                 .collect(),
+        ),
+    ];
+    tabular::write_xlsx_sheets(sheets)
+}
+
+/// A customer's legal dossier as a workbook (`/export/dossier/{customer_id}.xlsx`): open
+/// invoices, promises, disputes and the whole collection log, for those who work
+/// collections, within their scope.
+async fn dossier_file(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Path(file): Path<String>) -> Response {
+    let user = match allowed(&viewer, Permission::WorkCollections) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let customer_id = match split_file(&file) {
+        Ok((stem, Format::Xlsx)) => match stem.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => return plain(StatusCode::NOT_FOUND, "no such customer"),
+        },
+        _ => return plain(StatusCode::NOT_FOUND, "the dossier downloads as .xlsx"),
+    };
+    let today = business_date(state.clock.now());
+    let d = match app::api::collections::ssr::dossier(state.store.as_ref(), user, customer_id, today).await {
+        Ok(d) => d,
+        Err(e) => return app_error(e),
+    };
+    match dossier_workbook(&d) {
+        Ok(bytes) => download(&format!("dossier-{}-{today}.xlsx", d.customer.code.as_str()), Format::Xlsx, bytes),
+        Err(e) => internal(e),
+    }
+}
+
+fn dossier_workbook(d: &app::api::collections::Dossier) -> Result<Vec<u8>, String> {
+    let money = |m: app::domain::money::Money| Cell::Money(m.amount());
+    let text = |s: &str| Cell::Text(s.to_string());
+    let heads = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let date = |d: Option<NaiveDate>| d.map(Cell::Date).unwrap_or(Cell::Empty);
+    let c = &d.customer;
+    let sheets = vec![
+        (
+            "customer".to_string(),
+            heads(&["field", "value"]),
+            vec![
+                vec![text("code"), text(c.code.as_str())],
+                vec![text("name"), text(&c.name)],
+                vec![text("uscc"), text(c.uscc.as_ref().map_or("", |u| u.as_str()))],
+                vec![text("contact"), text(&c.contact.name)],
+                vec![text("phone"), text(&c.contact.phone)],
+                vec![text("email"), text(&c.contact.email)],
+                vec![text("credit_limit"), money(c.credit_limit)],
+                vec![text("status"), text(c.status.as_str())],
+                vec![text("as_of"), Cell::Date(d.today)],
+            ],
+        ),
+        (
+            "invoices".to_string(),
+            heads(&["number", "due_date", "days_past_due", "open", "disputed"]),
+            d.invoices
+                .iter()
+                .map(|i| {
+                    let open = app::domain::money::Money::from_minor(i.invoice.open_minor, BOOK_CURRENCY);
+                    vec![text(&i.invoice.number), Cell::Date(i.invoice.due_date), Cell::Int(i.days_past_due), money(open), text(if i.disputed { "yes" } else { "" })]
+                })
+                .collect(),
+        ),
+        (
+            "promises".to_string(),
+            heads(&["made_on", "due_on", "grace_days", "amount", "invoices", "status", "settled_on", "by"]),
+            d.promises
+                .iter()
+                .map(|p| {
+                    vec![Cell::Date(p.made_on), Cell::Date(p.due_on), Cell::Int(p.grace_days), money(p.amount), text(&p.invoices.join(", ")), text(p.status.as_str()), date(p.settled_on), text(&p.by)]
+                })
+                .collect(),
+        ),
+        (
+            "disputes".to_string(),
+            heads(&["opened_on", "category", "reason", "invoices", "resolved_on", "resolution", "by"]),
+            d.disputes
+                .iter()
+                .map(|x| {
+                    vec![
+                        Cell::Date(x.opened_on),
+                        text(x.category.as_str()),
+                        text(&x.reason),
+                        text(&x.invoices.join(", ")),
+                        date(x.resolved_on),
+                        text(x.resolution.as_deref().unwrap_or("")),
+                        text(&x.by),
+                    ]
+                })
+                .collect(),
+        ),
+        (
+            "log".to_string(),
+            heads(&["date", "kind", "who", "detail", "amount"]),
+            d.log.iter().map(|l| vec![Cell::Date(l.on), text(&l.kind), text(&l.who), text(&l.text), l.amount.map(money).unwrap_or(Cell::Empty)]).collect(),
         ),
     ];
     tabular::write_xlsx_sheets(sheets)

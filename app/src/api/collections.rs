@@ -20,8 +20,10 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Log lines a task page and a dossier show.
+/// Log lines a task page shows.
 pub const LOG_LINES: i64 = 200;
+/// Log lines a dossier holds (its whole history, in practice).
+pub const DOSSIER_LINES: i64 = 10_000;
 
 /// A worklist: the rows passing the filter, best first, and each filter's count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +145,19 @@ pub mod ssr {
             .into_iter()
             .map(|i| InvoiceDue { days_past_due: (today - i.due_date).num_days().max(0), disputed: disputed.contains(&i.number), invoice: i })
             .collect())
+    }
+
+    /// A customer's dossier, within the user's scope (the page and the XLSX download).
+    pub async fn dossier(store: &dyn Store, user: &User, customer_id: i64, today: NaiveDate) -> Result<Dossier, AppError> {
+        let customer = store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+        Ok(Dossier {
+            today,
+            invoices: invoices_due(store, customer_id, today).await?,
+            promises: store.promises(customer_id).await?,
+            disputes: store.disputes(customer_id).await?,
+            log: store.collection_log(customer_id, DOSSIER_LINES).await?,
+            customer,
+        })
     }
 
     /// The reps a sales manager leads.
@@ -339,17 +354,7 @@ pub async fn resolve_dispute(id: i64, resolution: String) -> Result<(), AppError
 pub async fn get_dossier(customer_id: i64) -> Result<Dossier, AppError> {
     use crate::domain::auth::Permission;
     let user = crate::api::authorize(Permission::WorkCollections)?;
-    let store = crate::api::store()?;
-    let today = today()?;
-    let customer = store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
-    Ok(Dossier {
-        today,
-        invoices: ssr::invoices_due(store.as_ref(), customer_id, today).await?,
-        promises: store.promises(customer_id).await?,
-        disputes: store.disputes(customer_id).await?,
-        log: store.collection_log(customer_id, 10_000).await?,
-        customer,
-    })
+    ssr::dossier(crate::api::store()?.as_ref(), &user, customer_id, today()?).await
 }
 
 /// Finance's weights and grace days, as the form edits them.
