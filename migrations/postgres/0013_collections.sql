@@ -38,7 +38,7 @@ CREATE TABLE promises (
     user_id      BIGINT NOT NULL REFERENCES users(id),
     made_on      DATE NOT NULL,
     due_on       DATE NOT NULL,
-    grace_days   INTEGER NOT NULL CHECK (grace_days >= 0),
+    grace_days   BIGINT NOT NULL CHECK (grace_days >= 0),
     amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
     currency     TEXT NOT NULL CHECK (length(currency) = 3),
     notes        TEXT NOT NULL,
