@@ -1,6 +1,12 @@
 //! The app shell: a sidebar on desktop, a top bar and a bottom tab bar on a phone.
 //! The server already redirects signed-out page requests to /login; the shell only
 //! shows who is signed in.
+//!
+//! The phone's tab bar holds at most six items (Cockpit, Tasks for those who work
+//! collections, Customers, Invoices, Approvals, More); everything else sits behind
+//! "More", which everyone gets. The shell also owns the collections offline queue
+//! (`provide_queue`), so queued writes sync whatever page is open when the network
+//! returns, and its offline banner.
 use super::format::role_label;
 use crate::api::auth::{current_user, Logout};
 use crate::domain::auth::Permission;
@@ -62,6 +68,8 @@ const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-
 const ICON_APPROVE: &str = "M9 3h6v2h4v17H5V5h4zm1.5 1.5v2h3v-2zM8 13.5l1.4-1.4 2.1 2.1 4.1-4.1 1.4 1.4-5.5 5.5z";
 const ICON_SCORE: &str = "M12 3a9 9 0 1 0 9 9h-2a7 7 0 1 1-7-7zm1 0v8h8a8 8 0 0 0-8-8zm-1.7 12.7-1.4-1.4 4.2-4.2 1.4 1.4z";
 const ICON_RULES: &str = "M4 4h16v3H4zm0 6.5h10v3H4zM4 17h7v3H4zm13.2-4.8 1.4-1.4 2.9 2.9-6.4 6.4-3.5.6.6-3.5z";
+const ICON_TASKS: &str = "M9 4h11v2H9zm0 7h11v2H9zm0 7h11v2H9zM3.5 3.5l1.1 1.1L6.8 2.4 8 3.6 4.6 7 2.3 4.7zm0 7 1.1 1.1 2.2-2.2L8 10.6 4.6 14l-2.3-2.3zM3 17h4v4H3z";
+const ICON_COLLECT: &str = "M3 21V10h4v11zm7 0V3h4v18zm7 0v-7h4v7zM2 22h20v1H2z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
 
 /// The signed-in user, fetched once by `AppShell` for everything inside it.
@@ -96,35 +104,65 @@ pub fn FinanceTools() -> impl IntoView {
     view! { <Transition>{tools}</Transition> }
 }
 
-/// True when the user may use at least one of finance's tools.
+/// True when the user may use at least one of finance's tools (or the rules).
 fn has_tools(role: Option<crate::domain::auth::Role>) -> bool {
-    [Permission::PostLedger, Permission::ImportData, Permission::ViewAudit].into_iter().any(|p| role.is_some_and(|r| r.allows(p)))
+    [Permission::PostLedger, Permission::ImportData, Permission::ViewAudit, Permission::ConfigureFinance].into_iter().any(|p| role.is_some_and(|r| r.allows(p)))
 }
 
 /// The app's sections. The sidebar lists them all with finance's tools; the phone's tab
-/// bar holds the first four, plus "More" (the tools) for those who have any.
+/// bar holds Cockpit, Tasks (for those who work collections), Customers, Invoices,
+/// Approvals and "More" (Aging, the collections page, and finance's tools).
 #[component]
 fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let more = move || {
-        Suspend::new(async move {
-            has_tools(viewer_role().await).then(|| view! { <A href="/more">{icon(ICON_MORE)} <span>{t!(i18n, nav.more)}</span></A> })
-        })
-    };
     view! {
         <A href="/" exact=true>
             {icon_cockpit()}
             <span>{t!(i18n, nav.cockpit)}</span>
         </A>
+        <TasksLink />
         <A href="/customers">{icon_customers()} <span>{t!(i18n, nav.customers)}</span></A>
         <A href="/invoices">{icon(ICON_INVOICES)} <span>{t!(i18n, nav.invoices)}</span></A>
-        <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
+        {(!phone).then(|| view! { <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A> })}
         {(!phone).then(|| view! { <A href="/reports">{icon(ICON_REPORT)} <span>{t!(i18n, nav.reports)}</span></A> })}
+        {(!phone).then(|| view! { <A href="/collections" attr:data-testid="nav-collections">{icon(ICON_COLLECT)} <span>{t!(i18n, collections.nav_performance)}</span></A> })}
         <A href="/approvals">{icon(ICON_APPROVE)} <span>{t!(i18n, nav.approvals)}</span></A>
         {(!phone).then(|| view! { <A href="/scoring">{icon(ICON_SCORE)} <span>{t!(i18n, scoring.nav)}</span></A> })}
         {(!phone).then(|| view! { <RulesLink /> })}
-        {if phone { view! { <Transition>{more}</Transition> }.into_any() } else { view! { <FinanceTools /> }.into_any() }}
+        {if phone {
+            view! { <A href="/more" attr:data-testid="nav-more">{icon(ICON_MORE)} <span>{t!(i18n, nav.more)}</span></A> }.into_any()
+        } else {
+            view! { <FinanceTools /> }.into_any()
+        }}
     }
+}
+
+/// "Tasks", with the viewer's open-task count, for those who work collections. The count
+/// is re-read on every navigation (as the bell's is), so working a task updates it.
+#[component]
+fn TasksLink() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let count = Resource::new(move || location.pathname.get(), |_| crate::api::collections::open_task_count());
+    let badge = move || {
+        Suspend::new(async move {
+            let n = count.await.unwrap_or(0);
+            (n > 0).then(|| view! { <span class="tab-count" data-testid="tasks-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span> })
+        })
+    };
+    let link = move || {
+        Suspend::new(async move {
+            viewer_role().await.is_some_and(|r| r.allows(Permission::WorkCollections)).then(|| {
+                view! {
+                    <A href="/tasks" attr:data-testid="nav-tasks" attr:class="tasks-link">
+                        <span class="icon-wrap">{icon(ICON_TASKS)}<Transition>{badge}</Transition></span>
+                        <span>{t!(i18n, collections.nav_tasks)}</span>
+                    </A>
+                }
+            })
+        })
+    };
+    view! { <Transition>{link}</Transition> }
 }
 
 /// The collection rules, for those who may configure finance (the server refuses
@@ -182,6 +220,7 @@ pub fn AppShell() -> impl IntoView {
     let i18n = use_i18n();
     let user = OnceResource::new(current_user());
     provide_context(Viewer(user));
+    crate::ui::pages::collections::queue::provide_queue();
     let who = move || {
         Suspend::new(async move {
             match user.await {
@@ -238,6 +277,7 @@ pub fn AppShell() -> impl IntoView {
                 </div>
             </header>
             <main class="content">
+                <crate::ui::pages::collections::queue::OfflineBanner />
                 <Outlet />
             </main>
             <nav class="tabbar" data-testid="tabbar" aria-label=move || t_string!(i18n, nav.menu)>
@@ -247,19 +287,33 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
-/// The phone's "More" tab: finance's tools as a list of big tap targets.
+/// The phone's "More" tab: the sections the tab bar has no room for, then finance's
+/// tools, as lists of big tap targets.
 #[component]
 pub fn MorePage() -> impl IntoView {
     let i18n = use_i18n();
+    let tools = move || {
+        Suspend::new(async move {
+            has_tools(viewer_role().await).then(|| {
+                view! {
+                    <nav class="more-list card" data-testid="more-list">
+                        <RulesLink />
+                        <FinanceTools />
+                    </nav>
+                }
+            })
+        })
+    };
     view! {
         <div class="page">
             <header class="page-head">
                 <h1>{t!(i18n, nav.more)}</h1>
             </header>
-            <nav class="more-list card" data-testid="more-list">
-                <RulesLink />
-                <FinanceTools />
+            <nav class="more-list card" data-testid="more-sections">
+                <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
+                <A href="/collections" attr:data-testid="more-collections">{icon(ICON_COLLECT)} <span>{t!(i18n, collections.nav_performance)}</span></A>
             </nav>
+            <Transition>{tools}</Transition>
         </div>
     }
 }

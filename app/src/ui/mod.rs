@@ -80,6 +80,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("rules/new") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
                         <Route path=path!("rules/runs/:id") view=pages::rules::RunPage ssr=SsrMode::Async />
                         <Route path=path!("rules/:id") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
+                        <Route path=path!("tasks") view=pages::collections::WorklistPage ssr=SsrMode::Async />
+                        <Route path=path!("tasks/:id") view=pages::collections::TaskPage ssr=SsrMode::Async />
+                        <Route path=path!("tasks/:id/dossier") view=pages::collections::DossierPage ssr=SsrMode::Async />
+                        <Route path=path!("collections") view=pages::collections::PerformancePage ssr=SsrMode::Async />
                         <Route path=path!("settings/notifications") view=pages::rules::NotificationSettingsPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>

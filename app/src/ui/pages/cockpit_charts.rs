@@ -2,6 +2,8 @@
 //! language) into a `scene::Chart`, with the exact amounts in every tooltip and the
 //! link to the rows behind every bar, segment, slice and point. The links are the same
 //! invoice-list filters as the tables', so a chart and its table drill to the same rows.
+//! `ranking` (people or teams, collected against due) is shared with the collections
+//! page, so the cockpit's rep chart and that page's rankings cannot drift apart.
 use crate::domain::alerts::AlertKind;
 use crate::domain::dashboard::{Dashboard, Slice};
 use crate::domain::money::{percent, Money};
@@ -146,27 +148,54 @@ pub fn top_overdue(i18n: I18n, d: &Dashboard) -> Chart {
     Chart::Rows(Rows { rows, unit: t_string!(i18n, cockpit.unit).to_string(), legend: vec![] })
 }
 
-/// 4. Rep performance: collected vs due this month per rep, ranked by collection rate.
-pub fn reps(i18n: I18n, d: &Dashboard) -> Chart {
+/// One person (or team) in a ranking chart: what they collected against what fell due,
+/// and the rate between the two (already computed, exactly, by the domain).
+pub struct RankRow {
+    pub name: String,
+    pub collected: Money,
+    pub due: Money,
+    pub rate_pct: Option<Decimal>,
+    /// Where a tap on the bars goes (the rows behind them), if anywhere.
+    pub href: Option<String>,
+}
+
+/// A ranking: one row per person or team in the given order (best first), collected
+/// (green) beside due (light blue), noted with the collection rate. The cockpit's rep
+/// chart and the collections page's rep and team charts are all this chart.
+pub fn ranking(i18n: I18n, rows: &[RankRow]) -> Chart {
     let (collected, due) = (t_string!(i18n, cockpit.collected_col).to_string(), t_string!(i18n, cockpit.due).to_string());
-    let rows = d
-        .reps
+    let rows = rows
         .iter()
         .enumerate()
         .map(|(rank, r)| {
-            let href = Some(format!("/invoices?status=overdue&as_of={}&rep={}", d.as_of, enc(&r.username)));
-            let tip = format!("#{} {}\n{collected}: {}\n{due}: {}\n{}: {}", rank + 1, r.name, r.collected.display(), r.due.display(), t_string!(i18n, cockpit.rate), pct_text(r.collection_rate_pct));
+            let tip = format!("#{} {}\n{collected}: {}\n{due}: {}\n{}: {}", rank + 1, r.name, r.collected.display(), r.due.display(), t_string!(i18n, cockpit.rate), pct_text(r.rate_pct));
             Row {
                 label: format!("{}. {}", rank + 1, r.name),
                 bars: vec![
-                    (GREEN, Datum { value: units(i18n, r.collected), tip: tip.clone(), href: href.clone() }),
-                    (SKY, Datum { value: units(i18n, r.due), tip, href }),
+                    (GREEN, Datum { value: units(i18n, r.collected), tip: tip.clone(), href: r.href.clone() }),
+                    (SKY, Datum { value: units(i18n, r.due), tip, href: r.href.clone() }),
                 ],
-                note: pct_text(r.collection_rate_pct),
+                note: pct_text(r.rate_pct),
             }
         })
         .collect();
     Chart::Rows(Rows { rows, unit: t_string!(i18n, cockpit.unit).to_string(), legend: vec![(GREEN, collected), (SKY, due)] })
+}
+
+/// 4. Rep performance: collected vs due this month per rep, ranked by collection rate.
+pub fn reps(i18n: I18n, d: &Dashboard) -> Chart {
+    let rows: Vec<RankRow> = d
+        .reps
+        .iter()
+        .map(|r| RankRow {
+            name: r.name.clone(),
+            collected: r.collected,
+            due: r.due,
+            rate_pct: r.collection_rate_pct,
+            href: Some(format!("/invoices?status=overdue&as_of={}&rep={}", d.as_of, enc(&r.username))),
+        })
+        .collect();
+    ranking(i18n, &rows)
 }
 
 fn threshold(d: &Dashboard, kind: AlertKind) -> Option<(f64, String)> {

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod aging;
 pub mod audit;
 pub mod cockpit;
+pub mod collections;
 mod cockpit_charts;
 pub mod customer;
 pub mod customers;
