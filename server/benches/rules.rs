@@ -28,7 +28,7 @@ async fn main() {
     let store = server::store::connect(&url).await.unwrap();
     let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else { panic!("the bench data set is SQLite") };
     let pool = sqlx::SqlitePool::connect(sqlite_url).await.unwrap();
-    for table in ["delivery_log", "outbox", "dunning_charges", "collection_tasks", "rule_firings", "rule_runs"] {
+    for table in ["delivery_log", "outbox", "dunning_charges", "collection_contacts", "promise_invoices", "promises", "dispute_invoices", "disputes", "collection_tasks", "rule_firings", "rule_runs"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&pool).await.unwrap();
     }
     sqlx::query("DELETE FROM notifications WHERE topic IN ('rule', 'task')").execute(&pool).await.unwrap();
