@@ -729,6 +729,8 @@ pub trait CollectionStore: Send + Sync {
         grace_days: i64,
         now: DateTime<Utc>,
     ) -> Result<crate::domain::collections::OpOutcome, StoreError>;
+    /// How much a customer matters to the dealer (a factor of the tasks' score); audited.
+    async fn set_importance(&self, customer_id: i64, importance: crate::domain::collections::Importance, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn resolve_dispute(&self, id: i64, resolution: &str, on: NaiveDate, actor: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn customer_open_invoices(&self, customer_id: i64, as_of: NaiveDate) -> Result<Vec<crate::domain::collections::OpenInvoice>, StoreError>;
     async fn promises(&self, customer_id: i64) -> Result<Vec<crate::domain::collections::PromiseRow>, StoreError>;

@@ -434,6 +434,9 @@ pub async fn demo_collections(store: &dyn Store, now: DateTime<Utc>) -> Result<u
                 customers.push(o.customer_id);
             }
         }
+        if let Some(first) = customers.first() {
+            store.set_importance(*first, app::domain::collections::Importance::Key, "seed", now).await.map_err(|e| e.to_string())?;
+        }
         for ((_, kind, label, days, note), customer_id) in plans.iter().filter(|p| p.0 == i).zip(customers) {
             let task = NewTask { customer_id, kind: *kind, label: *label, due_on: today + Duration::days(*days), assignee: Some(Assignee::User(rep.id)), note: (*note).into() };
             store.create_task(&task, "seed", now).await.map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@ mod common;
 
 use app::domain::auth::{Role, User};
 use app::domain::collections::{
-    Assignee, ClientId, ContactDraft, DisputeDraft, NewTask, Op, OpBody, OpOutcome, PromiseDraft, PromiseStatus, TaskStatus,
+    Assignee, ClientId, ContactDraft, Importance, DisputeDraft, NewTask, Op, OpBody, OpOutcome, PromiseDraft, PromiseStatus, TaskStatus,
 };
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::money::{Currency, Money};
@@ -141,6 +141,9 @@ async fn a_reps_loop_writes_once_and_closed_tasks_conflict() {
         assert_eq!(r.assignee, Some(Assignee::User(d.rep.id)));
         assert_eq!((r.input.days_past_due, r.input.overdue_minor, r.input.grade), (20, 50_000_00, Some(Grade::C)));
         assert_eq!((s.open_task_count(d.rep.id, Role::SalesRep).await.unwrap(), s.open_task_count(d.rep2.id, Role::SalesRep).await.unwrap()), (1, 0));
+        assert_eq!(r.input.importance, Importance::Normal);
+        s.set_importance(d.c1, Importance::Key, "sm", now).await.unwrap();
+        assert_eq!(s.tasks(&mine(&d.rep)).await.unwrap()[0].input.importance, Importance::Key, "the score reads the new importance");
 
         // A contact, then the same write again (the queue resent after a lost answer).
         let contact = op("contact-0001", t1, call("no_answer", "下午再打"));

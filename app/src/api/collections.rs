@@ -349,6 +349,17 @@ pub async fn resolve_dispute(id: i64, resolution: String) -> Result<(), AppError
     Ok(store.resolve_dispute(id, resolution.trim(), crate::domain::business_date(now), &user.username, now).await?)
 }
 
+/// Marks how much a customer matters (`key`, `normal`, `low`): a factor of the score.
+#[server(prefix = "/sfn", endpoint = "set_customer_importance")]
+pub async fn set_customer_importance(customer_id: i64, importance: String) -> Result<(), AppError> {
+    use crate::domain::auth::Permission;
+    let user = crate::api::authorize(Permission::ManageCollections)?;
+    let importance = crate::domain::collections::Importance::parse(&importance)
+        .ok_or_else(|| AppError::Invalid(format!("importance: '{importance}' is not one of key, normal, low")))?;
+    let store = crate::api::store()?;
+    Ok(store.set_importance(customer_id, importance, &user.username, crate::api::clock()?.now()).await?)
+}
+
 /// A customer's legal dossier: open invoices, promises, disputes, the whole log.
 #[server(prefix = "/sfn", endpoint = "dossier")]
 pub async fn get_dossier(customer_id: i64) -> Result<Dossier, AppError> {

@@ -1147,6 +1147,20 @@ pub fn default_rules() -> Vec<RuleDraft> {
             vec![pred("risk_level", "in", "high"), pred("payment_method", "in", "credit")],
             vec![act("require_prepayment")],
         ),
+        // A promise to pay broken (the promise check raises the event): the rep and the
+        // sales managers hear of it, the credit manager gets an advanced task.
+        RuleDraft {
+            trigger: "event".into(),
+            at: String::new(),
+            event: EventKind::PromiseBroken.as_str().into(),
+            ..daily(
+                "承诺未兑现 · Promise to pay broken",
+                "customer",
+                "once",
+                vec![pred("status", "not_in", "blacklisted")],
+                vec![to("notify", &["rep", "role:sales_manager"]), task("role:credit_manager", "advanced", "high")],
+            )
+        },
     ]
 }
 

@@ -434,6 +434,23 @@ macro_rules! collection_store {
                 }
             }
 
+            async fn set_importance(&self, customer_id: i64, importance: app::domain::collections::Importance, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let before: String = sqlx::query_scalar("SELECT importance FROM customers WHERE id = $1")
+                    .bind(customer_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?
+                    .ok_or(app::store::StoreError::NotFound)?;
+                sqlx::query("UPDATE customers SET importance = $2 WHERE id = $1").bind(customer_id).bind(importance.as_str()).execute(&mut *tx).await.map_err($crate::store::db_err)?;
+                chain.push(app::store::AuditEntry {
+                    before: Some(serde_json::json!({ "importance": before }).to_string()),
+                    after: Some(serde_json::json!({ "importance": importance }).to_string()),
+                    ..app::store::AuditEntry::new("customer", customer_id.to_string(), "set_importance")
+                });
+                commit(tx, chain).await
+            }
+
             async fn resolve_dispute(&self, id: i64, resolution: &str, on: chrono::NaiveDate, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
                 let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
                 let resolved: Option<Option<chrono::NaiveDate>> = sqlx::query_scalar("SELECT resolved_on FROM disputes WHERE id = $1")

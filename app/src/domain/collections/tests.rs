@@ -288,3 +288,36 @@ fn performance_rates_come_from_sums() {
     rank(&mut ranked);
     assert_eq!(ranked.iter().map(|r| r.id).collect::<Vec<_>>(), [3, 1, 2]);
 }
+
+#[test]
+fn a_broken_promise_escalates_by_the_shipped_rule() {
+    use crate::domain::rules::{Action, EventKind, Recipient, TaskKind, Trigger};
+    let rule = default_rules()
+        .iter()
+        .map(|d| Rule::try_from(d).unwrap())
+        .find(|r| r.trigger == Trigger::Event { kind: EventKind::PromiseBroken })
+        .expect("a shipped promise-broken rule");
+    assert!(rule.actions.iter().any(|a| matches!(a, Action::CreateTask { assignee: Recipient::Role(crate::domain::auth::Role::CreditManager), kind: TaskKind::Advanced, .. })));
+    let c = CustomerFacts {
+        id: 7,
+        code: "C007".into(),
+        name: "华东机械".into(),
+        rep_id: Some(3),
+        region: "华东".into(),
+        industry: "建筑施工".into(),
+        customer_type: "dealer".into(),
+        grade: Some(Grade::C),
+        status: crate::domain::customer::CustomerStatus::Normal,
+        dunning: crate::domain::rules::DunningLevel::None,
+        risk: crate::domain::rules::RiskLevel::Low,
+        payment_method: crate::domain::rules::PaymentMethod::Credit,
+        open_minor: 0,
+        overdue_minor: 0,
+        overdue_count_12m: 0,
+    };
+    let facts = Facts { as_of: d("2026-11-14"), invoice: None, customer: Some(&c), portfolio: None };
+    let firing = evaluate(10, &rule, &facts, Some(42)).expect("fires for the customer");
+    assert!(firing.key.ends_with("event-42"), "keyed on the promise: {}", firing.key);
+    let blacklisted = CustomerFacts { status: crate::domain::customer::CustomerStatus::Blacklisted, ..c };
+    assert!(evaluate(10, &rule, &Facts { customer: Some(&blacklisted), ..facts }, Some(42)).is_none());
+}
