@@ -318,6 +318,6 @@ fn a_broken_promise_escalates_by_the_shipped_rule() {
     let facts = Facts { as_of: d("2026-11-14"), invoice: None, customer: Some(&c), portfolio: None };
     let firing = evaluate(10, &rule, &facts, Some(42)).expect("fires for the customer");
     assert!(firing.key.ends_with("event-42"), "keyed on the promise: {}", firing.key);
-    let blacklisted = CustomerFacts { status: crate::domain::customer::CustomerStatus::Blacklisted, ..c };
+    let blacklisted = CustomerFacts { status: crate::domain::customer::CustomerStatus::Blacklisted, ..c.clone() };
     assert!(evaluate(10, &rule, &Facts { customer: Some(&blacklisted), ..facts }, Some(42)).is_none());
 }
