@@ -138,27 +138,26 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
 }
 
 /// "Tasks", with the viewer's open-task count, for those who work collections. The count
-/// is re-read on every navigation (as the bell's is), so working a task updates it.
+/// is re-read on every navigation (as the bell's is), so working a task updates it. One
+/// suspense reads both the role and the count (a suspense nested in the link would
+/// resolve in a different order on the server and in the browser).
 #[component]
 fn TasksLink() -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
     let count = Resource::new(move || location.pathname.get(), |_| crate::api::collections::open_task_count());
-    let badge = move || {
-        Suspend::new(async move {
-            let n = count.await.unwrap_or(0);
-            (n > 0).then(|| view! { <span class="tab-count" data-testid="tasks-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span> })
-        })
-    };
     let link = move || {
         Suspend::new(async move {
-            viewer_role().await.is_some_and(|r| r.allows(Permission::WorkCollections)).then(|| {
-                view! {
-                    <A href="/tasks" attr:data-testid="nav-tasks" attr:class="tasks-link">
-                        <span class="icon-wrap">{icon(ICON_TASKS)}<Transition>{badge}</Transition></span>
-                        <span>{t!(i18n, collections.nav_tasks)}</span>
-                    </A>
-                }
+            if !viewer_role().await.is_some_and(|r| r.allows(Permission::WorkCollections)) {
+                return None;
+            }
+            let n = count.await.unwrap_or(0);
+            let badge = (n > 0).then(|| view! { <span class="tab-count" data-testid="tasks-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span> });
+            Some(view! {
+                <A href="/tasks" attr:data-testid="nav-tasks" attr:class="tasks-link">
+                    <span class="icon-wrap">{icon(ICON_TASKS)}{badge}</span>
+                    <span>{t!(i18n, collections.nav_tasks)}</span>
+                </A>
             })
         })
     };

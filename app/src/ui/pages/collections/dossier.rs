@@ -6,7 +6,7 @@
 //! Invariants: everything is the server's `get_dossier` answer as of its `today`, the
 //! same figures the XLSX holds; every table has a `<tbody>`; the page is complete
 //! without JavaScript (only the Print button needs it, and is hidden without it).
-use super::{aging_band, aging_label, category_label, log_kind_label, money, promise_status_label, I18n};
+use super::{aging_band, aging_label, category_label, log_kind_label, log_line, money, promise_status_label, I18n};
 use crate::api::collections::{get_dossier, get_task_page, Dossier};
 use crate::domain::collections::LogEntry;
 use crate::i18n::*;
@@ -24,12 +24,13 @@ fn log_table(i18n: I18n, log: &[LogEntry], testid: &'static str) -> AnyView {
         .map(|e| {
             let kind = e.kind.clone();
             let kind_attr = kind.clone();
+            let (k3, text) = (kind.clone(), e.text.clone());
             view! {
                 <tr data-testid="dossier-log-row" data-kind=kind_attr>
                     <td class="nowrap">{e.on.to_string()}</td>
                     <td class="nowrap">{move || log_kind_label(i18n, &kind)}</td>
                     <td>{e.who.clone()}</td>
-                    <td class="wrap">{e.text.clone()}</td>
+                    <td class="wrap">{move || log_line(i18n, &k3, &text)}</td>
                     <td class="num">{e.amount.map(|m| m.display()).unwrap_or_default()}</td>
                 </tr>
             }

@@ -381,9 +381,10 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
                 {tab_button(i18n, forms, Tab::Dispute, "tab-dispute")}
             </div>
             {keep_if_closed.then(|| view! { <p class="notice notice-warn small" data-testid="closed-keep">{t!(i18n, collections.closed_keep)}</p> })}
-            // Until hydration the forms cannot queue anything: disabled, and with
-            // JavaScript off a line says why.
-            <noscript><p class="muted small">{t!(i18n, collections.needs_js)}</p></noscript>
+            // Until hydration the forms cannot queue anything: disabled, and until then
+            // (for good, with JavaScript off) a line says why. Not a <noscript>: its
+            // content is text to a browser running scripts, which hydration cannot match.
+            <p class="muted small no-js-only">{t!(i18n, collections.needs_js)}</p>
             <fieldset class="bare" disabled=move || !q.live.get()>
                 <div class:hidden=move || forms.tab.get() != Tab::Contact>{contact_form}</div>
                 <div class:hidden=move || forms.tab.get() != Tab::Promise>{promise_form}</div>
@@ -436,18 +437,29 @@ pub fn FinishActions(forms: Forms, page: TaskPage, reload: RwSignal<u64>) -> imp
     let may_manage = page.may_manage;
     let current = page.task.assignee.map(|a| a.key()).unwrap_or_default();
     let people = page.people.clone();
+    // (value, person's name or none for a pool, role); worded when shown, so a language
+    // switch rewords them.
     let assignee_options = {
-        let current = current.clone();
-        let mut opts: Vec<(String, String)> = people.iter().map(|p| (format!("user:{}", p.id), format!("{} · {}", p.name, role_label(i18n, p.role)))).collect();
+        let mut opts: Vec<(String, Option<String>, Role)> = people.iter().map(|p| (format!("user:{}", p.id), Some(p.name.clone()), p.role)).collect();
         for r in [Role::CreditManager, Role::SalesManager] {
-            opts.push((format!("role:{}", r.as_str()), pool_label(i18n, r)));
+            opts.push((format!("role:{}", r.as_str()), None, r));
         }
-        opts.into_iter()
-            .map(|(v, l)| {
-                let sel = v == current;
-                view! { <option value=v.clone() selected=sel>{l}</option> }
-            })
-            .collect_view()
+        StoredValue::new(opts)
+    };
+    let options_view = move || {
+        let current = f.assignee.get_untracked();
+        assignee_options.with_value(|o| {
+            o.iter()
+                .map(|(v, name, role)| {
+                    let sel = *v == current;
+                    let label = match name {
+                        Some(n) => format!("{n} · {}", role_label(i18n, *role)),
+                        None => pool_label(i18n, *role),
+                    };
+                    view! { <option value=v.clone() selected=sel>{label}</option> }
+                })
+                .collect_view()
+        })
     };
     if f.assignee.get_untracked().is_empty() {
         f.assignee.set(current);
@@ -520,7 +532,7 @@ pub fn FinishActions(forms: Forms, page: TaskPage, reload: RwSignal<u64>) -> imp
                     }>
                         <label class="field">
                             <span>{t!(i18n, collections.assignee)}</span>
-                            <select on:change=move |ev| f.assignee.set(event_target_value(&ev)) data-testid="reassign-to">{assignee_options.clone()}</select>
+                            <select on:change=move |ev| f.assignee.set(event_target_value(&ev)) data-testid="reassign-to">{options_view}</select>
                         </label>
                         <button type="submit" class="btn btn-primary btn-block" disabled=move || offline() || reassign.pending().get() data-testid="reassign-save">{t!(i18n, collections.reassign)}</button>
                     </form>

@@ -47,6 +47,12 @@ pub(crate) fn points(d: Decimal) -> String {
     format!("{:.1}", d.round_dp(1))
 }
 
+/// Points to the hundredth, as the score adds them up ("5.00", "72.50"): the breakdown
+/// shows these, so its parts visibly sum to its total.
+pub(crate) fn exact(d: Decimal) -> String {
+    format!("{:.2}", d.round_dp(2))
+}
+
 pub(crate) fn kind_label(i18n: I18n, k: TaskKind) -> String {
     match k {
         TaskKind::Call => t_string!(i18n, rules.tk_call),
@@ -138,6 +144,52 @@ pub(crate) fn filter_label(i18n: I18n, f: TaskFilter) -> String {
     .to_string()
 }
 
+/// A score part's input as shown: the importance in words, anything else as the server
+/// wrote it (a number, an amount, a grade).
+pub(crate) fn part_input(i18n: I18n, factor: Factor, input: &str) -> String {
+    match (factor, crate::domain::collections::Importance::parse(input)) {
+        (Factor::Importance, Some(i)) => match i {
+            crate::domain::collections::Importance::Key => t_string!(i18n, collections.imp_key).to_string(),
+            crate::domain::collections::Importance::Normal => t_string!(i18n, collections.imp_normal).to_string(),
+            crate::domain::collections::Importance::Low => t_string!(i18n, collections.imp_low).to_string(),
+        },
+        _ => input.to_string(),
+    }
+}
+
+/// A log line's text: the rule engine writes its actions as a JSON list of strings;
+/// they read better joined. Anything else is shown as written.
+pub(crate) fn log_text(text: &str) -> String {
+    match serde_json::from_str::<Vec<String>>(text.trim()) {
+        Ok(items) if text.trim_start().starts_with('[') => items.join(" · "),
+        _ => text.to_string(),
+    }
+}
+
+/// A log line's text in the reader's language where the server wrote codes: a contact's
+/// "call · no_answer · notes" and a promise's "due 2026-12-01 · notes".
+pub(crate) fn log_line(i18n: I18n, kind: &str, text: &str) -> String {
+    let mut parts: Vec<String> = text.split(" · ").map(str::to_string).collect();
+    match kind {
+        "contact" if parts.len() >= 2 => {
+            if let Some(c) = Channel::parse(&parts[0]) {
+                parts[0] = channel_label(i18n, c);
+            }
+            if let Some(o) = Outcome::parse(&parts[1]) {
+                parts[1] = outcome_label(i18n, o);
+            }
+            parts.join(" · ")
+        }
+        "promise" => {
+            if let Some(date) = parts[0].strip_prefix("due ").filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()) {
+                parts[0] = t_string!(i18n, collections.promised_by, date = date.to_string()).to_string();
+            }
+            parts.join(" · ")
+        }
+        _ => log_text(text),
+    }
+}
+
 /// A collection-log line's kind in words; an unknown kind (a newer server) as itself.
 pub(crate) fn log_kind_label(i18n: I18n, kind: &str) -> String {
     match kind {
@@ -216,6 +268,13 @@ mod tests {
         for (days, band) in cases {
             assert_eq!(aging_band(days), band, "{days} days");
         }
+    }
+
+    #[test]
+    fn rule_action_lists_read_as_one_line() {
+        assert_eq!(log_text(r#"["notify: 1 user(s)","risk: low → high"]"#), "notify: 1 user(s) · risk: low → high");
+        assert_eq!(log_text("called, no answer"), "called, no answer");
+        assert_eq!(log_text("[not json"), "[not json");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //!   in two columns. Nothing is wider than the screen.
 use super::forms::{FinishActions, Forms, ResolveForm, WorkForms};
 use super::queue::{use_queue, PendingList};
-use super::{aging_band, aging_label, category_label, factor_label, kind_label, label_label, log_icon, log_kind_label, money, points, pool_label, promise_status_label, task_status_label, I18n};
+use super::{aging_band, aging_label, category_label, exact, factor_label, log_line, part_input, kind_label, label_label, log_icon, log_kind_label, money, points, pool_label, promise_status_label, task_status_label, I18n};
 use crate::api::collections::{get_task_page, InvoiceDue, TaskPage as Page};
 use crate::domain::collections::{Assignee, DisputeRow, LogEntry, PromiseRow, TaskRow, TaskStatus};
 use crate::i18n::*;
@@ -48,8 +48,11 @@ fn summary_card(i18n: I18n, p: Page) -> AnyView {
     let t = p.task;
     let phone: String = c.contact.phone.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
     let email = c.contact.email.trim().to_string();
-    let (due, due_class) = due_text(i18n, &t, p.today);
-    let assignee = assignee_text(i18n, &t);
+    let due_class = due_text(i18n, &t, p.today).1;
+    let (row, today) = (t.clone(), p.today);
+    let due = move || due_text(i18n, &row, today).0;
+    let row = t.clone();
+    let assignee = move || assignee_text(i18n, &row);
     let grade = c.grade.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into());
     let status = c.status;
     let task_status = t.status;
@@ -173,16 +176,17 @@ fn score_card(i18n: I18n, t: &TaskRow) -> AnyView {
         .iter()
         .map(|part| {
             let factor = part.factor;
+            let input = part.input.clone();
             let share = format!("{:.0}%", (part.fraction * rust_decimal::Decimal::from(100)).round_dp(0));
             view! {
                 <tr data-testid=format!("part-{}", factor.as_str())>
                     <td>
                         <span class="strong">{move || factor_label(i18n, factor)}</span>
-                        <span class="part-input muted small">{part.input.clone()}</span>
+                        <span class="part-input muted small">{move || part_input(i18n, factor, &input)}</span>
                     </td>
                     <td class="num">{share}</td>
                     <td class="num">{points(part.weight)}</td>
-                    <td class="num strong">{points(part.points)}</td>
+                    <td class="num strong" data-testid="part-points">{exact(part.points)}</td>
                 </tr>
             }
         })
@@ -204,7 +208,7 @@ fn score_card(i18n: I18n, t: &TaskRow) -> AnyView {
                 <tfoot>
                     <tr class="total-row">
                         <td colspan="3">{t!(i18n, collections.score)}</td>
-                        <td class="num" data-testid="score-total">{points(t.priority.score)}</td>
+                        <td class="num" data-testid="score-total">{exact(t.priority.score)}</td>
                     </tr>
                 </tfoot>
             </table>
@@ -295,7 +299,10 @@ pub(crate) fn log_items(i18n: I18n, log: &[LogEntry]) -> AnyView {
                             <span class="muted small">{e.on.to_string()}" · "{e.who.clone()}</span>
                             {e.amount.map(|m| view! { <span class="num clog-amt">{m.display()}</span> })}
                         </div>
-                        {(!e.text.is_empty()).then(|| view! { <p class="clog-text">{e.text.clone()}</p> })}
+                        {(!e.text.is_empty()).then(|| {
+                            let (k, text) = (e.kind.clone(), e.text.clone());
+                            view! { <p class="clog-text">{move || log_line(i18n, &k, &text)}</p> }
+                        })}
                     </div>
                 </li>
             }
@@ -315,6 +322,7 @@ fn task_view(i18n: I18n, p: Page, forms: Forms, reload: RwSignal<u64>) -> AnyVie
     let work = view! { <WorkForms forms page=p.clone() /> }.into_any();
     let finish = view! { <FinishActions forms page=p.clone() reload /> }.into_any();
     view! {
+        <A href="/tasks" attr:class="back" attr:data-testid="back-to-tasks">{t!(i18n, collections.back)}</A>
         <div class="task-layout">
             <div class="task-col">
                 <div class="o-summary">{summary}</div>
@@ -366,7 +374,6 @@ pub fn TaskPage() -> impl IntoView {
     let page = Resource::new(move || (id(), reload.get(), q.synced.get()), |(id, _, _)| get_task_page(id));
     view! {
         <div class="page task-page">
-            <A href="/tasks" attr:class="back" attr:data-testid="back-to-tasks">{t!(i18n, collections.back)}</A>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {

@@ -26,12 +26,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use rust_decimal::Decimal;
 
 fn row_view(i18n: I18n, r: TaskRow, today: NaiveDate, team: bool) -> impl IntoView {
-    let (due, due_class) = due_text(i18n, &r, today);
+    let due_class = due_text(i18n, &r, today).1;
+    let row = r.clone();
+    let due = move || due_text(i18n, &row, today).0;
     let kind = r.kind;
     let label = r.label;
     let overdue = r.input.overdue_minor;
     let days = r.input.days_past_due;
-    let who = team.then(|| assignee_text(i18n, &r));
+    let row = r.clone();
+    let who = team.then(|| move || assignee_text(i18n, &row));
     view! {
         <li>
             <A href=format!("/tasks/{}", r.id) attr:class="task-row" attr:data-testid="task-row" attr:data-task-id=r.id.to_string()>
