@@ -740,6 +740,8 @@ pub trait CollectionStore: Send + Sync {
     /// Pending promises with ids above `after_id`, by id.
     async fn pending_promises(&self, after_id: i64, limit: i64) -> Result<Vec<crate::domain::collections::PendingPromise>, StoreError>;
     async fn settle_promise(&self, id: i64, state: crate::domain::collections::PromiseState, now: DateTime<Utc>) -> Result<bool, StoreError>;
-    /// Each sales user's activity from `from` through `to`, with their manager.
+    /// Each sales user's activity from `from` through `to`, with their manager: task,
+    /// contact and promise counts and the days to collect. The cash and due figures are
+    /// the cockpit's (`rep_figures`), filled in by the caller.
     async fn collection_activity(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(User, Option<i64>, crate::domain::collections::Activity)>, StoreError>;
 }

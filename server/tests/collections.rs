@@ -352,6 +352,13 @@ async fn the_workbench_over_http_is_authorised_per_task() {
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX (zip) file");
     assert_eq!(client.get(app.url(&format!("/export/dossier/{}.xlsx", ids[1]))).send().await.unwrap().status(), 404);
+    // The ranking: the rep's contact counted, collected and due from the cockpit's figures.
+    let r = app.call(&client, "collections_performance", &[]).await;
+    assert_eq!(r.status(), 200);
+    let p: serde_json::Value = r.json().await.unwrap();
+    let me = p["reps"].as_array().unwrap().iter().find(|r| r["id"].as_i64() == Some(rep.id)).expect("the rep is ranked").clone();
+    assert_eq!(me["activity"]["contacts"], 1);
+    assert_eq!(me["activity"]["due_minor"], 1_000_00, "INV-1, overdue at the month's start");
     // An executive does not work tasks.
     let exec = app.client();
     app.login(&exec, "chen.jie", "pw-123456789").await;

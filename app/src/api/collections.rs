@@ -403,7 +403,19 @@ pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDa
     if from > to {
         return Err(AppError::Invalid(format!("from: {from} is after {to}")));
     }
-    let rows = store.collection_activity(from, to).await?;
+    let mut rows = store.collection_activity(from, to).await?;
+    // Collected and due are the cockpit's figures (its maintained aggregates), so the
+    // ranking and the cockpit's rep chart agree.
+    let figures = crate::store::rep_figures(store.as_ref(), None, from, to, crate::store::Via::Aggregates).await?;
+    let money: std::collections::HashMap<i64, (i64, i64)> = crate::domain::dashboard::rep_performance(&figures, from, to, crate::domain::BOOK_CURRENCY)
+        .into_iter()
+        .map(|p| (p.rep_id, (p.collected.minor(), p.due.minor())))
+        .collect();
+    for (user, _, activity) in &mut rows {
+        let (collected, due) = money.get(&user.id).copied().unwrap_or_default();
+        activity.collected_minor = collected;
+        activity.due_minor = due;
+    }
     let users: std::collections::HashMap<i64, String> = rows.iter().map(|(u, _, _)| (u.id, u.display_name.clone())).collect();
     let mut reps: Vec<Ranked> = Vec::new();
     let mut teams: std::collections::BTreeMap<i64, Activity> = std::collections::BTreeMap::new();

@@ -822,11 +822,14 @@ pub struct Activity {
     pub promises_made: i64,
     pub promises_kept: i64,
     pub promises_broken: i64,
+    /// Cash received from the rep's customers in the period (the cockpit's figure).
     pub collected_minor: i64,
-    /// Due in the period (open at the start and due by its end, plus due within it).
+    /// Overdue at the period's start + falling due in it (the cockpit's figure).
     pub due_minor: i64,
-    /// Σ days from invoice date to payment × amount, over the period's collections.
+    /// Σ days from invoice date to payment × amount, over the payments allocated in the
+    /// period, and Σ amount: the average days to collect.
     pub day_weighted_minor: i128,
+    pub day_base_minor: i64,
 }
 
 impl Activity {
@@ -839,6 +842,7 @@ impl Activity {
         self.collected_minor += o.collected_minor;
         self.due_minor += o.due_minor;
         self.day_weighted_minor += o.day_weighted_minor;
+        self.day_base_minor += o.day_base_minor;
     }
 
     /// Kept ÷ settled promises, in percent (none settled: none).
@@ -854,7 +858,7 @@ impl Activity {
 
     /// Amount-weighted average days from invoice to payment.
     pub fn avg_days_to_collect(&self) -> Option<Decimal> {
-        (self.collected_minor > 0).then(|| (Decimal::from_i128_with_scale(self.day_weighted_minor, 0) / Decimal::from(self.collected_minor)).round_dp(1))
+        (self.day_base_minor > 0).then(|| (Decimal::from_i128_with_scale(self.day_weighted_minor, 0) / Decimal::from(self.day_base_minor)).round_dp(1))
     }
 }
 

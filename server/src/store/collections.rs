@@ -699,12 +699,13 @@ macro_rules! collection_store {
                         }
                     }
                 }
-                // Money by the customers' rep: payments allocated in the period to invoices
-                // due by its end, and what fell due in it.
-                let collected = sqlx::query(
+                // Days to collect: the payments allocated in the period to the rep's
+                // customers' invoices, weighted by amount (the cockpit's aggregates carry the
+                // cash and due figures, not the invoice dates).
+                let paid = sqlx::query(
                     "SELECT c.sales_rep_id AS uid, a.allocated_on, i.invoice_date, CAST(SUM(a.amount_minor) AS BIGINT) AS amount_minor \
                        FROM allocations a JOIN invoices i ON i.id = a.invoice_id JOIN customers c ON c.id = i.customer_id \
-                      WHERE a.payment_id IS NOT NULL AND a.allocated_on >= $1 AND a.allocated_on <= $2 AND i.due_date <= $2 AND c.sales_rep_id IS NOT NULL \
+                      WHERE a.payment_id IS NOT NULL AND a.allocated_on >= $1 AND a.allocated_on <= $2 AND c.sales_rep_id IS NOT NULL \
                       GROUP BY c.sales_rep_id, a.allocated_on, i.invoice_date",
                 )
                 .bind(from)
@@ -712,25 +713,13 @@ macro_rules! collection_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-                for r in &collected {
+                for r in &paid {
                     let a = acts.entry(col(r, "uid")?).or_default();
                     let m: i64 = col(r, "amount_minor")?;
-                    let paid: chrono::NaiveDate = col(r, "allocated_on")?;
+                    let on: chrono::NaiveDate = col(r, "allocated_on")?;
                     let invoiced: chrono::NaiveDate = col(r, "invoice_date")?;
-                    a.collected_minor += m;
-                    a.day_weighted_minor += i128::from((paid - invoiced).num_days().max(0)) * i128::from(m);
-                }
-                let due = sqlx::query(
-                    "SELECT c.sales_rep_id AS uid, CAST(SUM(i.amount_minor) AS BIGINT) AS amount_minor FROM invoices i JOIN customers c ON c.id = i.customer_id \
-                      WHERE i.due_date >= $1 AND i.due_date <= $2 AND c.sales_rep_id IS NOT NULL GROUP BY c.sales_rep_id",
-                )
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
-                for r in &due {
-                    acts.entry(col(r, "uid")?).or_default().due_minor = col(r, "amount_minor")?;
+                    a.day_base_minor += m;
+                    a.day_weighted_minor += i128::from((on - invoiced).num_days().max(0)) * i128::from(m);
                 }
                 users
                     .iter()

@@ -267,8 +267,8 @@ fn client_ids_and_closed_tasks() {
 
 #[test]
 fn performance_rates_come_from_sums() {
-    let a = Activity { promises_kept: 3, promises_broken: 1, collected_minor: 80_00, due_minor: 100_00, day_weighted_minor: 80_00 * 10, ..Activity::default() };
-    let b = Activity { promises_kept: 0, promises_broken: 1, collected_minor: 20_00, due_minor: 300_00, day_weighted_minor: 20_00 * 40, ..Activity::default() };
+    let a = Activity { promises_kept: 3, promises_broken: 1, collected_minor: 80_00, due_minor: 100_00, day_weighted_minor: 80_00 * 10, day_base_minor: 80_00, ..Activity::default() };
+    let b = Activity { promises_kept: 0, promises_broken: 1, collected_minor: 20_00, due_minor: 300_00, day_weighted_minor: 20_00 * 40, day_base_minor: 20_00, ..Activity::default() };
     assert_eq!(a.kept_rate_pct(), Some(dec("75")));
     assert_eq!(a.collection_rate_pct(), Some(dec("80")));
     assert_eq!(a.avg_days_to_collect(), Some(dec("10")));
