@@ -6,6 +6,14 @@
 import { expect, Page, test } from "@playwright/test";
 import { inked, login, snap, waitForHydration, PASSWORD } from "./helpers";
 
+/** A phone-sized screenshot with `target` in the middle of the screen. */
+async function snapAt(page: Page, info: import("@playwright/test").TestInfo, name: string, target: import("@playwright/test").Locator) {
+  await target.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  const path = `screenshots/${info.project.name}-${name}.png`;
+  await page.screenshot({ path });
+  await info.attach(name, { path, contentType: "image/png" });
+}
+
 async function noHorizontalScroll(page: Page) {
   const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
   expect(scroll).toBeLessThanOrEqual(inner);
@@ -123,8 +131,7 @@ test.describe("on a phone", () => {
     await expect(offlineOp).toHaveAttribute("data-state", "queued");
     await expect(page.getByTestId("log-entry").filter({ hasText: offlineNote })).toHaveCount(0);
     await noHorizontalScroll(page);
-    await offlineOp.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `screenshots/${info.project.name}-offline-queued.png` });
+    await snapAt(page, info, "offline-queued", offlineOp);
     await snap(page, info, "offline-banner");
 
     // Back online: sent once, synced, in the log once, also after a reload.
@@ -166,9 +173,7 @@ test.describe("on a phone", () => {
     await expect(op).toHaveAttribute("data-state", "conflict");
     await expect(op.getByTestId("op-keep")).toBeVisible();
     await noHorizontalScroll(page);
-    await op.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `screenshots/${info.project.name}-conflict.png` });
-    await info.attach("conflict", { path: `screenshots/${info.project.name}-conflict.png`, contentType: "image/png" });
+    await snapAt(page, info, "conflict", op);
 
     await op.getByTestId("op-keep").tap();
     await expect(op).toHaveAttribute("data-state", "synced");
@@ -224,7 +229,8 @@ test.describe("on a desktop", () => {
     await snap(page, info, "task-page");
   });
 
-  test("a sales manager creates a task for the customer's rep and reassigns it to a pool", async ({ page }, info) => {
+  test("a sales manager creates a task, records and resolves a dispute, reassigns it; a credit manager escalates it", async ({ page }, info) => {
+    const stamp = Date.now();
     await login(page, "sun.hao");
     await page.goto("/tasks?scope=team");
     await expect(page.getByTestId("scope-team")).toHaveClass(/active/);
@@ -233,6 +239,27 @@ test.describe("on a desktop", () => {
     await expect(page.getByTestId("task-summary")).toContainText(customer);
     await formsLive(page);
 
+    // A dispute over one invoice: a missing reason is named first, then it syncs.
+    await page.getByTestId("tab-dispute").click();
+    const first = page.getByTestId("dispute-form").locator(".inv-check").first();
+    const number = (await first.locator(".mono").textContent())!.trim();
+    await first.click();
+    await page.getByTestId("dispute-category").selectOption("quality");
+    await page.getByTestId("dispute-save").click();
+    await expect(page.getByTestId("err-reason")).toBeVisible();
+    const reason = `Cracked boom ${stamp}`;
+    await page.getByTestId("dispute-reason").fill(reason);
+    await page.getByTestId("dispute-save").click();
+    await expect(page.getByTestId("pending-op").filter({ hasText: reason })).toHaveAttribute("data-state", "synced");
+    const dispute = page.getByTestId("dispute").filter({ hasText: reason });
+    await expect(dispute).toHaveAttribute("data-open", "true");
+    await expect(page.locator(`[data-testid=invoice][data-number="${number}"]`).getByTestId("invoice-disputed")).toBeVisible();
+    // The manager resolves it: dunning resumes.
+    await dispute.getByTestId("resolution").fill("Part replaced under warranty");
+    await dispute.getByTestId("resolve-save").click();
+    await expect(page.getByTestId("dispute").filter({ hasText: reason })).toHaveAttribute("data-open", "false");
+    await expect(page.getByTestId("log-entry").filter({ hasText: "Part replaced under warranty" })).toHaveCount(1);
+
     await page.getByTestId("finish-reassign").click();
     const select = page.getByTestId("reassign-to");
     expect(await select.locator("option").count()).toBeGreaterThan(2);
@@ -240,11 +267,25 @@ test.describe("on a desktop", () => {
     await page.getByTestId("reassign-save").click();
     await expect(page.getByTestId("task-summary")).toContainText("信用经理");
     await snap(page, info, "task-reassigned");
-    // The credit managers' pool now has it: it is on a credit manager's own list.
+    // The credit managers' pool now has it: it is on a credit manager's own list, who
+    // hands it to legal and opens the dossier.
     await page.context().clearCookies();
     await login(page, "zhou.min");
     await page.goto("/tasks");
-    await expect(page.locator(`[data-task-id="${id}"]`)).toBeVisible();
+    await page.locator(`[data-task-id="${id}"]`).click();
+    await formsLive(page);
+    // The same browser still holds the manager's synced dispute: it is not shown to
+    // another user (nor would an unsent one be sent under their session).
+    await expect(page.getByTestId("pending-op")).toHaveCount(0);
+    await page.getByTestId("finish-escalate").click();
+    await page.getByTestId("escalate-note").fill(`Refuses to pay after the repair ${stamp}`);
+    await page.getByTestId("escalate-save").click();
+    await expect(page.getByTestId("escalated")).toBeVisible();
+    await expect(page.getByTestId("task-status")).toBeVisible();
+    await snap(page, info, "task-escalated");
+    await page.getByTestId("to-dossier").click();
+    await expect(page).toHaveURL(new RegExp(`/tasks/${id}/dossier$`));
+    await expect(page.getByTestId("dossier-disputes").locator("tbody tr").filter({ hasText: reason })).toHaveCount(1);
   });
 
   test("finance edits the priority weights: a bad value is named under its field", async ({ page }, info) => {
@@ -325,5 +366,11 @@ test.describe("without JavaScript", () => {
     // The queue needs the browser: its forms stay disabled.
     await expect(page.getByTestId("contact-save")).toBeDisabled();
     await snap(page, info, "task-page");
+
+    // The dossier is plain HTML too (printing needs the browser: no Print button).
+    await page.goto(`${href}/dossier`);
+    await expect(page.getByTestId("dossier-invoices").locator("tbody tr").first()).toBeVisible();
+    await expect(page.getByTestId("dossier-log").locator("tbody tr").first()).toBeVisible();
+    await expect(page.getByTestId("print")).toBeHidden();
   });
 });

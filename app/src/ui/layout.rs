@@ -219,7 +219,7 @@ pub fn AppShell() -> impl IntoView {
     let i18n = use_i18n();
     let user = OnceResource::new(current_user());
     provide_context(Viewer(user));
-    crate::ui::pages::collections::queue::provide_queue();
+    crate::ui::pages::collections::queue::provide_queue(user);
     let who = move || {
         Suspend::new(async move {
             match user.await {

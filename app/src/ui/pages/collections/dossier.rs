@@ -27,25 +27,23 @@ fn log_table(i18n: I18n, log: &[LogEntry], testid: &'static str) -> AnyView {
             let (k3, text) = (kind.clone(), e.text.clone());
             view! {
                 <tr data-testid="dossier-log-row" data-kind=kind_attr>
-                    <td class="nowrap">{e.on.to_string()}</td>
-                    <td class="nowrap">{move || log_kind_label(i18n, &kind)}</td>
-                    <td>{e.who.clone()}</td>
-                    <td class="wrap">{move || log_line(i18n, &k3, &text)}</td>
-                    <td class="num">{e.amount.map(|m| m.display()).unwrap_or_default()}</td>
+                    <td class="name-cell nowrap">{e.on.to_string()}" · "{move || log_kind_label(i18n, &kind)}</td>
+                    <td data-label=move || t_string!(i18n, collections.who)>{e.who.clone()}</td>
+                    <td class="num" data-label=move || t_string!(i18n, collections.amount)>{e.amount.map(|m| m.display()).unwrap_or_default()}</td>
+                    <td class="wrap" data-label=move || t_string!(i18n, collections.details)>{move || log_line(i18n, &k3, &text)}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <div class="table-scroll">
-            <table class="table compact dossier-table" data-testid=testid>
+        <div class="table-wrap">
+            <table class="table compact responsive dossier-table" data-testid=testid>
                 <thead>
                     <tr>
-                        <th>{t!(i18n, collections.date)}</th>
-                        <th>{t!(i18n, collections.what)}</th>
+                        <th>{t!(i18n, collections.date)}" · "{t!(i18n, collections.what)}</th>
                         <th>{t!(i18n, collections.who)}</th>
-                        <th>{t!(i18n, collections.details)}</th>
                         <th class="num">{t!(i18n, collections.amount)}</th>
+                        <th>{t!(i18n, collections.details)}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -68,10 +66,10 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
             let days = i.days_past_due;
             view! {
                 <tr data-testid="dossier-invoice">
-                    <td class="mono nowrap"><span class=format!("age-dot age-{band}")></span>{i.invoice.number.clone()}</td>
-                    <td class="nowrap">{i.invoice.due_date.to_string()}</td>
-                    <td class="nowrap">{move || aging_label(i18n, days)}</td>
-                    <td class="num">{money(i.invoice.open_minor).display()}</td>
+                    <td class="name-cell mono nowrap"><span><span class=format!("age-dot age-{band}")></span>{i.invoice.number.clone()}</span></td>
+                    <td class="nowrap" data-label=move || t_string!(i18n, collections.due)>{i.invoice.due_date.to_string()}</td>
+                    <td class="nowrap" data-label=move || t_string!(i18n, collections.aging)><span class=format!("age-text age-{band}")>{move || aging_label(i18n, days)}</span></td>
+                    <td class="num" data-label=move || t_string!(i18n, collections.open_amount)>{money(i.invoice.open_minor).display()}</td>
                     <td>{i.disputed.then(|| view! { <span class="badge bad">{t!(i18n, collections.disputed)}</span> })}</td>
                 </tr>
             }
@@ -84,12 +82,11 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
             let s = p.status;
             view! {
                 <tr data-testid="dossier-promise">
-                    <td class="nowrap">{p.made_on.to_string()}</td>
-                    <td class="nowrap">{p.due_on.to_string()}</td>
-                    <td class="num">{p.amount.display()}</td>
-                    <td class="mono">{p.invoices.join(", ")}</td>
-                    <td class="nowrap">{move || promise_status_label(i18n, s)}{p.settled_on.map(|d| format!(" ({d})"))}</td>
-                    <td>{p.by.clone()}</td>
+                    <td class="name-cell nowrap">{p.made_on.to_string()}" · "{p.amount.display()}</td>
+                    <td class="nowrap" data-label=move || t_string!(i18n, collections.promise_date)>{p.due_on.to_string()}</td>
+                    <td class="nowrap" data-label=move || t_string!(i18n, collections.status)>{move || promise_status_label(i18n, s)}{p.settled_on.map(|d| format!(" ({d})"))}</td>
+                    <td class="mono wrap" data-label=move || t_string!(i18n, collections.invoices)>{p.invoices.join(", ")}</td>
+                    <td data-label=move || t_string!(i18n, collections.who)>{p.by.clone()}</td>
                 </tr>
             }
         })
@@ -101,11 +98,10 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
             let cat = x.category;
             view! {
                 <tr data-testid="dossier-dispute">
-                    <td class="nowrap">{x.opened_on.to_string()}</td>
-                    <td class="nowrap">{move || category_label(i18n, cat)}</td>
-                    <td class="wrap">{x.reason.clone()}</td>
-                    <td class="mono">{x.invoices.join(", ")}</td>
-                    <td class="wrap">{x.resolved_on.map(|r| format!("{r}: {}", x.resolution.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
+                    <td class="name-cell nowrap">{x.opened_on.to_string()}" · "{move || category_label(i18n, cat)}</td>
+                    <td class="wrap" data-label=move || t_string!(i18n, collections.reason)>{x.reason.clone()}</td>
+                    <td class="mono wrap" data-label=move || t_string!(i18n, collections.invoices)>{x.invoices.join(", ")}</td>
+                    <td class="wrap" data-label=move || t_string!(i18n, collections.resolution)>{x.resolved_on.map(|r| format!("{r}: {}", x.resolution.clone().unwrap_or_default())).unwrap_or_else(|| "—".into())}</td>
                 </tr>
             }
         })
@@ -130,19 +126,19 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
             </div>
         </header>
         <section class="card">
-            <dl class="facts">
-                <div><dt>{t!(i18n, collections.customer)}</dt><dd>{c.name.clone()}" "<span class="mono small">{c.code.as_str().to_string()}</span></dd></div>
+            <dl class="facts dossier-facts">
+                <div class="wide"><dt>{t!(i18n, collections.customer)}</dt><dd>{c.name.clone()}" "<span class="mono small">{c.code.as_str().to_string()}</span></dd></div>
                 <div><dt>{t!(i18n, collections.uscc)}</dt><dd class="mono">{c.uscc.as_ref().map(|u| u.as_str().to_string()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, collections.status)}</dt><dd>{move || status_label(i18n, status)}" · "{c.grade.map(|g| g.as_str()).unwrap_or("-")}</dd></div>
                 <div><dt>{t!(i18n, collections.rep)}</dt><dd>{c.sales_rep.clone().unwrap_or_else(|| "—".into())}</dd></div>
-                <div><dt>{t!(i18n, collections.contact)}</dt><dd>{format!("{} {} {}", c.contact.name, c.contact.phone, c.contact.email)}</dd></div>
-                <div><dt>{t!(i18n, collections.open_total)}</dt><dd class="num strong">{money(total).display()}" · "<span class="text-red">{t!(i18n, collections.overdue_amount, amount = money(overdue).display())}</span></dd></div>
+                <div class="wide"><dt>{t!(i18n, collections.contact)}</dt><dd>{format!("{} {} {}", c.contact.name, c.contact.phone, c.contact.email)}</dd></div>
+                <div class="wide"><dt>{t!(i18n, collections.open_total)}</dt><dd class="num strong">{money(total).display()}" · "<span class="text-red">{t!(i18n, collections.overdue_amount, amount = money(overdue).display())}</span></dd></div>
             </dl>
         </section>
         <section class="card">
             <h2>{t!(i18n, collections.open_invoices)}</h2>
-            <div class="table-scroll">
-                <table class="table compact dossier-table" data-testid="dossier-invoices">
+            <div class="table-wrap">
+                <table class="table compact responsive dossier-table" data-testid="dossier-invoices">
                     <thead><tr>
                         <th>{t!(i18n, collections.invoice)}</th>
                         <th>{t!(i18n, collections.due)}</th>
@@ -151,7 +147,7 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
                         <th></th>
                     </tr></thead>
                     <tbody>{invoices}</tbody>
-                    <tfoot><tr class="total-row"><td colspan="3">{t!(i18n, collections.total)}</td><td class="num">{money(total).display()}</td><td></td></tr></tfoot>
+                    <tfoot><tr class="total-row"><td colspan="3">{t!(i18n, collections.total)}</td><td class="num" data-testid="dossier-total">{money(total).display()}</td><td></td></tr></tfoot>
                 </table>
             </div>
         </section>
@@ -165,14 +161,13 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
                 view! { <p class="muted small">{t!(i18n, collections.no_promises)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
-                        <table class="table compact dossier-table" data-testid="dossier-promises">
+                    <div class="table-wrap">
+                        <table class="table compact responsive dossier-table" data-testid="dossier-promises">
                             <thead><tr>
-                                <th>{t!(i18n, collections.made_on)}</th>
+                                <th>{t!(i18n, collections.made_on)}" · "{t!(i18n, collections.amount)}</th>
                                 <th>{t!(i18n, collections.promise_date)}</th>
-                                <th class="num">{t!(i18n, collections.amount)}</th>
-                                <th>{t!(i18n, collections.invoices)}</th>
                                 <th>{t!(i18n, collections.status)}</th>
+                                <th>{t!(i18n, collections.invoices)}</th>
                                 <th>{t!(i18n, collections.who)}</th>
                             </tr></thead>
                             <tbody>{promises}</tbody>
@@ -187,11 +182,10 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
                 view! { <p class="muted small">{t!(i18n, collections.no_disputes)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
-                        <table class="table compact dossier-table" data-testid="dossier-disputes">
+                    <div class="table-wrap">
+                        <table class="table compact responsive dossier-table" data-testid="dossier-disputes">
                             <thead><tr>
-                                <th>{t!(i18n, collections.opened_on)}</th>
-                                <th>{t!(i18n, collections.category)}</th>
+                                <th>{t!(i18n, collections.opened_on)}" · "{t!(i18n, collections.category)}</th>
                                 <th>{t!(i18n, collections.reason)}</th>
                                 <th>{t!(i18n, collections.invoices)}</th>
                                 <th>{t!(i18n, collections.resolution)}</th>

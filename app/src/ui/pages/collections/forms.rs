@@ -13,7 +13,7 @@
 //!   its fields are cleared, so a second tap records a second write only on purpose.
 //! - A task already closed when the page loaded sends its writes with `keep_if_closed`
 //!   (the page says so); a task closed meanwhile comes back as a conflict to resolve.
-use super::queue::{client_id, enqueue, use_queue};
+use super::queue::{client_id, enqueue, use_queue, OpState};
 use super::{category_label, channel_label, field_msg, has_error, money, outcome_label, pool_label, I18n};
 use crate::api::collections::{CloseTask, EscalateTask, InvoiceDue, ReassignTask, TaskPage};
 use crate::domain::auth::Role;
@@ -65,8 +65,9 @@ pub struct Forms {
     d_reason: RwSignal<String>,
     d_invoices: RwSignal<Vec<i64>>,
     d_errors: Errors,
-    /// What was just queued (the confirmation under the form).
-    pub queued: RwSignal<Option<Tab>>,
+    /// What was just queued, by client id (the confirmation under the form follows
+    /// that write's state).
+    pub queued: RwSignal<Option<(Tab, String)>>,
     close_note: RwSignal<String>,
     esc_note: RwSignal<String>,
     assignee: RwSignal<String>,
@@ -210,15 +211,24 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
     let open = StoredValue::new(open_of(&page.invoices));
     let queued_note = move |tab: Tab| {
         move || {
-            (forms.queued.get() == Some(tab)).then(|| {
-                let text = if q.online.get() { t_string!(i18n, collections.saved_online).to_string() } else { t_string!(i18n, collections.saved_offline).to_string() };
-                view! { <p class="notice notice-ok notice-line" data-testid="op-queued">{text}</p> }
-            })
+            let (t, id) = forms.queued.get()?;
+            if t != tab {
+                return None;
+            }
+            let state = q.records.with(|r| r.iter().find(|x| x.client_id == id).map(|x| x.state))?;
+            let (text, class) = match state {
+                OpState::Queued if q.online.get() => (t_string!(i18n, collections.saved_online).to_string(), "notice-ok"),
+                OpState::Queued => (t_string!(i18n, collections.saved_offline).to_string(), "notice-warn"),
+                OpState::Synced => (t_string!(i18n, collections.saved_synced).to_string(), "notice-ok"),
+                OpState::Conflict | OpState::Invalid => (t_string!(i18n, collections.saved_problem).to_string(), "notice-error"),
+            };
+            Some(view! { <p class=format!("notice {class} notice-line") data-testid="op-queued" data-state=state.as_str()>{text}</p> })
         }
     };
     let send = move |body: OpBody, tab: Tab| {
-        enqueue(q, Op { client_id: client_id(), task_id, body, keep_if_closed });
-        forms.queued.set(Some(tab));
+        let id = client_id();
+        forms.queued.set(Some((tab, id.to_string())));
+        enqueue(q, Op { client_id: id, task_id, body, keep_if_closed });
     };
 
     let f = forms;

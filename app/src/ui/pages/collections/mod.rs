@@ -167,7 +167,8 @@ pub(crate) fn log_text(text: &str) -> String {
 }
 
 /// A log line's text in the reader's language where the server wrote codes: a contact's
-/// "call · no_answer · notes" and a promise's "due 2026-12-01 · notes".
+/// "call · no_answer · notes", a promise's "due 2026-12-01 · notes", a dispute's
+/// "quality · reason", a task's "call · open".
 pub(crate) fn log_line(i18n: I18n, kind: &str, text: &str) -> String {
     let mut parts: Vec<String> = text.split(" · ").map(str::to_string).collect();
     match kind {
@@ -180,12 +181,27 @@ pub(crate) fn log_line(i18n: I18n, kind: &str, text: &str) -> String {
             }
             parts.join(" · ")
         }
-        "promise" => {
+        "dispute" => {
+            if let Some(c) = DisputeCategory::parse(&parts[0]) {
+                parts[0] = category_label(i18n, c);
+            }
+            parts.join(" · ")
+        }
+        "promise" | "promise_kept" | "promise_broken" => {
             if let Some(date) = parts[0].strip_prefix("due ").filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()) {
                 parts[0] = t_string!(i18n, collections.promised_by, date = date.to_string()).to_string();
             }
             parts.join(" · ")
         }
+        "task" => parts
+            .iter()
+            .map(|p| match (TaskKind::parse(p), TaskStatus::parse(p)) {
+                (Some(k), _) => kind_label(i18n, k),
+                (_, Some(s)) => task_status_label(i18n, s),
+                _ => p.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
         _ => log_text(text),
     }
 }

@@ -50,7 +50,7 @@ fn table(i18n: I18n, rows: &[Ranked], testid: &'static str) -> AnyView {
             let days = a.avg_days_to_collect().map(|d| d.to_string()).unwrap_or_else(|| "—".into());
             view! {
                 <tr data-testid="perf-row">
-                    <td class="name-cell"><span class="rank">{i + 1}"."</span>" "{r.name.clone()}</td>
+                    <td class="name-cell"><span><span class="rank">{format!("{}. ", i + 1)}</span>{r.name.clone()}</span></td>
                     <td class="num" data-label=move || t_string!(i18n, collections.col_tasks_done)>{a.tasks_done}</td>
                     <td class="num" data-label=move || t_string!(i18n, collections.col_contacts)>{a.contacts}</td>
                     <td class="num" data-label=move || t_string!(i18n, collections.col_promises)>{a.promises_made}</td>
@@ -111,8 +111,13 @@ fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, chart_id: &'static
 fn performance_view(i18n: I18n, p: Performance) -> AnyView {
     let reps = ranking_card(i18n, t_string!(i18n, collections.reps_title).to_string(), p.reps, "rank-reps", "perf-reps");
     let teams = ranking_card(i18n, t_string!(i18n, collections.teams_title).to_string(), p.teams, "rank-teams", "perf-teams");
+    // The period as a plain GET form, showing the period the figures are for.
     view! {
-        <p class="muted small" data-testid="perf-period">{t!(i18n, collections.period, from = p.from.to_string(), to = p.to.to_string())}</p>
+        <form class="card period-form" method="get" action="/collections" data-testid="perf-period">
+            <label class="field"><span>{t!(i18n, collections.from)}</span><input type="date" name="from" value=p.from.to_string() data-testid="perf-from" /></label>
+            <label class="field"><span>{t!(i18n, collections.to)}</span><input type="date" name="to" value=p.to.to_string() data-testid="perf-to" /></label>
+            <button type="submit" class="btn">{t!(i18n, collections.show)}</button>
+        </form>
         {reps}
         {teams}
     }
@@ -209,17 +214,10 @@ pub fn PerformancePage() -> impl IntoView {
             }
         },
     );
-    let from_value = move || date("from").map(|d| d.to_string()).unwrap_or_default();
-    let to_value = move || date("to").map(|d| d.to_string()).unwrap_or_default();
     view! {
         <div class="page perf-page">
             <header class="page-head">
                 <h1>{t!(i18n, collections.perf_title)}</h1>
-                <form class="as-of-form period-form" method="get" action="/collections">
-                    <label class="inline-field"><span>{t!(i18n, collections.from)}</span><input type="date" name="from" value=from_value data-testid="perf-from" /></label>
-                    <label class="inline-field"><span>{t!(i18n, collections.to)}</span><input type="date" name="to" value=to_value data-testid="perf-to" /></label>
-                    <button type="submit" class="btn">{t!(i18n, collections.show)}</button>
-                </form>
             </header>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {

@@ -14,6 +14,10 @@
 //! - **A conflict is shown, never dropped**: `Conflict` stays on the list until the rep
 //!   keeps it on the customer's log (resent with `keep_if_closed`, same client id: the
 //!   server wrote nothing for a conflict) or discards it.
+//! - **A write goes with the session that made it**: each record names its user; the
+//!   queue shows and sends only the signed-in user's records, so on a shared phone one
+//!   rep's unsent writes are never sent under (or shown to) the next rep; they wait for
+//!   their author to sign in again.
 //! - Browser APIs are touched only after hydration (`provide_queue`'s effect, event
 //!   handlers); the server renders an empty list and an online page.
 //!
@@ -53,6 +57,9 @@ impl OpState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueuedOp {
     pub client_id: String,
+    /// The username that recorded it; only their session sends it.
+    #[serde(default)]
+    pub user: String,
     pub op: Op,
     pub state: OpState,
     /// The server's messages when `Invalid`.
@@ -102,9 +109,9 @@ pub fn settle(rec: &mut QueuedOp, answer: Result<OpOutcome, AppError>) -> Next {
     Next::Continue
 }
 
-/// The client ids of the queued records, oldest first.
-pub fn send_order(records: &[QueuedOp]) -> Vec<String> {
-    let mut queued: Vec<&QueuedOp> = records.iter().filter(|r| r.state == OpState::Queued).collect();
+/// The client ids of `user`'s queued records, oldest first.
+pub fn send_order(records: &[QueuedOp], user: &str) -> Vec<String> {
+    let mut queued: Vec<&QueuedOp> = records.iter().filter(|r| r.state == OpState::Queued && r.user == user).collect();
     queued.sort_by(|a, b| a.created.total_cmp(&b.created).then_with(|| a.client_id.cmp(&b.client_id)));
     queued.into_iter().map(|r| r.client_id.clone()).collect()
 }
@@ -127,22 +134,46 @@ pub struct Queue {
     pub online: RwSignal<bool>,
     /// Counts syncs; pages that show a log refetch when it moves.
     pub synced: RwSignal<u64>,
-    /// After hydration: the queue works (forms are enabled).
+    /// After hydration, once the signed-in user is known: the queue works (forms are
+    /// enabled).
     pub live: RwSignal<bool>,
+    /// The signed-in username (empty until known).
+    pub me: RwSignal<String>,
 }
 
-/// The queue of this page, provided by the app shell.
+impl Queue {
+    /// Whether a record is the signed-in user's (tracked).
+    pub fn mine(&self, r: &QueuedOp) -> bool {
+        self.me.with(|me| !me.is_empty() && r.user == *me)
+    }
+}
+
+/// The signed-in user as the app shell reads it once.
+pub type Viewer = OnceResource<Result<Option<crate::domain::auth::User>, AppError>>;
+
+/// The queue of this page, provided by the app shell (pages outside it get an idle one).
 pub fn use_queue() -> Queue {
-    use_context::<Queue>().unwrap_or_else(provide_queue)
+    use_context::<Queue>().unwrap_or_else(|| {
+        let q = idle();
+        provide_context(q);
+        q
+    })
 }
 
-/// Creates the queue, and after hydration: reads IndexedDB, follows online/offline, and
-/// sends what is queued now and whenever the network returns.
-pub fn provide_queue() -> Queue {
-    let q = Queue { records: RwSignal::new(Vec::new()), online: RwSignal::new(true), synced: RwSignal::new(0), live: RwSignal::new(false) };
+fn idle() -> Queue {
+    Queue { records: RwSignal::new(Vec::new()), online: RwSignal::new(true), synced: RwSignal::new(0), live: RwSignal::new(false), me: RwSignal::new(String::new()) }
+}
+
+/// Creates the queue, and after hydration: learns who is signed in, reads IndexedDB,
+/// follows online/offline, and sends what is queued now and whenever the network
+/// returns.
+pub fn provide_queue(viewer: Viewer) -> Queue {
+    let q = idle();
     provide_context(q);
     #[cfg(feature = "hydrate")]
-    browser::start(q);
+    browser::start(q, viewer);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = viewer;
     q
 }
 
@@ -150,7 +181,11 @@ pub fn provide_queue() -> Queue {
 pub fn enqueue(q: Queue, op: Op) {
     #[cfg(feature = "hydrate")]
     {
-        let rec = QueuedOp { client_id: op.client_id.to_string(), op, state: OpState::Queued, error: None, closed: None, created: browser::stamp() };
+        let user = q.me.get_untracked();
+        if user.is_empty() {
+            return;
+        }
+        let rec = QueuedOp { client_id: op.client_id.to_string(), user, op, state: OpState::Queued, error: None, closed: None, created: browser::stamp() };
         q.records.update(|r| r.push(rec.clone()));
         leptos::task::spawn_local(async move {
             if let Err(e) = browser::idb::put(&rec).await {
@@ -259,7 +294,7 @@ mod browser {
         b
     }
 
-    pub fn start(q: Queue) {
+    pub fn start(q: Queue, viewer: super::Viewer) {
         let online = window_event_listener(leptos::ev::online, move |_| {
             q.online.set(true);
             flush(q);
@@ -271,8 +306,10 @@ mod browser {
         });
         Effect::new(move |_| {
             q.online.set(on_line());
-            q.live.set(true);
             leptos::task::spawn_local(async move {
+                let me = viewer.await.ok().flatten().map(|u| u.username).unwrap_or_default();
+                q.me.set(me.clone());
+                q.live.set(!me.is_empty());
                 match idb::all().await {
                     Ok(mut all) => {
                         let cutoff = js_sys::Date::now() - KEEP_SYNCED_MS;
@@ -316,7 +353,8 @@ mod browser {
     }
 
     async fn send_all(q: Queue) {
-        for id in send_order(&q.records.get_untracked()) {
+        let me = q.me.get_untracked();
+        for id in send_order(&q.records.get_untracked(), &me) {
             if !on_line() {
                 q.online.set(false);
                 return;
@@ -498,7 +536,7 @@ fn kind_title(i18n: I18n, body: &OpBody) -> String {
 pub fn PendingList(task_id: i64) -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
-    let mine = Memo::new(move |_| q.records.with(|r| r.iter().filter(|x| x.op.task_id == task_id).cloned().collect::<Vec<_>>()));
+    let mine = Memo::new(move |_| q.records.with(|r| r.iter().filter(|x| x.op.task_id == task_id && q.mine(x)).cloned().collect::<Vec<_>>()));
     let item = move |r: QueuedOp| {
         let id = r.client_id.clone();
         let (id_keep, id_discard, id_retry) = (id.clone(), id.clone(), id.clone());
@@ -555,7 +593,7 @@ pub fn PendingList(task_id: i64) -> impl IntoView {
 pub fn OfflineBanner() -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
-    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state == OpState::Queued).count());
+    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state == OpState::Queued && q.mine(x)).count());
     view! {
         <Show when=move || !q.online.get()>
             <div class="offline-banner" role="status" data-testid="offline-banner">
@@ -575,6 +613,7 @@ mod tests {
     fn rec(id: &str, created: f64, state: OpState) -> QueuedOp {
         QueuedOp {
             client_id: id.into(),
+            user: "li.na".into(),
             op: Op {
                 client_id: ClientId::parse(&format!("{id}-0000000")).unwrap(),
                 task_id: 1,
@@ -589,9 +628,14 @@ mod tests {
     }
 
     #[test]
-    fn only_queued_records_are_sent_oldest_first() {
-        let records = vec![rec("c", 30.0, OpState::Queued), rec("a", 10.0, OpState::Synced), rec("b", 20.0, OpState::Queued), rec("d", 5.0, OpState::Conflict), rec("e", 20.0, OpState::Queued)];
-        assert_eq!(send_order(&records), vec!["b", "e", "c"]);
+    fn only_the_users_queued_records_are_sent_oldest_first() {
+        let mut other = rec("f", 1.0, OpState::Queued);
+        other.user = "wang.qiang".into();
+        let records = vec![rec("c", 30.0, OpState::Queued), rec("a", 10.0, OpState::Synced), rec("b", 20.0, OpState::Queued), rec("d", 5.0, OpState::Conflict), rec("e", 20.0, OpState::Queued), other];
+        assert_eq!(send_order(&records, "li.na"), vec!["b", "e", "c"]);
+        // Another rep's writes wait for their own session.
+        assert_eq!(send_order(&records, "wang.qiang"), vec!["f"]);
+        assert!(send_order(&records, "").is_empty());
     }
 
     #[test]

@@ -281,34 +281,50 @@ pub(crate) fn dispute_items(i18n: I18n, disputes: &[DisputeRow], manage: Option<
         .into_any()
 }
 
+/// Log lines shown before "Show all": a phone page stays short; the dossier has them all.
+const LOG_FIRST: usize = 20;
+
+fn log_item(i18n: I18n, e: &LogEntry) -> impl IntoView {
+    let kind = e.kind.clone();
+    let k2 = kind.clone();
+    view! {
+        <li class=format!("clog-item lk-{kind}") data-testid="log-entry" data-kind=kind.clone()>
+            <span class="clog-icon" aria-hidden="true">{log_icon(&kind)}</span>
+            <div class="clog-body">
+                <div class="clog-head">
+                    <strong>{move || log_kind_label(i18n, &k2)}</strong>
+                    <span class="muted small">{e.on.to_string()}" · "{e.who.clone()}</span>
+                    {e.amount.map(|m| view! { <span class="num clog-amt">{m.display()}</span> })}
+                </div>
+                {(!e.text.is_empty()).then(|| {
+                    let (k, text) = (e.kind.clone(), e.text.clone());
+                    view! { <p class="clog-text">{move || log_line(i18n, &k, &text)}</p> }
+                })}
+            </div>
+        </li>
+    }
+}
+
 pub(crate) fn log_items(i18n: I18n, log: &[LogEntry]) -> AnyView {
     if log.is_empty() {
         return view! { <p class="muted small" data-testid="log-empty">{t!(i18n, collections.log_empty)}</p> }.into_any();
     }
-    let items = log
-        .iter()
-        .map(|e| {
-            let kind = e.kind.clone();
-            let k2 = kind.clone();
-            view! {
-                <li class=format!("clog-item lk-{kind}") data-testid="log-entry" data-kind=kind.clone()>
-                    <span class="clog-icon" aria-hidden="true">{log_icon(&kind)}</span>
-                    <div class="clog-body">
-                        <div class="clog-head">
-                            <strong>{move || log_kind_label(i18n, &k2)}</strong>
-                            <span class="muted small">{e.on.to_string()}" · "{e.who.clone()}</span>
-                            {e.amount.map(|m| view! { <span class="num clog-amt">{m.display()}</span> })}
-                        </div>
-                        {(!e.text.is_empty()).then(|| {
-                            let (k, text) = (e.kind.clone(), e.text.clone());
-                            view! { <p class="clog-text">{move || log_line(i18n, &k, &text)}</p> }
-                        })}
-                    </div>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ol class="clog" data-testid="collection-log">{items}</ol> }.into_any()
+    let first = log.iter().take(LOG_FIRST).map(|e| log_item(i18n, e)).collect_view();
+    let rest = (log.len() > LOG_FIRST).then(|| {
+        let n = log.len();
+        let more = log.iter().skip(LOG_FIRST).map(|e| log_item(i18n, e)).collect_view();
+        view! {
+            <details class="log-more" data-testid="log-more">
+                <summary>{t!(i18n, collections.log_more, n = n)}</summary>
+                <ol class="clog">{more}</ol>
+            </details>
+        }
+    });
+    view! {
+        <ol class="clog" data-testid="collection-log">{first}</ol>
+        {rest}
+    }
+    .into_any()
 }
 
 fn task_view(i18n: I18n, p: Page, forms: Forms, reload: RwSignal<u64>) -> AnyView {

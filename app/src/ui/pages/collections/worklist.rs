@@ -66,10 +66,15 @@ fn row_view(i18n: I18n, r: TaskRow, today: NaiveDate, team: bool) -> impl IntoVi
 /// The score's formula with finance's current weights and caps.
 fn formula(i18n: I18n, t: &Terms) -> AnyView {
     let frac = |d: Decimal| format!("{}", d.round_dp(2).normalize());
+    let ungraded = t_string!(i18n, cockpit.ungraded).to_string();
     let grades = [Some(Grade::A), Some(Grade::B), Some(Grade::C), Some(Grade::D), None]
-        .map(|g| format!("{} {}", g.map(|g| g.as_str()).unwrap_or("-"), frac(grade_fraction(g))))
+        .map(|g| format!("{} {}", g.map(|g| g.as_str().to_string()).unwrap_or_else(|| ungraded.clone()), frac(grade_fraction(g))))
         .join(" · ");
-    let importance = Importance::ALL.iter().map(|i| format!("{} {}", i.as_str(), frac(importance_fraction(*i)))).collect::<Vec<_>>().join(" · ");
+    let importance = Importance::ALL
+        .iter()
+        .map(|i| format!("{} {}", super::part_input(i18n, crate::domain::collections::Factor::Importance, i.as_str()), frac(importance_fraction(*i))))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let total: Decimal = t.w_days + t.w_amount + t.w_grade + t.w_importance + t.w_promises;
     let rows = [
         (t_string!(i18n, collections.f_days).to_string(), t_string!(i18n, collections.fx_days, cap = t.days_cap).to_string(), t.w_days),
@@ -271,7 +276,7 @@ pub fn WorklistPage() -> impl IntoView {
     let filter = move || query.read().get("filter").and_then(|f| TaskFilter::parse(&f)).unwrap_or(TaskFilter::All).as_str().to_string();
     let scope = move || if query.read().get("scope").as_deref() == Some("team") { "team".to_string() } else { "mine".to_string() };
     let list = Resource::new(move || (filter(), scope(), q.synced.get()), |(f, s, _)| get_worklist(f, s));
-    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state != OpState::Synced).count());
+    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state != OpState::Synced && q.mine(x)).count());
     view! {
         <div class="page tasks-page">
             <header class="page-head">
