@@ -280,7 +280,13 @@ pub fn WorklistPage() -> impl IntoView {
     view! {
         <div class="page tasks-page">
             <header class="page-head">
-                <h1>{t!(i18n, collections.worklist_title)}</h1>
+                <h1>
+                    {move || if scope() == "team" {
+                        t_string!(i18n, collections.worklist_team).to_string()
+                    } else {
+                        t_string!(i18n, collections.worklist_title).to_string()
+                    }}
+                </h1>
                 <Show when=move || { waiting() > 0 }>
                     <span class="badge warn" data-testid="waiting-ops">{move || t_string!(i18n, collections.waiting_ops, n = waiting()).to_string()}</span>
                 </Show>
