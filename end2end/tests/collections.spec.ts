@@ -331,6 +331,9 @@ test.describe("on a desktop", () => {
     await expect(page.getByTestId("dossier-invoices").locator("tbody tr").first()).toBeVisible();
     await expect(page.getByTestId("dossier-log").locator("tbody tr").first()).toBeVisible();
     await expect(page.getByTestId("dossier-xlsx")).toHaveAttribute("href", /^\/export\/dossier\/\d+\.xlsx$/);
+    const res = await page.request.get((await page.getByTestId("dossier-xlsx").getAttribute("href"))!);
+    expect(res.status()).toBe(200);
+    expect((await res.body()).subarray(0, 2).toString()).toBe("PK"); // a zip: the workbook
     await expect(page.getByTestId("print")).toBeVisible();
     await snap(page, info, "dossier");
   });
