@@ -105,6 +105,7 @@ test("the language switch turns the UI into English and back", async ({ page }) 
   // The choice survives a reload (cookie), and the server renders it.
   await page.reload();
   await expect(page.getByTestId("kpi-total")).toContainText("Total open AR");
+  await waitForHydration(page);
   await page.locator(":visible[data-testid=lang-switch]").first().click();
   await expect(page.getByTestId("kpi-total")).toContainText("应收总额");
 });

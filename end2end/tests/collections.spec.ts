@@ -179,6 +179,14 @@ test.describe("on a phone", () => {
     await expect(op).toHaveAttribute("data-state", "synced");
     await expect(page.getByTestId("log-entry").filter({ hasText: note })).toHaveCount(1);
     await expect(page.getByTestId("task-status")).toBeVisible();
+
+    // The customer's page carries the same collection log.
+    await page.goto("/customers");
+    await page.locator("[data-testid=customer-row] .name-cell a").filter({ hasText: customer }).first().click();
+    const log = page.getByTestId("customer-collection-log");
+    await expect(log.getByTestId("log-entry").filter({ hasText: note })).toHaveCount(1);
+    await noHorizontalScroll(page);
+    await snapAt(page, info, "customer-collection-log", log);
   });
 
   test("the performance page and the dossier fit a phone", async ({ page }, info) => {

@@ -13,7 +13,7 @@
 //! - The score a worklist shows is computed here from the store's inputs and finance's
 //!   current terms, with the same `collections::priority` the phone could run.
 use crate::api::rules::{Checked, Person};
-use crate::domain::collections::{Activity, DisputeRow, LogEntry, Op, OpOutcome, OpenInvoice, PromiseRow, Ranked, TaskDraft, TaskFilter, TaskRow, Terms, TermsDraft};
+use crate::domain::collections::{DisputeRow, LogEntry, Op, OpOutcome, OpenInvoice, PromiseRow, Ranked, TaskDraft, TaskFilter, TaskRow, Terms, TermsDraft};
 use crate::domain::customer::CustomerFile;
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -38,6 +38,8 @@ pub struct Worklist {
     pub may_see_team: bool,
     pub may_manage: bool,
     pub terms: Terms,
+    /// People a manager may give a new task to.
+    pub people: Vec<Person>,
 }
 
 /// An open invoice on the task page, with its days past due (aging colour).
@@ -160,6 +162,17 @@ pub mod ssr {
         })
     }
 
+    /// Whom a manager may give a task to: everyone who works collections.
+    pub async fn people(store: &dyn Store) -> Result<Vec<Person>, AppError> {
+        Ok(store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role != Role::Admin && u.role.allows(Permission::WorkCollections))
+            .map(|u| Person { id: u.id, name: u.display_name, role: u.role })
+            .collect())
+    }
+
     /// The reps a sales manager leads.
     pub async fn team_of(store: &dyn Store, manager: &User) -> Result<Vec<i64>, AppError> {
         let mut ids = Vec::new();
@@ -207,7 +220,8 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
     sort_worklist(&mut all);
     let counts = TaskFilter::ALL.iter().map(|f| (*f, all.iter().filter(|r| passes(r, *f, today)).count() as i64)).collect();
     let rows = all.into_iter().filter(|r| passes(r, filter, today)).collect();
-    Ok(Worklist { today, filter, scope: if team { "team".into() } else { "mine".into() }, rows, counts, may_see_team, may_manage: may_see_team, terms })
+    let people = if may_see_team { ssr::people(store.as_ref()).await? } else { Vec::new() };
+    Ok(Worklist { today, filter, scope: if team { "team".into() } else { "mine".into() }, rows, counts, may_see_team, may_manage: may_see_team, terms, people })
 }
 
 /// Open tasks assigned to the viewer or their role: the tab bar's badge. Zero for those
@@ -233,17 +247,7 @@ pub async fn get_task_page(id: i64) -> Result<TaskPage, AppError> {
     let terms = ssr::terms(store.as_ref()).await?;
     task.priority = crate::domain::collections::priority(&task.input, &terms);
     let may_manage = ssr::manages(&user);
-    let people = if may_manage {
-        store
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(|u| u.role != crate::domain::auth::Role::Admin)
-            .map(|u| Person { id: u.id, name: u.display_name, role: u.role })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let people = if may_manage { ssr::people(store.as_ref()).await? } else { Vec::new() };
     Ok(TaskPage {
         today,
         invoices: ssr::invoices_due(store.as_ref(), customer.id, today).await?,
@@ -349,6 +353,17 @@ pub async fn resolve_dispute(id: i64, resolution: String) -> Result<(), AppError
     Ok(store.resolve_dispute(id, resolution.trim(), crate::domain::business_date(now), &user.username, now).await?)
 }
 
+/// A customer's collection log (contacts, reminders, promises, disputes, payments,
+/// tasks), newest first, for anyone who may see the customer.
+#[server(prefix = "/sfn", endpoint = "customer_collection_log")]
+pub async fn customer_collection_log(customer_id: i64) -> Result<Vec<LogEntry>, AppError> {
+    use crate::domain::auth::Permission;
+    let user = crate::api::authorize(Permission::ViewCustomers)?;
+    let store = crate::api::store()?;
+    store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    Ok(store.collection_log(customer_id, LOG_LINES).await?)
+}
+
 /// Marks how much a customer matters (`key`, `normal`, `low`): a factor of the score.
 #[server(prefix = "/sfn", endpoint = "set_customer_importance")]
 pub async fn set_customer_importance(customer_id: i64, importance: String) -> Result<(), AppError> {
@@ -418,7 +433,7 @@ pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDa
     }
     let users: std::collections::HashMap<i64, String> = rows.iter().map(|(u, _, _)| (u.id, u.display_name.clone())).collect();
     let mut reps: Vec<Ranked> = Vec::new();
-    let mut teams: std::collections::BTreeMap<i64, Activity> = std::collections::BTreeMap::new();
+    let mut teams: std::collections::BTreeMap<i64, crate::domain::collections::Activity> = std::collections::BTreeMap::new();
     for (user, manager, activity) in rows {
         if user.role == Role::SalesRep {
             if let Some(m) = manager {

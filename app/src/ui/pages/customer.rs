@@ -141,7 +141,30 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
             <Payments payments />
             <Timeline timeline />
         </div>
+        <CollectionLog customer_id=file.id />
         {(!audit.is_empty()).then(|| view! { <AuditHistory audit /> })}
+    }
+}
+
+/// The customer's collection log: every contact, reminder, promise, dispute, payment
+/// and task, newest first (the same timeline as a task's page).
+#[component]
+fn CollectionLog(customer_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let log = Resource::new(move || customer_id, crate::api::collections::customer_collection_log);
+    let body = move || {
+        Suspend::new(async move {
+            match log.await {
+                Ok(entries) => crate::ui::pages::collections::task::log_items(i18n, &entries),
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="customer-collection-log">
+            <h2>{t!(i18n, collections.log_title)}</h2>
+            <Transition>{body}</Transition>
+        </section>
     }
 }
 

@@ -19,7 +19,7 @@ mod dossier;
 mod forms;
 mod performance;
 pub(crate) mod queue;
-mod task;
+pub(crate) mod task;
 mod worklist;
 
 pub use dossier::DossierPage;

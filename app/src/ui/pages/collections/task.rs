@@ -293,7 +293,7 @@ fn log_item(i18n: I18n, e: &LogEntry) -> impl IntoView {
             <div class="clog-body">
                 <div class="clog-head">
                     <strong>{move || log_kind_label(i18n, &k2)}</strong>
-                    <span class="muted small">{e.on.to_string()}" · "{e.who.clone()}</span>
+                    <span class="muted small">{if e.who.is_empty() { e.on.to_string() } else { format!("{} · {}", e.on, e.who) }}</span>
                     {e.amount.map(|m| view! { <span class="num clog-amt">{m.display()}</span> })}
                 </div>
                 {(!e.text.is_empty()).then(|| {

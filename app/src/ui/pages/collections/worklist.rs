@@ -141,7 +141,7 @@ fn worklist_view(i18n: I18n, w: Worklist) -> AnyView {
             view! { <ul class="task-list" data-testid="task-list">{rows}</ul> }.into_any()
         }}
         {formula(i18n, &w.terms)}
-        <NewTaskForm today may_manage=w.may_manage />
+        <NewTaskForm today may_manage=w.may_manage people=w.people />
     }
     .into_any()
 }
@@ -149,7 +149,7 @@ fn worklist_view(i18n: I18n, w: Worklist) -> AnyView {
 /// A task made by hand: the customer (searched by name or code), kind, label, due date
 /// and, for managers, who works it.
 #[component]
-fn NewTaskForm(today: NaiveDate, may_manage: bool) -> impl IntoView {
+fn NewTaskForm(today: NaiveDate, may_manage: bool, people: Vec<crate::api::rules::Person>) -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
     let create = ServerAction::<CreateTask>::new();
@@ -249,6 +249,7 @@ fn NewTaskForm(today: NaiveDate, may_manage: bool) -> impl IntoView {
                                 <select on:change=move |ev| assignee.set(event_target_value(&ev)) data-testid="new-task-assignee">
                                     <option value="">{t!(i18n, collections.customers_rep)}</option>
                                     {[Role::CreditManager, Role::SalesManager].map(|r| view! { <option value=format!("role:{}", r.as_str())>{pool_label(i18n, r)}</option> }).into_iter().collect_view()}
+                                    {people.iter().map(|p| view! { <option value=format!("user:{}", p.id)>{p.name.clone()}</option> }).collect_view()}
                                 </select>
                                 {field_msg(errors, "assignee")}
                             </label>
