@@ -1284,4 +1284,4 @@ pub fn firing_summary(rule_name: &str, customer: Option<&str>, invoice: Option<&
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -193,23 +193,7 @@ fn dispute_is_open_from_its_day_until_resolution() {
 fn a_dispute_pauses_the_dunning_rules_for_its_invoice_only() {
     let rules: Vec<Rule> = default_rules().iter().map(|d| Rule::try_from(d).unwrap()).collect();
     let as_of = d("2026-11-20");
-    let c = CustomerFacts {
-        id: 7,
-        code: "C007".into(),
-        name: "华东机械".into(),
-        rep_id: Some(3),
-        region: "华东".into(),
-        industry: "建筑施工".into(),
-        customer_type: "dealer".into(),
-        grade: Some(Grade::B),
-        status: crate::domain::customer::CustomerStatus::Normal,
-        dunning: crate::domain::rules::DunningLevel::None,
-        risk: crate::domain::rules::RiskLevel::Low,
-        payment_method: crate::domain::rules::PaymentMethod::Credit,
-        open_minor: 0,
-        overdue_minor: 0,
-        overdue_count_12m: 0,
-    };
+    let c = crate::domain::rules::tests::customer();
     // Each invoice sits on a day a shipped rule fires (1, 3, 7, 15, 30 days past due).
     let fired = |disputed: bool| -> usize {
         [1, 3, 7, 15, 30]
@@ -298,23 +282,7 @@ fn a_broken_promise_escalates_by_the_shipped_rule() {
         .find(|r| r.trigger == Trigger::Event { kind: EventKind::PromiseBroken })
         .expect("a shipped promise-broken rule");
     assert!(rule.actions.iter().any(|a| matches!(a, Action::CreateTask { assignee: Recipient::Role(crate::domain::auth::Role::CreditManager), kind: TaskKind::Advanced, .. })));
-    let c = CustomerFacts {
-        id: 7,
-        code: "C007".into(),
-        name: "华东机械".into(),
-        rep_id: Some(3),
-        region: "华东".into(),
-        industry: "建筑施工".into(),
-        customer_type: "dealer".into(),
-        grade: Some(Grade::C),
-        status: crate::domain::customer::CustomerStatus::Normal,
-        dunning: crate::domain::rules::DunningLevel::None,
-        risk: crate::domain::rules::RiskLevel::Low,
-        payment_method: crate::domain::rules::PaymentMethod::Credit,
-        open_minor: 0,
-        overdue_minor: 0,
-        overdue_count_12m: 0,
-    };
+    let c = crate::domain::rules::tests::customer();
     let facts = Facts { as_of: d("2026-11-14"), invoice: None, customer: Some(&c), portfolio: None };
     let firing = evaluate(10, &rule, &facts, Some(42)).expect("fires for the customer");
     assert!(firing.key.ends_with("event-42"), "keyed on the promise: {}", firing.key);

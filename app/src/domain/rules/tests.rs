@@ -9,7 +9,8 @@ fn cny(yuan: i64) -> Money {
     Money::from_minor(yuan * 100, Currency::CNY)
 }
 
-fn customer() -> CustomerFacts {
+/// A healthy graded customer (shared with the collections tests).
+pub(crate) fn customer() -> CustomerFacts {
     CustomerFacts {
         id: 7,
         code: "C007".into(),
