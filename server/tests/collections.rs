@@ -340,6 +340,12 @@ async fn the_workbench_over_http_is_authorised_per_task() {
     // Another rep's task: refused, nothing written.
     assert_eq!(refusal(call_json(&app, &client, "sync_op", body(theirs, None)).await).await, "\"Forbidden\"");
     assert!(s.collection_log(ids[1], 10).await.unwrap().iter().all(|l| l.kind != "contact"));
+    // A task on the rep's own customer, though pooled to the credit managers: theirs to work.
+    let pooled = s.create_task(&task(ids[0], Some(Assignee::Role(Role::CreditManager))), "sm", test_now()).await.unwrap();
+    let mut pooled_op = body(pooled, None);
+    pooled_op["op"]["client_id"] = serde_json::json!("web-pooled-0001");
+    let r = call_json(&app, &client, "sync_op", pooled_op).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
     // An unknown field is refused by name.
     let r = call_json(&app, &client, "sync_op", body(mine, Some(("force", serde_json::json!(true))))).await;
     let text = r.text().await.unwrap();
@@ -357,7 +363,7 @@ async fn the_workbench_over_http_is_authorised_per_task() {
     assert_eq!(r.status(), 200);
     let p: serde_json::Value = r.json().await.unwrap();
     let me = p["reps"].as_array().unwrap().iter().find(|r| r["id"].as_i64() == Some(rep.id)).expect("the rep is ranked").clone();
-    assert_eq!(me["activity"]["contacts"], 1);
+    assert_eq!(me["activity"]["contacts"], 2, "the own task and the pooled one");
     assert_eq!(me["activity"]["due_minor"], 1_000_00, "INV-1, overdue at the month's start");
     // An executive does not work tasks.
     let exec = app.client();

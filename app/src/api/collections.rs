@@ -110,14 +110,14 @@ pub mod ssr {
 
     /// A manager works any task; anyone else the tasks assigned to them or their role,
     /// or about a customer of theirs.
-    pub fn may_work(user: &User, task: &TaskRow, rep_of_customer: Option<&str>) -> bool {
+    pub fn may_work(user: &User, task: &TaskRow, owns_customer: bool) -> bool {
         manages(user)
             || match task.assignee {
                 Some(Assignee::User(id)) => id == user.id,
                 Some(Assignee::Role(r)) => r == user.role,
                 None => false,
             }
-            || rep_of_customer.is_some_and(|u| u == user.username)
+            || owns_customer
     }
 
     /// The open or closed task `id` as the user may see it, with the customer's file.
@@ -125,11 +125,13 @@ pub mod ssr {
         let q = TaskQuery { for_user: None, team: None, customer_id: None, task_id: Some(id), open_only: false, today };
         let mut rows = store.tasks(&q).await?;
         let task = rows.pop().ok_or(AppError::NotFound)?;
-        let customer = store.customer_file(task.customer_id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
-        if !may_work(user, &task, customer.sales_rep.as_deref()) {
+        // Within the user's scope only when the customer is theirs (a rep's own).
+        let owns = store.customer_file(task.customer_id, user.scope()).await?.is_some();
+        if !may_work(user, &task, owns) {
             tracing::warn!(user = %user.username, task = id, "task not theirs");
             return Err(AppError::Forbidden);
         }
+        let customer = store.customer_file(task.customer_id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
         Ok((task, customer))
     }
 
