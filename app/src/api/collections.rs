@@ -433,7 +433,7 @@ pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDa
         activity.collected_minor = collected;
         activity.due_minor = due;
     }
-    let users: std::collections::HashMap<i64, String> = rows.iter().map(|(u, _, _)| (u.id, u.display_name.clone())).collect();
+    let users: std::collections::HashMap<i64, (String, String)> = rows.iter().map(|(u, _, _)| (u.id, (u.username.clone(), u.display_name.clone()))).collect();
     let mut reps: Vec<Ranked> = Vec::new();
     let mut teams: std::collections::BTreeMap<i64, crate::domain::collections::Activity> = std::collections::BTreeMap::new();
     for (user, manager, activity) in rows {
@@ -441,10 +441,16 @@ pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDa
             if let Some(m) = manager {
                 teams.entry(m).or_default().add(&activity);
             }
-            reps.push(Ranked { id: user.id, name: user.display_name, activity });
+            reps.push(Ranked { id: user.id, username: user.username, name: user.display_name, activity });
         }
     }
-    let mut teams: Vec<Ranked> = teams.into_iter().map(|(id, activity)| Ranked { id, name: users.get(&id).cloned().unwrap_or_else(|| format!("#{id}")), activity }).collect();
+    let mut teams: Vec<Ranked> = teams
+        .into_iter()
+        .map(|(id, activity)| {
+            let (username, name) = users.get(&id).cloned().unwrap_or_else(|| (String::new(), format!("#{id}")));
+            Ranked { id, username, name, activity }
+        })
+        .collect();
     crate::domain::collections::rank(&mut reps);
     crate::domain::collections::rank(&mut teams);
     Ok(Performance { from, to, reps, teams })

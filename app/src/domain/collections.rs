@@ -866,6 +866,8 @@ impl Activity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ranked {
     pub id: i64,
+    /// The person's (a team's manager's) username: the invoice list filters by it.
+    pub username: String,
     pub name: String,
     pub activity: Activity,
 }

@@ -265,9 +265,9 @@ fn performance_rates_come_from_sums() {
     assert_eq!(team.avg_days_to_collect(), Some(dec("16"))); // (80×10 + 20×40) / 100
     assert_eq!(Activity::default().kept_rate_pct(), None);
     let mut ranked = vec![
-        Ranked { id: 1, name: "b".into(), activity: b },
-        Ranked { id: 2, name: "idle".into(), activity: Activity::default() },
-        Ranked { id: 3, name: "a".into(), activity: a },
+        Ranked { id: 1, username: "b".into(), name: "b".into(), activity: b },
+        Ranked { id: 2, username: "idle".into(), name: "idle".into(), activity: Activity::default() },
+        Ranked { id: 3, username: "a".into(), name: "a".into(), activity: a },
     ];
     rank(&mut ranked);
     assert_eq!(ranked.iter().map(|r| r.id).collect::<Vec<_>>(), [3, 1, 2]);

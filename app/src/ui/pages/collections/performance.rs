@@ -29,14 +29,18 @@ fn pct(p: Option<Decimal>) -> String {
     p.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into())
 }
 
-fn rank_rows(rows: &[Ranked]) -> Vec<RankRow> {
+/// The chart's rows; a rep's bars open their customers' overdue invoices (as the
+/// cockpit's do), a team's have no such list.
+fn rank_rows(rows: &[Ranked], link_to: Option<chrono::NaiveDate>) -> Vec<RankRow> {
     rows.iter()
         .map(|r| RankRow {
             name: r.name.clone(),
             collected: money(r.activity.collected_minor),
             due: money(r.activity.due_minor),
             rate_pct: r.activity.collection_rate_pct(),
-            href: None,
+            href: link_to
+                .filter(|_| !r.username.is_empty())
+                .map(|to| format!("/invoices?status=overdue&as_of={to}&rep={}", crate::url::percent_encode(&r.username))),
         })
         .collect()
 }
@@ -84,7 +88,7 @@ fn table(i18n: I18n, rows: &[Ranked], testid: &'static str) -> AnyView {
     .into_any()
 }
 
-fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, chart_id: &'static str, table_id: &'static str) -> AnyView {
+fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, link_to: Option<chrono::NaiveDate>, chart_id: &'static str, table_id: &'static str) -> AnyView {
     if rows.is_empty() {
         return view! {
             <section class="card">
@@ -95,7 +99,7 @@ fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, chart_id: &'static
         .into_any();
     }
     let stored = StoredValue::new(rows);
-    let chart = Signal::derive(move || stored.with_value(|r| ranking(i18n, &rank_rows(r))));
+    let chart = Signal::derive(move || stored.with_value(|r| ranking(i18n, &rank_rows(r, link_to))));
     let label = title.clone();
     let table = stored.with_value(|r| table(i18n, r, table_id));
     view! {
@@ -109,8 +113,8 @@ fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, chart_id: &'static
 }
 
 fn performance_view(i18n: I18n, p: Performance) -> AnyView {
-    let reps = ranking_card(i18n, t_string!(i18n, collections.reps_title).to_string(), p.reps, "rank-reps", "perf-reps");
-    let teams = ranking_card(i18n, t_string!(i18n, collections.teams_title).to_string(), p.teams, "rank-teams", "perf-teams");
+    let reps = ranking_card(i18n, t_string!(i18n, collections.reps_title).to_string(), p.reps, Some(p.to), "rank-reps", "perf-reps");
+    let teams = ranking_card(i18n, t_string!(i18n, collections.teams_title).to_string(), p.teams, None, "rank-teams", "perf-teams");
     // The period as a plain GET form, showing the period the figures are for.
     view! {
         <form class="card period-form" method="get" action="/collections" data-testid="perf-period">
