@@ -268,6 +268,10 @@ test.describe("on a desktop", () => {
     await expect(page.getByTestId("dispute").filter({ hasText: reason })).toHaveAttribute("data-open", "false");
     await expect(page.getByTestId("log-entry").filter({ hasText: "Part replaced under warranty" })).toHaveCount(1);
 
+    // The manager marks the customer a key account: the score's importance part is full.
+    await page.getByTestId("importance").selectOption("key");
+    await expect(page.getByTestId("part-importance").locator("td").nth(1)).toHaveText("100%");
+
     await page.getByTestId("finish-reassign").click();
     const select = page.getByTestId("reassign-to");
     expect(await select.locator("option").count()).toBeGreaterThan(2);

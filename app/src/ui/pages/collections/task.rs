@@ -327,11 +327,44 @@ pub(crate) fn log_items(i18n: I18n, log: &[LogEntry]) -> AnyView {
     .into_any()
 }
 
+/// A manager marks how much the customer matters (a factor of the score); the page
+/// reloads with the new score.
+#[component]
+fn ImportanceForm(customer_id: i64, current: crate::domain::collections::Importance, reload: RwSignal<u64>) -> impl IntoView {
+    use crate::domain::collections::{Factor, Importance};
+    let i18n = use_i18n();
+    let save = ServerAction::<crate::api::collections::SetCustomerImportance>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let options = Importance::ALL
+        .iter()
+        .map(|i| {
+            let key = i.as_str();
+            view! { <option value=key selected=*i == current>{move || part_input(i18n, Factor::Importance, key)}</option> }
+        })
+        .collect_view();
+    view! {
+        <section class="card importance-card" data-testid="importance-form">
+            <label class="field">
+                <span>{move || factor_label(i18n, Factor::Importance)}</span>
+                <select data-testid="importance" on:change=move |ev| {
+                    save.dispatch(crate::api::collections::SetCustomerImportance { customer_id, importance: event_target_value(&ev) });
+                }>{options}</select>
+            </label>
+            {move || save.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNotice error /> })}
+        </section>
+    }
+}
+
 fn task_view(i18n: I18n, p: Page, forms: Forms, reload: RwSignal<u64>) -> AnyView {
     let id = p.task.id;
     let summary = summary_card(i18n, p.clone());
     let invoices = invoices_card(i18n, &p.invoices);
     let score = score_card(i18n, &p.task);
+    let importance = p.may_manage.then(|| view! { <ImportanceForm customer_id=p.customer.id current=p.task.input.importance reload /> });
     let promises = promise_items(i18n, &p.promises);
     let disputes = dispute_items(i18n, &p.disputes, p.may_manage.then_some(reload));
     let log = log_items(i18n, &p.log);
@@ -348,7 +381,7 @@ fn task_view(i18n: I18n, p: Page, forms: Forms, reload: RwSignal<u64>) -> AnyVie
             </div>
             <div class="task-col">
                 <div class="o-invoices">{invoices}</div>
-                <div class="o-score">{score}</div>
+                <div class="o-score">{score}{importance}</div>
                 <section class="card o-promises" data-testid="promises-card">
                     <h2>{t!(i18n, collections.promises)}</h2>
                     <ul class="item-list">{promises}</ul>
