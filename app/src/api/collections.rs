@@ -125,13 +125,16 @@ pub mod ssr {
         let q = TaskQuery { for_user: None, team: None, customer_id: None, task_id: Some(id), open_only: false, today };
         let mut rows = store.tasks(&q).await?;
         let task = rows.pop().ok_or(AppError::NotFound)?;
-        // Within the user's scope only when the customer is theirs (a rep's own).
-        let owns = store.customer_file(task.customer_id, user.scope()).await?.is_some();
+        let customer = store.customer_file(task.customer_id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
+        // A rep's scope sees the customer only when it is theirs; a second read only then.
+        let owns = match user.scope() {
+            crate::domain::auth::Scope::All => true,
+            scope => store.customer_file(task.customer_id, scope).await?.is_some(),
+        };
         if !may_work(user, &task, owns) {
             tracing::warn!(user = %user.username, task = id, "task not theirs");
             return Err(AppError::Forbidden);
         }
-        let customer = store.customer_file(task.customer_id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
         Ok((task, customer))
     }
 

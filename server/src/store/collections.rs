@@ -18,11 +18,11 @@
 /// True when invoice `invoice` (a column) is under a dispute open at $1 — the SQL of
 /// `collections::dispute_open_on`, for the rule scan and the interest charge.
 pub(crate) fn disputed_at_sql(invoice: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM dispute_invoices di JOIN disputes d ON d.id = di.dispute_id \
-          WHERE di.invoice_id = {invoice} AND d.opened_on <= $1 AND (d.resolved_on IS NULL OR d.resolved_on > $1))"
-    )
+    format!("EXISTS (SELECT 1 FROM dispute_invoices di JOIN disputes d ON d.id = di.dispute_id WHERE di.invoice_id = {invoice} AND {DISPUTE_OPEN_AT})")
 }
+
+/// Dispute `d` is open at $1.
+pub(crate) const DISPUTE_OPEN_AT: &str = "d.opened_on <= $1 AND (d.resolved_on IS NULL OR d.resolved_on > $1)";
 
 /// A promise's or dispute's invoice numbers, by its id.
 pub(crate) type Numbers = std::collections::HashMap<i64, Vec<String>>;
@@ -597,40 +597,57 @@ macro_rules! collection_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::store::db_err)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let id: i64 = col(r, "id")?;
-                    let made_on: chrono::NaiveDate = col(r, "made_on")?;
-                    let invoices: Vec<i64> = sqlx::query_scalar("SELECT invoice_id FROM promise_invoices WHERE promise_id = $1 ORDER BY invoice_id")
-                        .bind(id)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err($crate::store::db_err)?;
-                    let paid = sqlx::query(
-                        "SELECT a.allocated_on, CAST(SUM(a.amount_minor) AS BIGINT) AS amount_minor FROM allocations a JOIN promise_invoices pi ON pi.invoice_id = a.invoice_id \
-                          WHERE pi.promise_id = $1 AND a.payment_id IS NOT NULL AND a.allocated_on >= $2 GROUP BY a.allocated_on",
-                    )
-                    .bind(id)
-                    .bind(made_on)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)?;
-                    out.push(app::domain::collections::PendingPromise {
-                        id,
-                        customer_id: col(r, "customer_id")?,
-                        first_invoice: invoices.first().copied(),
-                        promise: app::domain::collections::Promise {
-                            made_on,
-                            due_on: col(r, "due_on")?,
-                            amount: app::domain::money::Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
-                            invoice_ids: invoices,
-                            notes: col(r, "notes")?,
-                        },
-                        grace_days: col::<i64>(r, "grace_days")?,
-                        allocations: paid.iter().map(|p| Ok((col(p, "allocated_on")?, col(p, "amount_minor")?))).collect::<Result<_, app::store::StoreError>>()?,
-                    });
+                let Some(last) = rows.last() else { return Ok(Vec::new()) };
+                let last: i64 = col(last, "id")?;
+                // The page's invoices and payments in one read each (ids after_id..=last), not per promise.
+                let links = sqlx::query(
+                    "SELECT pi.promise_id, pi.invoice_id FROM promises p JOIN promise_invoices pi ON pi.promise_id = p.id \
+                      WHERE p.status = 'pending' AND p.id > $1 AND p.id <= $2 ORDER BY pi.promise_id, pi.invoice_id",
+                )
+                .bind(after_id)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                let paid = sqlx::query(
+                    "SELECT pi.promise_id, a.allocated_on, CAST(SUM(a.amount_minor) AS BIGINT) AS amount_minor \
+                       FROM promises p JOIN promise_invoices pi ON pi.promise_id = p.id JOIN allocations a ON a.invoice_id = pi.invoice_id \
+                      WHERE p.status = 'pending' AND p.id > $1 AND p.id <= $2 AND a.payment_id IS NOT NULL AND a.allocated_on >= p.made_on \
+                      GROUP BY pi.promise_id, a.allocated_on",
+                )
+                .bind(after_id)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                let mut invoices: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+                for r in &links {
+                    invoices.entry(col(r, "promise_id")?).or_default().push(col(r, "invoice_id")?);
                 }
-                Ok(out)
+                let mut allocations: std::collections::HashMap<i64, Vec<(chrono::NaiveDate, i64)>> = std::collections::HashMap::new();
+                for r in &paid {
+                    allocations.entry(col(r, "promise_id")?).or_default().push((col(r, "allocated_on")?, col(r, "amount_minor")?));
+                }
+                rows.iter()
+                    .map(|r| {
+                        let id: i64 = col(r, "id")?;
+                        let invoice_ids = invoices.remove(&id).unwrap_or_default();
+                        Ok(app::domain::collections::PendingPromise {
+                            id,
+                            customer_id: col(r, "customer_id")?,
+                            first_invoice: invoice_ids.first().copied(),
+                            promise: app::domain::collections::Promise {
+                                made_on: col(r, "made_on")?,
+                                due_on: col(r, "due_on")?,
+                                amount: app::domain::money::Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
+                                invoice_ids,
+                                notes: col(r, "notes")?,
+                            },
+                            grace_days: col::<i64>(r, "grace_days")?,
+                            allocations: allocations.remove(&id).unwrap_or_default(),
+                        })
+                    })
+                    .collect()
             }
 
             async fn settle_promise(&self, id: i64, state: app::domain::collections::PromiseState, now: chrono::DateTime<chrono::Utc>) -> Result<bool, app::store::StoreError> {

@@ -713,11 +713,12 @@ macro_rules! rule_store {
                         }
                     }
                 }
-                // Disputes are few: one read per page marks the page's disputed invoices.
+                // Disputes are few: one read per page, from the page's customers' disputes
+                // (their index), marks the page's disputed invoices.
                 let disputed: Vec<i64> = sqlx::query_scalar(&format!(
-                    "SELECT i.id FROM invoices i WHERE i.customer_id > $2 AND i.customer_id <= $3 \
-                       AND i.id IN (SELECT invoice_id FROM dispute_invoices) AND {}",
-                    $crate::store::collections::disputed_at_sql("i.id")
+                    "SELECT di.invoice_id FROM disputes d JOIN dispute_invoices di ON di.dispute_id = d.id \
+                      WHERE d.customer_id > $2 AND d.customer_id <= $3 AND {}",
+                    $crate::store::collections::DISPUTE_OPEN_AT
                 ))
                 .bind(as_of)
                 .bind(after_customer)
