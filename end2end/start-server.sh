@@ -3,7 +3,7 @@
 set -euo pipefail
 port=${1:-3100}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${CREDITDESK_BIN:-$root/target/debug/creditdesk}
+bin=${CREDITDESK_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/creditdesk}
 db_dir=$(mktemp -d)
 "$bin" serve --bind "127.0.0.1:$port" --database-url "sqlite://$db_dir/e2e.db" \
   --site-root "$root/target/site" --seed-demo-if-empty &

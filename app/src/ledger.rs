@@ -293,17 +293,6 @@ pub async fn dashboard(
     Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
 }
 
-/// Midnight at the start of `day` in the business timezone, as an instant.
-fn business_midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    crate::domain::BUSINESS_TZ
-        .from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_else(|| chrono::Utc.from_utc_datetime(&local))
-}
-
 /// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at
 /// the report's as_of, the KPIs at the previous period's end beside it, the roll-forward
 /// of open AR, the reps' collection over the period, and the grade and status changes
@@ -323,7 +312,7 @@ pub async fn credit_report(
         dashboard(store, slice.clone(), as_of),
         dashboard(store, slice.clone(), before),
         store.movement_figures(&slice, period.start(), as_of),
-        store.customer_changes(&slice, business_midnight(period.start()), business_midnight(until), 500),
+        store.customer_changes(&slice, crate::domain::business_start(period.start()), crate::domain::business_start(until), 500),
     )?;
     let movements = Movements::new(start.kpis.open.minor(), figures, end.kpis.open.minor(), crate::domain::BOOK_CURRENCY);
     let rep_key = match &slice {

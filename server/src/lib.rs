@@ -1,6 +1,7 @@
 //! The CreditDesk server: configuration, the axum router (SSR pages, server functions,
 //! REST API), the stores, and demo-data generation. `main.rs` is only the CLI.
 #![recursion_limit = "512"]
+pub mod assets;
 pub mod config;
 pub mod export;
 pub mod import;

@@ -1,6 +1,8 @@
 //! The HTTP surface: SSR pages, server functions, static files, REST and health.
 //!
 //! Layers, outermost first:
+//! 0. compression of dynamic responses (`assets`; `/pkg` files go out precompressed and
+//!    cached, see there).
 //! 1. `origin_check` refuses any state-changing request (not GET/HEAD/OPTIONS) that a
 //!    browser marks as cross-site, or whose `Origin` is not this site (Leptos does not
 //!    check, see leptos #3786). Requests with neither header are not from a browser, so
@@ -44,6 +46,7 @@ pub fn leptos_options(cfg: &ServeConfig) -> LeptosOptions {
         .site_root(cfg.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(cfg.bind)
+        .hash_files(crate::assets::hashed_build())
         .build()
 }
 
@@ -63,8 +66,13 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || app::shell(options.clone())
     };
+    let hashed = state.leptos_options.hash_files;
+    let pkg = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn(move |req, next| crate::assets::cache_headers(hashed, req, next)))
+        .service(crate::assets::pkg_service(&state.leptos_options.site_root));
     Router::new()
         .route("/healthz", get(healthz))
+        .nest_service("/pkg", pkg)
         .nest("/api/v1", crate::rest::router())
         .nest("/export", crate::export::router())
         .leptos_routes_with_context(&state, routes, context, shell)
@@ -72,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        .layer(crate::assets::compression())
         .with_state(state)
 }
 

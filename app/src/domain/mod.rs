@@ -24,8 +24,7 @@ pub mod rules;
 pub mod scoring;
 pub mod uscc;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 /// The currency receivables are aged and reported in. Every document is in it today;
 /// multi-currency books would convert into it here, in one place.
@@ -33,7 +32,14 @@ pub const BOOK_CURRENCY: money::Currency = money::Currency::CNY;
 
 /// The business timezone; dates are rendered and `as_of` defaults are taken in it,
 /// so server-side rendering and hydration agree on "today".
-pub const BUSINESS_TZ: Tz = chrono_tz::Asia::Shanghai;
+///
+/// China Standard Time is a fixed UTC+08:00 (no daylight saving since 1991, before any
+/// document this system holds), so a `FixedOffset` is exact. It keeps the IANA database
+/// (chrono-tz, ~100 KB of WASM) out of the browser.
+pub const BUSINESS_TZ: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(tz) => tz,
+    None => panic!("+08:00 is a valid offset"),
+};
 
 /// The business date of an instant.
 pub fn business_date(now: DateTime<Utc>) -> NaiveDate {
@@ -43,11 +49,7 @@ pub fn business_date(now: DateTime<Utc>) -> NaiveDate {
 /// The instant a business date begins (midnight in the business timezone, which has no
 /// daylight saving, so midnight always exists once).
 pub fn business_start(day: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    BUSINESS_TZ
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+    (day.and_time(chrono::NaiveTime::MIN) - BUSINESS_TZ).and_utc()
 }
 
 #[cfg(test)]
@@ -60,5 +62,12 @@ mod tests {
         // 2026-03-01 17:30 UTC is already 2 March in Shanghai (UTC+8).
         let t = Utc.with_ymd_and_hms(2026, 3, 1, 17, 30, 0).unwrap();
         assert_eq!(business_date(t), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+    }
+
+    #[test]
+    fn business_day_starts_at_shanghai_midnight() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(business_start(day), Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap());
+        assert_eq!(business_date(business_start(day)), day);
     }
 }

@@ -112,6 +112,11 @@ impl TestApp {
 
 /// A real server on 127.0.0.1:0 over a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_at("target/site").await
+}
+
+/// The same, serving static files from `site_root`.
+pub async fn spawn_app_at(site_root: &str) -> TestApp {
     let db = TestDb::sqlite();
     let store = db.store().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -119,7 +124,7 @@ pub async fn spawn_app() -> TestApp {
     let cfg = server::config::ServeConfig {
         bind: addr,
         database: DatabaseUrl::parse(&db.url).unwrap(),
-        site_root: "target/site".into(),
+        site_root: site_root.into(),
         secure_cookies: false,
         allowed_origins: vec![],
     };

@@ -17,6 +17,7 @@
 //!   new variant is a build error until it is named in both languages.
 mod dossier;
 mod forms;
+pub(crate) mod offline;
 mod performance;
 pub(crate) mod queue;
 pub(crate) mod task;

@@ -4,10 +4,10 @@
 //! disputes, the task's actions, and the customer's collection log.
 //!
 //! Invariants, and why they hold:
-//! - The page's data is one `get_task_page` answer, refetched after every sync (the
-//!   queue's `synced` counter is part of the resource's source) and after every action,
-//!   so the log always shows what the server holds; the forms keep their state across
-//!   the refetch (`forms::Forms`).
+//! - The page's data is one `get_task_page` answer (offline: the copy `offline` kept),
+//!   refetched after every sync (the queue's `synced` counter is part of the resource's
+//!   source) and after every action, so the log always shows what the server holds; the
+//!   forms keep their state across the refetch (`forms::Forms`).
 //! - The score shown is the server's, with its parts: the parts' points add up to it
 //!   (`collections::priority`), and each part shows its input, weight and share.
 //! - On a phone the sections stack in working order (CSS `order`); on a desktop they sit
@@ -15,7 +15,7 @@
 use super::forms::{FinishActions, Forms, ResolveForm, WorkForms};
 use super::queue::{use_queue, PendingList};
 use super::{aging_band, aging_label, category_label, exact, factor_label, log_line, part_input, kind_label, label_label, log_icon, log_kind_label, money, points, pool_label, promise_status_label, task_status_label, I18n};
-use crate::api::collections::{get_task_page, InvoiceDue, TaskPage as Page};
+use crate::api::collections::{InvoiceDue, TaskPage as Page};
 use crate::domain::collections::{Assignee, DisputeRow, LogEntry, PromiseRow, TaskRow, TaskStatus};
 use crate::i18n::*;
 use crate::ui::format::{status_label, ErrorNotice};
@@ -420,7 +420,7 @@ pub fn TaskPage() -> impl IntoView {
         }
         cur
     });
-    let page = Resource::new(move || (id(), reload.get(), q.synced.get()), |(id, _, _)| get_task_page(id));
+    let page = Resource::new(move || (id(), reload.get(), q.synced.get()), |(id, _, _)| super::offline::task_page(id));
     view! {
         <div class="page task-page">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

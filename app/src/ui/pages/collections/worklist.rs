@@ -277,6 +277,12 @@ pub fn WorklistPage() -> impl IntoView {
     let filter = move || query.read().get("filter").and_then(|f| TaskFilter::parse(&f)).unwrap_or(TaskFilter::All).as_str().to_string();
     let scope = move || if query.read().get("scope").as_deref() == Some("team") { "team".to_string() } else { "mine".to_string() };
     let list = Resource::new(move || (filter(), scope(), q.synced.get()), |(f, s, _)| get_worklist(f, s));
+    // In the browser: keep the top tasks' pages, so they open offline too.
+    Effect::new(move |_| {
+        if let Some(Ok(w)) = list.get() {
+            super::offline::prefetch(w.rows.iter().map(|r| r.id));
+        }
+    });
     let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state != OpState::Synced && q.mine(x)).count());
     view! {
         <div class="page tasks-page">
