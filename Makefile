@@ -31,10 +31,10 @@ setup:
 setup-test:
 	@bash .ci/setup.sh test
 
-# The phone's client: split into lazily loaded chunks per route, with content-hashed
-# names, precompressed (.br, .gz) for the server to send as they are.
+# The phone's client with content-hashed names, precompressed (.br, .gz) for the server
+# to send as they are.
 build-release:
-	cargo leptos build --release --split --precompress
+	cargo leptos build --release --precompress
 
 serve:
 	@echo "Demo logins (password demo1234): admin, chen.jie (executive), liu.fang (finance),"
@@ -47,9 +47,9 @@ test-rust:
 	cargo test -p app --features ssr
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p server
 
-# The browser tests run on the build users get (split, hashed, precompressed): the
-# offline pages must work from lazily loaded chunks, and routes.spec.ts holds every
-# route's first load to its brotli byte budget (CREDITDESK_BUDGETS=1: no skipping).
+# The browser tests run on the build users get (hashed, precompressed), and
+# routes.spec.ts holds every route's first load to its brotli byte budget
+# (CREDITDESK_BUDGETS=1: no skipping).
 test-e2e: build-release
 	cd end2end && CREDITDESK_BUDGETS=1 CREDITDESK_BIN=$(TARGET_DIR)/release/creditdesk npx playwright test
 
@@ -60,3 +60,10 @@ bench:
 	@command -v oha >/dev/null || cargo install oha --locked
 	@python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 	cargo bench -p server
+
+# Benchmark, not a test (nothing asserts): Lighthouse 12's mobile preset on /login, /
+# (chen.jie), /tasks (li.na) and /approvals (zhou.min) on the release build with fresh
+# demo data, then the client's brotli sizes. Raw reports in target/bench-web/.
+bench-web: setup-test
+	@$(MAKE) --no-print-directory build-release
+	CREDITDESK_BIN=$(TARGET_DIR)/release/creditdesk node end2end/bench/bench-web.mjs

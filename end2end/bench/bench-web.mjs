@@ -27,15 +27,15 @@
 //
 // Usage:  node end2end/bench/bench-web.mjs [--sizes-only]
 // Environment:
-//   CREDITDESK_BIN      server binary (default ${CARGO_TARGET_DIR:-<repo>/target}/release/creditdesk)
-//   CREDITDESK_SITE_ROOT  site root with pkg/ (default <repo>/target/site)
-//   CHROME_PATH         Chromium (default /usr/bin/chromium)
-//   BENCH_WEB_PORT      port to serve on (default: a free one)
-//   BENCH_WEB_RUNS      Lighthouse runs per page; with more than one, each metric is the
-//                       median over the runs (default 1)
-//   BENCH_WEB_OUT       where reports go (default <repo>/target/bench-web)
-//   BENCH_WEB_MAX_ROWS  lazy chunks listed one per row (default 40; every chunk over its
-//                       target is listed anyway, the rest are summed in one row; 0 = all)
+//   CREDITDESK_BIN        server binary (default ${CARGO_TARGET_DIR:-<repo>/target}/release/creditdesk)
+//   CREDITDESK_SITE_ROOT  site root holding pkg/ (default <repo>/target/site)
+//   CHROME_PATH           Chromium (default /usr/bin/chromium)
+//   BENCH_WEB_PORT        port to serve on (default: a free one)
+//   BENCH_WEB_RUNS        Lighthouse runs per page; with more than one, each metric is the
+//                         median over the runs (default 1)
+//   BENCH_WEB_OUT         where reports go (default <repo>/target/bench-web)
+//   BENCH_WEB_MAX_ROWS    lazy chunks listed one per row (default 40; every chunk over its
+//                         target is listed anyway, the rest are summed in one row; 0 = all)
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -130,7 +130,7 @@ function cleanup() {
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
     progress(`${sig}: stopping`);
-    cleanup().finally(() => process.exit(130));
+    cleanup().finally(() => process.exit(128 + os.constants.signals[sig]));
   });
 }
 

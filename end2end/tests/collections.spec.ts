@@ -147,6 +147,36 @@ test.describe("on a phone", () => {
     await expect(page.getByTestId("pending-op").filter({ hasText: offlineNote })).toHaveAttribute("data-state", "synced");
   });
 
+  test("loaded /tasks, then offline: a listed task still opens, a call waits in the queue, and syncs once back online", async ({ page, context }, info) => {
+    const note = `Opened offline ${Date.now()}`;
+    await login(page, "wang.qiang");
+    await page.goto("/tasks");
+    await waitForHydration(page);
+    const row = page.getByTestId("task-row").first();
+    await expect(row).toBeVisible();
+    // After hydration the collections chunk and the top tasks' pages arrive in the background.
+    await page.waitForLoadState("networkidle");
+
+    await context.setOffline(true);
+    await expect(page.getByTestId("offline-banner")).toBeVisible();
+    await row.tap();
+    await expect(page).toHaveURL(/\/tasks\/\d+$/);
+    await expect(page.getByTestId("task-summary")).toBeVisible();
+    await formsLive(page);
+    await logContact(page, "reached", note);
+    const op = page.getByTestId("pending-op").filter({ hasText: note });
+    await expect(op).toHaveAttribute("data-state", "queued");
+    await noHorizontalScroll(page);
+    await snap(page, info, "offline-opened-task");
+
+    await context.setOffline(false);
+    await expect(op).toHaveAttribute("data-state", "synced");
+    await expect(page.getByTestId("log-entry").filter({ hasText: note })).toHaveCount(1);
+    await page.reload();
+    await formsLive(page);
+    await expect(page.getByTestId("log-entry").filter({ hasText: note })).toHaveCount(1);
+  });
+
   test("a write queued offline for a task closed meanwhile is a conflict, kept on the customer's log", async ({ page, context, baseURL }, info) => {
     const stamp = Date.now();
     await login(page, "li.na");
