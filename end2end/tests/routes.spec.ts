@@ -1,17 +1,17 @@
 // Every route, for every role that may open it, on a desktop and on a phone. Each page is
-// opened by URL (a first load, so its lazy WASM chunk has to arrive), must hydrate, and
-// then runs a moment longer without a console error, an uncaught exception or a failed
-// /pkg/ fetch. A Rust panic shows as "panicked at …" and then "RuntimeError: unreachable"
-// and leaves the page dead; splitting the client into lazily loaded chunks moves code
-// between files, so a page whose chunk is missing or calls code that moved fails here,
-// by route and role, rather than in someone's browser. A page a role may open must not
-// greet it with an error notice; a page it may not open is also visited once per role
-// (refusals are error notices, not redirects) and must render that refusal cleanly. On
-// the phone, no page may scroll sideways.
+// opened by URL (a first load), must hydrate, and then runs a moment longer without a
+// console error, an uncaught exception or a failed /pkg/ fetch. A Rust panic shows as
+// "panicked at …" and then "RuntimeError: unreachable" and leaves the page dead, so a
+// page that panics after hydration (as /adjustments did, calling the wall clock in the
+// browser) fails here, by route and role, rather than in someone's browser. A page a
+// role may open must not greet it with an error notice; a page it may not open is also
+// visited once per role (refusals are error notices, not redirects) and must render that
+// refusal cleanly. On the phone, no page may scroll sideways.
 //
 // It also holds the first-load byte budget: the brotli bytes of the /pkg/ JS and WASM a
 // page fetches before it hydrates (fresh cache), per route, and the size of every lazy
-// chunk. Sizes do not depend on the viewport, so those run on the desktop project only.
+// chunk (once the client is split). Sizes do not depend on the viewport, so those run on
+// the desktop project only.
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";

@@ -4,7 +4,8 @@
 //! Invariants, and why they hold:
 //! - **The server's answer wins while online**: `task_page` always asks the server
 //!   first and stores what it gets; the stored copy is used only when the request
-//!   fails, so it is never shown over a fresher answer.
+//!   cannot be made (`AppError::Request`), so it is never shown over a fresher answer
+//!   or in place of a refusal.
 //! - **Only what was listed**: after `/tasks` loads in the browser, the first
 //!   `PREFETCH` rows' pages are fetched once each (the ones a rep works first), so the
 //!   phone spends a bounded number of requests, and nothing on the server render.
@@ -49,7 +50,10 @@ async fn fetch(kept: StoredValue<HashMap<i64, TaskPage>>, id: i64) -> Result<Tas
             });
             Ok(page)
         }
-        Err(error) => kept.with_value(|m| m.get(&id).cloned()).ok_or(error),
+        // Only a transport failure (offline) falls back: a refusal or a missing task is
+        // the server's answer and is shown as such.
+        Err(AppError::Request(reason)) => kept.with_value(|m| m.get(&id).cloned()).ok_or(AppError::Request(reason)),
+        Err(error) => Err(error),
     }
 }
 
