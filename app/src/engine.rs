@@ -14,8 +14,12 @@
 //!   overlap harmless.
 //! - Preview and back-test call the same `evaluate` and never write.
 use crate::domain::business_date;
-use crate::domain::rules::{self, CustomerFacts, EventKind, Facts, Firing, PortfolioFacts, Rule, Scope, Trigger};
-use crate::store::{Applied, FiringPlan, RuleLease, RuleRun, RunClaim, RunProgress, Store, StoreError, StoredRule};
+use crate::domain::rules::{
+    self, CustomerFacts, EventKind, Facts, Firing, PortfolioFacts, Rule, Scope, Trigger,
+};
+use crate::store::{
+    Applied, FiringPlan, RuleLease, RuleRun, RunClaim, RunProgress, Store, StoreError, StoredRule,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -32,8 +36,15 @@ pub struct Book {
 }
 
 impl Book {
-    pub async fn load(store: &dyn Store, as_of: NaiveDate, only: Option<i64>) -> Result<Book, StoreError> {
-        Ok(Book { as_of, customers: store.rule_customers(as_of, only).await? })
+    pub async fn load(
+        store: &dyn Store,
+        as_of: NaiveDate,
+        only: Option<i64>,
+    ) -> Result<Book, StoreError> {
+        Ok(Book {
+            as_of,
+            customers: store.rule_customers(as_of, only).await?,
+        })
     }
 }
 
@@ -44,14 +55,34 @@ impl Book {
 /// firings, the last customer id of the page (the runs' cursor) and the targets
 /// evaluated; it returns false to stop. A rule skips customers at or below its own
 /// cursor; a pending portfolio rule needs every page, so the scan then starts at 0.
-async fn scan<F>(store: &dyn Store, rules: &[(i64, &Rule, i64)], book: &Book, page_size: i64, mut page: F) -> Result<bool, StoreError>
+async fn scan<F>(
+    store: &dyn Store,
+    rules: &[(i64, &Rule, i64)],
+    book: &Book,
+    page_size: i64,
+    mut page: F,
+) -> Result<bool, StoreError>
 where
     F: AsyncPage,
 {
     let as_of = book.as_of;
-    let portfolio_pending: Vec<&(i64, &Rule, i64)> = rules.iter().filter(|(_, r, from)| r.scope == Scope::Portfolio && *from == 0).collect();
-    let others: Vec<&(i64, &Rule, i64)> = rules.iter().filter(|(_, r, _)| r.scope != Scope::Portfolio).collect();
-    let start = if portfolio_pending.is_empty() { others.iter().map(|(_, _, from)| *from).min().unwrap_or(i64::MAX) } else { 0 };
+    let portfolio_pending: Vec<&(i64, &Rule, i64)> = rules
+        .iter()
+        .filter(|(_, r, from)| r.scope == Scope::Portfolio && *from == 0)
+        .collect();
+    let others: Vec<&(i64, &Rule, i64)> = rules
+        .iter()
+        .filter(|(_, r, _)| r.scope != Scope::Portfolio)
+        .collect();
+    let start = if portfolio_pending.is_empty() {
+        others
+            .iter()
+            .map(|(_, _, from)| *from)
+            .min()
+            .unwrap_or(i64::MAX)
+    } else {
+        0
+    };
     let todo: Vec<&CustomerFacts> = book.customers.iter().filter(|c| c.id > start).collect();
     let chunks: Vec<&[&CustomerFacts]> = todo.chunks(page_size.max(1) as usize).collect();
     let bounds: Vec<(i64, i64)> = chunks
@@ -92,29 +123,51 @@ where
                 .iter()
                 .map(|c| {
                     let (open, overdue) = sums.get(&c.id).copied().unwrap_or_default();
-                    (c.id, CustomerFacts { open_minor: open, overdue_minor: overdue, ..(*c).clone() })
+                    (
+                        c.id,
+                        CustomerFacts {
+                            open_minor: open,
+                            overdue_minor: overdue,
+                            ..(*c).clone()
+                        },
+                    )
                 })
                 .collect();
             portfolio.overdue_minor += customers.values().map(|c| c.overdue_minor).sum::<i64>();
-            portfolio.overdue_customers += customers.values().filter(|c| c.overdue_minor > 0).count() as i64;
+            portfolio.overdue_customers +=
+                customers.values().filter(|c| c.overdue_minor > 0).count() as i64;
             let mut firings = Vec::new();
             for (id, rule, from) in &others {
                 match rule.scope {
                     Scope::Invoice => {
                         for inv in invoices.iter().filter(|i| i.customer_id > *from) {
-                            let facts = Facts { as_of, invoice: Some(inv), customer: customers.get(&inv.customer_id), portfolio: None };
+                            let facts = Facts {
+                                as_of,
+                                invoice: Some(inv),
+                                customer: customers.get(&inv.customer_id),
+                                portfolio: None,
+                            };
                             firings.extend(rules::evaluate(*id, rule, &facts, None));
                         }
                     }
                     _ => {
                         for c in chunk.iter().filter(|c| c.id > *from) {
-                            let facts = Facts { as_of, invoice: None, customer: customers.get(&c.id), portfolio: None };
+                            let facts = Facts {
+                                as_of,
+                                invoice: None,
+                                customer: customers.get(&c.id),
+                                portfolio: None,
+                            };
                             firings.extend(rules::evaluate(*id, rule, &facts, None));
                         }
                     }
                 }
             }
-            let evaluated = Evaluated { invoices: invoices.len() as i64, customers: chunk.len() as i64, portfolio: 0 };
+            let evaluated = Evaluated {
+                invoices: invoices.len() as i64,
+                customers: chunk.len() as i64,
+                portfolio: 0,
+            };
             page.page(firings, upto, evaluated).await
         };
         let (next, go_on) = futures::join!(next, work);
@@ -124,9 +177,28 @@ where
         fetched = next?;
     }
     if !portfolio_pending.is_empty() {
-        let facts = Facts { as_of, invoice: None, customer: None, portfolio: Some(&portfolio) };
-        let firings = portfolio_pending.iter().filter_map(|(id, rule, _)| rules::evaluate(*id, rule, &facts, None)).collect();
-        if !page.page(firings, i64::MAX, Evaluated { invoices: 0, customers: 0, portfolio: 1 }).await? {
+        let facts = Facts {
+            as_of,
+            invoice: None,
+            customer: None,
+            portfolio: Some(&portfolio),
+        };
+        let firings = portfolio_pending
+            .iter()
+            .filter_map(|(id, rule, _)| rules::evaluate(*id, rule, &facts, None))
+            .collect();
+        if !page
+            .page(
+                firings,
+                i64::MAX,
+                Evaluated {
+                    invoices: 0,
+                    customers: 0,
+                    portfolio: 1,
+                },
+            )
+            .await?
+        {
             return Ok(false);
         }
     }
@@ -153,7 +225,12 @@ impl Evaluated {
 
 /// A page callback (an async closure over borrowed state, spelled as a trait).
 trait AsyncPage {
-    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError>;
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        cursor: i64,
+        evaluated: Evaluated,
+    ) -> Result<bool, StoreError>;
 }
 
 /// What one rule's run on a date came to.
@@ -176,7 +253,10 @@ pub struct RunLimits {
 
 impl Default for RunLimits {
     fn default() -> Self {
-        RunLimits { page_size: PAGE, crash_after_pages: None }
+        RunLimits {
+            page_size: PAGE,
+            crash_after_pages: None,
+        }
     }
 }
 
@@ -193,7 +273,12 @@ struct Applier<'a> {
 }
 
 impl AsyncPage for Applier<'_> {
-    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        cursor: i64,
+        evaluated: Evaluated,
+    ) -> Result<bool, StoreError> {
         if self.crash_after.is_some_and(|n| self.pages >= n) {
             return Ok(false);
         }
@@ -201,7 +286,13 @@ impl AsyncPage for Applier<'_> {
             .into_iter()
             .map(|f| {
                 let (name, actions) = self.names[&f.rule_id].clone();
-                FiringPlan { run_id: self.run_of.get(&f.rule_id).copied(), rule_name: name, actions, as_of: self.as_of, firing: f }
+                FiringPlan {
+                    run_id: self.run_of.get(&f.rule_id).copied(),
+                    rule_name: name,
+                    actions,
+                    as_of: self.as_of,
+                    firing: f,
+                }
             })
             .collect();
         // A lease moves to the page's cursor when the page is past it; the others are
@@ -210,11 +301,24 @@ impl AsyncPage for Applier<'_> {
             .leases
             .iter()
             .map(|(l, scope)| {
-                let progress = if cursor > l.cursor { RunProgress { cursor, evaluated: evaluated.of(*scope) } } else { RunProgress { cursor: l.cursor, evaluated: 0 } };
+                let progress = if cursor > l.cursor {
+                    RunProgress {
+                        cursor,
+                        evaluated: evaluated.of(*scope),
+                    }
+                } else {
+                    RunProgress {
+                        cursor: l.cursor,
+                        evaluated: 0,
+                    }
+                };
                 (l.clone(), progress)
             })
             .collect();
-        let a = self.store.apply_firings(&leases, &plans, (self.now)()).await?;
+        let a = self
+            .store
+            .apply_firings(&leases, &plans, (self.now)())
+            .await?;
         for (l, _) in &mut self.leases {
             l.cursor = l.cursor.max(cursor);
         }
@@ -237,7 +341,10 @@ pub async fn run_date(
     limits: RunLimits,
 ) -> Result<Vec<RuleRunOutcome>, StoreError> {
     let all = store.rules().await?;
-    let daily: Vec<&StoredRule> = all.iter().filter(|r| r.rule.enabled && r.rule.is_daily()).collect();
+    let daily: Vec<&StoredRule> = all
+        .iter()
+        .filter(|r| r.rule.enabled && r.rule.is_daily())
+        .collect();
     run_rules(store, &daily, as_of, source, owner, now, limits).await
 }
 
@@ -254,8 +361,23 @@ async fn run_rules(
     let mut held: Vec<(&StoredRule, RuleLease)> = Vec::new();
     for r in rules {
         let t = now();
-        let outcome = |status: &str, run| RuleRunOutcome { rule_id: r.id, rule_name: r.rule.name.clone(), status: status.into(), run };
-        match store.claim_rule_run(r.id, as_of, source, owner, t, t - Duration::seconds(LEASE_STALE_SECS)).await? {
+        let outcome = |status: &str, run| RuleRunOutcome {
+            rule_id: r.id,
+            rule_name: r.rule.name.clone(),
+            status: status.into(),
+            run,
+        };
+        match store
+            .claim_rule_run(
+                r.id,
+                as_of,
+                source,
+                owner,
+                t,
+                t - Duration::seconds(LEASE_STALE_SECS),
+            )
+            .await?
+        {
             RunClaim::Lease(l) => held.push((r, l)),
             RunClaim::Finished(run) => outcomes.push(outcome("already_done", Some(run))),
             RunClaim::Busy => outcomes.push(outcome("busy", None)),
@@ -265,11 +387,20 @@ async fn run_rules(
         return Ok(outcomes);
     }
     let book = Book::load(store, as_of, None).await?;
-    let targets: Vec<(i64, &Rule, i64)> = held.iter().map(|(r, l)| (r.id, &r.rule, l.cursor)).collect();
+    let targets: Vec<(i64, &Rule, i64)> = held
+        .iter()
+        .map(|(r, l)| (r.id, &r.rule, l.cursor))
+        .collect();
     let mut applier = Applier {
         store,
-        leases: held.iter().map(|(r, l)| (l.clone(), r.rule.scope)).collect(),
-        names: held.iter().map(|(r, _)| (r.id, (r.rule.name.clone(), r.rule.actions.clone()))).collect(),
+        leases: held
+            .iter()
+            .map(|(r, l)| (l.clone(), r.rule.scope))
+            .collect(),
+        names: held
+            .iter()
+            .map(|(r, _)| (r.id, (r.rule.name.clone(), r.rule.actions.clone())))
+            .collect(),
         run_of: held.iter().map(|(r, l)| (r.id, l.run_id)).collect(),
         as_of,
         now,
@@ -283,23 +414,39 @@ async fn run_rules(
     }
     for (r, l) in &held {
         let run = store.finish_rule_run(l, now()).await?;
-        outcomes.push(RuleRunOutcome { rule_id: r.id, rule_name: r.rule.name.clone(), status: "ran".into(), run: Some(run) });
+        outcomes.push(RuleRunOutcome {
+            rule_id: r.id,
+            rule_name: r.rule.name.clone(),
+            status: "ran".into(),
+            run: Some(run),
+        });
     }
     Ok(outcomes)
 }
 
 impl<T: AsyncPage> AsyncPage for &mut T {
-    async fn page(&mut self, firings: Vec<Firing>, cursor: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        cursor: i64,
+        evaluated: Evaluated,
+    ) -> Result<bool, StoreError> {
         (**self).page(firings, cursor, evaluated).await
     }
 }
 
 /// The scheduler's tick: every enabled daily rule's due dates (catching up missed days,
 /// at most `MAX_CATCH_UP_DAYS`), oldest first, each date in one scan.
-pub async fn run_due(store: &dyn Store, owner: &str, now: &(dyn Fn() -> DateTime<Utc> + Send + Sync)) -> Result<Vec<RuleRunOutcome>, StoreError> {
+pub async fn run_due(
+    store: &dyn Store,
+    owner: &str,
+    now: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+) -> Result<Vec<RuleRunOutcome>, StoreError> {
     let all = store.rules().await?;
     let last = store.last_rule_runs().await?;
-    let local = now().with_timezone(&crate::domain::BUSINESS_TZ).naive_local();
+    let local = now()
+        .with_timezone(&crate::domain::BUSINESS_TZ)
+        .naive_local();
     let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<&StoredRule>> = Default::default();
     for r in all.iter().filter(|r| r.rule.enabled) {
         if let Trigger::Daily { at } = r.rule.trigger {
@@ -310,7 +457,18 @@ pub async fn run_due(store: &dyn Store, owner: &str, now: &(dyn Fn() -> DateTime
     }
     let mut out = Vec::new();
     for (date, rules) in by_date {
-        out.extend(run_rules(store, &rules, date, "schedule", owner, now, RunLimits::default()).await?);
+        out.extend(
+            run_rules(
+                store,
+                &rules,
+                date,
+                "schedule",
+                owner,
+                now,
+                RunLimits::default(),
+            )
+            .await?,
+        );
     }
     Ok(out)
 }
@@ -326,25 +484,44 @@ pub async fn fire_event(
     now: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
     let all = store.rules().await?;
-    let matching: Vec<&StoredRule> = all.iter().filter(|r| r.rule.enabled && r.rule.trigger == Trigger::Event { kind }).collect();
+    let matching: Vec<&StoredRule> = all
+        .iter()
+        .filter(|r| r.rule.enabled && r.rule.trigger == Trigger::Event { kind })
+        .collect();
     if matching.is_empty() {
         return Ok(Applied::default());
     }
     let as_of = business_date(now);
     let book = Book::load(store, as_of, Some(customer_id)).await?;
-    let invoices = store.rule_invoices(as_of, customer_id - 1, customer_id).await?;
+    let invoices = store
+        .rule_invoices(as_of, customer_id - 1, customer_id)
+        .await?;
     let customer = book.customers.first().map(|c| CustomerFacts {
         open_minor: invoices.iter().map(|i| i.open_minor).sum(),
-        overdue_minor: invoices.iter().filter(|i| i.due_date < as_of).map(|i| i.open_minor).sum(),
+        overdue_minor: invoices
+            .iter()
+            .filter(|i| i.due_date < as_of)
+            .map(|i| i.open_minor)
+            .sum(),
         ..c.clone()
     });
     let invoice = invoice_id.and_then(|id| invoices.iter().find(|i| i.id == id));
-    let facts = Facts { as_of, invoice, customer: customer.as_ref(), portfolio: None };
+    let facts = Facts {
+        as_of,
+        invoice,
+        customer: customer.as_ref(),
+        portfolio: None,
+    };
     let plans: Vec<FiringPlan> = matching
         .iter()
         .filter_map(|r| {
-            rules::evaluate(r.id, &r.rule, &facts, Some(event_ref))
-                .map(|firing| FiringPlan { firing, run_id: None, rule_name: r.rule.name.clone(), actions: r.rule.actions.clone(), as_of })
+            rules::evaluate(r.id, &r.rule, &facts, Some(event_ref)).map(|firing| FiringPlan {
+                firing,
+                run_id: None,
+                rule_name: r.rule.name.clone(),
+                actions: r.rule.actions.clone(),
+                as_of,
+            })
         })
         .collect();
     if plans.is_empty() {
@@ -355,7 +532,14 @@ pub async fn fire_event(
 
 /// `fire_event`, logging instead of failing: the document that raised the event is
 /// already committed, and a rule must never make posting it fail.
-pub async fn after_event(store: &dyn Store, kind: EventKind, customer_id: i64, invoice_id: Option<i64>, event_ref: i64, now: DateTime<Utc>) {
+pub async fn after_event(
+    store: &dyn Store,
+    kind: EventKind,
+    customer_id: i64,
+    invoice_id: Option<i64>,
+    event_ref: i64,
+    now: DateTime<Utc>,
+) {
     if let Err(e) = fire_event(store, kind, customer_id, invoice_id, event_ref, now).await {
         tracing::warn!(error = %e, event = %kind, customer_id, "event rules failed");
     }
@@ -372,7 +556,10 @@ pub struct PromiseCheck {
 /// allocated to its invoices (`collections::promise_state`). A promise leaves pending
 /// once (the store's guarded update), and only the call that settled it as broken
 /// raises the `promise_broken` rule event, keyed on the promise, so a rule can escalate.
-pub async fn check_promises(store: &dyn Store, now: DateTime<Utc>) -> Result<PromiseCheck, StoreError> {
+pub async fn check_promises(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<PromiseCheck, StoreError> {
     use crate::domain::collections::{promise_state, PromiseState};
     const PAGE: i64 = 1_000;
     let today = business_date(now);
@@ -384,12 +571,22 @@ pub async fn check_promises(store: &dyn Store, now: DateTime<Utc>) -> Result<Pro
         after = last.id;
         for p in &page {
             let state = promise_state(&p.promise, &p.allocations, p.grace_days, today);
-            if matches!(state, PromiseState::Pending) || !store.settle_promise(p.id, state, now).await? {
+            if matches!(state, PromiseState::Pending)
+                || !store.settle_promise(p.id, state, now).await?
+            {
                 continue;
             }
             if let PromiseState::Broken { .. } = state {
                 done.broken += 1;
-                after_event(store, EventKind::PromiseBroken, p.customer_id, p.first_invoice, p.id, now).await;
+                after_event(
+                    store,
+                    EventKind::PromiseBroken,
+                    p.customer_id,
+                    p.first_invoice,
+                    p.id,
+                    now,
+                )
+                .await;
             } else {
                 done.kept += 1;
             }
@@ -423,7 +620,12 @@ struct Collector {
 }
 
 impl AsyncPage for Collector {
-    async fn page(&mut self, firings: Vec<Firing>, _: i64, _: Evaluated) -> Result<bool, StoreError> {
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        _: i64,
+        _: Evaluated,
+    ) -> Result<bool, StoreError> {
         for f in firings {
             self.count += 1;
             if self.firings.len() < self.keep {
@@ -435,29 +637,63 @@ impl AsyncPage for Collector {
 }
 
 /// Evaluates a draft rule over the book at `as_of` without writing anything.
-pub async fn preview(store: &dyn Store, rule: &Rule, as_of: NaiveDate, keep: usize) -> Result<Preview, StoreError> {
+pub async fn preview(
+    store: &dyn Store,
+    rule: &Rule,
+    as_of: NaiveDate,
+    keep: usize,
+) -> Result<Preview, StoreError> {
     let book = Book::load(store, as_of, None).await?;
-    let mut c = Collector { firings: Vec::new(), count: 0, keep };
+    let mut c = Collector {
+        firings: Vec::new(),
+        count: 0,
+        keep,
+    };
     scan(store, &[(0, rule, 0)], &book, PAGE, &mut c).await?;
     // The kept firings' invoice numbers, from their customers' open invoices.
     let mut numbers: HashMap<i64, String> = HashMap::new();
-    let customers: HashSet<i64> = c.firings.iter().filter(|f| f.invoice_id.is_some()).filter_map(|f| f.customer_id).collect();
+    let customers: HashSet<i64> = c
+        .firings
+        .iter()
+        .filter(|f| f.invoice_id.is_some())
+        .filter_map(|f| f.customer_id)
+        .collect();
     for id in customers {
-        numbers.extend(store.rule_invoices(as_of, id - 1, id).await?.into_iter().map(|i| (i.id, i.number)));
+        numbers.extend(
+            store
+                .rule_invoices(as_of, id - 1, id)
+                .await?
+                .into_iter()
+                .map(|i| (i.id, i.number)),
+        );
     }
-    let names: HashMap<i64, &str> = book.customers.iter().map(|c| (c.id, c.name.as_str())).collect();
+    let names: HashMap<i64, &str> = book
+        .customers
+        .iter()
+        .map(|c| (c.id, c.name.as_str()))
+        .collect();
     let targets = c
         .firings
         .iter()
         .map(|f| PreviewTarget {
             customer_id: f.customer_id,
-            customer_name: f.customer_id.and_then(|id| names.get(&id)).map(|n| n.to_string()),
+            customer_name: f
+                .customer_id
+                .and_then(|id| names.get(&id))
+                .map(|n| n.to_string()),
             invoice_number: f.invoice_id.and_then(|id| numbers.get(&id).cloned()),
-            overdue: crate::domain::money::Money::from_minor(f.overdue_minor, crate::domain::BOOK_CURRENCY),
+            overdue: crate::domain::money::Money::from_minor(
+                f.overdue_minor,
+                crate::domain::BOOK_CURRENCY,
+            ),
             dedupe_key: f.key.clone(),
         })
         .collect();
-    Ok(Preview { as_of, count: c.count, targets })
+    Ok(Preview {
+        as_of,
+        count: c.count,
+        targets,
+    })
 }
 
 /// A back-test's result: the rule replayed day by day over a past year.
@@ -480,7 +716,12 @@ struct Replay {
 }
 
 impl AsyncPage for Replay {
-    async fn page(&mut self, firings: Vec<Firing>, _: i64, _: Evaluated) -> Result<bool, StoreError> {
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        _: i64,
+        _: Evaluated,
+    ) -> Result<bool, StoreError> {
         for f in firings {
             if self.keys.insert(f.key) {
                 self.firings += 1;
@@ -504,7 +745,12 @@ pub async fn backtest(
     progress: &(dyn Fn(i64, i64) + Send + Sync),
 ) -> Result<BacktestResult, StoreError> {
     let days = (to - from).num_days() + 1;
-    let mut replay = Replay { keys: HashSet::new(), customers: HashSet::new(), firings: 0, overdue_minor: 0 };
+    let mut replay = Replay {
+        keys: HashSet::new(),
+        customers: HashSet::new(),
+        firings: 0,
+        overdue_minor: 0,
+    };
     let mut day = from;
     let mut done = 0;
     while day <= to {
@@ -519,7 +765,10 @@ pub async fn backtest(
         to: Some(to),
         firings: replay.firings,
         customers: replay.customers.len() as i64,
-        overdue: Some(crate::domain::money::Money::from_minor(replay.overdue_minor, crate::domain::BOOK_CURRENCY)),
+        overdue: Some(crate::domain::money::Money::from_minor(
+            replay.overdue_minor,
+            crate::domain::BOOK_CURRENCY,
+        )),
     })
 }
 
@@ -529,7 +778,12 @@ struct Counter {
 }
 
 impl AsyncPage for Counter {
-    async fn page(&mut self, firings: Vec<Firing>, _: i64, evaluated: Evaluated) -> Result<bool, StoreError> {
+    async fn page(
+        &mut self,
+        firings: Vec<Firing>,
+        _: i64,
+        evaluated: Evaluated,
+    ) -> Result<bool, StoreError> {
         self.evaluated += evaluated.invoices + evaluated.customers + evaluated.portfolio;
         self.firings += firings.len() as i64;
         Ok(true)
@@ -538,10 +792,17 @@ impl AsyncPage for Counter {
 
 /// Evaluates rules over the book at `as_of` in one scan, writing nothing: the targets
 /// evaluated and the firings decided (what the benchmark times as "evaluation").
-pub async fn dry_run(store: &dyn Store, rules: &[(i64, &Rule)], as_of: NaiveDate) -> Result<(i64, i64), StoreError> {
+pub async fn dry_run(
+    store: &dyn Store,
+    rules: &[(i64, &Rule)],
+    as_of: NaiveDate,
+) -> Result<(i64, i64), StoreError> {
     let book = Book::load(store, as_of, None).await?;
     let targets: Vec<(i64, &Rule, i64)> = rules.iter().map(|(id, r)| (*id, *r, 0)).collect();
-    let mut c = Counter { evaluated: 0, firings: 0 };
+    let mut c = Counter {
+        evaluated: 0,
+        firings: 0,
+    };
     scan(store, &targets, &book, PAGE, &mut c).await?;
     Ok((c.evaluated, c.firings))
 }

@@ -38,7 +38,13 @@ impl FromServerFnError for AppError {
 impl AppError {
     /// Field errors as one message naming every field.
     pub fn fields(errors: impl IntoIterator<Item = crate::domain::documents::FieldError>) -> Self {
-        AppError::Invalid(errors.into_iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))
+        AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
     }
 }
 

@@ -6,15 +6,17 @@
 //! Invariants: a resolved document belongs to an existing customer, is in that
 //! customer's currency, and has a due date; errors carry the index of the draft in its
 //! batch so an import can report the row.
+use crate::domain::aging::{Basis, Edges};
 use crate::domain::customer::{CustomerStatus, NewCustomer};
 use crate::domain::documents::{
-    AllocationRequest, CreditNoteDraft, CustomerDraft, FieldError, InvoiceDraft, OrderDraft, PaymentDraft,
+    AllocationRequest, CreditNoteDraft, CustomerDraft, FieldError, InvoiceDraft, OrderDraft,
+    PaymentDraft,
 };
 use crate::domain::invoice::default_due_date;
 use crate::domain::money::{Currency, Money};
-use crate::domain::aging::{Basis, Edges};
 use crate::store::{
-    CustomerRef, NewCreditNote, NewInvoice, NewOrder, NewPayment, PaymentAllocation, PostedPayment, Store, StoreError,
+    CustomerRef, NewCreditNote, NewInvoice, NewOrder, NewPayment, PaymentAllocation, PostedPayment,
+    Store, StoreError,
 };
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -46,16 +48,26 @@ fn money(field: &str, amount: Decimal, currency: Currency) -> Result<Money, Fiel
 }
 
 /// Flags the second and later use of a number within one batch.
-fn duplicates<'a>(field: &str, numbers: impl Iterator<Item = &'a str>, errors: &mut Vec<(usize, FieldError)>) {
+fn duplicates<'a>(
+    field: &str,
+    numbers: impl Iterator<Item = &'a str>,
+    errors: &mut Vec<(usize, FieldError)>,
+) {
     let mut seen = HashSet::new();
     for (i, n) in numbers.enumerate() {
         if !seen.insert(n) {
-            errors.push((i, FieldError::new(field, format!("{n} appears more than once in this batch"))));
+            errors.push((
+                i,
+                FieldError::new(field, format!("{n} appears more than once in this batch")),
+            ));
         }
     }
 }
 
-async fn customers(store: &dyn Store, codes: impl Iterator<Item = String>) -> Result<HashMap<String, CustomerRef>, StoreError> {
+async fn customers(
+    store: &dyn Store,
+    codes: impl Iterator<Item = String>,
+) -> Result<HashMap<String, CustomerRef>, StoreError> {
     let codes: Vec<String> = codes.collect::<HashSet<_>>().into_iter().collect();
     store.customers_by_code(&codes).await
 }
@@ -66,11 +78,17 @@ fn customer_of<'a>(
     code: &str,
     currency: Option<Currency>,
 ) -> Result<&'a CustomerRef, FieldError> {
-    let c = known.get(code).ok_or_else(|| FieldError::new("customer_code", format!("no customer {code}")))?;
+    let c = known
+        .get(code)
+        .ok_or_else(|| FieldError::new("customer_code", format!("no customer {code}")))?;
     match currency {
-        Some(cur) if cur != c.currency => {
-            Err(FieldError::new("currency", format!("{cur} differs from customer {code}'s currency {}", c.currency)))
-        }
+        Some(cur) if cur != c.currency => Err(FieldError::new(
+            "currency",
+            format!(
+                "{cur} differs from customer {code}'s currency {}",
+                c.currency
+            ),
+        )),
         _ => Ok(c),
     }
 }
@@ -84,7 +102,10 @@ fn finish<T>(out: Vec<T>, mut errors: Vec<(usize, FieldError)>) -> Result<Vec<T>
     }
 }
 
-pub async fn resolve_customers(store: &dyn Store, drafts: &[CustomerDraft]) -> Result<Vec<NewCustomer>, LedgerError> {
+pub async fn resolve_customers(
+    store: &dyn Store,
+    drafts: &[CustomerDraft],
+) -> Result<Vec<NewCustomer>, LedgerError> {
     let mut errors = Vec::new();
     duplicates("code", drafts.iter().map(|d| d.code.as_str()), &mut errors);
     let mut reps: HashMap<String, Option<i64>> = HashMap::new();
@@ -124,9 +145,16 @@ pub async fn resolve_customers(store: &dyn Store, drafts: &[CustomerDraft]) -> R
     finish(out, errors)
 }
 
-pub async fn resolve_invoices(store: &dyn Store, drafts: &[InvoiceDraft]) -> Result<Vec<NewInvoice>, LedgerError> {
+pub async fn resolve_invoices(
+    store: &dyn Store,
+    drafts: &[InvoiceDraft],
+) -> Result<Vec<NewInvoice>, LedgerError> {
     let mut errors = Vec::new();
-    duplicates("number", drafts.iter().map(|d| d.number.as_str()), &mut errors);
+    duplicates(
+        "number",
+        drafts.iter().map(|d| d.number.as_str()),
+        &mut errors,
+    );
     let known = customers(store, drafts.iter().map(|d| d.customer_code.to_string())).await?;
     let mut out = Vec::with_capacity(drafts.len());
     for (i, d) in drafts.iter().enumerate() {
@@ -138,7 +166,9 @@ pub async fn resolve_invoices(store: &dyn Store, drafts: &[InvoiceDraft]) -> Res
                 invoice_date: d.invoice_date,
                 ship_date: d.ship_date,
                 acceptance_date: d.acceptance_date,
-                due_date: d.due_date.unwrap_or_else(|| default_due_date(d.invoice_date, c.payment_terms_days)),
+                due_date: d
+                    .due_date
+                    .unwrap_or_else(|| default_due_date(d.invoice_date, c.payment_terms_days)),
                 amount: money("amount", d.amount, c.currency)?,
             })
         });
@@ -150,9 +180,16 @@ pub async fn resolve_invoices(store: &dyn Store, drafts: &[InvoiceDraft]) -> Res
     finish(out, errors)
 }
 
-pub async fn resolve_payments(store: &dyn Store, drafts: &[PaymentDraft]) -> Result<Vec<NewPayment>, LedgerError> {
+pub async fn resolve_payments(
+    store: &dyn Store,
+    drafts: &[PaymentDraft],
+) -> Result<Vec<NewPayment>, LedgerError> {
     let mut errors = Vec::new();
-    duplicates("reference", drafts.iter().map(|d| d.reference.as_str()), &mut errors);
+    duplicates(
+        "reference",
+        drafts.iter().map(|d| d.reference.as_str()),
+        &mut errors,
+    );
     let known = customers(store, drafts.iter().map(|d| d.customer_code.to_string())).await?;
     let mut out = Vec::with_capacity(drafts.len());
     for (i, d) in drafts.iter().enumerate() {
@@ -163,7 +200,12 @@ pub async fn resolve_payments(store: &dyn Store, drafts: &[PaymentDraft]) -> Res
                     lines
                         .iter()
                         .enumerate()
-                        .map(|(k, (n, a))| Ok((n.clone(), money(&format!("allocations[{k}].amount"), *a, c.currency)?)))
+                        .map(|(k, (n, a))| {
+                            Ok((
+                                n.clone(),
+                                money(&format!("allocations[{k}].amount"), *a, c.currency)?,
+                            ))
+                        })
                         .collect::<Result<_, FieldError>>()?,
                 ),
             };
@@ -194,7 +236,10 @@ pub async fn resolve_order(store: &dyn Store, d: &OrderDraft) -> Result<NewOrder
     })
 }
 
-pub async fn resolve_credit_note(store: &dyn Store, d: &CreditNoteDraft) -> Result<NewCreditNote, LedgerError> {
+pub async fn resolve_credit_note(
+    store: &dyn Store,
+    d: &CreditNoteDraft,
+) -> Result<NewCreditNote, LedgerError> {
     let known = customers(store, std::iter::once(d.customer_code.to_string())).await?;
     let c = customer_of(&known, d.customer_code.as_str(), None)?;
     Ok(NewCreditNote {
@@ -216,8 +261,19 @@ pub async fn post_payment(
 ) -> Result<PostedPayment, LedgerError> {
     let new = resolve_payments(store, std::slice::from_ref(draft)).await?;
     let posted = store.insert_payments(&new, actor, now).await?;
-    let posted = posted.into_iter().next().ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()))?;
-    crate::engine::after_event(store, crate::domain::rules::EventKind::PaymentPosted, new[0].customer_id, None, posted.id, now).await;
+    let posted = posted
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()))?;
+    crate::engine::after_event(
+        store,
+        crate::domain::rules::EventKind::PaymentPosted,
+        new[0].customer_id,
+        None,
+        posted.id,
+        now,
+    )
+    .await;
     Ok(posted)
 }
 
@@ -241,14 +297,23 @@ pub fn aging_edges_key(basis: Basis) -> String {
 }
 
 /// The write-off tolerance finance configured, or the default 1.00.
-pub async fn write_off_tolerance(store: &dyn Store, currency: Currency) -> Result<Money, StoreError> {
-    let configured = store.setting(WRITE_OFF_TOLERANCE).await?.and_then(|v| Money::parse(v.trim(), currency).ok());
+pub async fn write_off_tolerance(
+    store: &dyn Store,
+    currency: Currency,
+) -> Result<Money, StoreError> {
+    let configured = store
+        .setting(WRITE_OFF_TOLERANCE)
+        .await?
+        .and_then(|v| Money::parse(v.trim(), currency).ok());
     Ok(configured.unwrap_or_else(|| Money::from_minor(100, currency)))
 }
 
 /// The bucket edges finance configured for `basis`, or the standard ones.
 pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, StoreError> {
-    let configured = store.setting(&aging_edges_key(basis)).await?.and_then(|v| Edges::parse_list(basis, &v).ok());
+    let configured = store
+        .setting(&aging_edges_key(basis))
+        .await?
+        .and_then(|v| Edges::parse_list(basis, &v).ok());
     Ok(configured.unwrap_or_else(|| Edges::standard(basis)))
 }
 
@@ -256,7 +321,9 @@ pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, Store
 /// due-basis bucket edges and the portfolio alert rules (the defaults until finance
 /// saves its own under the setting `alerts.rules`).
 /// Finance's alert rules, or the defaults.
-pub async fn alert_rules(store: &dyn Store) -> Result<Vec<crate::domain::alerts::AlertRule>, StoreError> {
+pub async fn alert_rules(
+    store: &dyn Store,
+) -> Result<Vec<crate::domain::alerts::AlertRule>, StoreError> {
     use crate::domain::alerts;
     Ok(store
         .setting(alerts::RULES_SETTING)
@@ -269,14 +336,20 @@ pub async fn alert_rules(store: &dyn Store) -> Result<Vec<crate::domain::alerts:
 /// Evaluates the whole book's alerts at `today` and records them: new episodes notify
 /// executives and finance in their inbox. Run by the server's alert tick and after
 /// finance changes the rules. Returns the number of episodes opened.
-pub async fn evaluate_alerts(store: &dyn Store, today: chrono::NaiveDate, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+pub async fn evaluate_alerts(
+    store: &dyn Store,
+    today: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, StoreError> {
     use crate::domain::auth::Role;
     let d = dashboard(store, crate::domain::dashboard::Slice::All, today).await?;
     let mut recipients = Vec::new();
     for role in [Role::Executive, Role::Finance] {
         recipients.extend(store.users_by_role(role).await?.into_iter().map(|u| u.id));
     }
-    store.record_alerts(today, &d.alerts, &recipients, now).await
+    store
+        .record_alerts(today, &d.alerts, &recipients, now)
+        .await
 }
 
 pub async fn dashboard(
@@ -290,7 +363,13 @@ pub async fn dashboard(
         alert_rules(store),
         crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates),
     )?;
-    Ok(dashboard::build(&figures, slice, &edges, &rules, crate::domain::BOOK_CURRENCY))
+    Ok(dashboard::build(
+        &figures,
+        slice,
+        &edges,
+        &rules,
+        crate::domain::BOOK_CURRENCY,
+    ))
 }
 
 /// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at
@@ -312,9 +391,19 @@ pub async fn credit_report(
         dashboard(store, slice.clone(), as_of),
         dashboard(store, slice.clone(), before),
         store.movement_figures(&slice, period.start(), as_of),
-        store.customer_changes(&slice, crate::domain::business_start(period.start()), crate::domain::business_start(until), 500),
+        store.customer_changes(
+            &slice,
+            crate::domain::business_start(period.start()),
+            crate::domain::business_start(until),
+            500
+        ),
     )?;
-    let movements = Movements::new(start.kpis.open.minor(), figures, end.kpis.open.minor(), crate::domain::BOOK_CURRENCY);
+    let movements = Movements::new(
+        start.kpis.open.minor(),
+        figures,
+        end.kpis.open.minor(),
+        crate::domain::BOOK_CURRENCY,
+    );
     let rep_key = match &slice {
         Slice::All => Some(None),
         Slice::Rep(id) => Some(Some(id.to_string())),
@@ -322,8 +411,20 @@ pub async fn credit_report(
     };
     let reps = match rep_key {
         Some(key) => {
-            let figures = crate::store::rep_figures(store, key.as_deref(), period.start(), as_of, crate::store::Via::Aggregates).await?;
-            rep_performance(&figures, period.start(), as_of, crate::domain::BOOK_CURRENCY)
+            let figures = crate::store::rep_figures(
+                store,
+                key.as_deref(),
+                period.start(),
+                as_of,
+                crate::store::Via::Aggregates,
+            )
+            .await?;
+            rep_performance(
+                &figures,
+                period.start(),
+                as_of,
+                crate::domain::BOOK_CURRENCY,
+            )
         }
         None => Vec::new(),
     };
@@ -396,18 +497,28 @@ impl TemplateRun {
             Some(g) => vec![g.as_str().to_string(), "customers".to_string()],
             None => Vec::new(),
         };
-        out.extend(self.template.columns().iter().map(|c| c.as_str().to_string()));
+        out.extend(
+            self.template
+                .columns()
+                .iter()
+                .map(|c| c.as_str().to_string()),
+        );
         out
     }
 
     /// The next rows, or `None` when every customer has been read.
-    pub async fn next_rows(&mut self, store: &dyn Store) -> Result<Option<Vec<Vec<crate::domain::report::Value>>>, StoreError> {
+    pub async fn next_rows(
+        &mut self,
+        store: &dyn Store,
+    ) -> Result<Option<Vec<Vec<crate::domain::report::Value>>>, StoreError> {
         use crate::domain::report::{customer_row, group_key, group_row};
         let cur = crate::domain::BOOK_CURRENCY;
         if self.done {
             return Ok(None);
         }
-        let page = store.template_customers(self.scope, self.as_of, self.period, &self.after, self.page).await?;
+        let page = store
+            .template_customers(self.scope, self.as_of, self.period, &self.after, self.page)
+            .await?;
         self.done = (page.len() as i64) < self.page;
         if let Some(last) = page.last() {
             self.after = last.code.clone();
@@ -421,7 +532,11 @@ impl TemplateRun {
             }
         }
         if self.done && self.template.group_by().is_some() {
-            rows.extend(self.groups.iter().map(|(k, s)| group_row(&self.template, k, s, cur)));
+            rows.extend(
+                self.groups
+                    .iter()
+                    .map(|(k, s)| group_row(&self.template, k, s, cur)),
+            );
         }
         Ok(Some(rows))
     }
@@ -439,12 +554,30 @@ impl TemplateRun {
 
 /// The approval routing policy in force: finance's setting, or the shipped default. A
 /// stored policy that no longer parses is an error naming the setting.
-pub async fn approval_policy(store: &dyn Store) -> Result<crate::domain::approval::Policy, StoreError> {
+pub async fn approval_policy(
+    store: &dyn Store,
+) -> Result<crate::domain::approval::Policy, StoreError> {
     use crate::domain::approval::{Policy, PolicyDraft};
-    let Some(json) = store.setting(crate::domain::approval::POLICY_SETTING).await? else { return Ok(Policy::default_policy()) };
-    let bad = |m: String| StoreError::Other(format!("setting {}: {m}", crate::domain::approval::POLICY_SETTING));
+    let Some(json) = store
+        .setting(crate::domain::approval::POLICY_SETTING)
+        .await?
+    else {
+        return Ok(Policy::default_policy());
+    };
+    let bad = |m: String| {
+        StoreError::Other(format!(
+            "setting {}: {m}",
+            crate::domain::approval::POLICY_SETTING
+        ))
+    };
     let draft: PolicyDraft = serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
-    Policy::try_from(draft).map_err(|errors| bad(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+    Policy::try_from(draft).map_err(|errors| {
+        bad(errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "))
+    })
 }
 
 /// Files a limit application for `applicant`: parses the form, reads the customer
@@ -459,7 +592,10 @@ pub async fn apply_for_credit(
 ) -> Result<i64, LedgerError> {
     use crate::domain::approval::LimitRequest;
     let today = crate::domain::business_date(now);
-    let file = store.customer_file(draft.customer_id, applicant.scope()).await?.ok_or(StoreError::NotFound)?;
+    let file = store
+        .customer_file(draft.customer_id, applicant.scope())
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let request = LimitRequest::parse(draft, file.credit_limit.currency(), today)
         .map_err(|errors| LedgerError::Invalid(errors.into_iter().map(|e| (0, e)).collect()))?;
     let kind = request.request_kind();
@@ -485,7 +621,10 @@ async fn route_and_file(
         status: file.status,
         region: file.region.clone(),
     };
-    let routed = approval_policy(store).await?.route(&facts).map_err(|e| LedgerError::one("amount", e.to_string()))?;
+    let routed = approval_policy(store)
+        .await?
+        .route(&facts)
+        .map_err(|e| LedgerError::one("amount", e.to_string()))?;
     let manager = store.user_manager(applicant.id).await?;
     let new = crate::store::NewApplication {
         steps: routed.resolve(manager),
@@ -503,7 +642,10 @@ async fn route_and_file(
 /// that has none yet (its filing after the order failed, or the server stopped between
 /// the two). One order has at most one application (a unique index), so a race with the
 /// filing after the order files once; returns how many this call filed.
-pub async fn file_missing_order_approvals(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> Result<usize, LedgerError> {
+pub async fn file_missing_order_approvals(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, LedgerError> {
     let mut filed = 0;
     for (id, order, reasons) in store.orders_awaiting_approval(100).await? {
         match file_order_approval(store, id, &order, &reasons, now).await {
@@ -529,12 +671,19 @@ pub async fn file_order_approval(
 ) -> Result<i64, LedgerError> {
     use crate::domain::approval::{LimitKind, LimitRequest, RequestKind};
     use crate::domain::auth::{Role, Scope};
-    let file = store.customer_file(order.customer_id, Scope::All).await?.ok_or(StoreError::NotFound)?;
+    let file = store
+        .customer_file(order.customer_id, Scope::All)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let users = store.list_users().await?;
     // The customer's rep is the sales rep whose scope holds it.
     let mut rep = None;
     for u in users.iter().filter(|u| u.role == Role::SalesRep) {
-        if store.customer_file(order.customer_id, Scope::Rep(u.id)).await?.is_some() {
+        if store
+            .customer_file(order.customer_id, Scope::Rep(u.id))
+            .await?
+            .is_some()
+        {
             rep = Some(u.clone());
             break;
         }
@@ -542,7 +691,12 @@ pub async fn file_order_approval(
     let applicant = rep
         .or_else(|| users.iter().find(|u| u.role == Role::SalesManager).cloned())
         .or_else(|| users.iter().find(|u| u.role == Role::Admin).cloned())
-        .ok_or_else(|| LedgerError::one("customer_code", "no user can be named as the order's applicant"))?;
+        .ok_or_else(|| {
+            LedgerError::one(
+                "customer_code",
+                "no user can be named as the order's applicant",
+            )
+        })?;
     let request = LimitRequest {
         customer_id: order.customer_id,
         kind: LimitKind::Permanent,
@@ -550,7 +704,16 @@ pub async fn file_order_approval(
         terms_days: u32::from(file.payment_terms_days),
         reason: format!("{} {} ({reasons})", order.number, order.ordered_on),
     };
-    route_and_file(store, applicant, &file, request, RequestKind::Order, Some(order_id), now).await
+    route_and_file(
+        store,
+        applicant,
+        &file,
+        request,
+        RequestKind::Order,
+        Some(order_id),
+        now,
+    )
+    .await
 }
 
 // ---- credit scoring: rescoring runs and the back-test (store: server/src/store/scoring.rs)
@@ -579,21 +742,35 @@ pub enum Rescore {
 
 /// A model version: 0 is the built-in default, any other a stored version (`NotFound`
 /// when there is none by that number).
-pub async fn model_version(store: &dyn Store, version: i64) -> Result<crate::domain::scoring::ScoringModel, StoreError> {
+pub async fn model_version(
+    store: &dyn Store,
+    version: i64,
+) -> Result<crate::domain::scoring::ScoringModel, StoreError> {
     use crate::domain::scoring::ScoringModel;
     if version == 0 {
         return Ok(ScoringModel::default_model());
     }
-    store.model_versions().await?.into_iter().find(|v| v.version == version).map(|v| v.model).ok_or(StoreError::NotFound)
+    store
+        .model_versions()
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .map(|v| v.model)
+        .ok_or(StoreError::NotFound)
 }
 
 /// The active version and its model. A setting that is not a version number, or names
 /// a version that does not exist, is an error naming the setting.
-pub async fn active_model(store: &dyn Store) -> Result<(i64, crate::domain::scoring::ScoringModel), StoreError> {
+pub async fn active_model(
+    store: &dyn Store,
+) -> Result<(i64, crate::domain::scoring::ScoringModel), StoreError> {
     let bad = |m: String| StoreError::Other(format!("setting {ACTIVE_MODEL}: {m}"));
     let version = match store.setting(ACTIVE_MODEL).await? {
         None => 0,
-        Some(v) => v.trim().parse::<i64>().map_err(|_| bad(format!("'{v}' is not a version number")))?,
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| bad(format!("'{v}' is not a version number")))?,
     };
     match model_version(store, version).await {
         Ok(model) => Ok((version, model)),
@@ -611,7 +788,13 @@ fn score_subject(
 ) -> Option<crate::store::NewScore> {
     let found = crate::domain::indicators::compute(&subject.history, as_of)?;
     let card = crate::domain::scoring::score(model, &found.values(&subject.factors));
-    Some(crate::store::NewScore { customer_id: subject.customer_id, model_version: version, as_of, card, sales_12m: found.sales_12m })
+    Some(crate::store::NewScore {
+        customer_id: subject.customer_id,
+        model_version: version,
+        as_of,
+        card,
+        sales_12m: found.sales_12m,
+    })
 }
 
 /// Scores `which` customers at `as_of` with the active model under the run key
@@ -628,7 +811,12 @@ pub async fn rescore(
 ) -> Result<Option<crate::records::ScoringRun>, StoreError> {
     let owner = uuid::Uuid::new_v4().to_string();
     let stale_before = now - chrono::Duration::seconds(RUN_LEASE_SECONDS);
-    let Some(lease) = store.claim_scoring_run(run_key, &owner, now, stale_before).await? else { return Ok(None) };
+    let Some(lease) = store
+        .claim_scoring_run(run_key, &owner, now, stale_before)
+        .await?
+    else {
+        return Ok(None);
+    };
     let (version, model) = active_model(store).await?;
     let only = match which {
         Rescore::All => None,
@@ -636,10 +824,15 @@ pub async fn rescore(
     };
     let mut after = lease.resume_after;
     loop {
-        let page = store.scoring_subjects(after, SCORING_PAGE, only, as_of).await?;
+        let page = store
+            .scoring_subjects(after, SCORING_PAGE, only, as_of)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.customer_id;
-        let scores: Vec<_> = page.iter().filter_map(|s| score_subject(&model, version, s, as_of)).collect();
+        let scores: Vec<_> = page
+            .iter()
+            .filter_map(|s| score_subject(&model, version, s, as_of))
+            .collect();
         store.record_scores(&lease, &scores, actor, now).await?;
         if only.is_some() || (page.len() as i64) < SCORING_PAGE {
             break;
@@ -650,13 +843,27 @@ pub async fn rescore(
 
 /// The run key of the month `now` falls in (business timezone): `monthly:2026-11`.
 pub fn monthly_run_key(now: chrono::DateTime<chrono::Utc>) -> String {
-    format!("monthly:{}", crate::domain::business_date(now).format("%Y-%m"))
+    format!(
+        "monthly:{}",
+        crate::domain::business_date(now).format("%Y-%m")
+    )
 }
 
 /// The scheduler's monthly rescoring of every customer at today's date: the first call
 /// in a business month runs it, every later one (or a concurrent one) does nothing.
-pub async fn monthly_rescore(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> Result<Option<crate::records::ScoringRun>, StoreError> {
-    rescore(store, Rescore::All, crate::domain::business_date(now), &monthly_run_key(now), "scheduler", now).await
+pub async fn monthly_rescore(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<crate::records::ScoringRun>, StoreError> {
+    rescore(
+        store,
+        Rescore::All,
+        crate::domain::business_date(now),
+        &monthly_run_key(now),
+        "scheduler",
+        now,
+    )
+    .await
 }
 
 /// Back-tests several model versions at once over one read of the book: every customer
@@ -678,16 +885,24 @@ pub async fn backtest_versions(
     let upto = outcome_end(as_of);
     let mut after = 0;
     loop {
-        let page = store.scoring_subjects(after, SCORING_PAGE, None, upto).await?;
+        let page = store
+            .scoring_subjects(after, SCORING_PAGE, None, upto)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.customer_id;
         for s in &page {
-            let Some(found) = compute(&s.history, as_of) else { continue };
+            let Some(found) = compute(&s.history, as_of) else {
+                continue;
+            };
             let values = found.values(&s.factors);
             let went_bad = defaulted(&s.history, as_of);
             for (model, out) in models.iter().zip(&mut outcomes) {
                 let card = score(model, &values);
-                out.push(Outcome { score: card.score, grade: card.grade, defaulted: went_bad });
+                out.push(Outcome {
+                    score: card.score,
+                    grade: card.grade,
+                    defaulted: went_bad,
+                });
             }
         }
         if (page.len() as i64) < SCORING_PAGE {
@@ -698,6 +913,13 @@ pub async fn backtest_versions(
 }
 
 /// One model version's back-test at `as_of` (see `backtest_versions`).
-pub async fn backtest(store: &dyn Store, version: i64, as_of: chrono::NaiveDate) -> Result<crate::domain::scoring::Backtest, StoreError> {
-    backtest_versions(store, &[version], as_of).await?.pop().ok_or(StoreError::NotFound)
+pub async fn backtest(
+    store: &dyn Store,
+    version: i64,
+    as_of: chrono::NaiveDate,
+) -> Result<crate::domain::scoring::Backtest, StoreError> {
+    backtest_versions(store, &[version], as_of)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }

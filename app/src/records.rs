@@ -38,7 +38,13 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn new(entity: &str, key: impl Into<String>, action: &str) -> Self {
-        AuditEntry { entity: entity.into(), entity_key: key.into(), action: action.into(), before: None, after: None }
+        AuditEntry {
+            entity: entity.into(),
+            entity_key: key.into(),
+            action: action.into(),
+            before: None,
+            after: None,
+        }
     }
 }
 

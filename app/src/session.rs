@@ -5,7 +5,9 @@
 //! - session tokens are 256 random bits; the database stores only their SHA-256, so a
 //!   leaked table cannot be replayed as cookies;
 //! - the session cookie is HttpOnly and SameSite=Lax (Secure when served over TLS).
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use http::HeaderValue;
 use rand::RngCore;
@@ -20,11 +22,20 @@ pub struct CookieSecurity(pub bool);
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// Does the work of a verification against a throwaway hash.
@@ -48,14 +59,18 @@ pub fn token_hash(token: &str) -> String {
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     let max_age = SESSION_TTL.num_seconds();
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .expect("hex token is a valid header value")
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("hex token is a valid header value")
 }
 
 pub fn clear_cookie(secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"))
-        .expect("static header value")
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("static header value")
 }
 
 /// The session token from a `Cookie` header, if any.
@@ -93,8 +108,14 @@ mod tests {
         let c = session_cookie("abc", false);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
-        assert!(session_cookie("abc", true).to_str().unwrap().ends_with("; Secure"));
-        assert_eq!(token_from_cookie_header("a=1; creditdesk_session=abc; b=2").as_deref(), Some("abc"));
+        assert!(session_cookie("abc", true)
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure"));
+        assert_eq!(
+            token_from_cookie_header("a=1; creditdesk_session=abc; b=2").as_deref(),
+            Some("abc")
+        );
         assert_eq!(token_from_cookie_header("creditdesk_session="), None);
     }
 }

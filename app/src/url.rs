@@ -5,7 +5,9 @@
 pub fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -20,7 +22,10 @@ pub fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
                     Ok(b) => {
                         out.push(b);
                         i += 3;
@@ -49,7 +54,13 @@ mod tests {
 
     #[test]
     fn escapes_non_ascii_and_reserved() {
-        assert_eq!(super::percent_encode("三一 A&B"), "%E4%B8%89%E4%B8%80%20A%26B");
-        assert_eq!(super::percent_encode("/customers?q=1"), "%2Fcustomers%3Fq%3D1");
+        assert_eq!(
+            super::percent_encode("三一 A&B"),
+            "%E4%B8%89%E4%B8%80%20A%26B"
+        );
+        assert_eq!(
+            super::percent_encode("/customers?q=1"),
+            "%2Fcustomers%3Fq%3D1"
+        );
     }
 }

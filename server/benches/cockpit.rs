@@ -26,25 +26,57 @@ async fn main() {
     let url = common::generated_in_place(customers, invoices, unpaid).await;
     let started = Instant::now();
     let store = server::store::connect(&url).await.unwrap();
-    println!("open + migrate (first open backfills the aggregates): {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "open + migrate (first open backfills the aggregates): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let as_of = anchor();
-    let open: i64 = store.open_by_due("all", Some(""), &[as_of], Via::Aggregates).await.unwrap()[0].iter().map(|(_, _, m)| m).sum();
-    println!("{customers} customers, {invoices} invoices; open AR at {as_of}: {} CNY", open / 100);
+    let open: i64 = store
+        .open_by_due("all", Some(""), &[as_of], Via::Aggregates)
+        .await
+        .unwrap()[0]
+        .iter()
+        .map(|(_, _, m)| m)
+        .sum();
+    println!(
+        "{customers} customers, {invoices} invoices; open AR at {as_of}: {} CNY",
+        open / 100
+    );
 
     let past = as_of - chrono::Duration::days(107);
     println!("past as_of: {past}");
     for (name, slice, date) in [
-        ("dashboard, whole book, as_of = last entry", Slice::All, as_of),
-        ("dashboard, one region, as_of = last entry", Slice::Region("华东".into()), as_of),
-        ("dashboard, whole book, as_of mid-month past", Slice::All, past),
-        ("dashboard, one region, as_of mid-month past", Slice::Region("华东".into()), past),
+        (
+            "dashboard, whole book, as_of = last entry",
+            Slice::All,
+            as_of,
+        ),
+        (
+            "dashboard, one region, as_of = last entry",
+            Slice::Region("华东".into()),
+            as_of,
+        ),
+        (
+            "dashboard, whole book, as_of mid-month past",
+            Slice::All,
+            past,
+        ),
+        (
+            "dashboard, one region, as_of mid-month past",
+            Slice::Region("华东".into()),
+            past,
+        ),
     ] {
         let mut samples = Vec::with_capacity(runs);
         let case = Instant::now();
         // A slow case stops after 20 s (at least 3 runs), so one run of the bench stays short.
-        while samples.len() < runs && (samples.len() < 3 || case.elapsed() < Duration::from_secs(20)) {
+        while samples.len() < runs
+            && (samples.len() < 3 || case.elapsed() < Duration::from_secs(20))
+        {
             let t = Instant::now();
-            let d = app::ledger::dashboard(store.as_ref(), slice.clone(), date).await.unwrap();
+            let d = app::ledger::dashboard(store.as_ref(), slice.clone(), date)
+                .await
+                .unwrap();
             samples.push(t.elapsed());
             assert_eq!(d.trend.len(), 12);
         }
@@ -53,14 +85,23 @@ async fn main() {
 
     // Credit reports: two dashboards (the period's end and the one before) plus the
     // period's movements; a month's ends are month ends, a week's fall mid-month.
-    let month = app::domain::report::Period::containing(app::domain::report::PeriodKind::Month, as_of).previous();
+    let month =
+        app::domain::report::Period::containing(app::domain::report::PeriodKind::Month, as_of)
+            .previous();
     let week = app::domain::report::Period::containing(app::domain::report::PeriodKind::Week, past);
-    for (name, period) in [("credit report, last complete month, whole book", month), ("credit report, a past week, whole book", week)] {
+    for (name, period) in [
+        ("credit report, last complete month, whole book", month),
+        ("credit report, a past week, whole book", week),
+    ] {
         let mut samples = Vec::with_capacity(runs);
         let case = Instant::now();
-        while samples.len() < runs && (samples.len() < 3 || case.elapsed() < Duration::from_secs(20)) {
+        while samples.len() < runs
+            && (samples.len() < 3 || case.elapsed() < Duration::from_secs(20))
+        {
             let t = Instant::now();
-            let r = app::ledger::credit_report(store.as_ref(), Slice::All, period, as_of).await.unwrap();
+            let r = app::ledger::credit_report(store.as_ref(), Slice::All, period, as_of)
+                .await
+                .unwrap();
             samples.push(t.elapsed());
             assert_eq!(r.movements.unexplained_minor(), 0);
         }
@@ -74,23 +115,37 @@ async fn main() {
     }
     // The naive reference: every figure by GROUP BY over invoices and allocations.
     let t = Instant::now();
-    let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates).await.unwrap();
+    let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates)
+        .await
+        .unwrap();
     let fast = t.elapsed();
     let t = Instant::now();
-    let naive = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Ledger).await.unwrap();
+    let naive = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Ledger)
+        .await
+        .unwrap();
     let slow = t.elapsed();
     assert_eq!(kept, naive, "the aggregates and the ledger disagree");
     report("figures (no build), aggregates, whole book", vec![fast]);
     report("same figures, naive GROUP BY over the ledger", vec![slow]);
-    println!("naive / aggregates: {:.0}x (same figures, checked equal)", ms(slow) / ms(fast.max(Duration::from_micros(1))));
+    println!(
+        "naive / aggregates: {:.0}x (same figures, checked equal)",
+        ms(slow) / ms(fast.max(Duration::from_micros(1)))
+    );
 
     let db_path = match &url {
         server::store::DatabaseUrl::Sqlite(u) => u.trim_start_matches("sqlite://").to_string(),
         _ => unreachable!(),
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/cockpit_duckdb.py");
-    match std::process::Command::new("python3").arg(script).arg(&db_path).arg(as_of.to_string()).status() {
+    match std::process::Command::new("python3")
+        .arg(script)
+        .arg(&db_path)
+        .arg(as_of.to_string())
+        .status()
+    {
         Ok(s) if s.success() => {}
-        other => println!("DuckDB reference skipped ({other:?}); `python3 -m pip install duckdb` enables it"),
+        other => println!(
+            "DuckDB reference skipped ({other:?}); `python3 -m pip install duckdb` enables it"
+        ),
     }
 }

@@ -27,10 +27,22 @@ async fn main() {
     let ops = env_usize("BENCH_OPS", 1_000);
     let url = common::generated_in_place(customers, invoices, unpaid).await;
     let store = server::store::connect(&url).await.unwrap();
-    let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else { panic!("the bench data set is SQLite") };
+    let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else {
+        panic!("the bench data set is SQLite")
+    };
     let pool = sqlx::SqlitePool::connect(sqlite_url).await.unwrap();
-    for table in ["collection_contacts", "promise_invoices", "promises", "dispute_invoices", "disputes", "collection_tasks"] {
-        sqlx::query(&format!("DELETE FROM {table}")).execute(&pool).await.unwrap();
+    for table in [
+        "collection_contacts",
+        "promise_invoices",
+        "promises",
+        "dispute_invoices",
+        "disputes",
+        "collection_tasks",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&pool)
+            .await
+            .unwrap();
     }
     let as_of = anchor();
     let now = app::domain::business_start(as_of) + chrono::Duration::hours(10);
@@ -49,12 +61,28 @@ async fn main() {
     .execute(&pool)
     .await
     .unwrap();
-    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_tasks").fetch_one(&pool).await.unwrap();
-    let reps = store.users_by_role(app::domain::auth::Role::SalesRep).await.unwrap();
+    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let reps = store
+        .users_by_role(app::domain::auth::Role::SalesRep)
+        .await
+        .unwrap();
     let rep = reps.first().expect("the data set has reps").clone();
-    println!("{customers} customers, {invoices} invoices; {made} open tasks over {} reps, as_of {as_of}", reps.len());
+    println!(
+        "{customers} customers, {invoices} invoices; {made} open tasks over {} reps, as_of {as_of}",
+        reps.len()
+    );
 
-    let q = TaskQuery { for_user: Some((rep.id, rep.role)), team: None, customer_id: None, task_id: None, open_only: true, today: as_of };
+    let q = TaskQuery {
+        for_user: Some((rep.id, rep.role)),
+        team: None,
+        customer_id: None,
+        task_id: None,
+        open_only: true,
+        today: as_of,
+    };
     for i in 0..3 {
         let t = Instant::now();
         let rows = store.tasks(&q).await.unwrap();
@@ -64,51 +92,99 @@ async fn main() {
             r.priority = app::domain::collections::priority(&r.input, &terms);
         }
         app::domain::collections::sort_worklist(&mut rows);
-        println!("worklist #{i} of {}: {} tasks read, scored and sorted in {:.1} ms", rep.username, rows.len(), ms(t.elapsed()));
+        println!(
+            "worklist #{i} of {}: {} tasks read, scored and sorted in {:.1} ms",
+            rep.username,
+            rows.len(),
+            ms(t.elapsed())
+        );
     }
     let t = Instant::now();
     let n = store.open_task_count(rep.id, rep.role).await.unwrap();
     println!("tab bar count ({n}) in {:.2} ms", ms(t.elapsed()));
     let mine = store.tasks(&q).await.unwrap();
     let t = Instant::now();
-    store.tasks(&TaskQuery { task_id: mine.first().map(|r| r.id), for_user: None, open_only: false, ..q.clone() }).await.unwrap();
-    println!("one task's row (the task page) in {:.2} ms", ms(t.elapsed()));
+    store
+        .tasks(&TaskQuery {
+            task_id: mine.first().map(|r| r.id),
+            for_user: None,
+            open_only: false,
+            ..q.clone()
+        })
+        .await
+        .unwrap();
+    println!(
+        "one task's row (the task page) in {:.2} ms",
+        ms(t.elapsed())
+    );
 
     let targets: Vec<i64> = mine.iter().map(|r| r.id).take(ops).collect();
     let contact = |i: usize, task: i64| Op {
         client_id: ClientId::parse(&format!("bench-contact-{i:08}")).unwrap(),
         task_id: task,
-        body: OpBody::Contact(ContactDraft { channel: "call".into(), outcome: "no_answer".into(), notes: "下午再打".into(), next_action_on: String::new() }),
+        body: OpBody::Contact(ContactDraft {
+            channel: "call".into(),
+            outcome: "no_answer".into(),
+            notes: "下午再打".into(),
+            next_action_on: String::new(),
+        }),
         keep_if_closed: false,
     };
     let t = Instant::now();
     for (i, task) in targets.iter().enumerate() {
-        let out = store.apply_op(&contact(i, *task), &rep, as_of, 3, now).await.unwrap();
+        let out = store
+            .apply_op(&contact(i, *task), &rep, as_of, 3, now)
+            .await
+            .unwrap();
         assert!(matches!(out, OpOutcome::Applied { .. }), "{out:?}");
     }
     let took = t.elapsed();
-    println!("{} contacts applied in {:.2} s ({:.2} ms each)", targets.len(), took.as_secs_f64(), ms(took) / targets.len().max(1) as f64);
+    println!(
+        "{} contacts applied in {:.2} s ({:.2} ms each)",
+        targets.len(),
+        took.as_secs_f64(),
+        ms(took) / targets.len().max(1) as f64
+    );
     let t = Instant::now();
     for (i, task) in targets.iter().enumerate() {
-        let out = store.apply_op(&contact(i, *task), &rep, as_of, 3, now).await.unwrap();
+        let out = store
+            .apply_op(&contact(i, *task), &rep, as_of, 3, now)
+            .await
+            .unwrap();
         assert!(matches!(out, OpOutcome::Replayed { .. }), "{out:?}");
     }
     let took = t.elapsed();
-    println!("{} replays answered in {:.2} s ({:.2} ms each), nothing written", targets.len(), took.as_secs_f64(), ms(took) / targets.len().max(1) as f64);
+    println!(
+        "{} replays answered in {:.2} s ({:.2} ms each), nothing written",
+        targets.len(),
+        took.as_secs_f64(),
+        ms(took) / targets.len().max(1) as f64
+    );
 
     // A promise on each task's oldest open invoice, for one yuan.
     let t = Instant::now();
     let mut promised = 0;
     for (i, row) in mine.iter().take(ops).enumerate() {
-        let open = store.customer_open_invoices(row.customer_id, as_of).await.unwrap();
+        let open = store
+            .customer_open_invoices(row.customer_id, as_of)
+            .await
+            .unwrap();
         let Some(inv) = open.first() else { continue };
         let op = Op {
             client_id: ClientId::parse(&format!("bench-promise-{i:08}")).unwrap(),
             task_id: row.id,
-            body: OpBody::Promise(PromiseDraft { due_on: as_of.to_string(), amount: "1".into(), invoice_ids: vec![inv.id], notes: String::new() }),
+            body: OpBody::Promise(PromiseDraft {
+                due_on: as_of.to_string(),
+                amount: "1".into(),
+                invoice_ids: vec![inv.id],
+                notes: String::new(),
+            }),
             keep_if_closed: false,
         };
-        if matches!(store.apply_op(&op, &rep, as_of, 3, now).await.unwrap(), OpOutcome::Applied { .. }) {
+        if matches!(
+            store.apply_op(&op, &rep, as_of, 3, now).await.unwrap(),
+            OpOutcome::Applied { .. }
+        ) {
             promised += 1;
         }
     }
@@ -116,19 +192,46 @@ async fn main() {
     println!("{promised} promises applied (open invoices read, then checked and written) in {:.2} s ({:.2} ms each)", took.as_secs_f64(), ms(took) / promised.max(1) as f64);
 
     let t = Instant::now();
-    let check = app::engine::check_promises(store.as_ref(), now + chrono::Duration::days(30)).await.unwrap();
-    println!("promise check 30 days later: {} kept, {} broken in {:.2} s", check.kept, check.broken, t.elapsed().as_secs_f64());
+    let check = app::engine::check_promises(store.as_ref(), now + chrono::Duration::days(30))
+        .await
+        .unwrap();
+    println!(
+        "promise check 30 days later: {} kept, {} broken in {:.2} s",
+        check.kept,
+        check.broken,
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
-    let again = app::engine::check_promises(store.as_ref(), now + chrono::Duration::days(31)).await.unwrap();
-    println!("promise check the next day: {} kept, {} broken in {:.1} ms", again.kept, again.broken, ms(t.elapsed()));
+    let again = app::engine::check_promises(store.as_ref(), now + chrono::Duration::days(31))
+        .await
+        .unwrap();
+    println!(
+        "promise check the next day: {} kept, {} broken in {:.1} ms",
+        again.kept,
+        again.broken,
+        ms(t.elapsed())
+    );
 
     let month = as_of.with_day(1).unwrap_or(as_of);
     for i in 0..2 {
         let t = Instant::now();
         let activity = store.collection_activity(month, as_of).await.unwrap();
         let counted = t.elapsed();
-        let figures = app::store::rep_figures(store.as_ref(), None, month, as_of, app::store::Via::Aggregates).await.unwrap();
-        let ranked = app::domain::dashboard::rep_performance(&figures, month, as_of, app::domain::BOOK_CURRENCY);
+        let figures = app::store::rep_figures(
+            store.as_ref(),
+            None,
+            month,
+            as_of,
+            app::store::Via::Aggregates,
+        )
+        .await
+        .unwrap();
+        let ranked = app::domain::dashboard::rep_performance(
+            &figures,
+            month,
+            as_of,
+            app::domain::BOOK_CURRENCY,
+        );
         let collected: i64 = ranked.iter().map(|r| r.collected.minor()).sum();
         let paid: i64 = activity.iter().map(|(_, _, a)| a.day_base_minor).sum();
         println!(

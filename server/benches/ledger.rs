@@ -17,7 +17,10 @@ use std::time::Instant;
 fn main() {
     let customers = env_usize("BENCH_CUSTOMERS", 50_000);
     let invoices = env_usize("BENCH_INVOICES", 1_000_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let url = data_set(customers, invoices, "ledger").await;
         let store = connect(&url).await.unwrap();
@@ -26,15 +29,46 @@ fn main() {
 
         // The invoice list's first page, as /invoices asks for it.
         for (label, status, sort, descending, as_of) in [
-            ("invoice list: open, by due date", InvoiceStatus::Open, InvoiceSort::DueDate, false, anchor),
-            ("invoice list: overdue, by open desc", InvoiceStatus::Overdue, InvoiceSort::Open, true, anchor),
-            ("invoice list: all, by number", InvoiceStatus::All, InvoiceSort::Number, false, anchor),
-            ("invoice list: open, 6 months back", InvoiceStatus::Open, InvoiceSort::DueDate, false, anchor - chrono::Duration::days(182)),
+            (
+                "invoice list: open, by due date",
+                InvoiceStatus::Open,
+                InvoiceSort::DueDate,
+                false,
+                anchor,
+            ),
+            (
+                "invoice list: overdue, by open desc",
+                InvoiceStatus::Overdue,
+                InvoiceSort::Open,
+                true,
+                anchor,
+            ),
+            (
+                "invoice list: all, by number",
+                InvoiceStatus::All,
+                InvoiceSort::Number,
+                false,
+                anchor,
+            ),
+            (
+                "invoice list: open, 6 months back",
+                InvoiceStatus::Open,
+                InvoiceSort::DueDate,
+                false,
+                anchor - chrono::Duration::days(182),
+            ),
         ] {
             let mut samples = Vec::new();
             for _ in 0..7 {
                 let t = Instant::now();
-                let q = InvoiceQuery { as_of, status, sort, descending, limit: 51, ..Default::default() };
+                let q = InvoiceQuery {
+                    as_of,
+                    status,
+                    sort,
+                    descending,
+                    limit: 51,
+                    ..Default::default()
+                };
                 std::hint::black_box(store.list_invoices(&q, Scope::All).await.unwrap());
                 samples.push(t.elapsed());
             }
@@ -45,7 +79,13 @@ fn main() {
         for _ in 0..15 {
             let t = Instant::now();
             let items = store.open_items(Scope::All, anchor).await.unwrap();
-            let s = aging::summarize(anchor, Currency::CNY, &aging::Edges::standard(aging::Basis::Due), &items).unwrap();
+            let s = aging::summarize(
+                anchor,
+                Currency::CNY,
+                &aging::Edges::standard(aging::Basis::Due),
+                &items,
+            )
+            .unwrap();
             std::hint::black_box(s);
             samples.push(t.elapsed());
         }
@@ -54,7 +94,11 @@ fn main() {
         let mut samples = Vec::new();
         for _ in 0..15 {
             let t = Instant::now();
-            let q = CustomerQuery { search: None, limit: 51, offset: 0 };
+            let q = CustomerQuery {
+                search: None,
+                limit: 51,
+                offset: 0,
+            };
             std::hint::black_box(store.list_customers(&q, Scope::All, anchor).await.unwrap());
             samples.push(t.elapsed());
         }
@@ -63,7 +107,11 @@ fn main() {
         let mut samples = Vec::new();
         for _ in 0..15 {
             let t = Instant::now();
-            let q = CustomerQuery { search: Some("长沙".into()), limit: 51, offset: 0 };
+            let q = CustomerQuery {
+                search: Some("长沙".into()),
+                limit: 51,
+                offset: 0,
+            };
             std::hint::black_box(store.list_customers(&q, Scope::All, anchor).await.unwrap());
             samples.push(t.elapsed());
         }
@@ -71,7 +119,15 @@ fn main() {
 
         // The credit check's read: the maintained balances, one row per customer.
         let ids: Vec<i64> = store
-            .list_customers(&CustomerQuery { search: None, limit: 1000, offset: 0 }, Scope::All, anchor)
+            .list_customers(
+                &CustomerQuery {
+                    search: None,
+                    limit: 1000,
+                    offset: 0,
+                },
+                Scope::All,
+                anchor,
+            )
             .await
             .unwrap()
             .iter()
@@ -80,14 +136,27 @@ fn main() {
         let mut samples = Vec::new();
         for i in 0..2_000 {
             let t = Instant::now();
-            std::hint::black_box(store.credit_position(ids[i % ids.len()], anchor).await.unwrap());
+            std::hint::black_box(
+                store
+                    .credit_position(ids[i % ids.len()], anchor)
+                    .await
+                    .unwrap(),
+            );
             samples.push(t.elapsed());
         }
         report("credit position (point lookup)", samples);
 
         // A CSV import of 10,000 payments, allocated FIFO, in one transaction.
         let codes: Vec<String> = store
-            .list_customers(&CustomerQuery { search: None, limit: 1000, offset: 0 }, Scope::All, anchor)
+            .list_customers(
+                &CustomerQuery {
+                    search: None,
+                    limit: 1000,
+                    offset: 0,
+                },
+                Scope::All,
+                anchor,
+            )
             .await
             .unwrap()
             .iter()
@@ -95,12 +164,25 @@ fn main() {
             .collect();
         let mut csv = String::from("reference,customer_code,received_on,amount\n");
         for i in 0..10_000 {
-            csv.push_str(&format!("BENCH-{i},{},2026-06-30,1234.56\n", codes[i % codes.len()]));
+            csv.push_str(&format!(
+                "BENCH-{i},{},2026-06-30,1234.56\n",
+                codes[i % codes.len()]
+            ));
         }
         let t = Instant::now();
-        let n = server::import::import(store.as_ref(), server::import::Kind::Payments, "p.csv", csv.as_bytes(), "bench", now)
-            .await
-            .unwrap();
-        println!("import {n} payments from CSV (FIFO)                 {:>9.2} s", t.elapsed().as_secs_f64());
+        let n = server::import::import(
+            store.as_ref(),
+            server::import::Kind::Payments,
+            "p.csv",
+            csv.as_bytes(),
+            "bench",
+            now,
+        )
+        .await
+        .unwrap();
+        println!(
+            "import {n} payments from CSV (FIFO)                 {:>9.2} s",
+            t.elapsed().as_secs_f64()
+        );
     });
 }

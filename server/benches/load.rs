@@ -30,7 +30,10 @@ fn invoice_file(format: Format, prefix: &str, rows: usize, customers: usize) -> 
                 "number" => Cell::Text(format!("{prefix}-{i:07}")),
                 "customer_code" => Cell::Text(format!("C{:05}", 1 + (i * 7919) % customers)),
                 "invoice_date" => Cell::Date(day),
-                "amount" => Cell::Money(rust_decimal::Decimal::new(10_000 + (i as i64 * 7_919) % 5_000_000, 2)),
+                "amount" => Cell::Money(rust_decimal::Decimal::new(
+                    10_000 + (i as i64 * 7_919) % 5_000_000,
+                    2,
+                )),
                 "order_ref" => Cell::Text(format!("{prefix}-SO-{i:07}")),
                 _ => Cell::Empty,
             };
@@ -44,9 +47,20 @@ fn invoice_file(format: Format, prefix: &str, rows: usize, customers: usize) -> 
 async fn timed_import(state: &AppState, name: &str, bytes: &[u8]) -> Duration {
     let started = Instant::now();
     let phases = std::sync::Mutex::new(Vec::new());
-    let n = import::import_reporting(state.store.as_ref(), Kind::Invoices, name, bytes, "bench", chrono::Utc::now(), &|p| {
-        phases.lock().unwrap().push((format!("{p:?}"), started.elapsed()))
-    })
+    let n = import::import_reporting(
+        state.store.as_ref(),
+        Kind::Invoices,
+        name,
+        bytes,
+        "bench",
+        chrono::Utc::now(),
+        &|p| {
+            phases
+                .lock()
+                .unwrap()
+                .push((format!("{p:?}"), started.elapsed()))
+        },
+    )
     .await
     .unwrap_or_else(|e| panic!("import {name}: {e:?}"));
     let total = started.elapsed();
@@ -74,8 +88,26 @@ async fn timed_import(state: &AppState, name: &str, bytes: &[u8]) -> Duration {
 fn oha(base: &str, rate: usize, seconds: usize) -> std::process::Child {
     let body = r#"{"customer_code":"C00042","amount":"50000.00"}"#;
     std::process::Command::new(std::env::var("OHA").unwrap_or_else(|_| "oha".into()))
-        .args(["--no-tui", "--output-format", "json", "-q", &rate.to_string(), "-z", &format!("{seconds}s"), "-c", "16"])
-        .args(["--latency-correction", "-m", "POST", "-T", "application/json", "-d", body])
+        .args([
+            "--no-tui",
+            "--output-format",
+            "json",
+            "-q",
+            &rate.to_string(),
+            "-z",
+            &format!("{seconds}s"),
+            "-c",
+            "16",
+        ])
+        .args([
+            "--latency-correction",
+            "-m",
+            "POST",
+            "-T",
+            "application/json",
+            "-d",
+            body,
+        ])
         .args(["-H", &format!("Authorization: Bearer {KEY}")])
         .arg(format!("{base}/api/v1/credit-checks"))
         .stdout(Stdio::piped())
@@ -85,7 +117,11 @@ fn oha(base: &str, rate: usize, seconds: usize) -> std::process::Child {
 }
 
 fn summarize(label: &str, out: std::process::Output) {
-    assert!(out.status.success(), "oha failed: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "oha failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oha JSON");
     let p = &v["latencyPercentiles"];
     let s = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN) * 1000.0;
@@ -106,7 +142,10 @@ fn main() {
     let rows = env_usize("BENCH_IMPORT_ROWS", 100_000);
     let rate = env_usize("BENCH_RATE", 200);
     let seconds = env_usize("BENCH_SECONDS", 30);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let url = data_set(customers, invoices, "load").await;
         let store = server::store::connect(&url).await.unwrap();

@@ -15,7 +15,12 @@ use std::time::Instant;
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
     kb / 1024.0
 }
 
@@ -26,39 +31,109 @@ async fn main() {
     let unpaid = env_usize("BENCH_UNPAID", 12) as u8;
     let url = common::generated_in_place(customers, invoices, unpaid).await;
     let store = server::store::connect(&url).await.unwrap();
-    let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else { panic!("the bench data set is SQLite") };
+    let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else {
+        panic!("the bench data set is SQLite")
+    };
     let pool = sqlx::SqlitePool::connect(sqlite_url).await.unwrap();
-    for table in ["delivery_log", "outbox", "dunning_charges", "collection_contacts", "promise_invoices", "promises", "dispute_invoices", "disputes", "collection_tasks", "rule_firings", "rule_runs"] {
-        sqlx::query(&format!("DELETE FROM {table}")).execute(&pool).await.unwrap();
+    for table in [
+        "delivery_log",
+        "outbox",
+        "dunning_charges",
+        "collection_contacts",
+        "promise_invoices",
+        "promises",
+        "dispute_invoices",
+        "disputes",
+        "collection_tasks",
+        "rule_firings",
+        "rule_runs",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&pool)
+            .await
+            .unwrap();
     }
-    sqlx::query("DELETE FROM notifications WHERE topic IN ('rule', 'task')").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM notifications WHERE topic IN ('rule', 'task')")
+        .execute(&pool)
+        .await
+        .unwrap();
     let as_of = anchor();
     let now = chrono::Utc::now();
-    store.install_default_rules(&app::domain::rules::default_rules(), as_of - chrono::Duration::days(1), now).await.unwrap();
+    store
+        .install_default_rules(
+            &app::domain::rules::default_rules(),
+            as_of - chrono::Duration::days(1),
+            now,
+        )
+        .await
+        .unwrap();
     let rules = store.rules().await.unwrap();
-    let daily: Vec<(i64, &app::domain::rules::Rule)> = rules.iter().filter(|r| r.rule.enabled && r.rule.is_daily()).map(|r| (r.id, &r.rule)).collect();
-    println!("{customers} customers, {invoices} invoices, {} daily rules, as_of {as_of}", daily.len());
+    let daily: Vec<(i64, &app::domain::rules::Rule)> = rules
+        .iter()
+        .filter(|r| r.rule.enabled && r.rule.is_daily())
+        .map(|r| (r.id, &r.rule))
+        .collect();
+    println!(
+        "{customers} customers, {invoices} invoices, {} daily rules, as_of {as_of}",
+        daily.len()
+    );
     println!("peak RSS before: {:.0} MB", peak_rss_mb());
 
     for i in 0..3 {
         let t = Instant::now();
-        let (evaluated, firings) = app::engine::dry_run(store.as_ref(), &daily, as_of).await.unwrap();
+        let (evaluated, firings) = app::engine::dry_run(store.as_ref(), &daily, as_of)
+            .await
+            .unwrap();
         println!("evaluation #{i}: {evaluated} targets (open invoices + customers), {firings} firings in {:.2} s", t.elapsed().as_secs_f64());
     }
     println!("peak RSS after evaluation: {:.0} MB", peak_rss_mb());
 
     let clock = || chrono::Utc::now();
     let t = Instant::now();
-    let runs = app::engine::run_date(store.as_ref(), as_of, "admin", "bench", &clock, app::engine::RunLimits::default()).await.unwrap();
-    let firings: i64 = runs.iter().filter_map(|o| o.run.as_ref()).map(|r| r.firings).sum();
-    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&pool).await.unwrap();
-    println!("full run with writes: {firings} firings, {outbox} outbox messages in {:.2} s", t.elapsed().as_secs_f64());
+    let runs = app::engine::run_date(
+        store.as_ref(),
+        as_of,
+        "admin",
+        "bench",
+        &clock,
+        app::engine::RunLimits::default(),
+    )
+    .await
+    .unwrap();
+    let firings: i64 = runs
+        .iter()
+        .filter_map(|o| o.run.as_ref())
+        .map(|r| r.firings)
+        .sum();
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "full run with writes: {firings} firings, {outbox} outbox messages in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 
     sqlx::query("UPDATE rule_runs SET finished_at = NULL, cursor = 0, heartbeat_at = '2000-01-01T00:00:00+00:00'").execute(&pool).await.unwrap();
     let t = Instant::now();
-    let rerun = app::engine::run_date(store.as_ref(), as_of, "admin", "bench-restart", &clock, app::engine::RunLimits::default()).await.unwrap();
-    let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&pool).await.unwrap();
-    let all_firings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rule_firings").fetch_one(&pool).await.unwrap();
+    let rerun = app::engine::run_date(
+        store.as_ref(),
+        as_of,
+        "admin",
+        "bench-restart",
+        &clock,
+        app::engine::RunLimits::default(),
+    )
+    .await
+    .unwrap();
+    let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let all_firings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rule_firings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     println!(
         "rerun of the same day from scratch: {} runs, {} new firings, {} new outbox messages in {:.2} s",
         rerun.len(),

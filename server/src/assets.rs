@@ -28,12 +28,17 @@ pub const HASH_FILE: &str = "hash.txt";
 
 /// True when this binary was built with hashed asset names (`hash.txt` beside it).
 pub fn hashed_build() -> bool {
-    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).is_file())).unwrap_or(false)
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE).is_file()))
+        .unwrap_or(false)
 }
 
 /// The `/pkg` directory's files, precompressed when possible.
 pub fn pkg_service(site_root: &str) -> ServeDir {
-    ServeDir::new(std::path::Path::new(site_root).join("pkg")).precompressed_br().precompressed_gzip()
+    ServeDir::new(std::path::Path::new(site_root).join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip()
 }
 
 /// The `Cache-Control` a `/pkg` path gets.
@@ -51,14 +56,16 @@ pub async fn cache_headers(hashed: bool, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if res.status().is_success() {
         let value = pkg_cache_control(&path, hashed);
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     res
 }
 
 /// Compression of dynamic responses: brotli or gzip, as the client accepts.
 pub fn compression() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new(XLSX)))
+    CompressionLayer::new()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(XLSX)))
 }
 
 #[cfg(test)]
@@ -67,8 +74,14 @@ mod tests {
 
     #[test]
     fn only_hashed_files_are_immutable() {
-        assert_eq!(pkg_cache_control("/pkg/creditdesk.Ab12.wasm", true), IMMUTABLE);
-        assert_eq!(pkg_cache_control("/pkg/snippets/x/inline0.js", true), REVALIDATE);
+        assert_eq!(
+            pkg_cache_control("/pkg/creditdesk.Ab12.wasm", true),
+            IMMUTABLE
+        );
+        assert_eq!(
+            pkg_cache_control("/pkg/snippets/x/inline0.js", true),
+            REVALIDATE
+        );
         assert_eq!(pkg_cache_control("/pkg/creditdesk.wasm", false), REVALIDATE);
     }
 }

@@ -19,7 +19,9 @@ pub struct ServeConfig {
 }
 
 pub fn parse_bind(s: &str) -> Result<SocketAddr, String> {
-    s.trim().parse().map_err(|_| format!("CREDITDESK_BIND: '{s}' is not an address like 127.0.0.1:3000"))
+    s.trim()
+        .parse()
+        .map_err(|_| format!("CREDITDESK_BIND: '{s}' is not an address like 127.0.0.1:3000"))
 }
 
 pub fn parse_bool(name: &str, s: &str) -> Result<bool, String> {
@@ -36,12 +38,22 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        assert!(parse_bind("nonsense").unwrap_err().starts_with("CREDITDESK_BIND"));
+        assert!(parse_bind("nonsense")
+            .unwrap_err()
+            .starts_with("CREDITDESK_BIND"));
         assert_eq!(parse_bind("0.0.0.0:8080").unwrap().port(), 8080);
         assert!(parse_bool("CREDITDESK_SECURE_COOKIES", "maybe").is_err());
-        assert!(DatabaseUrl::parse("mysql://x").unwrap_err().contains("unsupported scheme 'mysql'"));
-        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
-        assert!(matches!(DatabaseUrl::parse(DEFAULT_DATABASE_URL), Ok(DatabaseUrl::Sqlite(_))));
+        assert!(DatabaseUrl::parse("mysql://x")
+            .unwrap_err()
+            .contains("unsupported scheme 'mysql'"));
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse(DEFAULT_DATABASE_URL),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 }

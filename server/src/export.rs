@@ -31,14 +31,22 @@ pub fn router() -> Router<AppState> {
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_string(),
+    )
+        .into_response()
 }
 
 fn allowed(viewer: &Viewer, p: Permission) -> Result<&User, Response> {
     match &viewer.0 {
         None => Err(plain(StatusCode::UNAUTHORIZED, "sign in first")),
         Some(u) if u.role.allows(p) => Ok(u),
-        Some(_) => Err(plain(StatusCode::FORBIDDEN, "you do not have permission for this")),
+        Some(_) => Err(plain(
+            StatusCode::FORBIDDEN,
+            "you do not have permission for this",
+        )),
     }
 }
 
@@ -48,7 +56,13 @@ fn download(file_name: &str, format: Format, bytes: Vec<u8>) -> Response {
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
     (
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))],
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
         bytes,
     )
         .into_response()
@@ -57,7 +71,10 @@ fn download(file_name: &str, format: Format, bytes: Vec<u8>) -> Response {
 /// `(stem, format)` of a requested `name.csv` / `name.xlsx`.
 fn split_file(file: &str) -> Result<(&str, Format), Response> {
     let format = Format::from_file_name(file).map_err(|m| plain(StatusCode::NOT_FOUND, &m))?;
-    Ok((file.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(file), format))
+    Ok((
+        file.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(file),
+        format,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -85,11 +102,24 @@ async fn aging_file(
     let basis = match p.basis.as_deref().map(Basis::parse) {
         None => Basis::Due,
         Some(Some(b)) => b,
-        Some(None) => return plain(StatusCode::UNPROCESSABLE_ENTITY, "basis: use due or invoice"),
+        Some(None) => {
+            return plain(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "basis: use due or invoice",
+            )
+        }
     };
     let as_of = p.as_of.unwrap_or_else(|| business_date(state.clock.now()));
     match aging_rows(&state, user, as_of, basis, format).await {
-        Ok(bytes) => download(&format!("aging-{as_of}-{}.{}", basis.as_str(), file.rsplit('.').next().unwrap_or("csv")), format, bytes),
+        Ok(bytes) => download(
+            &format!(
+                "aging-{as_of}-{}.{}",
+                basis.as_str(),
+                file.rsplit('.').next().unwrap_or("csv")
+            ),
+            format,
+            bytes,
+        ),
         Err(e) => {
             let id = app::error::AppError::internal(e);
             plain(StatusCode::INTERNAL_SERVER_ERROR, &id.to_string())
@@ -97,22 +127,44 @@ async fn aging_file(
     }
 }
 
-async fn aging_rows(state: &AppState, user: &User, as_of: NaiveDate, basis: Basis, format: Format) -> Result<Vec<u8>, String> {
+async fn aging_rows(
+    state: &AppState,
+    user: &User,
+    as_of: NaiveDate,
+    basis: Basis,
+    format: Format,
+) -> Result<Vec<u8>, String> {
     let store = state.store.as_ref();
-    let edges = app::ledger::aging_edges(store, basis).await.map_err(|e| e.to_string())?;
-    let items = store.open_items(user.scope(), as_of).await.map_err(|e| e.to_string())?;
+    let edges = app::ledger::aging_edges(store, basis)
+        .await
+        .map_err(|e| e.to_string())?;
+    let items = store
+        .open_items(user.scope(), as_of)
+        .await
+        .map_err(|e| e.to_string())?;
     let per_customer = aging::by_customer(as_of, &edges, &items);
-    let q = CustomerQuery { search: None, limit: i64::MAX, offset: 0 };
-    let customers = store.list_customers(&q, user.scope(), as_of).await.map_err(|e| e.to_string())?;
+    let q = CustomerQuery {
+        search: None,
+        limit: i64::MAX,
+        offset: 0,
+    };
+    let customers = store
+        .list_customers(&q, user.scope(), as_of)
+        .await
+        .map_err(|e| e.to_string())?;
     let keys: Vec<String> = (0..edges.bucket_count()).map(|i| edges.key(i)).collect();
     let mut headers: Vec<&str> = vec!["customer_code", "customer_name", "region", "sales_rep"];
     headers.extend(keys.iter().map(String::as_str));
     headers.push("total");
-    let money = |minor: i64| Cell::Money(app::domain::money::Money::from_minor(minor, BOOK_CURRENCY).amount());
+    let money = |minor: i64| {
+        Cell::Money(app::domain::money::Money::from_minor(minor, BOOK_CURRENCY).amount())
+    };
     let mut totals = vec![0i64; edges.bucket_count()];
     let mut rows = Vec::with_capacity(per_customer.len() + 1);
     for c in &customers {
-        let Some(buckets) = per_customer.get(&c.id) else { continue };
+        let Some(buckets) = per_customer.get(&c.id) else {
+            continue;
+        };
         let mut row = vec![
             Cell::Text(c.code.to_string()),
             Cell::Text(c.name.clone()),
@@ -126,7 +178,12 @@ async fn aging_rows(state: &AppState, user: &User, as_of: NaiveDate, basis: Basi
         row.push(money(buckets.iter().sum()));
         rows.push(row);
     }
-    let mut total_row = vec![Cell::Text("TOTAL".into()), Cell::Text(format!("as of {as_of}, {} basis", basis.as_str())), Cell::Empty, Cell::Empty];
+    let mut total_row = vec![
+        Cell::Text("TOTAL".into()),
+        Cell::Text(format!("as of {as_of}, {} basis", basis.as_str())),
+        Cell::Empty,
+        Cell::Empty,
+    ];
     total_row.extend(totals.iter().map(|m| money(*m)));
     total_row.push(money(totals.iter().sum()));
     rows.push(total_row);
@@ -144,7 +201,11 @@ async fn template_file(Extension(viewer): Extension<Viewer>, Path(file): Path<St
         Err(r) => return r,
     };
     match crate::import::template(kind, &file) {
-        Ok(bytes) => download(&format!("creditdesk-{file}"), split_file(&file).map(|(_, f)| f).unwrap_or(Format::Csv), bytes),
+        Ok(bytes) => download(
+            &format!("creditdesk-{file}"),
+            split_file(&file).map(|(_, f)| f).unwrap_or(Format::Csv),
+            bytes,
+        ),
         Err(m) => plain(StatusCode::NOT_FOUND, &m),
     }
 }
@@ -161,14 +222,22 @@ async fn attachment_file(
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    if let Err(e) = app::api::approvals::visible_application(state.store.as_ref(), &user, application).await {
+    if let Err(e) =
+        app::api::approvals::visible_application(state.store.as_ref(), &user, application).await
+    {
         return app_error(e);
     }
     match state.store.attachment(application, id).await {
         Ok(Some((a, bytes))) => (
             [
                 (header::CONTENT_TYPE, a.kind.mime().to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"attachment-{id}\"; filename*=UTF-8''{}", app::url::percent_encode(&a.filename))),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"attachment-{id}\"; filename*=UTF-8''{}",
+                        app::url::percent_encode(&a.filename)
+                    ),
+                ),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             ],
             bytes,
@@ -239,14 +308,23 @@ async fn report_file(
         Err(r) => return r,
     };
     if !matches!(split_file(&file), Ok((_, Format::Xlsx))) {
-        return plain(StatusCode::NOT_FOUND, "the credit report downloads as .xlsx");
+        return plain(
+            StatusCode::NOT_FOUND,
+            "the credit report downloads as .xlsx",
+        );
     }
     let today = business_date(state.clock.now());
-    let period = match app::api::reports::chosen_period(p.kind.as_deref(), p.period.as_deref(), today) {
-        Ok(p) if p.start() <= today => p,
-        Ok(p) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &format!("period: {} has not started yet", p.key())),
-        Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
-    };
+    let period =
+        match app::api::reports::chosen_period(p.kind.as_deref(), p.period.as_deref(), today) {
+            Ok(p) if p.start() <= today => p,
+            Ok(p) => {
+                return plain(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &format!("period: {} has not started yet", p.key()),
+                )
+            }
+            Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
+        };
     let store = state.store.as_ref();
     let slice = match app::api::cockpit::slice_for(user, store, &p.rep, &p.region, &p.grade).await {
         Ok(s) => s,
@@ -257,7 +335,11 @@ async fn report_file(
         Err(e) => return internal(e),
     };
     match report_workbook(&report) {
-        Ok(bytes) => download(&format!("credit-report-{}.xlsx", period.key()), Format::Xlsx, bytes),
+        Ok(bytes) => download(
+            &format!("credit-report-{}.xlsx", period.key()),
+            Format::Xlsx,
+            bytes,
+        ),
         Err(e) => internal(e),
     }
 }
@@ -273,7 +355,17 @@ fn report_workbook(r: &app::domain::report::CreditReport) -> Result<Vec<u8>, Str
         (
             "kpis".to_string(),
             heads(&["kpi", "start", "end", "change"]),
-            r.kpis.iter().map(|k| vec![text(&k.key), figure_cell(&k.start), figure_cell(&k.end), figure_cell(&k.change)]).collect(),
+            r.kpis
+                .iter()
+                .map(|k| {
+                    vec![
+                        text(&k.key),
+                        figure_cell(&k.start),
+                        figure_cell(&k.end),
+                        figure_cell(&k.change),
+                    ]
+                })
+                .collect(),
         ),
         (
             "movements".to_string(),
@@ -292,32 +384,102 @@ fn report_workbook(r: &app::domain::report::CreditReport) -> Result<Vec<u8>, Str
         (
             "aging".to_string(),
             heads(&["bucket", "amount", "share_pct"]),
-            d.aging.iter().map(|b| vec![text(&b.key), money(b.amount), pct(app::domain::money::percent(b.amount, d.kpis.open))]).collect(),
+            d.aging
+                .iter()
+                .map(|b| {
+                    vec![
+                        text(&b.key),
+                        money(b.amount),
+                        pct(app::domain::money::percent(b.amount, d.kpis.open)),
+                    ]
+                })
+                .collect(),
         ),
         (
             "top_overdue".to_string(),
-            heads(&["customer_code", "customer_name", "overdue", "max_days_overdue"]),
-            d.top_overdue.iter().map(|c| vec![text(&c.code), text(&c.name), money(c.overdue), Cell::Int(c.max_days_overdue)]).collect(),
+            heads(&[
+                "customer_code",
+                "customer_name",
+                "overdue",
+                "max_days_overdue",
+            ]),
+            d.top_overdue
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(&c.code),
+                        text(&c.name),
+                        money(c.overdue),
+                        Cell::Int(c.max_days_overdue),
+                    ]
+                })
+                .collect(),
         ),
         (
             "reps".to_string(),
             heads(&["rep", "collected", "due", "collection_rate_pct"]),
-            r.reps.iter().map(|p| vec![text(&p.name), money(p.collected), money(p.due), pct(p.collection_rate_pct)]).collect(),
+            r.reps
+                .iter()
+                .map(|p| {
+                    vec![
+                        text(&p.name),
+                        money(p.collected),
+                        money(p.due),
+                        pct(p.collection_rate_pct),
+                    ]
+                })
+                .collect(),
         ),
         (
             "trend".to_string(),
-            heads(&["month_end", "open", "overdue", "overdue_rate_pct", "new_overdue", "collected", "collection_rate_pct"]),
+            heads(&[
+                "month_end",
+                "open",
+                "overdue",
+                "overdue_rate_pct",
+                "new_overdue",
+                "collected",
+                "collection_rate_pct",
+            ]),
             d.trend
                 .iter()
-                .map(|m| vec![Cell::Date(m.date), money(m.open), money(m.overdue), pct(m.overdue_rate_pct), money(m.new_overdue), money(m.collected), pct(m.collection_rate_pct)])
+                .map(|m| {
+                    vec![
+                        Cell::Date(m.date),
+                        money(m.open),
+                        money(m.overdue),
+                        pct(m.overdue_rate_pct),
+                        money(m.new_overdue),
+                        money(m.collected),
+                        pct(m.collection_rate_pct),
+                    ]
+                })
                 .collect(),
         ),
         (
             "changes".to_string(),
-            heads(&["date", "customer_code", "customer_name", "attribute", "before", "after", "by"]),
+            heads(&[
+                "date",
+                "customer_code",
+                "customer_name",
+                "attribute",
+                "before",
+                "after",
+                "by",
+            ]),
             r.changes
                 .iter()
-                .map(|c| vec![Cell::Date(c.on), text(&c.customer_code), text(&c.customer_name), text(&c.attribute), text(&c.before), text(&c.after), text(&c.actor)])
+                .map(|c| {
+                    vec![
+                        Cell::Date(c.on),
+                        text(&c.customer_code),
+                        text(&c.customer_name),
+                        text(&c.attribute),
+                        text(&c.before),
+                        text(&c.after),
+                        text(&c.actor),
+                    ]
+                })
                 .collect(),
         ),
     ];
@@ -327,7 +489,11 @@ fn report_workbook(r: &app::domain::report::CreditReport) -> Result<Vec<u8>, Str
 /// A customer's legal dossier as a workbook (`/export/dossier/{customer_id}.xlsx`): open
 /// invoices, promises, disputes and the whole collection log, for those who work
 /// collections, within their scope.
-async fn dossier_file(State(state): State<AppState>, Extension(viewer): Extension<Viewer>, Path(file): Path<String>) -> Response {
+async fn dossier_file(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(file): Path<String>,
+) -> Response {
     let user = match allowed(&viewer, Permission::WorkCollections) {
         Ok(u) => u,
         Err(r) => return r,
@@ -340,12 +506,19 @@ async fn dossier_file(State(state): State<AppState>, Extension(viewer): Extensio
         _ => return plain(StatusCode::NOT_FOUND, "the dossier downloads as .xlsx"),
     };
     let today = business_date(state.clock.now());
-    let d = match app::api::collections::ssr::dossier(state.store.as_ref(), user, customer_id, today).await {
-        Ok(d) => d,
-        Err(e) => return app_error(e),
-    };
+    let d =
+        match app::api::collections::ssr::dossier(state.store.as_ref(), user, customer_id, today)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => return app_error(e),
+        };
     match dossier_workbook(&d) {
-        Ok(bytes) => download(&format!("dossier-{}-{today}.xlsx", d.customer.code.as_str()), Format::Xlsx, bytes),
+        Ok(bytes) => download(
+            &format!("dossier-{}-{today}.xlsx", d.customer.code.as_str()),
+            Format::Xlsx,
+            bytes,
+        ),
         Err(e) => internal(e),
     }
 }
@@ -363,7 +536,10 @@ fn dossier_workbook(d: &app::api::collections::Dossier) -> Result<Vec<u8>, Strin
             vec![
                 vec![text("code"), text(c.code.as_str())],
                 vec![text("name"), text(&c.name)],
-                vec![text("uscc"), text(c.uscc.as_ref().map_or("", |u| u.as_str()))],
+                vec![
+                    text("uscc"),
+                    text(c.uscc.as_ref().map_or("", |u| u.as_str())),
+                ],
                 vec![text("contact"), text(&c.contact.name)],
                 vec![text("phone"), text(&c.contact.phone)],
                 vec![text("email"), text(&c.contact.email)],
@@ -378,24 +554,57 @@ fn dossier_workbook(d: &app::api::collections::Dossier) -> Result<Vec<u8>, Strin
             d.invoices
                 .iter()
                 .map(|i| {
-                    let open = app::domain::money::Money::from_minor(i.invoice.open_minor, BOOK_CURRENCY);
-                    vec![text(&i.invoice.number), Cell::Date(i.invoice.due_date), Cell::Int(i.days_past_due), money(open), text(if i.disputed { "yes" } else { "" })]
+                    let open =
+                        app::domain::money::Money::from_minor(i.invoice.open_minor, BOOK_CURRENCY);
+                    vec![
+                        text(&i.invoice.number),
+                        Cell::Date(i.invoice.due_date),
+                        Cell::Int(i.days_past_due),
+                        money(open),
+                        text(if i.disputed { "yes" } else { "" }),
+                    ]
                 })
                 .collect(),
         ),
         (
             "promises".to_string(),
-            heads(&["made_on", "due_on", "grace_days", "amount", "invoices", "status", "settled_on", "by"]),
+            heads(&[
+                "made_on",
+                "due_on",
+                "grace_days",
+                "amount",
+                "invoices",
+                "status",
+                "settled_on",
+                "by",
+            ]),
             d.promises
                 .iter()
                 .map(|p| {
-                    vec![Cell::Date(p.made_on), Cell::Date(p.due_on), Cell::Int(p.grace_days), money(p.amount), text(&p.invoices.join(", ")), text(p.status.as_str()), date(p.settled_on), text(&p.by)]
+                    vec![
+                        Cell::Date(p.made_on),
+                        Cell::Date(p.due_on),
+                        Cell::Int(p.grace_days),
+                        money(p.amount),
+                        text(&p.invoices.join(", ")),
+                        text(p.status.as_str()),
+                        date(p.settled_on),
+                        text(&p.by),
+                    ]
                 })
                 .collect(),
         ),
         (
             "disputes".to_string(),
-            heads(&["opened_on", "category", "reason", "invoices", "resolved_on", "resolution", "by"]),
+            heads(&[
+                "opened_on",
+                "category",
+                "reason",
+                "invoices",
+                "resolved_on",
+                "resolution",
+                "by",
+            ]),
             d.disputes
                 .iter()
                 .map(|x| {
@@ -414,7 +623,18 @@ fn dossier_workbook(d: &app::api::collections::Dossier) -> Result<Vec<u8>, Strin
         (
             "log".to_string(),
             heads(&["date", "kind", "who", "detail", "amount"]),
-            d.log.iter().map(|l| vec![Cell::Date(l.on), text(&l.kind), text(&l.who), text(&l.text), l.amount.map(money).unwrap_or(Cell::Empty)]).collect(),
+            d.log
+                .iter()
+                .map(|l| {
+                    vec![
+                        Cell::Date(l.on),
+                        text(&l.kind),
+                        text(&l.who),
+                        text(&l.text),
+                        l.amount.map(money).unwrap_or(Cell::Empty),
+                    ]
+                })
+                .collect(),
         ),
     ];
     tabular::write_xlsx_sheets(sheets)
@@ -453,7 +673,11 @@ async fn custom_file(
         Err(e) => return internal(e),
     };
     let today = business_date(state.clock.now());
-    let period = match app::api::reports::chosen_period(Some(saved.template.period().as_str()), p.period.as_deref(), today) {
+    let period = match app::api::reports::chosen_period(
+        Some(saved.template.period().as_str()),
+        p.period.as_deref(),
+        today,
+    ) {
         Ok(p) => p,
         Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
     };
@@ -480,7 +704,11 @@ async fn custom_file(
         }
     }
     let ext = file.rsplit('.').next().unwrap_or("csv");
-    let name = format!("{}-{}.{ext}", file.rsplit_once('.').map(|(s, _)| s).unwrap_or("report"), period.key());
+    let name = format!(
+        "{}-{}.{ext}",
+        file.rsplit_once('.').map(|(s, _)| s).unwrap_or("report"),
+        period.key()
+    );
     let mime = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -492,7 +720,11 @@ async fn custom_file(
             (header::CONTENT_TYPE, mime.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report-{id}-{}.{ext}\"; filename*=UTF-8''{}", period.key(), app::url::percent_encode(&name)),
+                format!(
+                    "attachment; filename=\"report-{id}-{}.{ext}\"; filename*=UTF-8''{}",
+                    period.key(),
+                    app::url::percent_encode(&name)
+                ),
             ),
         ],
         axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
@@ -500,11 +732,26 @@ async fn custom_file(
         .into_response()
 }
 
-async fn stream_csv(mut run: app::ledger::TemplateRun, store: std::sync::Arc<dyn app::store::Store>, tx: &tokio::sync::mpsc::Sender<Chunk>) -> Result<(), String> {
-    let send = |bytes: Vec<u8>| async move { tx.send(Ok(bytes.into())).await.map_err(|_| "the client went away".to_string()) };
+async fn stream_csv(
+    mut run: app::ledger::TemplateRun,
+    store: std::sync::Arc<dyn app::store::Store>,
+    tx: &tokio::sync::mpsc::Sender<Chunk>,
+) -> Result<(), String> {
+    let send = |bytes: Vec<u8>| async move {
+        tx.send(Ok(bytes.into()))
+            .await
+            .map_err(|_| "the client went away".to_string())
+    };
     send(tabular::csv_header(&run.headers())?).await?;
-    while let Some(rows) = run.next_rows(store.as_ref()).await.map_err(|e| e.to_string())? {
-        let cells: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(value_cell).collect()).collect();
+    while let Some(rows) = run
+        .next_rows(store.as_ref())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let cells: Vec<Vec<Cell>> = rows
+            .iter()
+            .map(|r| r.iter().map(value_cell).collect())
+            .collect();
         if !cells.is_empty() {
             send(tabular::csv_records(cells.iter().map(Vec::as_slice))?).await?;
         }
@@ -520,7 +767,9 @@ impl std::io::Write for ChunkWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0
             .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+            })?;
         Ok(buf.len())
     }
 
@@ -536,9 +785,14 @@ fn stream_xlsx(
     tx: &tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<(), String> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let ws = workbook.new_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
+    let ws = workbook
+        .new_worksheet_with_constant_memory()
+        .map_err(|e| e.to_string())?;
     let mut sheet = tabular::XlsxSheet::new(ws, "report", run.headers())?;
-    while let Some(rows) = handle.block_on(run.next_rows(store.as_ref())).map_err(|e| e.to_string())? {
+    while let Some(rows) = handle
+        .block_on(run.next_rows(store.as_ref()))
+        .map_err(|e| e.to_string())?
+    {
         for r in rows {
             sheet.push(&r.iter().map(value_cell).collect::<Vec<_>>())?;
         }
@@ -546,6 +800,8 @@ fn stream_xlsx(
     sheet.push(&run.total().iter().map(value_cell).collect::<Vec<_>>())?;
     workbook.push_worksheet(sheet.finish()?);
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, ChunkWriter(tx));
-    workbook.save_to_writer(&mut out).map_err(|e| e.to_string())?;
+    workbook
+        .save_to_writer(&mut out)
+        .map_err(|e| e.to_string())?;
     std::io::Write::flush(&mut out).map_err(|e| e.to_string())
 }

@@ -26,7 +26,11 @@ pub enum ImportError {
 }
 
 fn row_error(row: usize, f: FieldError) -> RowError {
-    RowError { row, column: f.field, message: f.message }
+    RowError {
+        row,
+        column: f.field,
+        message: f.message,
+    }
 }
 
 /// Reads and parses every row; the drafts with their spreadsheet row numbers.
@@ -38,9 +42,14 @@ fn drafts<T: DeserializeOwned, D>(
     progress: &(dyn Fn(ImportPhase) + Sync),
 ) -> Result<(Vec<usize>, Vec<D>), ImportError> {
     let (columns, required) = kind.columns();
-    let rows = tabular::read_rows::<T>(format, bytes, columns, required).map_err(ImportError::Report)?;
+    let rows =
+        tabular::read_rows::<T>(format, bytes, columns, required).map_err(ImportError::Report)?;
     if rows.is_empty() {
-        return Err(ImportError::Report(vec![RowError { row: 0, column: String::new(), message: "the file has no data rows".into() }]));
+        return Err(ImportError::Report(vec![RowError {
+            row: 0,
+            column: String::new(),
+            message: "the file has no data rows".into(),
+        }]));
     }
     progress(ImportPhase::Validating { rows: rows.len() });
     let mut errors = Vec::new();
@@ -65,13 +74,17 @@ fn drafts<T: DeserializeOwned, D>(
 /// Maps a resolution or store failure onto the rows it concerns.
 fn failed(rows: &[usize], e: LedgerError) -> ImportError {
     match e {
-        LedgerError::Invalid(list) => {
-            ImportError::Report(list.into_iter().map(|(i, f)| row_error(rows.get(i).copied().unwrap_or(0), f)).collect())
-        }
+        LedgerError::Invalid(list) => ImportError::Report(
+            list.into_iter()
+                .map(|(i, f)| row_error(rows.get(i).copied().unwrap_or(0), f))
+                .collect(),
+        ),
         LedgerError::Store(StoreError::Rejected(f)) => ImportError::Report(vec![row_error(0, f)]),
-        LedgerError::Store(StoreError::Conflict(m)) => {
-            ImportError::Report(vec![RowError { row: 0, column: String::new(), message: m }])
-        }
+        LedgerError::Store(StoreError::Conflict(m)) => ImportError::Report(vec![RowError {
+            row: 0,
+            column: String::new(),
+            message: m,
+        }]),
         LedgerError::Store(e) => ImportError::Failed(e.to_string()),
     }
 }
@@ -98,29 +111,49 @@ pub async fn import_reporting(
     now: DateTime<Utc>,
     progress: &(dyn Fn(ImportPhase) + Sync),
 ) -> Result<usize, ImportError> {
-    let format = Format::from_file_name(file_name)
-        .map_err(|m| ImportError::Report(vec![RowError { row: 0, column: String::new(), message: m }]))?;
+    let format = Format::from_file_name(file_name).map_err(|m| {
+        ImportError::Report(vec![RowError {
+            row: 0,
+            column: String::new(),
+            message: m,
+        }])
+    })?;
     let writing = |rows: &[usize]| progress(ImportPhase::Writing { rows: rows.len() });
     match kind {
         Kind::Customers => {
             let (rows, drafts) = drafts(kind, format, bytes, CustomerInput::parse, progress)?;
-            let new = ledger::resolve_customers(store, &drafts).await.map_err(|e| failed(&rows, e))?;
+            let new = ledger::resolve_customers(store, &drafts)
+                .await
+                .map_err(|e| failed(&rows, e))?;
             writing(&rows);
-            store.insert_customers(&new, actor, now).await.map_err(|e| failed(&rows, e.into()))?;
+            store
+                .insert_customers(&new, actor, now)
+                .await
+                .map_err(|e| failed(&rows, e.into()))?;
             Ok(new.len())
         }
         Kind::Invoices => {
             let (rows, drafts) = drafts(kind, format, bytes, InvoiceInput::parse, progress)?;
-            let new = ledger::resolve_invoices(store, &drafts).await.map_err(|e| failed(&rows, e))?;
+            let new = ledger::resolve_invoices(store, &drafts)
+                .await
+                .map_err(|e| failed(&rows, e))?;
             writing(&rows);
-            store.insert_invoices(&new, actor, now).await.map_err(|e| failed(&rows, e.into()))?;
+            store
+                .insert_invoices(&new, actor, now)
+                .await
+                .map_err(|e| failed(&rows, e.into()))?;
             Ok(new.len())
         }
         Kind::Payments => {
             let (rows, drafts) = drafts(kind, format, bytes, PaymentInput::parse, progress)?;
-            let new = ledger::resolve_payments(store, &drafts).await.map_err(|e| failed(&rows, e))?;
+            let new = ledger::resolve_payments(store, &drafts)
+                .await
+                .map_err(|e| failed(&rows, e))?;
             writing(&rows);
-            store.insert_payments(&new, actor, now).await.map_err(|e| failed(&rows, e.into()))?;
+            store
+                .insert_payments(&new, actor, now)
+                .await
+                .map_err(|e| failed(&rows, e.into()))?;
             Ok(new.len())
         }
     }
@@ -147,12 +180,23 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn new(store: std::sync::Arc<dyn Store>, clock: std::sync::Arc<dyn app::api::Clock>) -> Self {
-        Jobs { store, clock, jobs: Default::default() }
+    pub fn new(
+        store: std::sync::Arc<dyn Store>,
+        clock: std::sync::Arc<dyn app::api::Clock>,
+    ) -> Self {
+        Jobs {
+            store,
+            clock,
+            jobs: Default::default(),
+        }
     }
 }
 
-fn set_phase(jobs: &std::sync::Mutex<std::collections::HashMap<String, Job>>, id: &str, phase: ImportPhase) {
+fn set_phase(
+    jobs: &std::sync::Mutex<std::collections::HashMap<String, Job>>,
+    id: &str,
+    phase: ImportPhase,
+) {
     let mut map = jobs.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(job) = map.get_mut(id) {
         if phase.is_finished() {
@@ -168,19 +212,51 @@ impl Importer for Jobs {
         {
             let mut map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             if map.len() >= KEEP_JOBS {
-                let mut done: Vec<_> = map.iter().filter(|(_, j)| j.finished.is_some()).map(|(k, j)| (j.started, k.clone())).collect();
+                let mut done: Vec<_> = map
+                    .iter()
+                    .filter(|(_, j)| j.finished.is_some())
+                    .map(|(k, j)| (j.started, k.clone()))
+                    .collect();
                 done.sort();
                 for (_, k) in done.into_iter().take(map.len() + 1 - KEEP_JOBS) {
                     map.remove(&k);
                 }
             }
-            let view = ImportJob { id: id.clone(), kind, file_name: file_name.clone(), phase: ImportPhase::Reading, elapsed_ms: 0 };
-            map.insert(id.clone(), Job { owner: actor.clone(), started: std::time::Instant::now(), finished: None, view });
+            let view = ImportJob {
+                id: id.clone(),
+                kind,
+                file_name: file_name.clone(),
+                phase: ImportPhase::Reading,
+                elapsed_ms: 0,
+            };
+            map.insert(
+                id.clone(),
+                Job {
+                    owner: actor.clone(),
+                    started: std::time::Instant::now(),
+                    finished: None,
+                    view,
+                },
+            );
         }
-        let (store, jobs, now, job_id) = (self.store.clone(), self.jobs.clone(), self.clock.now(), id.clone());
+        let (store, jobs, now, job_id) = (
+            self.store.clone(),
+            self.jobs.clone(),
+            self.clock.now(),
+            id.clone(),
+        );
         tokio::spawn(async move {
             let progress = |phase: ImportPhase| set_phase(&jobs, &job_id, phase);
-            let result = import_reporting(store.as_ref(), kind, &file_name, &bytes, &actor, now, &progress).await;
+            let result = import_reporting(
+                store.as_ref(),
+                kind,
+                &file_name,
+                &bytes,
+                &actor,
+                now,
+                &progress,
+            )
+            .await;
             let end = match result {
                 Ok(imported) => {
                     tracing::info!(%actor, file = %file_name, imported, "import done");
@@ -202,7 +278,10 @@ impl Importer for Jobs {
         let map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         let job = map.get(id).filter(|j| j.owner == actor)?;
         let mut view = job.view.clone();
-        view.elapsed_ms = job.finished.unwrap_or_else(|| job.started.elapsed()).as_millis() as u64;
+        view.elapsed_ms = job
+            .finished
+            .unwrap_or_else(|| job.started.elapsed())
+            .as_millis() as u64;
         Some(view)
     }
 }

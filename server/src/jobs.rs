@@ -78,7 +78,9 @@ async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     }
     match store.run_sla(clock.now()).await {
         Ok((0, 0)) => {}
-        Ok((reminders, escalations)) => tracing::info!(reminders, escalations, "approval SLA timers fired"),
+        Ok((reminders, escalations)) => {
+            tracing::info!(reminders, escalations, "approval SLA timers fired")
+        }
         Err(e) => tracing::warn!(error = %e, "approval SLA run failed"),
     }
 }
@@ -90,7 +92,9 @@ async fn sla(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
 async fn scoring(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     match app::ledger::monthly_rescore(store.as_ref(), clock.now()).await {
         Ok(None) => {}
-        Ok(Some(run)) => tracing::info!(run = %run.run_key, customers = run.customers, changed = run.changed, "monthly credit rescoring done"),
+        Ok(Some(run)) => {
+            tracing::info!(run = %run.run_key, customers = run.customers, changed = run.changed, "monthly credit rescoring done")
+        }
         Err(e) => tracing::warn!(error = %e, "monthly credit rescoring failed"),
     }
 }
@@ -119,7 +123,9 @@ async fn rules(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     }
     // Promises are judged on the same tick: a broken one raises its rule event.
     match app::engine::check_promises(store.as_ref(), clock.now()).await {
-        Ok(s) if s.kept + s.broken > 0 => tracing::info!(kept = s.kept, broken = s.broken, "promises settled"),
+        Ok(s) if s.kept + s.broken > 0 => {
+            tracing::info!(kept = s.kept, broken = s.broken, "promises settled")
+        }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "promise check failed"),
     }
@@ -132,7 +138,12 @@ async fn outbox(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     let now = || clock.now();
     match crate::outbox::deliver_due(store.as_ref(), client, worker_id(), &now).await {
         Ok(d) if d == crate::outbox::Delivered::default() => {}
-        Ok(d) => tracing::info!(sent = d.sent, failed = d.failed, dead = d.dead, "outbox delivered"),
+        Ok(d) => tracing::info!(
+            sent = d.sent,
+            failed = d.failed,
+            dead = d.dead,
+            "outbox delivered"
+        ),
         Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
     }
 }

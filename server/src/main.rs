@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "creditdesk", version, about = "CreditDesk: credit control and receivables for dealers and distributors")]
+#[command(
+    name = "creditdesk",
+    version,
+    about = "CreditDesk: credit control and receivables for dealers and distributors"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -171,11 +175,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CREDITDESK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("CREDITDESK_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("creditdesk: cannot start the runtime: {e}");
@@ -198,27 +206,51 @@ async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
 async fn run(command: Command) -> Result<(), String> {
     let clock = SystemClock;
     match command {
-        Command::Serve { bind, db, site_root, secure_cookies, allowed_origins, seed_demo_if_empty, alert_interval_secs, sla_interval_secs, scoring_interval_secs, rules_interval_secs, outbox_interval_secs } => {
+        Command::Serve {
+            bind,
+            db,
+            site_root,
+            secure_cookies,
+            allowed_origins,
+            seed_demo_if_empty,
+            alert_interval_secs,
+            sla_interval_secs,
+            scoring_interval_secs,
+            rules_interval_secs,
+            outbox_interval_secs,
+        } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
                 database: DatabaseUrl::parse(&db.database_url)?,
                 site_root,
                 secure_cookies: config::parse_bool("CREDITDESK_SECURE_COOKIES", &secure_cookies)?,
-                allowed_origins: allowed_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+                allowed_origins: allowed_origins
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
             };
             let store = server::store::connect(&cfg.database).await?;
-            if seed_demo_if_empty && store.count_customers().await.map_err(|e| e.to_string())? == 0 {
+            if seed_demo_if_empty && store.count_customers().await.map_err(|e| e.to_string())? == 0
+            {
                 eprintln!("creditdesk: empty database, loading the demo data set…");
                 seed_demo(store.as_ref(), 42, &clock).await?;
             }
             let installed = store
-                .install_default_rules(&app::domain::rules::default_rules(), app::domain::business_date(clock.now()), clock.now())
+                .install_default_rules(
+                    &app::domain::rules::default_rules(),
+                    app::domain::business_date(clock.now()),
+                    clock.now(),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             if installed > 0 {
                 eprintln!("creditdesk: installed the {installed} default collection rules");
             }
-            let listener = tokio::net::TcpListener::bind(cfg.bind).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
+            let listener = tokio::net::TcpListener::bind(cfg.bind)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             let state = web::AppState {
                 leptos_options: web::leptos_options(&cfg),
@@ -236,7 +268,9 @@ async fn run(command: Command) -> Result<(), String> {
             };
             server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");
-            web::serve(listener, state).await.map_err(|e| format!("server error: {e}"))
+            web::serve(listener, state)
+                .await
+                .map_err(|e| format!("server error: {e}"))
         }
         Command::Migrate { db } => {
             open(&db).await?;
@@ -244,21 +278,51 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::SeedDemo { db, seed } => seed_demo(open(&db).await?.as_ref(), seed, &clock).await,
-        Command::Generate { db, customers, invoices, seed, unpaid_percent, anchor } => {
+        Command::Generate {
+            db,
+            customers,
+            invoices,
+            seed,
+            unpaid_percent,
+            anchor,
+        } => {
             let store = open(&db).await?;
             let anchor = anchor.unwrap_or_else(|| app::domain::business_date(clock.now()));
-            let params = seed::GenerateParams { customers, invoices, seed, anchor, unpaid_percent };
+            let params = seed::GenerateParams {
+                customers,
+                invoices,
+                seed,
+                anchor,
+                unpaid_percent,
+            };
             let started = std::time::Instant::now();
-            let made = seed::generate(store.as_ref(), params, clock.now(), &mut |m| eprintln!("creditdesk: {m}")).await?;
-            eprintln!("creditdesk: generated {made:?} in {:.1}s", started.elapsed().as_secs_f64());
+            let made = seed::generate(store.as_ref(), params, clock.now(), &mut |m| {
+                eprintln!("creditdesk: {m}")
+            })
+            .await?;
+            eprintln!(
+                "creditdesk: generated {made:?} in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
-        Command::User { command: UserCommand::Create { db, username, role, display_name } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    db,
+                    username,
+                    role,
+                    display_name,
+                },
+        } => {
             let username = Username::parse(&username).map_err(|e| format!("--username: {e}"))?;
             let role = Role::parse(&role).map_err(|e| format!("--role: {e}"))?;
             let mut input = String::new();
-            std::io::stdin().read_to_string(&mut input).map_err(|e| format!("reading the password from stdin: {e}"))?;
-            let password = NewPassword::parse(input.trim_end_matches(['\r', '\n'])).map_err(|e| format!("stdin: {e}"))?;
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| format!("reading the password from stdin: {e}"))?;
+            let password = NewPassword::parse(input.trim_end_matches(['\r', '\n']))
+                .map_err(|e| format!("stdin: {e}"))?;
             let store = open(&db).await?;
             let password_hash = app::session::hash_password(password.expose())?;
             let user = NewUser {
@@ -267,20 +331,43 @@ async fn run(command: Command) -> Result<(), String> {
                 role,
                 password_hash,
             };
-            let id = store.create_user(user, clock.now()).await.map_err(|e| e.to_string())?;
-            store.audit(clock.now(), "cli", app::store::AuditEntry::new("user", username.as_str(), "create")).await.map_err(|e| e.to_string())?;
-            eprintln!("creditdesk: created user {} (id {id}, role {})", username.as_str(), role.as_str());
+            let id = store
+                .create_user(user, clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            store
+                .audit(
+                    clock.now(),
+                    "cli",
+                    app::store::AuditEntry::new("user", username.as_str(), "create"),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "creditdesk: created user {} (id {id}, role {})",
+                username.as_str(),
+                role.as_str()
+            );
             Ok(())
         }
         Command::Import { db, kind, file } => {
             let kind = server::import::Kind::parse(&kind)?;
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let store = open(&db).await?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let started = std::time::Instant::now();
-            match server::import::import(store.as_ref(), kind, &name, &bytes, "cli", clock.now()).await {
+            match server::import::import(store.as_ref(), kind, &name, &bytes, "cli", clock.now())
+                .await
+            {
                 Ok(n) => {
-                    eprintln!("creditdesk: imported {n} rows from {} in {:.1}s", file.display(), started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "creditdesk: imported {n} rows from {} in {:.1}s",
+                        file.display(),
+                        started.elapsed().as_secs_f64()
+                    );
                     Ok(())
                 }
                 Err(server::import::ImportError::Report(errors)) => {
@@ -289,20 +376,29 @@ async fn run(command: Command) -> Result<(), String> {
                     for e in &errors {
                         println!("{}\t{}\t{}", e.row, e.column, e.message);
                     }
-                    Err(format!("{}: {} problem(s); nothing was imported", file.display(), errors.len()))
+                    Err(format!(
+                        "{}: {} problem(s); nothing was imported",
+                        file.display(),
+                        errors.len()
+                    ))
                 }
                 Err(e) => Err(e.to_string()),
             }
         }
         Command::Template { kind, file } => {
             let kind = server::import::Kind::parse(&kind)?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let bytes = server::import::template(kind, &name)?;
             std::fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))?;
             eprintln!("creditdesk: wrote {}", file.display());
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify { db } } => {
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
             let store = open(&db).await?;
             let v = store.verify_audit().await.map_err(|e| e.to_string())?;
             match v.first_broken {
@@ -310,21 +406,39 @@ async fn run(command: Command) -> Result<(), String> {
                     eprintln!("creditdesk: audit trail intact ({} rows)", v.rows);
                     Ok(())
                 }
-                Some(id) => Err(format!("audit trail broken at row {id} ({} rows verified before it)", v.rows)),
+                Some(id) => Err(format!(
+                    "audit trail broken at row {id} ({} rows verified before it)",
+                    v.rows
+                )),
             }
         }
-        Command::ApiKey { command: ApiKeyCommand::Create { db, name, admin } } => {
+        Command::ApiKey {
+            command: ApiKeyCommand::Create { db, name, admin },
+        } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 64 {
                 return Err("--name: must be 1 to 64 characters".into());
             }
             let store = open(&db).await?;
             let secret = format!("cdk_{}", app::session::new_token());
-            let id = store.create_api_key(name, &app::session::token_hash(&secret), clock.now()).await.map_err(|e| e.to_string())?;
+            let id = store
+                .create_api_key(name, &app::session::token_hash(&secret), clock.now())
+                .await
+                .map_err(|e| e.to_string())?;
             if admin {
-                store.grant_api_key_admin(id).await.map_err(|e| e.to_string())?;
+                store
+                    .grant_api_key_admin(id)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
-            store.audit(clock.now(), "cli", app::store::AuditEntry::new("api_key", name.to_string(), "create")).await.map_err(|e| e.to_string())?;
+            store
+                .audit(
+                    clock.now(),
+                    "cli",
+                    app::store::AuditEntry::new("api_key", name.to_string(), "create"),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
             eprintln!("creditdesk: API key '{name}' created; it is shown only this once:");
             println!("{secret}");
             Ok(())
@@ -333,8 +447,17 @@ async fn run(command: Command) -> Result<(), String> {
 }
 
 async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
-    let params = seed::GenerateParams { customers: 200, invoices: 5_000, seed: seed_value, anchor: app::domain::business_date(clock.now()), unpaid_percent: 0 };
-    let made = seed::generate(store, params, clock.now(), &mut |m| eprintln!("creditdesk: seeding {m}")).await?;
+    let params = seed::GenerateParams {
+        customers: 200,
+        invoices: 5_000,
+        seed: seed_value,
+        anchor: app::domain::business_date(clock.now()),
+        unpaid_percent: 0,
+    };
+    let made = seed::generate(store, params, clock.now(), &mut |m| {
+        eprintln!("creditdesk: seeding {m}")
+    })
+    .await?;
     seed::demo_factors(store, clock.now()).await?;
     seed::demo_applications(store, clock.now()).await?;
     seed::demo_collections(store, clock.now()).await?;

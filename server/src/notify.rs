@@ -23,7 +23,10 @@
 //! sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. A receiver recomputes it
 //! over the raw body bytes (`verify_signature` does) and should also refuse timestamps
 //! more than a few minutes old, which stops replays.
-use app::domain::notify::{parse_mailbox, Email, Mailbox, SmtpSettings, SmtpTls, WebhookKind, WebhookMessage, WebhookTarget};
+use app::domain::notify::{
+    parse_mailbox, Email, Mailbox, SmtpSettings, SmtpTls, WebhookKind, WebhookMessage,
+    WebhookTarget,
+};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -91,7 +94,11 @@ pub async fn send_email(cfg: &SmtpSettings, email: &Email) -> Result<String, Del
 }
 
 /// `send_email` with another timeout (a "send a test mail" button may want a shorter one).
-pub async fn send_email_within(cfg: &SmtpSettings, email: &Email, timeout: Duration) -> Result<String, DeliveryError> {
+pub async fn send_email_within(
+    cfg: &SmtpSettings,
+    email: &Email,
+    timeout: Duration,
+) -> Result<String, DeliveryError> {
     let place = smtp_place(cfg);
     let permanent = |what: String| DeliveryError::Permanent(format!("{place}: {what}"));
     let from = parse_mailbox(&cfg.from)
@@ -100,33 +107,47 @@ pub async fn send_email_within(cfg: &SmtpSettings, email: &Email, timeout: Durat
     if email.to.is_empty() {
         return Err(permanent("the email has no recipients".into()));
     }
-    let mut builder = Message::builder().from(from).subject(one_line(&email.subject)).header(ContentType::TEXT_PLAIN);
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(one_line(&email.subject))
+        .header(ContentType::TEXT_PLAIN);
     for to in &email.to {
         let m = parse_mailbox(to).map_err(|e| permanent(format!("recipient {e}")))?;
         builder = builder.to(lettre_mailbox(&m).map_err(|e| permanent(format!("recipient {e}")))?);
     }
-    let message = builder.body(email.body.clone()).map_err(|e| permanent(format!("cannot build the message: {e}")))?;
+    let message = builder
+        .body(email.body.clone())
+        .map_err(|e| permanent(format!("cannot build the message: {e}")))?;
 
     let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.as_str())
         .port(cfg.port)
         .timeout(Some(timeout));
-    let tls = || TlsParameters::new(cfg.host.clone()).map_err(|e| permanent(format!("TLS set-up: {e}")));
+    let tls =
+        || TlsParameters::new(cfg.host.clone()).map_err(|e| permanent(format!("TLS set-up: {e}")));
     transport = match cfg.tls {
         SmtpTls::None => transport,
         SmtpTls::StartTls => transport.tls(Tls::Required(tls()?)),
         SmtpTls::Tls => transport.tls(Tls::Wrapper(tls()?)),
     };
     if let (Some(user), Some(password)) = (&cfg.username, &cfg.password) {
-        transport = transport.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        transport = transport.credentials(Credentials::new(
+            user.clone(),
+            password.expose().to_string(),
+        ));
     }
     let transport = transport.build();
 
     match tokio::time::timeout(timeout, transport.send(message)).await {
-        Err(_) => Err(DeliveryError::Retryable(format!("{place}: timed out after {}", secs(timeout)))),
+        Err(_) => Err(DeliveryError::Retryable(format!(
+            "{place}: timed out after {}",
+            secs(timeout)
+        ))),
         Ok(Err(e)) => Err(classify_smtp(&place, &e)),
         Ok(Ok(reply)) => {
             let text: Vec<&str> = reply.message().collect();
-            Ok(format!("{place}: {} {}", reply.code(), text.join(" ")).trim_end().to_string())
+            Ok(format!("{place}: {} {}", reply.code(), text.join(" "))
+                .trim_end()
+                .to_string())
         }
     }
 }
@@ -140,14 +161,20 @@ fn smtp_place(cfg: &SmtpSettings) -> String {
 }
 
 fn lettre_mailbox(m: &Mailbox) -> Result<lettre::message::Mailbox, String> {
-    let address = lettre::Address::new(m.local(), m.domain()).map_err(|e| format!("'{}' is not an email address ({e})", m.address()))?;
-    Ok(lettre::message::Mailbox::new(m.name().map(str::to_string), address))
+    let address = lettre::Address::new(m.local(), m.domain())
+        .map_err(|e| format!("'{}' is not an email address ({e})", m.address()))?;
+    Ok(lettre::message::Mailbox::new(
+        m.name().map(str::to_string),
+        address,
+    ))
 }
 
 /// A subject is one header line: line breaks and other control characters become
 /// spaces, so a message's text can never add headers.
 fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// SMTP reply classes decide first (RFC 5321: 4xx transient, 5xx permanent); then
@@ -190,8 +217,15 @@ fn cause(e: &(dyn std::error::Error + 'static)) -> String {
             let kind = io.kind();
             if matches!(
                 kind,
-                ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected | AddrNotAvailable
-                    | BrokenPipe | TimedOut | HostUnreachable | NetworkUnreachable
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | AddrNotAvailable
+                    | BrokenPipe
+                    | TimedOut
+                    | HostUnreachable
+                    | NetworkUnreachable
             ) {
                 return kind.to_string();
             }
@@ -258,10 +292,14 @@ pub async fn post_webhook_within(
     let mut headers: Vec<(&str, String)> = Vec::new();
     let body = match target.kind {
         WebhookKind::Generic => {
-            let body = json!({"title": msg.title, "markdown": msg.markdown, "data": msg.data}).to_string();
+            let body =
+                json!({"title": msg.title, "markdown": msg.markdown, "data": msg.data}).to_string();
             if let Some(secret) = secret {
                 let timestamp = now.timestamp().to_string();
-                headers.push(("X-CreditDesk-Signature", generic_signature(secret, &timestamp, body.as_bytes())));
+                headers.push((
+                    "X-CreditDesk-Signature",
+                    generic_signature(secret, &timestamp, body.as_bytes()),
+                ));
                 headers.push(("X-CreditDesk-Timestamp", timestamp));
             }
             body
@@ -271,7 +309,9 @@ pub async fn post_webhook_within(
                 // DingTalk's "加签": timestamp in ms and base64(HMAC-SHA256(secret,
                 // "<ms>\n<secret>")) as query parameters (form-encoded by the Url).
                 let ms = now.timestamp_millis();
-                url.query_pairs_mut().append_pair("timestamp", &ms.to_string()).append_pair("sign", &dingtalk_sign(secret, ms));
+                url.query_pairs_mut()
+                    .append_pair("timestamp", &ms.to_string())
+                    .append_pair("sign", &dingtalk_sign(secret, ms));
             }
             json!({"msgtype": "markdown", "markdown": {"title": msg.title, "text": robot_text(msg)}}).to_string()
         }
@@ -283,19 +323,30 @@ pub async fn post_webhook_within(
     let mut request = client
         .post(url)
         .timeout(timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
         .body(body);
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = request.send().await.map_err(|e| reqwest_failure(&place, e, timeout))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| reqwest_failure(&place, e, timeout))?;
     let status = response.status();
-    let answer = response.text().await.map_err(|e| reqwest_failure(&place, e, timeout))?;
+    let answer = response
+        .text()
+        .await
+        .map_err(|e| reqwest_failure(&place, e, timeout))?;
     if !status.is_success() {
         let text = format!("{place}: HTTP {}{}", status.as_u16(), snippet(&answer));
         return Err(match status.as_u16() {
             408 | 429 | 500..=599 => DeliveryError::Retryable(text),
-            300..=399 => DeliveryError::Permanent(format!("{text} (webhooks are not redirected; fix the URL)")),
+            300..=399 => DeliveryError::Permanent(format!(
+                "{text} (webhooks are not redirected; fix the URL)"
+            )),
             _ => DeliveryError::Permanent(text),
         });
     }
@@ -317,18 +368,37 @@ fn robot_text(msg: &WebhookMessage) -> String {
 
 /// Robots answer HTTP 200 with `{"errcode":0,"errmsg":"ok"}`; a non-zero errcode is
 /// a failure even under HTTP 200.
-fn robot_verdict(place: &str, robot: &str, answer: &str, permanent: &[i64]) -> Result<String, DeliveryError> {
+fn robot_verdict(
+    place: &str,
+    robot: &str,
+    answer: &str,
+    permanent: &[i64],
+) -> Result<String, DeliveryError> {
     let parsed: Option<serde_json::Value> = serde_json::from_str(answer).ok();
-    let errcode = parsed.as_ref().and_then(|v| v.get("errcode")).and_then(|c| c.as_i64());
-    let errmsg = parsed.as_ref().and_then(|v| v.get("errmsg")).and_then(|m| m.as_str()).unwrap_or("");
+    let errcode = parsed
+        .as_ref()
+        .and_then(|v| v.get("errcode"))
+        .and_then(|c| c.as_i64());
+    let errmsg = parsed
+        .as_ref()
+        .and_then(|v| v.get("errmsg"))
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
     match errcode {
         Some(0) => Ok(format!("{place}: errcode 0 ({errmsg})")),
         Some(code) => {
             let text = format!("{place}: {robot} errcode {code}: {}", one_line(errmsg));
-            Err(if permanent.contains(&code) { DeliveryError::Permanent(text) } else { DeliveryError::Retryable(text) })
+            Err(if permanent.contains(&code) {
+                DeliveryError::Permanent(text)
+            } else {
+                DeliveryError::Retryable(text)
+            })
         }
         // Not a robot's answer (a proxy page, a wrong URL): retryable, bounded by MAX_ATTEMPTS.
-        None => Err(DeliveryError::Retryable(format!("{place}: HTTP 200 without a {robot} errcode{}", snippet(answer)))),
+        None => Err(DeliveryError::Retryable(format!(
+            "{place}: HTTP 200 without a {robot} errcode{}",
+            snippet(answer)
+        ))),
     }
 }
 
@@ -372,7 +442,8 @@ fn truncate_utf8(s: &str, max: usize) -> String {
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(data);
     mac
 }
@@ -380,21 +451,37 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
 /// The generic scheme's header value: `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
 pub fn generic_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let signed = [timestamp.as_bytes(), b".", body].concat();
-    format!("sha256={}", hex::encode(hmac_sha256(secret.as_bytes(), &signed).finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        hex::encode(
+            hmac_sha256(secret.as_bytes(), &signed)
+                .finalize()
+                .into_bytes()
+        )
+    )
 }
 
 /// Checks an `X-CreditDesk-Signature` header against the timestamp header and the raw
 /// body, in constant time. Receivers should also refuse old timestamps (replays).
 pub fn verify_signature(secret: &str, timestamp: &str, body: &[u8], header: &str) -> bool {
-    let Some(tag) = header.trim().strip_prefix("sha256=").and_then(|h| hex::decode(h).ok()) else {
+    let Some(tag) = header
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|h| hex::decode(h).ok())
+    else {
         return false;
     };
     let signed = [timestamp.as_bytes(), b".", body].concat();
-    hmac_sha256(secret.as_bytes(), &signed).verify_slice(&tag).is_ok()
+    hmac_sha256(secret.as_bytes(), &signed)
+        .verify_slice(&tag)
+        .is_ok()
 }
 
 fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
-    let mac = hmac_sha256(secret.as_bytes(), format!("{timestamp_ms}\n{secret}").as_bytes());
+    let mac = hmac_sha256(
+        secret.as_bytes(),
+        format!("{timestamp_ms}\n{secret}").as_bytes(),
+    );
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
@@ -408,10 +495,30 @@ mod tests {
         assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64, "{sig}");
         assert!(verify_signature("s3cret", "1782784800", b"{\"a\":1}", &sig));
         assert!(!verify_signature("other", "1782784800", b"{\"a\":1}", &sig));
-        assert!(!verify_signature("s3cret", "1782784801", b"{\"a\":1}", &sig));
-        assert!(!verify_signature("s3cret", "1782784800", b"{\"a\":2}", &sig));
-        assert!(!verify_signature("s3cret", "1782784800", b"{\"a\":1}", "sha256=zz"));
-        assert!(!verify_signature("s3cret", "1782784800", b"{\"a\":1}", &sig.replace("sha256=", "sha1=")));
+        assert!(!verify_signature(
+            "s3cret",
+            "1782784801",
+            b"{\"a\":1}",
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            "1782784800",
+            b"{\"a\":2}",
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            "1782784800",
+            b"{\"a\":1}",
+            "sha256=zz"
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            "1782784800",
+            b"{\"a\":1}",
+            &sig.replace("sha256=", "sha1=")
+        ));
     }
 
     #[test]
@@ -429,21 +536,57 @@ mod tests {
         assert_eq!(one_line("a\r\nBcc: x@example.com"), "a  Bcc: x@example.com");
         assert_eq!(snippet(""), "");
         assert_eq!(snippet(" busy\n"), ": busy");
-        assert_eq!(snippet(&"x".repeat(300)).chars().count(), 2 + ANSWER_SNIPPET_CHARS + 1);
+        assert_eq!(
+            snippet(&"x".repeat(300)).chars().count(),
+            2 + ANSWER_SNIPPET_CHARS + 1
+        );
     }
 
     #[test]
     fn robot_answers_are_judged_by_errcode() {
-        assert_eq!(robot_verdict("webhook d", "DingTalk", r#"{"errcode":0,"errmsg":"ok"}"#, DINGTALK_PERMANENT), Ok("webhook d: errcode 0 (ok)".into()));
         assert_eq!(
-            robot_verdict("webhook d", "DingTalk", r#"{"errcode":310000,"errmsg":"sign not match"}"#, DINGTALK_PERMANENT),
-            Err(DeliveryError::Permanent("webhook d: DingTalk errcode 310000: sign not match".into()))
+            robot_verdict(
+                "webhook d",
+                "DingTalk",
+                r#"{"errcode":0,"errmsg":"ok"}"#,
+                DINGTALK_PERMANENT
+            ),
+            Ok("webhook d: errcode 0 (ok)".into())
         );
         assert_eq!(
-            robot_verdict("webhook d", "DingTalk", r#"{"errcode":130101,"errmsg":"send too fast"}"#, DINGTALK_PERMANENT),
-            Err(DeliveryError::Retryable("webhook d: DingTalk errcode 130101: send too fast".into()))
+            robot_verdict(
+                "webhook d",
+                "DingTalk",
+                r#"{"errcode":310000,"errmsg":"sign not match"}"#,
+                DINGTALK_PERMANENT
+            ),
+            Err(DeliveryError::Permanent(
+                "webhook d: DingTalk errcode 310000: sign not match".into()
+            ))
         );
-        assert!(robot_verdict("webhook w", "WeCom", "<html>", WECOM_PERMANENT).unwrap_err().is_retryable());
-        assert!(!robot_verdict("webhook w", "WeCom", r#"{"errcode":93000}"#, WECOM_PERMANENT).unwrap_err().is_retryable());
+        assert_eq!(
+            robot_verdict(
+                "webhook d",
+                "DingTalk",
+                r#"{"errcode":130101,"errmsg":"send too fast"}"#,
+                DINGTALK_PERMANENT
+            ),
+            Err(DeliveryError::Retryable(
+                "webhook d: DingTalk errcode 130101: send too fast".into()
+            ))
+        );
+        assert!(
+            robot_verdict("webhook w", "WeCom", "<html>", WECOM_PERMANENT)
+                .unwrap_err()
+                .is_retryable()
+        );
+        assert!(!robot_verdict(
+            "webhook w",
+            "WeCom",
+            r#"{"errcode":93000}"#,
+            WECOM_PERMANENT
+        )
+        .unwrap_err()
+        .is_retryable());
     }
 }

@@ -32,29 +32,70 @@ pub struct Delivered {
 }
 
 async fn smtp_settings(store: &dyn Store) -> Result<Option<SmtpSettings>, String> {
-    let Some(text) = store.setting(notify::NOTIFY_SMTP_SETTING).await.map_err(|e| e.to_string())? else { return Ok(None) };
-    let draft: notify::SmtpDraft = serde_json::from_str(&text).map_err(|e| format!("SMTP settings: {e}"))?;
-    SmtpSettings::try_from(draft).map(Some).map_err(|e| format!("SMTP settings: {}", e.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")))
+    let Some(text) = store
+        .setting(notify::NOTIFY_SMTP_SETTING)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let draft: notify::SmtpDraft =
+        serde_json::from_str(&text).map_err(|e| format!("SMTP settings: {e}"))?;
+    SmtpSettings::try_from(draft).map(Some).map_err(|e| {
+        format!(
+            "SMTP settings: {}",
+            e.iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 async fn webhooks(store: &dyn Store) -> Result<Vec<WebhookTarget>, String> {
-    let Some(text) = store.setting(notify::NOTIFY_WEBHOOKS_SETTING).await.map_err(|e| e.to_string())? else { return Ok(Vec::new()) };
-    let drafts: Vec<notify::WebhookDraft> = serde_json::from_str(&text).map_err(|e| format!("webhook settings: {e}"))?;
-    notify::parse_webhooks(drafts).map_err(|e| format!("webhook settings: {}", e.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")))
+    let Some(text) = store
+        .setting(notify::NOTIFY_WEBHOOKS_SETTING)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(Vec::new());
+    };
+    let drafts: Vec<notify::WebhookDraft> =
+        serde_json::from_str(&text).map_err(|e| format!("webhook settings: {e}"))?;
+    notify::parse_webhooks(drafts).map_err(|e| {
+        format!(
+            "webhook settings: {}",
+            e.iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 /// One attempt at one message.
-async fn attempt(m: &OutboxMessage, smtp: &Result<Option<SmtpSettings>, String>, hooks: &Result<Vec<WebhookTarget>, String>, client: &reqwest::Client, now: DateTime<Utc>) -> Result<String, crate::notify::DeliveryError> {
+async fn attempt(
+    m: &OutboxMessage,
+    smtp: &Result<Option<SmtpSettings>, String>,
+    hooks: &Result<Vec<WebhookTarget>, String>,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<String, crate::notify::DeliveryError> {
     use crate::notify::DeliveryError::{Permanent, Retryable};
     match m.channel.as_str() {
         "email" => {
             // Missing or broken settings are retried: an admin fixes them and the mail goes.
             let cfg = match smtp {
                 Ok(Some(cfg)) => cfg,
-                Ok(None) => return Err(Retryable("email is not configured (Settings → Notifications)".into())),
+                Ok(None) => {
+                    return Err(Retryable(
+                        "email is not configured (Settings → Notifications)".into(),
+                    ))
+                }
                 Err(e) => return Err(Retryable(e.clone())),
             };
-            let email: Email = serde_json::from_str(&m.payload).map_err(|e| Permanent(format!("outbox message {}: {e}", m.id)))?;
+            let email: Email = serde_json::from_str(&m.payload)
+                .map_err(|e| Permanent(format!("outbox message {}: {e}", m.id)))?;
             crate::notify::send_email(cfg, &email).await
         }
         "webhook" => {
@@ -62,8 +103,14 @@ async fn attempt(m: &OutboxMessage, smtp: &Result<Option<SmtpSettings>, String>,
             let target = hooks
                 .iter()
                 .find(|t| t.key == m.destination)
-                .ok_or_else(|| Retryable(format!("webhook '{}' is not configured (Settings → Notifications)", m.destination)))?;
-            let msg: WebhookMessage = serde_json::from_str(&m.payload).map_err(|e| Permanent(format!("outbox message {}: {e}", m.id)))?;
+                .ok_or_else(|| {
+                    Retryable(format!(
+                        "webhook '{}' is not configured (Settings → Notifications)",
+                        m.destination
+                    ))
+                })?;
+            let msg: WebhookMessage = serde_json::from_str(&m.payload)
+                .map_err(|e| Permanent(format!("outbox message {}: {e}", m.id)))?;
             crate::notify::post_webhook(client, target, &msg, now).await
         }
         other => Err(Permanent(format!("unknown channel '{other}'"))),
@@ -71,11 +118,18 @@ async fn attempt(m: &OutboxMessage, smtp: &Result<Option<SmtpSettings>, String>,
 }
 
 /// Claims the messages due now and tries each once.
-pub async fn deliver_due(store: &dyn Store, client: &reqwest::Client, owner: &str, now: &(dyn Fn() -> DateTime<Utc> + Send + Sync)) -> Result<Delivered, StoreError> {
+pub async fn deliver_due(
+    store: &dyn Store,
+    client: &reqwest::Client,
+    owner: &str,
+    now: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+) -> Result<Delivered, StoreError> {
     let mut done = Delivered::default();
     loop {
         let t = now();
-        let batch = store.claim_outbox(owner, t, t + Duration::seconds(CLAIM_SECS), BATCH).await?;
+        let batch = store
+            .claim_outbox(owner, t, t + Duration::seconds(CLAIM_SECS), BATCH)
+            .await?;
         if batch.is_empty() {
             return Ok(done);
         }
@@ -93,11 +147,17 @@ pub async fn deliver_due(store: &dyn Store, client: &reqwest::Client, owner: &st
                     match (e.is_retryable(), notify::next_attempt(attempts, t)) {
                         (true, Some(retry_at)) => {
                             done.failed += 1;
-                            DeliveryOutcome::Failed { reason: e.message().to_string(), retry_at }
+                            DeliveryOutcome::Failed {
+                                reason: e.message().to_string(),
+                                retry_at,
+                            }
                         }
                         (true, None) => {
                             done.dead += 1;
-                            DeliveryOutcome::Dead(format!("gave up after {attempts} attempts: {}", e.message()))
+                            DeliveryOutcome::Dead(format!(
+                                "gave up after {attempts} attempts: {}",
+                                e.message()
+                            ))
                         }
                         (false, _) => {
                             done.dead += 1;

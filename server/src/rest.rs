@@ -6,8 +6,8 @@
 //! `/api/v1/openapi.json` (no key needed), generated from these handlers and types.
 use crate::web::AppState;
 use app::domain::aging::{self, Basis, Edges, OpenItem};
-use app::domain::customer::{CustomerCode, CustomerRow};
 use app::domain::auth::Scope;
+use app::domain::customer::{CustomerCode, CustomerRow};
 use app::domain::money::Currency;
 use app::domain::BOOK_CURRENCY;
 use app::store::CustomerQuery;
@@ -30,8 +30,14 @@ pub use openapi::ApiDoc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/customers", get(list_customers).post(documents::create_customer))
-        .route("/customers/{code}", get(documents::get_customer).patch(documents::patch_customer))
+        .route(
+            "/customers",
+            get(list_customers).post(documents::create_customer),
+        )
+        .route(
+            "/customers/{code}",
+            get(documents::get_customer).patch(documents::patch_customer),
+        )
         .route("/customers/{code}/credit", get(documents::get_credit))
         .route("/invoices", post(documents::create_invoice))
         .route("/orders", post(documents::create_order))
@@ -53,7 +59,13 @@ pub struct ApiError {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(ApiError { error: message.into() })).into_response()
+    (
+        status,
+        Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
@@ -61,17 +73,28 @@ async fn not_found() -> Response {
 }
 
 /// The calling system's key, or a 401 response.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<app::store::ApiKey, Response> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<app::store::ApiKey, Response> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing API key (Authorization: Bearer <key>)"))?;
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "missing API key (Authorization: Bearer <key>)",
+            )
+        })?;
     match state.store.api_key(&app::session::token_hash(key)).await {
         Ok(Some(k)) => Ok(k),
-        Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "invalid or revoked API key")),
+        Ok(None) => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "invalid or revoked API key",
+        )),
         Err(e) => Err(internal("api key lookup", e)),
     }
 }
@@ -84,7 +107,9 @@ async fn authorised_query<Q>(
     query: Result<Query<Q>, QueryRejection>,
 ) -> Result<Q, Response> {
     authenticate(state, headers).await?;
-    query.map(|Query(q)| q).map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
 /// Logs the details; the caller sees only that something failed on our side.
@@ -141,8 +166,14 @@ async fn list_customers(
     if !(1..=1000).contains(&limit) {
         return error(StatusCode::BAD_REQUEST, "limit: must be between 1 and 1000");
     }
-    let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
-    let query = CustomerQuery { search: q.q, limit: i64::from(limit), offset: i64::from(q.offset.unwrap_or(0)) };
+    let as_of = q
+        .as_of
+        .unwrap_or_else(|| app::domain::business_date(state.clock.now()));
+    let query = CustomerQuery {
+        search: q.q,
+        limit: i64::from(limit),
+        offset: i64::from(q.offset.unwrap_or(0)),
+    };
     match state.store.list_customers(&query, Scope::All, as_of).await {
         Ok(customers) => Json(CustomerList { as_of, customers }).into_response(),
         Err(e) => internal("api list customers", e),
@@ -215,11 +246,17 @@ async fn aging(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
+    let as_of = q
+        .as_of
+        .unwrap_or_else(|| app::domain::business_date(state.clock.now()));
     let edges = Edges::standard(q.basis.unwrap_or(Basis::Due));
     let items = match &q.customer_code {
         Some(code) => customer_open_items(&state, code, as_of).await,
-        None => state.store.open_items(Scope::All, as_of).await.map_err(|e| internal("api aging", e)),
+        None => state
+            .store
+            .open_items(Scope::All, as_of)
+            .await
+            .map_err(|e| internal("api aging", e)),
     };
     let summary = match items.and_then(|items| {
         aging::summarize(as_of, BOOK_CURRENCY, &edges, &items).map_err(|e| internal("api aging", e))
@@ -231,7 +268,14 @@ async fn aging(
         as_of,
         basis: summary.basis,
         currency: BOOK_CURRENCY,
-        buckets: summary.buckets.into_iter().map(|b| AgingBucket { key: b.key, amount: b.amount.amount() }).collect(),
+        buckets: summary
+            .buckets
+            .into_iter()
+            .map(|b| AgingBucket {
+                key: b.key,
+                amount: b.amount.amount(),
+            })
+            .collect(),
         total_open: summary.total.amount(),
         overdue_amount: summary.overdue.amount(),
     })
@@ -280,11 +324,17 @@ pub(crate) async fn dashboard(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let slice = match app::domain::dashboard::Slice::parse(q.rep.as_deref(), q.region.as_deref(), q.grade.as_deref()) {
+    let slice = match app::domain::dashboard::Slice::parse(
+        q.rep.as_deref(),
+        q.region.as_deref(),
+        q.grade.as_deref(),
+    ) {
         Ok(s) => s,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let as_of = q.as_of.unwrap_or_else(|| app::domain::business_date(state.clock.now()));
+    let as_of = q
+        .as_of
+        .unwrap_or_else(|| app::domain::business_date(state.clock.now()));
     match app::ledger::dashboard(state.store.as_ref(), slice, as_of).await {
         Ok(d) => Json(d).into_response(),
         Err(e) => internal("api dashboard", e),
@@ -292,14 +342,28 @@ pub(crate) async fn dashboard(
 }
 
 /// One customer's open items at `as_of`, or the 400/404/500 that says why not.
-async fn customer_open_items(state: &AppState, code: &str, as_of: NaiveDate) -> Result<Vec<OpenItem>, Response> {
-    let code = CustomerCode::parse(code).map_err(|e| error(StatusCode::BAD_REQUEST, format!("customer_code: {e}")))?;
+async fn customer_open_items(
+    state: &AppState,
+    code: &str,
+    as_of: NaiveDate,
+) -> Result<Vec<OpenItem>, Response> {
+    let code = CustomerCode::parse(code)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("customer_code: {e}")))?;
     let id = state
         .store
         .customer_id_by_code(code.as_str())
         .await
         .map_err(|e| internal("api aging", e))?
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("customer_code: no customer '{code}'")))?;
-    let lines = state.store.open_invoices(id, as_of).await.map_err(|e| internal("api aging", e))?;
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                format!("customer_code: no customer '{code}'"),
+            )
+        })?;
+    let lines = state
+        .store
+        .open_invoices(id, as_of)
+        .await
+        .map_err(|e| internal("api aging", e))?;
     Ok(lines.iter().map(|l| l.open_item(id)).collect())
 }

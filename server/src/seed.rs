@@ -64,8 +64,36 @@ const CITIES: [(&str, &str, &str); 26] = [
 ];
 
 const BRANDS: [&str; 30] = [
-    "宏达", "鑫源", "恒泰", "华筑", "鼎盛", "远航", "金石", "天工", "盛世", "东方", "利民", "永固", "瑞丰", "隆基", "昌盛",
-    "顺通", "广厦", "中恒", "泰山", "长城", "巨力", "华宇", "博远", "兴业", "卓越", "安泰", "正阳", "新世纪", "力拓", "腾飞",
+    "宏达",
+    "鑫源",
+    "恒泰",
+    "华筑",
+    "鼎盛",
+    "远航",
+    "金石",
+    "天工",
+    "盛世",
+    "东方",
+    "利民",
+    "永固",
+    "瑞丰",
+    "隆基",
+    "昌盛",
+    "顺通",
+    "广厦",
+    "中恒",
+    "泰山",
+    "长城",
+    "巨力",
+    "华宇",
+    "博远",
+    "兴业",
+    "卓越",
+    "安泰",
+    "正阳",
+    "新世纪",
+    "力拓",
+    "腾飞",
 ];
 
 /// (industry, company-name suffix)
@@ -79,8 +107,12 @@ const INDUSTRIES: [(&str, &str); 7] = [
     ("房地产开发", "置业"),
 ];
 
-const SURNAMES: [&str; 16] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭"];
-const GIVEN: [&str; 16] = ["伟", "芳", "军", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚"];
+const SURNAMES: [&str; 16] = [
+    "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const GIVEN: [&str; 16] = [
+    "伟", "芳", "军", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚",
+];
 
 #[derive(Debug, Clone, Copy)]
 pub struct GenerateParams {
@@ -100,7 +132,9 @@ enum Payer {
     Average,
     Slow,
     /// Stopped paying some months ago: the far-past-due accounts.
-    Defaulted { since_days_ago: i64 },
+    Defaulted {
+        since_days_ago: i64,
+    },
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -112,22 +146,49 @@ pub struct Generated {
 }
 
 /// Creates the demo users (skipping existing ones) and returns the sales reps.
-pub async fn ensure_users(store: &dyn Store, now: DateTime<Utc>) -> Result<(usize, Vec<User>), String> {
+pub async fn ensure_users(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<User>), String> {
     let mut created = 0;
     for (username, display, role) in DEMO_USERS {
-        if store.user_credentials(username).await.map_err(|e| e.to_string())?.is_some() {
+        if store
+            .user_credentials(username)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
             continue;
         }
         let password_hash = app::session::hash_password(DEMO_PASSWORD)?;
-        let user = NewUser { username: username.into(), display_name: display.into(), role, password_hash };
-        store.create_user(user, now).await.map_err(|e| e.to_string())?;
+        let user = NewUser {
+            username: username.into(),
+            display_name: display.into(),
+            role,
+            password_hash,
+        };
+        store
+            .create_user(user, now)
+            .await
+            .map_err(|e| e.to_string())?;
         created += 1;
     }
-    let reps = store.users_by_role(Role::SalesRep).await.map_err(|e| e.to_string())?;
+    let reps = store
+        .users_by_role(Role::SalesRep)
+        .await
+        .map_err(|e| e.to_string())?;
     // Every rep reports to the (first) sales manager: "the applicant's manager" in a chain.
-    if let Some(manager) = store.users_by_role(Role::SalesManager).await.map_err(|e| e.to_string())?.first() {
+    if let Some(manager) = store
+        .users_by_role(Role::SalesManager)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+    {
         for r in &reps {
-            store.set_user_manager(r.id, Some(manager.id)).await.map_err(|e| e.to_string())?;
+            store
+                .set_user_manager(r.id, Some(manager.id))
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok((created, reps))
@@ -137,8 +198,19 @@ pub async fn ensure_users(store: &dyn Store, now: DateTime<Utc>) -> Result<(usiz
 /// seeded grade (a bureau rates good payers well), so the credit scores of a demo book
 /// rest on all ten indicators rather than on missing values.
 pub async fn demo_factors(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
-    let q = app::store::CustomerQuery { search: None, limit: 100_000, offset: 0 };
-    let customers = store.list_customers(&q, app::domain::auth::Scope::All, app::domain::business_date(now)).await.map_err(|e| e.to_string())?;
+    let q = app::store::CustomerQuery {
+        search: None,
+        limit: 100_000,
+        offset: 0,
+    };
+    let customers = store
+        .list_customers(
+            &q,
+            app::domain::auth::Scope::All,
+            app::domain::business_date(now),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     for (i, c) in customers.iter().enumerate() {
         // (rating, capital in ten-thousand yuan) by grade; the index spreads them a little.
         let (rating, capital_wan) = match c.grade {
@@ -151,7 +223,10 @@ pub async fn demo_factors(store: &dyn Store, now: DateTime<Utc>) -> Result<usize
         let spread = (i % 7) as i64;
         let capital = Money::from_minor((capital_wan + 100 * spread) * 10_000 * 100, Currency::CNY);
         let rating = rust_decimal::Decimal::from(rating + spread - 3);
-        store.set_customer_factors(c.id, Some(capital), Some(rating), ACTOR, now).await.map_err(|e| e.to_string())?;
+        store
+            .set_customer_factors(c.id, Some(capital), Some(rating), ACTOR, now)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(customers.len())
 }
@@ -164,20 +239,67 @@ pub async fn demo_applications(store: &dyn Store, now: DateTime<Utc>) -> Result<
     use app::domain::approval::{Action, RequestDraft};
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let user = |role: Role| async move {
-        store.users_by_role(role).await.map_err(|e| e.to_string())?.into_iter().next().ok_or_else(|| format!("no {} user", role.as_str()))
+        store
+            .users_by_role(role)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("no {} user", role.as_str()))
     };
-    let (rep, sm, cm, fin) = (user(Role::SalesRep).await?, user(Role::SalesManager).await?, user(Role::CreditManager).await?, user(Role::Finance).await?);
-    let q = app::store::CustomerQuery { search: None, limit: 6, offset: 0 };
-    let customers = store.list_customers(&q, rep.scope(), app::domain::business_date(now)).await.map_err(|e| err(&e))?;
+    let (rep, sm, cm, fin) = (
+        user(Role::SalesRep).await?,
+        user(Role::SalesManager).await?,
+        user(Role::CreditManager).await?,
+        user(Role::Finance).await?,
+    );
+    let q = app::store::CustomerQuery {
+        search: None,
+        limit: 6,
+        offset: 0,
+    };
+    let customers = store
+        .list_customers(&q, rep.scope(), app::domain::business_date(now))
+        .await
+        .map_err(|e| err(&e))?;
     let today = app::domain::business_date(now);
     // (kind, amount, reason, then: decisions as (approver, action, comment))
     let plans: [(&str, &str, &str, &[(&User, Action, &str)]); 6] = [
-        ("temporary_limit", "30000.00", "旺季备货，临时增加额度三个月", &[]),
-        ("permanent_limit", "80000.00", "新增两台挖掘机采购，合同已签", &[(&sm, Action::Approve, "同意，回款记录良好")]),
-        ("permanent_limit", "650000.00", "年度框架协议，覆盖三个工地", &[]),
+        (
+            "temporary_limit",
+            "30000.00",
+            "旺季备货，临时增加额度三个月",
+            &[],
+        ),
+        (
+            "permanent_limit",
+            "80000.00",
+            "新增两台挖掘机采购，合同已签",
+            &[(&sm, Action::Approve, "同意，回款记录良好")],
+        ),
+        (
+            "permanent_limit",
+            "650000.00",
+            "年度框架协议，覆盖三个工地",
+            &[],
+        ),
         ("permanent_limit", "45000.00", "老客户，配件订单增加", &[]),
-        ("permanent_limit", "120000.00", "项目中标，需要提高额度", &[(&sm, Action::Approve, ""), (&cm, Action::Approve, "评分B，可以"), (&fin, Action::Approve, "已核对")]),
-        ("temporary_limit", "50000.00", "展会订单", &[(&sm, Action::Return, "请补充展会订单合同")]),
+        (
+            "permanent_limit",
+            "120000.00",
+            "项目中标，需要提高额度",
+            &[
+                (&sm, Action::Approve, ""),
+                (&cm, Action::Approve, "评分B，可以"),
+                (&fin, Action::Approve, "已核对"),
+            ],
+        ),
+        (
+            "temporary_limit",
+            "50000.00",
+            "展会订单",
+            &[(&sm, Action::Return, "请补充展会订单合同")],
+        ),
     ];
     let mut filed = 0;
     for (c, (kind, amount, reason, decisions)) in customers.iter().zip(plans) {
@@ -189,9 +311,14 @@ pub async fn demo_applications(store: &dyn Store, now: DateTime<Utc>) -> Result<
             terms_days: "60".into(),
             reason: reason.into(),
         };
-        let id = app::ledger::apply_for_credit(store, &rep, &draft, now).await.map_err(|e| format!("{e:?}"))?;
+        let id = app::ledger::apply_for_credit(store, &rep, &draft, now)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         for (who, action, comment) in decisions {
-            store.decide_application(id, who, *action, comment, now).await.map_err(|e| err(&e))?;
+            store
+                .decide_application(id, who, *action, comment, now)
+                .await
+                .map_err(|e| err(&e))?;
         }
         filed += 1;
     }
@@ -210,7 +337,9 @@ pub async fn generate(
     }
     let existing = store.count_customers().await.map_err(|e| e.to_string())?;
     if existing > 0 {
-        return Err(format!("the database already has {existing} customers; generate only fills an empty database"));
+        return Err(format!(
+            "the database already has {existing} customers; generate only fills an empty database"
+        ));
     }
     let mut rng = StdRng::seed_from_u64(p.seed);
     let (users, reps) = ensure_users(store, now).await?;
@@ -227,39 +356,79 @@ pub async fn generate(
     for i in 0..p.customers {
         let (city, region, division) = CITIES[rng.gen_range(0..CITIES.len())];
         let (industry, suffix) = INDUSTRIES[rng.gen_range(0..INDUSTRIES.len())];
-        let mut name = format!("{city}{}{suffix}有限公司", BRANDS[rng.gen_range(0..BRANDS.len())]);
+        let mut name = format!(
+            "{city}{}{suffix}有限公司",
+            BRANDS[rng.gen_range(0..BRANDS.len())]
+        );
         if !names.insert(name.clone()) {
             // Beyond the combinations, number them like real branch companies do.
-            name = format!("{city}{}{suffix}第{}分公司", BRANDS[i % BRANDS.len()], i + 1);
+            name = format!(
+                "{city}{}{suffix}第{}分公司",
+                BRANDS[i % BRANDS.len()],
+                i + 1
+            );
             names.insert(name.clone());
         }
         let uscc = loop {
-            let org: String = (0..9).map(|_| Uscc::ALPHABET[rng.gen_range(0..10)] as char).collect();
-            let u = Uscc::with_check_digit(&format!("91{division}{org}")).map_err(|e| e.to_string())?;
+            let org: String = (0..9)
+                .map(|_| Uscc::ALPHABET[rng.gen_range(0..10)] as char)
+                .collect();
+            let u =
+                Uscc::with_check_digit(&format!("91{division}{org}")).map_err(|e| e.to_string())?;
             if usccs.insert(u.clone()) {
                 break u;
             }
         };
         // About 3% stop paying: enough "few customers far past due" at any size.
         let payer = match rng.gen_range(0..100) {
-            0..=2 => Payer::Defaulted { since_days_ago: rng.gen_range(150..420) },
+            0..=2 => Payer::Defaulted {
+                since_days_ago: rng.gen_range(150..420),
+            },
             3..=40 => Payer::Prompt,
             41..=80 => Payer::Average,
             _ => Payer::Slow,
         };
         let (status, grade) = match payer {
             Payer::Defaulted { .. } => (
-                [CustomerStatus::Frozen, CustomerStatus::Blacklisted, CustomerStatus::Watch][rng.gen_range(0..3)],
+                [
+                    CustomerStatus::Frozen,
+                    CustomerStatus::Blacklisted,
+                    CustomerStatus::Watch,
+                ][rng.gen_range(0..3)],
                 Some(Grade::D),
             ),
             Payer::Slow => (
-                if rng.gen_bool(0.3) { CustomerStatus::Watch } else { CustomerStatus::Normal },
-                Some(if rng.gen_bool(0.5) { Grade::C } else { Grade::D }),
+                if rng.gen_bool(0.3) {
+                    CustomerStatus::Watch
+                } else {
+                    CustomerStatus::Normal
+                },
+                Some(if rng.gen_bool(0.5) {
+                    Grade::C
+                } else {
+                    Grade::D
+                }),
             ),
-            Payer::Average => (CustomerStatus::Normal, Some(if rng.gen_bool(0.6) { Grade::B } else { Grade::C })),
-            Payer::Prompt => {
-                (CustomerStatus::Normal, if rng.gen_bool(0.06) { None } else { Some(if rng.gen_bool(0.6) { Grade::A } else { Grade::B }) })
-            }
+            Payer::Average => (
+                CustomerStatus::Normal,
+                Some(if rng.gen_bool(0.6) {
+                    Grade::B
+                } else {
+                    Grade::C
+                }),
+            ),
+            Payer::Prompt => (
+                CustomerStatus::Normal,
+                if rng.gen_bool(0.06) {
+                    None
+                } else {
+                    Some(if rng.gen_bool(0.6) {
+                        Grade::A
+                    } else {
+                        Grade::B
+                    })
+                },
+            ),
         };
         let term = [30u16, 45, 60, 90][rng.gen_range(0..4)];
         let limit_yuan = rng.gen_range(5..=50) * 100_000i64;
@@ -269,12 +438,20 @@ pub async fn generate(
                 p.anchor + Duration::days(rng.gen_range(-30..90)),
             )
         });
-        let contact = format!("{}{}", SURNAMES[rng.gen_range(0..16)], GIVEN[rng.gen_range(0..16)]);
+        let contact = format!(
+            "{}{}",
+            SURNAMES[rng.gen_range(0..16)],
+            GIVEN[rng.gen_range(0..16)]
+        );
         let code = CustomerCode::parse(&format!("C{:05}", i + 1)).map_err(|e| e.to_string())?;
         customers.push(NewCustomer {
             contact: Contact {
                 name: contact,
-                phone: format!("13{}{:08}", rng.gen_range(0..10), rng.gen_range(0..100_000_000u32)),
+                phone: format!(
+                    "13{}{:08}",
+                    rng.gen_range(0..10),
+                    rng.gen_range(0..100_000_000u32)
+                ),
                 email: format!("finance@{}.example.cn", code.as_str().to_lowercase()),
             },
             code,
@@ -293,12 +470,19 @@ pub async fn generate(
         terms.push(term);
     }
     progress(&format!("{} customers", customers.len()));
-    let customer_ids = store.insert_customers(&customers, ACTOR, now).await.map_err(|e| e.to_string())?;
+    let customer_ids = store
+        .insert_customers(&customers, ACTOR, now)
+        .await
+        .map_err(|e| e.to_string())?;
 
     // --- invoices and payments, in batches so a million invoices stays bounded in memory
     let span_days = 548; // 18 months
     let batch = 50_000;
-    let mut made = Generated { users, customers: customers.len(), ..Default::default() };
+    let mut made = Generated {
+        users,
+        customers: customers.len(),
+        ..Default::default()
+    };
     let mut serial = 0usize;
     while made.invoices < p.invoices {
         let n = batch.min(p.invoices - made.invoices);
@@ -327,13 +511,20 @@ pub async fn generate(
             }
             plans.push((c, plan));
         }
-        store.insert_invoices(&invoices, ACTOR, now).await.map_err(|e| e.to_string())?;
+        store
+            .insert_invoices(&invoices, ACTOR, now)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut payments = Vec::new();
         for (inv, (c, plan)) in invoices.iter().zip(&plans) {
             let total = inv.amount.minor();
             let mut paid = 0i64;
             for (k, (on, share_pct)) in plan.iter().enumerate() {
-                let minor = if *share_pct >= 100 { total - paid } else { total * i64::from(*share_pct) / 100 / 100 * 100 };
+                let minor = if *share_pct >= 100 {
+                    total - paid
+                } else {
+                    total * i64::from(*share_pct) / 100 / 100 * 100
+                };
                 if minor <= 0 {
                     continue;
                 }
@@ -343,21 +534,36 @@ pub async fn generate(
                     customer_id: customer_ids[*c],
                     received_on: *on,
                     amount: Money::from_minor(minor, Currency::CNY),
-                    allocation: PaymentAllocation::Manual(vec![(inv.number.clone(), Money::from_minor(minor, Currency::CNY))]),
+                    allocation: PaymentAllocation::Manual(vec![(
+                        inv.number.clone(),
+                        Money::from_minor(minor, Currency::CNY),
+                    )]),
                 });
             }
         }
-        store.insert_payments(&payments, ACTOR, now).await.map_err(|e| e.to_string())?;
+        store
+            .insert_payments(&payments, ACTOR, now)
+            .await
+            .map_err(|e| e.to_string())?;
         made.invoices += n;
         made.payments += payments.len();
-        progress(&format!("{} invoices, {} payments", made.invoices, made.payments));
+        progress(&format!(
+            "{} invoices, {} payments",
+            made.invoices, made.payments
+        ));
     }
     Ok(made)
 }
 
 /// When and how much of an invoice gets paid, up to the anchor date: (date, percent of
 /// the invoice; 100 means "the rest"). Payments after the anchor have not happened yet.
-fn payment_plan(rng: &mut StdRng, payer: Payer, anchor: NaiveDate, invoice_date: NaiveDate, due: NaiveDate) -> Vec<(NaiveDate, u8)> {
+fn payment_plan(
+    rng: &mut StdRng,
+    payer: Payer,
+    anchor: NaiveDate,
+    invoice_date: NaiveDate,
+    due: NaiveDate,
+) -> Vec<(NaiveDate, u8)> {
     let delay = match payer {
         Payer::Prompt => rng.gen_range(-10..=5),
         Payer::Average => rng.gen_range(-5..=45),
@@ -366,7 +572,11 @@ fn payment_plan(rng: &mut StdRng, payer: Payer, anchor: NaiveDate, invoice_date:
             if invoice_date >= anchor - Duration::days(since_days_ago) {
                 // After default: at most a token partial payment, then nothing.
                 let on = invoice_date + Duration::days(rng.gen_range(20..60));
-                return if rng.gen_bool(0.3) && on <= anchor { vec![(on, 20)] } else { vec![] };
+                return if rng.gen_bool(0.3) && on <= anchor {
+                    vec![(on, 20)]
+                } else {
+                    vec![]
+                };
             }
             rng.gen_range(20..=120)
         }
@@ -375,7 +585,8 @@ fn payment_plan(rng: &mut StdRng, payer: Payer, anchor: NaiveDate, invoice_date:
     let mut plan = Vec::new();
     // One in five invoices is paid in two instalments: a deposit first.
     if rng.gen_bool(0.2) {
-        let deposit_on = invoice_date + Duration::days(rng.gen_range(0..=(full_on - invoice_date).num_days().max(0)));
+        let deposit_on = invoice_date
+            + Duration::days(rng.gen_range(0..=(full_on - invoice_date).num_days().max(0)));
         if deposit_on <= anchor {
             plan.push((deposit_on, [30u8, 40, 50][rng.gen_range(0..3)]));
         }
@@ -397,7 +608,14 @@ mod tests {
         for i in 0..2_000 {
             let invoice = anchor - Duration::days(i % 500);
             let due = invoice + Duration::days(30);
-            for payer in [Payer::Prompt, Payer::Average, Payer::Slow, Payer::Defaulted { since_days_ago: 200 }] {
+            for payer in [
+                Payer::Prompt,
+                Payer::Average,
+                Payer::Slow,
+                Payer::Defaulted {
+                    since_days_ago: 200,
+                },
+            ] {
                 for (on, pct) in payment_plan(&mut rng, payer, anchor, invoice, due) {
                     assert!(on >= invoice && on <= anchor, "{payer:?} {invoice} {on}");
                     assert!(pct > 0 && pct <= 100);
@@ -413,19 +631,49 @@ mod tests {
 pub async fn demo_collections(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
     use app::domain::collections::{Assignee, NewTask};
     use app::domain::rules::{Priority, TaskKind};
-    let reps = store.users_by_role(Role::SalesRep).await.map_err(|e| e.to_string())?;
+    let reps = store
+        .users_by_role(Role::SalesRep)
+        .await
+        .map_err(|e| e.to_string())?;
     let today = app::domain::business_date(now);
     // (rep index, kind, label, due in days, note)
     let plans: [(usize, TaskKind, Priority, i64, &str); 5] = [
-        (0, TaskKind::Call, Priority::High, 0, "逾期提醒后未回款，请电话跟进"),
-        (0, TaskKind::Visit, Priority::Normal, -2, "上门对账，确认付款计划"),
-        (0, TaskKind::Call, Priority::Urgent, 0, "大额逾期，今天必须联系"),
+        (
+            0,
+            TaskKind::Call,
+            Priority::High,
+            0,
+            "逾期提醒后未回款，请电话跟进",
+        ),
+        (
+            0,
+            TaskKind::Visit,
+            Priority::Normal,
+            -2,
+            "上门对账，确认付款计划",
+        ),
+        (
+            0,
+            TaskKind::Call,
+            Priority::Urgent,
+            0,
+            "大额逾期，今天必须联系",
+        ),
         (0, TaskKind::Call, Priority::Normal, 3, "确认下月付款安排"),
-        (1, TaskKind::Call, Priority::High, 0, "逾期提醒后未回款，请电话跟进"),
+        (
+            1,
+            TaskKind::Call,
+            Priority::High,
+            0,
+            "逾期提醒后未回款，请电话跟进",
+        ),
     ];
     let mut made = 0;
     for (i, rep) in reps.iter().take(2).enumerate() {
-        let mut items = store.open_items(rep.scope(), today).await.map_err(|e| e.to_string())?;
+        let mut items = store
+            .open_items(rep.scope(), today)
+            .await
+            .map_err(|e| e.to_string())?;
         items.retain(|o| o.due_date < today);
         items.sort_by_key(|o| (o.due_date, o.customer_id));
         let mut customers: Vec<i64> = Vec::new();
@@ -435,11 +683,31 @@ pub async fn demo_collections(store: &dyn Store, now: DateTime<Utc>) -> Result<u
             }
         }
         if let Some(first) = customers.first() {
-            store.set_importance(*first, app::domain::collections::Importance::Key, "seed", now).await.map_err(|e| e.to_string())?;
+            store
+                .set_importance(
+                    *first,
+                    app::domain::collections::Importance::Key,
+                    "seed",
+                    now,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
         }
-        for ((_, kind, label, days, note), customer_id) in plans.iter().filter(|p| p.0 == i).zip(customers) {
-            let task = NewTask { customer_id, kind: *kind, label: *label, due_on: today + Duration::days(*days), assignee: Some(Assignee::User(rep.id)), note: (*note).into() };
-            store.create_task(&task, "seed", now).await.map_err(|e| e.to_string())?;
+        for ((_, kind, label, days, note), customer_id) in
+            plans.iter().filter(|p| p.0 == i).zip(customers)
+        {
+            let task = NewTask {
+                customer_id,
+                kind: *kind,
+                label: *label,
+                due_on: today + Duration::days(*days),
+                assignee: Some(Assignee::User(rep.id)),
+                note: (*note).into(),
+            };
+            store
+                .create_task(&task, "seed", now)
+                .await
+                .map_err(|e| e.to_string())?;
             made += 1;
         }
     }

@@ -775,11 +775,17 @@ fn write_xlsx(
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<Cell>>,
 ) -> Result<Vec<u8>, String> {
-    write_xlsx_sheets(vec![(sheet.to_string(), headers.iter().map(|h| h.to_string()).collect(), rows.into_iter().collect())])
+    write_xlsx_sheets(vec![(
+        sheet.to_string(),
+        headers.iter().map(|h| h.to_string()).collect(),
+        rows.into_iter().collect(),
+    )])
 }
 
 /// A workbook of several sheets, each `(name, headers, rows)` written as `write` writes one.
-pub fn write_xlsx_sheets(sheets: Vec<(String, Vec<String>, Vec<Vec<Cell>>)>) -> Result<Vec<u8>, String> {
+pub fn write_xlsx_sheets(
+    sheets: Vec<(String, Vec<String>, Vec<Vec<Cell>>)>,
+) -> Result<Vec<u8>, String> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     for (name, headers, rows) in sheets {
         let mut sheet = XlsxSheet::new(rust_xlsxwriter::Worksheet::new(), &name, headers)?;
@@ -809,11 +815,17 @@ pub struct XlsxSheet {
 }
 
 impl XlsxSheet {
-    pub fn new(mut ws: rust_xlsxwriter::Worksheet, name: &str, headers: Vec<String>) -> Result<XlsxSheet, String> {
-        ws.set_name(name).map_err(|e| format!("\"{name}\" cannot be a sheet name: {e}."))?;
+    pub fn new(
+        mut ws: rust_xlsxwriter::Worksheet,
+        name: &str,
+        headers: Vec<String>,
+    ) -> Result<XlsxSheet, String> {
+        ws.set_name(name)
+            .map_err(|e| format!("\"{name}\" cannot be a sheet name: {e}."))?;
         let bold = rust_xlsxwriter::Format::new().set_bold();
         for (c, header) in headers.iter().enumerate() {
-            ws.write_string_with_format(0, xlsx_column(c)?, header.as_str(), &bold).map_err(xlsx_failed)?;
+            ws.write_string_with_format(0, xlsx_column(c)?, header.as_str(), &bold)
+                .map_err(xlsx_failed)?;
         }
         Ok(XlsxSheet {
             ws,
@@ -829,7 +841,9 @@ impl XlsxSheet {
     pub fn push(&mut self, row: &[Cell]) -> Result<(), String> {
         let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
         check_row_width(self.next_row as usize - 1, row, &headers)?;
-        let r = Some(self.next_row).filter(|r| *r < 1_048_576).ok_or_else(|| "Too many rows for an .xlsx sheet.".to_owned())?;
+        let r = Some(self.next_row)
+            .filter(|r| *r < 1_048_576)
+            .ok_or_else(|| "Too many rows for an .xlsx sheet.".to_owned())?;
         let ws = &mut self.ws;
         for (c, cell) in row.iter().enumerate() {
             let col = xlsx_column(c)?;
@@ -840,8 +854,12 @@ impl XlsxSheet {
                 }
                 Cell::Money(d) => {
                     // Parsing the exact decimal text gives the nearest double.
-                    let value: f64 = d.to_string().parse().map_err(|_| format!("The amount {d} cannot be written."))?;
-                    ws.write_number_with_format(r, col, value, &self.money).map_err(xlsx_failed)?;
+                    let value: f64 = d
+                        .to_string()
+                        .parse()
+                        .map_err(|_| format!("The amount {d} cannot be written."))?;
+                    ws.write_number_with_format(r, col, value, &self.money)
+                        .map_err(xlsx_failed)?;
                     money_width(d)
                 }
                 Cell::Int(n) if n.unsigned_abs() <= 1 << 53 => {
@@ -850,14 +868,21 @@ impl XlsxSheet {
                 }
                 Cell::Int(n) => {
                     // A double would round it; text keeps every digit.
-                    ws.write_string(r, col, n.to_string()).map_err(xlsx_failed)?;
+                    ws.write_string(r, col, n.to_string())
+                        .map_err(xlsx_failed)?;
                     n.to_string().len()
                 }
                 Cell::Date(d) => {
                     let out_of_range = || format!("The date {d} cannot be written to Excel.");
                     let year = u16::try_from(d.year()).map_err(|_| out_of_range())?;
-                    let excel = rust_xlsxwriter::ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).map_err(|_| out_of_range())?;
-                    ws.write_datetime_with_format(r, col, &excel, &self.date).map_err(xlsx_failed)?;
+                    let excel = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        year,
+                        d.month() as u8,
+                        d.day() as u8,
+                    )
+                    .map_err(|_| out_of_range())?;
+                    ws.write_datetime_with_format(r, col, &excel, &self.date)
+                        .map_err(xlsx_failed)?;
                     10
                 }
                 Cell::Empty => 0,
@@ -872,14 +897,19 @@ impl XlsxSheet {
     pub fn finish(mut self) -> Result<rust_xlsxwriter::Worksheet, String> {
         self.ws.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
         for (c, width) in self.widths.iter().enumerate() {
-            self.ws.set_column_width(xlsx_column(c)?, (*width + 2).clamp(8, 60) as f64).map_err(xlsx_failed)?;
+            self.ws
+                .set_column_width(xlsx_column(c)?, (*width + 2).clamp(8, 60) as f64)
+                .map_err(xlsx_failed)?;
         }
         Ok(self.ws)
     }
 }
 
 fn xlsx_column(c: usize) -> Result<u16, String> {
-    u16::try_from(c).ok().filter(|c| *c < 16_384).ok_or_else(|| "Too many columns for an .xlsx sheet.".to_owned())
+    u16::try_from(c)
+        .ok()
+        .filter(|c| *c < 16_384)
+        .ok_or_else(|| "Too many columns for an .xlsx sheet.".to_owned())
 }
 
 /// CSV records (CRLF line ends, formulas defused) for a streamed download; the first
@@ -888,7 +918,9 @@ pub fn csv_records<'a>(rows: impl IntoIterator<Item = &'a [Cell]>) -> Result<Vec
     let failed = |e: csv::Error| format!("The CSV file could not be written: {e}.");
     let mut out = Vec::new();
     {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
         for row in rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
@@ -897,7 +929,9 @@ pub fn csv_records<'a>(rows: impl IntoIterator<Item = &'a [Cell]>) -> Result<Vec
                 }))
                 .map_err(failed)?;
         }
-        writer.flush().map_err(|e| format!("The CSV file could not be written: {e}."))?;
+        writer
+            .flush()
+            .map_err(|e| format!("The CSV file could not be written: {e}."))?;
     }
     Ok(out)
 }
@@ -914,7 +948,12 @@ pub fn csv_header(headers: &[String]) -> Result<Vec<u8>, String> {
 mod tests {
     #[test]
     fn csv_export_defuses_formulas_but_not_numbers() {
-        let rows = vec![vec![Cell::Text("=HYPERLINK(\"http://x\")".into()), Cell::Text("@SUM(A1)".into()), Cell::Money(Decimal::new(-150, 2)), Cell::Text("Acme".into())]];
+        let rows = vec![vec![
+            Cell::Text("=HYPERLINK(\"http://x\")".into()),
+            Cell::Text("@SUM(A1)".into()),
+            Cell::Money(Decimal::new(-150, 2)),
+            Cell::Text("Acme".into()),
+        ]];
         let out = write(Format::Csv, "s", &["a", "b", "c", "d"], rows).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");

@@ -52,9 +52,16 @@ pub fn leptos_options(cfg: &ServeConfig) -> LeptosOptions {
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
-    let importer: Arc<dyn Importer> = Arc::new(crate::import::Jobs::new(state.store.clone(), state.clock.clone()));
+    let importer: Arc<dyn Importer> = Arc::new(crate::import::Jobs::new(
+        state.store.clone(),
+        state.clock.clone(),
+    ));
     let context = {
-        let (store, clock, secure) = (state.store.clone(), state.clock.clone(), state.secure_cookies);
+        let (store, clock, secure) = (
+            state.store.clone(),
+            state.clock.clone(),
+            state.secure_cookies,
+        );
         move || {
             provide_context(store.clone());
             provide_context(clock.clone());
@@ -68,7 +75,9 @@ pub fn router(state: AppState) -> Router {
     };
     let hashed = state.leptos_options.hash_files;
     let pkg = tower::ServiceBuilder::new()
-        .layer(middleware::from_fn(move |req, next| crate::assets::cache_headers(hashed, req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            crate::assets::cache_headers(hashed, req, next)
+        }))
         .service(crate::assets::pkg_service(&state.leptos_options.site_root));
     Router::new()
         .route("/healthz", get(healthz))
@@ -76,7 +85,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::rest::router())
         .nest("/export", crate::export::router())
         .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), origin_check))
@@ -95,12 +106,19 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], format!("{{\"error\":\"{message}\"}}")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"error\":\"{message}\"}}"),
+    )
+        .into_response()
 }
 
 /// The host[:port] of an origin URL (`https://a.example:8443` -> `a.example:8443`).
 fn origin_authority(origin: &str) -> Option<&str> {
-    origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'))
+    origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
 }
 
 async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -115,9 +133,15 @@ async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("null");
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
         let same_host = origin_authority(origin).is_some_and(|a| a.eq_ignore_ascii_case(host));
-        let allowed = state.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
+        let allowed = state
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
         if !(same_host || allowed) {
             tracing::warn!(origin, host, path = %req.uri().path(), "foreign-origin POST refused");
             return refuse(StatusCode::FORBIDDEN, "foreign origin refused");
@@ -138,7 +162,11 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
         .filter_map(|v| v.to_str().ok())
         .find_map(session::token_from_cookie_header);
     let user = match &token {
-        Some(t) => match state.store.session_user(&session::token_hash(t), state.clock.now()).await {
+        Some(t) => match state
+            .store
+            .session_user(&session::token_hash(t), state.clock.now())
+            .await
+        {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!("session lookup failed: {e}");
@@ -167,13 +195,21 @@ async fn page_guard(req: Request, next: Next) -> Response {
     if req.method() != Method::GET || !is_page(&path) {
         return next.run(req).await;
     }
-    let signed_in = req.extensions().get::<Viewer>().is_some_and(|v| v.0.is_some());
+    let signed_in = req
+        .extensions()
+        .get::<Viewer>()
+        .is_some_and(|v| v.0.is_some());
     match (path.as_str(), signed_in) {
         ("/login", true) => Redirect::to("/").into_response(),
         ("/login", false) => next.run(req).await,
         (_, false) => {
-            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            Redirect::to(&format!("/login?next={}", app::url::percent_encode(target))).into_response()
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", app::url::percent_encode(target)))
+                .into_response()
         }
         (_, true) => next.run(req).await,
     }
@@ -181,7 +217,9 @@ async fn page_guard(req: Request, next: Next) -> Response {
 
 /// Serves until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service()).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, router(state).into_make_service())
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {
@@ -190,7 +228,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -205,7 +244,10 @@ mod tests {
 
     #[test]
     fn origin_authority_and_page_paths() {
-        assert_eq!(origin_authority("http://127.0.0.1:3000"), Some("127.0.0.1:3000"));
+        assert_eq!(
+            origin_authority("http://127.0.0.1:3000"),
+            Some("127.0.0.1:3000")
+        );
         assert_eq!(origin_authority("null"), None);
         assert!(is_page("/customers/3"));
         assert!(!is_page("/pkg/creditdesk.wasm"));

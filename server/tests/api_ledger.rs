@@ -10,7 +10,10 @@ const KEY: &str = "cdk_ledger_test";
 
 async fn app_with_key() -> TestApp {
     let app = spawn_app().await;
-    app.store.create_api_key("erp", &app::session::token_hash(KEY), test_now()).await.unwrap();
+    app.store
+        .create_api_key("erp", &app::session::token_hash(KEY), test_now())
+        .await
+        .unwrap();
     app
 }
 
@@ -20,8 +23,17 @@ struct Api<'a> {
 }
 
 impl Api<'_> {
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>, idem: Option<&str>) -> (u16, Value, bool) {
-        let mut req = self.client.request(method, self.app.url(path)).bearer_auth(KEY);
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        idem: Option<&str>,
+    ) -> (u16, Value, bool) {
+        let mut req = self
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(KEY);
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -32,10 +44,16 @@ impl Api<'_> {
         let status = r.status().as_u16();
         let replayed = r.headers().contains_key("idempotent-replayed");
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), replayed)
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            replayed,
+        )
     }
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let (s, v, _) = self.send(reqwest::Method::POST, path, Some(&body), None).await;
+        let (s, v, _) = self
+            .send(reqwest::Method::POST, path, Some(&body), None)
+            .await;
         (s, v)
     }
     async fn get(&self, path: &str) -> (u16, Value) {
@@ -51,7 +69,10 @@ fn first_error_field(v: &Value) -> &str {
 #[tokio::test]
 async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     let app = app_with_key().await;
-    let api = Api { app: &app, client: reqwest::Client::new() };
+    let api = Api {
+        app: &app,
+        client: reqwest::Client::new(),
+    };
 
     // --- customers
     let customer = json!({
@@ -60,7 +81,10 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     });
     let (s, v) = api.post("/api/v1/customers", customer.clone()).await;
     assert_eq!(s, 201, "{v}");
-    assert_eq!((v["code"].as_str(), v["credit_limit"].as_str()), (Some("ERP-1"), Some("100000.00")));
+    assert_eq!(
+        (v["code"].as_str(), v["credit_limit"].as_str()),
+        (Some("ERP-1"), Some("100000.00"))
+    );
     let (s, v) = api.post("/api/v1/customers", customer.clone()).await;
     assert_eq!(s, 409, "duplicate code: {v}");
     let mut bad = customer.clone();
@@ -68,16 +92,37 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     bad["uscc"] = json!("91350100M000100Y44");
     let (s, v) = api.post("/api/v1/customers", bad).await;
     assert_eq!((s, first_error_field(&v)), (422, "uscc"), "{v}");
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("check digit"));
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("check digit"));
     let mut unknown = customer.clone();
     unknown["creditlimit"] = json!("1");
     let (s, v) = api.post("/api/v1/customers", unknown).await;
     assert_eq!((s, first_error_field(&v)), (422, "creditlimit"), "{v}");
-    let raw = api.client.post(app.url("/api/v1/customers")).bearer_auth(KEY).header("content-type", "application/json").body("{\"code\":").send().await.unwrap();
+    let raw = api
+        .client
+        .post(app.url("/api/v1/customers"))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .body("{\"code\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status(), 400);
-    let unauth = api.client.post(app.url("/api/v1/invoices")).json(&customer).send().await.unwrap();
+    let unauth = api
+        .client
+        .post(app.url("/api/v1/invoices"))
+        .json(&customer)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unauth.status(), 401);
-    assert_eq!(app.store.count_customers().await.unwrap(), 1, "refused requests wrote nothing");
+    assert_eq!(
+        app.store.count_customers().await.unwrap(),
+        1,
+        "refused requests wrote nothing"
+    );
 
     // --- invoices: a missing due date is invoice date + terms
     let (s, v) = api
@@ -103,21 +148,44 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     assert_eq!(s, 409, "re-posting a number changes nothing");
 
     // --- credit: 90,000 open; INV-1 is 91 days overdue at 2026-06-30
-    let (s, v) = api.get("/api/v1/customers/ERP-1/credit?as_of=2026-06-30").await;
+    let (s, v) = api
+        .get("/api/v1/customers/ERP-1/credit?as_of=2026-06-30")
+        .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!((v["exposure"].as_str(), v["available"].as_str(), v["overdue_amount"].as_str()), (Some("90000.00"), Some("10000.00"), Some("60000.00")));
-    let (s, v) = api.post("/api/v1/credit-checks", json!({"customer_code": "ERP-1", "amount": "20000", "as_of": "2026-06-30"})).await;
+    assert_eq!(
+        (
+            v["exposure"].as_str(),
+            v["available"].as_str(),
+            v["overdue_amount"].as_str()
+        ),
+        (Some("90000.00"), Some("10000.00"), Some("60000.00"))
+    );
+    let (s, v) = api
+        .post(
+            "/api/v1/credit-checks",
+            json!({"customer_code": "ERP-1", "amount": "20000", "as_of": "2026-06-30"}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(v["decision"], "needs_approval");
     assert_eq!(v["reasons"], json!(["over_limit", "overdue"]));
-    assert_eq!((v["available_before"].as_str(), v["available_after"].as_str()), (Some("10000.00"), Some("-10000.00")));
+    assert_eq!(
+        (
+            v["available_before"].as_str(),
+            v["available_after"].as_str()
+        ),
+        (Some("10000.00"), Some("-10000.00"))
+    );
 
     // --- payments: FIFO pays INV-1 first; manual over-allocation is refused
     let (s, v) = api
         .post("/api/v1/payments", json!({"reference": "BANK-1", "customer_code": "ERP-1", "received_on": "2026-06-30", "amount": "70000"}))
         .await;
     assert_eq!(s, 201, "{v}");
-    assert_eq!(v["allocations"], json!([{"invoice_number": "INV-1", "amount": "60000.00"}, {"invoice_number": "INV-2", "amount": "10000.00"}]));
+    assert_eq!(
+        v["allocations"],
+        json!([{"invoice_number": "INV-1", "amount": "60000.00"}, {"invoice_number": "INV-2", "amount": "10000.00"}])
+    );
     assert_eq!(v["unallocated"], "0.00");
     let over = json!({"reference": "BANK-2", "customer_code": "ERP-1", "received_on": "2026-06-30", "amount": "30000",
                       "allocations": [{"invoice_number": "INV-2", "amount": "20000.01"}]});
@@ -129,14 +197,35 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     // --- idempotency: a replay returns the first answer and posts nothing twice
     let pay = json!({"reference": "BANK-4", "customer_code": "ERP-1", "received_on": "2026-06-30", "amount": "25000",
                      "allocations": [{"invoice_number": "INV-2", "amount": "20000"}]});
-    let (s1, v1, r1) = api.send(reqwest::Method::POST, "/api/v1/payments", Some(&pay), Some("k-1")).await;
-    let (s2, v2, r2) = api.send(reqwest::Method::POST, "/api/v1/payments", Some(&pay), Some("k-1")).await;
+    let (s1, v1, r1) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/payments",
+            Some(&pay),
+            Some("k-1"),
+        )
+        .await;
+    let (s2, v2, r2) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/payments",
+            Some(&pay),
+            Some("k-1"),
+        )
+        .await;
     assert_eq!((s1, s2, r1, r2), (201, 201, false, true));
     assert_eq!(v1, v2);
     assert_eq!(v1["unallocated"], "5000.00");
     let mut other = pay.clone();
     other["amount"] = json!("1");
-    let (s, v, _) = api.send(reqwest::Method::POST, "/api/v1/payments", Some(&other), Some("k-1")).await;
+    let (s, v, _) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/payments",
+            Some(&other),
+            Some("k-1"),
+        )
+        .await;
     assert_eq!((s, first_error_field(&v)), (422, "Idempotency-Key"), "{v}");
 
     // --- orders: exposure is 0 open − 5,000 credit; a 100,000 order is approved and counts
@@ -156,26 +245,68 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     assert_eq!(s, 201);
 
     // --- PATCH: freezing blocks orders; the change is audited
-    let (s, v, _) = api.send(reqwest::Method::PATCH, "/api/v1/customers/ERP-1", Some(&json!({"status": "frozen"})), None).await;
+    let (s, v, _) = api
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/customers/ERP-1",
+            Some(&json!({"status": "frozen"})),
+            None,
+        )
+        .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("frozen")), "{v}");
-    let (s, v, _) = api.send(reqwest::Method::PATCH, "/api/v1/customers/ERP-1", Some(&json!({"status": "closed"})), None).await;
+    let (s, v, _) = api
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/customers/ERP-1",
+            Some(&json!({"status": "closed"})),
+            None,
+        )
+        .await;
     assert_eq!((s, first_error_field(&v)), (422, "status"), "{v}");
-    let (_, v) = api.post("/api/v1/credit-checks", json!({"customer_code": "ERP-1", "amount": "1"})).await;
-    assert_eq!((v["decision"].as_str(), v["reasons"][0].as_str()), (Some("blocked"), Some("customer_frozen")));
+    let (_, v) = api
+        .post(
+            "/api/v1/credit-checks",
+            json!({"customer_code": "ERP-1", "amount": "1"}),
+        )
+        .await;
+    assert_eq!(
+        (v["decision"].as_str(), v["reasons"][0].as_str()),
+        (Some("blocked"), Some("customer_frozen"))
+    );
     let (s, _) = api.get("/api/v1/customers/NOBODY/credit").await;
     assert_eq!(s, 404);
 
     let trail = app
         .store
-        .audit_trail(&app::store::AuditQuery { entity: Some("customer".into()), entity_key: Some("ERP-1".into()), limit: 10, ..Default::default() })
+        .audit_trail(&app::store::AuditQuery {
+            entity: Some("customer".into()),
+            entity_key: Some("ERP-1".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(trail[0].actor, "api:erp");
     assert_eq!(trail[0].entry.action, "update");
-    assert!(trail[0].entry.before.as_deref().unwrap().contains("normal") && trail[0].entry.after.as_deref().unwrap().contains("frozen"));
+    assert!(
+        trail[0].entry.before.as_deref().unwrap().contains("normal")
+            && trail[0].entry.after.as_deref().unwrap().contains("frozen")
+    );
     assert_eq!(app.store.verify_audit().await.unwrap().first_broken, None);
-    let id = app.store.customer_id_by_code("ERP-1").await.unwrap().unwrap();
-    assert_eq!(app.store.credit_position(id, test_now().date_naive()).await.unwrap().exposure, app.store.recomputed_exposure(id).await.unwrap());
+    let id = app
+        .store
+        .customer_id_by_code("ERP-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store
+            .credit_position(id, test_now().date_naive())
+            .await
+            .unwrap()
+            .exposure,
+        app.store.recomputed_exposure(id).await.unwrap()
+    );
 }
 
 /// Every document POST replays its first answer under its key, and concurrent requests
@@ -183,18 +314,41 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_document_post_is_idempotent_even_when_concurrent() {
     let app = app_with_key().await;
-    let api = Api { app: &app, client: reqwest::Client::new() };
+    let api = Api {
+        app: &app,
+        client: reqwest::Client::new(),
+    };
     let posts = [
-        ("/api/v1/customers", json!({"code": "IDEM-1", "name": "幂等客户", "payment_terms_days": "30", "credit_limit": "50000"})),
-        ("/api/v1/invoices", json!({"number": "IDEM-INV", "customer_code": "IDEM-1", "invoice_date": "2026-06-01", "amount": "1000"})),
-        ("/api/v1/orders", json!({"number": "IDEM-SO", "customer_code": "IDEM-1", "ordered_on": "2026-06-02", "amount": "2000"})),
-        ("/api/v1/credit-notes", json!({"number": "IDEM-CN", "customer_code": "IDEM-1", "issued_on": "2026-06-03", "amount": "100", "invoice_number": "IDEM-INV"})),
+        (
+            "/api/v1/customers",
+            json!({"code": "IDEM-1", "name": "幂等客户", "payment_terms_days": "30", "credit_limit": "50000"}),
+        ),
+        (
+            "/api/v1/invoices",
+            json!({"number": "IDEM-INV", "customer_code": "IDEM-1", "invoice_date": "2026-06-01", "amount": "1000"}),
+        ),
+        (
+            "/api/v1/orders",
+            json!({"number": "IDEM-SO", "customer_code": "IDEM-1", "ordered_on": "2026-06-02", "amount": "2000"}),
+        ),
+        (
+            "/api/v1/credit-notes",
+            json!({"number": "IDEM-CN", "customer_code": "IDEM-1", "issued_on": "2026-06-03", "amount": "100", "invoice_number": "IDEM-INV"}),
+        ),
     ];
     for (i, (path, body)) in posts.iter().enumerate() {
         let key = format!("idem-{i}");
-        let (s1, v1, r1) = api.send(reqwest::Method::POST, path, Some(body), Some(&key)).await;
-        let (s2, v2, r2) = api.send(reqwest::Method::POST, path, Some(body), Some(&key)).await;
-        assert_eq!((s1, s2, r1, r2), (201, 201, false, true), "{path}: {v1} / {v2}");
+        let (s1, v1, r1) = api
+            .send(reqwest::Method::POST, path, Some(body), Some(&key))
+            .await;
+        let (s2, v2, r2) = api
+            .send(reqwest::Method::POST, path, Some(body), Some(&key))
+            .await;
+        assert_eq!(
+            (s1, s2, r1, r2),
+            (201, 201, false, true),
+            "{path}: {v1} / {v2}"
+        );
         assert_eq!(v1, v2, "{path}");
     }
 
@@ -204,8 +358,18 @@ async fn every_document_post_is_idempotent_even_when_concurrent() {
         .map(|_| {
             let (client, url, pay) = (api.client.clone(), app.url("/api/v1/payments"), pay.clone());
             tokio::spawn(async move {
-                let r = client.post(url).bearer_auth(KEY).header("Idempotency-Key", "idem-pay").json(&pay).send().await.unwrap();
-                let (status, replayed) = (r.status().as_u16(), r.headers().contains_key("idempotent-replayed"));
+                let r = client
+                    .post(url)
+                    .bearer_auth(KEY)
+                    .header("Idempotency-Key", "idem-pay")
+                    .json(&pay)
+                    .send()
+                    .await
+                    .unwrap();
+                let (status, replayed) = (
+                    r.status().as_u16(),
+                    r.headers().contains_key("idempotent-replayed"),
+                );
                 (status, r.json::<Value>().await.unwrap(), replayed)
             })
         })
@@ -214,11 +378,36 @@ async fn every_document_post_is_idempotent_even_when_concurrent() {
     for t in tasks {
         answers.push(t.await.unwrap());
     }
-    let fresh: Vec<_> = answers.iter().filter(|(_, _, replayed)| !replayed).collect();
+    let fresh: Vec<_> = answers
+        .iter()
+        .filter(|(_, _, replayed)| !replayed)
+        .collect();
     assert_eq!(fresh.len(), 1, "exactly one request ran: {answers:?}");
     for (s, v, _) in &answers {
-        assert_eq!((*s, v), (201, &fresh[0].1), "every request got the first answer");
+        assert_eq!(
+            (*s, v),
+            (201, &fresh[0].1),
+            "every request got the first answer"
+        );
     }
-    let payments = app.store.customer_payments(app.store.customer_id_by_code("IDEM-1").await.unwrap().unwrap(), 10).await.unwrap();
-    assert_eq!(payments.iter().filter(|p| p.reference == "IDEM-PAY").count(), 1, "posted once");
+    let payments = app
+        .store
+        .customer_payments(
+            app.store
+                .customer_id_by_code("IDEM-1")
+                .await
+                .unwrap()
+                .unwrap(),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        payments
+            .iter()
+            .filter(|p| p.reference == "IDEM-PAY")
+            .count(),
+        1,
+        "posted once"
+    );
 }

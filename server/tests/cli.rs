@@ -8,7 +8,12 @@ fn bin() -> Command {
 }
 
 fn fails_with(args: &[&str], env: &[(&str, &str)], needle: &str) {
-    let out = bin().args(args).envs(env.iter().copied()).env_remove("DATABASE_URL").output().unwrap();
+    let out = bin()
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{args:?} should fail");
     assert!(stderr.contains(needle), "{args:?}: {stderr}");
@@ -18,47 +23,113 @@ fn fails_with(args: &[&str], env: &[(&str, &str)], needle: &str) {
 
 #[test]
 fn bad_configuration_is_one_clear_line() {
-    fails_with(&["serve", "--bind", "nonsense"], &[], "CREDITDESK_BIND: 'nonsense'");
-    fails_with(&["serve"], &[("CREDITDESK_BIND", "300.1.1.1:1")], "CREDITDESK_BIND");
-    fails_with(&["migrate", "--database-url", "mysql://x/y"], &[], "unsupported scheme 'mysql'");
-    fails_with(&["serve", "--secure-cookies", "maybe"], &[], "CREDITDESK_SECURE_COOKIES");
-    fails_with(&["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/x"], &[], "cannot connect to PostgreSQL");
+    fails_with(
+        &["serve", "--bind", "nonsense"],
+        &[],
+        "CREDITDESK_BIND: 'nonsense'",
+    );
+    fails_with(
+        &["serve"],
+        &[("CREDITDESK_BIND", "300.1.1.1:1")],
+        "CREDITDESK_BIND",
+    );
+    fails_with(
+        &["migrate", "--database-url", "mysql://x/y"],
+        &[],
+        "unsupported scheme 'mysql'",
+    );
+    fails_with(
+        &["serve", "--secure-cookies", "maybe"],
+        &[],
+        "CREDITDESK_SECURE_COOKIES",
+    );
+    fails_with(
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/x",
+        ],
+        &[],
+        "cannot connect to PostgreSQL",
+    );
 }
 
 #[test]
 fn users_and_api_keys_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/cli.db", dir.path().display());
-    let status = bin().args(["migrate", "--database-url", &url]).status().unwrap();
+    let status = bin()
+        .args(["migrate", "--database-url", &url])
+        .status()
+        .unwrap();
     assert!(status.success());
 
     let create = |password: &str| {
         let mut child = bin()
-            .args(["user", "create", "--database-url", &url, "--username", "Wang.Fang", "--role", "finance"])
+            .args([
+                "user",
+                "create",
+                "--database-url",
+                &url,
+                "--username",
+                "Wang.Fang",
+                "--role",
+                "finance",
+            ])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let short = create("short\n");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
     let ok = create("a long enough password\n");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stderr).contains("created user wang.fang"));
     let again = create("a long enough password\n");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let bad_role = bin().args(["user", "create", "--database-url", &url, "--username", "x.y", "--role", "root"]).output().unwrap();
+    let bad_role = bin()
+        .args([
+            "user",
+            "create",
+            "--database-url",
+            &url,
+            "--username",
+            "x.y",
+            "--role",
+            "root",
+        ])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role 'root'"));
 
-    let key = bin().args(["api-key", "create", "--database-url", &url, "--name", "erp"]).output().unwrap();
+    let key = bin()
+        .args(["api-key", "create", "--database-url", &url, "--name", "erp"])
+        .output()
+        .unwrap();
     assert!(key.status.success());
     let secret = String::from_utf8(key.stdout).unwrap();
-    assert!(secret.trim().starts_with("cdk_") && secret.trim().len() == 68, "{secret}");
-    let dup = bin().args(["api-key", "create", "--database-url", &url, "--name", "erp"]).output().unwrap();
+    assert!(
+        secret.trim().starts_with("cdk_") && secret.trim().len() == 68,
+        "{secret}"
+    );
+    let dup = bin()
+        .args(["api-key", "create", "--database-url", &url, "--name", "erp"])
+        .output()
+        .unwrap();
     assert!(!dup.status.success());
 }
 
@@ -71,9 +142,16 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
     let run = |args: &[&str]| bin().args(args).env("DATABASE_URL", &url).output().unwrap();
 
     let template = dir.path().join("customers.csv");
-    assert!(run(&["template", "customers", template.to_str().unwrap()]).status.success());
+    assert!(run(&["template", "customers", template.to_str().unwrap()])
+        .status
+        .success());
     let header = std::fs::read_to_string(&template).unwrap();
-    assert!(header.trim_start_matches('\u{feff}').starts_with("code,name,uscc"), "{header}");
+    assert!(
+        header
+            .trim_start_matches('\u{feff}')
+            .starts_with("code,name,uscc"),
+        "{header}"
+    );
 
     // Row 3 has a wrong USCC check digit and row 4 an over-precise limit.
     let bad = dir.path().join("bad.csv");
@@ -88,14 +166,21 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
     let out = run(&["import", "customers", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(report.contains("3\tuscc\t") && report.contains("check digit"), "{report}");
+    assert!(
+        report.contains("3\tuscc\t") && report.contains("check digit"),
+        "{report}"
+    );
     assert!(report.contains("4\tcredit_limit\t"), "{report}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was imported"));
 
     let good = dir.path().join("good.csv");
     std::fs::write(&good, "code,name,uscc,payment_terms_days,credit_limit\nC-1,三一经销,91350100M000100Y43,30,500000\nC-3,柳工经销,,45,1.00\n").unwrap();
     let out = run(&["import", "customers", good.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Invoices from XLSX, then payments allocated FIFO.
     let xlsx = dir.path().join("invoices.xlsx");
@@ -112,18 +197,35 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
         server::tabular::Format::Xlsx,
         "invoices",
         &["number", "customer_code", "invoice_date", "amount"],
-        vec![cells("X-1", "2026-01-05", "1200.50"), cells("X-2", "2026-02-05", "800")],
+        vec![
+            cells("X-1", "2026-01-05", "1200.50"),
+            cells("X-2", "2026-02-05", "800"),
+        ],
     )
     .unwrap();
     std::fs::write(&xlsx, bytes).unwrap();
     let out = run(&["import", "invoices", xlsx.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let pay = dir.path().join("payments.csv");
-    std::fs::write(&pay, "reference,customer_code,received_on,amount\nB-1,C-1,2026-03-01,1500.50\n").unwrap();
-    assert!(run(&["import", "payments", pay.to_str().unwrap()]).status.success());
+    std::fs::write(
+        &pay,
+        "reference,customer_code,received_on,amount\nB-1,C-1,2026-03-01,1500.50\n",
+    )
+    .unwrap();
+    assert!(run(&["import", "payments", pay.to_str().unwrap()])
+        .status
+        .success());
 
     let verify = run(&["audit", "verify"]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     assert!(String::from_utf8_lossy(&verify.stderr).contains("intact"));
 
     // Someone with file access drops the guard and edits history: verify names the row.
@@ -131,10 +233,20 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
     rt.block_on(async {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("DROP TRIGGER audit_log_append_only_u").execute(&mut c).await.unwrap();
-        sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE id = 3").execute(&mut c).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_append_only_u")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE id = 3")
+            .execute(&mut c)
+            .await
+            .unwrap();
     });
     let verify = run(&["audit", "verify"]);
     assert!(!verify.status.success());
-    assert!(String::from_utf8_lossy(&verify.stderr).contains("broken at row 3"), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        String::from_utf8_lossy(&verify.stderr).contains("broken at row 3"),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }

@@ -5,11 +5,14 @@
 //! every slice, at dates before, inside and after the data.
 mod common;
 
-use app::domain::dashboard::Slice;
-use app::domain::customer::Grade;
-use app::domain::money::{Currency, Money};
-use app::store::{dashboard_figures, CustomerQuery, NewCreditNote, NewInvoice, NewPayment, PaymentAllocation, Reversible, Store, Via};
 use app::domain::auth::Scope;
+use app::domain::customer::Grade;
+use app::domain::dashboard::Slice;
+use app::domain::money::{Currency, Money};
+use app::store::{
+    dashboard_figures, CustomerQuery, NewCreditNote, NewInvoice, NewPayment, PaymentAllocation,
+    Reversible, Store, Via,
+};
 use chrono::{Duration, NaiveDate};
 use common::{test_now, TestDb};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -21,9 +24,28 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 async fn random_writes(store: &dyn Store, rng: &mut StdRng) {
     let anchor = d(2026, 6, 30);
     let now = test_now();
-    let params = server::seed::GenerateParams { customers: 30, invoices: 900, seed: 5, anchor, unpaid_percent: 10 };
-    server::seed::generate(store, params, now, &mut |_| {}).await.unwrap();
-    let customers = store.list_customers(&CustomerQuery { search: None, limit: 100, offset: 0 }, Scope::All, anchor).await.unwrap();
+    let params = server::seed::GenerateParams {
+        customers: 30,
+        invoices: 900,
+        seed: 5,
+        anchor,
+        unpaid_percent: 10,
+    };
+    server::seed::generate(store, params, now, &mut |_| {})
+        .await
+        .unwrap();
+    let customers = store
+        .list_customers(
+            &CustomerQuery {
+                search: None,
+                limit: 100,
+                offset: 0,
+            },
+            Scope::All,
+            anchor,
+        )
+        .await
+        .unwrap();
     let cny = |minor: i64| Money::from_minor(minor, Currency::CNY);
     for k in 0..40 {
         let c = &customers[rng.gen_range(0..customers.len())];
@@ -45,7 +67,16 @@ async fn random_writes(store: &dyn Store, rng: &mut StdRng) {
                 let payments = store.customer_payments(c.id, 50).await.unwrap();
                 if let Some(p) = payments.iter().find(|p| !p.reversed) {
                     let on = p.received_on + Duration::days(rng.gen_range(0..90));
-                    store.reverse(&Reversible::Payment(p.reference.clone()), on, "bounced", "test", now).await.unwrap();
+                    store
+                        .reverse(
+                            &Reversible::Payment(p.reference.clone()),
+                            on,
+                            "bounced",
+                            "test",
+                            now,
+                        )
+                        .await
+                        .unwrap();
                 }
             }
             // A credit note on one of the customer's open invoices.
@@ -65,7 +96,11 @@ async fn random_writes(store: &dyn Store, rng: &mut StdRng) {
             }
             // Invoices outside the months so far: before the first and after the last.
             _ => {
-                let date = if k % 8 == 3 { d(2024, 9, 15) } else { d(2026, 9, 10) };
+                let date = if k % 8 == 3 {
+                    d(2024, 9, 15)
+                } else {
+                    d(2026, 9, 10)
+                };
                 let inv = NewInvoice {
                     number: format!("RW-I{k}"),
                     customer_id: c.id,
@@ -106,7 +141,10 @@ async fn random_writes(store: &dyn Store, rng: &mut StdRng) {
 async fn aggregates_equal_the_ledger(store: &dyn Store) {
     let mut rng = StdRng::seed_from_u64(11);
     random_writes(store, &mut rng).await;
-    let reps = store.users_by_role(app::domain::auth::Role::SalesRep).await.unwrap();
+    let reps = store
+        .users_by_role(app::domain::auth::Role::SalesRep)
+        .await
+        .unwrap();
     let regions = store.regions().await.unwrap();
     let slices = [
         Slice::All,
@@ -116,25 +154,60 @@ async fn aggregates_equal_the_ledger(store: &dyn Store) {
         Slice::Grade(None),
         Slice::Region("nowhere".into()),
     ];
-    let mut dates = vec![d(2024, 9, 14), d(2025, 2, 28), d(2026, 6, 15), d(2026, 6, 30), d(2026, 9, 9), d(2027, 1, 31)];
+    let mut dates = vec![
+        d(2024, 9, 14),
+        d(2025, 2, 28),
+        d(2026, 6, 15),
+        d(2026, 6, 30),
+        d(2026, 9, 9),
+        d(2027, 1, 31),
+    ];
     for _ in 0..4 {
         dates.push(d(2025, 1, 1) + Duration::days(rng.gen_range(0..600)));
     }
     let mut non_empty = 0;
     for as_of in &dates {
         for slice in &slices {
-            let kept = dashboard_figures(store, slice, *as_of, Via::Aggregates).await.unwrap();
-            let recomputed = dashboard_figures(store, slice, *as_of, Via::Ledger).await.unwrap();
+            let kept = dashboard_figures(store, slice, *as_of, Via::Aggregates)
+                .await
+                .unwrap();
+            let recomputed = dashboard_figures(store, slice, *as_of, Via::Ledger)
+                .await
+                .unwrap();
             assert_eq!(kept, recomputed, "{slice:?} at {as_of}");
             non_empty += kept.open_at.iter().filter(|b| !b.is_empty()).count();
         }
     }
-    assert!(non_empty > 100, "the comparison saw data ({non_empty} non-empty dates)");
+    assert!(
+        non_empty > 100,
+        "the comparison saw data ({non_empty} non-empty dates)"
+    );
     // The last write shows at once: a payment today moves the cockpit.
     let today = d(2027, 1, 31);
-    let before = dashboard_figures(store, &Slice::All, today, Via::Aggregates).await.unwrap();
-    let open = |f: &app::domain::dashboard::Figures| f.open_at.last().unwrap().iter().map(|(_, m)| m).sum::<i64>();
-    let c = store.list_customers(&CustomerQuery { search: None, limit: 1, offset: 0 }, Scope::All, today).await.unwrap().remove(0);
+    let before = dashboard_figures(store, &Slice::All, today, Via::Aggregates)
+        .await
+        .unwrap();
+    let open = |f: &app::domain::dashboard::Figures| {
+        f.open_at
+            .last()
+            .unwrap()
+            .iter()
+            .map(|(_, m)| m)
+            .sum::<i64>()
+    };
+    let c = store
+        .list_customers(
+            &CustomerQuery {
+                search: None,
+                limit: 1,
+                offset: 0,
+            },
+            Scope::All,
+            today,
+        )
+        .await
+        .unwrap()
+        .remove(0);
     let p = NewPayment {
         reference: "RW-TODAY".into(),
         customer_id: c.id,
@@ -142,10 +215,20 @@ async fn aggregates_equal_the_ledger(store: &dyn Store) {
         amount: Money::from_minor(12_345, Currency::CNY),
         allocation: PaymentAllocation::Fifo,
     };
-    store.insert_payments(&[p], "test", test_now()).await.unwrap();
-    let after = dashboard_figures(store, &Slice::All, today, Via::Aggregates).await.unwrap();
+    store
+        .insert_payments(&[p], "test", test_now())
+        .await
+        .unwrap();
+    let after = dashboard_figures(store, &Slice::All, today, Via::Aggregates)
+        .await
+        .unwrap();
     assert_eq!(open(&before) - open(&after), 12_345.min(c.open.minor()));
-    assert_eq!(after, dashboard_figures(store, &Slice::All, today, Via::Ledger).await.unwrap());
+    assert_eq!(
+        after,
+        dashboard_figures(store, &Slice::All, today, Via::Ledger)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -171,19 +254,38 @@ async fn backfill_matches(db: &TestDb, backfill: &str) {
     let store = db.store().await;
     let mut rng = StdRng::seed_from_u64(7);
     random_writes(store.as_ref(), &mut rng).await;
-    let sql = backfill.split("WITH flows").nth(1).map(|rest| format!("WITH flows{rest}")).unwrap();
+    let sql = backfill
+        .split("WITH flows")
+        .nth(1)
+        .map(|rest| format!("WITH flows{rest}"))
+        .unwrap();
     if db.url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        sqlx::query("DELETE FROM cust_snap").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM cust_snap")
+            .execute(&pool)
+            .await
+            .unwrap();
         sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
     } else {
         let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        sqlx::query("DELETE FROM cust_snap").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM cust_snap")
+            .execute(&pool)
+            .await
+            .unwrap();
         sqlx::raw_sql(&sql).execute(&pool).await.unwrap();
     }
-    for as_of in [d(2025, 3, 17), d(2025, 12, 31), d(2026, 6, 15), d(2026, 8, 1)] {
-        let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates).await.unwrap();
-        let recomputed = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Ledger).await.unwrap();
+    for as_of in [
+        d(2025, 3, 17),
+        d(2025, 12, 31),
+        d(2026, 6, 15),
+        d(2026, 8, 1),
+    ] {
+        let kept = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Aggregates)
+            .await
+            .unwrap();
+        let recomputed = dashboard_figures(store.as_ref(), &Slice::All, as_of, Via::Ledger)
+            .await
+            .unwrap();
         assert_eq!(kept.overdue, recomputed.overdue, "at {as_of}");
         assert!(kept.overdue.count > 0, "at {as_of}");
     }
@@ -192,7 +294,11 @@ async fn backfill_matches(db: &TestDb, backfill: &str) {
 #[tokio::test]
 async fn customer_month_end_backfill_on_sqlite() {
     let db = TestDb::sqlite();
-    backfill_matches(&db, include_str!("../../migrations/sqlite/0007_customer_month_ends.sql")).await;
+    backfill_matches(
+        &db,
+        include_str!("../../migrations/sqlite/0007_customer_month_ends.sql"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -201,6 +307,10 @@ async fn customer_month_end_backfill_on_postgres() {
         eprintln!("TEST_DATABASE_URL unset: PostgreSQL backfill test skipped (make test sets it)");
         return;
     };
-    backfill_matches(&db, include_str!("../../migrations/postgres/0007_customer_month_ends.sql")).await;
+    backfill_matches(
+        &db,
+        include_str!("../../migrations/postgres/0007_customer_month_ends.sql"),
+    )
+    .await;
     db.drop_db().await;
 }

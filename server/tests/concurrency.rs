@@ -26,14 +26,21 @@ async fn race(store: Arc<dyn Store>) {
         region: String::new(),
         industry: String::new(),
         sales_rep_id: None,
-        contact: Contact { name: String::new(), phone: String::new(), email: String::new() },
+        contact: Contact {
+            name: String::new(),
+            phone: String::new(),
+            email: String::new(),
+        },
         payment_terms_days: 30,
         credit_limit: cny(1_000_000),
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: None,
     };
-    let c = store.insert_customers(&[customer], "test", test_now()).await.unwrap()[0];
+    let c = store
+        .insert_customers(&[customer], "test", test_now())
+        .await
+        .unwrap()[0];
     // 10 invoices of 10,000 = 100,000 open.
     let invoices: Vec<NewInvoice> = (0..10)
         .map(|i| NewInvoice {
@@ -47,7 +54,10 @@ async fn race(store: Arc<dyn Store>) {
             amount: cny(10_000),
         })
         .collect();
-    store.insert_invoices(&invoices, "test", test_now()).await.unwrap();
+    store
+        .insert_invoices(&invoices, "test", test_now())
+        .await
+        .unwrap();
 
     // 48 FIFO payments of 3,000 (144,000 > 100,000 open: the rest must become credit),
     // 16 manual payments all aiming 2,000 at R-0 (only the first five fit), and
@@ -58,7 +68,13 @@ async fn race(store: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let now = test_now();
             if i < 48 {
-                let p = NewPayment { reference: format!("F-{i}"), customer_id: c, received_on: d(30), amount: cny(3_000), allocation: PaymentAllocation::Fifo };
+                let p = NewPayment {
+                    reference: format!("F-{i}"),
+                    customer_id: c,
+                    received_on: d(30),
+                    amount: cny(3_000),
+                    allocation: PaymentAllocation::Fifo,
+                };
                 store.insert_payments(&[p], "test", now).await.map(|_| None)
             } else if i < 64 {
                 let p = NewPayment {
@@ -70,8 +86,16 @@ async fn race(store: Arc<dyn Store>) {
                 };
                 store.insert_payments(&[p], "test", now).await.map(|_| None)
             } else {
-                let o = NewOrder { number: format!("O-{i}"), customer_id: c, ordered_on: d(30), amount: cny(40_000) };
-                store.post_order(&o, CreditPolicy::default(), "test", now).await.map(|(_, check)| Some(check.decision))
+                let o = NewOrder {
+                    number: format!("O-{i}"),
+                    customer_id: c,
+                    ordered_on: d(30),
+                    amount: cny(40_000),
+                };
+                store
+                    .post_order(&o, CreditPolicy::default(), "test", now)
+                    .await
+                    .map(|(_, check)| Some(check.decision))
             }
         }));
     }
@@ -82,24 +106,47 @@ async fn race(store: Arc<dyn Store>) {
             Ok(None) => ok_payments += 1,
             Ok(Some(Decision::Approved)) => approved += 1,
             Ok(Some(_)) => {}
-            Err(e) => assert!(matches!(e, app::store::StoreError::Rejected(_)), "only ledger refusals may fail: {e:?}"),
+            Err(e) => assert!(
+                matches!(e, app::store::StoreError::Rejected(_)),
+                "only ledger refusals may fail: {e:?}"
+            ),
         }
     }
-    assert!(ok_payments >= 48, "every FIFO payment posts (the rest is credit): {ok_payments}");
+    assert!(
+        ok_payments >= 48,
+        "every FIFO payment posts (the rest is credit): {ok_payments}"
+    );
 
     let lines = store.open_invoices(c, d(30)).await.unwrap();
-    assert!(lines.iter().all(|l| l.open.minor() >= 0 && l.open.minor() <= l.amount.minor()), "no invoice over-allocated");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.open.minor() >= 0 && l.open.minor() <= l.amount.minor()),
+        "no invoice over-allocated"
+    );
     let kept = store.credit_position(c, d(30)).await.unwrap().exposure;
     let recomputed = store.recomputed_exposure(c).await.unwrap();
-    assert_eq!(kept, recomputed, "maintained exposure equals the recomputation");
+    assert_eq!(
+        kept, recomputed,
+        "maintained exposure equals the recomputation"
+    );
     // Cash in = 48 × 3,000 + accepted manual payments × 2,000, all of it applied or on credit.
     let manual_ok = ok_payments - 48;
     let cash = cny(48 * 3_000 + manual_ok * 2_000);
     let open: i64 = lines.iter().map(|l| l.open.minor()).sum();
-    assert_eq!(cny(100_000).minor() - open + kept.unallocated_credits.minor(), cash.minor());
+    assert_eq!(
+        cny(100_000).minor() - open + kept.unallocated_credits.minor(),
+        cash.minor()
+    );
     // Exposure never went past the line: approved orders fit in 1,000,000 + credits.
-    assert!(kept.total().unwrap().minor() <= cny(1_000_000).minor(), "{kept:?}");
-    assert!(approved >= 1 && approved < 32, "the line is contended: {approved} approved");
+    assert!(
+        kept.total().unwrap().minor() <= cny(1_000_000).minor(),
+        "{kept:?}"
+    );
+    assert!(
+        approved >= 1 && approved < 32,
+        "the line is contended: {approved} approved"
+    );
     let items = store.open_items(Scope::All, d(30)).await.unwrap();
     assert_eq!(items.iter().map(|i| i.open.minor()).sum::<i64>(), open);
     assert_eq!(store.verify_audit().await.unwrap().first_broken, None);

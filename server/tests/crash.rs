@@ -68,7 +68,12 @@ struct Proc {
 impl Proc {
     fn spawn(mut cmd: Command, log: PathBuf) -> Proc {
         let err = std::fs::File::create(&log).unwrap();
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(err).spawn().unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .unwrap();
         Proc { child, log }
     }
 
@@ -92,19 +97,38 @@ impl Drop for Proc {
 
 /// Runs a short `creditdesk` command to completion off the async workers.
 async fn run(url: &str, args: &[&str]) -> std::process::Output {
-    let (url, args) = (url.to_string(), args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-    tokio::task::spawn_blocking(move || bin().args(&args).env("DATABASE_URL", &url).output().unwrap()).await.unwrap()
+    let (url, args) = (
+        url.to_string(),
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    tokio::task::spawn_blocking(move || {
+        bin()
+            .args(&args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 async fn run_ok(url: &str, args: &[&str]) -> String {
     let out = run(url, args).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "creditdesk {args:?} failed: {stderr}\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "creditdesk {args:?} failed: {stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     stderr
 }
 
 fn assert_killed(status: ExitStatus, what: &str) {
-    assert_eq!(status.signal(), Some(SIGKILL), "{what} must die of SIGKILL, not exit by itself: {status:?}");
+    assert_eq!(
+        status.signal(),
+        Some(SIGKILL),
+        "{what} must die of SIGKILL, not exit by itself: {status:?}"
+    );
 }
 
 // ------------------------------------------------------------------------------------
@@ -136,7 +160,11 @@ impl Raw {
     }
 
     async fn int(&self, sql: &str) -> i64 {
-        self.ints(sql).await.first().copied().unwrap_or_else(|| panic!("{sql}: no row"))
+        self.ints(sql)
+            .await
+            .first()
+            .copied()
+            .unwrap_or_else(|| panic!("{sql}: no row"))
     }
 
     async fn triples(&self, sql: &str) -> Vec<(String, String, i64)> {
@@ -202,20 +230,37 @@ async fn assert_ledger_consistent(db: &TestDb, raw: &Raw) {
         assert_eq!(raw.int(sql).await, 0, "{what}");
     }
     if let Raw::Sqlite(p) = raw {
-        let check: (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(p).await.unwrap();
+        let check: (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(p)
+            .await
+            .unwrap();
         assert_eq!(check.0, "ok", "SQLite integrity_check");
-        assert!(sqlx::query("PRAGMA foreign_key_check").fetch_all(p).await.unwrap().is_empty(), "SQLite foreign_key_check");
+        assert!(
+            sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(p)
+                .await
+                .unwrap()
+                .is_empty(),
+            "SQLite foreign_key_check"
+        );
     }
     // Through the Store, as the app reads them: maintained balances = recomputation.
     let store = db.store().await;
     let far = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
     for id in raw.ints("SELECT id FROM customers ORDER BY id").await {
         let kept = store.credit_position(id, far).await.unwrap().exposure;
-        assert_eq!(kept, store.recomputed_exposure(id).await.unwrap(), "customer {id}: maintained balances vs entries");
+        assert_eq!(
+            kept,
+            store.recomputed_exposure(id).await.unwrap(),
+            "customer {id}: maintained balances vs entries"
+        );
     }
     let v = store.verify_audit().await.unwrap();
     assert_eq!(v.first_broken, None, "audit chain");
-    assert_eq!(v.rows as i64, raw.int("SELECT COUNT(*) FROM audit_log").await);
+    assert_eq!(
+        v.rows as i64,
+        raw.int("SELECT COUNT(*) FROM audit_log").await
+    );
 }
 
 // ------------------------------------------------------------------------------------
@@ -243,7 +288,10 @@ impl Watch {
         match self {
             // Only a writer grows the WAL; frames of an open transaction land there when
             // its page cache spills, long before the commit frame.
-            Watch::Wal(p) => (std::fs::metadata(p).map(|m| m.len() as i64).unwrap_or(0), true),
+            Watch::Wal(p) => (
+                std::fs::metadata(p).map(|m| m.len() as i64).unwrap_or(0),
+                true,
+            ),
             Watch::PgHeap => {
                 let size = raw.int("SELECT pg_relation_size('invoices')").await;
                 let locked = raw
@@ -267,7 +315,13 @@ fn invoices_csv(prefix: &str, rows: usize) -> (String, i64) {
     for i in 0..rows {
         let minor = (100 + (i * 7919) % 9000) as i64 * 100 + (i % 100) as i64;
         total += minor;
-        s.push_str(&format!("{prefix}{i:06},C-{:02},2026-03-{:02},{}.{:02}\n", i % CUSTOMERS, 1 + i % 28, minor / 100, minor % 100));
+        s.push_str(&format!(
+            "{prefix}{i:06},C-{:02},2026-03-{:02},{}.{:02}\n",
+            i % CUSTOMERS,
+            1 + i % 28,
+            minor / 100,
+            minor % 100
+        ));
     }
     (s, total)
 }
@@ -287,12 +341,20 @@ async fn import_crash(db: &TestDb) {
     for c in 0..CUSTOMERS {
         customers.push_str(&format!("C-{c:02},经销商{c},,30,5000000\n"));
     }
-    run_ok(&url, &["import", "customers", &file("customers.csv", &customers)]).await;
+    run_ok(
+        &url,
+        &["import", "customers", &file("customers.csv", &customers)],
+    )
+    .await;
     let (pre, pre_total) = invoices_csv("PRE-", 200);
     run_ok(&url, &["import", "invoices", &file("pre.csv", &pre)]).await;
     let mut pays = String::from("reference,customer_code,received_on,amount\n");
     for p in 0..50 {
-        pays.push_str(&format!("BANK-{p},C-{:02},2026-04-01,{}.50\n", p % CUSTOMERS, 3_000 + p * 10));
+        pays.push_str(&format!(
+            "BANK-{p},C-{:02},2026-04-01,{}.50\n",
+            p % CUSTOMERS,
+            3_000 + p * 10
+        ));
     }
     run_ok(&url, &["import", "payments", &file("pays.csv", &pays)]).await;
 
@@ -311,7 +373,8 @@ async fn import_crash(db: &TestDb) {
         let path = file(&format!("{prefix}invoices.csv"), &csv);
         let (base, _) = watch.sample(&raw).await;
         let mut cmd = bin();
-        cmd.args(["import", "invoices", &path]).env("DATABASE_URL", &url);
+        cmd.args(["import", "invoices", &path])
+            .env("DATABASE_URL", &url);
         let mut child = Proc::spawn(cmd, dir.path().join(format!("{prefix}import.log")));
         let spawned = Instant::now();
         let mut grown = 0;
@@ -324,7 +387,10 @@ async fn import_crash(db: &TestDb) {
             if writing && grown >= MID_TRANSACTION_BYTES {
                 break Ok(child.sigkill());
             }
-            assert!(spawned.elapsed() < Duration::from_secs(120), "import of {rows} rows neither finished nor wrote 1 MiB in 120 s");
+            assert!(
+                spawned.elapsed() < Duration::from_secs(120),
+                "import of {rows} rows neither finished nor wrote 1 MiB in 120 s"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
         match outcome {
@@ -340,8 +406,18 @@ async fn import_crash(db: &TestDb) {
             }
             Err(status) => {
                 // Too quick to catch: it must at least have completed, and completely.
-                assert!(status.success(), "import exited by itself with {status:?}: {}", child.log());
-                assert_eq!(raw.int(&format!("SELECT COUNT(*) FROM invoices WHERE number LIKE '{prefix}%'")).await, rows as i64);
+                assert!(
+                    status.success(),
+                    "import exited by itself with {status:?}: {}",
+                    child.log()
+                );
+                assert_eq!(
+                    raw.int(&format!(
+                        "SELECT COUNT(*) FROM invoices WHERE number LIKE '{prefix}%'"
+                    ))
+                    .await,
+                    rows as i64
+                );
                 eprintln!("crash: import of {rows} rows finished before it could be killed; retrying with {}", rows * 2);
                 rows *= 2;
             }
@@ -355,29 +431,95 @@ async fn import_crash(db: &TestDb) {
     let verify = run_ok(&url, &["audit", "verify"]).await;
     assert!(verify.contains("intact"), "{verify}");
     let like = |what: &str| format!("SELECT COUNT(*) FROM {what} '{prefix}%'");
-    assert_eq!(raw.int(&like("invoices WHERE number LIKE")).await, 0, "no invoice of the killed import");
-    assert_eq!(raw.int(&like("invoice_balances b JOIN invoices i ON i.id = b.invoice_id WHERE i.number LIKE")).await, 0);
-    assert_eq!(raw.int(&like("audit_log WHERE entity = 'invoice' AND entity_key LIKE")).await, 0, "no audit row of the killed import");
-    assert_eq!(raw.int("SELECT COUNT(*) FROM invoices WHERE number LIKE 'PRE-%'").await, 200, "earlier import intact");
-    assert_eq!(raw.int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE number LIKE 'PRE-%'").await, pre_total);
-    assert_eq!(raw.int("SELECT COUNT(*) FROM payments").await, 50, "earlier payments intact");
-    assert_eq!(raw.int("SELECT COUNT(*) FROM allocations").await, committed_allocations);
+    assert_eq!(
+        raw.int(&like("invoices WHERE number LIKE")).await,
+        0,
+        "no invoice of the killed import"
+    );
+    assert_eq!(
+        raw.int(&like(
+            "invoice_balances b JOIN invoices i ON i.id = b.invoice_id WHERE i.number LIKE"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        raw.int(&like(
+            "audit_log WHERE entity = 'invoice' AND entity_key LIKE"
+        ))
+        .await,
+        0,
+        "no audit row of the killed import"
+    );
+    assert_eq!(
+        raw.int("SELECT COUNT(*) FROM invoices WHERE number LIKE 'PRE-%'")
+            .await,
+        200,
+        "earlier import intact"
+    );
+    assert_eq!(
+        raw.int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE number LIKE 'PRE-%'")
+            .await,
+        pre_total
+    );
+    assert_eq!(
+        raw.int("SELECT COUNT(*) FROM payments").await,
+        50,
+        "earlier payments intact"
+    );
+    assert_eq!(
+        raw.int("SELECT COUNT(*) FROM allocations").await,
+        committed_allocations
+    );
     assert_ledger_consistent(db, &raw).await;
 
     // The same file again, to completion: every row exactly once.
     let out = run_ok(&url, &["import", "invoices", &path]).await;
     assert!(out.contains(&format!("imported {rows} rows")), "{out}");
-    assert_eq!(raw.int(&like("invoices WHERE number LIKE")).await, rows as i64);
-    assert_eq!(raw.int(&format!("SELECT COUNT(DISTINCT number) FROM invoices WHERE number LIKE '{prefix}%'")).await, rows as i64);
-    assert_eq!(raw.int(&format!("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE number LIKE '{prefix}%'")).await, total);
-    assert_eq!(raw.int(&like("audit_log WHERE entity = 'invoice' AND entity_key LIKE")).await, rows as i64);
+    assert_eq!(
+        raw.int(&like("invoices WHERE number LIKE")).await,
+        rows as i64
+    );
+    assert_eq!(
+        raw.int(&format!(
+            "SELECT COUNT(DISTINCT number) FROM invoices WHERE number LIKE '{prefix}%'"
+        ))
+        .await,
+        rows as i64
+    );
+    assert_eq!(
+        raw.int(&format!(
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE number LIKE '{prefix}%'"
+        ))
+        .await,
+        total
+    );
+    assert_eq!(
+        raw.int(&like(
+            "audit_log WHERE entity = 'invoice' AND entity_key LIKE"
+        ))
+        .await,
+        rows as i64
+    );
     assert_ledger_consistent(db, &raw).await;
     // And the whole book: what is open is what was invoiced less what the payments settled.
-    let invoiced = raw.int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices").await;
-    let settled = raw.int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM allocations").await;
-    assert_eq!(raw.int("SELECT CAST(SUM(open_invoices_minor) AS BIGINT) FROM customer_balances").await, invoiced - settled);
+    let invoiced = raw
+        .int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices")
+        .await;
+    let settled = raw
+        .int("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM allocations")
+        .await;
+    assert_eq!(
+        raw.int("SELECT CAST(SUM(open_invoices_minor) AS BIGINT) FROM customer_balances")
+            .await,
+        invoiced - settled
+    );
     raw.close().await;
-    eprintln!("crash: import test on {} took {:.1} s", backend(&url), started.elapsed().as_secs_f64());
+    eprintln!(
+        "crash: import test on {} took {:.1} s",
+        backend(&url),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn backend(url: &str) -> &'static str {
@@ -414,7 +556,11 @@ fn yuan(yuan: i64) -> Money {
 /// "1234.50" → 123450.
 fn minor(v: &Value) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
-    let d: rust_decimal::Decimal = v.as_str().unwrap_or_else(|| panic!("money string: {v}")).parse().unwrap();
+    let d: rust_decimal::Decimal = v
+        .as_str()
+        .unwrap_or_else(|| panic!("money string: {v}"))
+        .parse()
+        .unwrap();
     let cents = d * rust_decimal::Decimal::from(100);
     assert!(cents.fract().is_zero(), "{v}: more than two decimals");
     cents.to_i64().unwrap()
@@ -423,7 +569,11 @@ fn minor(v: &Value) -> i64 {
 /// `creditdesk serve` on a free port, answering /healthz.
 async fn serve(url: &str, dir: &Path, name: &str) -> (Proc, String) {
     for attempt in 0..3 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = bin();
         cmd.args(["serve", "--bind", &addr, "--database-url", url]);
@@ -433,14 +583,21 @@ async fn serve(url: &str, dir: &Path, name: &str) -> (Proc, String) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = server.child.try_wait().unwrap() {
-                eprintln!("crash: server exited at start ({status:?}), trying another port: {}", server.log());
+                eprintln!(
+                    "crash: server exited at start ({status:?}), trying another port: {}",
+                    server.log()
+                );
                 break;
             }
             if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
                 assert_eq!(r.status(), 200, "/healthz");
                 return (server, base);
             }
-            assert!(Instant::now() < deadline, "server did not answer /healthz in 60 s: {}", server.log());
+            assert!(
+                Instant::now() < deadline,
+                "server did not answer /healthz in 60 s: {}",
+                server.log()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -471,13 +628,19 @@ fn payment(k: usize, j: usize) -> (String, Value) {
     let amount = format!("{}.{:02}", 300 + (k * 61 + j * 37) % 600, j % 100);
     let mut body = json!({"reference": reference, "customer_code": format!("P-{c}"), "received_on": "2026-06-30", "amount": amount});
     if j % 7 == 3 {
-        body["allocations"] = json!([{"invoice_number": format!("INV-{c}-00"), "amount": "150.00"}]);
+        body["allocations"] =
+            json!([{"invoice_number": format!("INV-{c}-00"), "amount": "150.00"}]);
     }
     (reference, body)
 }
 
 /// Status, whether it is marked `Idempotent-Replayed`, and body.
-async fn post_payment(http: &reqwest::Client, base: &str, reference: &str, body: &Value) -> Result<(u16, bool, String), reqwest::Error> {
+async fn post_payment(
+    http: &reqwest::Client,
+    base: &str,
+    reference: &str,
+    body: &Value,
+) -> Result<(u16, bool, String), reqwest::Error> {
     let r = http
         .post(format!("{base}/api/v1/payments"))
         .bearer_auth(API_KEY)
@@ -486,21 +649,33 @@ async fn post_payment(http: &reqwest::Client, base: &str, reference: &str, body:
         .send()
         .await?;
     let status = r.status().as_u16();
-    let replayed = r.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    let replayed = r
+        .headers()
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true");
     Ok((status, replayed, r.text().await?))
 }
 
 async fn client(base: String, k: usize, out: Arc<Mutex<Outcomes>>, acks: Arc<AtomicUsize>) {
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     for j in 0..PER_CLIENT {
         let (reference, body) = payment(k, j);
         match post_payment(&http, &base, &reference, &body).await {
             Ok((201, _, text)) => {
-                out.lock().unwrap().acked.insert(reference, serde_json::from_str(&text).unwrap());
+                out.lock()
+                    .unwrap()
+                    .acked
+                    .insert(reference, serde_json::from_str(&text).unwrap());
                 acks.fetch_add(1, Ordering::SeqCst);
             }
             Ok((status, _, text)) => {
-                out.lock().unwrap().refused.insert(reference, (status, text));
+                out.lock()
+                    .unwrap()
+                    .refused
+                    .insert(reference, (status, text));
             }
             Err(_) => {
                 // The server is gone; this request may or may not have been committed.
@@ -512,8 +687,12 @@ async fn client(base: String, k: usize, out: Arc<Mutex<Outcomes>>, acks: Arc<Ato
 }
 
 /// (reference → amount, reference → invoice number → allocated), as stored.
-async fn stored_payments(raw: &Raw) -> (HashMap<String, i64>, HashMap<String, BTreeMap<String, i64>>) {
-    let amounts = raw.triples("SELECT reference, currency, amount_minor FROM payments").await;
+async fn stored_payments(
+    raw: &Raw,
+) -> (HashMap<String, i64>, HashMap<String, BTreeMap<String, i64>>) {
+    let amounts = raw
+        .triples("SELECT reference, currency, amount_minor FROM payments")
+        .await;
     let mut allocations: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
     for (reference, invoice, amount) in raw
         .triples("SELECT p.reference, i.number, a.amount_minor FROM allocations a JOIN payments p ON p.id = a.payment_id JOIN invoices i ON i.id = a.invoice_id")
@@ -521,22 +700,41 @@ async fn stored_payments(raw: &Raw) -> (HashMap<String, i64>, HashMap<String, BT
     {
         *allocations.entry(reference).or_default().entry(invoice).or_default() += amount;
     }
-    (amounts.into_iter().map(|(r, _, a)| (r, a)).collect(), allocations)
+    (
+        amounts.into_iter().map(|(r, _, a)| (r, a)).collect(),
+        allocations,
+    )
 }
 
 /// A stored payment matches what the server answered: amount, allocations, remainder.
-fn assert_matches_answer(reference: &str, answer: &Value, amounts: &HashMap<String, i64>, allocations: &HashMap<String, BTreeMap<String, i64>>) {
-    let amount = *amounts.get(reference).unwrap_or_else(|| panic!("{reference} was acknowledged with 201 but is not in the database"));
+fn assert_matches_answer(
+    reference: &str,
+    answer: &Value,
+    amounts: &HashMap<String, i64>,
+    allocations: &HashMap<String, BTreeMap<String, i64>>,
+) {
+    let amount = *amounts.get(reference).unwrap_or_else(|| {
+        panic!("{reference} was acknowledged with 201 but is not in the database")
+    });
     assert_eq!(amount, minor(&answer["amount"]), "{reference}: amount");
     let told: BTreeMap<String, i64> = answer["allocations"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["invoice_number"].as_str().unwrap().to_string(), minor(&a["amount"])))
+        .map(|a| {
+            (
+                a["invoice_number"].as_str().unwrap().to_string(),
+                minor(&a["amount"]),
+            )
+        })
         .collect();
     let stored = allocations.get(reference).cloned().unwrap_or_default();
     assert_eq!(stored, told, "{reference}: allocations as answered");
-    assert_eq!(amount - stored.values().sum::<i64>(), minor(&answer["unallocated"]), "{reference}: unallocated as answered");
+    assert_eq!(
+        amount - stored.values().sum::<i64>(),
+        minor(&answer["unallocated"]),
+        "{reference}: unallocated as answered"
+    );
 }
 
 async fn payments_crash(db: &TestDb) {
@@ -557,7 +755,11 @@ async fn payments_crash(db: &TestDb) {
                 region: String::new(),
                 industry: String::new(),
                 sales_rep_id: None,
-                contact: Contact { name: String::new(), phone: String::new(), email: String::new() },
+                contact: Contact {
+                    name: String::new(),
+                    phone: String::new(),
+                    email: String::new(),
+                },
                 payment_terms_days: 30,
                 credit_limit: yuan(10_000_000),
                 temp_limit: None,
@@ -565,7 +767,10 @@ async fn payments_crash(db: &TestDb) {
                 grade: None,
             })
             .collect();
-        let ids = store.insert_customers(&customers, "test", test_now()).await.unwrap();
+        let ids = store
+            .insert_customers(&customers, "test", test_now())
+            .await
+            .unwrap();
         let invoices: Vec<NewInvoice> = ids
             .iter()
             .enumerate()
@@ -582,18 +787,33 @@ async fn payments_crash(db: &TestDb) {
                 })
             })
             .collect();
-        store.insert_invoices(&invoices, "test", test_now()).await.unwrap();
-        store.create_api_key("erp", &app::session::token_hash(API_KEY), test_now()).await.unwrap();
+        store
+            .insert_invoices(&invoices, "test", test_now())
+            .await
+            .unwrap();
+        store
+            .create_api_key("erp", &app::session::token_hash(API_KEY), test_now())
+            .await
+            .unwrap();
     }
 
     let (mut server, base) = serve(&url, dir.path(), "first").await;
     let out = Arc::new(Mutex::new(Outcomes::default()));
     let acks = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..CLIENTS).map(|k| tokio::spawn(client(base.clone(), k, out.clone(), acks.clone()))).collect();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|k| tokio::spawn(client(base.clone(), k, out.clone(), acks.clone())))
+        .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     while acks.load(Ordering::SeqCst) < KILL_AFTER_ACKS {
-        assert!(clients.iter().any(|c| !c.is_finished()), "clients stopped before {KILL_AFTER_ACKS} payments were acknowledged: {}", server.log());
-        assert!(Instant::now() < deadline, "{KILL_AFTER_ACKS} payments not acknowledged in 120 s");
+        assert!(
+            clients.iter().any(|c| !c.is_finished()),
+            "clients stopped before {KILL_AFTER_ACKS} payments were acknowledged: {}",
+            server.log()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "{KILL_AFTER_ACKS} payments not acknowledged in 120 s"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let status = server.sigkill();
@@ -610,10 +830,19 @@ async fn payments_crash(db: &TestDb) {
         out.in_doubt.len(),
         total - out.acked.len() - out.refused.len() - out.in_doubt.len()
     );
-    assert!(out.acked.len() >= KILL_AFTER_ACKS && out.acked.len() + out.refused.len() < total, "killed mid-stream");
-    assert!((1..=CLIENTS).contains(&out.in_doubt.len()), "the kill cut requests off");
+    assert!(
+        out.acked.len() >= KILL_AFTER_ACKS && out.acked.len() + out.refused.len() < total,
+        "killed mid-stream"
+    );
+    assert!(
+        (1..=CLIENTS).contains(&out.in_doubt.len()),
+        "the kill cut requests off"
+    );
     for (reference, (status, body)) in &out.refused {
-        assert_eq!(*status, 422, "{reference}: only over-allocations may be refused: {body}");
+        assert_eq!(
+            *status, 422,
+            "{reference}: only over-allocations may be refused: {body}"
+        );
     }
     assert!(out.refused.len() < out.acked.len());
 
@@ -625,20 +854,40 @@ async fn payments_crash(db: &TestDb) {
         assert_matches_answer(reference, answer, &amounts, &allocations);
     }
     for reference in out.refused.keys() {
-        assert!(!amounts.contains_key(reference), "{reference} was refused but exists");
+        assert!(
+            !amounts.contains_key(reference),
+            "{reference} was refused but exists"
+        );
     }
     for reference in amounts.keys() {
-        assert!(out.acked.contains_key(reference) || out.in_doubt.contains_key(reference), "{reference} exists but was never acknowledged nor in flight");
+        assert!(
+            out.acked.contains_key(reference) || out.in_doubt.contains_key(reference),
+            "{reference} exists but was never acknowledged nor in flight"
+        );
     }
-    let in_doubt_committed = out.in_doubt.keys().filter(|r| amounts.contains_key(*r)).count();
-    eprintln!("crash: {in_doubt_committed} of {} in-flight payments had committed", out.in_doubt.len());
+    let in_doubt_committed = out
+        .in_doubt
+        .keys()
+        .filter(|r| amounts.contains_key(*r))
+        .count();
+    eprintln!(
+        "crash: {in_doubt_committed} of {} in-flight payments had committed",
+        out.in_doubt.len()
+    );
     assert_ledger_consistent(db, &raw).await;
     let verify = run_ok(&url, &["audit", "verify"]).await;
     assert!(verify.contains("intact"), "{verify}");
 
     // The restarted server works: health first.
     let http = reqwest::Client::new();
-    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // An ERP whose request died with the server retries it with the same Idempotency-Key:
     // a payment that had committed is answered as before (201), never posted twice; one
@@ -646,7 +895,8 @@ async fn payments_crash(db: &TestDb) {
     let (mut replayed, mut posted_now) = (0, 0);
     for (reference, body) in &out.in_doubt {
         let had_committed = amounts.contains_key(reference);
-        let (status, was_replayed, text) = post_payment(&http, &base, reference, body).await.unwrap();
+        let (status, was_replayed, text) =
+            post_payment(&http, &base, reference, body).await.unwrap();
         let (amounts, allocations) = stored_payments(&raw).await;
         match status {
             201 if was_replayed == had_committed => {
@@ -668,14 +918,29 @@ async fn payments_crash(db: &TestDb) {
 
     // A new payment posts and settles.
     let fresh = json!({"reference": "PAY-AFTER", "customer_code": "P-0", "received_on": "2026-06-30", "amount": "1234.56"});
-    let (status, _, text) = post_payment(&http, &base, "PAY-AFTER", &fresh).await.unwrap();
+    let (status, _, text) = post_payment(&http, &base, "PAY-AFTER", &fresh)
+        .await
+        .unwrap();
     assert_eq!(status, 201, "{text}");
     let (amounts, allocations) = stored_payments(&raw).await;
-    assert_matches_answer("PAY-AFTER", &serde_json::from_str(&text).unwrap(), &amounts, &allocations);
-    assert_eq!(amounts.len(), out.acked.len() + in_doubt_committed + posted_now + 1, "each payment exactly once");
+    assert_matches_answer(
+        "PAY-AFTER",
+        &serde_json::from_str(&text).unwrap(),
+        &amounts,
+        &allocations,
+    );
+    assert_eq!(
+        amounts.len(),
+        out.acked.len() + in_doubt_committed + posted_now + 1,
+        "each payment exactly once"
+    );
     assert_ledger_consistent(db, &raw).await;
     raw.close().await;
-    eprintln!("crash: payments test on {} took {:.1} s", backend(&url), started.elapsed().as_secs_f64());
+    eprintln!(
+        "crash: payments test on {} took {:.1} s",
+        backend(&url),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,7 +8,9 @@ use app::domain::auth::Role;
 use app::domain::customer::{Contact, CustomerCode, CustomerStatus, Grade, NewCustomer};
 use app::domain::money::{Currency, Money};
 use app::domain::notify::{SmtpDraft, WebhookDraft, NOTIFY_SMTP_SETTING, NOTIFY_WEBHOOKS_SETTING};
-use app::domain::rules::{default_rules, ActionDraft, DunningLevel, GroupDraft, PredicateDraft, RuleDraft};
+use app::domain::rules::{
+    default_rules, ActionDraft, DunningLevel, GroupDraft, PredicateDraft, RuleDraft,
+};
 use app::engine::{self, RunLimits};
 use app::store::{NewInvoice, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -38,7 +40,11 @@ fn customer(code: &str, rep: i64, email: &str) -> NewCustomer {
         region: "华东".into(),
         industry: "建筑施工".into(),
         sales_rep_id: Some(rep),
-        contact: Contact { name: "张".into(), phone: "13800000000".into(), email: email.into() },
+        contact: Contact {
+            name: "张".into(),
+            phone: "13800000000".into(),
+            email: email.into(),
+        },
         payment_terms_days: 30,
         credit_limit: cny(1_000_000),
         temp_limit: None,
@@ -78,14 +84,54 @@ async fn book(db: &TestDb) -> Book {
     let exec = add_user(store.as_ref(), "exec", Role::Executive, "pw-123456789").await;
     let cm = add_user(store.as_ref(), "cm", Role::CreditManager, "pw-123456789").await;
     add_user(store.as_ref(), "sm", Role::SalesManager, "pw-123456789").await;
-    let ids = store.insert_customers(&[customer("C001", rep, "ap@c001.cn"), customer("C002", rep, "")], "test", test_now()).await.unwrap();
+    let ids = store
+        .insert_customers(
+            &[
+                customer("C001", rep, "ap@c001.cn"),
+                customer("C002", rep, ""),
+            ],
+            "test",
+            test_now(),
+        )
+        .await
+        .unwrap();
     let c = ids[0];
-    let days = [("INV-B3", -3), ("INV-B2", -2), ("INV-D1", 1), ("INV-D2", 2), ("INV-D3", 3), ("INV-D7", 7), ("INV-D15", 15), ("INV-D16", 16), ("INV-D30", 30), ("INV-D31", 31)];
-    let invoices: Vec<NewInvoice> = days.iter().map(|(n, dpd)| invoice(n, c, *dpd, 10_000)).collect();
-    store.insert_invoices(&invoices, "test", test_now()).await.unwrap();
-    store.insert_invoices(&[invoice("INV-X1", ids[1], 1, 5_000)], "test", test_now()).await.unwrap();
-    store.install_default_rules(&default_rules(), today() - Duration::days(60), test_now()).await.unwrap();
-    Book { store, rep, fin, exec, cm, customer: c }
+    let days = [
+        ("INV-B3", -3),
+        ("INV-B2", -2),
+        ("INV-D1", 1),
+        ("INV-D2", 2),
+        ("INV-D3", 3),
+        ("INV-D7", 7),
+        ("INV-D15", 15),
+        ("INV-D16", 16),
+        ("INV-D30", 30),
+        ("INV-D31", 31),
+    ];
+    let invoices: Vec<NewInvoice> = days
+        .iter()
+        .map(|(n, dpd)| invoice(n, c, *dpd, 10_000))
+        .collect();
+    store
+        .insert_invoices(&invoices, "test", test_now())
+        .await
+        .unwrap();
+    store
+        .insert_invoices(&[invoice("INV-X1", ids[1], 1, 5_000)], "test", test_now())
+        .await
+        .unwrap();
+    store
+        .install_default_rules(&default_rules(), today() - Duration::days(60), test_now())
+        .await
+        .unwrap();
+    Book {
+        store,
+        rep,
+        fin,
+        exec,
+        cm,
+        customer: c,
+    }
 }
 
 fn now_fn(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> + Send + Sync {
@@ -127,7 +173,13 @@ async fn firings(store: &dyn Store) -> (BTreeSet<(String, String)>, usize) {
     for run in store.rule_runs(1000).await.unwrap() {
         for f in store.run_firings(run.id, 100_000).await.unwrap() {
             let name = run.rule_name.split(' ').next().unwrap().to_string();
-            assert!(out.insert((name, f.invoice_number.or(f.customer_name).unwrap_or_default())), "a target fired twice");
+            assert!(
+                out.insert((
+                    name,
+                    f.invoice_number.or(f.customer_name).unwrap_or_default()
+                )),
+                "a target fired twice"
+            );
             messages += f.messages.len();
         }
     }
@@ -135,7 +187,10 @@ async fn firings(store: &dyn Store) -> (BTreeSet<(String, String)>, usize) {
 }
 
 fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 async fn with_dbs<F, Fut>(test: F)
@@ -240,22 +295,65 @@ async fn a_crashed_run_is_taken_over_and_resumes_after_its_cursor() {
     with_dbs(|db| async move {
         let b = book(&db).await;
         // 40 more customers with an invoice exactly 1 day overdue; pages of 5 customers.
-        let more: Vec<NewCustomer> = (0..40).map(|i| customer(&format!("M{i:02}"), b.rep, &format!("ap@m{i:02}.cn"))).collect();
-        let ids = b.store.insert_customers(&more, "test", test_now()).await.unwrap();
-        let invoices: Vec<NewInvoice> = ids.iter().enumerate().map(|(i, id)| invoice(&format!("INV-M{i:02}"), *id, 1, 100)).collect();
-        b.store.insert_invoices(&invoices, "test", test_now()).await.unwrap();
-        let limits = |crash| RunLimits { page_size: 5, crash_after_pages: crash };
+        let more: Vec<NewCustomer> = (0..40)
+            .map(|i| customer(&format!("M{i:02}"), b.rep, &format!("ap@m{i:02}.cn")))
+            .collect();
+        let ids = b
+            .store
+            .insert_customers(&more, "test", test_now())
+            .await
+            .unwrap();
+        let invoices: Vec<NewInvoice> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| invoice(&format!("INV-M{i:02}"), *id, 1, 100))
+            .collect();
+        b.store
+            .insert_invoices(&invoices, "test", test_now())
+            .await
+            .unwrap();
+        let limits = |crash| RunLimits {
+            page_size: 5,
+            crash_after_pages: crash,
+        };
         let t0 = test_now();
-        let dead = engine::run_date(b.store.as_ref(), today(), "schedule", "dead", &now_fn(t0), limits(Some(3))).await.unwrap();
+        let dead = engine::run_date(
+            b.store.as_ref(),
+            today(),
+            "schedule",
+            "dead",
+            &now_fn(t0),
+            limits(Some(3)),
+        )
+        .await
+        .unwrap();
         assert!(dead.is_empty(), "the crashed worker finished nothing");
         let done_before: i64 = count(&db, "SELECT COUNT(*) FROM rule_firings").await;
         assert!(done_before > 0, "three pages were committed");
         // Another worker while the lease is fresh: busy.
-        let busy = engine::run_date(b.store.as_ref(), today(), "schedule", "w2", &now_fn(t0 + Duration::seconds(30)), limits(None)).await.unwrap();
+        let busy = engine::run_date(
+            b.store.as_ref(),
+            today(),
+            "schedule",
+            "w2",
+            &now_fn(t0 + Duration::seconds(30)),
+            limits(None),
+        )
+        .await
+        .unwrap();
         assert!(busy.iter().all(|o| o.status == "busy"), "{busy:?}");
         // Once stale, it is taken over and resumes after the cursor.
         let t1 = t0 + Duration::seconds(engine::LEASE_STALE_SECS + 1);
-        let resumed = engine::run_date(b.store.as_ref(), today(), "schedule", "w2", &now_fn(t1), limits(None)).await.unwrap();
+        let resumed = engine::run_date(
+            b.store.as_ref(),
+            today(),
+            "schedule",
+            "w2",
+            &now_fn(t1),
+            limits(None),
+        )
+        .await
+        .unwrap();
         assert!(resumed.iter().all(|o| o.status == "ran"), "{resumed:?}");
         let (fired, messages) = firings(b.store.as_ref()).await;
         let mut want = set(DAY_ONE);
@@ -264,7 +362,12 @@ async fn a_crashed_run_is_taken_over_and_resumes_after_its_cursor() {
         // Each new customer got its friendly letter; C001's D1, D3 and D15 theirs.
         assert_eq!(messages, 40 + 3);
         // Each invoice was evaluated once across the two workers: 51 open invoices.
-        let invoice_runs = resumed.iter().filter_map(|o| o.run.as_ref()).filter(|r| r.rule_name.starts_with("逾期1天")).map(|r| r.evaluated).sum::<i64>();
+        let invoice_runs = resumed
+            .iter()
+            .filter_map(|o| o.run.as_ref())
+            .filter(|r| r.rule_name.starts_with("逾期1天"))
+            .map(|r| r.evaluated)
+            .sum::<i64>();
         assert_eq!(invoice_runs, 51);
         db
     })
@@ -277,14 +380,34 @@ async fn two_instances_racing_run_each_rule_once() {
         let b = book(&db).await;
         let other = db.store().await; // a second server: its own pool on the same database
         let now = now_fn(test_now());
-        let limits = RunLimits { page_size: 3, crash_after_pages: None };
+        let limits = RunLimits {
+            page_size: 3,
+            crash_after_pages: None,
+        };
         let (one, two) = tokio::join!(
-            engine::run_date(b.store.as_ref(), today(), "schedule", "server-a", &now, limits),
-            engine::run_date(other.as_ref(), today(), "schedule", "server-b", &now, limits),
+            engine::run_date(
+                b.store.as_ref(),
+                today(),
+                "schedule",
+                "server-a",
+                &now,
+                limits
+            ),
+            engine::run_date(
+                other.as_ref(),
+                today(),
+                "schedule",
+                "server-b",
+                &now,
+                limits
+            ),
         );
         let (one, two) = (one.unwrap(), two.unwrap());
         let ran = one.iter().chain(&two).filter(|o| o.status == "ran").count();
-        assert_eq!(ran, 9, "each rule ran on exactly one server: {one:?} {two:?}");
+        assert_eq!(
+            ran, 9,
+            "each rule ran on exactly one server: {one:?} {two:?}"
+        );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM rule_runs").await, 9);
         assert_eq!(firings(b.store.as_ref()).await, (set(DAY_ONE), 3));
         assert_eq!(b.store.inbox(b.rep, 50).await.unwrap().len(), 3);
@@ -300,12 +423,23 @@ async fn the_scheduler_catches_up_missed_days_once() {
         // The rules have never run; created 60 days ago, so the catch-up is capped.
         let now = now_fn(test_now());
         let first = engine::run_due(b.store.as_ref(), "w1", &now).await.unwrap();
-        let dates: BTreeSet<NaiveDate> = first.iter().filter_map(|o| o.run.as_ref()).map(|r| r.run_date).collect();
+        let dates: BTreeSet<NaiveDate> = first
+            .iter()
+            .filter_map(|o| o.run.as_ref())
+            .map(|r| r.run_date)
+            .collect();
         assert_eq!(dates.len() as i64, app::domain::rules::MAX_CATCH_UP_DAYS);
-        assert_eq!(dates.last(), Some(&today()), "10:00 is past the rules' 08:00");
+        assert_eq!(
+            dates.last(),
+            Some(&today()),
+            "10:00 is past the rules' 08:00"
+        );
         // Each invoice's day passed during the catch-up: INV-D31 hit day 30 yesterday.
         let (fired, _) = firings(b.store.as_ref()).await;
-        assert!(fired.contains(&("逾期30天冻结".to_string(), "INV-D31".to_string())), "{fired:?}");
+        assert!(
+            fired.contains(&("逾期30天冻结".to_string(), "INV-D31".to_string())),
+            "{fired:?}"
+        );
         assert!(fired.contains(&("逾期1天友好提醒".to_string(), "INV-D2".to_string())));
         let again = engine::run_due(b.store.as_ref(), "w1", &now).await.unwrap();
         assert!(again.is_empty(), "nothing left to run today");
@@ -324,8 +458,19 @@ fn notify_finance_on_payment() -> RuleDraft {
         scope: "customer".into(),
         repeat: "once".into(),
         all: true,
-        groups: vec![GroupDraft { all: true, predicates: vec![PredicateDraft { field: "status".into(), op: "not_in".into(), value: "blacklisted".into() }] }],
-        actions: vec![ActionDraft { kind: "notify".into(), to: vec!["role:finance".into()], ..ActionDraft::default() }],
+        groups: vec![GroupDraft {
+            all: true,
+            predicates: vec![PredicateDraft {
+                field: "status".into(),
+                op: "not_in".into(),
+                value: "blacklisted".into(),
+            }],
+        }],
+        actions: vec![ActionDraft {
+            kind: "notify".into(),
+            to: vec!["role:finance".into()],
+            ..ActionDraft::default()
+        }],
     }
 }
 
@@ -375,7 +520,12 @@ async fn event_rules_fire_once_per_event() {
 }
 
 fn with_webhook(mut d: RuleDraft) -> RuleDraft {
-    d.actions.push(ActionDraft { kind: "webhook".into(), target: "ops".into(), lang: "en".into(), ..ActionDraft::default() });
+    d.actions.push(ActionDraft {
+        kind: "webhook".into(),
+        target: "ops".into(),
+        lang: "en".into(),
+        ..ActionDraft::default()
+    });
     d
 }
 
@@ -385,20 +535,70 @@ async fn outbox_retries_until_the_mail_server_and_the_webhook_come_back() {
     let b = book(&db).await;
     // The 30-day rule also calls the "ops" webhook.
     let rules = b.store.rules().await.unwrap();
-    let thirty = rules.iter().find(|r| r.rule.name.starts_with("逾期30天")).unwrap();
-    b.store.save_rule(Some(thirty.id), &with_webhook(thirty.draft.clone()), thirty.created_on, "fin", test_now()).await.unwrap();
+    let thirty = rules
+        .iter()
+        .find(|r| r.rule.name.starts_with("逾期30天"))
+        .unwrap();
+    b.store
+        .save_rule(
+            Some(thirty.id),
+            &with_webhook(thirty.draft.clone()),
+            thirty.created_on,
+            "fin",
+            test_now(),
+        )
+        .await
+        .unwrap();
     let port = free_port();
-    let smtp = SmtpDraft { host: "127.0.0.1".into(), port: port.to_string(), tls: "none".into(), from: "AR <ar@creditdesk.example.com>".into(), ..SmtpDraft::default() };
-    b.store.set_setting(NOTIFY_SMTP_SETTING, &serde_json::to_string(&smtp).unwrap(), "admin", test_now()).await.unwrap();
+    let smtp = SmtpDraft {
+        host: "127.0.0.1".into(),
+        port: port.to_string(),
+        tls: "none".into(),
+        from: "AR <ar@creditdesk.example.com>".into(),
+        ..SmtpDraft::default()
+    };
+    b.store
+        .set_setting(
+            NOTIFY_SMTP_SETTING,
+            &serde_json::to_string(&smtp).unwrap(),
+            "admin",
+            test_now(),
+        )
+        .await
+        .unwrap();
     let receiver = HttpReceiver::start(vec![(500, "busy".into()), (200, "ok".into())]).await;
-    let hook = WebhookDraft { key: "ops".into(), kind: "generic".into(), url: receiver.url("/hook"), secret: "s3cret".into() };
-    b.store.set_setting(NOTIFY_WEBHOOKS_SETTING, &serde_json::to_string(&vec![hook]).unwrap(), "admin", test_now()).await.unwrap();
-    engine::run_date(b.store.as_ref(), today(), "admin", "w1", &now_fn(test_now()), RunLimits::default()).await.unwrap();
+    let hook = WebhookDraft {
+        key: "ops".into(),
+        kind: "generic".into(),
+        url: receiver.url("/hook"),
+        secret: "s3cret".into(),
+    };
+    b.store
+        .set_setting(
+            NOTIFY_WEBHOOKS_SETTING,
+            &serde_json::to_string(&vec![hook]).unwrap(),
+            "admin",
+            test_now(),
+        )
+        .await
+        .unwrap();
+    engine::run_date(
+        b.store.as_ref(),
+        today(),
+        "admin",
+        "w1",
+        &now_fn(test_now()),
+        RunLimits::default(),
+    )
+    .await
+    .unwrap();
 
     // The mail server is down and the webhook answers 500: every message fails, kept.
     let client = server::notify::webhook_client().unwrap();
     let t0 = test_now();
-    let first = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t0)).await.unwrap();
+    let first = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t0))
+        .await
+        .unwrap();
     assert_eq!((first.sent, first.failed, first.dead), (0, 4, 0));
     let reasons: Vec<String> = {
         let runs = b.store.rule_runs(100).await.unwrap();
@@ -414,31 +614,87 @@ async fn outbox_retries_until_the_mail_server_and_the_webhook_come_back() {
         }
         r
     };
-    assert!(reasons.iter().any(|r| r.contains(&format!("127.0.0.1:{port}"))), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains(&format!("127.0.0.1:{port}"))),
+        "{reasons:?}"
+    );
     assert!(reasons.iter().any(|r| r.contains("500")), "{reasons:?}");
     // Not due again yet: nothing is tried.
-    let early = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t0 + Duration::seconds(5))).await.unwrap();
+    let early = server::outbox::deliver_due(
+        b.store.as_ref(),
+        &client,
+        "w1",
+        &now_fn(t0 + Duration::seconds(5)),
+    )
+    .await
+    .unwrap();
     assert_eq!(early, server::outbox::Delivered::default());
 
     // Both come back; at the retry time everything goes, once.
     let sink = SmtpSink::start_on(port).await;
     let t1 = t0 + app::domain::notify::retry_delay(1) + Duration::seconds(1);
-    let second = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t1)).await.unwrap();
+    let second = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t1))
+        .await
+        .unwrap();
     assert_eq!((second.sent, second.failed, second.dead), (4, 0, 0));
     let mails = sink.wait_for(3).await;
     assert_eq!(mails.len(), 3);
     assert!(mails.iter().all(|m| m.to == vec!["ap@c001.cn".to_string()]));
-    assert!(mails.iter().any(|m| m.subject.contains("正式催款函") && m.body.contains("INV-D15")), "{mails:?}");
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("正式催款函") && m.body.contains("INV-D15")),
+        "{mails:?}"
+    );
     let hits = receiver.requests();
     assert_eq!(hits.len(), 2, "500 then 200");
     let last = &hits[1];
     let ts = last.header("X-CreditDesk-Timestamp").unwrap().to_string();
-    assert!(server::notify::verify_signature("s3cret", &ts, &last.body, last.header("X-CreditDesk-Signature").unwrap()));
-    assert!(last.json()["markdown"].as_str().unwrap().contains("INV-D30"), "{}", last.json());
-    let third = server::outbox::deliver_due(b.store.as_ref(), &client, "w1", &now_fn(t1 + Duration::hours(3))).await.unwrap();
-    assert_eq!(third, server::outbox::Delivered::default(), "nothing is sent twice");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM delivery_log WHERE outcome = 'failed'").await, 4);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM delivery_log WHERE outcome = 'sent'").await, 4);
+    assert!(server::notify::verify_signature(
+        "s3cret",
+        &ts,
+        &last.body,
+        last.header("X-CreditDesk-Signature").unwrap()
+    ));
+    assert!(
+        last.json()["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("INV-D30"),
+        "{}",
+        last.json()
+    );
+    let third = server::outbox::deliver_due(
+        b.store.as_ref(),
+        &client,
+        "w1",
+        &now_fn(t1 + Duration::hours(3)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        third,
+        server::outbox::Delivered::default(),
+        "nothing is sent twice"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM delivery_log WHERE outcome = 'failed'"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM delivery_log WHERE outcome = 'sent'"
+        )
+        .await,
+        4
+    );
     assert_eq!(sink.messages().len(), 3);
 }
 
@@ -447,33 +703,89 @@ async fn the_admin_endpoint_runs_a_date_once_for_admin_keys() {
     let app = common::spawn_app().await;
     let b = book(&app.db).await;
     let store = &b.store;
-    let plain = store.create_api_key("erp", &app::session::token_hash("plain-key"), test_now()).await.unwrap();
+    let plain = store
+        .create_api_key("erp", &app::session::token_hash("plain-key"), test_now())
+        .await
+        .unwrap();
     assert!(plain > 0);
-    let admin = store.create_api_key("ops", &app::session::token_hash("admin-key"), test_now()).await.unwrap();
+    let admin = store
+        .create_api_key("ops", &app::session::token_hash("admin-key"), test_now())
+        .await
+        .unwrap();
     store.grant_api_key_admin(admin).await.unwrap();
     let client = reqwest::Client::new();
     let post = |key: Option<&'static str>, body: &'static str| {
-        let mut r = client.post(app.url("/api/v1/rule-runs")).header("Content-Type", "application/json").body(body);
+        let mut r = client
+            .post(app.url("/api/v1/rule-runs"))
+            .header("Content-Type", "application/json")
+            .body(body);
         if let Some(k) = key {
             r = r.bearer_auth(k);
         }
         r.send()
     };
-    assert_eq!(post(None, r#"{"as_of":"2026-06-30"}"#).await.unwrap().status(), 401);
-    assert_eq!(post(Some("plain-key"), r#"{"as_of":"2026-06-30"}"#).await.unwrap().status(), 403);
-    let bad = post(Some("admin-key"), r#"{"as_of":"2026-06-30","force":true}"#).await.unwrap();
+    assert_eq!(
+        post(None, r#"{"as_of":"2026-06-30"}"#)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        post(Some("plain-key"), r#"{"as_of":"2026-06-30"}"#)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let bad = post(Some("admin-key"), r#"{"as_of":"2026-06-30","force":true}"#)
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 422);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "force", "{body}");
-    assert_eq!(post(Some("admin-key"), r#"{"as_of":"2026-02-30"}"#).await.unwrap().status(), 422);
-    assert_eq!(post(Some("admin-key"), r#"{"as_of":"#).await.unwrap().status(), 400);
+    assert_eq!(
+        post(Some("admin-key"), r#"{"as_of":"2026-02-30"}"#)
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        post(Some("admin-key"), r#"{"as_of":"#)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
 
-    let first: serde_json::Value = post(Some("admin-key"), r#"{"as_of":"2026-06-30"}"#).await.unwrap().json().await.unwrap();
+    let first: serde_json::Value = post(Some("admin-key"), r#"{"as_of":"2026-06-30"}"#)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(first["firings"], DAY_ONE.len() as i64);
-    assert!(first["rules"].as_array().unwrap().iter().all(|r| r["status"] == "ran"));
-    let again: serde_json::Value = post(Some("admin-key"), r#"{"as_of":"2026-06-30"}"#).await.unwrap().json().await.unwrap();
+    assert!(first["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "ran"));
+    let again: serde_json::Value = post(Some("admin-key"), r#"{"as_of":"2026-06-30"}"#)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["firings"], first["firings"], "the same counts");
     assert_eq!(again["evaluated"], first["evaluated"]);
-    assert!(again["rules"].as_array().unwrap().iter().all(|r| r["status"] == "already_done"));
-    assert_eq!(count(&app.db, "SELECT COUNT(*) FROM rule_firings").await, DAY_ONE.len() as i64);
+    assert!(again["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "already_done"));
+    assert_eq!(
+        count(&app.db, "SELECT COUNT(*) FROM rule_firings").await,
+        DAY_ONE.len() as i64
+    );
 }

@@ -38,7 +38,9 @@ pub async fn save_alert_rules(rules: Vec<AlertRule>) -> Result<(), AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     let value = serde_json::to_string(&rules).map_err(AppError::internal)?;
-    store.set_setting(alerts::RULES_SETTING, &value, &user.username, now).await?;
+    store
+        .set_setting(alerts::RULES_SETTING, &value, &user.username, now)
+        .await?;
     crate::ledger::evaluate_alerts(store.as_ref(), business_date(now), now).await?;
     Ok(())
 }
@@ -54,7 +56,10 @@ pub async fn get_inbox() -> Result<Inbox, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewCockpit)?;
     let store = super::store()?;
-    Ok(Inbox { items: store.inbox(user.id, 100).await?, unread: store.unread_count(user.id).await? })
+    Ok(Inbox {
+        items: store.inbox(user.id, 100).await?,
+        unread: store.unread_count(user.id).await?,
+    })
 }
 
 #[server(prefix = "/sfn", endpoint = "unread_count")]

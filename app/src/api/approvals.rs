@@ -48,14 +48,32 @@ pub struct ApplicationForm {
 }
 
 #[cfg(feature = "ssr")]
-async fn snapshot(store: &dyn crate::store::Store, user: &User, id: i64, today: chrono::NaiveDate) -> Result<CreditSnapshot, AppError> {
-    let file = store.customer_file(id, user.scope()).await?.ok_or(AppError::NotFound)?;
+async fn snapshot(
+    store: &dyn crate::store::Store,
+    user: &User,
+    id: i64,
+    today: chrono::NaiveDate,
+) -> Result<CreditSnapshot, AppError> {
+    let file = store
+        .customer_file(id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let position = store.credit_position(id, today).await?;
-    let exposure = position.exposure.total().map_err(|e| AppError::internal(e))?;
-    let available = position.effective_limit.checked_sub(exposure).map_err(|e| AppError::internal(e))?;
+    let exposure = position
+        .exposure
+        .total()
+        .map_err(|e| AppError::internal(e))?;
+    let available = position
+        .effective_limit
+        .checked_sub(exposure)
+        .map_err(|e| AppError::internal(e))?;
     let suggestion = crate::api::scoring::suggestion(store, id).await?;
     Ok(CreditSnapshot {
-        customer: CustomerChoice { id, code: file.code.as_str().to_string(), name: file.name.clone() },
+        customer: CustomerChoice {
+            id,
+            code: file.code.as_str().to_string(),
+            name: file.name.clone(),
+        },
         status: file.status,
         grade: file.grade,
         score: suggestion.as_ref().map(|s| s.score),
@@ -76,18 +94,30 @@ pub async fn get_application_form(customer_id: Option<i64>) -> Result<Applicatio
     let user = super::authorize(Permission::ApplyForCredit)?;
     let store = super::store()?;
     let today = crate::domain::business_date(super::clock()?.now());
-    let q = CustomerQuery { search: None, limit: 2000, offset: 0 };
+    let q = CustomerQuery {
+        search: None,
+        limit: 2000,
+        offset: 0,
+    };
     let customers = store
         .list_customers(&q, user.scope(), today)
         .await?
         .into_iter()
-        .map(|c| CustomerChoice { id: c.id, code: c.code.as_str().to_string(), name: c.name })
+        .map(|c| CustomerChoice {
+            id: c.id,
+            code: c.code.as_str().to_string(),
+            name: c.name,
+        })
         .collect();
     let chosen = match customer_id {
         Some(id) => Some(snapshot(store.as_ref(), &user, id, today).await?),
         None => None,
     };
-    Ok(ApplicationForm { customers, chosen, today })
+    Ok(ApplicationForm {
+        customers,
+        chosen,
+        today,
+    })
 }
 
 #[server(prefix = "/sfn", endpoint = "submit_application")]
@@ -95,7 +125,10 @@ pub async fn submit_application(draft: RequestDraft) -> Result<i64, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ApplyForCredit)?;
     let store = super::store()?;
-    Ok(crate::ledger::apply_for_credit(store.as_ref(), &user, &draft, super::clock()?.now()).await?)
+    Ok(
+        crate::ledger::apply_for_credit(store.as_ref(), &user, &draft, super::clock()?.now())
+            .await?,
+    )
 }
 
 /// A card on the board.
@@ -128,19 +161,48 @@ fn assignee_label(a: crate::domain::approval::Assignee, users: &[User]) -> Strin
     use crate::domain::approval::Assignee;
     match a {
         Assignee::Role(r) => format!("role:{}", r.as_str()),
-        Assignee::User(id) => users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
+        Assignee::User(id) => users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
     }
 }
 
 #[cfg(feature = "ssr")]
-fn card(app: ApplicationView, user: &User, users: &[User], delegations: &[crate::domain::approval::Delegation], today: chrono::NaiveDate) -> Card {
+fn card(
+    app: ApplicationView,
+    user: &User,
+    users: &[User],
+    delegations: &[crate::domain::approval::Delegation],
+    today: chrono::NaiveDate,
+) -> Card {
     use crate::domain::approval::{may_act, Actor, SlaEvent, Status};
     let step: Option<&crate::domain::approval::SnapStep> = app.steps.get(app.current_step as usize);
     let mine = app.status == Status::Pending
-        && step.is_some_and(|s| may_act(s, app.escalated, Actor { user_id: user.id, role: user.role }, delegations, today));
-    let waiting_for = step.map(|s| assignee_label(s.assignee, users)).unwrap_or_default();
-    let sla_due_at = SlaEvent::Escalation.due_at(app.step_started_at, step.map_or(0, |s| s.sla_hours));
-    Card { column: Column::of(app.status, mine), mine, waiting_for, sla_due_at, application: app }
+        && step.is_some_and(|s| {
+            may_act(
+                s,
+                app.escalated,
+                Actor {
+                    user_id: user.id,
+                    role: user.role,
+                },
+                delegations,
+                today,
+            )
+        });
+    let waiting_for = step
+        .map(|s| assignee_label(s.assignee, users))
+        .unwrap_or_default();
+    let sla_due_at =
+        SlaEvent::Escalation.due_at(app.step_started_at, step.map_or(0, |s| s.sla_hours));
+    Card {
+        column: Column::of(app.status, mine),
+        mine,
+        waiting_for,
+        sla_due_at,
+        application: app,
+    }
 }
 
 #[server(prefix = "/sfn", endpoint = "approval_board")]
@@ -156,13 +218,40 @@ pub async fn get_board() -> Result<Board, AppError> {
         store.delegations(None, today),
     )?;
     // One read: the delegations the viewer acts under, and those listed for them.
-    let (to_me, by_me): (Vec<_>, Vec<_>) =
-        all.into_iter().filter(|d| d.to_user == user.id || d.from.user_id == user.id).partition(|d| d.to_user == user.id);
-    let cards = apps.into_iter().map(|a| card(a, &user, &users, &to_me, today)).collect();
-    let name = |id: i64| users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone());
-    let shown = to_me.iter().chain(&by_me).map(|d| (name(d.from.user_id), name(d.to_user), d.starts_on, d.ends_on)).collect();
+    let (to_me, by_me): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .filter(|d| d.to_user == user.id || d.from.user_id == user.id)
+        .partition(|d| d.to_user == user.id);
+    let cards = apps
+        .into_iter()
+        .map(|a| card(a, &user, &users, &to_me, today))
+        .collect();
+    let name = |id: i64| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("#{id}"), |u| u.display_name.clone())
+    };
+    let shown = to_me
+        .iter()
+        .chain(&by_me)
+        .map(|d| {
+            (
+                name(d.from.user_id),
+                name(d.to_user),
+                d.starts_on,
+                d.ends_on,
+            )
+        })
+        .collect();
     let colleagues = users.iter().filter(|u| u.id != user.id).cloned().collect();
-    Ok(Board { cards, can_apply: user.role.allows(Permission::ApplyForCredit), now, colleagues, delegations: shown })
+    Ok(Board {
+        cards,
+        can_apply: user.role.allows(Permission::ApplyForCredit),
+        now,
+        colleagues,
+        delegations: shown,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,22 +279,42 @@ pub async fn attach_to_application(data: server_fn::codec::MultipartData) -> Res
     use crate::domain::approval::{AttachmentType, MAX_ATTACHMENT_BYTES};
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ApplyForCredit)?;
-    let mut form = data.into_inner().ok_or_else(|| AppError::internal("multipart body missing"))?;
+    let mut form = data
+        .into_inner()
+        .ok_or_else(|| AppError::internal("multipart body missing"))?;
     let bad = |m: &str| AppError::Invalid(m.to_string());
     let (mut application, mut file) = (None, None);
-    while let Some(mut field) = form.next_field().await.map_err(|_| bad("the upload is not a valid multipart form"))? {
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|_| bad("the upload is not a valid multipart form"))?
+    {
         match field.name() {
             Some("application") => {
-                let text = field.text().await.map_err(|_| bad("application: unreadable"))?;
-                application = Some(text.trim().parse::<i64>().map_err(|_| bad("application: not an id"))?);
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| bad("application: unreadable"))?;
+                application = Some(
+                    text.trim()
+                        .parse::<i64>()
+                        .map_err(|_| bad("application: not an id"))?,
+                );
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("").trim().to_string();
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|_| bad("file: the upload was interrupted"))? {
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| bad("file: the upload was interrupted"))?
+                {
                     // Refuse at the limit, before reading the rest of an oversized upload.
                     if bytes.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
-                        return Err(AppError::Invalid(format!("{name}: more than the {} MB limit", MAX_ATTACHMENT_BYTES >> 20)));
+                        return Err(AppError::Invalid(format!(
+                            "{name}: more than the {} MB limit",
+                            MAX_ATTACHMENT_BYTES >> 20
+                        )));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
@@ -215,7 +324,9 @@ pub async fn attach_to_application(data: server_fn::codec::MultipartData) -> Res
         }
     }
     let id = application.ok_or_else(|| bad("application: missing"))?;
-    let (name, bytes) = file.filter(|(n, _)| !n.is_empty()).ok_or_else(|| bad("file: choose a PDF or an image"))?;
+    let (name, bytes) = file
+        .filter(|(n, _)| !n.is_empty())
+        .ok_or_else(|| bad("file: choose a PDF or an image"))?;
     if name.chars().count() > 200 {
         return Err(bad("file: the name is longer than 200 characters"));
     }
@@ -225,15 +336,27 @@ pub async fn attach_to_application(data: server_fn::codec::MultipartData) -> Res
     if !may_attach(&user, &app) {
         return Err(AppError::Forbidden);
     }
-    Ok(store.add_attachment(id, &name, kind, &bytes, &user, super::clock()?.now()).await?)
+    Ok(store
+        .add_attachment(id, &name, kind, &bytes, &user, super::clock()?.now())
+        .await?)
 }
 
 /// An application the user may see: a sales rep sees those about their customers and
 /// those they filed; everyone else with the board sees all. Anything else is not found.
 #[cfg(feature = "ssr")]
-pub async fn visible_application(store: &dyn crate::store::Store, user: &User, id: i64) -> Result<ApplicationView, AppError> {
+pub async fn visible_application(
+    store: &dyn crate::store::Store,
+    user: &User,
+    id: i64,
+) -> Result<ApplicationView, AppError> {
     let app = store.application(id).await?.ok_or(AppError::NotFound)?;
-    if user.role == crate::domain::auth::Role::SalesRep && app.applicant_id != user.id && store.customer_file(app.customer_id, user.scope()).await?.is_none() {
+    if user.role == crate::domain::auth::Role::SalesRep
+        && app.applicant_id != user.id
+        && store
+            .customer_file(app.customer_id, user.scope())
+            .await?
+            .is_none()
+    {
         return Err(AppError::NotFound);
     }
     Ok(app)
@@ -267,7 +390,14 @@ pub async fn get_application(id: i64) -> Result<ApplicationPage, AppError> {
         .collect();
     let can_resubmit = app.status == Status::Returned && app.applicant_id == user.id;
     let can_attach = may_attach(&user, &app);
-    Ok(ApplicationPage { card: card(app, &user, &users, &delegations, today), events, step_labels, can_resubmit, attachments, can_attach })
+    Ok(ApplicationPage {
+        card: card(app, &user, &users, &delegations, today),
+        events,
+        step_labels,
+        can_resubmit,
+        attachments,
+        can_attach,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,13 +413,20 @@ pub struct DecisionArgs {
 pub async fn decide_application(args: DecisionArgs) -> Result<ApplicationView, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewApplications)?;
-    let action = crate::domain::approval::Action::parse(args.action.trim()).ok_or_else(|| AppError::Invalid(format!("action: '{}' is not approve, reject or return", args.action)))?;
+    let action = crate::domain::approval::Action::parse(args.action.trim()).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "action: '{}' is not approve, reject or return",
+            args.action
+        ))
+    })?;
     if args.comment.chars().count() > 2000 {
         return Err(AppError::Invalid("comment: at most 2000 characters".into()));
     }
     let store = super::store()?;
     let now = super::clock()?.now();
-    Ok(store.decide_application(args.id, &user, action, &args.comment, now).await?)
+    Ok(store
+        .decide_application(args.id, &user, action, &args.comment, now)
+        .await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "resubmit_application")]
@@ -297,7 +434,9 @@ pub async fn resubmit_application(id: i64, comment: String) -> Result<Applicatio
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ApplyForCredit)?;
     let store = super::store()?;
-    Ok(store.resubmit_application(id, &user, &comment, super::clock()?.now()).await?)
+    Ok(store
+        .resubmit_application(id, &user, &comment, super::clock()?.now())
+        .await?)
 }
 
 /// The designer's data: the policy and the chips it can drag in.
@@ -313,8 +452,15 @@ pub async fn get_policy() -> Result<PolicyPage, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewApplications)?;
     let store = super::store()?;
-    let (policy, users) = futures::try_join!(crate::ledger::approval_policy(store.as_ref()), store.list_users())?;
-    Ok(PolicyPage { draft: policy.draft().clone(), users, can_edit: user.role.allows(Permission::ConfigureFinance) })
+    let (policy, users) = futures::try_join!(
+        crate::ledger::approval_policy(store.as_ref()),
+        store.list_users()
+    )?;
+    Ok(PolicyPage {
+        draft: policy.draft().clone(),
+        users,
+        can_edit: user.role.allows(Permission::ConfigureFinance),
+    })
 }
 
 /// JSON in: a policy is nested, tagged data that form encoding cannot carry.
@@ -329,17 +475,30 @@ pub async fn save_policy(draft: PolicyDraft) -> Result<(), AppError> {
     // A step naming a user who does not exist would wait forever.
     for c in &policy.draft().chains {
         for s in &c.steps {
-            for a in std::iter::once(s.approver).chain(s.escalate_to).chain(s.cc.iter().copied()) {
+            for a in std::iter::once(s.approver)
+                .chain(s.escalate_to)
+                .chain(s.cc.iter().copied())
+            {
                 if let crate::domain::approval::Approver::User(id) = a {
                     if !users.iter().any(|u| u.id == id) {
-                        return Err(AppError::Invalid(format!("chains[{}]: user #{id} does not exist", c.key)));
+                        return Err(AppError::Invalid(format!(
+                            "chains[{}]: user #{id} does not exist",
+                            c.key
+                        )));
                     }
                 }
             }
         }
     }
     let json = serde_json::to_string(policy.draft()).map_err(AppError::internal)?;
-    store.set_setting(crate::domain::approval::POLICY_SETTING, &json, &user.username, super::clock()?.now()).await?;
+    store
+        .set_setting(
+            crate::domain::approval::POLICY_SETTING,
+            &json,
+            &user.username,
+            super::clock()?.now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -357,19 +516,41 @@ pub async fn delegate_approvals(args: DelegationArgs) -> Result<i64, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewApplications)?;
     let date = |field: &str, s: &str| {
-        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| AppError::Invalid(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::Invalid(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
     };
-    let (starts_on, ends_on) = (date("starts_on", &args.starts_on)?, date("ends_on", &args.ends_on)?);
+    let (starts_on, ends_on) = (
+        date("starts_on", &args.starts_on)?,
+        date("ends_on", &args.ends_on)?,
+    );
     if ends_on < starts_on {
         return Err(AppError::Invalid("ends_on: is before starts_on".into()));
     }
     if args.to_user == user.id {
-        return Err(AppError::Invalid("to_user: you cannot delegate to yourself".into()));
+        return Err(AppError::Invalid(
+            "to_user: you cannot delegate to yourself".into(),
+        ));
     }
     let store = super::store()?;
-    if !store.list_users().await?.iter().any(|u| u.id == args.to_user) {
-        return Err(AppError::Invalid(format!("to_user: user #{} does not exist", args.to_user)));
+    if !store
+        .list_users()
+        .await?
+        .iter()
+        .any(|u| u.id == args.to_user)
+    {
+        return Err(AppError::Invalid(format!(
+            "to_user: user #{} does not exist",
+            args.to_user
+        )));
     }
-    let d = Delegation { from: Actor { user_id: user.id, role: user.role }, to_user: args.to_user, starts_on, ends_on };
+    let d = Delegation {
+        from: Actor {
+            user_id: user.id,
+            role: user.role,
+        },
+        to_user: args.to_user,
+        starts_on,
+        ends_on,
+    };
     Ok(store.add_delegation(&d, super::clock()?.now()).await?)
 }

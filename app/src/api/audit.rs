@@ -30,7 +30,10 @@ pub async fn audit_trail(#[server(default)] f: AuditFilters) -> Result<AuditPage
     use crate::domain::auth::Permission;
     use crate::store::AuditQuery;
     super::authorize(Permission::ViewAudit)?;
-    let clean = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s.len() <= 100);
+    let clean = |s: Option<String>| {
+        s.map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty() && s.len() <= 100)
+    };
     let q = AuditQuery {
         entity: clean(f.entity),
         entity_key: clean(f.key),
@@ -41,6 +44,10 @@ pub async fn audit_trail(#[server(default)] f: AuditFilters) -> Result<AuditPage
     let mut rows = super::store()?.audit_trail(&q).await?;
     let more = rows.len() > AUDIT_PAGE_SIZE as usize;
     rows.truncate(AUDIT_PAGE_SIZE as usize);
-    let next = if more { rows.last().map(|r| r.id) } else { None };
+    let next = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
     Ok(AuditPage { rows, next })
 }

@@ -16,7 +16,11 @@ pub struct LoginForm {
 /// Only a local absolute path, never `//host` or a URL: no open redirects.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p != "/login" => p.to_string(),
+        Some(p)
+            if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p != "/login" =>
+        {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -30,7 +34,8 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     // A malformed username cannot exist, but say the same thing as for a wrong password.
-    let username = Username::parse(&form.username).map_err(|_| bad_credentials(form.next.as_deref()))?;
+    let username =
+        Username::parse(&form.username).map_err(|_| bad_credentials(form.next.as_deref()))?;
     let creds = store.user_credentials(username.as_str()).await?;
     let verified = match &creds {
         Some(c) => session::verify_password(&form.password, &c.password_hash),
@@ -41,7 +46,13 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
         }
     };
     let Some(creds) = creds.filter(|_| verified) else {
-        store.audit(now, username.as_str(), crate::store::AuditEntry::new("session", username.as_str(), "login_failed")).await?;
+        store
+            .audit(
+                now,
+                username.as_str(),
+                crate::store::AuditEntry::new("session", username.as_str(), "login_failed"),
+            )
+            .await?;
         return Err(bad_credentials(form.next.as_deref()));
     };
 
@@ -52,10 +63,21 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
     }
     let token = session::new_token();
     let expires = now + session::SESSION_TTL;
-    store.create_session(&session::token_hash(&token), creds.user.id, now, expires).await?;
-    store.audit(now, &creds.user.username, crate::store::AuditEntry::new("session", creds.user.username.as_str(), "login")).await?;
+    store
+        .create_session(&session::token_hash(&token), creds.user.id, now, expires)
+        .await?;
+    store
+        .audit(
+            now,
+            &creds.user.username,
+            crate::store::AuditEntry::new("session", creds.user.username.as_str(), "login"),
+        )
+        .await?;
 
-    super::response()?.insert_header(SET_COOKIE, session::session_cookie(&token, super::secure_cookies()));
+    super::response()?.insert_header(
+        SET_COOKIE,
+        session::session_cookie(&token, super::secure_cookies()),
+    );
     leptos_axum::redirect(&safe_next(form.next.as_deref()));
     Ok(())
 }
@@ -65,7 +87,12 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 fn bad_credentials(next: Option<&str>) -> AppError {
     let plain_form_post = use_context::<http::request::Parts>()
-        .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false);
     if plain_form_post {
         let next = crate::url::percent_encode(&safe_next(next));
@@ -84,7 +111,13 @@ pub async fn logout() -> Result<(), AppError> {
         store.delete_session(&session::token_hash(&token)).await?;
     }
     if let Some(user) = super::viewer() {
-        store.audit(super::clock()?.now(), &user.username, crate::store::AuditEntry::new("session", user.username.as_str(), "logout")).await?;
+        store
+            .audit(
+                super::clock()?.now(),
+                &user.username,
+                crate::store::AuditEntry::new("session", user.username.as_str(), "logout"),
+            )
+            .await?;
     }
     super::response()?.insert_header(SET_COOKIE, session::clear_cookie(super::secure_cookies()));
     leptos_axum::redirect("/login");

@@ -48,12 +48,16 @@ pub async fn slice_for(
         None => None,
         Some(name) => {
             let reps = store.users_by_role(Role::SalesRep).await?;
-            let rep = reps.iter().find(|u| u.username == name).ok_or_else(|| AppError::Invalid(format!("rep: no sales rep '{name}'")))?;
+            let rep = reps
+                .iter()
+                .find(|u| u.username == name)
+                .ok_or_else(|| AppError::Invalid(format!("rep: no sales rep '{name}'")))?;
             Some(rep.id.to_string())
         }
     };
     Ok(match user.scope() {
         Scope::Rep(id) => Slice::Rep(id),
-        Scope::All => Slice::parse(rep_id.as_deref(), region.as_deref(), grade.as_deref()).map_err(AppError::Invalid)?,
+        Scope::All => Slice::parse(rep_id.as_deref(), region.as_deref(), grade.as_deref())
+            .map_err(AppError::Invalid)?,
     })
 }

@@ -13,7 +13,10 @@
 //! - The score a worklist shows is computed here from the store's inputs and finance's
 //!   current terms, with the same `collections::priority` the phone could run.
 use crate::api::rules::{Checked, Person};
-use crate::domain::collections::{DisputeRow, LogEntry, Op, OpOutcome, OpenInvoice, PromiseRow, Ranked, TaskDraft, TaskFilter, TaskRow, Terms, TermsDraft};
+use crate::domain::collections::{
+    DisputeRow, LogEntry, Op, OpOutcome, OpenInvoice, PromiseRow, Ranked, TaskDraft, TaskFilter,
+    TaskRow, Terms, TermsDraft,
+};
 use crate::domain::customer::CustomerFile;
 use crate::error::AppError;
 use chrono::NaiveDate;
@@ -98,7 +101,8 @@ pub mod ssr {
         match store.setting(TERMS_KEY).await? {
             Some(json) => {
                 let draft: TermsDraft = serde_json::from_str(&json).map_err(AppError::internal)?;
-                Terms::try_from(&draft).map_err(|e| AppError::internal(format!("stored collection terms: {e:?}")))
+                Terms::try_from(&draft)
+                    .map_err(|e| AppError::internal(format!("stored collection terms: {e:?}")))
             }
             None => Ok(Terms::default()),
         }
@@ -121,15 +125,33 @@ pub mod ssr {
     }
 
     /// The open or closed task `id` as the user may see it, with the customer's file.
-    pub async fn task_for(store: &dyn Store, user: &User, id: i64, today: NaiveDate) -> Result<(TaskRow, CustomerFile), AppError> {
-        let q = TaskQuery { for_user: None, team: None, customer_id: None, task_id: Some(id), open_only: false, today };
+    pub async fn task_for(
+        store: &dyn Store,
+        user: &User,
+        id: i64,
+        today: NaiveDate,
+    ) -> Result<(TaskRow, CustomerFile), AppError> {
+        let q = TaskQuery {
+            for_user: None,
+            team: None,
+            customer_id: None,
+            task_id: Some(id),
+            open_only: false,
+            today,
+        };
         let mut rows = store.tasks(&q).await?;
         let task = rows.pop().ok_or(AppError::NotFound)?;
-        let customer = store.customer_file(task.customer_id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
+        let customer = store
+            .customer_file(task.customer_id, crate::domain::auth::Scope::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
         // A rep's scope sees the customer only when it is theirs; a second read only then.
         let owns = match user.scope() {
             crate::domain::auth::Scope::All => true,
-            scope => store.customer_file(task.customer_id, scope).await?.is_some(),
+            scope => store
+                .customer_file(task.customer_id, scope)
+                .await?
+                .is_some(),
         };
         if !may_work(user, &task, owns) {
             tracing::warn!(user = %user.username, task = id, "task not theirs");
@@ -138,25 +160,43 @@ pub mod ssr {
         Ok((task, customer))
     }
 
-    pub async fn invoices_due(store: &dyn Store, customer_id: i64, today: NaiveDate) -> Result<Vec<InvoiceDue>, AppError> {
+    pub async fn invoices_due(
+        store: &dyn Store,
+        customer_id: i64,
+        today: NaiveDate,
+    ) -> Result<Vec<InvoiceDue>, AppError> {
         let disputed: Vec<String> = store
             .disputes(customer_id)
             .await?
             .into_iter()
-            .filter(|d| crate::domain::collections::dispute_open_on(d.opened_on, d.resolved_on, today))
+            .filter(|d| {
+                crate::domain::collections::dispute_open_on(d.opened_on, d.resolved_on, today)
+            })
             .flat_map(|d| d.invoices)
             .collect();
         Ok(store
             .customer_open_invoices(customer_id, today)
             .await?
             .into_iter()
-            .map(|i| InvoiceDue { days_past_due: (today - i.due_date).num_days().max(0), disputed: disputed.contains(&i.number), invoice: i })
+            .map(|i| InvoiceDue {
+                days_past_due: (today - i.due_date).num_days().max(0),
+                disputed: disputed.contains(&i.number),
+                invoice: i,
+            })
             .collect())
     }
 
     /// A customer's dossier, within the user's scope (the page and the XLSX download).
-    pub async fn dossier(store: &dyn Store, user: &User, customer_id: i64, today: NaiveDate) -> Result<Dossier, AppError> {
-        let customer = store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    pub async fn dossier(
+        store: &dyn Store,
+        user: &User,
+        customer_id: i64,
+        today: NaiveDate,
+    ) -> Result<Dossier, AppError> {
+        let customer = store
+            .customer_file(customer_id, user.scope())
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok(Dossier {
             today,
             invoices: invoices_due(store, customer_id, today).await?,
@@ -174,7 +214,11 @@ pub mod ssr {
             .await?
             .into_iter()
             .filter(|u| u.role != Role::Admin && u.role.allows(Permission::WorkCollections))
-            .map(|u| Person { id: u.id, name: u.display_name, role: u.role })
+            .map(|u| Person {
+                id: u.id,
+                name: u.display_name,
+                role: u.role,
+            })
             .collect())
     }
 
@@ -211,7 +255,11 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
     // finance, credit managers and admins see everyone's.
     let q = crate::store::TaskQuery {
         for_user: (!team || user.role == Role::SalesManager).then_some((user.id, user.role)),
-        team: if team && user.role == Role::SalesManager { Some(ssr::team_of(store.as_ref(), &user).await?) } else { None },
+        team: if team && user.role == Role::SalesManager {
+            Some(ssr::team_of(store.as_ref(), &user).await?)
+        } else {
+            None
+        },
         customer_id: None,
         task_id: None,
         open_only: true,
@@ -223,10 +271,35 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
         row.priority = priority(&row.input, &terms);
     }
     sort_worklist(&mut all);
-    let counts = TaskFilter::ALL.iter().map(|f| (*f, all.iter().filter(|r| passes(r, *f, today)).count() as i64)).collect();
-    let rows = all.into_iter().filter(|r| passes(r, filter, today)).collect();
-    let people = if may_see_team { ssr::people(store.as_ref()).await? } else { Vec::new() };
-    Ok(Worklist { today, filter, scope: if team { "team".into() } else { "mine".into() }, rows, counts, may_see_team, may_manage: may_see_team, terms, people })
+    let counts = TaskFilter::ALL
+        .iter()
+        .map(|f| {
+            (
+                *f,
+                all.iter().filter(|r| passes(r, *f, today)).count() as i64,
+            )
+        })
+        .collect();
+    let rows = all
+        .into_iter()
+        .filter(|r| passes(r, filter, today))
+        .collect();
+    let people = if may_see_team {
+        ssr::people(store.as_ref()).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Worklist {
+        today,
+        filter,
+        scope: if team { "team".into() } else { "mine".into() },
+        rows,
+        counts,
+        may_see_team,
+        may_manage: may_see_team,
+        terms,
+        people,
+    })
 }
 
 /// Open tasks assigned to the viewer or their role: the tab bar's badge. Zero for those
@@ -234,11 +307,15 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
 #[server(prefix = "/sfn", endpoint = "open_task_count")]
 pub async fn open_task_count() -> Result<i64, AppError> {
     use crate::domain::auth::Permission;
-    let Some(user) = crate::api::viewer() else { return Err(AppError::Unauthenticated) };
+    let Some(user) = crate::api::viewer() else {
+        return Err(AppError::Unauthenticated);
+    };
     if !user.role.allows(Permission::WorkCollections) {
         return Ok(0);
     }
-    Ok(crate::api::store()?.open_task_count(user.id, user.role).await?)
+    Ok(crate::api::store()?
+        .open_task_count(user.id, user.role)
+        .await?)
 }
 
 /// A task's page.
@@ -252,7 +329,11 @@ pub async fn get_task_page(id: i64) -> Result<TaskPage, AppError> {
     let terms = ssr::terms(store.as_ref()).await?;
     task.priority = crate::domain::collections::priority(&task.input, &terms);
     let may_manage = ssr::manages(&user);
-    let people = if may_manage { ssr::people(store.as_ref()).await? } else { Vec::new() };
+    let people = if may_manage {
+        ssr::people(store.as_ref()).await?
+    } else {
+        Vec::new()
+    };
     Ok(TaskPage {
         today,
         invoices: ssr::invoices_due(store.as_ref(), customer.id, today).await?,
@@ -296,12 +377,19 @@ pub async fn create_task(draft: TaskDraft) -> Result<Checked<i64>, AppError> {
     };
     let customer = store.customer_file(task.customer_id, user.scope()).await?;
     if customer.is_none() {
-        return Ok(Checked::Invalid(vec![crate::domain::documents::FieldError::new("customer_id", format!("customer {} is not one of yours", draft.customer_id))]));
+        return Ok(Checked::Invalid(vec![
+            crate::domain::documents::FieldError::new(
+                "customer_id",
+                format!("customer {} is not one of yours", draft.customer_id),
+            ),
+        ]));
     }
     if !ssr::manages(&user) {
         task.assignee = Some(Assignee::User(user.id));
     }
-    Ok(Checked::Done(store.create_task(&task, &user.username, now).await?))
+    Ok(Checked::Done(
+        store.create_task(&task, &user.username, now).await?,
+    ))
 }
 
 /// Gives a task to someone else (`user:ID` or `role:NAME`); audited.
@@ -309,9 +397,15 @@ pub async fn create_task(draft: TaskDraft) -> Result<Checked<i64>, AppError> {
 pub async fn reassign_task(id: i64, assignee: String) -> Result<(), AppError> {
     use crate::domain::auth::Permission;
     let user = crate::api::authorize(Permission::ManageCollections)?;
-    let to = crate::domain::collections::Assignee::parse(&assignee).ok_or_else(|| AppError::Invalid(format!("assignee: '{assignee}' is not user:ID or role:NAME")))?;
+    let to = crate::domain::collections::Assignee::parse(&assignee).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "assignee: '{assignee}' is not user:ID or role:NAME"
+        ))
+    })?;
     let store = crate::api::store()?;
-    Ok(store.reassign_task(id, to, &user.username, crate::api::clock()?.now()).await?)
+    Ok(store
+        .reassign_task(id, to, &user.username, crate::api::clock()?.now())
+        .await?)
 }
 
 /// Closes a task as done (worked) or cancelled.
@@ -322,12 +416,18 @@ pub async fn close_task(id: i64, status: String, note: String) -> Result<(), App
     let user = crate::api::authorize(Permission::WorkCollections)?;
     let status = match TaskStatus::parse(&status) {
         Some(s @ (TaskStatus::Done | TaskStatus::Cancelled)) => s,
-        _ => return Err(AppError::Invalid(format!("status: '{status}' is not done or cancelled"))),
+        _ => {
+            return Err(AppError::Invalid(format!(
+                "status: '{status}' is not done or cancelled"
+            )))
+        }
     };
     let store = crate::api::store()?;
     let now = crate::api::clock()?.now();
     ssr::task_for(store.as_ref(), &user, id, crate::domain::business_date(now)).await?;
-    Ok(store.close_task(id, status, note.trim(), &user.username, now).await?)
+    Ok(store
+        .close_task(id, status, note.trim(), &user.username, now)
+        .await?)
 }
 
 /// Hands a task to legal: closes it and opens a legal task for the credit managers.
@@ -342,7 +442,9 @@ pub async fn escalate_task(id: i64, note: String) -> Result<i64, AppError> {
     if note.trim().is_empty() {
         return Err(AppError::Invalid("note: say why this goes to legal".into()));
     }
-    Ok(store.escalate_task(id, note.trim(), today, &user.username, now).await?)
+    Ok(store
+        .escalate_task(id, note.trim(), today, &user.username, now)
+        .await?)
 }
 
 /// Ends a dispute: dunning resumes for its invoices from today.
@@ -351,11 +453,21 @@ pub async fn resolve_dispute(id: i64, resolution: String) -> Result<(), AppError
     use crate::domain::auth::Permission;
     let user = crate::api::authorize(Permission::ManageCollections)?;
     if resolution.trim().is_empty() {
-        return Err(AppError::Invalid("resolution: say how it was resolved".into()));
+        return Err(AppError::Invalid(
+            "resolution: say how it was resolved".into(),
+        ));
     }
     let store = crate::api::store()?;
     let now = crate::api::clock()?.now();
-    Ok(store.resolve_dispute(id, resolution.trim(), crate::domain::business_date(now), &user.username, now).await?)
+    Ok(store
+        .resolve_dispute(
+            id,
+            resolution.trim(),
+            crate::domain::business_date(now),
+            &user.username,
+            now,
+        )
+        .await?)
 }
 
 /// A customer's collection log (contacts, reminders, promises, disputes, payments,
@@ -365,7 +477,10 @@ pub async fn customer_collection_log(customer_id: i64) -> Result<Vec<LogEntry>, 
     use crate::domain::auth::Permission;
     let user = crate::api::authorize(Permission::ViewCustomers)?;
     let store = crate::api::store()?;
-    store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    store
+        .customer_file(customer_id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(store.collection_log(customer_id, LOG_LINES).await?)
 }
 
@@ -374,10 +489,21 @@ pub async fn customer_collection_log(customer_id: i64) -> Result<Vec<LogEntry>, 
 pub async fn set_customer_importance(customer_id: i64, importance: String) -> Result<(), AppError> {
     use crate::domain::auth::Permission;
     let user = crate::api::authorize(Permission::ManageCollections)?;
-    let importance = crate::domain::collections::Importance::parse(&importance)
-        .ok_or_else(|| AppError::Invalid(format!("importance: '{importance}' is not one of key, normal, low")))?;
+    let importance =
+        crate::domain::collections::Importance::parse(&importance).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "importance: '{importance}' is not one of key, normal, low"
+            ))
+        })?;
     let store = crate::api::store()?;
-    Ok(store.set_importance(customer_id, importance, &user.username, crate::api::clock()?.now()).await?)
+    Ok(store
+        .set_importance(
+            customer_id,
+            importance,
+            &user.username,
+            crate::api::clock()?.now(),
+        )
+        .await?)
 }
 
 /// A customer's legal dossier: open invoices, promises, disputes, the whole log.
@@ -407,13 +533,23 @@ pub async fn save_collection_terms(draft: TermsDraft) -> Result<Checked<()>, App
     };
     let json = serde_json::to_string(&TermsDraft::from(&terms)).map_err(AppError::internal)?;
     let store = crate::api::store()?;
-    store.set_setting(crate::domain::collections::TERMS_KEY, &json, &user.username, crate::api::clock()?.now()).await?;
+    store
+        .set_setting(
+            crate::domain::collections::TERMS_KEY,
+            &json,
+            &user.username,
+            crate::api::clock()?.now(),
+        )
+        .await?;
     Ok(Checked::Done(()))
 }
 
 /// Reps and teams ranked over `from..=to` (defaults: this month to date).
 #[server(prefix = "/sfn", endpoint = "collections_performance")]
-pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Performance, AppError> {
+pub async fn collections_performance(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Performance, AppError> {
     use crate::domain::auth::{Permission, Role};
     use chrono::Datelike;
     crate::api::authorize(Permission::ViewCockpit)?;
@@ -426,35 +562,65 @@ pub async fn collections_performance(from: Option<NaiveDate>, to: Option<NaiveDa
     let mut rows = store.collection_activity(from, to).await?;
     // Collected and due are the cockpit's figures (its maintained aggregates), so the
     // ranking and the cockpit's rep chart agree.
-    let figures = crate::store::rep_figures(store.as_ref(), None, from, to, crate::store::Via::Aggregates).await?;
-    let money: std::collections::HashMap<i64, (i64, i64)> = crate::domain::dashboard::rep_performance(&figures, from, to, crate::domain::BOOK_CURRENCY)
-        .into_iter()
-        .map(|p| (p.rep_id, (p.collected.minor(), p.due.minor())))
-        .collect();
+    let figures = crate::store::rep_figures(
+        store.as_ref(),
+        None,
+        from,
+        to,
+        crate::store::Via::Aggregates,
+    )
+    .await?;
+    let money: std::collections::HashMap<i64, (i64, i64)> =
+        crate::domain::dashboard::rep_performance(&figures, from, to, crate::domain::BOOK_CURRENCY)
+            .into_iter()
+            .map(|p| (p.rep_id, (p.collected.minor(), p.due.minor())))
+            .collect();
     for (user, _, activity) in &mut rows {
         let (collected, due) = money.get(&user.id).copied().unwrap_or_default();
         activity.collected_minor = collected;
         activity.due_minor = due;
     }
-    let users: std::collections::HashMap<i64, (String, String)> = rows.iter().map(|(u, _, _)| (u.id, (u.username.clone(), u.display_name.clone()))).collect();
+    let users: std::collections::HashMap<i64, (String, String)> = rows
+        .iter()
+        .map(|(u, _, _)| (u.id, (u.username.clone(), u.display_name.clone())))
+        .collect();
     let mut reps: Vec<Ranked> = Vec::new();
-    let mut teams: std::collections::BTreeMap<i64, crate::domain::collections::Activity> = std::collections::BTreeMap::new();
+    let mut teams: std::collections::BTreeMap<i64, crate::domain::collections::Activity> =
+        std::collections::BTreeMap::new();
     for (user, manager, activity) in rows {
         if user.role == Role::SalesRep {
             if let Some(m) = manager {
                 teams.entry(m).or_default().add(&activity);
             }
-            reps.push(Ranked { id: user.id, username: user.username, name: user.display_name, activity });
+            reps.push(Ranked {
+                id: user.id,
+                username: user.username,
+                name: user.display_name,
+                activity,
+            });
         }
     }
     let mut teams: Vec<Ranked> = teams
         .into_iter()
         .map(|(id, activity)| {
-            let (username, name) = users.get(&id).cloned().unwrap_or_else(|| (String::new(), format!("#{id}")));
-            Ranked { id, username, name, activity }
+            let (username, name) = users
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), format!("#{id}")));
+            Ranked {
+                id,
+                username,
+                name,
+                activity,
+            }
         })
         .collect();
     crate::domain::collections::rank(&mut reps);
     crate::domain::collections::rank(&mut teams);
-    Ok(Performance { from, to, reps, teams })
+    Ok(Performance {
+        from,
+        to,
+        reps,
+        teams,
+    })
 }

@@ -1,10 +1,10 @@
 //! The customer list (search) and the customer page.
 use crate::domain::aging::AgingSummary;
-use crate::domain::customer::{CustomerFile, CustomerRow};
-use crate::error::AppError;
 use crate::domain::credit::Exposure;
+use crate::domain::customer::{CustomerFile, CustomerRow};
 use crate::domain::invoice::InvoiceLine;
 use crate::domain::money::Money;
+use crate::error::AppError;
 use crate::records::{AuditRow, PaymentLine, TimelineEvent};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -29,22 +29,38 @@ pub struct CustomerPage {
 }
 
 #[server(prefix = "/sfn", endpoint = "customers")]
-pub async fn list_customers(#[server(default)] args: CustomerListArgs) -> Result<CustomerPage, AppError> {
+pub async fn list_customers(
+    #[server(default)] args: CustomerListArgs,
+) -> Result<CustomerPage, AppError> {
     use crate::domain::{auth::Permission, business_date};
     use crate::store::CustomerQuery;
 
     let user = super::authorize(Permission::ViewCustomers)?;
-    let search = args.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let search = args
+        .search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::Invalid("search: at most 100 characters".into()));
     }
     let page = args.page.unwrap_or(0).min(10_000);
     let as_of = business_date(super::clock()?.now());
-    let q = CustomerQuery { search, limit: i64::from(PAGE_SIZE) + 1, offset: i64::from(page * PAGE_SIZE) };
-    let mut rows = super::store()?.list_customers(&q, user.scope(), as_of).await?;
+    let q = CustomerQuery {
+        search,
+        limit: i64::from(PAGE_SIZE) + 1,
+        offset: i64::from(page * PAGE_SIZE),
+    };
+    let mut rows = super::store()?
+        .list_customers(&q, user.scope(), as_of)
+        .await?;
     let has_more = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
-    Ok(CustomerPage { as_of, rows, page, has_more })
+    Ok(CustomerPage {
+        as_of,
+        rows,
+        page,
+        has_more,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -78,14 +94,25 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     let store = super::store()?;
     let as_of = business_date(super::clock()?.now());
     // Out of scope looks exactly like absent: a rep cannot probe for other reps' customers.
-    let file = store.customer_file(args.id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    let file = store
+        .customer_file(args.id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let open_invoices = store.open_invoices(file.id, as_of).await?;
     let items: Vec<OpenItem> = open_invoices.iter().map(|i| i.open_item(file.id)).collect();
-    let aging = aging::summarize(as_of, BOOK_CURRENCY, &aging::Edges::standard(aging::Basis::Due), &items)
-        .map_err(AppError::internal)?;
+    let aging = aging::summarize(
+        as_of,
+        BOOK_CURRENCY,
+        &aging::Edges::standard(aging::Basis::Due),
+        &items,
+    )
+    .map_err(AppError::internal)?;
     let position = store.credit_position(file.id, as_of).await?;
     let exposure_total = position.exposure.total().map_err(AppError::internal)?;
-    let available = position.effective_limit.checked_sub(exposure_total).map_err(AppError::internal)?;
+    let available = position
+        .effective_limit
+        .checked_sub(exposure_total)
+        .map_err(AppError::internal)?;
     let payments = store.customer_payments(file.id, 20).await?;
     let timeline = store.customer_timeline(file.id, 30).await?;
     let audit = if user.role.allows(Permission::ViewAudit) {

@@ -24,7 +24,11 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 3] = [ImportKind::Customers, ImportKind::Invoices, ImportKind::Payments];
+    pub const ALL: [ImportKind; 3] = [
+        ImportKind::Customers,
+        ImportKind::Invoices,
+        ImportKind::Payments,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,18 +69,31 @@ pub struct RowError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportPhase {
     Reading,
-    Validating { rows: usize },
-    Writing { rows: usize },
-    Done { imported: usize },
+    Validating {
+        rows: usize,
+    },
+    Writing {
+        rows: usize,
+    },
+    Done {
+        imported: usize,
+    },
     /// Nothing was imported; every problem found.
-    Rejected { errors: Vec<RowError> },
+    Rejected {
+        errors: Vec<RowError>,
+    },
     /// Our side failed (logged under this reference); nothing was imported.
-    Failed { reference: String },
+    Failed {
+        reference: String,
+    },
 }
 
 impl ImportPhase {
     pub fn is_finished(&self) -> bool {
-        matches!(self, ImportPhase::Done { .. } | ImportPhase::Rejected { .. } | ImportPhase::Failed { .. })
+        matches!(
+            self,
+            ImportPhase::Done { .. } | ImportPhase::Rejected { .. } | ImportPhase::Failed { .. }
+        )
     }
 
     /// Share of the work behind it, for a progress bar: reading, validating and
@@ -111,7 +128,8 @@ pub trait Importer: Send + Sync + 'static {
 
 #[cfg(feature = "ssr")]
 fn importer() -> Result<std::sync::Arc<dyn Importer>, AppError> {
-    use_context::<std::sync::Arc<dyn Importer>>().ok_or_else(|| AppError::internal("Importer missing from context"))
+    use_context::<std::sync::Arc<dyn Importer>>()
+        .ok_or_else(|| AppError::internal("Importer missing from context"))
 }
 
 /// Fields: `kind` (customers, invoices or payments), then `file`.
@@ -119,22 +137,38 @@ fn importer() -> Result<std::sync::Arc<dyn Importer>, AppError> {
 pub async fn upload_import(data: MultipartData) -> Result<String, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ImportData)?;
-    let mut form = data.into_inner().ok_or_else(|| AppError::internal("multipart body missing"))?;
+    let mut form = data
+        .into_inner()
+        .ok_or_else(|| AppError::internal("multipart body missing"))?;
     let bad = |m: &str| AppError::Invalid(m.to_string());
     let mut kind = None;
     let mut file = None;
-    while let Some(mut field) = form.next_field().await.map_err(|_| bad("the upload is not a valid multipart form"))? {
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|_| bad("the upload is not a valid multipart form"))?
+    {
         match field.name() {
             Some("kind") => {
                 let text = field.text().await.map_err(|_| bad("kind: unreadable"))?;
-                kind = Some(ImportKind::parse(text.trim()).map_err(|m| AppError::Invalid(format!("kind: {m}")))?);
+                kind = Some(
+                    ImportKind::parse(text.trim())
+                        .map_err(|m| AppError::Invalid(format!("kind: {m}")))?,
+                );
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("").to_string();
                 let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|_| bad("file: the upload was interrupted"))? {
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| bad("file: the upload was interrupted"))?
+                {
                     if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                        return Err(AppError::Invalid(format!("file: larger than {} MB", MAX_UPLOAD_BYTES >> 20)));
+                        return Err(AppError::Invalid(format!(
+                            "file: larger than {} MB",
+                            MAX_UPLOAD_BYTES >> 20
+                        )));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
@@ -144,7 +178,9 @@ pub async fn upload_import(data: MultipartData) -> Result<String, AppError> {
         }
     }
     let kind = kind.ok_or_else(|| bad("kind: choose what the file holds"))?;
-    let (name, bytes) = file.filter(|(n, _)| !n.is_empty()).ok_or_else(|| bad("file: choose a .csv or .xlsx file"))?;
+    let (name, bytes) = file
+        .filter(|(n, _)| !n.is_empty())
+        .ok_or_else(|| bad("file: choose a .csv or .xlsx file"))?;
     Ok(importer()?.start(kind, name, bytes, user.username))
 }
 
@@ -152,5 +188,7 @@ pub async fn upload_import(data: MultipartData) -> Result<String, AppError> {
 pub async fn import_status(id: String) -> Result<ImportJob, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ImportData)?;
-    importer()?.status(&id, &user.username).ok_or(AppError::NotFound)
+    importer()?
+        .status(&id, &user.username)
+        .ok_or(AppError::NotFound)
 }

@@ -42,15 +42,25 @@ pub async fn payment_context(customer_code: String) -> Result<PaymentSetup, AppE
     let store = super::store()?;
     let today = business_date(super::clock()?.now());
     let id = customer_id(store.as_ref(), &customer_code).await?;
-    let file = store.customer_file(id, crate::domain::auth::Scope::All).await?.ok_or(AppError::NotFound)?;
+    let file = store
+        .customer_file(id, crate::domain::auth::Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let position = store.credit_position(id, today).await?;
     // Everything open now, including invoices dated later than today.
-    let horizon = NaiveDate::from_ymd_opt(9999, 12, 31).ok_or_else(|| AppError::internal("date"))?;
+    let horizon =
+        NaiveDate::from_ymd_opt(9999, 12, 31).ok_or_else(|| AppError::internal("date"))?;
     let open = store
         .open_invoices(id, horizon)
         .await?
         .into_iter()
-        .map(|l| OpenInvoice { id: l.id, number: l.number, invoice_date: l.invoice_date, due_date: l.due_date, open: l.open })
+        .map(|l| OpenInvoice {
+            id: l.id,
+            number: l.number,
+            invoice_date: l.invoice_date,
+            due_date: l.due_date,
+            open: l.open,
+        })
         .collect();
     Ok(PaymentSetup {
         customer_id: id,
@@ -72,7 +82,13 @@ pub async fn post_payment(input: PaymentInput) -> Result<PostedPayment, AppError
     let user = super::authorize(Permission::PostLedger)?;
     let draft = input.parse().map_err(AppError::fields)?;
     let store = super::store()?;
-    Ok(crate::ledger::post_payment(store.as_ref(), &draft, &user.username, super::clock()?.now()).await?)
+    Ok(crate::ledger::post_payment(
+        store.as_ref(),
+        &draft,
+        &user.username,
+        super::clock()?.now(),
+    )
+    .await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "post_credit_note")]
@@ -81,7 +97,13 @@ pub async fn post_credit_note(input: CreditNoteInput) -> Result<String, AppError
     let user = super::authorize(Permission::PostLedger)?;
     let draft = input.parse().map_err(AppError::fields)?;
     let store = super::store()?;
-    let note = crate::ledger::post_credit_note(store.as_ref(), &draft, &user.username, super::clock()?.now()).await?;
+    let note = crate::ledger::post_credit_note(
+        store.as_ref(),
+        &draft,
+        &user.username,
+        super::clock()?.now(),
+    )
+    .await?;
     Ok(note.number)
 }
 
@@ -108,9 +130,17 @@ pub async fn post_write_off(form: WriteOffForm) -> Result<Money, AppError> {
     };
     let store = super::store()?;
     // The tolerance is in the book currency; the store refuses an invoice in another.
-    let tolerance = crate::ledger::write_off_tolerance(store.as_ref(), crate::domain::BOOK_CURRENCY).await?;
-    let w = NewWriteOff { invoice_number, written_on, tolerance, reason: form.reason.trim().to_string() };
-    Ok(store.write_off(&w, &user.username, super::clock()?.now()).await?)
+    let tolerance =
+        crate::ledger::write_off_tolerance(store.as_ref(), crate::domain::BOOK_CURRENCY).await?;
+    let w = NewWriteOff {
+        invoice_number,
+        written_on,
+        tolerance,
+        reason: form.reason.trim().to_string(),
+    };
+    Ok(store
+        .write_off(&w, &user.username, super::clock()?.now())
+        .await?)
 }
 
 /// Undoing a posted payment, credit note or write-off with a reversing entry.
@@ -134,16 +164,26 @@ pub async fn post_reversal(form: ReversalForm) -> Result<(), AppError> {
     let (reference, on) = match (reference, on) {
         (Ok(r), Ok(d)) if !reason.is_empty() => (r, d),
         (r, d) => {
-            let missing_reason = reason.is_empty().then(|| documents::FieldError::new("reason", "say why it is reversed"));
-            return Err(AppError::fields(r.err().into_iter().chain(d.err()).chain(missing_reason)));
+            let missing_reason = reason
+                .is_empty()
+                .then(|| documents::FieldError::new("reason", "say why it is reversed"));
+            return Err(AppError::fields(
+                r.err().into_iter().chain(d.err()).chain(missing_reason),
+            ));
         }
     };
     let doc = match form.kind.as_str() {
         "payment" => Reversible::Payment(reference),
         "credit_note" => Reversible::CreditNote(reference),
         "write_off" => Reversible::WriteOff(reference),
-        other => return Err(AppError::Invalid(format!("kind: unknown document kind '{other}'"))),
+        other => {
+            return Err(AppError::Invalid(format!(
+                "kind: unknown document kind '{other}'"
+            )))
+        }
     };
     let store = super::store()?;
-    Ok(store.reverse(&doc, on, reason, &user.username, super::clock()?.now()).await?)
+    Ok(store
+        .reverse(&doc, on, reason, &user.username, super::clock()?.now())
+        .await?)
 }

@@ -42,16 +42,19 @@ mod ctx {
     pub struct SessionToken(pub Option<String>);
 
     pub fn store() -> Result<Arc<dyn Store>, AppError> {
-        use_context::<Arc<dyn Store>>().ok_or_else(|| AppError::internal("Store missing from context"))
+        use_context::<Arc<dyn Store>>()
+            .ok_or_else(|| AppError::internal("Store missing from context"))
     }
 
     pub fn clock() -> Result<Arc<dyn Clock>, AppError> {
-        use_context::<Arc<dyn Clock>>().ok_or_else(|| AppError::internal("Clock missing from context"))
+        use_context::<Arc<dyn Clock>>()
+            .ok_or_else(|| AppError::internal("Clock missing from context"))
     }
 
     /// Headers and status of the response being built (cookies, redirects).
     pub fn response() -> Result<leptos_axum::ResponseOptions, AppError> {
-        use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| AppError::internal("ResponseOptions missing from context"))
+        use_context::<leptos_axum::ResponseOptions>()
+            .ok_or_else(|| AppError::internal("ResponseOptions missing from context"))
     }
 
     /// Whether to mark cookies `Secure` (configured by the server).

@@ -76,7 +76,11 @@ pub async fn list_invoices(#[server(default)] f: InvoiceFilters) -> Result<Invoi
         grade: match f.grade.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(g @ ("A" | "B" | "C" | "D" | "-")) => Some(g.to_string()),
-            Some(other) => return Err(AppError::Invalid(format!("grade: '{other}' is not A, B, C, D or - (ungraded)"))),
+            Some(other) => {
+                return Err(AppError::Invalid(format!(
+                    "grade: '{other}' is not A, B, C, D or - (ungraded)"
+                )))
+            }
         },
         ..Default::default()
     };
@@ -90,7 +94,9 @@ pub async fn list_invoices(#[server(default)] f: InvoiceFilters) -> Result<Invoi
     if f.min_overdue.is_some() || f.max_overdue.is_some() {
         if let (Some(lo), Some(hi)) = (f.min_overdue, f.max_overdue) {
             if lo > hi {
-                return Err(AppError::Invalid("max_overdue: must be at least min_overdue".into()));
+                return Err(AppError::Invalid(
+                    "max_overdue: must be at least min_overdue".into(),
+                ));
             }
         }
         q.due_between = dates_aged(as_of, f.min_overdue, f.max_overdue);
@@ -98,7 +104,9 @@ pub async fn list_invoices(#[server(default)] f: InvoiceFilters) -> Result<Invoi
     if let Some(key) = f.bucket.filter(|b| !b.is_empty()) {
         let basis = f.basis.unwrap_or(Basis::Due);
         let edges = crate::ledger::aging_edges(store.as_ref(), basis).await?;
-        let i = edges.position(&key).ok_or_else(|| AppError::Invalid(format!("bucket: no bucket '{key}' on this basis")))?;
+        let i = edges
+            .position(&key)
+            .ok_or_else(|| AppError::Invalid(format!("bucket: no bucket '{key}' on this basis")))?;
         let (lo, hi) = edges.day_range(i);
         let range = dates_aged(as_of, lo, hi);
         match basis {
@@ -109,7 +117,12 @@ pub async fn list_invoices(#[server(default)] f: InvoiceFilters) -> Result<Invoi
     let mut rows = store.list_invoices(&q, user.scope()).await?;
     let has_more = rows.len() > INVOICE_PAGE_SIZE as usize;
     rows.truncate(INVOICE_PAGE_SIZE as usize);
-    Ok(InvoicePage { as_of, rows, page, has_more })
+    Ok(InvoicePage {
+        as_of,
+        rows,
+        page,
+        has_more,
+    })
 }
 
 /// Both date ranges at once (inclusive bounds; `None` unbounded).
@@ -137,7 +150,12 @@ pub async fn filter_options() -> Result<FilterChoices, AppError> {
     let reps = if user.role == Role::SalesRep {
         Vec::new()
     } else {
-        store.users_by_role(Role::SalesRep).await?.into_iter().map(|u| (u.username, u.display_name)).collect()
+        store
+            .users_by_role(Role::SalesRep)
+            .await?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect()
     };
     let keys = |e: crate::domain::aging::Edges| (0..e.bucket_count()).map(|i| e.key(i)).collect();
     Ok(FilterChoices {
@@ -169,12 +187,19 @@ pub async fn aging_report(#[server(default)] args: AgingArgs) -> Result<AgingVie
     let user = super::authorize(Permission::ViewReceivables)?;
     let store = super::store()?;
     let as_of = args.as_of.unwrap_or(business_date(super::clock()?.now()));
-    let edges = crate::ledger::aging_edges(store.as_ref(), args.basis.unwrap_or(Basis::Due)).await?;
+    let edges =
+        crate::ledger::aging_edges(store.as_ref(), args.basis.unwrap_or(Basis::Due)).await?;
     let items = store.open_items(user.scope(), as_of).await?;
-    let summary = aging::summarize(as_of, BOOK_CURRENCY, &edges, &items).map_err(AppError::internal)?;
+    let summary =
+        aging::summarize(as_of, BOOK_CURRENCY, &edges, &items).map_err(AppError::internal)?;
     Ok(AgingView {
         summary,
-        edges: edges.upper().iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
+        edges: edges
+            .upper()
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         can_configure: user.role.allows(Permission::ConfigureFinance),
     })
 }
@@ -184,9 +209,22 @@ pub async fn aging_report(#[server(default)] args: AgingArgs) -> Result<AgingVie
 pub async fn set_aging_edges(basis: Basis, edges: String) -> Result<(), AppError> {
     use crate::domain::{aging::Edges, auth::Permission};
     let user = super::authorize(Permission::ConfigureFinance)?;
-    let parsed = Edges::parse_list(basis, &edges).map_err(|e| AppError::Invalid(format!("edges: {e}")))?;
-    let value = parsed.upper().iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let parsed =
+        Edges::parse_list(basis, &edges).map_err(|e| AppError::Invalid(format!("edges: {e}")))?;
+    let value = parsed
+        .upper()
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let store = super::store()?;
-    store.set_setting(&crate::ledger::aging_edges_key(basis), &value, &user.username, super::clock()?.now()).await?;
+    store
+        .set_setting(
+            &crate::ledger::aging_edges_key(basis),
+            &value,
+            &user.username,
+            super::clock()?.now(),
+        )
+        .await?;
     Ok(())
 }

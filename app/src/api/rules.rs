@@ -78,8 +78,18 @@ pub fn starter_draft() -> RuleDraft {
         scope: "invoice".into(),
         repeat: "once".into(),
         all: true,
-        groups: vec![GroupDraft { all: true, predicates: vec![PredicateDraft { field: "days_past_due".into(), op: "ge".into(), value: String::new() }] }],
-        actions: vec![ActionDraft { kind: "notify".into(), ..ActionDraft::default() }],
+        groups: vec![GroupDraft {
+            all: true,
+            predicates: vec![PredicateDraft {
+                field: "days_past_due".into(),
+                op: "ge".into(),
+                value: String::new(),
+            }],
+        }],
+        actions: vec![ActionDraft {
+            kind: "notify".into(),
+            ..ActionDraft::default()
+        }],
     }
 }
 
@@ -204,23 +214,45 @@ mod ssr {
     /// The stored SMTP settings, if any. A stored value that no longer parses is an
     /// internal error (logged), never silently replaced.
     pub async fn smtp(store: &dyn Store) -> Result<Option<SmtpSettings>, AppError> {
-        let Some(text) = store.setting(notify::NOTIFY_SMTP_SETTING).await? else { return Ok(None) };
-        let draft: SmtpDraft = serde_json::from_str(&text).map_err(|e| AppError::internal(format!("setting {}: {e}", notify::NOTIFY_SMTP_SETTING)))?;
-        SmtpSettings::try_from(draft)
-            .map(Some)
-            .map_err(|e| AppError::internal(format!("setting {}: {}", notify::NOTIFY_SMTP_SETTING, AppError::fields(e))))
+        let Some(text) = store.setting(notify::NOTIFY_SMTP_SETTING).await? else {
+            return Ok(None);
+        };
+        let draft: SmtpDraft = serde_json::from_str(&text).map_err(|e| {
+            AppError::internal(format!("setting {}: {e}", notify::NOTIFY_SMTP_SETTING))
+        })?;
+        SmtpSettings::try_from(draft).map(Some).map_err(|e| {
+            AppError::internal(format!(
+                "setting {}: {}",
+                notify::NOTIFY_SMTP_SETTING,
+                AppError::fields(e)
+            ))
+        })
     }
 
     pub async fn webhooks(store: &dyn Store) -> Result<Vec<WebhookTarget>, AppError> {
-        let Some(text) = store.setting(notify::NOTIFY_WEBHOOKS_SETTING).await? else { return Ok(Vec::new()) };
-        let drafts: Vec<WebhookDraft> =
-            serde_json::from_str(&text).map_err(|e| AppError::internal(format!("setting {}: {e}", notify::NOTIFY_WEBHOOKS_SETTING)))?;
-        notify::parse_webhooks(drafts).map_err(|e| AppError::internal(format!("setting {}: {}", notify::NOTIFY_WEBHOOKS_SETTING, AppError::fields(e))))
+        let Some(text) = store.setting(notify::NOTIFY_WEBHOOKS_SETTING).await? else {
+            return Ok(Vec::new());
+        };
+        let drafts: Vec<WebhookDraft> = serde_json::from_str(&text).map_err(|e| {
+            AppError::internal(format!("setting {}: {e}", notify::NOTIFY_WEBHOOKS_SETTING))
+        })?;
+        notify::parse_webhooks(drafts).map_err(|e| {
+            AppError::internal(format!(
+                "setting {}: {}",
+                notify::NOTIFY_WEBHOOKS_SETTING,
+                AppError::fields(e)
+            ))
+        })
     }
 
     pub async fn dunning(store: &dyn Store) -> Result<DunningTerms, AppError> {
         match store.setting(crate::domain::rules::DUNNING_SETTING).await? {
-            Some(text) => serde_json::from_str(&text).map_err(|e| AppError::internal(format!("setting {}: {e}", crate::domain::rules::DUNNING_SETTING))),
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                AppError::internal(format!(
+                    "setting {}: {e}",
+                    crate::domain::rules::DUNNING_SETTING
+                ))
+            }),
             None => Ok(DunningTerms::default()),
         }
     }
@@ -257,7 +289,8 @@ mod jobs {
         pub finished_at: Option<Instant>,
     }
 
-    static JOBS: LazyLock<Mutex<HashMap<String, Job>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+    static JOBS: LazyLock<Mutex<HashMap<String, Job>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
 
     fn with<T>(f: impl FnOnce(&mut HashMap<String, Job>) -> T) -> T {
         // A panic while holding the lock only ever leaves counters half-updated; the
@@ -270,11 +303,26 @@ mod jobs {
     pub fn start(owner: &str, total: i64) -> Option<String> {
         with(|jobs| {
             jobs.retain(|_, j| j.finished_at.is_none_or(|t| t.elapsed() < KEEP));
-            if jobs.values().filter(|j| j.owner == owner && j.finished_at.is_none()).count() >= PER_USER {
+            if jobs
+                .values()
+                .filter(|j| j.owner == owner && j.finished_at.is_none())
+                .count()
+                >= PER_USER
+            {
                 return None;
             }
             let id = uuid::Uuid::new_v4().simple().to_string();
-            jobs.insert(id.clone(), Job { owner: owner.to_string(), done: 0, total, result: None, error: None, finished_at: None });
+            jobs.insert(
+                id.clone(),
+                Job {
+                    owner: owner.to_string(),
+                    done: 0,
+                    total,
+                    result: None,
+                    error: None,
+                    finished_at: None,
+                },
+            );
             Some(id)
         })
     }
@@ -306,7 +354,14 @@ mod jobs {
     /// The job's state, if it exists and `owner` started it.
     pub fn get(id: &str, owner: &str) -> Option<BacktestProgress> {
         with(|jobs| {
-            jobs.get(id).filter(|j| j.owner == owner).map(|j| BacktestProgress { done: j.done, total: j.total, result: j.result.clone(), error: j.error.clone() })
+            jobs.get(id)
+                .filter(|j| j.owner == owner)
+                .map(|j| BacktestProgress {
+                    done: j.done,
+                    total: j.total,
+                    result: j.result.clone(),
+                    error: j.error.clone(),
+                })
         })
     }
 }
@@ -326,17 +381,40 @@ pub async fn get_rule_form(id: Option<i64>) -> Result<RuleForm, AppError> {
     let user = ssr::finance()?;
     let store = crate::api::store()?;
     let draft = match id {
-        Some(id) => store.rules().await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?.draft,
+        Some(id) => {
+            store
+                .rules()
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or(AppError::NotFound)?
+                .draft
+        }
         None => starter_draft(),
     };
-    let webhooks = ssr::webhooks(store.as_ref()).await?.into_iter().map(|w| w.key).collect();
+    let webhooks = ssr::webhooks(store.as_ref())
+        .await?
+        .into_iter()
+        .map(|w| w.key)
+        .collect();
     let people = store
         .list_users()
         .await?
         .into_iter()
-        .map(|u| Person { id: u.id, name: u.display_name, role: u.role })
+        .map(|u| Person {
+            id: u.id,
+            name: u.display_name,
+            role: u.role,
+        })
         .collect();
-    Ok(RuleForm { id, draft, webhooks, people, today: ssr::today()?, can_configure_notify: user.role == crate::domain::auth::Role::Admin })
+    Ok(RuleForm {
+        id,
+        draft,
+        webhooks,
+        people,
+        today: ssr::today()?,
+        can_configure_notify: user.role == crate::domain::auth::Role::Admin,
+    })
 }
 
 /// Saves a new rule (`id` None) or replaces one; a refused draft names every field.
@@ -350,10 +428,22 @@ pub async fn save_rule(id: Option<i64>, draft: RuleDraft) -> Result<Checked<i64>
     let store = crate::api::store()?;
     let now = crate::api::clock()?.now();
     let created_on = match id {
-        Some(id) => store.rules().await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?.created_on,
+        Some(id) => {
+            store
+                .rules()
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or(AppError::NotFound)?
+                .created_on
+        }
         None => crate::domain::business_date(now),
     };
-    Ok(Checked::Done(store.save_rule(id, &draft, created_on, &user.username, now).await?))
+    Ok(Checked::Done(
+        store
+            .save_rule(id, &draft, created_on, &user.username, now)
+            .await?,
+    ))
 }
 
 /// Archives a rule: it stops running and leaves the list; its runs stay in the history.
@@ -361,7 +451,9 @@ pub async fn save_rule(id: Option<i64>, draft: RuleDraft) -> Result<Checked<i64>
 pub async fn archive_rule(id: i64) -> Result<(), AppError> {
     let user = ssr::finance()?;
     let store = crate::api::store()?;
-    Ok(store.archive_rule(id, &user.username, crate::api::clock()?.now()).await?)
+    Ok(store
+        .archive_rule(id, &user.username, crate::api::clock()?.now())
+        .await?)
 }
 
 /// Whom the draft would fire for today (the business date), without doing anything.
@@ -377,9 +469,18 @@ pub async fn preview_rule(draft: RuleDraft) -> Result<Checked<RulePreview>, AppE
     let targets = p
         .targets
         .into_iter()
-        .map(|t| PreviewRow { customer_id: t.customer_id, customer_name: t.customer_name, invoice_number: t.invoice_number, overdue: t.overdue })
+        .map(|t| PreviewRow {
+            customer_id: t.customer_id,
+            customer_name: t.customer_name,
+            invoice_number: t.invoice_number,
+            overdue: t.overdue,
+        })
         .collect();
-    Ok(Checked::Done(RulePreview { as_of: p.as_of, count: p.count, targets }))
+    Ok(Checked::Done(RulePreview {
+        as_of: p.as_of,
+        count: p.count,
+        targets,
+    }))
 }
 
 /// Starts replaying the draft over the last `BACKTEST_DAYS` days in the background;
@@ -394,8 +495,12 @@ pub async fn start_rule_backtest(draft: RuleDraft) -> Result<Checked<String>, Ap
     let store = crate::api::store()?;
     let to = ssr::today()?;
     let from = to - chrono::Duration::days(BACKTEST_DAYS - 1);
-    let id = jobs::start(&user.username, BACKTEST_DAYS)
-        .ok_or_else(|| AppError::Invalid(format!("backtest: you already have {} back-tests running; wait for one to finish", jobs::PER_USER)))?;
+    let id = jobs::start(&user.username, BACKTEST_DAYS).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "backtest: you already have {} back-tests running; wait for one to finish",
+            jobs::PER_USER
+        ))
+    })?;
     let job = id.clone();
     leptos::task::spawn(async move {
         let report = |done: i64, total: i64| jobs::progress(&job, done, total);
@@ -406,7 +511,9 @@ pub async fn start_rule_backtest(draft: RuleDraft) -> Result<Checked<String>, Ap
                 to: r.to.unwrap_or(to),
                 firings: r.firings,
                 customers: r.customers,
-                overdue: r.overdue.unwrap_or_else(|| Money::zero(crate::domain::BOOK_CURRENCY)),
+                overdue: r
+                    .overdue
+                    .unwrap_or_else(|| Money::zero(crate::domain::BOOK_CURRENCY)),
             }),
             // The page gets the reference only; the details go to the log.
             Err(e) => Err(AppError::internal(format!("back-test {job}: {e}")).to_string()),
@@ -439,7 +546,11 @@ pub async fn rule_run_detail(id: i64) -> Result<RunDetail, AppError> {
     let mut firings = store.run_firings(id, RUN_FIRINGS + 1).await?;
     let truncated = firings.len() as i64 > RUN_FIRINGS;
     firings.truncate(RUN_FIRINGS as usize);
-    Ok(RunDetail { run, firings, truncated })
+    Ok(RunDetail {
+        run,
+        firings,
+        truncated,
+    })
 }
 
 // ------------------------------------------------------------------ dunning terms
@@ -447,20 +558,34 @@ pub async fn rule_run_detail(id: i64) -> Result<RunDetail, AppError> {
 #[server(prefix = "/sfn", endpoint = "dunning_terms")]
 pub async fn get_dunning_terms() -> Result<DunningForm, AppError> {
     ssr::finance()?;
-    Ok(DunningForm::of(&ssr::dunning(crate::api::store()?.as_ref()).await?))
+    Ok(DunningForm::of(
+        &ssr::dunning(crate::api::store()?.as_ref()).await?,
+    ))
 }
 
 #[server(prefix = "/sfn", endpoint = "save_dunning_terms")]
 pub async fn save_dunning_terms(terms: DunningForm) -> Result<Checked<DunningForm>, AppError> {
     use crate::domain::rules::DunningTerms;
     let user = ssr::finance()?;
-    let parsed = match DunningTerms::parse(&terms.friendly_fee, &terms.formal_fee, &terms.legal_fee, &terms.rate_percent) {
+    let parsed = match DunningTerms::parse(
+        &terms.friendly_fee,
+        &terms.formal_fee,
+        &terms.legal_fee,
+        &terms.rate_percent,
+    ) {
         Ok(t) => t,
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
     let json = serde_json::to_string(&parsed).map_err(AppError::internal)?;
     let store = crate::api::store()?;
-    store.set_setting(crate::domain::rules::DUNNING_SETTING, &json, &user.username, crate::api::clock()?.now()).await?;
+    store
+        .set_setting(
+            crate::domain::rules::DUNNING_SETTING,
+            &json,
+            &user.username,
+            crate::api::clock()?.now(),
+        )
+        .await?;
     Ok(Checked::Done(DunningForm::of(&parsed)))
 }
 
@@ -470,11 +595,19 @@ pub async fn save_dunning_terms(terms: DunningForm) -> Result<Checked<DunningFor
 pub async fn get_notify_settings() -> Result<NotifySettings, AppError> {
     ssr::admin()?;
     let store = crate::api::store()?;
-    let (smtp, webhooks) = (ssr::smtp(store.as_ref()).await?, ssr::webhooks(store.as_ref()).await?);
+    let (smtp, webhooks) = (
+        ssr::smtp(store.as_ref()).await?,
+        ssr::webhooks(store.as_ref()).await?,
+    );
     Ok(NotifySettings {
         smtp_configured: smtp.is_some(),
         password_set: smtp.as_ref().is_some_and(|s| s.password.is_some()),
-        smtp: smtp.map(|s| s.to_draft(false)).unwrap_or_else(|| SmtpDraft { tls: "starttls".into(), ..SmtpDraft::default() }),
+        smtp: smtp
+            .map(|s| s.to_draft(false))
+            .unwrap_or_else(|| SmtpDraft {
+                tls: "starttls".into(),
+                ..SmtpDraft::default()
+            }),
         secret_set: webhooks.iter().map(|w| w.secret.is_some()).collect(),
         webhooks: crate::domain::notify::webhooks_to_drafts(&webhooks, false),
     })
@@ -493,7 +626,14 @@ pub async fn save_smtp_settings(smtp: SmtpDraft) -> Result<Checked<()>, AppError
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
     let json = serde_json::to_string(&settings.to_draft(true)).map_err(AppError::internal)?;
-    store.set_setting(NOTIFY_SMTP_SETTING, &json, &user.username, crate::api::clock()?.now()).await?;
+    store
+        .set_setting(
+            NOTIFY_SMTP_SETTING,
+            &json,
+            &user.username,
+            crate::api::clock()?.now(),
+        )
+        .await?;
     Ok(Checked::Done(()))
 }
 
@@ -505,13 +645,24 @@ pub async fn save_webhooks(webhooks: Vec<WebhookDraft>) -> Result<Checked<()>, A
     let user = ssr::admin()?;
     let store = crate::api::store()?;
     let stored = ssr::webhooks(store.as_ref()).await?;
-    let drafts = webhooks.into_iter().map(|w| w.keep_secret_of(&stored)).collect();
+    let drafts = webhooks
+        .into_iter()
+        .map(|w| w.keep_secret_of(&stored))
+        .collect();
     let targets = match parse_webhooks(drafts) {
         Ok(t) => t,
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
-    let json = serde_json::to_string(&webhooks_to_drafts(&targets, true)).map_err(AppError::internal)?;
-    store.set_setting(NOTIFY_WEBHOOKS_SETTING, &json, &user.username, crate::api::clock()?.now()).await?;
+    let json =
+        serde_json::to_string(&webhooks_to_drafts(&targets, true)).map_err(AppError::internal)?;
+    store
+        .set_setting(
+            NOTIFY_WEBHOOKS_SETTING,
+            &json,
+            &user.username,
+            crate::api::clock()?.now(),
+        )
+        .await?;
     Ok(Checked::Done(()))
 }
 
@@ -524,7 +675,11 @@ mod tests {
     fn the_starter_draft_asks_for_exactly_a_value_and_a_recipient() {
         let mut d = starter_draft();
         d.name = "10 days overdue".into();
-        let fields: Vec<String> = Rule::try_from(&d).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = Rule::try_from(&d)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["groups[0].predicates[0].value", "actions[0].to"]);
         d.groups[0].predicates[0].value = "10".into();
         d.actions[0].to = vec!["role:finance".into()];
@@ -533,13 +688,24 @@ mod tests {
 
     #[test]
     fn progress_is_a_whole_percent_and_full_only_with_a_result() {
-        let p = |done, total, result: Option<RuleBacktest>| BacktestProgress { done, total, result, error: None };
+        let p = |done, total, result: Option<RuleBacktest>| BacktestProgress {
+            done,
+            total,
+            result,
+            error: None,
+        };
         assert_eq!(p(0, 0, None).percent(), 0);
         assert_eq!(p(73, 365, None).percent(), 20);
         assert_eq!(p(365, 365, None).percent(), 100);
         assert!(!p(365, 365, None).finished());
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let r = RuleBacktest { from: day, to: day, firings: 1, customers: 1, overdue: Money::zero(crate::domain::BOOK_CURRENCY) };
+        let r = RuleBacktest {
+            from: day,
+            to: day,
+            firings: 1,
+            customers: 1,
+            overdue: Money::zero(crate::domain::BOOK_CURRENCY),
+        };
         assert!(p(10, 365, Some(r.clone())).finished());
         assert_eq!(p(10, 365, Some(r)).percent(), 100);
     }
@@ -548,8 +714,20 @@ mod tests {
     fn dunning_terms_show_as_typed_and_parse_back() {
         let t = DunningTerms::parse("0", "200.5", "1000", "4.35").unwrap();
         let f = DunningForm::of(&t);
-        assert_eq!((f.formal_fee.as_str(), f.rate_percent.as_str()), ("200.5", "4.35"));
-        assert_eq!(DunningTerms::parse(&f.friendly_fee, &f.formal_fee, &f.legal_fee, &f.rate_percent).unwrap(), t);
+        assert_eq!(
+            (f.formal_fee.as_str(), f.rate_percent.as_str()),
+            ("200.5", "4.35")
+        );
+        assert_eq!(
+            DunningTerms::parse(
+                &f.friendly_fee,
+                &f.formal_fee,
+                &f.legal_fee,
+                &f.rate_percent
+            )
+            .unwrap(),
+            t
+        );
     }
 
     #[cfg(feature = "ssr")]
@@ -558,12 +736,26 @@ mod tests {
         let owner = format!("tester-{}", uuid::Uuid::new_v4());
         let a = jobs::start(&owner, 365).unwrap();
         jobs::progress(&a, 10, 365);
-        assert_eq!(jobs::get(&a, &owner).map(|p| (p.done, p.total)), Some((10, 365)));
+        assert_eq!(
+            jobs::get(&a, &owner).map(|p| (p.done, p.total)),
+            Some((10, 365))
+        );
         assert_eq!(jobs::get(&a, "someone-else"), None);
         let b = jobs::start(&owner, 365).unwrap();
-        assert_eq!(jobs::start(&owner, 365), None, "at most {} running per user", jobs::PER_USER);
+        assert_eq!(
+            jobs::start(&owner, 365),
+            None,
+            "at most {} running per user",
+            jobs::PER_USER
+        );
         jobs::finish(&b, Err("internal error (reference x)".into()));
-        assert!(jobs::start(&owner, 365).is_some(), "a finished job frees its slot");
-        assert_eq!(jobs::get(&b, &owner).and_then(|p| p.error).as_deref(), Some("internal error (reference x)"));
+        assert!(
+            jobs::start(&owner, 365).is_some(),
+            "a finished job frees its slot"
+        );
+        assert_eq!(
+            jobs::get(&b, &owner).and_then(|p| p.error).as_deref(),
+            Some("internal error (reference x)")
+        );
     }
 }

@@ -27,8 +27,13 @@ pub struct Suggestion {
 
 /// The customer's latest score with the active model's suggestion (None: never scored).
 #[cfg(feature = "ssr")]
-pub async fn suggestion(store: &dyn crate::store::Store, customer_id: i64) -> Result<Option<Suggestion>, AppError> {
-    let Some(latest) = store.latest_score(customer_id).await? else { return Ok(None) };
+pub async fn suggestion(
+    store: &dyn crate::store::Store,
+    customer_id: i64,
+) -> Result<Option<Suggestion>, AppError> {
+    let Some(latest) = store.latest_score(customer_id).await? else {
+        return Ok(None);
+    };
     let (_, model) = crate::ledger::active_model(store).await?;
     let grade = latest.card.grade;
     Ok(Some(Suggestion {
@@ -90,11 +95,15 @@ pub async fn save_model_version(draft: ModelDraft, note: String) -> Result<i64, 
     let user = super::authorize(Permission::ConfigureFinance)?;
     let note = note.trim().to_string();
     if note.chars().count() > NOTE_MAX {
-        return Err(AppError::Invalid(format!("note: at most {NOTE_MAX} characters")));
+        return Err(AppError::Invalid(format!(
+            "note: at most {NOTE_MAX} characters"
+        )));
     }
     let model = ScoringModel::try_from(draft).map_err(AppError::fields)?;
     let store = super::store()?;
-    Ok(store.save_model_version(&model, &note, &user.username, super::clock()?.now()).await?)
+    Ok(store
+        .save_model_version(&model, &note, &user.username, super::clock()?.now())
+        .await?)
 }
 
 /// Makes a version (0: the built-in default) the one rescoring uses; audited as a setting.
@@ -105,10 +114,21 @@ pub async fn activate_model_version(version: i64) -> Result<(), AppError> {
     let store = super::store()?;
     match crate::ledger::model_version(store.as_ref(), version).await {
         Ok(_) => {}
-        Err(crate::store::StoreError::NotFound) => return Err(AppError::Invalid(format!("version: there is no version {version}"))),
+        Err(crate::store::StoreError::NotFound) => {
+            return Err(AppError::Invalid(format!(
+                "version: there is no version {version}"
+            )))
+        }
         Err(e) => return Err(e.into()),
     }
-    Ok(store.set_setting(crate::ledger::ACTIVE_MODEL, &version.to_string(), &user.username, super::clock()?.now()).await?)
+    Ok(store
+        .set_setting(
+            crate::ledger::ACTIVE_MODEL,
+            &version.to_string(),
+            &user.username,
+            super::clock()?.now(),
+        )
+        .await?)
 }
 
 /// Rescores every customer now with the active model; returns the run's counts.
@@ -119,7 +139,15 @@ pub async fn rescore_all() -> Result<ScoringRun, AppError> {
     let store = super::store()?;
     let now = super::clock()?.now();
     let key = format!("manual:{}", uuid::Uuid::new_v4());
-    let run = crate::ledger::rescore(store.as_ref(), crate::ledger::Rescore::All, crate::domain::business_date(now), &key, &user.username, now).await?;
+    let run = crate::ledger::rescore(
+        store.as_ref(),
+        crate::ledger::Rescore::All,
+        crate::domain::business_date(now),
+        &key,
+        &user.username,
+        now,
+    )
+    .await?;
     run.ok_or_else(|| AppError::internal(format!("a fresh run key {key} was already claimed")))
 }
 
@@ -139,10 +167,17 @@ pub struct CustomerScore {
 pub const HISTORY_POINTS: i64 = 24;
 
 #[cfg(feature = "ssr")]
-async fn customer_score(store: &dyn crate::store::Store, user: &crate::domain::auth::User, customer_id: i64) -> Result<CustomerScore, AppError> {
+async fn customer_score(
+    store: &dyn crate::store::Store,
+    user: &crate::domain::auth::User,
+    customer_id: i64,
+) -> Result<CustomerScore, AppError> {
     use crate::domain::auth::Permission;
     // Out of scope looks exactly like absent, as on the customer page.
-    store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    store
+        .customer_file(customer_id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(CustomerScore {
         latest: store.latest_score(customer_id).await?,
         history: store.score_history(customer_id, HISTORY_POINTS).await?,
@@ -166,38 +201,65 @@ pub async fn rescore_customer(customer_id: i64) -> Result<CustomerScore, AppErro
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::RescoreCustomer)?;
     let store = super::store()?;
-    store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
+    store
+        .customer_file(customer_id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let now = super::clock()?.now();
     let key = format!("manual:{}", uuid::Uuid::new_v4());
     let which = crate::ledger::Rescore::One(customer_id);
-    crate::ledger::rescore(store.as_ref(), which, crate::domain::business_date(now), &key, &user.username, now).await?;
+    crate::ledger::rescore(
+        store.as_ref(),
+        which,
+        crate::domain::business_date(now),
+        &key,
+        &user.username,
+        now,
+    )
+    .await?;
     customer_score(store.as_ref(), &user, customer_id).await
 }
 
 /// A decimal typed into a form: blank is None, anything else must parse.
-pub fn optional_decimal(field: &str, text: &str) -> Result<Option<Decimal>, crate::domain::documents::FieldError> {
+pub fn optional_decimal(
+    field: &str,
+    text: &str,
+) -> Result<Option<Decimal>, crate::domain::documents::FieldError> {
     use std::str::FromStr;
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    Decimal::from_str(t).map(Some).map_err(|_| crate::domain::documents::FieldError::new(field, format!("'{t}' is not a number")))
+    Decimal::from_str(t).map(Some).map_err(|_| {
+        crate::domain::documents::FieldError::new(field, format!("'{t}' is not a number"))
+    })
 }
 
 /// Sets (blank clears) a customer's registered capital (in the book currency) and
 /// external rating (0–100).
 #[server(prefix = "/sfn", endpoint = "save_customer_factors")]
-pub async fn save_customer_factors(customer_id: i64, registered_capital: String, external_rating: String) -> Result<(), AppError> {
+pub async fn save_customer_factors(
+    customer_id: i64,
+    registered_capital: String,
+    external_rating: String,
+) -> Result<(), AppError> {
     use crate::domain::auth::Permission;
     use crate::domain::documents::FieldError;
     let user = super::authorize(Permission::ConfigureFinance)?;
     let mut errors = Vec::new();
     let capital = match optional_decimal("registered_capital", &registered_capital) {
         Ok(Some(c)) if c < Decimal::ZERO => {
-            errors.push(FieldError::new("registered_capital", "must be zero or more"));
+            errors.push(FieldError::new(
+                "registered_capital",
+                "must be zero or more",
+            ));
             None
         }
-        Ok(c) => c.and_then(|c| crate::domain::money::Money::new(c, crate::domain::BOOK_CURRENCY).map_err(|e| errors.push(FieldError::new("registered_capital", e.to_string()))).ok()),
+        Ok(c) => c.and_then(|c| {
+            crate::domain::money::Money::new(c, crate::domain::BOOK_CURRENCY)
+                .map_err(|e| errors.push(FieldError::new("registered_capital", e.to_string())))
+                .ok()
+        }),
         Err(e) => {
             errors.push(e);
             None
@@ -205,7 +267,10 @@ pub async fn save_customer_factors(customer_id: i64, registered_capital: String,
     };
     let rating = match optional_decimal("external_rating", &external_rating) {
         Ok(Some(r)) if r < Decimal::ZERO || r > Decimal::ONE_HUNDRED => {
-            errors.push(FieldError::new("external_rating", format!("must be from 0 to 100, got {r}")));
+            errors.push(FieldError::new(
+                "external_rating",
+                format!("must be from 0 to 100, got {r}"),
+            ));
             None
         }
         Ok(r) => r,
@@ -218,8 +283,19 @@ pub async fn save_customer_factors(customer_id: i64, registered_capital: String,
         return Err(AppError::fields(errors));
     }
     let store = super::store()?;
-    store.customer_file(customer_id, user.scope()).await?.ok_or(AppError::NotFound)?;
-    Ok(store.set_customer_factors(customer_id, capital, rating, &user.username, super::clock()?.now()).await?)
+    store
+        .customer_file(customer_id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(store
+        .set_customer_factors(
+            customer_id,
+            capital,
+            rating,
+            &user.username,
+            super::clock()?.now(),
+        )
+        .await?)
 }
 
 /// Sets an industry's risk factor (more than 0, at most 10; higher is riskier).
@@ -230,17 +306,25 @@ pub async fn save_industry_risk(industry: String, factor: String) -> Result<(), 
     let user = super::authorize(Permission::ConfigureFinance)?;
     let industry = industry.trim().to_string();
     if industry.is_empty() || industry.chars().count() > 100 {
-        return Err(AppError::fields([FieldError::new("industry", "1 to 100 characters")]));
+        return Err(AppError::fields([FieldError::new(
+            "industry",
+            "1 to 100 characters",
+        )]));
     }
     let factor = match optional_decimal("factor", &factor).map_err(|e| AppError::fields([e]))? {
         Some(f) if f > Decimal::ZERO && f <= Decimal::TEN => f,
         other => {
             let got = other.map_or_else(|| "nothing".to_string(), |f| f.to_string());
-            return Err(AppError::fields([FieldError::new("factor", format!("must be more than 0 and at most 10, got {got}"))]));
+            return Err(AppError::fields([FieldError::new(
+                "factor",
+                format!("must be more than 0 and at most 10, got {got}"),
+            )]));
         }
     };
     let store = super::store()?;
-    Ok(store.set_industry_risk(&industry, factor, &user.username, super::clock()?.now()).await?)
+    Ok(store
+        .set_industry_risk(&industry, factor, &user.username, super::clock()?.now())
+        .await?)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,9 +353,17 @@ pub struct BacktestResult {
 }
 
 /// The as_of of a back-test: a date whose six-month outcome window has passed by `today`.
-pub fn backtest_as_of(text: &str, today: NaiveDate) -> Result<NaiveDate, crate::domain::documents::FieldError> {
+pub fn backtest_as_of(
+    text: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, crate::domain::documents::FieldError> {
     use crate::domain::documents::FieldError;
-    let as_of = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new("as_of", format!("'{}' is not a date (YYYY-MM-DD)", text.trim())))?;
+    let as_of = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            "as_of",
+            format!("'{}' is not a date (YYYY-MM-DD)", text.trim()),
+        )
+    })?;
     let end = crate::domain::indicators::outcome_end(as_of);
     if end >= today {
         return Err(FieldError::new("as_of", format!("the six months after {as_of} end on {end}, not before today; choose an earlier date")));
@@ -290,13 +382,23 @@ pub async fn run_backtest(args: BacktestArgs) -> Result<BacktestResult, AppError
     let as_of = backtest_as_of(&args.as_of, today).map_err(|e| AppError::fields([e]))?;
     let mut versions = vec![args.version_a];
     versions.extend(args.version_b);
-    let mut results = match crate::ledger::backtest_versions(store.as_ref(), &versions, as_of).await {
-        Err(crate::store::StoreError::NotFound) => return Err(AppError::Invalid("version: no such model version".into())),
-        other => other?,
-    }
-    .into_iter()
-    .zip(versions)
-    .map(|(result, version)| VersionBacktest { version, result });
-    let a = results.next().ok_or_else(|| AppError::internal("back-test returned no result"))?;
-    Ok(BacktestResult { as_of, outcome_end: crate::domain::indicators::outcome_end(as_of), a, b: results.next() })
+    let mut results =
+        match crate::ledger::backtest_versions(store.as_ref(), &versions, as_of).await {
+            Err(crate::store::StoreError::NotFound) => {
+                return Err(AppError::Invalid("version: no such model version".into()))
+            }
+            other => other?,
+        }
+        .into_iter()
+        .zip(versions)
+        .map(|(result, version)| VersionBacktest { version, result });
+    let a = results
+        .next()
+        .ok_or_else(|| AppError::internal("back-test returned no result"))?;
+    Ok(BacktestResult {
+        as_of,
+        outcome_end: crate::domain::indicators::outcome_end(as_of),
+        a,
+        b: results.next(),
+    })
 }

@@ -83,13 +83,20 @@ impl Edges {
 
     pub fn new(basis: Basis, upper: Vec<i64>) -> Result<Self, AgingError> {
         if upper.is_empty() || upper.len() > Self::MAX_EDGES {
-            return Err(AgingError::Edges(format!("give 1 to {} bucket edges", Self::MAX_EDGES)));
+            return Err(AgingError::Edges(format!(
+                "give 1 to {} bucket edges",
+                Self::MAX_EDGES
+            )));
         }
         if upper[0] < 0 || upper.iter().any(|&e| e > 3650) {
-            return Err(AgingError::Edges("edges must be between 0 and 3650 days".into()));
+            return Err(AgingError::Edges(
+                "edges must be between 0 and 3650 days".into(),
+            ));
         }
         if upper.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(AgingError::Edges("edges must be strictly increasing".into()));
+            return Err(AgingError::Edges(
+                "edges must be strictly increasing".into(),
+            ));
         }
         Ok(Edges { basis, upper })
     }
@@ -109,7 +116,10 @@ impl Edges {
             .split(',')
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| t.parse::<i64>().map_err(|_| AgingError::Edges(format!("'{t}' is not a whole number of days"))))
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| AgingError::Edges(format!("'{t}' is not a whole number of days")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Edges::new(basis, upper)
     }
@@ -131,7 +141,11 @@ impl Edges {
     /// Bucket `i`'s days on this basis, both ends inclusive; `None` is unbounded (the
     /// first bucket also holds everything younger, the last everything older).
     pub fn day_range(&self, i: usize) -> (Option<i64>, Option<i64>) {
-        let lower = if i == 0 { None } else { self.upper.get(i - 1).map(|e| e + 1) };
+        let lower = if i == 0 {
+            None
+        } else {
+            self.upper.get(i - 1).map(|e| e + 1)
+        };
         (lower, self.upper.get(i).copied())
     }
 
@@ -141,7 +155,10 @@ impl Edges {
 
     /// The bucket of an item that is `days` old on this basis.
     pub fn index_of(&self, days: i64) -> usize {
-        self.upper.iter().position(|&e| days <= e).unwrap_or(self.upper.len())
+        self.upper
+            .iter()
+            .position(|&e| days <= e)
+            .unwrap_or(self.upper.len())
     }
 
     /// The days counted for an item on this basis.
@@ -154,7 +171,11 @@ impl Edges {
 
     /// Stable key of bucket `i`: `current`, `1-30`, `0-30`, `90+`…
     pub fn key(&self, i: usize) -> String {
-        let lower = if i == 0 { None } else { Some(self.upper[i - 1] + 1) };
+        let lower = if i == 0 {
+            None
+        } else {
+            Some(self.upper[i - 1] + 1)
+        };
         match (lower, self.upper.get(i)) {
             (None, Some(0)) if self.basis == Basis::Due => CURRENT.into(),
             (None, Some(hi)) if self.basis == Basis::Due => format!("≤{hi}"),
@@ -185,14 +206,20 @@ impl Basis {
     }
 
     pub fn parse(s: &str) -> Option<Basis> {
-        [Basis::Due, Basis::Invoice].into_iter().find(|b| b.as_str() == s)
+        [Basis::Due, Basis::Invoice]
+            .into_iter()
+            .find(|b| b.as_str() == s)
     }
 }
 
 /// The dates whose age at `as_of` (as_of − date, in days) lies within `[min, max]`:
 /// `(earliest, latest)`, both inclusive, `None` where unbounded. This turns a bucket or
 /// an "overdue days" filter into a date range an index can serve.
-pub fn dates_aged(as_of: NaiveDate, min: Option<i64>, max: Option<i64>) -> (Option<NaiveDate>, Option<NaiveDate>) {
+pub fn dates_aged(
+    as_of: NaiveDate,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let back = |days: i64| as_of.checked_sub_signed(chrono::Duration::days(days));
     (max.and_then(back), min.and_then(back))
 }
@@ -250,18 +277,30 @@ pub enum AgingError {
 /// Each customer's open amount per bucket, in minor units, for the per-customer aging
 /// (the rows of the export); the same bucketing as `summarize`, so the rows add up to
 /// its totals.
-pub fn by_customer(as_of: NaiveDate, edges: &Edges, items: &[OpenItem]) -> std::collections::BTreeMap<i64, Vec<i64>> {
+pub fn by_customer(
+    as_of: NaiveDate,
+    edges: &Edges,
+    items: &[OpenItem],
+) -> std::collections::BTreeMap<i64, Vec<i64>> {
     let mut out: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
     for item in items.iter().filter(|i| !i.open.is_zero()) {
-        let row = out.entry(item.customer_id).or_insert_with(|| vec![0; edges.bucket_count()]);
-        row[edges.index_of(edges.days(as_of, item.invoice_date, item.due_date))] += item.open.minor();
+        let row = out
+            .entry(item.customer_id)
+            .or_insert_with(|| vec![0; edges.bucket_count()]);
+        row[edges.index_of(edges.days(as_of, item.invoice_date, item.due_date))] +=
+            item.open.minor();
     }
     out
 }
 
 /// Ages open items at `as_of` into the buckets of `edges`. Items with nothing open are
 /// skipped; overdue is always counted on the due date, whatever the basis.
-pub fn summarize(as_of: NaiveDate, currency: Currency, edges: &Edges, items: &[OpenItem]) -> Result<AgingSummary, AgingError> {
+pub fn summarize(
+    as_of: NaiveDate,
+    currency: Currency,
+    edges: &Edges,
+    items: &[OpenItem],
+) -> Result<AgingSummary, AgingError> {
     let n = edges.bucket_count();
     let mut minor = vec![0i64; n];
     let mut counts = vec![0u32; n];
@@ -269,20 +308,30 @@ pub fn summarize(as_of: NaiveDate, currency: Currency, edges: &Edges, items: &[O
     let mut overdue_customers = std::collections::BTreeSet::new();
     for item in items {
         if item.open.currency() != currency {
-            return Err(AgingError::Currency { found: item.open.currency(), expected: currency });
+            return Err(AgingError::Currency {
+                found: item.open.currency(),
+                expected: currency,
+            });
         }
         if item.open.is_zero() {
             continue;
         }
         let i = edges.index_of(edges.days(as_of, item.invoice_date, item.due_date));
-        minor[i] = minor[i].checked_add(item.open.minor()).ok_or(AgingError::Overflow)?;
+        minor[i] = minor[i]
+            .checked_add(item.open.minor())
+            .ok_or(AgingError::Overflow)?;
         counts[i] += 1;
         if days_past_due(as_of, item.due_date) >= 1 {
-            overdue_minor = overdue_minor.checked_add(item.open.minor()).ok_or(AgingError::Overflow)?;
+            overdue_minor = overdue_minor
+                .checked_add(item.open.minor())
+                .ok_or(AgingError::Overflow)?;
             overdue_customers.insert(item.customer_id);
         }
     }
-    let total_minor = minor.iter().try_fold(0i64, |acc, m| acc.checked_add(*m)).ok_or(AgingError::Overflow)?;
+    let total_minor = minor
+        .iter()
+        .try_fold(0i64, |acc, m| acc.checked_add(*m))
+        .ok_or(AgingError::Overflow)?;
     let total = Money::from_minor(total_minor, currency);
     let overdue = Money::from_minor(overdue_minor, currency);
     Ok(AgingSummary {
@@ -316,13 +365,21 @@ mod tests {
                 let (earliest, latest) = dates_aged(as_of, min, max);
                 for days in -40..200i64 {
                     let date = as_of - chrono::Duration::days(days);
-                    let in_range = earliest.is_none_or(|d| date >= d) && latest.is_none_or(|d| date <= d);
-                    assert_eq!(in_range, e.index_of(days) == i, "{basis:?} bucket {i} day {days}");
+                    let in_range =
+                        earliest.is_none_or(|d| date >= d) && latest.is_none_or(|d| date <= d);
+                    assert_eq!(
+                        in_range,
+                        e.index_of(days) == i,
+                        "{basis:?} bucket {i} day {days}"
+                    );
                 }
                 assert_eq!(e.position(&e.key(i)), Some(i));
             }
         }
-        assert_eq!(Edges::standard(Basis::Due).day_range(1), (Some(1), Some(30)));
+        assert_eq!(
+            Edges::standard(Basis::Due).day_range(1),
+            (Some(1), Some(30))
+        );
         assert_eq!(Edges::standard(Basis::Due).day_range(4), (Some(91), None));
     }
 
@@ -335,7 +392,13 @@ mod tests {
             due_date: as_of - chrono::Duration::days(days_ago),
             open: Money::from_minor(minor, Currency::CNY),
         };
-        let items = [item(1, 5, 100), item(1, 45, 250), item(2, -3, 70), item(2, 120, 1), item(3, 10, 0)];
+        let items = [
+            item(1, 5, 100),
+            item(1, 45, 250),
+            item(2, -3, 70),
+            item(2, 120, 1),
+            item(3, 10, 0),
+        ];
         let edges = Edges::standard(Basis::Due);
         let rows = by_customer(as_of, &edges, &items);
         assert_eq!(rows[&1], vec![0, 100, 250, 0, 0]);
@@ -343,7 +406,10 @@ mod tests {
         assert!(!rows.contains_key(&3), "nothing open, no row");
         let summary = summarize(as_of, Currency::CNY, &edges, &items).unwrap();
         for (b, total) in summary.buckets.iter().enumerate() {
-            assert_eq!(rows.values().map(|r| r[b]).sum::<i64>(), total.amount.minor());
+            assert_eq!(
+                rows.values().map(|r| r[b]).sum::<i64>(),
+                total.amount.minor()
+            );
         }
     }
 
@@ -352,8 +418,14 @@ mod tests {
         let e = Edges::parse_list(Basis::Due, " 0, 15,45 ,90,180").unwrap();
         assert_eq!(e.upper(), &[0, 15, 45, 90, 180]);
         assert_eq!(e.key(5), "180+");
-        assert!(Edges::parse_list(Basis::Due, "0, 30, x").unwrap_err().to_string().contains("'x'"));
-        assert!(Edges::parse_list(Basis::Due, "30, 10").unwrap_err().to_string().contains("increasing"));
+        assert!(Edges::parse_list(Basis::Due, "0, 30, x")
+            .unwrap_err()
+            .to_string()
+            .contains("'x'"));
+        assert!(Edges::parse_list(Basis::Due, "30, 10")
+            .unwrap_err()
+            .to_string()
+            .contains("increasing"));
         assert!(Edges::parse_list(Basis::Due, "").is_err());
         assert_eq!(Basis::parse("invoice"), Some(Basis::Invoice));
         assert_eq!(Basis::parse("x"), None);
@@ -369,7 +441,18 @@ mod tests {
     #[test]
     fn due_date_bucket_edges_follow_the_spec() {
         let e = Edges::standard(Basis::Due);
-        let table = [(-5, "current"), (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"), (91, "90+"), (4000, "90+")];
+        let table = [
+            (-5, "current"),
+            (0, "current"),
+            (1, "1-30"),
+            (30, "1-30"),
+            (31, "31-60"),
+            (60, "31-60"),
+            (61, "61-90"),
+            (90, "61-90"),
+            (91, "90+"),
+            (4000, "90+"),
+        ];
         for (days, key) in table {
             assert_eq!(e.key(e.index_of(days)), key, "day {days}");
         }
@@ -390,9 +473,18 @@ mod tests {
 
     #[test]
     fn bad_edges_are_refused_with_the_reason() {
-        assert!(Edges::new(Basis::Due, vec![]).unwrap_err().to_string().contains("1 to 10"));
-        assert!(Edges::new(Basis::Due, vec![0, 30, 30]).unwrap_err().to_string().contains("strictly increasing"));
-        assert!(Edges::new(Basis::Invoice, vec![-1]).unwrap_err().to_string().contains("between 0 and 3650"));
+        assert!(Edges::new(Basis::Due, vec![])
+            .unwrap_err()
+            .to_string()
+            .contains("1 to 10"));
+        assert!(Edges::new(Basis::Due, vec![0, 30, 30])
+            .unwrap_err()
+            .to_string()
+            .contains("strictly increasing"));
+        assert!(Edges::new(Basis::Invoice, vec![-1])
+            .unwrap_err()
+            .to_string()
+            .contains("between 0 and 3650"));
         let wire: Result<Edges, _> = serde_json::from_str(r#"{"basis":"due","upper":[60,30]}"#);
         assert!(wire.is_err());
     }
@@ -401,11 +493,25 @@ mod tests {
     fn lights_are_green_amber_red() {
         let e = Edges::standard(Basis::Due);
         let lights: Vec<Light> = (0..5).map(|i| e.light(i)).collect();
-        assert_eq!(lights, [Light::Green, Light::Amber, Light::Amber, Light::Red, Light::Red]);
+        assert_eq!(
+            lights,
+            [
+                Light::Green,
+                Light::Amber,
+                Light::Amber,
+                Light::Red,
+                Light::Red
+            ]
+        );
     }
 
     fn item(c: i64, invoiced: NaiveDate, due: NaiveDate, minor: i64) -> OpenItem {
-        OpenItem { customer_id: c, invoice_date: invoiced, due_date: due, open: Money::from_minor(minor, Currency::CNY) }
+        OpenItem {
+            customer_id: c,
+            invoice_date: invoiced,
+            due_date: due,
+            open: Money::from_minor(minor, Currency::CNY),
+        }
     }
 
     #[test]
@@ -420,28 +526,68 @@ mod tests {
         let s = summarize(as_of, Currency::CNY, &Edges::standard(Basis::Due), &items).unwrap();
         assert_eq!(s.total.minor(), 175_00);
         assert_eq!(s.overdue.minor(), 75_00);
-        assert_eq!((s.buckets[4].key.as_str(), s.buckets[4].amount.minor()), ("90+", 25_00));
+        assert_eq!(
+            (s.buckets[4].key.as_str(), s.buckets[4].amount.minor()),
+            ("90+", 25_00)
+        );
         assert_eq!(s.open_invoices, 3);
         assert_eq!(s.customers_overdue, 2);
         assert_eq!(s.overdue_rate_pct.unwrap().to_string(), "42.86");
 
-        let by_age = summarize(as_of, Currency::CNY, &Edges::standard(Basis::Invoice), &items).unwrap();
-        let amounts: Vec<(String, i64)> = by_age.buckets.iter().map(|b| (b.key.clone(), b.amount.minor())).collect();
-        assert_eq!(amounts, [("0-30".into(), 100_00), ("31-60".into(), 50_00), ("61-90".into(), 0), ("90+".into(), 25_00)]);
-        assert_eq!(by_age.overdue, s.overdue, "overdue is a due-date notion on every basis");
+        let by_age = summarize(
+            as_of,
+            Currency::CNY,
+            &Edges::standard(Basis::Invoice),
+            &items,
+        )
+        .unwrap();
+        let amounts: Vec<(String, i64)> = by_age
+            .buckets
+            .iter()
+            .map(|b| (b.key.clone(), b.amount.minor()))
+            .collect();
+        assert_eq!(
+            amounts,
+            [
+                ("0-30".into(), 100_00),
+                ("31-60".into(), 50_00),
+                ("61-90".into(), 0),
+                ("90+".into(), 25_00)
+            ]
+        );
+        assert_eq!(
+            by_age.overdue, s.overdue,
+            "overdue is a due-date notion on every basis"
+        );
     }
 
     #[test]
     fn empty_portfolio_has_no_rate() {
-        let s = summarize(d(2026, 1, 1), Currency::CNY, &Edges::standard(Basis::Due), &[]).unwrap();
+        let s = summarize(
+            d(2026, 1, 1),
+            Currency::CNY,
+            &Edges::standard(Basis::Due),
+            &[],
+        )
+        .unwrap();
         assert_eq!(s.overdue_rate_pct, None);
         assert!(s.total.is_zero());
     }
 
     #[test]
     fn foreign_currency_items_are_refused() {
-        let items = [OpenItem { customer_id: 1, invoice_date: d(2026, 1, 1), due_date: d(2026, 1, 1), open: Money::from_minor(1, Currency::USD) }];
-        let r = summarize(d(2026, 1, 1), Currency::CNY, &Edges::standard(Basis::Due), &items);
+        let items = [OpenItem {
+            customer_id: 1,
+            invoice_date: d(2026, 1, 1),
+            due_date: d(2026, 1, 1),
+            open: Money::from_minor(1, Currency::USD),
+        }];
+        let r = summarize(
+            d(2026, 1, 1),
+            Currency::CNY,
+            &Edges::standard(Basis::Due),
+            &items,
+        );
         assert!(matches!(r, Err(AgingError::Currency { .. })));
     }
 

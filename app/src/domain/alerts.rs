@@ -31,7 +31,12 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 4] = [AlertKind::OverdueRate, AlertKind::Concentration, AlertKind::Over90, AlertKind::CollectionRate];
+    pub const ALL: [AlertKind; 4] = [
+        AlertKind::OverdueRate,
+        AlertKind::Concentration,
+        AlertKind::Over90,
+        AlertKind::CollectionRate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,7 +68,12 @@ pub struct AlertRule {
 pub const RULES_SETTING: &str = "alerts.rules";
 
 pub fn default_rules() -> Vec<AlertRule> {
-    let rule = |kind, pct: i64, months| AlertRule { kind, enabled: true, threshold: Decimal::from(pct), months };
+    let rule = |kind, pct: i64, months| AlertRule {
+        kind,
+        enabled: true,
+        threshold: Decimal::from(pct),
+        months,
+    };
     vec![
         rule(AlertKind::OverdueRate, 8, 2),
         rule(AlertKind::Concentration, 20, 1),
@@ -90,18 +100,37 @@ pub fn parse_rules(rules: Vec<AlertRule>) -> Result<Vec<AlertRule>, String> {
     let mut out = Vec::with_capacity(AlertKind::ALL.len());
     for kind in AlertKind::ALL {
         let mut of_kind = rules.iter().filter(|r| r.kind == kind);
-        let rule = of_kind.next().ok_or_else(|| format!("{}: rule missing", kind.as_str()))?;
+        let rule = of_kind
+            .next()
+            .ok_or_else(|| format!("{}: rule missing", kind.as_str()))?;
         if of_kind.next().is_some() {
             return Err(format!("{}: given twice", kind.as_str()));
         }
         if rule.threshold <= Decimal::ZERO || rule.threshold > Decimal::ONE_HUNDRED {
-            return Err(format!("{}.threshold: {} is not a percentage above 0 and at most 100", kind.as_str(), rule.threshold));
+            return Err(format!(
+                "{}.threshold: {} is not a percentage above 0 and at most 100",
+                kind.as_str(),
+                rule.threshold
+            ));
         }
-        let months = if kind == AlertKind::OverdueRate { rule.months } else { 1 };
+        let months = if kind == AlertKind::OverdueRate {
+            rule.months
+        } else {
+            1
+        };
         if !(1..=12).contains(&months) {
-            return Err(format!("{}.months: {} is not between 1 and 12", kind.as_str(), rule.months));
+            return Err(format!(
+                "{}.months: {} is not between 1 and 12",
+                kind.as_str(),
+                rule.months
+            ));
         }
-        out.push(AlertRule { kind, enabled: rule.enabled, threshold: rule.threshold.normalize(), months });
+        out.push(AlertRule {
+            kind,
+            enabled: rule.enabled,
+            threshold: rule.threshold.normalize(),
+            months,
+        });
     }
     Ok(out)
 }
@@ -124,7 +153,11 @@ pub struct AlertEpisode {
 /// the alerts that open a new episode, and the open kinds that cleared.
 pub fn transitions<'a>(open: &[AlertKind], now: &'a [Alert]) -> (Vec<&'a Alert>, Vec<AlertKind>) {
     let raised = now.iter().filter(|a| !open.contains(&a.kind)).collect();
-    let cleared = open.iter().copied().filter(|k| !now.iter().any(|a| a.kind == *k)).collect();
+    let cleared = open
+        .iter()
+        .copied()
+        .filter(|k| !now.iter().any(|a| a.kind == *k))
+        .collect();
     (raised, cleared)
 }
 
@@ -140,13 +173,20 @@ pub struct Alert {
 
 /// `part ÷ whole × 100`, exact (compared unrounded, so 20.0001 % trips a 20 % rule).
 fn share(part_minor: i64, whole_minor: i64) -> Option<Decimal> {
-    (whole_minor > 0).then(|| Decimal::from(part_minor) * Decimal::ONE_HUNDRED / Decimal::from(whole_minor))
+    (whole_minor > 0)
+        .then(|| Decimal::from(part_minor) * Decimal::ONE_HUNDRED / Decimal::from(whole_minor))
 }
 
 pub fn evaluate(rules: &[AlertRule], f: &PortfolioFigures) -> Vec<Alert> {
     let mut out = Vec::new();
     for r in rules.iter().filter(|r| r.enabled) {
-        let trips = |x: Decimal| if r.kind.fires_above() { x > r.threshold } else { x < r.threshold };
+        let trips = |x: Decimal| {
+            if r.kind.fires_above() {
+                x > r.threshold
+            } else {
+                x < r.threshold
+            }
+        };
         let found = match r.kind {
             AlertKind::OverdueRate => {
                 let n = usize::from(r.months.max(1));
@@ -154,19 +194,33 @@ pub fn evaluate(rules: &[AlertRule], f: &PortfolioFigures) -> Vec<Alert> {
                 let all = run.len() == n && run.iter().all(|(_, x)| x.is_some_and(trips));
                 all.then(|| {
                     let figure = run.iter().filter_map(|(_, x)| *x).min().unwrap_or_default();
-                    let months: Vec<String> = run.iter().map(|(d, _)| d.format("%Y-%m").to_string()).collect();
+                    let months: Vec<String> = run
+                        .iter()
+                        .map(|(d, _)| d.format("%Y-%m").to_string())
+                        .collect();
                     (figure, months.join(", "))
                 })
             }
-            AlertKind::Concentration => f
-                .largest
-                .as_ref()
-                .and_then(|(code, open)| share(*open, f.open_minor).filter(|x| trips(*x)).map(|x| (x, code.clone()))),
-            AlertKind::Over90 => share(f.over_90_minor, f.open_minor).filter(|x| trips(*x)).map(|x| (x, "90+".to_string())),
-            AlertKind::CollectionRate => f.collection_rate.filter(|x| trips(*x)).map(|x| (x, String::new())),
+            AlertKind::Concentration => f.largest.as_ref().and_then(|(code, open)| {
+                share(*open, f.open_minor)
+                    .filter(|x| trips(*x))
+                    .map(|x| (x, code.clone()))
+            }),
+            AlertKind::Over90 => share(f.over_90_minor, f.open_minor)
+                .filter(|x| trips(*x))
+                .map(|x| (x, "90+".to_string())),
+            AlertKind::CollectionRate => f
+                .collection_rate
+                .filter(|x| trips(*x))
+                .map(|x| (x, String::new())),
         };
         if let Some((figure, subject)) = found {
-            out.push(Alert { kind: r.kind, figure: figure.round_dp(4).normalize(), threshold: r.threshold, subject });
+            out.push(Alert {
+                kind: r.kind,
+                figure: figure.round_dp(4).normalize(),
+                threshold: r.threshold,
+                subject,
+            });
         }
     }
     out
@@ -211,7 +265,11 @@ mod tests {
         let kinds: Vec<_> = got.iter().map(|a| a.kind).collect();
         assert_eq!(kinds, AlertKind::ALL.to_vec(), "{got:?}");
         assert_eq!(got[0].subject, "2026-05, 2026-04");
-        assert_eq!(got[0].figure, dec("8.1"), "the weaker of the two month-ends");
+        assert_eq!(
+            got[0].figure,
+            dec("8.1"),
+            "the weaker of the two month-ends"
+        );
         assert_eq!(got[1].subject, "C1");
         assert_eq!(got[3].figure, dec("79.9"));
     }
@@ -221,7 +279,10 @@ mod tests {
         let rules = default_rules();
         let mut f = healthy();
         f.month_end_overdue_rates = vec![(d(5, 31), Some(dec("12"))), (d(4, 30), Some(dec("7")))];
-        assert!(evaluate(&rules, &f).is_empty(), "one month-end is not enough");
+        assert!(
+            evaluate(&rules, &f).is_empty(),
+            "one month-end is not enough"
+        );
         f.month_end_overdue_rates.truncate(1);
         assert!(evaluate(&rules, &f).is_empty(), "no history, no alert");
     }
@@ -238,13 +299,18 @@ mod tests {
         assert_eq!(parse_rules(r).unwrap_err(), "overdue_rate: given twice");
         let mut r = default_rules();
         r[1].threshold = dec("0");
-        assert!(parse_rules(r).unwrap_err().starts_with("concentration.threshold: 0 "));
+        assert!(parse_rules(r)
+            .unwrap_err()
+            .starts_with("concentration.threshold: 0 "));
         let mut r = default_rules();
         r[2].threshold = dec("100.5");
         assert!(parse_rules(r).unwrap_err().starts_with("over_90.threshold"));
         let mut r = default_rules();
         r[0].months = 0;
-        assert_eq!(parse_rules(r).unwrap_err(), "overdue_rate.months: 0 is not between 1 and 12");
+        assert_eq!(
+            parse_rules(r).unwrap_err(),
+            "overdue_rate.months: 0 is not between 1 and 12"
+        );
         // Months only mean something for the overdue rate; elsewhere they are 1.
         let mut r = default_rules();
         r[3].months = 9;
@@ -253,7 +319,12 @@ mod tests {
 
     #[test]
     fn an_episode_opens_once_and_closes_when_the_kind_stops_tripping() {
-        let alert = |kind| Alert { kind, figure: dec("30"), threshold: dec("20"), subject: String::new() };
+        let alert = |kind| Alert {
+            kind,
+            figure: dec("30"),
+            threshold: dec("20"),
+            subject: String::new(),
+        };
         let now = vec![alert(AlertKind::Concentration), alert(AlertKind::Over90)];
         let (raised, cleared) = transitions(&[], &now);
         assert_eq!(raised.len(), 2);
@@ -261,7 +332,8 @@ mod tests {
         // Still tripping: nothing new, nothing cleared (no second notification).
         let (raised, cleared) = transitions(&[AlertKind::Concentration, AlertKind::Over90], &now);
         assert!(raised.is_empty() && cleared.is_empty());
-        let (raised, cleared) = transitions(&[AlertKind::Concentration, AlertKind::Over90], &now[..1]);
+        let (raised, cleared) =
+            transitions(&[AlertKind::Concentration, AlertKind::Over90], &now[..1]);
         assert!(raised.is_empty());
         assert_eq!(cleared, vec![AlertKind::Over90]);
     }

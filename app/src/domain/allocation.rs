@@ -41,7 +41,11 @@ pub enum AllocationError {
     #[error("invoice {0} is allocated twice")]
     DuplicateInvoice(String),
     #[error("allocation of {amount} to invoice {number} exceeds its open amount {open}")]
-    ExceedsOpen { number: String, amount: String, open: String },
+    ExceedsOpen {
+        number: String,
+        amount: String,
+        open: String,
+    },
     #[error("allocations total {total}, more than the payment {payment}")]
     ExceedsPayment { total: String, payment: String },
     #[error(transparent)]
@@ -51,7 +55,9 @@ pub enum AllocationError {
 /// FIFO order: due date, then invoice date, then number.
 fn fifo_order(invoices: &[OpenInvoice]) -> Vec<&OpenInvoice> {
     let mut sorted: Vec<&OpenInvoice> = invoices.iter().filter(|i| i.open.minor() > 0).collect();
-    sorted.sort_by(|a, b| (a.due_date, a.invoice_date, &a.number).cmp(&(b.due_date, b.invoice_date, &b.number)));
+    sorted.sort_by(|a, b| {
+        (a.due_date, a.invoice_date, &a.number).cmp(&(b.due_date, b.invoice_date, &b.number))
+    });
     sorted
 }
 
@@ -66,22 +72,36 @@ pub fn fifo(payment: Money, invoices: &[OpenInvoice]) -> Result<Allocation, Allo
         if left.is_zero() {
             break;
         }
-        let take = if inv.open.minor() <= left.minor() { inv.open } else { left };
+        let take = if inv.open.minor() <= left.minor() {
+            inv.open
+        } else {
+            left
+        };
         left = left.checked_sub(take)?;
         lines.push((inv.id, take));
     }
-    Ok(Allocation { lines, unallocated: left })
+    Ok(Allocation {
+        lines,
+        unallocated: left,
+    })
 }
 
 /// Checks a user's or an ERP's own allocation against the open invoices.
-pub fn manual(payment: Money, invoices: &[OpenInvoice], requested: &[(i64, Money)]) -> Result<Allocation, AllocationError> {
+pub fn manual(
+    payment: Money,
+    invoices: &[OpenInvoice],
+    requested: &[(i64, Money)],
+) -> Result<Allocation, AllocationError> {
     if payment.minor() <= 0 {
         return Err(AllocationError::NonPositivePayment);
     }
     let mut seen = std::collections::HashSet::new();
     let mut total = Money::zero(payment.currency());
     for (id, amount) in requested {
-        let inv = invoices.iter().find(|i| i.id == *id).ok_or(AllocationError::UnknownInvoice(*id))?;
+        let inv = invoices
+            .iter()
+            .find(|i| i.id == *id)
+            .ok_or(AllocationError::UnknownInvoice(*id))?;
         if !seen.insert(*id) {
             return Err(AllocationError::DuplicateInvoice(inv.number.clone()));
         }
@@ -98,9 +118,15 @@ pub fn manual(payment: Money, invoices: &[OpenInvoice], requested: &[(i64, Money
         total = total.checked_add(*amount)?;
     }
     if total.minor() > payment.minor() {
-        return Err(AllocationError::ExceedsPayment { total: total.display(), payment: payment.display() });
+        return Err(AllocationError::ExceedsPayment {
+            total: total.display(),
+            payment: payment.display(),
+        });
     }
-    Ok(Allocation { lines: requested.to_vec(), unallocated: payment.checked_sub(total)? })
+    Ok(Allocation {
+        lines: requested.to_vec(),
+        unallocated: payment.checked_sub(total)?,
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +138,10 @@ mod tests {
     /// Applies an allocation to the open amounts, as the store does in its transaction.
     fn apply(invoices: &mut [OpenInvoice], allocation: &Allocation) -> Result<(), AllocationError> {
         for (id, amount) in &allocation.lines {
-            let inv = invoices.iter_mut().find(|i| i.id == *id).ok_or(AllocationError::UnknownInvoice(*id))?;
+            let inv = invoices
+                .iter_mut()
+                .find(|i| i.id == *id)
+                .ok_or(AllocationError::UnknownInvoice(*id))?;
             inv.open = inv.open.checked_sub(*amount)?;
         }
         Ok(())
@@ -124,19 +153,33 @@ mod tests {
 
     fn inv(id: i64, number: &str, due: (u32, u32), open: i64) -> OpenInvoice {
         let due = NaiveDate::from_ymd_opt(2026, due.0, due.1).unwrap();
-        OpenInvoice { id, number: number.into(), invoice_date: due - chrono::Duration::days(30), due_date: due, open: cny(open) }
+        OpenInvoice {
+            id,
+            number: number.into(),
+            invoice_date: due - chrono::Duration::days(30),
+            due_date: due,
+            open: cny(open),
+        }
     }
 
     #[test]
     fn fifo_pays_the_oldest_due_first_and_keeps_the_rest_as_credit() {
-        let invoices = [inv(1, "B", (3, 1), 500), inv(2, "A", (2, 1), 300), inv(3, "C", (3, 1), 200), inv(4, "Z", (1, 1), 0)];
+        let invoices = [
+            inv(1, "B", (3, 1), 500),
+            inv(2, "A", (2, 1), 300),
+            inv(3, "C", (3, 1), 200),
+            inv(4, "Z", (1, 1), 0),
+        ];
         // Same due date: invoice date ties too, so the number decides (B before C).
         let a = fifo(cny(900), &invoices).unwrap();
         assert_eq!(a.lines, vec![(2, cny(300)), (1, cny(500)), (3, cny(100))]);
         assert_eq!(a.unallocated, cny(0));
         let a = fifo(cny(1_200), &invoices).unwrap();
         assert_eq!(a.unallocated, cny(200));
-        assert_eq!(fifo(cny(0), &invoices), Err(AllocationError::NonPositivePayment));
+        assert_eq!(
+            fifo(cny(0), &invoices),
+            Err(AllocationError::NonPositivePayment)
+        );
     }
 
     #[test]
@@ -145,19 +188,38 @@ mod tests {
         let ok = manual(cny(600), &invoices, &[(1, cny(500)), (2, cny(50))]).unwrap();
         assert_eq!(ok.unallocated, cny(50));
         let over = manual(cny(600), &invoices, &[(2, cny(301))]).unwrap_err();
-        assert!(over.to_string().contains("I-2") && over.to_string().contains("exceeds its open amount"), "{over}");
+        assert!(
+            over.to_string().contains("I-2")
+                && over.to_string().contains("exceeds its open amount"),
+            "{over}"
+        );
         assert_eq!(
             manual(cny(100), &invoices, &[(1, cny(60)), (2, cny(60))]),
-            Err(AllocationError::ExceedsPayment { total: "¥1.20".into(), payment: "¥1.00".into() })
+            Err(AllocationError::ExceedsPayment {
+                total: "¥1.20".into(),
+                payment: "¥1.00".into()
+            })
         );
-        assert_eq!(manual(cny(100), &invoices, &[(9, cny(1))]), Err(AllocationError::UnknownInvoice(9)));
-        assert_eq!(manual(cny(100), &invoices, &[(1, cny(1)), (1, cny(1))]), Err(AllocationError::DuplicateInvoice("I-1".into())));
-        assert_eq!(manual(cny(100), &invoices, &[(1, cny(0))]), Err(AllocationError::NonPositiveLine("I-1".into())));
+        assert_eq!(
+            manual(cny(100), &invoices, &[(9, cny(1))]),
+            Err(AllocationError::UnknownInvoice(9))
+        );
+        assert_eq!(
+            manual(cny(100), &invoices, &[(1, cny(1)), (1, cny(1))]),
+            Err(AllocationError::DuplicateInvoice("I-1".into()))
+        );
+        assert_eq!(
+            manual(cny(100), &invoices, &[(1, cny(0))]),
+            Err(AllocationError::NonPositiveLine("I-1".into()))
+        );
     }
 
     fn invoices_strategy() -> impl Strategy<Value = Vec<OpenInvoice>> {
         proptest::collection::vec((1u32..=12, 1u32..=28, 0i64..1_000_000), 0..30).prop_map(|v| {
-            v.into_iter().enumerate().map(|(i, (m, d, open))| inv(i as i64 + 1, &format!("N{i:03}"), (m, d), open)).collect()
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (m, d, open))| inv(i as i64 + 1, &format!("N{i:03}"), (m, d), open))
+                .collect()
         })
     }
 

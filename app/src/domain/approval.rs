@@ -80,7 +80,11 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 3] = [RequestKind::PermanentLimit, RequestKind::TemporaryLimit, RequestKind::Order];
+    pub const ALL: [RequestKind; 3] = [
+        RequestKind::PermanentLimit,
+        RequestKind::TemporaryLimit,
+        RequestKind::Order,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -130,7 +134,10 @@ impl Facts {
         if self.current_limit.is_zero() {
             return None;
         }
-        Some((self.amount.amount() - self.current_limit.amount()) * Decimal::ONE_HUNDRED / self.current_limit.amount())
+        Some(
+            (self.amount.amount() - self.current_limit.amount()) * Decimal::ONE_HUNDRED
+                / self.current_limit.amount(),
+        )
     }
 }
 
@@ -195,24 +202,35 @@ pub const MAX_SLA_HOURS: u32 = 720;
 
 fn check_step(field: &str, s: &Step, errors: &mut Vec<FieldError>) {
     if s.sla_hours == 0 || s.sla_hours > MAX_SLA_HOURS {
-        errors.push(FieldError::new(format!("{field}.sla_hours"), format!("{} is not 1 to {MAX_SLA_HOURS} hours", s.sla_hours)));
+        errors.push(FieldError::new(
+            format!("{field}.sla_hours"),
+            format!("{} is not 1 to {MAX_SLA_HOURS} hours", s.sla_hours),
+        ));
     }
     if s.escalate_to == Some(s.approver) {
-        errors.push(FieldError::new(format!("{field}.escalate_to"), "escalates to the step's own approver"));
+        errors.push(FieldError::new(
+            format!("{field}.escalate_to"),
+            "escalates to the step's own approver",
+        ));
     }
 }
 
 fn check_conditions(field: &str, when: &[Condition], errors: &mut Vec<FieldError>) {
     for (i, c) in when.iter().enumerate() {
         let bad = match c {
-            Condition::AmountOver(x) | Condition::AmountAtMost(x) | Condition::IncreaseOver(x) => x.is_sign_negative(),
+            Condition::AmountOver(x) | Condition::AmountAtMost(x) | Condition::IncreaseOver(x) => {
+                x.is_sign_negative()
+            }
             Condition::GradeIn(v) => v.is_empty(),
             Condition::StatusIn(v) => v.is_empty(),
             Condition::RegionIn(v) => v.is_empty() || v.iter().any(|r| r.trim().is_empty()),
             Condition::KindIs(_) => false,
         };
         if bad {
-            errors.push(FieldError::new(format!("{field}.when[{i}]"), "needs a non-negative number or at least one value"));
+            errors.push(FieldError::new(
+                format!("{field}.when[{i}]"),
+                "needs a non-negative number or at least one value",
+            ));
         }
     }
 }
@@ -223,22 +241,38 @@ impl TryFrom<PolicyDraft> for Policy {
     fn try_from(d: PolicyDraft) -> Result<Self, Self::Error> {
         let mut errors = Vec::new();
         if d.chains.is_empty() {
-            errors.push(FieldError::new("chains", "a policy needs at least one chain"));
+            errors.push(FieldError::new(
+                "chains",
+                "a policy needs at least one chain",
+            ));
         }
         for (i, c) in d.chains.iter().enumerate() {
             let f = format!("chains[{i}]");
-            let key_ok = !c.key.is_empty() && c.key.len() <= 32 && c.key.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            let key_ok = !c.key.is_empty()
+                && c.key.len() <= 32
+                && c.key
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
             if !key_ok {
-                errors.push(FieldError::new(format!("{f}.key"), format!("'{}' is not 1–32 of a-z, 0-9, _", c.key)));
+                errors.push(FieldError::new(
+                    format!("{f}.key"),
+                    format!("'{}' is not 1–32 of a-z, 0-9, _", c.key),
+                ));
             }
             if d.chains[..i].iter().any(|o| o.key == c.key) {
-                errors.push(FieldError::new(format!("{f}.key"), format!("'{}' is used by another chain", c.key)));
+                errors.push(FieldError::new(
+                    format!("{f}.key"),
+                    format!("'{}' is used by another chain", c.key),
+                ));
             }
             if c.name.trim().is_empty() {
                 errors.push(FieldError::new(format!("{f}.name"), "is empty"));
             }
             if c.steps.is_empty() || c.steps.len() > MAX_STEPS {
-                errors.push(FieldError::new(format!("{f}.steps"), format!("has {} steps; a chain has 1 to {MAX_STEPS}", c.steps.len())));
+                errors.push(FieldError::new(
+                    format!("{f}.steps"),
+                    format!("has {} steps; a chain has 1 to {MAX_STEPS}", c.steps.len()),
+                ));
             }
             for (j, s) in c.steps.iter().enumerate() {
                 check_step(&format!("{f}.steps[{j}]"), s, &mut errors);
@@ -246,11 +280,17 @@ impl TryFrom<PolicyDraft> for Policy {
         }
         let known = |k: &str| d.chains.iter().any(|c| c.key == k);
         if !known(&d.fallback) {
-            errors.push(FieldError::new("fallback", format!("names no chain: '{}'", d.fallback)));
+            errors.push(FieldError::new(
+                "fallback",
+                format!("names no chain: '{}'", d.fallback),
+            ));
         }
         for (i, r) in d.routes.iter().enumerate() {
             if !known(&r.chain) {
-                errors.push(FieldError::new(format!("routes[{i}].chain"), format!("names no chain: '{}'", r.chain)));
+                errors.push(FieldError::new(
+                    format!("routes[{i}].chain"),
+                    format!("names no chain: '{}'", r.chain),
+                ));
             }
             check_conditions(&format!("routes[{i}]"), &r.when, &mut errors);
         }
@@ -269,7 +309,12 @@ impl TryFrom<PolicyDraft> for Policy {
 }
 
 fn step(approver: Approver, sla_hours: u32, escalate_to: Option<Approver>) -> Step {
-    Step { approver, sla_hours, escalate_to, cc: Vec::new() }
+    Step {
+        approver,
+        sla_hours,
+        escalate_to,
+        cc: Vec::new(),
+    }
 }
 
 impl Policy {
@@ -288,18 +333,35 @@ impl Policy {
         use Approver::Role as R;
         let sm = step(R(Role::SalesManager), 24, Some(R(Role::CreditManager)));
         let cm = step(R(Role::CreditManager), 24, Some(R(Role::Executive)));
-        let fin = Step { cc: vec![Approver::Manager], ..step(R(Role::Finance), 24, Some(R(Role::Executive))) };
+        let fin = Step {
+            cc: vec![Approver::Manager],
+            ..step(R(Role::Finance), 24, Some(R(Role::Executive)))
+        };
         let exec = step(R(Role::Executive), 48, None);
         let draft = PolicyDraft {
             chains: vec![
-                Chain { key: "standard".into(), name: "标准审批".into(), steps: vec![sm.clone(), fin.clone()] },
-                Chain { key: "large".into(), name: "大额审批".into(), steps: vec![sm, cm, fin] },
+                Chain {
+                    key: "standard".into(),
+                    name: "标准审批".into(),
+                    steps: vec![sm.clone(), fin.clone()],
+                },
+                Chain {
+                    key: "large".into(),
+                    name: "大额审批".into(),
+                    steps: vec![sm, cm, fin],
+                },
             ],
-            routes: vec![Route { when: vec![Condition::AmountOver(Decimal::from(50_000))], chain: "large".into() }],
+            routes: vec![Route {
+                when: vec![Condition::AmountOver(Decimal::from(50_000))],
+                chain: "large".into(),
+            }],
             fallback: "standard".into(),
             adjustments: vec![Adjustment {
                 when: vec![Condition::AmountOver(Decimal::from(500_000))],
-                then: Adjust::Insert { at: MAX_STEPS as u32, step: exec },
+                then: Adjust::Insert {
+                    at: MAX_STEPS as u32,
+                    step: exec,
+                },
             }],
         };
         Policy::try_from(draft).expect("the default policy is valid")
@@ -309,10 +371,20 @@ impl Policy {
     /// adjustments skipped every step (a request must have an approver).
     pub fn route(&self, f: &Facts) -> Result<Routed, RouteError> {
         let p = &self.0;
-        let key = p.routes.iter().find(|r| r.when.iter().all(|c| c.holds(f))).map_or(p.fallback.as_str(), |r| r.chain.as_str());
-        let chain = self.chain(key).expect("a checked policy's routes name existing chains");
+        let key = p
+            .routes
+            .iter()
+            .find(|r| r.when.iter().all(|c| c.holds(f)))
+            .map_or(p.fallback.as_str(), |r| r.chain.as_str());
+        let chain = self
+            .chain(key)
+            .expect("a checked policy's routes name existing chains");
         let mut steps = chain.steps.clone();
-        for a in p.adjustments.iter().filter(|a| a.when.iter().all(|c| c.holds(f))) {
+        for a in p
+            .adjustments
+            .iter()
+            .filter(|a| a.when.iter().all(|c| c.holds(f)))
+        {
             match &a.then {
                 Adjust::Insert { at, step } => {
                     let at = (*at as usize).min(steps.len());
@@ -322,15 +394,23 @@ impl Policy {
             }
         }
         if steps.is_empty() {
-            return Err(RouteError::NoSteps { chain: chain.key.clone() });
+            return Err(RouteError::NoSteps {
+                chain: chain.key.clone(),
+            });
         }
-        Ok(Routed { chain: chain.key.clone(), chain_name: chain.name.clone(), steps })
+        Ok(Routed {
+            chain: chain.key.clone(),
+            chain_name: chain.name.clone(),
+            steps,
+        })
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteError {
-    #[error("routing left chain '{chain}' with no step: the policy's adjustments skip every approver")]
+    #[error(
+        "routing left chain '{chain}' with no step: the policy's adjustments skip every approver"
+    )]
     NoSteps { chain: String },
 }
 
@@ -384,7 +464,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Pending, Status::Approved, Status::Rejected, Status::Returned];
+    pub const ALL: [Status; 4] = [
+        Status::Pending,
+        Status::Approved,
+        Status::Rejected,
+        Status::Returned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -446,18 +531,40 @@ pub struct Advance {
 
 /// Applies an action to an application at `step` of `steps`. Rejecting and returning
 /// need a comment (the applicant must learn why); approving may be silent.
-pub fn advance(status: Status, step: usize, steps: usize, action: Action, comment: &str) -> Result<Advance, ApprovalError> {
+pub fn advance(
+    status: Status,
+    step: usize,
+    steps: usize,
+    action: Action,
+    comment: &str,
+) -> Result<Advance, ApprovalError> {
     if status != Status::Pending {
         return Err(ApprovalError::Decided(status));
     }
     let commented = !comment.trim().is_empty();
     Ok(match action {
-        Action::Approve if step + 1 >= steps => Advance { status: Status::Approved, step, final_approval: true },
-        Action::Approve => Advance { status: Status::Pending, step: step + 1, final_approval: false },
+        Action::Approve if step + 1 >= steps => Advance {
+            status: Status::Approved,
+            step,
+            final_approval: true,
+        },
+        Action::Approve => Advance {
+            status: Status::Pending,
+            step: step + 1,
+            final_approval: false,
+        },
         Action::Reject if !commented => return Err(ApprovalError::CommentRequired("reject")),
         Action::Return if !commented => return Err(ApprovalError::CommentRequired("return")),
-        Action::Reject => Advance { status: Status::Rejected, step, final_approval: false },
-        Action::Return => Advance { status: Status::Returned, step, final_approval: false },
+        Action::Reject => Advance {
+            status: Status::Rejected,
+            step,
+            final_approval: false,
+        },
+        Action::Return => Advance {
+            status: Status::Returned,
+            step,
+            final_approval: false,
+        },
     })
 }
 
@@ -494,9 +601,20 @@ impl Delegation {
 
 /// Whether `actor` may decide `step` on `today`: as its assignee, as the escalation
 /// target once escalated, or for someone who delegated to them for today.
-pub fn may_act(step: &SnapStep, escalated: bool, actor: Actor, delegations: &[Delegation], today: NaiveDate) -> bool {
-    let covers = |a: Actor| step.assignee.covers(a) || (escalated && step.escalate_to.is_some_and(|e| e.covers(a)));
-    covers(actor) || delegations.iter().any(|d| d.to_user == actor.user_id && d.active(today) && covers(d.from))
+pub fn may_act(
+    step: &SnapStep,
+    escalated: bool,
+    actor: Actor,
+    delegations: &[Delegation],
+    today: NaiveDate,
+) -> bool {
+    let covers = |a: Actor| {
+        step.assignee.covers(a) || (escalated && step.escalate_to.is_some_and(|e| e.covers(a)))
+    };
+    covers(actor)
+        || delegations
+            .iter()
+            .any(|d| d.to_user == actor.user_id && d.active(today) && covers(d.from))
 }
 
 /// A timer on the current step.
@@ -518,7 +636,9 @@ impl SlaEvent {
     }
 
     pub fn parse(s: &str) -> Option<SlaEvent> {
-        [SlaEvent::Reminder, SlaEvent::Escalation].into_iter().find(|e| e.as_str() == s)
+        [SlaEvent::Reminder, SlaEvent::Escalation]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 
     /// When it falls due for a step started at `started` with this SLA.
@@ -533,7 +653,12 @@ impl SlaEvent {
 
 /// The SLA events due at `now` that were not recorded yet, in time order. A step
 /// found long overdue gets both (the reminder is still owed to the assignee).
-pub fn sla_due(started: DateTime<Utc>, sla_hours: u32, now: DateTime<Utc>, recorded: &[SlaEvent]) -> Vec<SlaEvent> {
+pub fn sla_due(
+    started: DateTime<Utc>,
+    sla_hours: u32,
+    now: DateTime<Utc>,
+    recorded: &[SlaEvent],
+) -> Vec<SlaEvent> {
     [SlaEvent::Reminder, SlaEvent::Escalation]
         .into_iter()
         .filter(|e| !recorded.contains(e) && e.due_at(started, sla_hours) <= now)
@@ -551,7 +676,12 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 4] = [Column::WaitingForMe, Column::InProgress, Column::Approved, Column::RejectedReturned];
+    pub const ALL: [Column; 4] = [
+        Column::WaitingForMe,
+        Column::InProgress,
+        Column::Approved,
+        Column::RejectedReturned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -625,7 +755,11 @@ impl LimitRequest {
 
     /// Parses the form, naming every bad field. A temporary limit expires after today
     /// and within a year; terms are 0–365 days; the reason is required.
-    pub fn parse(d: &RequestDraft, currency: Currency, today: NaiveDate) -> Result<LimitRequest, Vec<FieldError>> {
+    pub fn parse(
+        d: &RequestDraft,
+        currency: Currency,
+        today: NaiveDate,
+    ) -> Result<LimitRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let amount = match Money::parse(d.amount.trim(), currency) {
             Ok(m) if m.is_negative() || m.is_zero() => {
@@ -642,44 +776,69 @@ impl LimitRequest {
             "permanent_limit" => Some(LimitKind::Permanent),
             "temporary_limit" => match NaiveDate::parse_from_str(d.expires_on.trim(), "%Y-%m-%d") {
                 Ok(e) if e <= today => {
-                    errors.push(FieldError::new("expires_on", format!("{e} is not after today ({today})")));
+                    errors.push(FieldError::new(
+                        "expires_on",
+                        format!("{e} is not after today ({today})"),
+                    ));
                     None
                 }
                 Ok(e) if (e - today).num_days() > MAX_TEMP_DAYS => {
-                    errors.push(FieldError::new("expires_on", format!("{e} is more than a year away")));
+                    errors.push(FieldError::new(
+                        "expires_on",
+                        format!("{e} is more than a year away"),
+                    ));
                     None
                 }
                 Ok(e) => Some(LimitKind::Temporary { expires_on: e }),
                 Err(_) => {
-                    errors.push(FieldError::new("expires_on", "a temporary limit needs an expiry date (YYYY-MM-DD)"));
+                    errors.push(FieldError::new(
+                        "expires_on",
+                        "a temporary limit needs an expiry date (YYYY-MM-DD)",
+                    ));
                     None
                 }
             },
             other => {
-                errors.push(FieldError::new("kind", format!("'{other}' is not permanent_limit or temporary_limit")));
+                errors.push(FieldError::new(
+                    "kind",
+                    format!("'{other}' is not permanent_limit or temporary_limit"),
+                ));
                 None
             }
         };
         let terms = match d.terms_days.trim().parse::<u32>() {
             Ok(t) if t <= 365 => Some(t),
             _ => {
-                errors.push(FieldError::new("terms_days", format!("'{}' is not 0 to 365 days", d.terms_days.trim())));
+                errors.push(FieldError::new(
+                    "terms_days",
+                    format!("'{}' is not 0 to 365 days", d.terms_days.trim()),
+                ));
                 None
             }
         };
         let reason = d.reason.trim();
         if reason.is_empty() {
-            errors.push(FieldError::new("reason", "say why the customer needs this limit"));
+            errors.push(FieldError::new(
+                "reason",
+                "say why the customer needs this limit",
+            ));
         } else if reason.chars().count() > MAX_REASON_CHARS {
-            errors.push(FieldError::new("reason", format!("is longer than {MAX_REASON_CHARS} characters")));
+            errors.push(FieldError::new(
+                "reason",
+                format!("is longer than {MAX_REASON_CHARS} characters"),
+            ));
         }
         if d.customer_id <= 0 {
             errors.push(FieldError::new("customer_id", "choose a customer"));
         }
         match (amount, kind, terms, errors.is_empty()) {
-            (Some(amount), Some(kind), Some(terms_days), true) => {
-                Ok(LimitRequest { customer_id: d.customer_id, kind, amount, terms_days, reason: reason.to_string() })
-            }
+            (Some(amount), Some(kind), Some(terms_days), true) => Ok(LimitRequest {
+                customer_id: d.customer_id,
+                kind,
+                amount,
+                terms_days,
+                reason: reason.to_string(),
+            }),
             _ => Err(errors),
         }
     }
@@ -707,7 +866,13 @@ impl AttachmentType {
     }
 
     pub fn from_mime(s: &str) -> Option<AttachmentType> {
-        [AttachmentType::Pdf, AttachmentType::Png, AttachmentType::Jpeg].into_iter().find(|t| t.mime() == s)
+        [
+            AttachmentType::Pdf,
+            AttachmentType::Png,
+            AttachmentType::Jpeg,
+        ]
+        .into_iter()
+        .find(|t| t.mime() == s)
     }
 
     /// Checks an upload: not empty, within the size limit, and a PDF, PNG or JPEG by
@@ -717,7 +882,11 @@ impl AttachmentType {
             return Err(format!("{filename}: the file is empty"));
         }
         if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(format!("{filename}: {} bytes is more than the {} MB limit", bytes.len(), MAX_ATTACHMENT_BYTES >> 20));
+            return Err(format!(
+                "{filename}: {} bytes is more than the {} MB limit",
+                bytes.len(),
+                MAX_ATTACHMENT_BYTES >> 20
+            ));
         }
         if bytes.starts_with(b"%PDF-") {
             Ok(AttachmentType::Pdf)
@@ -786,7 +955,11 @@ mod tests {
         ];
         for (amount, chain, want) in table {
             let r = p.route(&facts(*amount, 0, Some(Grade::B))).unwrap();
-            assert_eq!((r.chain.as_str(), roles(&r.steps)), (*chain, want.to_vec()), "amount {amount}");
+            assert_eq!(
+                (r.chain.as_str(), roles(&r.steps)),
+                (*chain, want.to_vec()),
+                "amount {amount}"
+            );
         }
         // 50,000.01 is over the line.
         let mut f = facts(0, 0, None);
@@ -798,21 +971,52 @@ mod tests {
     fn custom() -> Policy {
         let d = PolicyDraft {
             chains: vec![
-                Chain { key: "fast".into(), name: "Fast".into(), steps: vec![step(SM, 8, None)] },
-                Chain { key: "full".into(), name: "Full".into(), steps: vec![step(SM, 24, None), step(CM, 24, None), step(FIN, 24, None)] },
+                Chain {
+                    key: "fast".into(),
+                    name: "Fast".into(),
+                    steps: vec![step(SM, 8, None)],
+                },
+                Chain {
+                    key: "full".into(),
+                    name: "Full".into(),
+                    steps: vec![step(SM, 24, None), step(CM, 24, None), step(FIN, 24, None)],
+                },
             ],
             routes: vec![
-                Route { when: vec![Condition::GradeIn(vec![Grade::A]), Condition::IncreaseOver(Decimal::from(20))], chain: "full".into() },
-                Route { when: vec![Condition::GradeIn(vec![Grade::A])], chain: "fast".into() },
+                Route {
+                    when: vec![
+                        Condition::GradeIn(vec![Grade::A]),
+                        Condition::IncreaseOver(Decimal::from(20)),
+                    ],
+                    chain: "full".into(),
+                },
+                Route {
+                    when: vec![Condition::GradeIn(vec![Grade::A])],
+                    chain: "fast".into(),
+                },
             ],
             fallback: "full".into(),
             adjustments: vec![
-                Adjustment { when: vec![Condition::GradeIn(vec![Grade::B])], then: Adjust::Skip { role: Role::CreditManager } },
+                Adjustment {
+                    when: vec![Condition::GradeIn(vec![Grade::B])],
+                    then: Adjust::Skip {
+                        role: Role::CreditManager,
+                    },
+                },
                 Adjustment {
                     when: vec![Condition::StatusIn(vec![CustomerStatus::Watch])],
-                    then: Adjust::Insert { at: 0, step: step(EX, 4, None) },
+                    then: Adjust::Insert {
+                        at: 0,
+                        step: step(EX, 4, None),
+                    },
                 },
-                Adjustment { when: vec![Condition::RegionIn(vec!["West".into()])], then: Adjust::Insert { at: 1, step: step(Approver::Manager, 4, None) } },
+                Adjustment {
+                    when: vec![Condition::RegionIn(vec!["West".into()])],
+                    then: Adjust::Insert {
+                        at: 1,
+                        step: step(Approver::Manager, 4, None),
+                    },
+                },
             ],
         };
         Policy::try_from(d).unwrap()
@@ -831,13 +1035,48 @@ mod tests {
         };
         // (facts, chain, approvers)
         let table: Vec<(&str, Facts, &str, Vec<Approver>)> = vec![
-            ("A, +20% exactly: not over, fast", facts(120, 100, Some(Grade::A)), "fast", vec![SM]),
-            ("A, +21%: full", facts(121, 100, Some(Grade::A)), "full", vec![SM, CM, FIN]),
-            ("A from zero: every increase", facts(10, 0, Some(Grade::A)), "full", vec![SM, CM, FIN]),
-            ("B: credit manager skipped", facts(500, 100, Some(Grade::B)), "full", vec![SM, FIN]),
-            ("ungraded: fallback, nothing skipped", facts(500, 100, None), "full", vec![SM, CM, FIN]),
-            ("watch: executive first", watch(facts(100, 100, Some(Grade::A))), "fast", vec![EX, SM]),
-            ("B on watch in the west: skip, insert, insert", west(watch(facts(500, 100, Some(Grade::B)))), "full", vec![EX, Approver::Manager, SM, FIN]),
+            (
+                "A, +20% exactly: not over, fast",
+                facts(120, 100, Some(Grade::A)),
+                "fast",
+                vec![SM],
+            ),
+            (
+                "A, +21%: full",
+                facts(121, 100, Some(Grade::A)),
+                "full",
+                vec![SM, CM, FIN],
+            ),
+            (
+                "A from zero: every increase",
+                facts(10, 0, Some(Grade::A)),
+                "full",
+                vec![SM, CM, FIN],
+            ),
+            (
+                "B: credit manager skipped",
+                facts(500, 100, Some(Grade::B)),
+                "full",
+                vec![SM, FIN],
+            ),
+            (
+                "ungraded: fallback, nothing skipped",
+                facts(500, 100, None),
+                "full",
+                vec![SM, CM, FIN],
+            ),
+            (
+                "watch: executive first",
+                watch(facts(100, 100, Some(Grade::A))),
+                "fast",
+                vec![EX, SM],
+            ),
+            (
+                "B on watch in the west: skip, insert, insert",
+                west(watch(facts(500, 100, Some(Grade::B)))),
+                "full",
+                vec![EX, Approver::Manager, SM, FIN],
+            ),
         ];
         for (name, f, chain, want) in table {
             let r = p.route(&f).unwrap();
@@ -848,23 +1087,51 @@ mod tests {
     #[test]
     fn skipping_every_step_is_a_routing_error() {
         let mut d = custom().draft().clone();
-        d.adjustments.push(Adjustment { when: vec![], then: Adjust::Skip { role: Role::SalesManager } });
+        d.adjustments.push(Adjustment {
+            when: vec![],
+            then: Adjust::Skip {
+                role: Role::SalesManager,
+            },
+        });
         let p = Policy::try_from(d).unwrap();
-        assert_eq!(p.route(&facts(100, 100, Some(Grade::A))), Err(RouteError::NoSteps { chain: "fast".into() }));
+        assert_eq!(
+            p.route(&facts(100, 100, Some(Grade::A))),
+            Err(RouteError::NoSteps {
+                chain: "fast".into()
+            })
+        );
     }
 
     #[test]
     fn a_bad_policy_names_every_problem() {
         let d = PolicyDraft {
             chains: vec![
-                Chain { key: "x".into(), name: "".into(), steps: vec![] },
-                Chain { key: "x".into(), name: "Two".into(), steps: vec![Step { escalate_to: Some(SM), ..step(SM, 0, None) }] },
+                Chain {
+                    key: "x".into(),
+                    name: "".into(),
+                    steps: vec![],
+                },
+                Chain {
+                    key: "x".into(),
+                    name: "Two".into(),
+                    steps: vec![Step {
+                        escalate_to: Some(SM),
+                        ..step(SM, 0, None)
+                    }],
+                },
             ],
-            routes: vec![Route { when: vec![Condition::GradeIn(vec![])], chain: "nope".into() }],
+            routes: vec![Route {
+                when: vec![Condition::GradeIn(vec![])],
+                chain: "nope".into(),
+            }],
             fallback: "gone".into(),
             adjustments: vec![],
         };
-        let fields: Vec<String> = Policy::try_from(d).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = Policy::try_from(d)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(
             fields,
             [
@@ -882,12 +1149,22 @@ mod tests {
 
     #[test]
     fn the_manager_resolves_to_the_applicants_manager_or_the_role() {
-        let routed = Routed { chain: "c".into(), chain_name: "C".into(), steps: vec![Step { cc: vec![Approver::Manager], ..step(Approver::Manager, 8, Some(Approver::User(9))) }] };
+        let routed = Routed {
+            chain: "c".into(),
+            chain_name: "C".into(),
+            steps: vec![Step {
+                cc: vec![Approver::Manager],
+                ..step(Approver::Manager, 8, Some(Approver::User(9)))
+            }],
+        };
         let with = routed.resolve(Some(7));
         assert_eq!(with[0].assignee, Assignee::User(7));
         assert_eq!(with[0].escalate_to, Some(Assignee::User(9)));
         assert_eq!(with[0].cc, vec![Assignee::User(7)]);
-        assert_eq!(routed.resolve(None)[0].assignee, Assignee::Role(Role::SalesManager));
+        assert_eq!(
+            routed.resolve(None)[0].assignee,
+            Assignee::Role(Role::SalesManager)
+        );
     }
 
     #[test]
@@ -895,19 +1172,62 @@ mod tests {
         use Action::*;
         use Status::*;
         // (status, step, steps, action, comment) → Ok((status, step, final)) or error
-        let table: &[(Status, usize, usize, Action, &str, Result<(Status, usize, bool), ApprovalError>)] = &[
+        let table: &[(
+            Status,
+            usize,
+            usize,
+            Action,
+            &str,
+            Result<(Status, usize, bool), ApprovalError>,
+        )] = &[
             (Pending, 0, 3, Approve, "", Ok((Pending, 1, false))),
             (Pending, 2, 3, Approve, "ok", Ok((Approved, 2, true))),
             (Pending, 0, 1, Approve, "", Ok((Approved, 0, true))),
             (Pending, 1, 3, Reject, "too risky", Ok((Rejected, 1, false))),
-            (Pending, 1, 3, Return, "add the contract", Ok((Returned, 1, false))),
-            (Pending, 1, 3, Reject, "  ", Err(ApprovalError::CommentRequired("reject"))),
-            (Pending, 1, 3, Return, "", Err(ApprovalError::CommentRequired("return"))),
-            (Approved, 2, 3, Approve, "", Err(ApprovalError::Decided(Approved))),
-            (Rejected, 0, 3, Approve, "", Err(ApprovalError::Decided(Rejected))),
+            (
+                Pending,
+                1,
+                3,
+                Return,
+                "add the contract",
+                Ok((Returned, 1, false)),
+            ),
+            (
+                Pending,
+                1,
+                3,
+                Reject,
+                "  ",
+                Err(ApprovalError::CommentRequired("reject")),
+            ),
+            (
+                Pending,
+                1,
+                3,
+                Return,
+                "",
+                Err(ApprovalError::CommentRequired("return")),
+            ),
+            (
+                Approved,
+                2,
+                3,
+                Approve,
+                "",
+                Err(ApprovalError::Decided(Approved)),
+            ),
+            (
+                Rejected,
+                0,
+                3,
+                Approve,
+                "",
+                Err(ApprovalError::Decided(Rejected)),
+            ),
         ];
         for (status, step, steps, action, comment, want) in table {
-            let got = advance(*status, *step, *steps, *action, comment).map(|a| (a.status, a.step, a.final_approval));
+            let got = advance(*status, *step, *steps, *action, comment)
+                .map(|a| (a.status, a.step, a.final_approval));
             assert_eq!(&got, want, "{status:?} step {step}/{steps} {action:?}");
         }
     }
@@ -915,12 +1235,34 @@ mod tests {
     #[test]
     fn who_may_act() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        let s = SnapStep { assignee: Assignee::Role(Role::SalesManager), sla_hours: 24, escalate_to: Some(Assignee::User(50)), cc: vec![] };
-        let sm = Actor { user_id: 10, role: Role::SalesManager };
-        let boss = Actor { user_id: 50, role: Role::Executive };
-        let admin = Actor { user_id: 1, role: Role::Admin };
-        let deputy = Actor { user_id: 11, role: Role::SalesRep };
-        let away = Delegation { from: sm, to_user: 11, starts_on: day, ends_on: day + Duration::days(2) };
+        let s = SnapStep {
+            assignee: Assignee::Role(Role::SalesManager),
+            sla_hours: 24,
+            escalate_to: Some(Assignee::User(50)),
+            cc: vec![],
+        };
+        let sm = Actor {
+            user_id: 10,
+            role: Role::SalesManager,
+        };
+        let boss = Actor {
+            user_id: 50,
+            role: Role::Executive,
+        };
+        let admin = Actor {
+            user_id: 1,
+            role: Role::Admin,
+        };
+        let deputy = Actor {
+            user_id: 11,
+            role: Role::SalesRep,
+        };
+        let away = Delegation {
+            from: sm,
+            to_user: 11,
+            starts_on: day,
+            ends_on: day + Duration::days(2),
+        };
         // (actor, escalated, delegations, day, may act)
         let table = [
             (sm, false, vec![], day, true),
@@ -955,7 +1297,11 @@ mod tests {
             (h(99 * 60), &[Reminder, Escalation], &[]),
         ];
         for (now, recorded, want) in table {
-            assert_eq!(sla_due(t0, 10, *now, recorded), want.to_vec(), "at {now} with {recorded:?}");
+            assert_eq!(
+                sla_due(t0, 10, *now, recorded),
+                want.to_vec(),
+                "at {now} with {recorded:?}"
+            );
         }
         // A 1-hour SLA reminds at 48 minutes.
         assert_eq!(Reminder.due_at(t0, 1), h(48));
@@ -965,7 +1311,10 @@ mod tests {
     fn board_columns_and_drops() {
         assert_eq!(Column::of(Status::Pending, true), Column::WaitingForMe);
         assert_eq!(Column::of(Status::Pending, false), Column::InProgress);
-        assert_eq!(Column::of(Status::Returned, false), Column::RejectedReturned);
+        assert_eq!(
+            Column::of(Status::Returned, false),
+            Column::RejectedReturned
+        );
         assert_eq!(Column::Approved.drop_action(), Some(Action::Approve));
         assert_eq!(Column::RejectedReturned.drop_action(), Some(Action::Reject));
         assert_eq!(Column::InProgress.drop_action(), None);
@@ -983,14 +1332,23 @@ mod tests {
             reason: "Peak season order from the Jinan site".into(),
         };
         let r = LimitRequest::parse(&ok, Currency::CNY, today).unwrap();
-        assert_eq!(r.kind, LimitKind::Temporary { expires_on: NaiveDate::from_ymd_opt(2027, 1, 31).unwrap() });
+        assert_eq!(
+            r.kind,
+            LimitKind::Temporary {
+                expires_on: NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()
+            }
+        );
         assert_eq!(r.amount, cny(80_000));
         assert_eq!(r.request_kind(), RequestKind::TemporaryLimit);
 
         let bad = |f: &dyn Fn(&mut RequestDraft)| {
             let mut d = ok.clone();
             f(&mut d);
-            LimitRequest::parse(&d, Currency::CNY, today).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>()
+            LimitRequest::parse(&d, Currency::CNY, today)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
         };
         assert_eq!(bad(&|d| d.amount = "0".into()), ["amount"]);
         assert_eq!(bad(&|d| d.amount = "1.234".into()), ["amount"]);
@@ -999,14 +1357,26 @@ mod tests {
         assert_eq!(bad(&|d| d.expires_on = "".into()), ["expires_on"]);
         assert_eq!(bad(&|d| d.kind = "forever".into()), ["kind"]);
         assert_eq!(bad(&|d| d.terms_days = "366".into()), ["terms_days"]);
-        assert_eq!(bad(&|d| {
-            d.reason = " ".into();
-            d.customer_id = 0;
-            d.amount = "x".into();
-        }), ["amount", "reason", "customer_id"]);
+        assert_eq!(
+            bad(&|d| {
+                d.reason = " ".into();
+                d.customer_id = 0;
+                d.amount = "x".into();
+            }),
+            ["amount", "reason", "customer_id"]
+        );
         // A permanent limit ignores the expiry field.
-        let perm = RequestDraft { kind: "permanent_limit".into(), expires_on: "nonsense".into(), ..ok.clone() };
-        assert_eq!(LimitRequest::parse(&perm, Currency::CNY, today).unwrap().kind, LimitKind::Permanent);
+        let perm = RequestDraft {
+            kind: "permanent_limit".into(),
+            expires_on: "nonsense".into(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            LimitRequest::parse(&perm, Currency::CNY, today)
+                .unwrap()
+                .kind,
+            LimitKind::Permanent
+        );
     }
 
     #[test]
@@ -1015,18 +1385,38 @@ mod tests {
         let table: &[(&str, &[u8], Result<AttachmentType, &str>)] = &[
             ("a.pdf", b"%PDF-1.7 ...", Ok(AttachmentType::Pdf)),
             ("a.png", png, Ok(AttachmentType::Png)),
-            ("a.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0], Ok(AttachmentType::Jpeg)),
-            ("contract.pdf", b"MZ\x90\x00 this is an exe", Err("contract.pdf: not a PDF, PNG or JPEG file")),
+            (
+                "a.jpg",
+                &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0],
+                Ok(AttachmentType::Jpeg),
+            ),
+            (
+                "contract.pdf",
+                b"MZ\x90\x00 this is an exe",
+                Err("contract.pdf: not a PDF, PNG or JPEG file"),
+            ),
             ("empty.pdf", b"", Err("empty.pdf: the file is empty")),
         ];
         for (name, bytes, want) in table {
-            assert_eq!(AttachmentType::sniff(name, bytes), want.clone().map_err(str::to_string), "{name}");
+            assert_eq!(
+                AttachmentType::sniff(name, bytes),
+                want.clone().map_err(str::to_string),
+                "{name}"
+            );
         }
         let big = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
-        assert!(AttachmentType::sniff("big.pdf", &big).unwrap_err().contains("5 MB"));
+        assert!(AttachmentType::sniff("big.pdf", &big)
+            .unwrap_err()
+            .contains("5 MB"));
         let at_limit = [b"%PDF-".as_slice(), &vec![0; MAX_ATTACHMENT_BYTES - 5]].concat();
-        assert_eq!(AttachmentType::sniff("max.pdf", &at_limit), Ok(AttachmentType::Pdf));
-        assert_eq!(AttachmentType::from_mime("image/png"), Some(AttachmentType::Png));
+        assert_eq!(
+            AttachmentType::sniff("max.pdf", &at_limit),
+            Ok(AttachmentType::Pdf)
+        );
+        assert_eq!(
+            AttachmentType::from_mime("image/png"),
+            Some(AttachmentType::Png)
+        );
     }
 
     #[test]

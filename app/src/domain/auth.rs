@@ -21,8 +21,14 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Executive, Role::Finance, Role::CreditManager, Role::SalesManager, Role::SalesRep];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Executive,
+        Role::Finance,
+        Role::CreditManager,
+        Role::SalesManager,
+        Role::SalesRep,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,7 +42,10 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Role, UnknownRole> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| UnknownRole(s.to_string()))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| UnknownRole(s.to_string()))
     }
 
     /// The deny-by-default permission table.
@@ -50,7 +59,10 @@ impl Role {
             ManageUsers | ManageApiKeys => self == Admin,
             // Whether a user may decide a given step is `approval::may_act`, per step.
             ViewApplications => true,
-            ApplyForCredit => matches!(self, Admin | Finance | CreditManager | SalesManager | SalesRep),
+            ApplyForCredit => matches!(
+                self,
+                Admin | Finance | CreditManager | SalesManager | SalesRep
+            ),
             RescoreCustomer => matches!(self, Admin | Finance | CreditManager),
             WorkCollections => self != Executive,
             ManageCollections => matches!(self, Admin | Finance | CreditManager | SalesManager),
@@ -140,7 +152,9 @@ impl Username {
     pub fn parse(s: &str) -> Result<Self, CredentialError> {
         let s = s.trim().to_ascii_lowercase();
         let ok = (3..=32).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+            && s.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            });
         if ok {
             Ok(Username(s))
         } else {
@@ -177,10 +191,22 @@ mod tests {
     fn only_admin_manages_users_and_keys() {
         for r in Role::ALL {
             assert_eq!(r.allows(Permission::ManageUsers), r == Role::Admin, "{r:?}");
-            assert_eq!(r.allows(Permission::ManageApiKeys), r == Role::Admin, "{r:?}");
+            assert_eq!(
+                r.allows(Permission::ManageApiKeys),
+                r == Role::Admin,
+                "{r:?}"
+            );
             assert!(r.allows(Permission::ViewCustomers));
-            assert_eq!(r.allows(Permission::PostLedger), matches!(r, Role::Admin | Role::Finance), "{r:?}");
-            assert_eq!(r.allows(Permission::ImportData), matches!(r, Role::Admin | Role::Finance), "{r:?}");
+            assert_eq!(
+                r.allows(Permission::PostLedger),
+                matches!(r, Role::Admin | Role::Finance),
+                "{r:?}"
+            );
+            assert_eq!(
+                r.allows(Permission::ImportData),
+                matches!(r, Role::Admin | Role::Finance),
+                "{r:?}"
+            );
         }
         assert!(!Role::SalesRep.allows(Permission::ViewAudit));
     }
@@ -188,14 +214,27 @@ mod tests {
     #[test]
     fn finance_and_credit_managers_rescore_a_customer_only_finance_configures_scoring() {
         for r in Role::ALL {
-            assert_eq!(r.allows(Permission::RescoreCustomer), matches!(r, Role::Admin | Role::Finance | Role::CreditManager), "{r:?}");
-            assert_eq!(r.allows(Permission::ConfigureFinance), matches!(r, Role::Admin | Role::Finance), "{r:?}");
+            assert_eq!(
+                r.allows(Permission::RescoreCustomer),
+                matches!(r, Role::Admin | Role::Finance | Role::CreditManager),
+                "{r:?}"
+            );
+            assert_eq!(
+                r.allows(Permission::ConfigureFinance),
+                matches!(r, Role::Admin | Role::Finance),
+                "{r:?}"
+            );
         }
     }
 
     #[test]
     fn sales_reps_are_scoped_to_their_customers() {
-        let u = |role| User { id: 7, username: "x".into(), display_name: "x".into(), role };
+        let u = |role| User {
+            id: 7,
+            username: "x".into(),
+            display_name: "x".into(),
+            role,
+        };
         assert_eq!(u(Role::SalesRep).scope(), Scope::Rep(7));
         assert_eq!(u(Role::SalesManager).scope(), Scope::All);
     }
@@ -203,7 +242,10 @@ mod tests {
     #[test]
     fn roles_and_credentials_parse() {
         assert_eq!(Role::parse("credit_manager"), Ok(Role::CreditManager));
-        assert!(Role::parse("root").unwrap_err().to_string().contains("root"));
+        assert!(Role::parse("root")
+            .unwrap_err()
+            .to_string()
+            .contains("root"));
         assert_eq!(Username::parse(" Li.Na ").unwrap().as_str(), "li.na");
         assert!(Username::parse("a b").is_err());
         assert!(NewPassword::parse("short").is_err());

@@ -142,7 +142,9 @@ impl From<&Terms> for TermsDraft {
             w_importance: t.w_importance.to_string(),
             w_promises: t.w_promises.to_string(),
             days_cap: t.days_cap.to_string(),
-            amount_cap: Money::from_minor(t.amount_cap_minor, super::BOOK_CURRENCY).amount().to_string(),
+            amount_cap: Money::from_minor(t.amount_cap_minor, super::BOOK_CURRENCY)
+                .amount()
+                .to_string(),
             promises_cap: t.promises_cap.to_string(),
             grace_days: t.grace_days.to_string(),
         }
@@ -158,7 +160,10 @@ impl TryFrom<&TermsDraft> for Terms {
             match text.trim().parse::<Decimal>() {
                 Ok(w) if w >= Decimal::ZERO && w <= Decimal::from(1000) && w.scale() <= 2 => w,
                 Ok(_) => {
-                    errors.push(FieldError::new(field, format!("'{text}' must be between 0 and 1000 with at most 2 decimals")));
+                    errors.push(FieldError::new(
+                        field,
+                        format!("'{text}' must be between 0 and 1000 with at most 2 decimals"),
+                    ));
                     Decimal::ZERO
                 }
                 Err(_) => {
@@ -178,7 +183,10 @@ impl TryFrom<&TermsDraft> for Terms {
             match text.trim().parse::<i64>() {
                 Ok(n) if (lo..=hi).contains(&n) => n,
                 _ => {
-                    errors.push(FieldError::new(field, format!("'{text}' must be a whole number from {lo} to {hi}")));
+                    errors.push(FieldError::new(
+                        field,
+                        format!("'{text}' must be a whole number from {lo} to {hi}"),
+                    ));
                     lo
                 }
             }
@@ -197,13 +205,28 @@ impl TryFrom<&TermsDraft> for Terms {
                 1
             }
         };
-        if errors.is_empty() && w_days + w_amount + w_grade + w_importance + w_promises == Decimal::ZERO {
-            errors.push(FieldError::new("w_days", "at least one weight must be more than zero"));
+        if errors.is_empty()
+            && w_days + w_amount + w_grade + w_importance + w_promises == Decimal::ZERO
+        {
+            errors.push(FieldError::new(
+                "w_days",
+                "at least one weight must be more than zero",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Terms { w_days, w_amount, w_grade, w_importance, w_promises, days_cap, amount_cap_minor, promises_cap, grace_days })
+        Ok(Terms {
+            w_days,
+            w_amount,
+            w_grade,
+            w_importance,
+            w_promises,
+            days_cap,
+            amount_cap_minor,
+            promises_cap,
+            grace_days,
+        })
     }
 }
 
@@ -274,21 +297,52 @@ pub fn importance_fraction(i: Importance) -> Decimal {
 pub fn priority(input: &PriorityInput, t: &Terms) -> Priority {
     let part = |factor: Factor, input: String, fraction: Decimal, weight: Decimal| {
         let points = (weight * fraction).round_dp(2);
-        ScorePart { factor, input, fraction: fraction.round_dp(4), weight, points }
+        ScorePart {
+            factor,
+            input,
+            fraction: fraction.round_dp(4),
+            weight,
+            points,
+        }
     };
     let parts = vec![
-        part(Factor::DaysPastDue, input.days_past_due.max(0).to_string(), capped(input.days_past_due, t.days_cap), t.w_days),
+        part(
+            Factor::DaysPastDue,
+            input.days_past_due.max(0).to_string(),
+            capped(input.days_past_due, t.days_cap),
+            t.w_days,
+        ),
         part(
             Factor::OpenAmount,
             Money::from_minor(input.overdue_minor.max(0), super::BOOK_CURRENCY).display(),
             capped(input.overdue_minor, t.amount_cap_minor),
             t.w_amount,
         ),
-        part(Factor::Grade, input.grade.map_or("-".to_string(), |g| g.as_str().to_string()), grade_fraction(input.grade), t.w_grade),
-        part(Factor::Importance, input.importance.to_string(), importance_fraction(input.importance), t.w_importance),
-        part(Factor::BrokenPromises, input.broken_promises.max(0).to_string(), capped(input.broken_promises, t.promises_cap), t.w_promises),
+        part(
+            Factor::Grade,
+            input
+                .grade
+                .map_or("-".to_string(), |g| g.as_str().to_string()),
+            grade_fraction(input.grade),
+            t.w_grade,
+        ),
+        part(
+            Factor::Importance,
+            input.importance.to_string(),
+            importance_fraction(input.importance),
+            t.w_importance,
+        ),
+        part(
+            Factor::BrokenPromises,
+            input.broken_promises.max(0).to_string(),
+            capped(input.broken_promises, t.promises_cap),
+            t.w_promises,
+        ),
     ];
-    Priority { score: parts.iter().map(|p| p.points).sum(), parts }
+    Priority {
+        score: parts.iter().map(|p| p.points).sum(),
+        parts,
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -322,25 +376,39 @@ fn text(field: &str, s: &str, required: bool, errors: &mut Vec<FieldError>) -> S
     if required && s.is_empty() {
         errors.push(FieldError::new(field, "is required"));
     } else if s.chars().count() > MAX_TEXT {
-        errors.push(FieldError::new(field, format!("is longer than {MAX_TEXT} characters")));
+        errors.push(FieldError::new(
+            field,
+            format!("is longer than {MAX_TEXT} characters"),
+        ));
     }
     s.to_string()
 }
 
 /// A date from today up to `MAX_AHEAD_DAYS` ahead.
-fn ahead(field: &str, s: &str, today: NaiveDate, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+fn ahead(
+    field: &str,
+    s: &str,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
         Ok(d) if d < today => {
             errors.push(FieldError::new(field, format!("{d} is in the past")));
             None
         }
         Ok(d) if d > today + Duration::days(MAX_AHEAD_DAYS) => {
-            errors.push(FieldError::new(field, format!("{d} is more than {MAX_AHEAD_DAYS} days ahead")));
+            errors.push(FieldError::new(
+                field,
+                format!("{d} is more than {MAX_AHEAD_DAYS} days ahead"),
+            ));
             None
         }
         Ok(d) => Some(d),
         Err(_) => {
-            errors.push(FieldError::new(field, format!("'{s}' is not a date (YYYY-MM-DD)")));
+            errors.push(FieldError::new(
+                field,
+                format!("'{s}' is not a date (YYYY-MM-DD)"),
+            ));
             None
         }
     }
@@ -352,16 +420,34 @@ impl Contact {
         let mut errors = Vec::new();
         let channel = Channel::parse(&d.channel);
         if channel.is_none() {
-            errors.push(FieldError::new("channel", format!("'{}' is not one of call, visit, message", d.channel)));
+            errors.push(FieldError::new(
+                "channel",
+                format!("'{}' is not one of call, visit, message", d.channel),
+            ));
         }
         let outcome = Outcome::parse(&d.outcome);
         if outcome.is_none() {
-            errors.push(FieldError::new("outcome", format!("'{}' is not one of reached, no_answer, promised, disputed, refused", d.outcome)));
+            errors.push(FieldError::new(
+                "outcome",
+                format!(
+                    "'{}' is not one of reached, no_answer, promised, disputed, refused",
+                    d.outcome
+                ),
+            ));
         }
         let notes = text("notes", &d.notes, false, &mut errors);
-        let next_action_on = if d.next_action_on.trim().is_empty() { None } else { ahead("next_action_on", &d.next_action_on, today, &mut errors) };
+        let next_action_on = if d.next_action_on.trim().is_empty() {
+            None
+        } else {
+            ahead("next_action_on", &d.next_action_on, today, &mut errors)
+        };
         match (channel, outcome) {
-            (Some(channel), Some(outcome)) if errors.is_empty() => Ok(Contact { channel, outcome, notes, next_action_on }),
+            (Some(channel), Some(outcome)) if errors.is_empty() => Ok(Contact {
+                channel,
+                outcome,
+                notes,
+                next_action_on,
+            }),
             _ => Err(errors),
         }
     }
@@ -379,11 +465,17 @@ pub struct OpenInvoice {
 fn invoices_of(ids: &[i64], open: &[OpenInvoice], errors: &mut Vec<FieldError>) -> Vec<i64> {
     let mut out: Vec<i64> = Vec::new();
     if ids.is_empty() {
-        errors.push(FieldError::new("invoice_ids", "choose at least one open invoice"));
+        errors.push(FieldError::new(
+            "invoice_ids",
+            "choose at least one open invoice",
+        ));
     }
     for id in ids {
         if !open.iter().any(|o| o.id == *id) {
-            errors.push(FieldError::new("invoice_ids", format!("invoice {id} is not an open invoice of this customer")));
+            errors.push(FieldError::new(
+                "invoice_ids",
+                format!("invoice {id} is not an open invoice of this customer"),
+            ));
         } else if !out.contains(id) {
             out.push(*id);
         }
@@ -415,11 +507,19 @@ pub struct Promise {
 impl Promise {
     /// Parses a promise made on `today` over the customer's `open` invoices: a date from
     /// today on, an amount above zero and at most what those invoices still owe.
-    pub fn parse(d: &PromiseDraft, today: NaiveDate, open: &[OpenInvoice]) -> Result<Promise, Vec<FieldError>> {
+    pub fn parse(
+        d: &PromiseDraft,
+        today: NaiveDate,
+        open: &[OpenInvoice],
+    ) -> Result<Promise, Vec<FieldError>> {
         let mut errors = Vec::new();
         let due_on = ahead("due_on", &d.due_on, today, &mut errors);
         let invoice_ids = invoices_of(&d.invoice_ids, open, &mut errors);
-        let owed: i64 = open.iter().filter(|o| invoice_ids.contains(&o.id)).map(|o| o.open_minor).sum();
+        let owed: i64 = open
+            .iter()
+            .filter(|o| invoice_ids.contains(&o.id))
+            .map(|o| o.open_minor)
+            .sum();
         let amount = match Money::parse(&d.amount, super::BOOK_CURRENCY) {
             Ok(m) if m.minor() <= 0 => {
                 errors.push(FieldError::new("amount", "must be more than zero"));
@@ -427,7 +527,13 @@ impl Promise {
             }
             Ok(m) if !invoice_ids.is_empty() && m.minor() > owed => {
                 let owed = Money::from_minor(owed, super::BOOK_CURRENCY).display();
-                errors.push(FieldError::new("amount", format!("{} is more than the {owed} the chosen invoices owe", m.display())));
+                errors.push(FieldError::new(
+                    "amount",
+                    format!(
+                        "{} is more than the {owed} the chosen invoices owe",
+                        m.display()
+                    ),
+                ));
                 None
             }
             Ok(m) => Some(m),
@@ -438,7 +544,13 @@ impl Promise {
         };
         let notes = text("notes", &d.notes, false, &mut errors);
         match (due_on, amount) {
-            (Some(due_on), Some(amount)) if errors.is_empty() => Ok(Promise { made_on: today, due_on, amount, invoice_ids, notes }),
+            (Some(due_on), Some(amount)) if errors.is_empty() => Ok(Promise {
+                made_on: today,
+                due_on,
+                amount,
+                invoice_ids,
+                notes,
+            }),
             _ => Err(errors),
         }
     }
@@ -470,9 +582,18 @@ impl PromiseState {
 /// Kept or broken at `as_of`, from the payments allocated to the promise's invoices
 /// (`(allocation date, minor units)`, any order). Only allocations from the day the
 /// promise was made through its deadline count.
-pub fn promise_state(p: &Promise, allocations: &[(NaiveDate, i64)], grace_days: i64, as_of: NaiveDate) -> PromiseState {
+pub fn promise_state(
+    p: &Promise,
+    allocations: &[(NaiveDate, i64)],
+    grace_days: i64,
+    as_of: NaiveDate,
+) -> PromiseState {
     let deadline = p.deadline(grace_days);
-    let mut dated: Vec<(NaiveDate, i64)> = allocations.iter().copied().filter(|(d, _)| *d >= p.made_on && *d <= deadline && *d <= as_of).collect();
+    let mut dated: Vec<(NaiveDate, i64)> = allocations
+        .iter()
+        .copied()
+        .filter(|(d, _)| *d >= p.made_on && *d <= deadline && *d <= as_of)
+        .collect();
     dated.sort();
     let mut paid = 0i64;
     for (d, m) in dated {
@@ -482,7 +603,9 @@ pub fn promise_state(p: &Promise, allocations: &[(NaiveDate, i64)], grace_days: 
         }
     }
     if as_of > deadline {
-        PromiseState::Broken { on: deadline + Duration::days(1) }
+        PromiseState::Broken {
+            on: deadline + Duration::days(1),
+        }
     } else {
         PromiseState::Pending
     }
@@ -510,12 +633,22 @@ impl Dispute {
         let mut errors = Vec::new();
         let category = DisputeCategory::parse(&d.category);
         if category.is_none() {
-            errors.push(FieldError::new("category", format!("'{}' is not one of quality, delivery, price, quantity, other", d.category)));
+            errors.push(FieldError::new(
+                "category",
+                format!(
+                    "'{}' is not one of quality, delivery, price, quantity, other",
+                    d.category
+                ),
+            ));
         }
         let reason = text("reason", &d.reason, true, &mut errors);
         let invoice_ids = invoices_of(&d.invoice_ids, open, &mut errors);
         match category {
-            Some(category) if errors.is_empty() => Ok(Dispute { category, reason, invoice_ids }),
+            Some(category) if errors.is_empty() => Ok(Dispute {
+                category,
+                reason,
+                invoice_ids,
+            }),
             _ => Err(errors),
         }
     }
@@ -523,7 +656,11 @@ impl Dispute {
 
 /// Whether a dispute opened on `opened_on` (and resolved on `resolved_on`, if it was)
 /// pauses dunning on `on`: from the opening day until the day before resolution.
-pub fn dispute_open_on(opened_on: NaiveDate, resolved_on: Option<NaiveDate>, on: NaiveDate) -> bool {
+pub fn dispute_open_on(
+    opened_on: NaiveDate,
+    resolved_on: Option<NaiveDate>,
+    on: NaiveDate,
+) -> bool {
     opened_on <= on && resolved_on.is_none_or(|r| on < r)
 }
 
@@ -539,11 +676,15 @@ pub struct ClientId(String);
 
 impl ClientId {
     pub fn parse(s: &str) -> Result<ClientId, FieldError> {
-        let ok = (8..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let ok =
+            (8..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if ok {
             Ok(ClientId(s.to_string()))
         } else {
-            Err(FieldError::new("client_id", format!("'{s}' is not 8 to 64 letters, digits or '-'")))
+            Err(FieldError::new(
+                "client_id",
+                format!("'{s}' is not 8 to 64 letters, digits or '-'"),
+            ))
         }
     }
 
@@ -687,11 +828,17 @@ impl NewTask {
         let mut errors = Vec::new();
         let kind = super::rules::TaskKind::parse(&d.kind);
         if kind.is_none() {
-            errors.push(FieldError::new("kind", format!("'{}' is not one of call, visit, advanced, legal", d.kind)));
+            errors.push(FieldError::new(
+                "kind",
+                format!("'{}' is not one of call, visit, advanced, legal", d.kind),
+            ));
         }
         let label = super::rules::Priority::parse(&d.label);
         if label.is_none() {
-            errors.push(FieldError::new("label", format!("'{}' is not one of low, normal, high, urgent", d.label)));
+            errors.push(FieldError::new(
+                "label",
+                format!("'{}' is not one of low, normal, high, urgent", d.label),
+            ));
         }
         let due_on = ahead("due_on", &d.due_on, today, &mut errors);
         let assignee = if d.assignee.trim().is_empty() {
@@ -699,15 +846,23 @@ impl NewTask {
         } else {
             let a = Assignee::parse(&d.assignee);
             if a.is_none() {
-                errors.push(FieldError::new("assignee", format!("'{}' is not user:ID or role:NAME", d.assignee)));
+                errors.push(FieldError::new(
+                    "assignee",
+                    format!("'{}' is not user:ID or role:NAME", d.assignee),
+                ));
             }
             a
         };
         let note = text("note", &d.note, false, &mut errors);
         match (kind, label, due_on) {
-            (Some(kind), Some(label), Some(due_on)) if errors.is_empty() => {
-                Ok(NewTask { customer_id: d.customer_id, kind, label, due_on, assignee, note })
-            }
+            (Some(kind), Some(label), Some(due_on)) if errors.is_empty() => Ok(NewTask {
+                customer_id: d.customer_id,
+                kind,
+                label,
+                due_on,
+                assignee,
+                note,
+            }),
             _ => Err(errors),
         }
     }
@@ -806,7 +961,13 @@ pub fn passes(row: &TaskRow, filter: TaskFilter, today: NaiveDate) -> bool {
 
 /// Highest score first; ties by the earlier due date, then the task id.
 pub fn sort_worklist(rows: &mut [TaskRow]) {
-    rows.sort_by(|a, b| b.priority.score.cmp(&a.priority.score).then(a.due_on.cmp(&b.due_on)).then(a.id.cmp(&b.id)));
+    rows.sort_by(|a, b| {
+        b.priority
+            .score
+            .cmp(&a.priority.score)
+            .then(a.due_on.cmp(&b.due_on))
+            .then(a.id.cmp(&b.id))
+    });
 }
 
 // ---------------------------------------------------------------------------------
@@ -848,17 +1009,26 @@ impl Activity {
     /// Kept ÷ settled promises, in percent (none settled: none).
     pub fn kept_rate_pct(&self) -> Option<Decimal> {
         let settled = self.promises_kept + self.promises_broken;
-        (settled > 0).then(|| (Decimal::from(self.promises_kept * 100) / Decimal::from(settled)).round_dp(1))
+        (settled > 0)
+            .then(|| (Decimal::from(self.promises_kept * 100) / Decimal::from(settled)).round_dp(1))
     }
 
     /// Collected ÷ due, in percent.
     pub fn collection_rate_pct(&self) -> Option<Decimal> {
-        (self.due_minor > 0).then(|| (Decimal::from(self.collected_minor) * Decimal::from(100) / Decimal::from(self.due_minor)).round_dp(1))
+        (self.due_minor > 0).then(|| {
+            (Decimal::from(self.collected_minor) * Decimal::from(100)
+                / Decimal::from(self.due_minor))
+            .round_dp(1)
+        })
     }
 
     /// Amount-weighted average days from invoice to payment.
     pub fn avg_days_to_collect(&self) -> Option<Decimal> {
-        (self.day_base_minor > 0).then(|| (Decimal::from_i128_with_scale(self.day_weighted_minor, 0) / Decimal::from(self.day_base_minor)).round_dp(1))
+        (self.day_base_minor > 0).then(|| {
+            (Decimal::from_i128_with_scale(self.day_weighted_minor, 0)
+                / Decimal::from(self.day_base_minor))
+            .round_dp(1)
+        })
     }
 }
 
@@ -878,7 +1048,9 @@ pub fn rank(rows: &mut [Ranked]) {
     rows.sort_by(|a, b| {
         let ra = a.activity.collection_rate_pct();
         let rb = b.activity.collection_rate_pct();
-        rb.cmp(&ra).then(b.activity.collected_minor.cmp(&a.activity.collected_minor)).then(a.name.cmp(&b.name))
+        rb.cmp(&ra)
+            .then(b.activity.collected_minor.cmp(&a.activity.collected_minor))
+            .then(a.name.cmp(&b.name))
     });
 }
 

@@ -21,7 +21,9 @@ pub struct Exposure {
 
 impl Exposure {
     pub fn total(&self) -> Result<Money, MoneyError> {
-        self.open_invoices.checked_add(self.open_orders)?.checked_sub(self.unallocated_credits)
+        self.open_invoices
+            .checked_add(self.open_orders)?
+            .checked_sub(self.unallocated_credits)
     }
 }
 
@@ -82,7 +84,9 @@ impl Reason {
 
     fn decision(self) -> Decision {
         match self {
-            Reason::CustomerFrozen | Reason::CustomerBlacklisted | Reason::PrepaymentRequired => Decision::Blocked,
+            Reason::CustomerFrozen | Reason::CustomerBlacklisted | Reason::PrepaymentRequired => {
+                Decision::Blocked
+            }
             Reason::OverLimit | Reason::Overdue => Decision::NeedsApproval,
         }
     }
@@ -110,8 +114,14 @@ pub struct CreditPosition {
     pub prepayment_required: bool,
 }
 
-pub fn check(position: &CreditPosition, order: Money, policy: CreditPolicy) -> Result<CreditCheck, MoneyError> {
-    let available_before = position.effective_limit.checked_sub(position.exposure.total()?)?;
+pub fn check(
+    position: &CreditPosition,
+    order: Money,
+    policy: CreditPolicy,
+) -> Result<CreditCheck, MoneyError> {
+    let available_before = position
+        .effective_limit
+        .checked_sub(position.exposure.total()?)?;
     let available_after = available_before.checked_sub(order)?;
     let mut reasons = Vec::new();
     match position.status {
@@ -128,8 +138,17 @@ pub fn check(position: &CreditPosition, order: Money, policy: CreditPolicy) -> R
     if position.prepayment_required {
         reasons.push(Reason::PrepaymentRequired);
     }
-    let decision = reasons.iter().map(|r| r.decision()).max().unwrap_or(Decision::Approved);
-    Ok(CreditCheck { decision, reasons, available_before, available_after })
+    let decision = reasons
+        .iter()
+        .map(|r| r.decision())
+        .max()
+        .unwrap_or(Decision::Approved);
+    Ok(CreditCheck {
+        decision,
+        reasons,
+        available_before,
+        available_after,
+    })
 }
 
 #[cfg(test)]
@@ -140,10 +159,20 @@ mod tests {
 
     #[test]
     fn database_names_are_the_wire_names() {
-        for r in [Reason::CustomerFrozen, Reason::CustomerBlacklisted, Reason::OverLimit, Reason::Overdue, Reason::PrepaymentRequired] {
+        for r in [
+            Reason::CustomerFrozen,
+            Reason::CustomerBlacklisted,
+            Reason::OverLimit,
+            Reason::Overdue,
+            Reason::PrepaymentRequired,
+        ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
-        for d in [Decision::Approved, Decision::NeedsApproval, Decision::Blocked] {
+        for d in [
+            Decision::Approved,
+            Decision::NeedsApproval,
+            Decision::Blocked,
+        ] {
             assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
         }
     }
@@ -152,11 +181,22 @@ mod tests {
         Money::from_minor(yuan * 100, Currency::CNY)
     }
 
-    fn position(status: CustomerStatus, limit: i64, invoices: i64, orders: i64, credits: i64, dpd: i64) -> CreditPosition {
+    fn position(
+        status: CustomerStatus,
+        limit: i64,
+        invoices: i64,
+        orders: i64,
+        credits: i64,
+        dpd: i64,
+    ) -> CreditPosition {
         CreditPosition {
             status,
             effective_limit: cny(limit),
-            exposure: Exposure { open_invoices: cny(invoices), open_orders: cny(orders), unallocated_credits: cny(credits) },
+            exposure: Exposure {
+                open_invoices: cny(invoices),
+                open_orders: cny(orders),
+                unallocated_credits: cny(credits),
+            },
             max_days_past_due: dpd,
             prepayment_required: false,
         }
@@ -169,34 +209,89 @@ mod tests {
         use Reason::*;
         // (status, limit, invoices, orders, credits, max dpd, order) -> (decision, reasons, before, after)
         let table = [
-            ((Normal, 1000, 400, 100, 0, 0, 500), (Approved, vec![], 500, 0)),
-            ((Normal, 1000, 400, 100, 0, 0, 501), (NeedsApproval, vec![OverLimit], 500, -1)),
-            ((Normal, 1000, 400, 100, 50, 0, 550), (Approved, vec![], 550, 0)),
-            ((Watch, 1000, 0, 0, 0, 90, 10), (Approved, vec![], 1000, 990)),
-            ((Normal, 1000, 0, 0, 0, 91, 10), (NeedsApproval, vec![Overdue], 1000, 990)),
-            ((Frozen, 1000, 0, 0, 0, 0, 1), (Blocked, vec![CustomerFrozen], 1000, 999)),
-            ((Blacklisted, 0, 0, 0, 0, 200, 5), (Blocked, vec![CustomerBlacklisted, OverLimit, Overdue], 0, -5)),
+            (
+                (Normal, 1000, 400, 100, 0, 0, 500),
+                (Approved, vec![], 500, 0),
+            ),
+            (
+                (Normal, 1000, 400, 100, 0, 0, 501),
+                (NeedsApproval, vec![OverLimit], 500, -1),
+            ),
+            (
+                (Normal, 1000, 400, 100, 50, 0, 550),
+                (Approved, vec![], 550, 0),
+            ),
+            (
+                (Watch, 1000, 0, 0, 0, 90, 10),
+                (Approved, vec![], 1000, 990),
+            ),
+            (
+                (Normal, 1000, 0, 0, 0, 91, 10),
+                (NeedsApproval, vec![Overdue], 1000, 990),
+            ),
+            (
+                (Frozen, 1000, 0, 0, 0, 0, 1),
+                (Blocked, vec![CustomerFrozen], 1000, 999),
+            ),
+            (
+                (Blacklisted, 0, 0, 0, 0, 200, 5),
+                (
+                    Blocked,
+                    vec![CustomerBlacklisted, OverLimit, Overdue],
+                    0,
+                    -5,
+                ),
+            ),
         ];
-        for ((status, limit, inv, ord, cred, dpd, order), (decision, reasons, before, after)) in table {
-            let c = check(&position(status, limit, inv, ord, cred, dpd), cny(order), CreditPolicy::default()).unwrap();
+        for ((status, limit, inv, ord, cred, dpd, order), (decision, reasons, before, after)) in
+            table
+        {
+            let c = check(
+                &position(status, limit, inv, ord, cred, dpd),
+                cny(order),
+                CreditPolicy::default(),
+            )
+            .unwrap();
             assert_eq!(c.decision, decision, "{status:?} order {order}");
             assert_eq!(c.reasons, reasons, "{status:?} order {order}");
-            assert_eq!((c.available_before, c.available_after), (cny(before), cny(after)));
+            assert_eq!(
+                (c.available_before, c.available_after),
+                (cny(before), cny(after))
+            );
         }
         // A customer on prepayment: blocked even well within the limit.
-        let prepay = CreditPosition { prepayment_required: true, ..position(Normal, 1000, 0, 0, 0, 0) };
+        let prepay = CreditPosition {
+            prepayment_required: true,
+            ..position(Normal, 1000, 0, 0, 0, 0)
+        };
         let c = check(&prepay, cny(1), CreditPolicy::default()).unwrap();
         assert_eq!((c.decision, c.reasons), (Blocked, vec![PrepaymentRequired]));
     }
 
     #[test]
     fn reasons_serialise_as_the_documented_codes() {
-        let codes: Vec<String> = [Reason::CustomerFrozen, Reason::CustomerBlacklisted, Reason::OverLimit, Reason::Overdue]
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap())
-            .collect();
-        assert_eq!(codes, ["\"customer_frozen\"", "\"customer_blacklisted\"", "\"over_limit\"", "\"overdue\""]);
-        assert_eq!(serde_json::to_string(&Decision::NeedsApproval).unwrap(), "\"needs_approval\"");
+        let codes: Vec<String> = [
+            Reason::CustomerFrozen,
+            Reason::CustomerBlacklisted,
+            Reason::OverLimit,
+            Reason::Overdue,
+        ]
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+        assert_eq!(
+            codes,
+            [
+                "\"customer_frozen\"",
+                "\"customer_blacklisted\"",
+                "\"over_limit\"",
+                "\"overdue\""
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&Decision::NeedsApproval).unwrap(),
+            "\"needs_approval\""
+        );
     }
 
     proptest! {

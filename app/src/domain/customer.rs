@@ -33,7 +33,10 @@ impl CustomerCode {
         if n == 0 || n > 32 {
             return Err(CustomerError::CodeLength(n));
         }
-        if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
             return Err(CustomerError::CodeCharacter(bad));
         }
         Ok(CustomerCode(s))
@@ -74,8 +77,12 @@ pub enum CustomerStatus {
 }
 
 impl CustomerStatus {
-    pub const ALL: [CustomerStatus; 4] =
-        [CustomerStatus::Normal, CustomerStatus::Watch, CustomerStatus::Frozen, CustomerStatus::Blacklisted];
+    pub const ALL: [CustomerStatus; 4] = [
+        CustomerStatus::Normal,
+        CustomerStatus::Watch,
+        CustomerStatus::Frozen,
+        CustomerStatus::Blacklisted,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,7 +94,10 @@ impl CustomerStatus {
     }
 
     pub fn parse(s: &str) -> Result<Self, CustomerError> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| CustomerError::Status(s.to_string()))
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| CustomerError::Status(s.to_string()))
     }
 }
 
@@ -113,7 +123,10 @@ impl Grade {
     }
 
     pub fn parse(s: &str) -> Result<Self, CustomerError> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| CustomerError::Grade(s.to_string()))
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| CustomerError::Grade(s.to_string()))
     }
 }
 
@@ -180,9 +193,10 @@ impl CustomerFile {
     /// The temporary limit counts only while `as_of` ≤ its expiry.
     pub fn effective_limit(&self, as_of: NaiveDate) -> Money {
         match self.temp_limit {
-            Some((extra, expires)) if as_of <= expires => {
-                self.credit_limit.checked_add(extra).unwrap_or(self.credit_limit)
-            }
+            Some((extra, expires)) if as_of <= expires => self
+                .credit_limit
+                .checked_add(extra)
+                .unwrap_or(self.credit_limit),
             _ => self.credit_limit,
         }
     }
@@ -197,7 +211,10 @@ mod tests {
     fn codes_are_normalised_and_checked() {
         assert_eq!(CustomerCode::parse(" c-0001 ").unwrap().as_str(), "C-0001");
         assert_eq!(CustomerCode::parse(""), Err(CustomerError::CodeLength(0)));
-        assert_eq!(CustomerCode::parse("C 1"), Err(CustomerError::CodeCharacter(' ')));
+        assert_eq!(
+            CustomerCode::parse("C 1"),
+            Err(CustomerError::CodeCharacter(' '))
+        );
         assert!(CustomerCode::parse(&"X".repeat(33)).is_err());
     }
 
@@ -222,7 +239,11 @@ mod tests {
             region: String::new(),
             industry: String::new(),
             sales_rep: None,
-            contact: Contact { name: String::new(), phone: String::new(), email: String::new() },
+            contact: Contact {
+                name: String::new(),
+                phone: String::new(),
+                email: String::new(),
+            },
             payment_terms_days: 30,
             credit_limit: Money::from_minor(100_00, Currency::CNY),
             temp_limit: Some((Money::from_minor(50_00, Currency::CNY), day(10))),

@@ -44,26 +44,41 @@ impl Slice {
             Slice::All => ("all", String::new()),
             Slice::Rep(id) => ("rep", id.to_string()),
             Slice::Region(r) => ("region", r.clone()),
-            Slice::Grade(g) => ("grade", g.map(|g| g.as_str().to_string()).unwrap_or_default()),
+            Slice::Grade(g) => (
+                "grade",
+                g.map(|g| g.as_str().to_string()).unwrap_or_default(),
+            ),
         }
     }
 
     /// From the query string's `rep`, `region` and `grade` (at most one; `grade=-` is
     /// "no grade"). Errors name the parameter.
-    pub fn parse(rep: Option<&str>, region: Option<&str>, grade: Option<&str>) -> Result<Slice, String> {
-        let given = [rep, region, grade].iter().filter(|v| v.is_some_and(|s| !s.is_empty())).count();
+    pub fn parse(
+        rep: Option<&str>,
+        region: Option<&str>,
+        grade: Option<&str>,
+    ) -> Result<Slice, String> {
+        let given = [rep, region, grade]
+            .iter()
+            .filter(|v| v.is_some_and(|s| !s.is_empty()))
+            .count();
         if given > 1 {
             return Err("filter by one of rep, region or grade at a time".into());
         }
         if let Some(r) = rep.filter(|s| !s.is_empty()) {
-            return r.parse().map(Slice::Rep).map_err(|_| format!("rep: '{r}' is not a user id"));
+            return r
+                .parse()
+                .map(Slice::Rep)
+                .map_err(|_| format!("rep: '{r}' is not a user id"));
         }
         if let Some(r) = region.filter(|s| !s.is_empty()) {
             return Ok(Slice::Region(r.trim().to_string()));
         }
         match grade.filter(|s| !s.is_empty()) {
             Some("-") => Ok(Slice::Grade(None)),
-            Some(g) => Grade::parse(g).map(|g| Slice::Grade(Some(g))).map_err(|e| format!("grade: {e}")),
+            Some(g) => Grade::parse(g)
+                .map(|g| Slice::Grade(Some(g)))
+                .map_err(|e| format!("grade: {e}")),
             None => Ok(Slice::All),
         }
     }
@@ -131,7 +146,10 @@ pub struct Figures {
 /// then as_of (which is its own month's end when it is the last day).
 pub fn dates_needed(as_of: NaiveDate) -> Vec<NaiveDate> {
     let first = first_of_month(as_of);
-    let mut out: Vec<NaiveDate> = (1..=12).rev().map(|k| month_end(first.checked_sub_months(Months::new(k)).unwrap_or(first))).collect();
+    let mut out: Vec<NaiveDate> = (1..=12)
+        .rev()
+        .map(|k| month_end(first.checked_sub_months(Months::new(k)).unwrap_or(first)))
+        .collect();
     out.push(as_of);
     out
 }
@@ -139,7 +157,9 @@ pub fn dates_needed(as_of: NaiveDate) -> Vec<NaiveDate> {
 /// The first day the day figures are needed from: 12 months before as_of's month
 /// (the trend's first month), which also covers the countback's 3 months.
 pub fn days_from(as_of: NaiveDate) -> NaiveDate {
-    first_of_month(as_of).checked_sub_months(Months::new(11)).unwrap_or(as_of)
+    first_of_month(as_of)
+        .checked_sub_months(Months::new(11))
+        .unwrap_or(as_of)
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
@@ -148,7 +168,10 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
 
 /// The last day of `d`'s month.
 pub fn month_end(d: NaiveDate) -> NaiveDate {
-    first_of_month(d).checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d)
+    first_of_month(d)
+        .checked_add_months(Months::new(1))
+        .and_then(|n| n.pred_opt())
+        .unwrap_or(d)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,16 +261,26 @@ pub struct Dashboard {
 }
 
 fn sum_where(by_due: &ByDue, keep: impl Fn(NaiveDate) -> bool) -> i64 {
-    by_due.iter().filter(|(d, _)| keep(*d)).map(|(_, m)| m).sum()
+    by_due
+        .iter()
+        .filter(|(d, _)| keep(*d))
+        .map(|(_, m)| m)
+        .sum()
 }
 
 fn days_sum(days: &[DayFigures], from: NaiveDate, to: NaiveDate) -> DayFigures {
-    days.iter().filter(|d| d.day >= from && d.day <= to).fold(DayFigures { day: from, ..Default::default() }, |mut acc, d| {
-        acc.sales_minor += d.sales_minor;
-        acc.due_minor += d.due_minor;
-        acc.cash_minor += d.cash_minor;
-        acc
-    })
+    days.iter().filter(|d| d.day >= from && d.day <= to).fold(
+        DayFigures {
+            day: from,
+            ..Default::default()
+        },
+        |mut acc, d| {
+            acc.sales_minor += d.sales_minor;
+            acc.due_minor += d.due_minor;
+            acc.cash_minor += d.cash_minor;
+            acc
+        },
+    )
 }
 
 /// Ages `by_due` at `as_of` into `edges`' buckets (due basis).
@@ -261,7 +294,14 @@ fn bucketed(as_of: NaiveDate, edges: &Edges, by_due: &ByDue) -> Vec<i64> {
 
 /// One month of the trend: open and overdue at `end`, new overdue since `prev_end`, and
 /// the collection rate from `start_open` (open at `prev_end`).
-fn month_point(end: NaiveDate, prev_end: NaiveDate, open: &ByDue, start_open: &ByDue, days: &[DayFigures], cur: Currency) -> MonthPoint {
+fn month_point(
+    end: NaiveDate,
+    prev_end: NaiveDate,
+    open: &ByDue,
+    start_open: &ByDue,
+    days: &[DayFigures],
+    cur: Currency,
+) -> MonthPoint {
     let open_minor = sum_where(open, |_| true);
     let overdue_minor = sum_where(open, |d| d < end);
     let month = days_sum(days, prev_end + chrono::Duration::days(1), end);
@@ -280,7 +320,12 @@ fn month_point(end: NaiveDate, prev_end: NaiveDate, open: &ByDue, start_open: &B
 /// Each rep's collection from `from` through `to`: cash received ÷ (overdue at the start,
 /// from `start_open` read at the day before `from`, + falling due in the range), ranked
 /// best first. The cockpit uses as_of's month; a credit report uses its period.
-pub fn rep_performance(reps: &[RepFigures], from: NaiveDate, to: NaiveDate, cur: Currency) -> Vec<RepPerformance> {
+pub fn rep_performance(
+    reps: &[RepFigures],
+    from: NaiveDate,
+    to: NaiveDate,
+    cur: Currency,
+) -> Vec<RepPerformance> {
     let before = from.pred_opt().unwrap_or(from);
     let mut out: Vec<RepPerformance> = reps
         .iter()
@@ -297,12 +342,22 @@ pub fn rep_performance(reps: &[RepFigures], from: NaiveDate, to: NaiveDate, cur:
             }
         })
         .collect();
-    out.sort_by(|a, b| b.collection_rate_pct.cmp(&a.collection_rate_pct).then_with(|| a.name.cmp(&b.name)));
+    out.sort_by(|a, b| {
+        b.collection_rate_pct
+            .cmp(&a.collection_rate_pct)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     out
 }
 
 /// Builds the cockpit from what the store read. `edges` are finance's due-basis buckets.
-pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur: Currency) -> Dashboard {
+pub fn build(
+    f: &Figures,
+    slice: Slice,
+    edges: &Edges,
+    rules: &[AlertRule],
+    cur: Currency,
+) -> Dashboard {
     let as_of = f.as_of;
     let dates = dates_needed(as_of);
     let empty = ByDue::new();
@@ -314,18 +369,26 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
     // the month end before it, which is not read: its new-overdue and rate use what is known).
     let mut trend = Vec::with_capacity(12);
     for i in 1..dates.len() {
-        trend.push(month_point(dates[i], dates[i - 1], open_at(i), open_at(i - 1), &f.days, cur));
+        trend.push(month_point(
+            dates[i],
+            dates[i - 1],
+            open_at(i),
+            open_at(i - 1),
+            &f.days,
+            cur,
+        ));
     }
 
     let open_minor = sum_where(now, |_| true);
     let overdue_minor = sum_where(now, |d| d < as_of);
     let current_minor = open_minor - overdue_minor;
     let this_month = trend.last().cloned();
-    let periods: [SalesPeriod; 3] = kpi::countback_periods(as_of).map(|(first_day, last_day)| SalesPeriod {
-        first_day,
-        last_day,
-        sales_minor: days_sum(&f.days, first_day, last_day).sales_minor,
-    });
+    let periods: [SalesPeriod; 3] =
+        kpi::countback_periods(as_of).map(|(first_day, last_day)| SalesPeriod {
+            first_day,
+            last_day,
+            sales_minor: days_sum(&f.days, first_day, last_day).sales_minor,
+        });
     let dso = kpi::dso_countback(open_minor, &periods);
     let best = kpi::best_possible_dso(current_minor, &periods);
     // CEI: AR at the end of the month before the 3 months (dates has it 3 places before as_of).
@@ -335,12 +398,21 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
     let mut by_grade: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_status: BTreeMap<String, i64> = BTreeMap::new();
     for (g, s, n) in &f.customers {
-        *by_grade.entry(g.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into())).or_default() += n;
+        *by_grade
+            .entry(
+                g.map(|g| g.as_str().to_string())
+                    .unwrap_or_else(|| "-".into()),
+            )
+            .or_default() += n;
         *by_status.entry(s.as_str().to_string()).or_default() += n;
     }
 
     let totals = bucketed(as_of, edges, now);
-    let region_buckets: Vec<(String, Vec<i64>)> = f.regions.iter().map(|(r, b)| (r.clone(), bucketed(as_of, edges, b))).collect();
+    let region_buckets: Vec<(String, Vec<i64>)> = f
+        .regions
+        .iter()
+        .map(|(r, b)| (r.clone(), bucketed(as_of, edges, b)))
+        .collect();
     let aging = totals
         .iter()
         .enumerate()
@@ -348,7 +420,10 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
             key: edges.key(i),
             light: edges.light(i),
             amount: money(*m),
-            regions: region_buckets.iter().map(|(r, b)| (r.clone(), money(b[i]))).collect(),
+            regions: region_buckets
+                .iter()
+                .map(|(r, b)| (r.clone(), money(b[i])))
+                .collect(),
         })
         .collect();
 
@@ -356,8 +431,16 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
         .grades
         .iter()
         .map(|(g, b)| {
-            let grade = if g.is_empty() { "-".to_string() } else { g.clone() };
-            GradeShare { customers: by_grade.get(&grade).copied().unwrap_or(0), grade, open: money(sum_where(b, |_| true)) }
+            let grade = if g.is_empty() {
+                "-".to_string()
+            } else {
+                g.clone()
+            };
+            GradeShare {
+                customers: by_grade.get(&grade).copied().unwrap_or(0),
+                grade,
+                open: money(sum_where(b, |_| true)),
+            }
         })
         .filter(|g| g.customers > 0 || !g.open.is_zero())
         .collect();
@@ -365,8 +448,12 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
     let reps = rep_performance(&f.reps, first_of_month(as_of), as_of, cur);
 
     // Alerts: month ends newest first (as_of counts when it is one); the last complete month.
-    let month_ends: Vec<(NaiveDate, Option<Decimal>)> =
-        trend.iter().rev().filter(|p| p.date == month_end(p.date)).map(|p| (p.date, p.overdue_rate_pct)).collect();
+    let month_ends: Vec<(NaiveDate, Option<Decimal>)> = trend
+        .iter()
+        .rev()
+        .filter(|p| p.date == month_end(p.date))
+        .map(|p| (p.date, p.overdue_rate_pct))
+        .collect();
     let complete = trend.iter().rev().find(|p| p.date == month_end(p.date));
     let portfolio = PortfolioFigures {
         open_minor,
@@ -384,7 +471,10 @@ pub fn build(f: &Figures, slice: Slice, edges: &Edges, rules: &[AlertRule], cur:
             overdue: money(overdue_minor),
             current: money(current_minor),
             overdue_rate_pct: kpi::overdue_rate(overdue_minor, open_minor),
-            collected_this_month: this_month.as_ref().map(|p| p.collected).unwrap_or_else(|| money(0)),
+            collected_this_month: this_month
+                .as_ref()
+                .map(|p| p.collected)
+                .unwrap_or_else(|| money(0)),
             collection_rate_pct: this_month.and_then(|p| p.collection_rate_pct),
             dso_days: dso,
             best_possible_dso_days: best,
@@ -418,10 +508,19 @@ mod tests {
         assert_eq!(Slice::parse(None, None, None), Ok(Slice::All));
         assert_eq!(Slice::parse(Some("7"), Some(""), None), Ok(Slice::Rep(7)));
         assert_eq!(Slice::parse(None, None, Some("-")), Ok(Slice::Grade(None)));
-        assert_eq!(Slice::parse(None, None, Some("B")), Ok(Slice::Grade(Some(Grade::B))));
-        assert!(Slice::parse(Some("x"), None, None).unwrap_err().starts_with("rep:"));
-        assert!(Slice::parse(None, None, Some("Z")).unwrap_err().starts_with("grade:"));
-        assert!(Slice::parse(Some("1"), Some("华东"), None).unwrap_err().contains("one of"));
+        assert_eq!(
+            Slice::parse(None, None, Some("B")),
+            Ok(Slice::Grade(Some(Grade::B)))
+        );
+        assert!(Slice::parse(Some("x"), None, None)
+            .unwrap_err()
+            .starts_with("rep:"));
+        assert!(Slice::parse(None, None, Some("Z"))
+            .unwrap_err()
+            .starts_with("grade:"));
+        assert!(Slice::parse(Some("1"), Some("华东"), None)
+            .unwrap_err()
+            .contains("one of"));
         assert_eq!(Slice::Grade(None).dim(), ("grade", String::new()));
     }
 
@@ -440,46 +539,104 @@ mod tests {
         let as_of = d("2026-03-31");
         let dates = dates_needed(as_of);
         // Open at as_of: 1000 due long ago (120 days), 500 due 10 days ago, 300 not yet due.
-        let now: ByDue = vec![(d("2025-12-01"), 1_000), (d("2026-03-21"), 500), (d("2026-04-10"), 300)];
+        let now: ByDue = vec![
+            (d("2025-12-01"), 1_000),
+            (d("2026-03-21"), 500),
+            (d("2026-04-10"), 300),
+        ];
         let mut open_at = vec![ByDue::new(); dates.len()];
         open_at[11] = vec![(d("2025-12-01"), 1_000), (d("2026-02-28"), 400)]; // Feb month end
         open_at[12] = now.clone();
         let days = vec![
-            DayFigures { day: d("2026-03-05"), sales_minor: 800, due_minor: 0, cash_minor: 400 },
-            DayFigures { day: d("2026-03-21"), sales_minor: 0, due_minor: 500, cash_minor: 0 },
+            DayFigures {
+                day: d("2026-03-05"),
+                sales_minor: 800,
+                due_minor: 0,
+                cash_minor: 400,
+            },
+            DayFigures {
+                day: d("2026-03-21"),
+                sales_minor: 0,
+                due_minor: 500,
+                cash_minor: 0,
+            },
         ];
         let f = Figures {
             as_of,
             open_at,
             days,
-            regions: vec![("华东".into(), vec![(d("2025-12-01"), 1_000)]), ("华北".into(), vec![(d("2026-03-21"), 500), (d("2026-04-10"), 300)])],
-            grades: vec![("A".into(), vec![(d("2026-04-10"), 300)]), (String::new(), vec![(d("2025-12-01"), 1_500)])],
+            regions: vec![
+                ("华东".into(), vec![(d("2025-12-01"), 1_000)]),
+                (
+                    "华北".into(),
+                    vec![(d("2026-03-21"), 500), (d("2026-04-10"), 300)],
+                ),
+            ],
+            grades: vec![
+                ("A".into(), vec![(d("2026-04-10"), 300)]),
+                (String::new(), vec![(d("2025-12-01"), 1_500)]),
+            ],
             reps: vec![],
-            customers: vec![(Some(Grade::A), CustomerStatus::Normal, 2), (None, CustomerStatus::Watch, 1)],
-            overdue: OverdueCustomers { count: 2, top: vec![], largest_open: Some(("C1".into(), 1_000)) },
+            customers: vec![
+                (Some(Grade::A), CustomerStatus::Normal, 2),
+                (None, CustomerStatus::Watch, 1),
+            ],
+            overdue: OverdueCustomers {
+                count: 2,
+                top: vec![],
+                largest_open: Some(("C1".into(), 1_000)),
+            },
         };
-        let dash = build(&f, Slice::All, &Edges::standard(Basis::Due), &alerts::default_rules(), Currency::CNY);
+        let dash = build(
+            &f,
+            Slice::All,
+            &Edges::standard(Basis::Due),
+            &alerts::default_rules(),
+            Currency::CNY,
+        );
         let k = &dash.kpis;
         assert_eq!(k.open.minor(), 1_800);
         assert_eq!(k.overdue.minor(), 1_500);
         assert_eq!(k.current.minor(), 300);
-        assert_eq!(dash.aging.iter().map(|b| b.amount.minor()).sum::<i64>(), 1_800);
+        assert_eq!(
+            dash.aging.iter().map(|b| b.amount.minor()).sum::<i64>(),
+            1_800
+        );
         for b in &dash.aging {
-            assert_eq!(b.regions.iter().map(|(_, m)| m.minor()).sum::<i64>(), b.amount.minor(), "{}", b.key);
+            assert_eq!(
+                b.regions.iter().map(|(_, m)| m.minor()).sum::<i64>(),
+                b.amount.minor(),
+                "{}",
+                b.key
+            );
         }
         // March: cash 400 ÷ (overdue at Feb end, due ≤ Feb 28: 1400 + falling due 500) = 21.1 %.
         let march = dash.trend.last().unwrap();
         assert_eq!(march.date, as_of);
         assert_eq!(march.collection_rate_pct, Some("21.1".parse().unwrap()));
-        assert_eq!(march.new_overdue.minor(), 500, "due from Feb 28 to Mar 30 and still open");
+        assert_eq!(
+            march.new_overdue.minor(),
+            500,
+            "due from Feb 28 to Mar 30 and still open"
+        );
         assert_eq!(k.collected_this_month.minor(), 400);
         assert_eq!(dash.trend.len(), 12);
-        assert_eq!(dash.grades.iter().find(|g| g.grade == "-").unwrap().customers, 1);
+        assert_eq!(
+            dash.grades
+                .iter()
+                .find(|g| g.grade == "-")
+                .unwrap()
+                .customers,
+            1
+        );
         // Concentration 1000/1800 > 20 %, 90+ is 1000/1800 > 10 %, March rate < 80 %.
         let kinds: Vec<_> = dash.alerts.iter().map(|a| a.kind).collect();
         assert!(kinds.contains(&alerts::AlertKind::Concentration));
         assert!(kinds.contains(&alerts::AlertKind::Over90));
         assert!(kinds.contains(&alerts::AlertKind::CollectionRate));
-        assert!(kinds.contains(&alerts::AlertKind::OverdueRate), "71 % at February's end, 83 % at March's");
+        assert!(
+            kinds.contains(&alerts::AlertKind::OverdueRate),
+            "71 % at February's end, 83 % at March's"
+        );
     }
 }

@@ -23,13 +23,19 @@ use std::str::FromStr;
 pub struct FieldError {
     #[cfg_attr(feature = "ssr", schema(example = "credit_limit"))]
     pub field: String,
-    #[cfg_attr(feature = "ssr", schema(example = "1.001 has more than 2 decimal places"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "1.001 has more than 2 decimal places")
+    )]
     pub message: String,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -61,7 +67,10 @@ impl Errors {
 pub fn document_number(field: &str, s: &str) -> Result<String, FieldError> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > 64 || t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must be 1 to 64 printable characters"));
+        return Err(FieldError::new(
+            field,
+            "must be 1 to 64 printable characters",
+        ));
     }
     Ok(t.to_string())
 }
@@ -72,20 +81,43 @@ pub fn date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
 }
 
 fn opt_date(field: &str, s: &Option<String>) -> Result<Option<NaiveDate>, FieldError> {
-    s.as_deref().filter(|s| !s.trim().is_empty()).map(|s| date(field, s)).transpose()
+    s.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| date(field, s))
+        .transpose()
 }
 
 /// A decimal amount with at most 2 decimal places (every booked currency's minor unit).
 /// `allow_zero` is for limits; document amounts must be positive.
 pub fn amount(field: &str, s: &str, allow_zero: bool) -> Result<Decimal, FieldError> {
     let t = s.trim().replace(',', "");
-    let plain = t.strip_prefix('-').unwrap_or(&t).chars().all(|c| c.is_ascii_digit() || c == '.');
-    let d = Decimal::from_str(&t).ok().filter(|_| plain).ok_or(()).map_err(|_| FieldError::new(field, format!("'{s}' is not a decimal amount such as 1234.50")))?;
+    let plain = t
+        .strip_prefix('-')
+        .unwrap_or(&t)
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.');
+    let d = Decimal::from_str(&t)
+        .ok()
+        .filter(|_| plain)
+        .ok_or(())
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                format!("'{s}' is not a decimal amount such as 1234.50"),
+            )
+        })?;
     if d.normalize().scale() > 2 {
-        return Err(FieldError::new(field, format!("{s} has more than 2 decimal places")));
+        return Err(FieldError::new(
+            field,
+            format!("{s} has more than 2 decimal places"),
+        ));
     }
     if d.is_sign_negative() && !d.is_zero() || (!allow_zero && d.is_zero()) {
-        let want = if allow_zero { "zero or more" } else { "more than zero" };
+        let want = if allow_zero {
+            "zero or more"
+        } else {
+            "more than zero"
+        };
         return Err(FieldError::new(field, format!("must be {want}, got {s}")));
     }
     // 10^15 minor units is far beyond any receivable and far within i64.
@@ -96,7 +128,8 @@ pub fn amount(field: &str, s: &str, allow_zero: bool) -> Result<Decimal, FieldEr
 }
 
 fn money(field: &str, s: &str, currency: Currency, allow_zero: bool) -> Result<Money, FieldError> {
-    Money::new(amount(field, s, allow_zero)?, currency).map_err(|e| FieldError::new(field, e.to_string()))
+    Money::new(amount(field, s, allow_zero)?, currency)
+        .map_err(|e| FieldError::new(field, e.to_string()))
 }
 
 fn currency(s: &Option<String>) -> Result<Option<Currency>, FieldError> {
@@ -117,7 +150,10 @@ fn text(s: &Option<String>) -> String {
 fn required_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(FieldError::new(field, format!("must be 1 to {max} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
     }
     Ok(t.to_string())
 }
@@ -174,7 +210,8 @@ impl CustomerInput {
         "temp_limit",
         "temp_limit_expires_on",
     ];
-    pub const REQUIRED: &'static [&'static str] = &["code", "name", "payment_terms_days", "credit_limit"];
+    pub const REQUIRED: &'static [&'static str] =
+        &["code", "name", "payment_terms_days", "credit_limit"];
 }
 
 /// A customer ready to be opened, except for the rep's username → id.
@@ -197,7 +234,12 @@ pub fn payment_terms(s: &str) -> Result<u16, FieldError> {
         .parse::<u16>()
         .ok()
         .filter(|d| *d <= 3650)
-        .ok_or_else(|| FieldError::new("payment_terms_days", format!("'{s}' is not a whole number of days from 0 to 3650")))
+        .ok_or_else(|| {
+            FieldError::new(
+                "payment_terms_days",
+                format!("'{s}' is not a whole number of days from 0 to 3650"),
+            )
+        })
 }
 
 /// A temporary limit needs both its amount and its expiry, or neither.
@@ -215,11 +257,17 @@ fn temp_limit(
             Some(m.zip(d))
         }
         (Some(_), None) => {
-            e.0.push(FieldError::new("temp_limit_expires_on", "is required with a temporary limit"));
+            e.0.push(FieldError::new(
+                "temp_limit_expires_on",
+                "is required with a temporary limit",
+            ));
             None
         }
         (None, Some(_)) => {
-            e.0.push(FieldError::new("temp_limit", "is required with an expiry date"));
+            e.0.push(FieldError::new(
+                "temp_limit",
+                "is required with an expiry date",
+            ));
             None
         }
     }
@@ -230,14 +278,24 @@ impl CustomerInput {
         let mut e = Errors::default();
         let code = e.take(customer_code("code", &self.code));
         let name = e.take(required_text("name", &self.name, 200));
-        let uscc = e.take(non_empty(&self.uscc).map(|u| Uscc::parse(u).map_err(|x| FieldError::new("uscc", x.to_string()))).transpose());
-        let cur = e.take(currency(&self.currency)).flatten().unwrap_or(super::BOOK_CURRENCY);
+        let uscc = e.take(
+            non_empty(&self.uscc)
+                .map(|u| Uscc::parse(u).map_err(|x| FieldError::new("uscc", x.to_string())))
+                .transpose(),
+        );
+        let cur = e
+            .take(currency(&self.currency))
+            .flatten()
+            .unwrap_or(super::BOOK_CURRENCY);
         let terms = e.take(payment_terms(&self.payment_terms_days));
         let limit = e.take(money("credit_limit", &self.credit_limit, cur, true));
         let temp = temp_limit(&self.temp_limit, &self.temp_limit_expires_on, cur, &mut e);
         let email = text(&self.contact_email);
         if !email.is_empty() && !(email.contains('@') && !email.contains(char::is_whitespace)) {
-            e.0.push(FieldError::new("contact_email", format!("'{email}' is not an email address")));
+            e.0.push(FieldError::new(
+                "contact_email",
+                format!("'{email}' is not an email address"),
+            ));
         }
         e.finish(|| CustomerDraft {
             code: code.unwrap(),
@@ -246,7 +304,11 @@ impl CustomerInput {
             region: text(&self.region),
             industry: text(&self.industry),
             sales_rep: non_empty(&self.sales_rep).map(str::to_string),
-            contact: Contact { name: text(&self.contact_name), phone: text(&self.contact_phone), email },
+            contact: Contact {
+                name: text(&self.contact_name),
+                phone: text(&self.contact_phone),
+                email,
+            },
             payment_terms_days: terms.unwrap(),
             credit_limit: limit.unwrap(),
             temp_limit: temp.unwrap(),
@@ -292,19 +354,38 @@ impl CustomerPatchInput {
         let status = e.take(
             self.status
                 .as_deref()
-                .map(|s| CustomerStatus::parse(s.trim()).map_err(|x| FieldError::new("status", x.to_string())))
+                .map(|s| {
+                    CustomerStatus::parse(s.trim())
+                        .map_err(|x| FieldError::new("status", x.to_string()))
+                })
                 .transpose(),
         );
-        let limit = e.take(self.credit_limit.as_deref().map(|s| money("credit_limit", s, cur, true)).transpose());
+        let limit = e.take(
+            self.credit_limit
+                .as_deref()
+                .map(|s| money("credit_limit", s, cur, true))
+                .transpose(),
+        );
         let temp = match (&self.temp_limit, &self.temp_limit_expires_on) {
             (None, None) => Some(None),
             (Some(None), _) => Some(Some(None)),
             (a, d) => temp_limit(&a.clone().flatten(), &d.clone().flatten(), cur, &mut e).map(Some),
         };
-        if self.status.is_none() && self.credit_limit.is_none() && self.temp_limit.is_none() && self.temp_limit_expires_on.is_none() {
-            e.0.push(FieldError::new("", "nothing to change; send status, credit_limit or temp_limit"));
+        if self.status.is_none()
+            && self.credit_limit.is_none()
+            && self.temp_limit.is_none()
+            && self.temp_limit_expires_on.is_none()
+        {
+            e.0.push(FieldError::new(
+                "",
+                "nothing to change; send status, credit_limit or temp_limit",
+            ));
         }
-        e.finish(|| CustomerPatch { status: status.unwrap(), credit_limit: limit.unwrap(), temp_limit: temp.unwrap() })
+        e.finish(|| CustomerPatch {
+            status: status.unwrap(),
+            credit_limit: limit.unwrap(),
+            temp_limit: temp.unwrap(),
+        })
     }
 }
 
@@ -345,7 +426,8 @@ impl InvoiceInput {
         "ship_date",
         "acceptance_date",
     ];
-    pub const REQUIRED: &'static [&'static str] = &["number", "customer_code", "invoice_date", "amount"];
+    pub const REQUIRED: &'static [&'static str] =
+        &["number", "customer_code", "invoice_date", "amount"];
 }
 
 /// An invoice before its customer is looked up: the amount's currency and a missing
@@ -372,7 +454,11 @@ impl InvoiceInput {
         let due_date = e.take(opt_date("due_date", &self.due_date));
         let amount = e.take(amount("amount", &self.amount, false));
         let cur = e.take(currency(&self.currency));
-        let order_ref = e.take(non_empty(&self.order_ref).map(|s| document_number("order_ref", s)).transpose());
+        let order_ref = e.take(
+            non_empty(&self.order_ref)
+                .map(|s| document_number("order_ref", s))
+                .transpose(),
+        );
         let ship_date = e.take(opt_date("ship_date", &self.ship_date));
         let acceptance_date = e.take(opt_date("acceptance_date", &self.acceptance_date));
         if let (Some(i), Some(Some(d))) = (invoice_date, due_date) {
@@ -463,8 +549,10 @@ pub struct PaymentInput {
 }
 
 impl PaymentInput {
-    pub const COLUMNS: &'static [&'static str] = &["reference", "customer_code", "received_on", "amount"];
-    pub const REQUIRED: &'static [&'static str] = &["reference", "customer_code", "received_on", "amount"];
+    pub const COLUMNS: &'static [&'static str] =
+        &["reference", "customer_code", "received_on", "amount"];
+    pub const REQUIRED: &'static [&'static str] =
+        &["reference", "customer_code", "received_on", "amount"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -495,11 +583,21 @@ impl PaymentInput {
             Some(lines) => {
                 let mut out = Vec::new();
                 for (i, l) in lines.iter().enumerate() {
-                    let n = e.take(document_number(&format!("allocations[{i}].invoice_number"), &l.invoice_number));
-                    let a = e.take(amount(&format!("allocations[{i}].amount"), &l.amount, false));
+                    let n = e.take(document_number(
+                        &format!("allocations[{i}].invoice_number"),
+                        &l.invoice_number,
+                    ));
+                    let a = e.take(amount(
+                        &format!("allocations[{i}].amount"),
+                        &l.amount,
+                        false,
+                    ));
                     if let (Some(n), Some(a)) = (n, a) {
                         if out.iter().any(|(m, _)| *m == n) {
-                            e.0.push(FieldError::new(format!("allocations[{i}].invoice_number"), format!("invoice {n} appears twice")));
+                            e.0.push(FieldError::new(
+                                format!("allocations[{i}].invoice_number"),
+                                format!("invoice {n} appears twice"),
+                            ));
                         }
                         out.push((n, a));
                     }
@@ -507,7 +605,10 @@ impl PaymentInput {
                 if let Some(t) = total {
                     let sum: Decimal = out.iter().map(|(_, a)| *a).sum();
                     if sum > t {
-                        e.0.push(FieldError::new("allocations", format!("allocations total {sum}, more than the payment {t}")));
+                        e.0.push(FieldError::new(
+                            "allocations",
+                            format!("allocations total {sum}, more than the payment {t}"),
+                        ));
                     }
                 }
                 AllocationRequest::Manual(out)
@@ -560,7 +661,11 @@ impl CreditNoteInput {
         let code = e.take(customer_code("customer_code", &self.customer_code));
         let on = e.take(date("issued_on", &self.issued_on));
         let amount = e.take(amount("amount", &self.amount, false));
-        let invoice = e.take(non_empty(&self.invoice_number).map(|s| document_number("invoice_number", s)).transpose());
+        let invoice = e.take(
+            non_empty(&self.invoice_number)
+                .map(|s| document_number("invoice_number", s))
+                .transpose(),
+        );
         e.finish(|| CreditNoteDraft {
             number: number.unwrap(),
             customer_code: code.unwrap(),
@@ -628,28 +733,61 @@ mod tests {
         c.temp_limit = Some("100".into());
         let errs = c.parse().unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["uscc", "payment_terms_days", "credit_limit", "temp_limit_expires_on"]);
-        assert!(errs[0].message.contains("check digit"), "{}", errs[0].message);
+        assert_eq!(
+            fields,
+            [
+                "uscc",
+                "payment_terms_days",
+                "credit_limit",
+                "temp_limit_expires_on"
+            ]
+        );
+        assert!(
+            errs[0].message.contains("check digit"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]
     fn amounts_are_exact_positive_and_at_most_two_decimals() {
-        assert_eq!(amount("amount", "1,234.5", false).unwrap().to_string(), "1234.5");
-        assert_eq!(amount("amount", "0.10", false).unwrap(), Decimal::new(10, 2));
+        assert_eq!(
+            amount("amount", "1,234.5", false).unwrap().to_string(),
+            "1234.5"
+        );
+        assert_eq!(
+            amount("amount", "0.10", false).unwrap(),
+            Decimal::new(10, 2)
+        );
         assert!(amount("amount", "0", false).is_err());
         assert!(amount("amount", "0", true).is_ok());
         assert!(amount("amount", "-1", true).is_err());
-        assert!(amount("amount", "1.005", false).unwrap_err().message.contains("2 decimal"));
-        assert!(amount("amount", "1.500", false).is_ok(), "trailing zeros are not precision");
-        assert!(amount("amount", "abc", false).unwrap_err().message.contains("not a decimal"));
+        assert!(amount("amount", "1.005", false)
+            .unwrap_err()
+            .message
+            .contains("2 decimal"));
+        assert!(
+            amount("amount", "1.500", false).is_ok(),
+            "trailing zeros are not precision"
+        );
+        assert!(amount("amount", "abc", false)
+            .unwrap_err()
+            .message
+            .contains("not a decimal"));
         assert!(amount("amount", "1e3", false).is_err());
     }
 
     #[test]
     fn dates_must_be_iso() {
         assert!(date("d", "2026-02-29").is_err());
-        assert!(date("d", "2026/01/01").unwrap_err().message.contains("YYYY-MM-DD"));
-        assert_eq!(date("d", " 2026-01-31 ").unwrap(), NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
+        assert!(date("d", "2026/01/01")
+            .unwrap_err()
+            .message
+            .contains("YYYY-MM-DD"));
+        assert_eq!(
+            date("d", " 2026-01-31 ").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()
+        );
     }
 
     #[test]
@@ -673,13 +811,23 @@ mod tests {
             received_on: "2026-03-10".into(),
             amount: "100".into(),
             allocations: Some(vec![
-                AllocationInput { invoice_number: "A".into(), amount: "60".into() },
-                AllocationInput { invoice_number: "A".into(), amount: "50".into() },
+                AllocationInput {
+                    invoice_number: "A".into(),
+                    amount: "60".into(),
+                },
+                AllocationInput {
+                    invoice_number: "A".into(),
+                    amount: "50".into(),
+                },
             ]),
         };
         let errs = p.parse().unwrap_err();
-        assert!(errs.iter().any(|e| e.field == "allocations[1].invoice_number"));
-        assert!(errs.iter().any(|e| e.field == "allocations" && e.message.contains("more than the payment")));
+        assert!(errs
+            .iter()
+            .any(|e| e.field == "allocations[1].invoice_number"));
+        assert!(errs
+            .iter()
+            .any(|e| e.field == "allocations" && e.message.contains("more than the payment")));
     }
 
     #[test]

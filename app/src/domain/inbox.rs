@@ -19,11 +19,25 @@ pub enum Topic {
     /// Something happened to a credit application the user approves, applied for or
     /// is copied on: `event` is the trail's kind (`submit`, `approve`, `reject`,
     /// `return`, `reminder`, `escalation`).
-    Approval { application_id: i64, customer_name: String, event: String },
+    Approval {
+        application_id: i64,
+        customer_name: String,
+        event: String,
+    },
     /// A collection rule fired (its "notify" action).
-    Rule { firing_id: i64, rule_name: String, customer_name: Option<String>, invoice_number: Option<String> },
+    Rule {
+        firing_id: i64,
+        rule_name: String,
+        customer_name: Option<String>,
+        invoice_number: Option<String>,
+    },
     /// A rule created a collection task assigned to the user.
-    Task { task_id: i64, customer_name: String, kind: String, priority: String },
+    Task {
+        task_id: i64,
+        customer_name: String,
+        kind: String,
+        priority: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

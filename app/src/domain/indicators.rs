@@ -119,13 +119,19 @@ pub struct ManualFactors {
 
 /// The earlier of the creation date and the first invoice's date.
 pub fn first_cooperation(h: &LedgerHistory) -> NaiveDate {
-    h.invoices.iter().map(|i| i.invoice_date).min().map_or(h.created_on, |d| d.min(h.created_on))
+    h.invoices
+        .iter()
+        .map(|i| i.invoice_date)
+        .min()
+        .map_or(h.created_on, |d| d.min(h.created_on))
 }
 
 /// The last day the back-test watches after `as_of` (six calendar months later; the 31st
 /// becomes the month's last day).
 pub fn outcome_end(as_of: NaiveDate) -> NaiveDate {
-    as_of.checked_add_months(Months::new(OUTCOME_MONTHS)).unwrap_or(NaiveDate::MAX)
+    as_of
+        .checked_add_months(Months::new(OUTCOME_MONTHS))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 fn in_window(d: NaiveDate, as_of: NaiveDate) -> bool {
@@ -139,7 +145,11 @@ fn ratio(num: i128, den: i128, dp: u32) -> Option<Decimal> {
         return None;
     }
     let scaled = num.checked_mul(10i128.pow(dp))?.checked_mul(2)?;
-    let q = if scaled >= 0 { (scaled + den) / (2 * den) } else { -((-scaled + den) / (2 * den)) };
+    let q = if scaled >= 0 {
+        (scaled + den) / (2 * den)
+    } else {
+        -((-scaled + den) / (2 * den))
+    };
     Decimal::try_from_i128_with_scale(q, dp).ok()
 }
 
@@ -165,7 +175,11 @@ fn known_at(inv: &InvoiceHistory, d: NaiveDate) -> Vec<Known> {
         .into_iter()
         .filter_map(|((kind, _), (net, first))| {
             let on = first?.max(inv.invoice_date);
-            (net > 0).then(|| Known { on, amount_minor: i64::try_from(net).unwrap_or(i64::MAX), kind })
+            (net > 0).then(|| Known {
+                on,
+                amount_minor: i64::try_from(net).unwrap_or(i64::MAX),
+                kind,
+            })
         })
         .collect();
     out.sort_by_key(|k| k.on);
@@ -177,7 +191,12 @@ fn open_at(inv: &InvoiceHistory, t: NaiveDate) -> i128 {
     if inv.invoice_date > t {
         return 0;
     }
-    let settled: i128 = inv.settlements.iter().filter(|s| s.on <= t).map(|s| i128::from(s.amount_minor)).sum();
+    let settled: i128 = inv
+        .settlements
+        .iter()
+        .filter(|s| s.on <= t)
+        .map(|s| i128::from(s.amount_minor))
+        .sum();
     (i128::from(inv.amount_minor) - settled).max(0)
 }
 
@@ -200,16 +219,27 @@ pub fn compute(h: &LedgerHistory, as_of: NaiveDate) -> Option<LedgerIndicators> 
     if first > as_of {
         return None;
     }
-    let dated: Vec<&InvoiceHistory> = h.invoices.iter().filter(|i| i.invoice_date <= as_of).collect();
+    let dated: Vec<&InvoiceHistory> = h
+        .invoices
+        .iter()
+        .filter(|i| i.invoice_date <= as_of)
+        .collect();
 
-    let sales_minor: i128 = dated.iter().filter(|i| in_window(i.invoice_date, as_of)).map(|i| i128::from(i.amount_minor)).sum();
+    let sales_minor: i128 = dated
+        .iter()
+        .filter(|i| in_window(i.invoice_date, as_of))
+        .map(|i| i128::from(i.amount_minor))
+        .sum();
 
     let (mut paid, mut paid_days, mut on_time) = (0i128, 0i128, 0i128);
     let (mut overdue_count, mut max_days) = (0u32, 0i64);
     let (mut open, mut past_due) = (0i128, 0i128);
     for inv in &dated {
         let known = known_at(inv, as_of);
-        for k in known.iter().filter(|k| k.kind == SettlementKind::Payment && in_window(k.on, as_of)) {
+        for k in known
+            .iter()
+            .filter(|k| k.kind == SettlementKind::Payment && in_window(k.on, as_of))
+        {
             let amount = i128::from(k.amount_minor);
             paid += amount;
             paid_days += amount * i128::from((k.on - inv.invoice_date).num_days());
@@ -254,8 +284,14 @@ pub fn defaulted(h: &LedgerHistory, as_of: NaiveDate) -> bool {
         if start > end {
             return false;
         }
-        let reopened = inv.settlements.iter().filter(|s| s.amount_minor < 0 && s.on > start && s.on <= end).map(|s| s.on);
-        std::iter::once(start).chain(reopened).any(|t| open_at(inv, t) > 0)
+        let reopened = inv
+            .settlements
+            .iter()
+            .filter(|s| s.amount_minor < 0 && s.on > start && s.on <= end)
+            .map(|s| s.on);
+        std::iter::once(start)
+            .chain(reopened)
+            .any(|t| open_at(inv, t) > 0)
     })
 }
 
@@ -265,8 +301,14 @@ impl LedgerIndicators {
     pub fn values(&self, manual: &ManualFactors) -> IndicatorValues {
         let mut v = IndicatorValues::new()
             .with(Indicator::YearsOfCooperation, self.years_of_cooperation)
-            .with(Indicator::OverdueCount12m, Decimal::from(self.overdue_count_12m))
-            .with(Indicator::MaxDaysOverdue12m, Decimal::from(self.max_days_overdue_12m))
+            .with(
+                Indicator::OverdueCount12m,
+                Decimal::from(self.overdue_count_12m),
+            )
+            .with(
+                Indicator::MaxDaysOverdue12m,
+                Decimal::from(self.max_days_overdue_12m),
+            )
             .with(Indicator::OverdueRatio, self.overdue_ratio);
         if self.sales_12m.currency() == super::BOOK_CURRENCY {
             v.set(Indicator::Sales12m, self.sales_12m.amount());
@@ -274,7 +316,13 @@ impl LedgerIndicators {
         let optional = [
             (Indicator::AvgDaysToPay, self.avg_days_to_pay),
             (Indicator::OnTimeRate, self.on_time_rate),
-            (Indicator::RegisteredCapital, manual.registered_capital.filter(|m| m.currency() == super::BOOK_CURRENCY).map(|m| m.amount())),
+            (
+                Indicator::RegisteredCapital,
+                manual
+                    .registered_capital
+                    .filter(|m| m.currency() == super::BOOK_CURRENCY)
+                    .map(|m| m.amount()),
+            ),
             (Indicator::IndustryRisk, manual.industry_risk),
             (Indicator::ExternalRating, manual.external_rating),
         ];
@@ -302,19 +350,38 @@ mod tests {
     }
 
     fn pay(on: &str, yuan: i64, source: i64) -> Settlement {
-        Settlement { on: d(on), amount_minor: yuan * 100, kind: SettlementKind::Payment, source }
+        Settlement {
+            on: d(on),
+            amount_minor: yuan * 100,
+            kind: SettlementKind::Payment,
+            source,
+        }
     }
 
     fn credit(on: &str, yuan: i64, source: i64) -> Settlement {
-        Settlement { on: d(on), amount_minor: yuan * 100, kind: SettlementKind::CreditNote, source }
+        Settlement {
+            on: d(on),
+            amount_minor: yuan * 100,
+            kind: SettlementKind::CreditNote,
+            source,
+        }
     }
 
     fn inv(date: &str, due: &str, yuan: i64, settlements: Vec<Settlement>) -> InvoiceHistory {
-        InvoiceHistory { invoice_date: d(date), due_date: d(due), amount_minor: yuan * 100, settlements }
+        InvoiceHistory {
+            invoice_date: d(date),
+            due_date: d(due),
+            amount_minor: yuan * 100,
+            settlements,
+        }
     }
 
     fn history(invoices: Vec<InvoiceHistory>) -> LedgerHistory {
-        LedgerHistory { created_on: d("2020-01-01"), currency: Currency::CNY, invoices }
+        LedgerHistory {
+            created_on: d("2020-01-01"),
+            currency: Currency::CNY,
+            invoices,
+        }
     }
 
     const AS_OF: &str = "2026-06-30";
@@ -329,12 +396,22 @@ mod tests {
         h.created_on = d("2030-01-01");
         assert_eq!(first_cooperation(&h), d("2024-06-30"));
         // 730 days / 365 = 2.00.
-        assert_eq!(compute(&h, d("2026-06-30")).unwrap().years_of_cooperation, dec("2.00"));
+        assert_eq!(
+            compute(&h, d("2026-06-30")).unwrap().years_of_cooperation,
+            dec("2.00")
+        );
         h.created_on = d("2025-06-30");
-        assert_eq!(compute(&h, d("2026-06-30")).unwrap().years_of_cooperation, dec("2.00"), "the invoice is earlier");
+        assert_eq!(
+            compute(&h, d("2026-06-30")).unwrap().years_of_cooperation,
+            dec("2.00"),
+            "the invoice is earlier"
+        );
         h.created_on = d("2020-01-01");
         // 2020-01-01 → 2026-06-30 is 2372 days: 6.4986… → 6.50.
-        assert_eq!(compute(&h, d("2026-06-30")).unwrap().years_of_cooperation, dec("6.50"));
+        assert_eq!(
+            compute(&h, d("2026-06-30")).unwrap().years_of_cooperation,
+            dec("6.50")
+        );
         // Before any cooperation the customer is not scored at all.
         let mut later = history(vec![inv("2026-07-01", "2026-07-31", 100, vec![])]);
         later.created_on = d("2026-07-05");
@@ -345,11 +422,23 @@ mod tests {
     #[test]
     fn sales_count_the_invoices_dated_in_the_365_day_window() {
         // as_of 2026-06-30: the window is 2025-06-30 (exclusive) .. 2026-06-30 (inclusive).
-        let table = [("2025-06-30", false), ("2025-07-01", true), ("2026-06-30", true), ("2026-07-01", false)];
+        let table = [
+            ("2025-06-30", false),
+            ("2025-07-01", true),
+            ("2026-06-30", true),
+            ("2026-07-01", false),
+        ];
         for (date, counted) in table {
-            let i = at(vec![inv("2025-01-01", "2025-02-01", 7, vec![]), inv(date, "2026-12-31", 1_000, vec![])]);
+            let i = at(vec![
+                inv("2025-01-01", "2025-02-01", 7, vec![]),
+                inv(date, "2026-12-31", 1_000, vec![]),
+            ]);
             let want = if counted { 1_000 } else { 0 };
-            assert_eq!(i.sales_12m, Money::from_minor(want * 100, Currency::CNY), "invoice dated {date}");
+            assert_eq!(
+                i.sales_12m,
+                Money::from_minor(want * 100, Currency::CNY),
+                "invoice dated {date}"
+            );
         }
     }
 
@@ -357,18 +446,71 @@ mod tests {
     fn payment_timing_scenarios() {
         // (case, settlements of an invoice dated 2026-05-01 due 2026-05-31 for 1,000,
         //  avg days to pay, on-time rate, overdue count, max days overdue)
-        type Case = (&'static str, Vec<Settlement>, Option<&'static str>, Option<&'static str>, u32, i64);
+        type Case = (
+            &'static str,
+            Vec<Settlement>,
+            Option<&'static str>,
+            Option<&'static str>,
+            u32,
+            i64,
+        );
         let table: Vec<Case> = vec![
-            ("paid on the due date is on time", vec![pay("2026-05-31", 1_000, 1)], Some("30.0"), Some("100.0"), 0, 0),
-            ("one day late", vec![pay("2026-06-01", 1_000, 1)], Some("31.0"), Some("0.0"), 1, 1),
-            ("partial on time, rest 10 days late", vec![pay("2026-05-21", 400, 1), pay("2026-06-10", 600, 2)], Some("32.0"), Some("40.0"), 1, 10),
-            ("partial and still open at as_of", vec![pay("2026-05-31", 400, 1)], Some("30.0"), Some("100.0"), 1, 30),
+            (
+                "paid on the due date is on time",
+                vec![pay("2026-05-31", 1_000, 1)],
+                Some("30.0"),
+                Some("100.0"),
+                0,
+                0,
+            ),
+            (
+                "one day late",
+                vec![pay("2026-06-01", 1_000, 1)],
+                Some("31.0"),
+                Some("0.0"),
+                1,
+                1,
+            ),
+            (
+                "partial on time, rest 10 days late",
+                vec![pay("2026-05-21", 400, 1), pay("2026-06-10", 600, 2)],
+                Some("32.0"),
+                Some("40.0"),
+                1,
+                10,
+            ),
+            (
+                "partial and still open at as_of",
+                vec![pay("2026-05-31", 400, 1)],
+                Some("30.0"),
+                Some("100.0"),
+                1,
+                30,
+            ),
             ("nothing paid", vec![], None, None, 1, 30),
-            ("a credit note closes it on time: no payment to time", vec![credit("2026-05-10", 1_000, 1)], None, None, 0, 0),
-            ("credit note for part, payment late", vec![credit("2026-05-10", 300, 1), pay("2026-06-05", 700, 1)], Some("35.0"), Some("0.0"), 1, 5),
+            (
+                "a credit note closes it on time: no payment to time",
+                vec![credit("2026-05-10", 1_000, 1)],
+                None,
+                None,
+                0,
+                0,
+            ),
+            (
+                "credit note for part, payment late",
+                vec![credit("2026-05-10", 300, 1), pay("2026-06-05", 700, 1)],
+                Some("35.0"),
+                Some("0.0"),
+                1,
+                5,
+            ),
             (
                 "a bounced payment: paid on time, reversed later, paid again 20 days late",
-                vec![pay("2026-05-30", 1_000, 1), pay("2026-06-04", -1_000, 1), pay("2026-06-20", 1_000, 2)],
+                vec![
+                    pay("2026-05-30", 1_000, 1),
+                    pay("2026-06-04", -1_000, 1),
+                    pay("2026-06-20", 1_000, 2),
+                ],
                 Some("50.0"),
                 Some("0.0"),
                 1,
@@ -382,7 +524,14 @@ mod tests {
                 1,
                 30,
             ),
-            ("paid before the invoice date: on time, 0 days", vec![pay("2026-04-20", 1_000, 1)], Some("0.0"), Some("100.0"), 0, 0),
+            (
+                "paid before the invoice date: on time, 0 days",
+                vec![pay("2026-04-20", 1_000, 1)],
+                Some("0.0"),
+                Some("100.0"),
+                0,
+                0,
+            ),
         ];
         for (case, settlements, avg, rate, count, max) in table {
             let i = at(vec![inv("2026-05-01", "2026-05-31", 1_000, settlements)]);
@@ -397,39 +546,92 @@ mod tests {
     fn a_reversal_after_as_of_is_not_known_at_as_of() {
         let settlements = vec![pay("2026-05-30", 1_000, 1), pay("2026-07-04", -1_000, 1)];
         let i = at(vec![inv("2026-05-01", "2026-05-31", 1_000, settlements)]);
-        assert_eq!((i.on_time_rate, i.overdue_count_12m, i.overdue_ratio), (Some(dec("100.0")), 0, dec("0.0")));
+        assert_eq!(
+            (i.on_time_rate, i.overdue_count_12m, i.overdue_ratio),
+            (Some(dec("100.0")), 0, dec("0.0"))
+        );
     }
 
     #[test]
     fn overdue_window_edges() {
         // Unpaid invoices by due date: counted when as_of − 365 < due < as_of.
-        let table = [("2025-06-30", false), ("2025-07-01", true), ("2026-06-29", true), ("2026-06-30", false)];
+        let table = [
+            ("2025-06-30", false),
+            ("2025-07-01", true),
+            ("2026-06-29", true),
+            ("2026-06-30", false),
+        ];
         for (due, counted) in table {
             let i = at(vec![inv("2025-06-01", due, 500, vec![])]);
             assert_eq!(i.overdue_count_12m, u32::from(counted), "due {due}");
-            let days = if counted { (d(AS_OF) - d(due)).num_days() } else { 0 };
+            let days = if counted {
+                (d(AS_OF) - d(due)).num_days()
+            } else {
+                0
+            };
             assert_eq!(i.max_days_overdue_12m, days, "due {due}");
         }
         // Payments time by their own date: one dated before the window does not count.
-        let i = at(vec![inv("2025-05-01", "2025-05-31", 100, vec![pay("2025-06-30", 100, 1)])]);
+        let i = at(vec![inv(
+            "2025-05-01",
+            "2025-05-31",
+            100,
+            vec![pay("2025-06-30", 100, 1)],
+        )]);
         assert_eq!(i.on_time_rate, None);
-        let i = at(vec![inv("2025-05-01", "2025-05-31", 100, vec![pay("2025-07-01", 100, 1)])]);
-        assert_eq!((i.on_time_rate, i.avg_days_to_pay), (Some(dec("0.0")), Some(dec("61.0"))));
+        let i = at(vec![inv(
+            "2025-05-01",
+            "2025-05-31",
+            100,
+            vec![pay("2025-07-01", 100, 1)],
+        )]);
+        assert_eq!(
+            (i.on_time_rate, i.avg_days_to_pay),
+            (Some(dec("0.0")), Some(dec("61.0")))
+        );
     }
 
     #[test]
     fn amounts_weight_the_average_and_the_rate() {
         let i = at(vec![
-            inv("2026-03-01", "2026-03-31", 3_000, vec![pay("2026-03-11", 3_000, 1)]), // 10 days, on time
-            inv("2026-04-01", "2026-04-30", 1_000, vec![pay("2026-05-21", 1_000, 2)]), // 50 days, late
+            inv(
+                "2026-03-01",
+                "2026-03-31",
+                3_000,
+                vec![pay("2026-03-11", 3_000, 1)],
+            ), // 10 days, on time
+            inv(
+                "2026-04-01",
+                "2026-04-30",
+                1_000,
+                vec![pay("2026-05-21", 1_000, 2)],
+            ), // 50 days, late
         ]);
         // (3000 × 10 + 1000 × 50) / 4000 = 20.0 days; 3000 / 4000 on time.
-        assert_eq!((i.avg_days_to_pay, i.on_time_rate), (Some(dec("20.0")), Some(dec("75.0"))));
+        assert_eq!(
+            (i.avg_days_to_pay, i.on_time_rate),
+            (Some(dec("20.0")), Some(dec("75.0")))
+        );
         // 1 of 3 → 33.3 (rounded half away from zero), 2 of 3 → 66.7.
         let i = at(vec![
-            inv("2026-03-01", "2026-03-31", 100, vec![pay("2026-03-31", 100, 1)]),
-            inv("2026-03-01", "2026-03-31", 100, vec![pay("2026-04-01", 100, 2)]),
-            inv("2026-03-01", "2026-03-31", 100, vec![pay("2026-04-01", 100, 3)]),
+            inv(
+                "2026-03-01",
+                "2026-03-31",
+                100,
+                vec![pay("2026-03-31", 100, 1)],
+            ),
+            inv(
+                "2026-03-01",
+                "2026-03-31",
+                100,
+                vec![pay("2026-04-01", 100, 2)],
+            ),
+            inv(
+                "2026-03-01",
+                "2026-03-31",
+                100,
+                vec![pay("2026-04-01", 100, 3)],
+            ),
         ]);
         assert_eq!(i.on_time_rate, Some(dec("33.3")));
     }
@@ -441,11 +643,47 @@ mod tests {
             (vec![], "0.0"),
             (vec![inv("2026-06-01", "2026-06-30", 100, vec![])], "0.0"),
             (vec![inv("2026-05-01", "2026-06-29", 100, vec![])], "100.0"),
-            (vec![inv("2026-05-01", "2026-06-29", 100, vec![]), inv("2026-06-01", "2026-07-01", 300, vec![])], "25.0"),
-            (vec![inv("2026-05-01", "2026-06-29", 100, vec![pay("2026-06-30", 100, 1)])], "0.0"),
-            (vec![inv("2026-05-01", "2026-06-29", 100, vec![pay("2026-06-30", 60, 1)]), inv("2026-06-01", "2026-07-01", 60, vec![])], "40.0"),
+            (
+                vec![
+                    inv("2026-05-01", "2026-06-29", 100, vec![]),
+                    inv("2026-06-01", "2026-07-01", 300, vec![]),
+                ],
+                "25.0",
+            ),
+            (
+                vec![inv(
+                    "2026-05-01",
+                    "2026-06-29",
+                    100,
+                    vec![pay("2026-06-30", 100, 1)],
+                )],
+                "0.0",
+            ),
+            (
+                vec![
+                    inv(
+                        "2026-05-01",
+                        "2026-06-29",
+                        100,
+                        vec![pay("2026-06-30", 60, 1)],
+                    ),
+                    inv("2026-06-01", "2026-07-01", 60, vec![]),
+                ],
+                "40.0",
+            ),
             // Documents dated after as_of do not exist yet.
-            (vec![inv("2026-05-01", "2026-06-29", 100, vec![pay("2026-07-01", 100, 1)]), inv("2026-07-01", "2026-08-01", 900, vec![])], "100.0"),
+            (
+                vec![
+                    inv(
+                        "2026-05-01",
+                        "2026-06-29",
+                        100,
+                        vec![pay("2026-07-01", 100, 1)],
+                    ),
+                    inv("2026-07-01", "2026-08-01", 900, vec![]),
+                ],
+                "100.0",
+            ),
         ];
         for (k, (invoices, ratio)) in table.into_iter().enumerate() {
             assert_eq!(at(invoices).overdue_ratio, dec(ratio), "case {k}");
@@ -455,32 +693,95 @@ mod tests {
     #[test]
     fn default_outcome_edges() {
         // Unpaid invoice due 2026-01-01: 90 days past due on 2026-04-01.
-        let unpaid = |due: &str, settlements: Vec<Settlement>| history(vec![inv("2025-05-01", due, 100, settlements)]);
+        let unpaid = |due: &str, settlements: Vec<Settlement>| {
+            history(vec![inv("2025-05-01", due, 100, settlements)])
+        };
         // (case, history, as_of, defaulted)
         let table = [
-            ("90 days reached inside the window", unpaid("2026-01-01", vec![]), "2026-01-01", true),
-            ("90 days reached on the window's last day", unpaid("2026-01-01", vec![]), "2025-10-01", true),
-            ("90 days reached the day after the window", unpaid("2026-01-02", vec![]), "2025-10-01", false),
-            ("already 90+ before as_of and still open", unpaid("2025-06-01", vec![]), "2026-01-01", true),
-            ("paid on day 89", unpaid("2026-01-01", vec![pay("2026-03-31", 100, 1)]), "2026-01-01", false),
-            ("paid on day 90: a payment dated that day counts", unpaid("2026-01-01", vec![pay("2026-04-01", 100, 1)]), "2026-01-01", false),
-            ("paid on day 91: open on day 90", unpaid("2026-01-01", vec![pay("2026-04-02", 100, 1)]), "2026-01-01", true),
-            ("an old invoice paid on as_of", unpaid("2025-06-01", vec![pay("2026-01-01", 100, 1)]), "2026-01-01", false),
-            ("an old invoice paid on as_of + 1", unpaid("2025-06-01", vec![pay("2026-01-02", 100, 1)]), "2026-01-01", false),
-            ("an old invoice paid on as_of + 2: open on as_of + 1", unpaid("2025-06-01", vec![pay("2026-01-03", 100, 1)]), "2026-01-01", true),
+            (
+                "90 days reached inside the window",
+                unpaid("2026-01-01", vec![]),
+                "2026-01-01",
+                true,
+            ),
+            (
+                "90 days reached on the window's last day",
+                unpaid("2026-01-01", vec![]),
+                "2025-10-01",
+                true,
+            ),
+            (
+                "90 days reached the day after the window",
+                unpaid("2026-01-02", vec![]),
+                "2025-10-01",
+                false,
+            ),
+            (
+                "already 90+ before as_of and still open",
+                unpaid("2025-06-01", vec![]),
+                "2026-01-01",
+                true,
+            ),
+            (
+                "paid on day 89",
+                unpaid("2026-01-01", vec![pay("2026-03-31", 100, 1)]),
+                "2026-01-01",
+                false,
+            ),
+            (
+                "paid on day 90: a payment dated that day counts",
+                unpaid("2026-01-01", vec![pay("2026-04-01", 100, 1)]),
+                "2026-01-01",
+                false,
+            ),
+            (
+                "paid on day 91: open on day 90",
+                unpaid("2026-01-01", vec![pay("2026-04-02", 100, 1)]),
+                "2026-01-01",
+                true,
+            ),
+            (
+                "an old invoice paid on as_of",
+                unpaid("2025-06-01", vec![pay("2026-01-01", 100, 1)]),
+                "2026-01-01",
+                false,
+            ),
+            (
+                "an old invoice paid on as_of + 1",
+                unpaid("2025-06-01", vec![pay("2026-01-02", 100, 1)]),
+                "2026-01-01",
+                false,
+            ),
+            (
+                "an old invoice paid on as_of + 2: open on as_of + 1",
+                unpaid("2025-06-01", vec![pay("2026-01-03", 100, 1)]),
+                "2026-01-01",
+                true,
+            ),
             (
                 "paid in time, then the payment bounced inside the window",
-                unpaid("2026-01-01", vec![pay("2026-02-01", 100, 1), pay("2026-05-01", -100, 1)]),
+                unpaid(
+                    "2026-01-01",
+                    vec![pay("2026-02-01", 100, 1), pay("2026-05-01", -100, 1)],
+                ),
                 "2026-01-01",
                 true,
             ),
             (
                 "bounced after the window's end",
-                unpaid("2026-01-01", vec![pay("2026-02-01", 100, 1), pay("2026-07-02", -100, 1)]),
+                unpaid(
+                    "2026-01-01",
+                    vec![pay("2026-02-01", 100, 1), pay("2026-07-02", -100, 1)],
+                ),
                 "2026-01-01",
                 false,
             ),
-            ("an invoice dated after as_of can default too", history(vec![inv("2026-01-05", "2026-01-20", 100, vec![])]), "2026-01-01", true),
+            (
+                "an invoice dated after as_of can default too",
+                history(vec![inv("2026-01-05", "2026-01-20", 100, vec![])]),
+                "2026-01-01",
+                true,
+            ),
         ];
         for (case, h, as_of, want) in table {
             assert_eq!(defaulted(&h, d(as_of)), want, "{case}");
@@ -490,7 +791,12 @@ mod tests {
 
     #[test]
     fn values_carry_the_manual_factors_and_leave_foreign_sales_unknown() {
-        let i = at(vec![inv("2026-05-01", "2026-05-31", 1_000, vec![pay("2026-05-31", 1_000, 1)])]);
+        let i = at(vec![inv(
+            "2026-05-01",
+            "2026-05-31",
+            1_000,
+            vec![pay("2026-05-31", 1_000, 1)],
+        )]);
         let manual = ManualFactors {
             registered_capital: Some(Money::from_minor(500_000_000, Currency::CNY)),
             industry_risk: Some(dec("1.2")),
@@ -505,7 +811,13 @@ mod tests {
         assert_eq!(v.iter().count(), 9);
         let mut usd = history(vec![inv("2026-05-01", "2026-05-31", 1_000, vec![])]);
         usd.currency = Currency::USD;
-        assert_eq!(compute(&usd, d(AS_OF)).unwrap().values(&ManualFactors::default()).get(Indicator::Sales12m), None);
+        assert_eq!(
+            compute(&usd, d(AS_OF))
+                .unwrap()
+                .values(&ManualFactors::default())
+                .get(Indicator::Sales12m),
+            None
+        );
     }
 
     #[test]
@@ -521,22 +833,39 @@ mod tests {
 
     fn arb_history() -> impl Strategy<Value = LedgerHistory> {
         let base = d("2025-01-01");
-        let settlement = (0i64..600, -200_000i64..200_000, 0u8..3, 0i64..4).prop_map(move |(day, minor, kind, source)| Settlement {
-            on: base + Duration::days(day),
-            amount_minor: if minor == 0 { 1 } else { minor },
-            kind: [SettlementKind::Payment, SettlementKind::CreditNote, SettlementKind::WriteOff][kind as usize],
-            source,
-        });
-        let invoice = (0i64..600, 0i64..120, 1i64..200_000, proptest::collection::vec(settlement, 0..6)).prop_map(
-            move |(day, terms, amount_minor, settlements)| InvoiceHistory {
-                invoice_date: base + Duration::days(day),
-                due_date: base + Duration::days(day + terms),
-                amount_minor,
-                settlements,
+        let settlement = (0i64..600, -200_000i64..200_000, 0u8..3, 0i64..4).prop_map(
+            move |(day, minor, kind, source)| Settlement {
+                on: base + Duration::days(day),
+                amount_minor: if minor == 0 { 1 } else { minor },
+                kind: [
+                    SettlementKind::Payment,
+                    SettlementKind::CreditNote,
+                    SettlementKind::WriteOff,
+                ][kind as usize],
+                source,
             },
         );
-        (0i64..600, proptest::collection::vec(invoice, 0..12))
-            .prop_map(move |(created, invoices)| LedgerHistory { created_on: base + Duration::days(created), currency: Currency::CNY, invoices })
+        let invoice = (
+            0i64..600,
+            0i64..120,
+            1i64..200_000,
+            proptest::collection::vec(settlement, 0..6),
+        )
+            .prop_map(
+                move |(day, terms, amount_minor, settlements)| InvoiceHistory {
+                    invoice_date: base + Duration::days(day),
+                    due_date: base + Duration::days(day + terms),
+                    amount_minor,
+                    settlements,
+                },
+            );
+        (0i64..600, proptest::collection::vec(invoice, 0..12)).prop_map(
+            move |(created, invoices)| LedgerHistory {
+                created_on: base + Duration::days(created),
+                currency: Currency::CNY,
+                invoices,
+            },
+        )
     }
 
     proptest! {

@@ -28,7 +28,12 @@ impl InvoiceLine {
 
     /// The line as an aging input.
     pub fn open_item(&self, customer_id: i64) -> OpenItem {
-        OpenItem { customer_id, invoice_date: self.invoice_date, due_date: self.due_date, open: self.open }
+        OpenItem {
+            customer_id,
+            invoice_date: self.invoice_date,
+            due_date: self.due_date,
+            open: self.open,
+        }
     }
 }
 
@@ -47,7 +52,12 @@ pub enum InvoiceStatus {
 }
 
 impl InvoiceStatus {
-    pub const ALL: [InvoiceStatus; 4] = [InvoiceStatus::Open, InvoiceStatus::Overdue, InvoiceStatus::Paid, InvoiceStatus::All];
+    pub const ALL: [InvoiceStatus; 4] = [
+        InvoiceStatus::Open,
+        InvoiceStatus::Overdue,
+        InvoiceStatus::Paid,
+        InvoiceStatus::All,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,8 +88,14 @@ pub enum InvoiceSort {
 }
 
 impl InvoiceSort {
-    pub const ALL: [InvoiceSort; 6] =
-        [InvoiceSort::DueDate, InvoiceSort::InvoiceDate, InvoiceSort::Number, InvoiceSort::Customer, InvoiceSort::Amount, InvoiceSort::Open];
+    pub const ALL: [InvoiceSort; 6] = [
+        InvoiceSort::DueDate,
+        InvoiceSort::InvoiceDate,
+        InvoiceSort::Number,
+        InvoiceSort::Customer,
+        InvoiceSort::Amount,
+        InvoiceSort::Open,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,7 +136,10 @@ mod tests {
     #[test]
     fn missing_due_date_is_invoice_date_plus_terms() {
         let d = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
-        assert_eq!(default_due_date(d, 30), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        assert_eq!(
+            default_due_date(d, 30),
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+        );
         assert_eq!(default_due_date(d, 0), d);
     }
 }

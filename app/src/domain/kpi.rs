@@ -44,7 +44,10 @@ pub fn countback_periods(as_of: NaiveDate) -> [(NaiveDate, NaiveDate); 3] {
     let first = as_of.with_day(1).unwrap_or(as_of);
     let month = |back: u32| {
         let start = first.checked_sub_months(Months::new(back)).unwrap_or(first);
-        let end = start.checked_add_months(Months::new(1)).map(|d| d.pred_opt().unwrap_or(d)).unwrap_or(start);
+        let end = start
+            .checked_add_months(Months::new(1))
+            .map(|d| d.pred_opt().unwrap_or(d))
+            .unwrap_or(start);
         (start, end)
     };
     [(first, as_of), month(1), month(2)]
@@ -56,7 +59,9 @@ fn round1(d: Decimal) -> Decimal {
 
 /// `part ÷ whole × 100`, to 1 decimal; `None` when `whole` is not positive.
 pub fn rate(part_minor: i64, whole_minor: i64) -> Option<Decimal> {
-    (whole_minor > 0).then(|| round1(Decimal::from(part_minor) * Decimal::ONE_HUNDRED / Decimal::from(whole_minor)))
+    (whole_minor > 0).then(|| {
+        round1(Decimal::from(part_minor) * Decimal::ONE_HUNDRED / Decimal::from(whole_minor))
+    })
 }
 
 /// Overdue ÷ total open AR, in percent.
@@ -65,7 +70,11 @@ pub fn overdue_rate(overdue_minor: i64, open_minor: i64) -> Option<Decimal> {
 }
 
 /// Cash received in a month ÷ (overdue at its start + falling due in it), in percent.
-pub fn collection_rate(collected_minor: i64, overdue_at_start_minor: i64, falling_due_minor: i64) -> Option<Decimal> {
+pub fn collection_rate(
+    collected_minor: i64,
+    overdue_at_start_minor: i64,
+    falling_due_minor: i64,
+) -> Option<Decimal> {
     rate(collected_minor, overdue_at_start_minor + falling_due_minor)
 }
 
@@ -101,7 +110,9 @@ pub fn dso_countback(open_minor: i64, periods: &[SalesPeriod; 3]) -> Option<Deci
 pub fn best_possible_dso(current_minor: i64, periods: &[SalesPeriod; 3]) -> Option<Decimal> {
     let sales: i64 = periods.iter().map(|p| p.sales_minor).sum();
     let days: i64 = periods.iter().map(SalesPeriod::days).sum();
-    (sales > 0).then(|| round1(Decimal::from(current_minor.max(0)) / Decimal::from(sales) * Decimal::from(days)))
+    (sales > 0).then(|| {
+        round1(Decimal::from(current_minor.max(0)) / Decimal::from(sales) * Decimal::from(days))
+    })
 }
 
 /// Average days delinquent: DSO − best possible DSO.
@@ -110,10 +121,17 @@ pub fn add(dso: Option<Decimal>, best: Option<Decimal>) -> Option<Decimal> {
 }
 
 /// Collection effectiveness index over 3 months, in percent (1 decimal).
-pub fn cei(beginning_minor: i64, sales_3m_minor: i64, ending_total_minor: i64, ending_current_minor: i64) -> Option<Decimal> {
+pub fn cei(
+    beginning_minor: i64,
+    sales_3m_minor: i64,
+    ending_total_minor: i64,
+    ending_current_minor: i64,
+) -> Option<Decimal> {
     let base = Decimal::from(beginning_minor) + Decimal::from(sales_3m_minor) / Decimal::from(3);
     let denominator = base - Decimal::from(ending_current_minor);
-    (denominator > Decimal::ZERO).then(|| round1((base - Decimal::from(ending_total_minor)) / denominator * Decimal::ONE_HUNDRED))
+    (denominator > Decimal::ZERO).then(|| {
+        round1((base - Decimal::from(ending_total_minor)) / denominator * Decimal::ONE_HUNDRED)
+    })
 }
 
 #[cfg(test)]
@@ -127,7 +145,11 @@ mod tests {
 
     fn periods(as_of: NaiveDate, sales: [i64; 3]) -> [SalesPeriod; 3] {
         let p = countback_periods(as_of);
-        std::array::from_fn(|i| SalesPeriod { first_day: p[i].0, last_day: p[i].1, sales_minor: sales[i] })
+        std::array::from_fn(|i| SalesPeriod {
+            first_day: p[i].0,
+            last_day: p[i].1,
+            sales_minor: sales[i],
+        })
     }
 
     fn dec(s: &str) -> Decimal {
@@ -137,10 +159,21 @@ mod tests {
     #[test]
     fn periods_are_the_month_to_date_then_two_whole_months() {
         let p = countback_periods(d(2026, 3, 15));
-        assert_eq!(p, [(d(2026, 3, 1), d(2026, 3, 15)), (d(2026, 2, 1), d(2026, 2, 28)), (d(2026, 1, 1), d(2026, 1, 31))]);
+        assert_eq!(
+            p,
+            [
+                (d(2026, 3, 1), d(2026, 3, 15)),
+                (d(2026, 2, 1), d(2026, 2, 28)),
+                (d(2026, 1, 1), d(2026, 1, 31))
+            ]
+        );
         let p = countback_periods(d(2024, 3, 31));
         assert_eq!(p[1], (d(2024, 2, 1), d(2024, 2, 29)), "leap February");
-        assert_eq!(countback_periods(d(2026, 1, 10))[2], (d(2025, 11, 1), d(2025, 11, 30)), "across the year");
+        assert_eq!(
+            countback_periods(d(2026, 1, 10))[2],
+            (d(2025, 11, 1), d(2025, 11, 30)),
+            "across the year"
+        );
     }
 
     #[test]
@@ -169,7 +202,10 @@ mod tests {
         assert_eq!(add(None, Some(dec("30"))), None);
         // CEI: begin 200,000; sales 300,000 (÷3 = 100,000); end total 230,000, current 100,000:
         // (300,000 − 230,000) ÷ (300,000 − 100,000) = 35.0 %.
-        assert_eq!(cei(20_000_000, 30_000_000, 23_000_000, 10_000_000), Some(dec("35")));
+        assert_eq!(
+            cei(20_000_000, 30_000_000, 23_000_000, 10_000_000),
+            Some(dec("35"))
+        );
         assert_eq!(cei(0, 0, 0, 0), None);
     }
 
@@ -180,7 +216,11 @@ mod tests {
         assert_eq!(collection_rate(80, 60, 40), Some(dec("80")));
         assert_eq!(collection_rate(10, 0, 0), None);
         let p = periods(d(2026, 3, 31), [0, 0, 0]);
-        assert_eq!(dso_countback(100, &p), None, "AR with no sales has no finite DSO");
+        assert_eq!(
+            dso_countback(100, &p),
+            None,
+            "AR with no sales has no finite DSO"
+        );
         assert_eq!(best_possible_dso(100, &p), None);
     }
 

@@ -8,14 +8,14 @@ pub mod alerts;
 pub mod allocation;
 pub mod approval;
 pub mod auth;
+pub mod collections;
 pub mod credit;
 pub mod customer;
-pub mod collections;
 pub mod dashboard;
 pub mod documents;
+pub mod inbox;
 pub mod indicators;
 pub mod invoice;
-pub mod inbox;
 pub mod kpi;
 pub mod money;
 pub mod notify;
@@ -61,13 +61,19 @@ mod tests {
     fn business_date_is_shanghai_date() {
         // 2026-03-01 17:30 UTC is already 2 March in Shanghai (UTC+8).
         let t = Utc.with_ymd_and_hms(2026, 3, 1, 17, 30, 0).unwrap();
-        assert_eq!(business_date(t), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        assert_eq!(
+            business_date(t),
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+        );
     }
 
     #[test]
     fn business_day_starts_at_shanghai_midnight() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        assert_eq!(business_start(day), Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap());
+        assert_eq!(
+            business_start(day),
+            Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap()
+        );
         assert_eq!(business_date(business_start(day)), day);
     }
 }

@@ -69,7 +69,11 @@ pub enum MoneyError {
     #[error("amount '{0}' is not a decimal number")]
     NotANumber(String),
     #[error("amount {amount} has more than {digits} decimal places for {currency}")]
-    TooPrecise { amount: String, digits: u32, currency: Currency },
+    TooPrecise {
+        amount: String,
+        digits: u32,
+        currency: Currency,
+    },
     #[error("amount is too large")]
     Overflow,
     #[error("cannot combine {0} with {1}")]
@@ -108,7 +112,11 @@ impl Money {
         let mut amount = amount.normalize();
         let digits = currency.minor_exponent();
         if amount.scale() > digits {
-            return Err(MoneyError::TooPrecise { amount: amount.to_string(), digits, currency });
+            return Err(MoneyError::TooPrecise {
+                amount: amount.to_string(),
+                digits,
+                currency,
+            });
         }
         // Always carry the full minor digits: "1234.50" on the wire, as accountants write it.
         amount.rescale(digits);
@@ -119,11 +127,17 @@ impl Money {
     }
 
     pub fn zero(currency: Currency) -> Self {
-        Money { amount: Decimal::ZERO, currency }
+        Money {
+            amount: Decimal::ZERO,
+            currency,
+        }
     }
 
     pub fn from_minor(minor: i64, currency: Currency) -> Self {
-        Money { amount: Decimal::new(minor, currency.minor_exponent()), currency }
+        Money {
+            amount: Decimal::new(minor, currency.minor_exponent()),
+            currency,
+        }
     }
 
     /// Parses a user-entered amount such as `12,345.60` or `¥ 1 000`.
@@ -134,7 +148,9 @@ impl Money {
             .chars()
             .filter(|c| !matches!(c, ',' | ' ' | '_'))
             .collect();
-        let amount: Decimal = cleaned.parse().map_err(|_| MoneyError::NotANumber(text.trim().to_string()))?;
+        let amount: Decimal = cleaned
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(text.trim().to_string()))?;
         Money::new(amount, currency)
     }
 
@@ -148,7 +164,8 @@ impl Money {
 
     /// Integer minor units, exact by construction.
     pub fn minor(&self) -> i64 {
-        self.checked_minor().expect("Money::new guarantees the amount fits in i64 minor units")
+        self.checked_minor()
+            .expect("Money::new guarantees the amount fits in i64 minor units")
     }
 
     pub fn amount(&self) -> Decimal {
@@ -171,7 +188,10 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor().checked_add(other.minor()).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor()
+            .checked_add(other.minor())
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, self.currency))
     }
 
@@ -179,14 +199,21 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor().checked_sub(other.minor()).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor()
+            .checked_sub(other.minor())
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, self.currency))
     }
 
     /// `¥1,234,567.80` / `-¥0.05`: grouped thousands, always the full minor digits.
     pub fn display(&self) -> String {
         let sign = if self.is_negative() { "-" } else { "" };
-        format!("{sign}{}{}", self.currency.symbol(), group_thousands(self.amount, self.currency.minor_exponent()))
+        format!(
+            "{sign}{}{}",
+            self.currency.symbol(),
+            group_thousands(self.amount, self.currency.minor_exponent())
+        )
     }
 
     /// `¥123.5万` / `¥1.23亿` for Chinese UI, `¥1.2M` for English: a KPI card headline.
@@ -214,8 +241,13 @@ impl Money {
         if div == Decimal::ONE {
             return self.display();
         }
-        let v = (abs / div).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        format!("{sign}{}{}{suffix}", self.currency.symbol(), group_thousands(v, 2))
+        let v = (abs / div)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        format!(
+            "{sign}{}{}{suffix}",
+            self.currency.symbol(),
+            group_thousands(v, 2)
+        )
     }
 }
 
@@ -259,47 +291,94 @@ mod tests {
 
     #[test]
     fn parses_grouped_input_and_rejects_fractions_of_a_fen() {
-        assert_eq!(Money::parse("12,345.60", Currency::CNY).unwrap().minor(), 1_234_560);
-        assert_eq!(Money::parse("¥1 000", Currency::CNY).unwrap().minor(), 100_000);
-        assert!(matches!(Money::parse("1.005", Currency::CNY), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!(Money::parse("abc", Currency::CNY), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(Money::parse("1e30", Currency::CNY), Err(MoneyError::NotANumber(_)) | Err(MoneyError::Overflow)));
+        assert_eq!(
+            Money::parse("12,345.60", Currency::CNY).unwrap().minor(),
+            1_234_560
+        );
+        assert_eq!(
+            Money::parse("¥1 000", Currency::CNY).unwrap().minor(),
+            100_000
+        );
+        assert!(matches!(
+            Money::parse("1.005", Currency::CNY),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            Money::parse("abc", Currency::CNY),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("1e30", Currency::CNY),
+            Err(MoneyError::NotANumber(_)) | Err(MoneyError::Overflow)
+        ));
     }
 
     #[test]
     fn displays_grouped_with_full_minor_digits() {
-        assert_eq!(Money::from_minor(123_456_780, Currency::CNY).display(), "¥1,234,567.80");
+        assert_eq!(
+            Money::from_minor(123_456_780, Currency::CNY).display(),
+            "¥1,234,567.80"
+        );
         assert_eq!(Money::from_minor(-5, Currency::CNY).display(), "-¥0.05");
-        assert_eq!(Money::from_minor(-123_456_78, Currency::CNY).display(), "-¥123,456.78");
-        assert_eq!(Money::from_minor(-449_040_00, Currency::CNY).display_compact(true), "-¥44.90万");
+        assert_eq!(
+            Money::from_minor(-123_456_78, Currency::CNY).display(),
+            "-¥123,456.78"
+        );
+        assert_eq!(
+            Money::from_minor(-449_040_00, Currency::CNY).display_compact(true),
+            "-¥44.90万"
+        );
         assert_eq!(Money::from_minor(0, Currency::USD).display(), "$0.00");
-        assert_eq!(Money::from_minor(123_456_789_00, Currency::CNY).display_compact(true), "¥1.23亿");
-        assert_eq!(Money::from_minor(1_235_000_00, Currency::CNY).display_compact(true), "¥123.50万");
-        assert_eq!(Money::from_minor(1_235_000_00, Currency::CNY).display_compact(false), "¥1.24M");
+        assert_eq!(
+            Money::from_minor(123_456_789_00, Currency::CNY).display_compact(true),
+            "¥1.23亿"
+        );
+        assert_eq!(
+            Money::from_minor(1_235_000_00, Currency::CNY).display_compact(true),
+            "¥123.50万"
+        );
+        assert_eq!(
+            Money::from_minor(1_235_000_00, Currency::CNY).display_compact(false),
+            "¥1.24M"
+        );
     }
 
     #[test]
     fn refuses_mixed_currencies() {
         let a = Money::from_minor(1, Currency::CNY);
         let b = Money::from_minor(1, Currency::USD);
-        assert_eq!(a.checked_add(b), Err(MoneyError::CurrencyMismatch(Currency::CNY, Currency::USD)));
+        assert_eq!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch(Currency::CNY, Currency::USD))
+        );
     }
 
     #[test]
     fn wire_format_is_a_decimal_string() {
         let m = Money::from_minor(1050, Currency::CNY);
-        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"amount":"10.50","currency":"CNY"}"#);
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"amount":"10.50","currency":"CNY"}"#
+        );
         let back: Money = serde_json::from_str(r#"{"amount":"10.5","currency":"CNY"}"#).unwrap();
         assert_eq!(back, m);
-        let err = serde_json::from_str::<Money>(r#"{"amount":"0.001","currency":"CNY"}"#).unwrap_err();
+        let err =
+            serde_json::from_str::<Money>(r#"{"amount":"0.001","currency":"CNY"}"#).unwrap_err();
         assert!(err.to_string().contains("decimal places"), "{err}");
     }
 
     #[test]
     fn percent_is_exact_and_none_for_zero_whole() {
-        let p = percent(Money::from_minor(1, Currency::CNY), Money::from_minor(3, Currency::CNY)).unwrap();
+        let p = percent(
+            Money::from_minor(1, Currency::CNY),
+            Money::from_minor(3, Currency::CNY),
+        )
+        .unwrap();
         assert_eq!(p, Decimal::from_str("33.33").unwrap());
-        assert_eq!(percent(Money::zero(Currency::CNY), Money::zero(Currency::CNY)), None);
+        assert_eq!(
+            percent(Money::zero(Currency::CNY), Money::zero(Currency::CNY)),
+            None
+        );
     }
 
     proptest! {

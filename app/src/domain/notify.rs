@@ -115,7 +115,10 @@ const LOCAL_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~.";
 /// Parses `addr@domain` or `Display Name <addr@domain>` (the name may be quoted and
 /// may be Chinese; the address is ASCII). Surrounding spaces are ignored.
 pub fn parse_mailbox(input: &str) -> Result<Mailbox, MailboxError> {
-    let err = |reason| MailboxError { input: input.to_string(), reason };
+    let err = |reason| MailboxError {
+        input: input.to_string(),
+        reason,
+    };
     let s = input.trim();
     if s.chars().any(char::is_control) {
         return Err(err("contains a control character"));
@@ -126,11 +129,22 @@ pub fn parse_mailbox(input: &str) -> Result<Mailbox, MailboxError> {
                 return Err(err("'<' without a closing '>' at the end"));
             };
             let raw = s[..open].trim();
-            let raw = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw).trim();
+            let raw = raw
+                .strip_prefix('"')
+                .and_then(|r| r.strip_suffix('"'))
+                .unwrap_or(raw)
+                .trim();
             if raw.contains(['"', '<', '>']) {
                 return Err(err("the name contains a quote or angle bracket"));
             }
-            (if raw.is_empty() { None } else { Some(raw.to_string()) }, inner.trim())
+            (
+                if raw.is_empty() {
+                    None
+                } else {
+                    Some(raw.to_string())
+                },
+                inner.trim(),
+            )
         }
         None if s.contains('>') => return Err(err("'>' without an opening '<'")),
         None => (None, s),
@@ -146,7 +160,9 @@ pub fn parse_mailbox(input: &str) -> Result<Mailbox, MailboxError> {
     };
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
@@ -155,9 +171,15 @@ pub fn parse_mailbox(input: &str) -> Result<Mailbox, MailboxError> {
     }
     let domain = domain.to_ascii_lowercase();
     if !is_host_name(&domain) || !domain.contains('.') {
-        return Err(err("the part after '@' must be a domain such as example.com"));
+        return Err(err(
+            "the part after '@' must be a domain such as example.com",
+        ));
     }
-    Ok(Mailbox { name, local: local.to_string(), domain })
+    Ok(Mailbox {
+        name,
+        local: local.to_string(),
+        domain,
+    })
 }
 
 /// An ASCII DNS name: dot-separated labels of 1–63 letters, digits and inner hyphens,
@@ -182,7 +204,10 @@ fn is_smtp_host(s: &str) -> bool {
 
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------------
@@ -214,7 +239,9 @@ impl SmtpTls {
     }
 
     pub fn parse(s: &str) -> Option<SmtpTls> {
-        Self::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
     /// The port used when the form leaves it empty: 25, 587 (submission), 465 (submissions).
@@ -308,11 +335,17 @@ impl TryFrom<SmtpDraft> for SmtpSettings {
         if host.is_empty() {
             errors.push(FieldError::new("host", "is empty"));
         } else if !is_smtp_host(&host) {
-            errors.push(FieldError::new("host", format!("'{host}' is not a host name or IP address")));
+            errors.push(FieldError::new(
+                "host",
+                format!("'{host}' is not a host name or IP address"),
+            ));
         }
         let tls = SmtpTls::parse(&d.tls);
         if tls.is_none() {
-            errors.push(FieldError::new("tls", format!("'{}' must be none, starttls or tls", d.tls.trim())));
+            errors.push(FieldError::new(
+                "tls",
+                format!("'{}' must be none, starttls or tls", d.tls.trim()),
+            ));
         }
         let port = match d.port.trim() {
             "" => tls.map(SmtpTls::default_port),
@@ -325,18 +358,34 @@ impl TryFrom<SmtpDraft> for SmtpSettings {
             },
         };
         let username = Some(d.username.trim().to_string()).filter(|u| !u.is_empty());
-        if username.as_ref().is_some_and(|u| u.chars().any(char::is_control)) {
+        if username
+            .as_ref()
+            .is_some_and(|u| u.chars().any(char::is_control))
+        {
             errors.push(FieldError::new("username", "contains a control character"));
         }
         // Passwords are taken as typed: spaces may be part of them.
         let password = Some(d.password).filter(|p| !p.is_empty()).map(Secret);
         match (&username, &password) {
-            (None, Some(_)) => errors.push(FieldError::new("password", "is set but the username is empty")),
-            (Some(_), None) => errors.push(FieldError::new("password", "is empty; a username needs one")),
+            (None, Some(_)) => errors.push(FieldError::new(
+                "password",
+                "is set but the username is empty",
+            )),
+            (Some(_), None) => errors.push(FieldError::new(
+                "password",
+                "is empty; a username needs one",
+            )),
             _ => {}
         }
-        if username.is_some() && tls == Some(SmtpTls::None) && !host.is_empty() && !is_loopback(&host) {
-            errors.push(FieldError::new("tls", "none would send the password unencrypted; choose starttls or tls"));
+        if username.is_some()
+            && tls == Some(SmtpTls::None)
+            && !host.is_empty()
+            && !is_loopback(&host)
+        {
+            errors.push(FieldError::new(
+                "tls",
+                "none would send the password unencrypted; choose starttls or tls",
+            ));
         }
         let from = match parse_mailbox(&d.from) {
             Ok(m) => m.to_string(),
@@ -346,9 +395,14 @@ impl TryFrom<SmtpDraft> for SmtpSettings {
             }
         };
         match (tls, port) {
-            (Some(tls), Some(port)) if errors.is_empty() => {
-                Ok(SmtpSettings { host, port, tls, username, password, from })
-            }
+            (Some(tls), Some(port)) if errors.is_empty() => Ok(SmtpSettings {
+                host,
+                port,
+                tls,
+                username,
+                password,
+                from,
+            }),
             _ => Err(errors),
         }
     }
@@ -373,7 +427,11 @@ pub enum WebhookKind {
 }
 
 impl WebhookKind {
-    pub const ALL: [WebhookKind; 3] = [WebhookKind::Generic, WebhookKind::DingTalk, WebhookKind::WeCom];
+    pub const ALL: [WebhookKind; 3] = [
+        WebhookKind::Generic,
+        WebhookKind::DingTalk,
+        WebhookKind::WeCom,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -384,7 +442,9 @@ impl WebhookKind {
     }
 
     pub fn parse(s: &str) -> Option<WebhookKind> {
-        Self::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -406,7 +466,9 @@ impl WebhookDraft {
     /// secret typed again). To drop a secret, delete the target and add it anew.
     pub fn keep_secret_of(mut self, stored: &[WebhookTarget]) -> WebhookDraft {
         if self.secret.is_empty() {
-            let same = stored.iter().find(|t| t.key == self.key.trim() && t.url == self.url.trim());
+            let same = stored
+                .iter()
+                .find(|t| t.key == self.key.trim() && t.url == self.url.trim());
             if let Some(s) = same.and_then(|t| t.secret.as_ref()) {
                 self.secret = s.expose().to_string();
             }
@@ -444,34 +506,59 @@ impl WebhookTarget {
 const WEBHOOK_KEY_MAX: usize = 32;
 const URL_MAX: usize = 2048;
 
-fn webhook_target(d: WebhookDraft, prefix: &str, errors: &mut Vec<FieldError>) -> Option<WebhookTarget> {
+fn webhook_target(
+    d: WebhookDraft,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<WebhookTarget> {
     let before = errors.len();
     let key = d.key.trim().to_string();
     let key_ok = !key.is_empty()
         && key.len() <= WEBHOOK_KEY_MAX
-        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if !key_ok {
-        errors.push(FieldError::new(format!("{prefix}key"), format!("'{key}' is not 1–32 of a-z, 0-9, _, -")));
+        errors.push(FieldError::new(
+            format!("{prefix}key"),
+            format!("'{key}' is not 1–32 of a-z, 0-9, _, -"),
+        ));
     }
     let kind = WebhookKind::parse(&d.kind);
     if kind.is_none() {
-        errors.push(FieldError::new(format!("{prefix}kind"), format!("'{}' must be generic, dingtalk or wecom", d.kind.trim())));
+        errors.push(FieldError::new(
+            format!("{prefix}kind"),
+            format!("'{}' must be generic, dingtalk or wecom", d.kind.trim()),
+        ));
     }
     let url = d.url.trim().to_string();
     if let Err(problem) = check_http_url(&url) {
         errors.push(FieldError::new(format!("{prefix}url"), problem));
     }
     if d.secret.chars().any(char::is_control) {
-        errors.push(FieldError::new(format!("{prefix}secret"), "contains a control character"));
+        errors.push(FieldError::new(
+            format!("{prefix}secret"),
+            "contains a control character",
+        ));
     }
-    let secret = Some(d.secret.trim().to_string()).filter(|s| !s.is_empty()).map(Secret);
+    let secret = Some(d.secret.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .map(Secret);
     if kind == Some(WebhookKind::WeCom) && secret.is_some() {
         // WeCom robots have no signing; accepting a secret would suggest protection
         // that does not exist.
-        errors.push(FieldError::new(format!("{prefix}secret"), "WeCom robots are not signed; leave it empty"));
+        errors.push(FieldError::new(
+            format!("{prefix}secret"),
+            "WeCom robots are not signed; leave it empty",
+        ));
     }
     match kind {
-        Some(kind) if errors.len() == before => Some(WebhookTarget { key, kind, url, secret }),
+        Some(kind) if errors.len() == before => Some(WebhookTarget {
+            key,
+            kind,
+            url,
+            secret,
+        }),
         _ => None,
     }
 }
@@ -522,7 +609,10 @@ pub fn parse_webhooks(drafts: Vec<WebhookDraft>) -> Result<Vec<WebhookTarget>, V
     for (i, d) in drafts.into_iter().enumerate() {
         let prefix = format!("webhooks[{i}].");
         if !keys[i].is_empty() && keys[..i].contains(&keys[i]) {
-            errors.push(FieldError::new(format!("{prefix}key"), format!("'{}' is used by another webhook", keys[i])));
+            errors.push(FieldError::new(
+                format!("{prefix}key"),
+                format!("'{}' is used by another webhook", keys[i]),
+            ));
         }
         if let Some(t) = webhook_target(d, &prefix, &mut errors) {
             targets.push(t);
@@ -575,10 +665,16 @@ pub fn audit_value(key: &str, value: &str) -> String {
             }
         }
     }
-    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(value) else { return value.to_string() };
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(value) else {
+        return value.to_string();
+    };
     match key {
         NOTIFY_SMTP_SETTING => mask(&mut v, "password"),
-        NOTIFY_WEBHOOKS_SETTING => v.as_array_mut().into_iter().flatten().for_each(|h| mask(h, "secret")),
+        NOTIFY_WEBHOOKS_SETTING => v
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .for_each(|h| mask(h, "secret")),
         _ => return value.to_string(),
     }
     v.to_string()
@@ -641,11 +737,23 @@ mod tests {
         let table: &[(&str, Option<&str>)] = &[
             ("ar@example.com", Some("ar@example.com")),
             ("  ar@Example.COM ", Some("ar@example.com")),
-            ("CreditDesk <ar@example.com>", Some("CreditDesk <ar@example.com>")),
-            ("\"Credit Desk\" <ar@example.com>", Some("Credit Desk <ar@example.com>")),
-            ("应收账款 <ar@example.com>", Some("应收账款 <ar@example.com>")),
+            (
+                "CreditDesk <ar@example.com>",
+                Some("CreditDesk <ar@example.com>"),
+            ),
+            (
+                "\"Credit Desk\" <ar@example.com>",
+                Some("Credit Desk <ar@example.com>"),
+            ),
+            (
+                "应收账款 <ar@example.com>",
+                Some("应收账款 <ar@example.com>"),
+            ),
             ("<ar@example.com>", Some("ar@example.com")),
-            ("first.last+tag@sub.example.cn", Some("first.last+tag@sub.example.cn")),
+            (
+                "first.last+tag@sub.example.cn",
+                Some("first.last+tag@sub.example.cn"),
+            ),
             ("", None),
             ("ar", None),
             ("ar@", None),
@@ -668,8 +776,14 @@ mod tests {
             assert_eq!(got.as_deref(), *want, "input {input:?}");
         }
         let m = parse_mailbox("CreditDesk <ar@example.com>").unwrap();
-        assert_eq!((m.name(), m.local(), m.domain(), m.address().as_str()), (Some("CreditDesk"), "ar", "example.com", "ar@example.com"));
-        assert!(parse_mailbox("ar").unwrap_err().to_string().contains("no '@'"));
+        assert_eq!(
+            (m.name(), m.local(), m.domain(), m.address().as_str()),
+            (Some("CreditDesk"), "ar", "example.com", "ar@example.com")
+        );
+        assert!(parse_mailbox("ar")
+            .unwrap_err()
+            .to_string()
+            .contains("no '@'"));
     }
 
     #[test]
@@ -702,9 +816,15 @@ mod tests {
         let stored = SmtpSettings::try_from(smtp_draft()).unwrap();
         let same = stored.to_draft(false).keep_password_of(Some(&stored));
         assert_eq!(same.password, "pa ss");
-        let other = SmtpDraft { username: "ap@example.com".into(), ..stored.to_draft(false) };
+        let other = SmtpDraft {
+            username: "ap@example.com".into(),
+            ..stored.to_draft(false)
+        };
         assert_eq!(other.keep_password_of(Some(&stored)).password, "");
-        let typed = SmtpDraft { password: "new".into(), ..stored.to_draft(false) };
+        let typed = SmtpDraft {
+            password: "new".into(),
+            ..stored.to_draft(false)
+        };
         assert_eq!(typed.keep_password_of(Some(&stored)).password, "new");
         assert_eq!(stored.to_draft(false).keep_password_of(None).password, "");
     }
@@ -715,39 +835,125 @@ mod tests {
         type Change = fn(&mut SmtpDraft);
         let table: &[(&str, Change, &[&str])] = &[
             ("valid", |_| {}, &[]),
-            ("empty port takes the mode's default", |d| d.port = " ".into(), &[]),
-            ("port 0", |d| d.port = "0".into(), &["port: must be 1–65535"]),
-            ("port too big", |d| d.port = "65536".into(), &["port: must be 1–65535"]),
-            ("port not a number", |d| d.port = "smtp".into(), &["port: must be 1–65535"]),
+            (
+                "empty port takes the mode's default",
+                |d| d.port = " ".into(),
+                &[],
+            ),
+            (
+                "port 0",
+                |d| d.port = "0".into(),
+                &["port: must be 1–65535"],
+            ),
+            (
+                "port too big",
+                |d| d.port = "65536".into(),
+                &["port: must be 1–65535"],
+            ),
+            (
+                "port not a number",
+                |d| d.port = "smtp".into(),
+                &["port: must be 1–65535"],
+            ),
             ("empty host", |d| d.host = "".into(), &["host: is empty"]),
-            ("host with a space", |d| d.host = "smtp example.com".into(), &["host: 'smtp example.com' is not a host name or IP address"]),
-            ("unknown tls", |d| d.tls = "ssl".into(), &["tls: 'ssl' must be none, starttls or tls"]),
+            (
+                "host with a space",
+                |d| d.host = "smtp example.com".into(),
+                &["host: 'smtp example.com' is not a host name or IP address"],
+            ),
+            (
+                "unknown tls",
+                |d| d.tls = "ssl".into(),
+                &["tls: 'ssl' must be none, starttls or tls"],
+            ),
             ("tls in capitals", |d| d.tls = "TLS".into(), &[]),
-            ("bad from", |d| d.from = "accounts receivable".into(), &["from: not an email address"]),
-            ("password without username", |d| d.username = "".into(), &["password: is set but the username is empty"]),
-            ("username without password", |d| d.password = "".into(), &["password: is empty; a username needs one"]),
-            ("no credentials at all", |d| { d.username = "".into(); d.password = "".into(); }, &[]),
-            ("credentials in clear to a remote host", |d| d.tls = "none".into(),
-                &["tls: none would send the password unencrypted; choose starttls or tls"]),
-            ("credentials in clear to a loopback relay", |d| { d.tls = "none".into(); d.host = "127.0.0.1".into(); }, &[]),
-            ("ipv6 loopback", |d| { d.tls = "none".into(); d.host = "::1".into(); }, &[]),
-            ("every field wrong at once", |d| {
-                d.host = "".into(); d.port = "0".into(); d.tls = "x".into(); d.from = "".into(); d.username = "".into();
-            }, &["host: is empty", "tls: 'x' must be none, starttls or tls", "port: must be 1–65535",
-                 "password: is set but the username is empty", "from: not an email address"]),
+            (
+                "bad from",
+                |d| d.from = "accounts receivable".into(),
+                &["from: not an email address"],
+            ),
+            (
+                "password without username",
+                |d| d.username = "".into(),
+                &["password: is set but the username is empty"],
+            ),
+            (
+                "username without password",
+                |d| d.password = "".into(),
+                &["password: is empty; a username needs one"],
+            ),
+            (
+                "no credentials at all",
+                |d| {
+                    d.username = "".into();
+                    d.password = "".into();
+                },
+                &[],
+            ),
+            (
+                "credentials in clear to a remote host",
+                |d| d.tls = "none".into(),
+                &["tls: none would send the password unencrypted; choose starttls or tls"],
+            ),
+            (
+                "credentials in clear to a loopback relay",
+                |d| {
+                    d.tls = "none".into();
+                    d.host = "127.0.0.1".into();
+                },
+                &[],
+            ),
+            (
+                "ipv6 loopback",
+                |d| {
+                    d.tls = "none".into();
+                    d.host = "::1".into();
+                },
+                &[],
+            ),
+            (
+                "every field wrong at once",
+                |d| {
+                    d.host = "".into();
+                    d.port = "0".into();
+                    d.tls = "x".into();
+                    d.from = "".into();
+                    d.username = "".into();
+                },
+                &[
+                    "host: is empty",
+                    "tls: 'x' must be none, starttls or tls",
+                    "port: must be 1–65535",
+                    "password: is set but the username is empty",
+                    "from: not an email address",
+                ],
+            ),
         ];
         for (name, change, want) in table {
             let mut d = smtp_draft();
             change(&mut d);
-            let got = SmtpSettings::try_from(d).err().map(|e| fields(&e)).unwrap_or_default();
-            assert_eq!(got, want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "scenario: {name}");
+            let got = SmtpSettings::try_from(d)
+                .err()
+                .map(|e| fields(&e))
+                .unwrap_or_default();
+            assert_eq!(
+                got,
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "scenario: {name}"
+            );
         }
     }
 
     #[test]
     fn empty_ports_default_per_mode() {
         for (tls, port) in [("none", 25), ("starttls", 587), ("tls", 465)] {
-            let d = SmtpDraft { port: "".into(), tls: tls.into(), username: "".into(), password: "".into(), ..smtp_draft() };
+            let d = SmtpDraft {
+                port: "".into(),
+                tls: tls.into(),
+                username: "".into(),
+                password: "".into(),
+                ..smtp_draft()
+            };
             assert_eq!(SmtpSettings::try_from(d).unwrap().port, port, "{tls}");
         }
     }
@@ -761,31 +967,86 @@ mod tests {
     }
 
     fn hook(key: &str, kind: &str, url: &str, secret: &str) -> WebhookDraft {
-        WebhookDraft { key: key.into(), kind: kind.into(), url: url.into(), secret: secret.into() }
+        WebhookDraft {
+            key: key.into(),
+            kind: kind.into(),
+            url: url.into(),
+            secret: secret.into(),
+        }
     }
 
     #[test]
     fn webhook_draft_scenarios() {
         let ding = "https://oapi.dingtalk.com/robot/send?access_token=abc";
         let table: &[(WebhookDraft, &[&str])] = &[
-            (hook("erp", "generic", "https://erp.example.com/hooks/cd", "s3cret"), &[]),
+            (
+                hook(
+                    "erp",
+                    "generic",
+                    "https://erp.example.com/hooks/cd",
+                    "s3cret",
+                ),
+                &[],
+            ),
             (hook("ding", "DingTalk", ding, "SEC123"), &[]),
-            (hook("wx", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", ""), &[]),
+            (
+                hook(
+                    "wx",
+                    "wecom",
+                    "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+                    "",
+                ),
+                &[],
+            ),
             (hook("local", "generic", "http://127.0.0.1:8080/x", ""), &[]),
-            (hook("", "generic", "https://e.com", ""), &["key: '' is not 1–32 of a-z, 0-9, _, -"]),
-            (hook("Ding", "generic", "https://e.com", ""), &["key: 'Ding' is not 1–32 of a-z, 0-9, _, -"]),
-            (hook(&"k".repeat(33), "generic", "https://e.com", ""), &["key: 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' is not 1–32 of a-z, 0-9, _, -"]),
-            (hook("k", "slack", "https://e.com", ""), &["kind: 'slack' must be generic, dingtalk or wecom"]),
-            (hook("k", "generic", "ftp://e.com", ""), &["url: must start with http:// or https://"]),
+            (
+                hook("", "generic", "https://e.com", ""),
+                &["key: '' is not 1–32 of a-z, 0-9, _, -"],
+            ),
+            (
+                hook("Ding", "generic", "https://e.com", ""),
+                &["key: 'Ding' is not 1–32 of a-z, 0-9, _, -"],
+            ),
+            (
+                hook(&"k".repeat(33), "generic", "https://e.com", ""),
+                &["key: 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk' is not 1–32 of a-z, 0-9, _, -"],
+            ),
+            (
+                hook("k", "slack", "https://e.com", ""),
+                &["kind: 'slack' must be generic, dingtalk or wecom"],
+            ),
+            (
+                hook("k", "generic", "ftp://e.com", ""),
+                &["url: must start with http:// or https://"],
+            ),
             (hook("k", "generic", "https://", ""), &["url: has no host"]),
-            (hook("k", "generic", "https://e.com/a b", ""), &["url: contains a space or control character"]),
-            (hook("k", "wecom", "https://e.com", "x"), &["secret: WeCom robots are not signed; leave it empty"]),
-            (hook("K K", "", "", ""), &["key: 'K K' is not 1–32 of a-z, 0-9, _, -", "kind: '' must be generic, dingtalk or wecom",
-                "url: must start with http:// or https://"]),
+            (
+                hook("k", "generic", "https://e.com/a b", ""),
+                &["url: contains a space or control character"],
+            ),
+            (
+                hook("k", "wecom", "https://e.com", "x"),
+                &["secret: WeCom robots are not signed; leave it empty"],
+            ),
+            (
+                hook("K K", "", "", ""),
+                &[
+                    "key: 'K K' is not 1–32 of a-z, 0-9, _, -",
+                    "kind: '' must be generic, dingtalk or wecom",
+                    "url: must start with http:// or https://",
+                ],
+            ),
         ];
         for (draft, want) in table {
-            let got = WebhookTarget::try_from(draft.clone()).err().map(|e| fields(&e)).unwrap_or_default();
-            assert_eq!(got, want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "draft: {draft:?}");
+            let got = WebhookTarget::try_from(draft.clone())
+                .err()
+                .map(|e| fields(&e))
+                .unwrap_or_default();
+            assert_eq!(
+                got,
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "draft: {draft:?}"
+            );
         }
         let t = WebhookTarget::try_from(hook("ding", "dingtalk", ding, "SEC123")).unwrap();
         assert_eq!(t.kind, WebhookKind::DingTalk);
@@ -805,42 +1066,82 @@ mod tests {
         let errors = parse_webhooks(list).unwrap_err();
         assert_eq!(
             fields(&errors),
-            vec!["webhooks[2].key: 'a' is used by another webhook", "webhooks[3].url: must start with http:// or https://"]
+            vec![
+                "webhooks[2].key: 'a' is used by another webhook",
+                "webhooks[3].url: must start with http:// or https://"
+            ]
         );
-        let ok = parse_webhooks(vec![hook("a", "generic", "https://a.example.com", "s"), hook("b", "dingtalk", "https://b.example.com", "")])
-            .unwrap();
-        assert_eq!(ok.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let ok = parse_webhooks(vec![
+            hook("a", "generic", "https://a.example.com", "s"),
+            hook("b", "dingtalk", "https://b.example.com", ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            ok.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         // Storage round trip through JSON.
         let json = serde_json::to_string(&webhooks_to_drafts(&ok, true)).unwrap();
-        assert_eq!(parse_webhooks(serde_json::from_str(&json).unwrap()).unwrap(), ok);
+        assert_eq!(
+            parse_webhooks(serde_json::from_str(&json).unwrap()).unwrap(),
+            ok
+        );
         assert!(parse_webhooks(vec![]).unwrap().is_empty());
     }
 
     #[test]
     fn an_empty_secret_keeps_the_stored_one_for_the_same_key_and_url() {
-        let stored = parse_webhooks(vec![hook("a", "generic", "https://a.example.com", "s")]).unwrap();
+        let stored =
+            parse_webhooks(vec![hook("a", "generic", "https://a.example.com", "s")]).unwrap();
         let same = hook("a", "generic", "https://a.example.com", "").keep_secret_of(&stored);
         assert_eq!(same.secret, "s");
-        assert_eq!(hook("a", "generic", "https://moved.example.com", "").keep_secret_of(&stored).secret, "");
-        assert_eq!(hook("b", "generic", "https://a.example.com", "").keep_secret_of(&stored).secret, "");
-        assert_eq!(hook("a", "generic", "https://a.example.com", "t").keep_secret_of(&stored).secret, "t");
+        assert_eq!(
+            hook("a", "generic", "https://moved.example.com", "")
+                .keep_secret_of(&stored)
+                .secret,
+            ""
+        );
+        assert_eq!(
+            hook("b", "generic", "https://a.example.com", "")
+                .keep_secret_of(&stored)
+                .secret,
+            ""
+        );
+        assert_eq!(
+            hook("a", "generic", "https://a.example.com", "t")
+                .keep_secret_of(&stored)
+                .secret,
+            "t"
+        );
     }
 
     #[test]
     fn messages_have_stable_json_field_names() {
-        let e = Email { to: vec!["ar@example.com".into()], subject: "逾期提醒".into(), body: "正文".into() };
+        let e = Email {
+            to: vec!["ar@example.com".into()],
+            subject: "逾期提醒".into(),
+            body: "正文".into(),
+        };
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"to": ["ar@example.com"], "subject": "逾期提醒", "body": "正文"})
         );
-        let m: WebhookMessage = serde_json::from_str(r#"{"title":"t","markdown":"**m**"}"#).unwrap();
+        let m: WebhookMessage =
+            serde_json::from_str(r#"{"title":"t","markdown":"**m**"}"#).unwrap();
         assert_eq!(m.data, serde_json::Value::Null);
         assert_eq!(
-            serde_json::to_value(WebhookMessage { data: serde_json::json!({"n": 1}), ..m }).unwrap(),
+            serde_json::to_value(WebhookMessage {
+                data: serde_json::json!({"n": 1}),
+                ..m
+            })
+            .unwrap(),
             serde_json::json!({"title": "t", "markdown": "**m**", "data": {"n": 1}})
         );
         assert_eq!(serde_json::to_value(SmtpTls::StartTls).unwrap(), "starttls");
-        assert_eq!(serde_json::to_value(WebhookKind::DingTalk).unwrap(), "dingtalk");
+        assert_eq!(
+            serde_json::to_value(WebhookKind::DingTalk).unwrap(),
+            "dingtalk"
+        );
         assert_eq!(serde_json::to_value(WebhookKind::WeCom).unwrap(), "wecom");
     }
 
@@ -859,7 +1160,11 @@ mod tests {
             (u32::MAX, 7200),
         ];
         for (attempt, secs) in table {
-            assert_eq!(retry_delay(*attempt), Duration::seconds(*secs), "attempt {attempt}");
+            assert_eq!(
+                retry_delay(*attempt),
+                Duration::seconds(*secs),
+                "attempt {attempt}"
+            );
         }
         // Delays never shrink, so a failing endpoint is never hit faster over time.
         for a in 1..50 {
@@ -871,7 +1176,10 @@ mod tests {
     fn next_attempt_stops_after_max_attempts() {
         let now = Utc.with_ymd_and_hms(2026, 6, 30, 2, 0, 0).unwrap();
         assert_eq!(next_attempt(1, now), Some(now + Duration::seconds(30)));
-        assert_eq!(next_attempt(MAX_ATTEMPTS - 1, now), Some(now + Duration::hours(2)));
+        assert_eq!(
+            next_attempt(MAX_ATTEMPTS - 1, now),
+            Some(now + Duration::hours(2))
+        );
         assert_eq!(next_attempt(MAX_ATTEMPTS, now), None);
         assert_eq!(next_attempt(MAX_ATTEMPTS + 1, now), None);
         // The documented span: the sum of the waits between the 8 attempts.
@@ -883,10 +1191,18 @@ mod tests {
     fn the_audit_trail_never_holds_a_password_or_secret() {
         let smtp = r#"{"host":"smtp.example.com","port":"587","tls":"starttls","username":"ar","password":"hunter2","from":"ar@example.com"}"#;
         let a = audit_value(NOTIFY_SMTP_SETTING, smtp);
-        assert!(!a.contains("hunter2") && a.contains("\"password\":\"***\"") && a.contains("smtp.example.com"), "{a}");
+        assert!(
+            !a.contains("hunter2")
+                && a.contains("\"password\":\"***\"")
+                && a.contains("smtp.example.com"),
+            "{a}"
+        );
         let hooks = r#"[{"key":"ops","kind":"generic","url":"https://h.example.com/x","secret":"s3cret"},{"key":"wc","kind":"wecom","url":"https://q.example.com","secret":""}]"#;
         let h = audit_value(NOTIFY_WEBHOOKS_SETTING, hooks);
-        assert!(!h.contains("s3cret") && h.contains("***") && h.contains("\"secret\":\"\""), "{h}");
+        assert!(
+            !h.contains("s3cret") && h.contains("***") && h.contains("\"secret\":\"\""),
+            "{h}"
+        );
         assert_eq!(audit_value("aging.edges.due", "[30,60]"), "[30,60]");
     }
 }

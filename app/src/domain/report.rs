@@ -25,11 +25,17 @@ pub enum ReportError {
     #[error("period kind: '{0}' is not week, month or quarter")]
     PeriodKind(String),
     #[error("{field}: {message}")]
-    Field { field: &'static str, message: String },
+    Field {
+        field: &'static str,
+        message: String,
+    },
 }
 
 fn field(field: &'static str, message: impl Into<String>) -> ReportError {
-    ReportError::Field { field, message: message.into() }
+    ReportError::Field {
+        field,
+        message: message.into(),
+    }
 }
 
 /// The length of a reporting period.
@@ -53,7 +59,10 @@ impl PeriodKind {
     }
 
     pub fn parse(s: &str) -> Result<PeriodKind, ReportError> {
-        PeriodKind::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or_else(|| ReportError::PeriodKind(s.to_string()))
+        PeriodKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| ReportError::PeriodKind(s.to_string()))
     }
 }
 
@@ -69,14 +78,24 @@ impl Period {
     /// The period of `kind` that contains `day`.
     pub fn containing(kind: PeriodKind, day: NaiveDate) -> Period {
         let start = match kind {
-            PeriodKind::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            PeriodKind::Week => {
+                day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
+            }
             PeriodKind::Month => day.with_day(1).unwrap_or(day),
-            PeriodKind::Quarter => NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).unwrap_or(day),
+            PeriodKind::Quarter => {
+                NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).unwrap_or(day)
+            }
         };
         let end = match kind {
             PeriodKind::Week => start + Duration::days(6),
-            PeriodKind::Month => start.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(start),
-            PeriodKind::Quarter => start.checked_add_months(Months::new(3)).and_then(|d| d.pred_opt()).unwrap_or(start),
+            PeriodKind::Month => start
+                .checked_add_months(Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(start),
+            PeriodKind::Quarter => start
+                .checked_add_months(Months::new(3))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(start),
         };
         Period { kind, start, end }
     }
@@ -86,8 +105,16 @@ impl Period {
         let bad = || ReportError::PeriodKey(key.to_string());
         let key = key.trim();
         let (year, rest) = key.split_once('-').ok_or_else(bad)?;
-        let year: i32 = year.parse().ok().filter(|y| (1900..=9999).contains(y)).ok_or_else(bad)?;
-        let number = |s: &str| s.parse::<u32>().ok().filter(|_| s.len() == 2 || s.len() == 1);
+        let year: i32 = year
+            .parse()
+            .ok()
+            .filter(|y| (1900..=9999).contains(y))
+            .ok_or_else(bad)?;
+        let number = |s: &str| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|_| s.len() == 2 || s.len() == 1)
+        };
         if let Some(w) = rest.strip_prefix('W') {
             let w = number(w).ok_or_else(bad)?;
             let monday = NaiveDate::from_isoywd_opt(year, w, Weekday::Mon).ok_or_else(bad)?;
@@ -123,7 +150,9 @@ impl Period {
                 format!("{}-W{:02}", w.year(), w.week())
             }
             PeriodKind::Month => format!("{}-{:02}", self.start.year(), self.start.month()),
-            PeriodKind::Quarter => format!("{}-Q{}", self.start.year(), self.start.month0() / 3 + 1),
+            PeriodKind::Quarter => {
+                format!("{}-Q{}", self.start.year(), self.start.month0() / 3 + 1)
+            }
         }
     }
 
@@ -184,7 +213,12 @@ pub struct Movements {
 }
 
 impl Movements {
-    pub fn new(opening_minor: i64, f: MovementFigures, closing_minor: i64, cur: Currency) -> Movements {
+    pub fn new(
+        opening_minor: i64,
+        f: MovementFigures,
+        closing_minor: i64,
+        cur: Currency,
+    ) -> Movements {
         let m = |minor| Money::from_minor(minor, cur);
         Movements {
             opening: m(opening_minor),
@@ -202,7 +236,9 @@ impl Movements {
     /// documents explain every change of the snapshots.
     pub fn unexplained_minor(&self) -> i64 {
         self.closing.minor()
-            - (self.opening.minor() + self.invoiced.minor() - self.payments.minor() - self.credit_notes.minor()
+            - (self.opening.minor() + self.invoiced.minor()
+                - self.payments.minor()
+                - self.credit_notes.minor()
                 - self.write_offs.minor()
                 + self.reversals.minor())
     }
@@ -224,7 +260,10 @@ pub struct AttributeChange {
 /// The grade and status changes in one audited customer update (`before`/`after` are
 /// the audit row's JSON): one entry per attribute that differs.
 pub fn attribute_changes(before: &str, after: &str) -> Vec<(String, String, String)> {
-    let (Ok(b), Ok(a)) = (serde_json::from_str::<serde_json::Value>(before), serde_json::from_str::<serde_json::Value>(after)) else {
+    let (Ok(b), Ok(a)) = (
+        serde_json::from_str::<serde_json::Value>(before),
+        serde_json::from_str::<serde_json::Value>(after),
+    ) else {
         return Vec::new();
     };
     let text = |v: Option<&serde_json::Value>| match v {
@@ -260,7 +299,9 @@ impl Figure {
     /// `self − earlier`, unknown when either is.
     pub fn since(&self, earlier: &Figure) -> Figure {
         match (self, earlier) {
-            (Figure::Money(b), Figure::Money(a)) => Figure::Money(Money::from_minor(b.minor() - a.minor(), b.currency())),
+            (Figure::Money(b), Figure::Money(a)) => {
+                Figure::Money(Money::from_minor(b.minor() - a.minor(), b.currency()))
+            }
             (Figure::Count(b), Figure::Count(a)) => Figure::Count(b - a),
             (Figure::Number(Some(b)), Figure::Number(Some(a))) => Figure::Number(Some(b - a)),
             _ => Figure::Number(None),
@@ -308,17 +349,48 @@ pub struct KpiDelta {
 
 /// The KPI comparison: the end of the previous period against the report's as_of.
 pub fn kpi_deltas(start: &Kpis, end: &Kpis) -> Vec<KpiDelta> {
-    let delta = |key: &str, a: Figure, b: Figure, up: bool| KpiDelta { key: key.into(), change: b.since(&a), start: a, end: b, higher_is_better: up };
+    let delta = |key: &str, a: Figure, b: Figure, up: bool| KpiDelta {
+        key: key.into(),
+        change: b.since(&a),
+        start: a,
+        end: b,
+        higher_is_better: up,
+    };
     let num = Figure::Number;
     vec![
-        delta("total_ar", Figure::Money(start.open), Figure::Money(end.open), false),
-        delta("overdue", Figure::Money(start.overdue), Figure::Money(end.overdue), false),
-        delta("overdue_rate", num(start.overdue_rate_pct), num(end.overdue_rate_pct), false),
+        delta(
+            "total_ar",
+            Figure::Money(start.open),
+            Figure::Money(end.open),
+            false,
+        ),
+        delta(
+            "overdue",
+            Figure::Money(start.overdue),
+            Figure::Money(end.overdue),
+            false,
+        ),
+        delta(
+            "overdue_rate",
+            num(start.overdue_rate_pct),
+            num(end.overdue_rate_pct),
+            false,
+        ),
         delta("dso", num(start.dso_days), num(end.dso_days), false),
-        delta("best_dso", num(start.best_possible_dso_days), num(end.best_possible_dso_days), false),
+        delta(
+            "best_dso",
+            num(start.best_possible_dso_days),
+            num(end.best_possible_dso_days),
+            false,
+        ),
         delta("add", num(start.add_days), num(end.add_days), false),
         delta("cei", num(start.cei_pct), num(end.cei_pct), true),
-        delta("customers_overdue", Figure::Count(start.customers_overdue), Figure::Count(end.customers_overdue), false),
+        delta(
+            "customers_overdue",
+            Figure::Count(start.customers_overdue),
+            Figure::Count(end.customers_overdue),
+            false,
+        ),
     ]
 }
 
@@ -404,11 +476,27 @@ impl Column {
     /// Money and counts add up within a group; the rate is recomputed from the sums; the
     /// max days is the group's maximum. Text columns describe one customer only.
     pub fn is_summable(self) -> bool {
-        !matches!(self, Column::Code | Column::Name | Column::Industry | Column::Region | Column::Rep | Column::Grade | Column::Status)
+        !matches!(
+            self,
+            Column::Code
+                | Column::Name
+                | Column::Industry
+                | Column::Region
+                | Column::Rep
+                | Column::Grade
+                | Column::Status
+        )
     }
 
     pub fn is_money(self) -> bool {
-        matches!(self, Column::Open | Column::Current | Column::Overdue | Column::InvoicedInPeriod | Column::CollectedInPeriod)
+        matches!(
+            self,
+            Column::Open
+                | Column::Current
+                | Column::Overdue
+                | Column::InvoicedInPeriod
+                | Column::CollectedInPeriod
+        )
     }
 
     /// Whether the column needs the per-customer period sums (one extra read per page).
@@ -428,7 +516,13 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 5] = [GroupBy::Region, GroupBy::Rep, GroupBy::Grade, GroupBy::Status, GroupBy::Industry];
+    pub const ALL: [GroupBy; 5] = [
+        GroupBy::Region,
+        GroupBy::Rep,
+        GroupBy::Grade,
+        GroupBy::Status,
+        GroupBy::Industry,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -501,13 +595,18 @@ impl TryFrom<TemplateDraft> for ReportTemplate {
         let mut errors = Vec::new();
         let name = d.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 60 {
-            errors.push(field("name", "give the template a name of 1 to 60 characters"));
+            errors.push(field(
+                "name",
+                "give the template a name of 1 to 60 characters",
+            ));
         }
         let mut columns = Vec::new();
         for c in &d.columns {
             match Column::parse(c) {
                 None => errors.push(field("columns", format!("'{c}' is not a column"))),
-                Some(col) if columns.contains(&col) => errors.push(field("columns", format!("'{c}' is chosen twice"))),
+                Some(col) if columns.contains(&col) => {
+                    errors.push(field("columns", format!("'{c}' is chosen twice")))
+                }
                 Some(col) => columns.push(col),
             }
         }
@@ -519,13 +618,20 @@ impl TryFrom<TemplateDraft> for ReportTemplate {
             g => match GroupBy::parse(g) {
                 Some(g) => Some(g),
                 None => {
-                    errors.push(field("group_by", format!("'{g}' is not region, rep, grade, status or industry")));
+                    errors.push(field(
+                        "group_by",
+                        format!("'{g}' is not region, rep, grade, status or industry"),
+                    ));
                     None
                 }
             },
         };
         if group_by.is_some() {
-            let text: Vec<&str> = columns.iter().filter(|c| !c.is_summable()).map(|c| c.as_str()).collect();
+            let text: Vec<&str> = columns
+                .iter()
+                .filter(|c| !c.is_summable())
+                .map(|c| c.as_str())
+                .collect();
             if !text.is_empty() {
                 errors.push(field("columns", format!("{} describe one customer and cannot be grouped; remove them or the group-by", text.join(", "))));
             }
@@ -534,7 +640,10 @@ impl TryFrom<TemplateDraft> for ReportTemplate {
         let grade = opt(&d.grade);
         if let Some(g) = grade.as_deref().filter(|g| *g != "-") {
             if Grade::parse(g).is_err() {
-                errors.push(field("grade", format!("'{g}' is not A, B, C, D or - (ungraded)")));
+                errors.push(field(
+                    "grade",
+                    format!("'{g}' is not A, B, C, D or - (ungraded)"),
+                ));
             }
         }
         let status = match opt(&d.status) {
@@ -552,17 +661,28 @@ impl TryFrom<TemplateDraft> for ReportTemplate {
             Some(s) => match s.parse::<i64>() {
                 Ok(n) if (1..=3650).contains(&n) => Some(n),
                 _ => {
-                    errors.push(field("min_days_past_due", format!("'{s}' is not a whole number of days from 1 to 3650")));
+                    errors.push(field(
+                        "min_days_past_due",
+                        format!("'{s}' is not a whole number of days from 1 to 3650"),
+                    ));
                     None
                 }
             },
         };
-        let period = PeriodKind::parse(&d.period).map_err(|e| errors.push(field("period", e.to_string()))).ok();
+        let period = PeriodKind::parse(&d.period)
+            .map_err(|e| errors.push(field("period", e.to_string())))
+            .ok();
         match period {
             Some(period) if errors.is_empty() => Ok(ReportTemplate {
                 name,
                 columns,
-                filters: Filters { region: opt(&d.region), rep: opt(&d.rep), grade, status, min_days_past_due },
+                filters: Filters {
+                    region: opt(&d.region),
+                    rep: opt(&d.rep),
+                    grade,
+                    status,
+                    min_days_past_due,
+                },
                 group_by,
                 period,
             }),
@@ -595,13 +715,28 @@ impl ReportTemplate {
     pub fn draft(&self) -> TemplateDraft {
         TemplateDraft {
             name: self.name.clone(),
-            columns: self.columns.iter().map(|c| c.as_str().to_string()).collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
             region: self.filters.region.clone().unwrap_or_default(),
             rep: self.filters.rep.clone().unwrap_or_default(),
             grade: self.filters.grade.clone().unwrap_or_default(),
-            status: self.filters.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-            min_days_past_due: self.filters.min_days_past_due.map(|n| n.to_string()).unwrap_or_default(),
-            group_by: self.group_by.map(|g| g.as_str().to_string()).unwrap_or_default(),
+            status: self
+                .filters
+                .status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            min_days_past_due: self
+                .filters
+                .min_days_past_due
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            group_by: self
+                .group_by
+                .map(|g| g.as_str().to_string())
+                .unwrap_or_default(),
             period: self.period.as_str().to_string(),
         }
     }
@@ -610,8 +745,15 @@ impl ReportTemplate {
     pub fn keeps(&self, c: &TemplateCustomer) -> bool {
         let f = &self.filters;
         f.region.as_ref().is_none_or(|r| *r == c.region)
-            && f.rep.as_ref().is_none_or(|r| Some(r) == c.rep_username.as_ref())
-            && f.grade.as_ref().is_none_or(|g| *g == c.grade.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into()))
+            && f.rep
+                .as_ref()
+                .is_none_or(|r| Some(r) == c.rep_username.as_ref())
+            && f.grade.as_ref().is_none_or(|g| {
+                *g == c
+                    .grade
+                    .map(|g| g.as_str().to_string())
+                    .unwrap_or_else(|| "-".into())
+            })
             && f.status.is_none_or(|s| s == c.status)
             && f.min_days_past_due.is_none_or(|n| c.max_days_past_due >= n)
     }
@@ -689,7 +831,10 @@ pub fn group_key(g: GroupBy, c: &TemplateCustomer) -> String {
     match g {
         GroupBy::Region => c.region.clone(),
         GroupBy::Rep => c.rep_name.clone().unwrap_or_else(|| "-".into()),
-        GroupBy::Grade => c.grade.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into()),
+        GroupBy::Grade => c
+            .grade
+            .map(|g| g.as_str().to_string())
+            .unwrap_or_else(|| "-".into()),
         GroupBy::Status => c.status.as_str().to_string(),
         GroupBy::Industry => c.industry.clone(),
     }
@@ -701,7 +846,10 @@ fn summed(col: Column, s: &GroupSums, cur: Currency) -> Value {
         Column::Open => m(s.open_minor),
         Column::Current => m(s.open_minor - s.overdue_minor),
         Column::Overdue => m(s.overdue_minor),
-        Column::OverdueRate => Value::Pct(crate::domain::kpi::overdue_rate(s.overdue_minor, s.open_minor)),
+        Column::OverdueRate => Value::Pct(crate::domain::kpi::overdue_rate(
+            s.overdue_minor,
+            s.open_minor,
+        )),
         Column::MaxDaysPastDue => Value::Int(s.max_days_past_due),
         Column::InvoicedInPeriod => m(s.invoiced_minor),
         Column::CollectedInPeriod => m(s.collected_minor),
@@ -722,7 +870,11 @@ pub fn customer_row(t: &ReportTemplate, c: &TemplateCustomer, cur: Currency) -> 
             Column::Region => Value::Text(c.region.clone()),
             Column::Industry => Value::Text(c.industry.clone()),
             Column::Rep => Value::Text(c.rep_name.clone().unwrap_or_default()),
-            Column::Grade => Value::Text(c.grade.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into())),
+            Column::Grade => Value::Text(
+                c.grade
+                    .map(|g| g.as_str().to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
             Column::Status => Value::Text(c.status.as_str().to_string()),
             other => summed(*other, &one, cur),
         })
@@ -742,7 +894,15 @@ pub fn total_row(t: &ReportTemplate, s: &GroupSums, cur: Currency) -> Vec<Value>
     t.columns
         .iter()
         .enumerate()
-        .map(|(i, c)| if c.is_summable() { summed(*c, s, cur) } else if i == 0 { Value::Text("TOTAL".into()) } else { Value::Text(String::new()) })
+        .map(|(i, c)| {
+            if c.is_summable() {
+                summed(*c, s, cur)
+            } else if i == 0 {
+                Value::Text("TOTAL".into())
+            } else {
+                Value::Text(String::new())
+            }
+        })
         .collect()
 }
 
@@ -763,12 +923,27 @@ mod tests {
         let m = Period::parse("2026-02").unwrap();
         assert_eq!((m.start(), m.end()), (d("2026-02-01"), d("2026-02-28")));
         let q = Period::parse("2026-Q4").unwrap();
-        assert_eq!((q.start(), q.end(), q.key()), (d("2026-10-01"), d("2026-12-31"), "2026-Q4".to_string()));
+        assert_eq!(
+            (q.start(), q.end(), q.key()),
+            (d("2026-10-01"), d("2026-12-31"), "2026-Q4".to_string())
+        );
         // ISO week 1 of 2027 starts on Monday 2027-01-04; 2026-12-31 is in 2026-W53.
-        assert_eq!(Period::containing(PeriodKind::Week, d("2026-12-31")).key(), "2026-W53");
-        assert_eq!(Period::containing(PeriodKind::Week, d("2027-01-03")).key(), "2026-W53");
-        for bad in ["2026", "2026-13", "2026-Q5", "2026-W54", "x-01", "2026-1-", "2026-W", "2026-00"] {
-            assert_eq!(Period::parse(bad), Err(ReportError::PeriodKey(bad.into())), "{bad}");
+        assert_eq!(
+            Period::containing(PeriodKind::Week, d("2026-12-31")).key(),
+            "2026-W53"
+        );
+        assert_eq!(
+            Period::containing(PeriodKind::Week, d("2027-01-03")).key(),
+            "2026-W53"
+        );
+        for bad in [
+            "2026", "2026-13", "2026-Q5", "2026-W54", "x-01", "2026-1-", "2026-W", "2026-00",
+        ] {
+            assert_eq!(
+                Period::parse(bad),
+                Err(ReportError::PeriodKey(bad.into())),
+                "{bad}"
+            );
         }
     }
 
@@ -780,7 +955,10 @@ mod tests {
         assert_eq!(m.as_of(d("2027-01-05")), d("2026-11-30"));
         assert!(m.is_complete(d("2026-12-01")));
         let recent = Period::recent(PeriodKind::Quarter, d("2026-11-29"), 3);
-        assert_eq!(recent.iter().map(Period::key).collect::<Vec<_>>(), ["2026-Q4", "2026-Q3", "2026-Q2"]);
+        assert_eq!(
+            recent.iter().map(Period::key).collect::<Vec<_>>(),
+            ["2026-Q4", "2026-Q3", "2026-Q2"]
+        );
     }
 
     proptest! {
@@ -810,7 +988,11 @@ mod tests {
         let t = ReportTemplate::try_from(draft()).unwrap();
         assert_eq!(t.group_by(), Some(GroupBy::Region));
         assert_eq!(t.filters().min_days_past_due, Some(1));
-        assert_eq!(ReportTemplate::try_from(t.draft()).unwrap(), t, "the form round-trips");
+        assert_eq!(
+            ReportTemplate::try_from(t.draft()).unwrap(),
+            t,
+            "the form round-trips"
+        );
 
         let mut bad = draft();
         bad.name = " ".into();
@@ -819,9 +1001,25 @@ mod tests {
         bad.status = "sleepy".into();
         bad.min_days_past_due = "0".into();
         bad.period = "year".into();
-        let errors: Vec<String> = ReportTemplate::try_from(bad).unwrap_err().iter().map(|e| e.to_string()).collect();
-        for want in ["name:", "columns: 'open' is chosen twice", "columns: 'colour'", "columns: name describe one customer", "grade:", "status:", "min_days_past_due:", "period:"] {
-            assert!(errors.iter().any(|e| e.starts_with(want)), "{want} missing from {errors:?}");
+        let errors: Vec<String> = ReportTemplate::try_from(bad)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        for want in [
+            "name:",
+            "columns: 'open' is chosen twice",
+            "columns: 'colour'",
+            "columns: name describe one customer",
+            "grade:",
+            "status:",
+            "min_days_past_due:",
+            "period:",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.starts_with(want)),
+                "{want} missing from {errors:?}"
+            );
         }
     }
 
@@ -847,14 +1045,24 @@ mod tests {
     fn filters_keep_only_matching_customers_and_groups_sum() {
         let t = ReportTemplate::try_from(draft()).unwrap();
         assert!(t.keeps(&customer("C1", "华东", 100, 50, 3)));
-        assert!(!t.keeps(&customer("C2", "华东", 100, 0, 0)), "min 1 day past due");
+        assert!(
+            !t.keeps(&customer("C2", "华东", 100, 0, 0)),
+            "min 1 day past due"
+        );
         let mut s = GroupSums::default();
         s.add(&customer("C1", "华东", 10_000, 2_500, 3));
         s.add(&customer("C3", "华东", 30_000, 7_500, 40));
         let row = group_row(&t, "华东", &s, Currency::CNY);
         assert_eq!(row[1], Value::Int(2));
-        assert_eq!(row[2], Value::Money(Money::from_minor(40_000, Currency::CNY)));
-        assert_eq!(row[4], Value::Pct(Some("25.0".parse().unwrap())), "rate from the sums, not an average of rates");
+        assert_eq!(
+            row[2],
+            Value::Money(Money::from_minor(40_000, Currency::CNY))
+        );
+        assert_eq!(
+            row[4],
+            Value::Pct(Some("25.0".parse().unwrap())),
+            "rate from the sums, not an average of rates"
+        );
     }
 
     #[test]
@@ -863,16 +1071,35 @@ mod tests {
         assert_eq!(m(150_000).since(&m(100_000)).signed(), "+¥500.00");
         assert_eq!(m(100_000).since(&m(150_000)).signed(), "-¥500.00");
         assert_eq!(Figure::Count(3).since(&Figure::Count(5)), Figure::Count(-2));
-        assert_eq!(Figure::Number(Some("12.5".parse().unwrap())).since(&Figure::Number(None)), Figure::Number(None));
+        assert_eq!(
+            Figure::Number(Some("12.5".parse().unwrap())).since(&Figure::Number(None)),
+            Figure::Number(None)
+        );
         assert_eq!(Figure::Number(None).display(), "—");
     }
 
     #[test]
     fn audited_updates_yield_grade_and_status_changes() {
-        let changes = attribute_changes(r#"{"status":"normal","credit_limit":"1.00"}"#, r#"{"status":"frozen","credit_limit":"2.00"}"#);
-        assert_eq!(changes, vec![("status".to_string(), "normal".to_string(), "frozen".to_string())]);
-        let changes = attribute_changes(r#"{"grade":null,"status":"normal"}"#, r#"{"grade":"B","status":"normal"}"#);
-        assert_eq!(changes, vec![("grade".to_string(), "-".to_string(), "B".to_string())]);
+        let changes = attribute_changes(
+            r#"{"status":"normal","credit_limit":"1.00"}"#,
+            r#"{"status":"frozen","credit_limit":"2.00"}"#,
+        );
+        assert_eq!(
+            changes,
+            vec![(
+                "status".to_string(),
+                "normal".to_string(),
+                "frozen".to_string()
+            )]
+        );
+        let changes = attribute_changes(
+            r#"{"grade":null,"status":"normal"}"#,
+            r#"{"grade":"B","status":"normal"}"#,
+        );
+        assert_eq!(
+            changes,
+            vec![("grade".to_string(), "-".to_string(), "B".to_string())]
+        );
         assert!(attribute_changes("not json", "{}").is_empty());
     }
 

@@ -186,7 +186,9 @@ impl Field {
 
     pub fn ops(self) -> &'static [Op] {
         match self.kind() {
-            ValueKind::Days | ValueKind::Count | ValueKind::Amount => &[Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge],
+            ValueKind::Days | ValueKind::Count | ValueKind::Amount => {
+                &[Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge]
+            }
             ValueKind::Choice | ValueKind::Text => &[Op::In, Op::NotIn],
         }
     }
@@ -232,7 +234,10 @@ impl Recipient {
         if let Some(r) = s.strip_prefix("role:") {
             return Role::parse(r).ok().map(Recipient::Role);
         }
-        s.strip_prefix("user:").and_then(|id| id.parse::<i64>().ok()).filter(|id| *id > 0).map(Recipient::User)
+        s.strip_prefix("user:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+            .map(Recipient::User)
     }
 
     pub fn code(&self) -> String {
@@ -248,21 +253,42 @@ impl Recipient {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// In-app notification (the bell).
-    Notify { to: Vec<Recipient> },
+    Notify {
+        to: Vec<Recipient>,
+    },
     /// A letter to the customer's contact email, through the outbox.
-    EmailCustomer { letter: Letter, lang: Lang },
+    EmailCustomer {
+        letter: Letter,
+        lang: Lang,
+    },
     /// An internal email to fixed addresses, through the outbox.
-    EmailInternal { to: Vec<String>, lang: Lang },
+    EmailInternal {
+        to: Vec<String>,
+        lang: Lang,
+    },
     /// A configured webhook (generic, DingTalk or WeCom), through the outbox.
-    Webhook { target: String, lang: Lang },
-    CreateTask { assignee: Recipient, kind: TaskKind, priority: Priority },
+    Webhook {
+        target: String,
+        lang: Lang,
+    },
+    CreateTask {
+        assignee: Recipient,
+        kind: TaskKind,
+        priority: Priority,
+    },
     /// Raises the customer's status to at least this one.
-    SetStatus { status: CustomerStatus },
-    SetRisk { level: RiskLevel },
+    SetStatus {
+        status: CustomerStatus,
+    },
+    SetRisk {
+        level: RiskLevel,
+    },
     RequirePrepayment,
     /// Raises the dunning level to at least this one, charging the level's fee and the
     /// interest accrued on the overdue invoices.
-    RaiseDunning { level: DunningLevel },
+    RaiseDunning {
+        level: DunningLevel,
+    },
     FreezeCredit,
     UnfreezeCredit,
 }
@@ -286,7 +312,10 @@ impl Action {
 
     /// Actions that change a customer, which a portfolio rule has none of.
     fn needs_customer(&self) -> bool {
-        !matches!(self, Action::Notify { .. } | Action::EmailInternal { .. } | Action::Webhook { .. })
+        !matches!(
+            self,
+            Action::Notify { .. } | Action::EmailInternal { .. } | Action::Webhook { .. }
+        )
     }
 }
 
@@ -307,8 +336,12 @@ pub const ACTION_KINDS: [&str; 11] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Trigger {
     /// Every day at this local time (business timezone).
-    Daily { at: NaiveTime },
-    Event { kind: EventKind },
+    Daily {
+        at: NaiveTime,
+    },
+    Event {
+        kind: EventKind,
+    },
 }
 
 /// A parsed, runnable rule.
@@ -381,49 +414,79 @@ pub struct RuleDraft {
 
 impl Default for Trigger {
     fn default() -> Self {
-        Trigger::Daily { at: NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time") }
+        Trigger::Daily {
+            at: NaiveTime::from_hms_opt(8, 0, 0).expect("08:00 is a time"),
+        }
     }
 }
 
 fn parse_amount(s: &str) -> Result<Money, String> {
-    let d = Decimal::from_str(s.trim().replace(',', "").as_str()).map_err(|_| format!("'{s}' is not an amount"))?;
+    let d = Decimal::from_str(s.trim().replace(',', "").as_str())
+        .map_err(|_| format!("'{s}' is not an amount"))?;
     if d.is_sign_negative() {
         return Err(format!("'{s}' must not be negative"));
     }
     Money::new(d, Currency::CNY).map_err(|e| e.to_string())
 }
 
-fn parse_predicate(scope: Scope, d: &PredicateDraft, path: &str, e: &mut Vec<FieldError>) -> Option<Predicate> {
+fn parse_predicate(
+    scope: Scope,
+    d: &PredicateDraft,
+    path: &str,
+    e: &mut Vec<FieldError>,
+) -> Option<Predicate> {
     let Some(field) = Field::parse(&d.field) else {
-        e.push(FieldError::new(format!("{path}.field"), format!("unknown field '{}'", d.field)));
+        e.push(FieldError::new(
+            format!("{path}.field"),
+            format!("unknown field '{}'", d.field),
+        ));
         return None;
     };
     if !field.scopes().contains(&scope) {
-        e.push(FieldError::new(format!("{path}.field"), format!("{field} is not a field of a {scope} rule")));
+        e.push(FieldError::new(
+            format!("{path}.field"),
+            format!("{field} is not a field of a {scope} rule"),
+        ));
         return None;
     }
     let Some(op) = Op::parse(&d.op).filter(|op| field.ops().contains(op)) else {
         let allowed: Vec<&str> = field.ops().iter().map(|o| o.as_str()).collect();
-        e.push(FieldError::new(format!("{path}.op"), format!("'{}' is not an operator for {field} (use {})", d.op, allowed.join(", "))));
+        e.push(FieldError::new(
+            format!("{path}.op"),
+            format!(
+                "'{}' is not an operator for {field} (use {})",
+                d.op,
+                allowed.join(", ")
+            ),
+        ));
         return None;
     };
     let raw = d.value.trim();
     let value = match field.kind() {
         ValueKind::Days | ValueKind::Count => match raw.parse::<i64>() {
-            Ok(n) if field.kind() == ValueKind::Count && n < 0 => Err(format!("{field} must be 0 or more")),
+            Ok(n) if field.kind() == ValueKind::Count && n < 0 => {
+                Err(format!("{field} must be 0 or more"))
+            }
             Ok(n) if n.abs() > 36_500 => Err(format!("{n} is out of range")),
             Ok(n) => Ok(Value::Number(n)),
             Err(_) => Err(format!("'{raw}' is not a whole number")),
         },
         ValueKind::Amount => parse_amount(raw).map(Value::Amount),
         ValueKind::Choice | ValueKind::Text => {
-            let items: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let items: Vec<String> = raw
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             if items.is_empty() {
                 Err("choose at least one value".to_string())
             } else if field.kind() == ValueKind::Choice {
                 let allowed = field.choices();
                 match items.iter().find(|v| !allowed.contains(&v.as_str())) {
-                    Some(bad) => Err(format!("'{bad}' is not a {field} (use {})", allowed.join(", "))),
+                    Some(bad) => Err(format!(
+                        "'{bad}' is not a {field} (use {})",
+                        allowed.join(", ")
+                    )),
                     None => Ok(Value::Texts(items)),
                 }
             } else {
@@ -440,16 +503,25 @@ fn parse_predicate(scope: Scope, d: &PredicateDraft, path: &str, e: &mut Vec<Fie
     }
 }
 
-fn parse_recipients(to: &[String], path: &str, scope: Scope, e: &mut Vec<FieldError>) -> Vec<Recipient> {
+fn parse_recipients(
+    to: &[String],
+    path: &str,
+    scope: Scope,
+    e: &mut Vec<FieldError>,
+) -> Vec<Recipient> {
     let mut out = Vec::new();
     for r in to.iter().filter(|s| !s.trim().is_empty()) {
         match Recipient::parse(r) {
-            Some(Recipient::Rep) if scope == Scope::Portfolio => {
-                e.push(FieldError::new(path, "a portfolio rule has no customer, so no rep to notify"))
-            }
+            Some(Recipient::Rep) if scope == Scope::Portfolio => e.push(FieldError::new(
+                path,
+                "a portfolio rule has no customer, so no rep to notify",
+            )),
             Some(x) if !out.contains(&x) => out.push(x),
             Some(_) => {}
-            None => e.push(FieldError::new(path, format!("'{r}' is not a recipient (rep, role:NAME or user:ID)"))),
+            None => e.push(FieldError::new(
+                path,
+                format!("'{r}' is not a recipient (rep, role:NAME or user:ID)"),
+            )),
         }
     }
     if out.is_empty() {
@@ -467,40 +539,74 @@ pub fn is_email(s: &str) -> bool {
     let s = s.trim();
     match s.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
         }
         None => false,
     }
 }
 
-fn parse_action(scope: Scope, d: &ActionDraft, path: &str, e: &mut Vec<FieldError>) -> Option<Action> {
+fn parse_action(
+    scope: Scope,
+    d: &ActionDraft,
+    path: &str,
+    e: &mut Vec<FieldError>,
+) -> Option<Action> {
     let before = e.len();
-    let bad = |e: &mut Vec<FieldError>, f: &str, m: String| e.push(FieldError::new(format!("{path}.{f}"), m));
+    let bad = |e: &mut Vec<FieldError>, f: &str, m: String| {
+        e.push(FieldError::new(format!("{path}.{f}"), m))
+    };
     let action = match d.kind.trim() {
-        "notify" => Action::Notify { to: parse_recipients(&d.to, &format!("{path}.to"), scope, e) },
+        "notify" => Action::Notify {
+            to: parse_recipients(&d.to, &format!("{path}.to"), scope, e),
+        },
         "email_customer" => {
             let letter = Letter::parse(&d.letter);
             if letter.is_none() {
-                bad(e, "letter", format!("'{}' is not a letter (reminder, friendly, formal, legal)", d.letter));
+                bad(
+                    e,
+                    "letter",
+                    format!(
+                        "'{}' is not a letter (reminder, friendly, formal, legal)",
+                        d.letter
+                    ),
+                );
             }
-            Action::EmailCustomer { letter: letter.unwrap_or(Letter::Reminder), lang: parse_lang(&d.lang) }
+            Action::EmailCustomer {
+                letter: letter.unwrap_or(Letter::Reminder),
+                lang: parse_lang(&d.lang),
+            }
         }
         "email_internal" => {
-            let to: Vec<String> = d.to.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let to: Vec<String> =
+                d.to.iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
             if to.is_empty() {
                 bad(e, "to", "give at least one email address".into());
             }
             for a in to.iter().filter(|a| !is_email(a)) {
                 bad(e, "to", format!("'{a}' is not an email address"));
             }
-            Action::EmailInternal { to, lang: parse_lang(&d.lang) }
+            Action::EmailInternal {
+                to,
+                lang: parse_lang(&d.lang),
+            }
         }
         "webhook" => {
             let t = d.target.trim();
             if t.is_empty() {
                 bad(e, "target", "choose a webhook".into());
             }
-            Action::Webhook { target: t.to_string(), lang: parse_lang(&d.lang) }
+            Action::Webhook {
+                target: t.to_string(),
+                lang: parse_lang(&d.lang),
+            }
         }
         "create_task" => {
             let to = parse_recipients(&d.to, &format!("{path}.to"), scope, e);
@@ -509,11 +615,25 @@ fn parse_action(scope: Scope, d: &ActionDraft, path: &str, e: &mut Vec<FieldErro
             }
             let kind = TaskKind::parse(&d.task_kind);
             if kind.is_none() {
-                bad(e, "task_kind", format!("'{}' is not a task kind (call, visit, advanced, legal)", d.task_kind));
+                bad(
+                    e,
+                    "task_kind",
+                    format!(
+                        "'{}' is not a task kind (call, visit, advanced, legal)",
+                        d.task_kind
+                    ),
+                );
             }
             let priority = Priority::parse(&d.priority);
             if priority.is_none() {
-                bad(e, "priority", format!("'{}' is not a priority (low, normal, high, urgent)", d.priority));
+                bad(
+                    e,
+                    "priority",
+                    format!(
+                        "'{}' is not a priority (low, normal, high, urgent)",
+                        d.priority
+                    ),
+                );
             }
             Action::CreateTask {
                 assignee: to.into_iter().next().unwrap_or(Recipient::Rep),
@@ -524,21 +644,40 @@ fn parse_action(scope: Scope, d: &ActionDraft, path: &str, e: &mut Vec<FieldErro
         "set_status" => match CustomerStatus::parse(d.status.trim()) {
             Ok(s) if s != CustomerStatus::Normal => Action::SetStatus { status: s },
             _ => {
-                bad(e, "status", format!("'{}' is not a status a rule may set (watch, frozen, blacklisted)", d.status));
+                bad(
+                    e,
+                    "status",
+                    format!(
+                        "'{}' is not a status a rule may set (watch, frozen, blacklisted)",
+                        d.status
+                    ),
+                );
                 return None;
             }
         },
         "set_risk" => match RiskLevel::parse(&d.level) {
             Some(level) => Action::SetRisk { level },
             None => {
-                bad(e, "level", format!("'{}' is not a risk level (low, medium, high)", d.level));
+                bad(
+                    e,
+                    "level",
+                    format!("'{}' is not a risk level (low, medium, high)", d.level),
+                );
                 return None;
             }
         },
-        "raise_dunning" => match DunningLevel::parse(&d.level).filter(|l| *l != DunningLevel::None) {
+        "raise_dunning" => match DunningLevel::parse(&d.level).filter(|l| *l != DunningLevel::None)
+        {
             Some(level) => Action::RaiseDunning { level },
             None => {
-                bad(e, "level", format!("'{}' is not a dunning level (friendly, formal, legal)", d.level));
+                bad(
+                    e,
+                    "level",
+                    format!(
+                        "'{}' is not a dunning level (friendly, formal, legal)",
+                        d.level
+                    ),
+                );
                 return None;
             }
         },
@@ -546,12 +685,23 @@ fn parse_action(scope: Scope, d: &ActionDraft, path: &str, e: &mut Vec<FieldErro
         "freeze_credit" => Action::FreezeCredit,
         "unfreeze_credit" => Action::UnfreezeCredit,
         other => {
-            bad(e, "kind", format!("unknown action '{other}' (use {})", ACTION_KINDS.join(", ")));
+            bad(
+                e,
+                "kind",
+                format!("unknown action '{other}' (use {})", ACTION_KINDS.join(", ")),
+            );
             return None;
         }
     };
     if scope == Scope::Portfolio && action.needs_customer() {
-        bad(e, "kind", format!("{} needs a customer; a portfolio rule can notify, email or call a webhook", action.kind()));
+        bad(
+            e,
+            "kind",
+            format!(
+                "{} needs a customer; a portfolio rule can notify, email or call a webhook",
+                action.kind()
+            ),
+        );
     }
     (e.len() == before).then_some(action)
 }
@@ -563,18 +713,30 @@ impl TryFrom<&RuleDraft> for Rule {
         let mut e = Vec::new();
         let name = d.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 80 {
-            e.push(FieldError::new("name", "give the rule a name of 1–80 characters"));
+            e.push(FieldError::new(
+                "name",
+                "give the rule a name of 1–80 characters",
+            ));
         }
         let scope = Scope::parse(&d.scope);
         if scope.is_none() {
-            e.push(FieldError::new("scope", format!("'{}' is not a scope (invoice, customer, portfolio)", d.scope)));
+            e.push(FieldError::new(
+                "scope",
+                format!(
+                    "'{}' is not a scope (invoice, customer, portfolio)",
+                    d.scope
+                ),
+            ));
         }
         let scope = scope.unwrap_or(Scope::Invoice);
         let trigger = match d.trigger.trim() {
             "daily" => match NaiveTime::parse_from_str(d.at.trim(), "%H:%M") {
                 Ok(at) => Trigger::Daily { at },
                 Err(_) => {
-                    e.push(FieldError::new("at", format!("'{}' is not a time of day (HH:MM)", d.at)));
+                    e.push(FieldError::new(
+                        "at",
+                        format!("'{}' is not a time of day (HH:MM)", d.at),
+                    ));
                     Trigger::default()
                 }
             },
@@ -585,41 +747,74 @@ impl TryFrom<&RuleDraft> for Rule {
                         _ => scope == Scope::Customer,
                     };
                     if !fits {
-                        let want = if kind == EventKind::InvoiceCreated { "invoice" } else { "customer" };
-                        e.push(FieldError::new("scope", format!("the {kind} event is about one {want}: use the {want} scope")));
+                        let want = if kind == EventKind::InvoiceCreated {
+                            "invoice"
+                        } else {
+                            "customer"
+                        };
+                        e.push(FieldError::new(
+                            "scope",
+                            format!("the {kind} event is about one {want}: use the {want} scope"),
+                        ));
                     }
                     Trigger::Event { kind }
                 }
                 None => {
                     let all: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-                    e.push(FieldError::new("event", format!("'{}' is not an event ({})", d.event, all.join(", "))));
+                    e.push(FieldError::new(
+                        "event",
+                        format!("'{}' is not an event ({})", d.event, all.join(", ")),
+                    ));
                     Trigger::default()
                 }
             },
             other => {
-                e.push(FieldError::new("trigger", format!("'{other}' is not a trigger (daily, event)")));
+                e.push(FieldError::new(
+                    "trigger",
+                    format!("'{other}' is not a trigger (daily, event)"),
+                ));
                 Trigger::default()
             }
         };
         let repeat = Repeat::parse(&d.repeat).unwrap_or_else(|| {
-            e.push(FieldError::new("repeat", format!("'{}' is not a repeat (once, daily, weekly, monthly)", d.repeat)));
+            e.push(FieldError::new(
+                "repeat",
+                format!(
+                    "'{}' is not a repeat (once, daily, weekly, monthly)",
+                    d.repeat
+                ),
+            ));
             Repeat::Once
         });
         let mut groups = Vec::new();
         for (gi, g) in d.groups.iter().enumerate() {
             let mut predicates = Vec::new();
             for (pi, p) in g.predicates.iter().enumerate() {
-                if let Some(p) = parse_predicate(scope, p, &format!("groups[{gi}].predicates[{pi}]"), &mut e) {
+                if let Some(p) =
+                    parse_predicate(scope, p, &format!("groups[{gi}].predicates[{pi}]"), &mut e)
+                {
                     predicates.push(p);
                 }
             }
             if g.predicates.is_empty() {
-                e.push(FieldError::new(format!("groups[{gi}]"), "a condition group needs at least one condition"));
+                e.push(FieldError::new(
+                    format!("groups[{gi}]"),
+                    "a condition group needs at least one condition",
+                ));
             }
-            groups.push(Group { all: g.all, predicates });
+            groups.push(Group {
+                all: g.all,
+                predicates,
+            });
         }
-        if groups.is_empty() && scope != Scope::Portfolio && matches!(trigger, Trigger::Daily { .. }) {
-            e.push(FieldError::new("groups", "a daily rule needs at least one condition, or it fires for every target"));
+        if groups.is_empty()
+            && scope != Scope::Portfolio
+            && matches!(trigger, Trigger::Daily { .. })
+        {
+            e.push(FieldError::new(
+                "groups",
+                "a daily rule needs at least one condition, or it fires for every target",
+            ));
         }
         let mut actions = Vec::new();
         for (ai, a) in d.actions.iter().enumerate() {
@@ -631,7 +826,16 @@ impl TryFrom<&RuleDraft> for Rule {
             e.push(FieldError::new("actions", "add at least one action"));
         }
         if e.is_empty() {
-            Ok(Rule { name, enabled: d.enabled, trigger, scope, repeat, all: d.all, groups, actions })
+            Ok(Rule {
+                name,
+                enabled: d.enabled,
+                trigger,
+                scope,
+                repeat,
+                all: d.all,
+                groups,
+                actions,
+            })
         } else {
             Err(e)
         }
@@ -702,12 +906,27 @@ impl Rule {
 
     /// The dunning level this rule raises to, if any (part of the dedupe key).
     pub fn raises_to(&self) -> Option<DunningLevel> {
-        self.actions.iter().filter_map(|a| if let Action::RaiseDunning { level } = a { Some(*level) } else { None }).max()
+        self.actions
+            .iter()
+            .filter_map(|a| {
+                if let Action::RaiseDunning { level } = a {
+                    Some(*level)
+                } else {
+                    None
+                }
+            })
+            .max()
     }
 
     /// The dedupe key of this rule firing for a target on a date: rule, target, and the
     /// level raised to or the repeat period.
-    pub fn dedupe_key(&self, rule_id: i64, target: TargetRef, as_of: NaiveDate, event_ref: Option<i64>) -> String {
+    pub fn dedupe_key(
+        &self,
+        rule_id: i64,
+        target: TargetRef,
+        as_of: NaiveDate,
+        event_ref: Option<i64>,
+    ) -> String {
         let period = match (event_ref, self.repeat) {
             (Some(r), _) => format!("event-{r}"),
             (None, Repeat::Once) => "once".to_string(),
@@ -718,13 +937,19 @@ impl Rule {
             }
             (None, Repeat::Monthly) => format!("{}-{:02}", as_of.year(), as_of.month()),
         };
-        let level = self.raises_to().map(|l| format!(":{l}")).unwrap_or_default();
+        let level = self
+            .raises_to()
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
         format!("r{rule_id}:{}:{period}{level}", target.code())
     }
 }
 
 fn action_draft(a: &Action) -> ActionDraft {
-    let mut d = ActionDraft { kind: a.kind().into(), ..ActionDraft::default() };
+    let mut d = ActionDraft {
+        kind: a.kind().into(),
+        ..ActionDraft::default()
+    };
     match a {
         Action::Notify { to } => d.to = to.iter().map(Recipient::code).collect(),
         Action::EmailCustomer { letter, lang } => {
@@ -739,7 +964,11 @@ fn action_draft(a: &Action) -> ActionDraft {
             d.target = target.clone();
             d.lang = lang.as_str().into();
         }
-        Action::CreateTask { assignee, kind, priority } => {
+        Action::CreateTask {
+            assignee,
+            kind,
+            priority,
+        } => {
             d.to = vec![assignee.code()];
             d.task_kind = kind.as_str().into();
             d.priority = priority.as_str().into();
@@ -836,12 +1065,18 @@ impl Predicate {
         let c = f.customer;
         let inv = f.invoice;
         match self.field {
-            DaysToDue => inv.map_or(Fact::Missing, |i| Fact::Number((i.due_date - f.as_of).num_days())),
-            DaysPastDue => inv.map_or(Fact::Missing, |i| Fact::Number((f.as_of - i.due_date).num_days())),
+            DaysToDue => inv.map_or(Fact::Missing, |i| {
+                Fact::Number((i.due_date - f.as_of).num_days())
+            }),
+            DaysPastDue => inv.map_or(Fact::Missing, |i| {
+                Fact::Number((f.as_of - i.due_date).num_days())
+            }),
             OpenAmount => inv.map_or(Fact::Missing, |i| Fact::Number(i.open_minor)),
             CustomerOverdue => c.map_or(Fact::Missing, |c| Fact::Number(c.overdue_minor)),
             OverdueCount12m => c.map_or(Fact::Missing, |c| Fact::Number(c.overdue_count_12m)),
-            Grade => c.map_or(Fact::Missing, |c| Fact::Text(c.grade.map_or("-", |g| g.as_str()))),
+            Grade => c.map_or(Fact::Missing, |c| {
+                Fact::Text(c.grade.map_or("-", |g| g.as_str()))
+            }),
             Status => c.map_or(Fact::Missing, |c| Fact::Text(c.status.as_str())),
             Region => c.map_or(Fact::Missing, |c| Fact::Text(&c.region)),
             Industry => c.map_or(Fact::Missing, |c| Fact::Text(&c.industry)),
@@ -849,8 +1084,12 @@ impl Predicate {
             DunningLevel => c.map_or(Fact::Missing, |c| Fact::Text(c.dunning.as_str())),
             RiskLevel => c.map_or(Fact::Missing, |c| Fact::Text(c.risk.as_str())),
             PaymentMethod => c.map_or(Fact::Missing, |c| Fact::Text(c.payment_method.as_str())),
-            PortfolioOverdue => f.portfolio.map_or(Fact::Missing, |p| Fact::Number(p.overdue_minor)),
-            OverdueCustomers => f.portfolio.map_or(Fact::Missing, |p| Fact::Number(p.overdue_customers)),
+            PortfolioOverdue => f
+                .portfolio
+                .map_or(Fact::Missing, |p| Fact::Number(p.overdue_minor)),
+            OverdueCustomers => f
+                .portfolio
+                .map_or(Fact::Missing, |p| Fact::Number(p.overdue_customers)),
         }
     }
 
@@ -898,32 +1137,65 @@ pub struct Firing {
 }
 
 /// Evaluates one rule against one target's facts.
-pub fn evaluate(rule_id: i64, rule: &Rule, facts: &Facts, event_ref: Option<i64>) -> Option<Firing> {
+pub fn evaluate(
+    rule_id: i64,
+    rule: &Rule,
+    facts: &Facts,
+    event_ref: Option<i64>,
+) -> Option<Firing> {
     if !rule.matches(facts) {
         return None;
     }
     let (target, customer_id, invoice_id, overdue_minor) = match rule.scope {
         Scope::Invoice => {
             let i = facts.invoice.filter(|i| !i.disputed)?;
-            let overdue = if i.due_date < facts.as_of { i.open_minor } else { 0 };
-            (TargetRef::Invoice(i.id), Some(i.customer_id), Some(i.id), overdue)
+            let overdue = if i.due_date < facts.as_of {
+                i.open_minor
+            } else {
+                0
+            };
+            (
+                TargetRef::Invoice(i.id),
+                Some(i.customer_id),
+                Some(i.id),
+                overdue,
+            )
         }
         Scope::Customer => {
             let c = facts.customer?;
             (TargetRef::Customer(c.id), Some(c.id), None, c.overdue_minor)
         }
-        Scope::Portfolio => (TargetRef::Portfolio, None, None, facts.portfolio.map_or(0, |p| p.overdue_minor)),
+        Scope::Portfolio => (
+            TargetRef::Portfolio,
+            None,
+            None,
+            facts.portfolio.map_or(0, |p| p.overdue_minor),
+        ),
     };
-    Some(Firing { rule_id, key: rule.dedupe_key(rule_id, target, facts.as_of, event_ref), target, customer_id, invoice_id, overdue_minor })
+    Some(Firing {
+        rule_id,
+        key: rule.dedupe_key(rule_id, target, facts.as_of, event_ref),
+        target,
+        customer_id,
+        invoice_id,
+        overdue_minor,
+    })
 }
 
 /// The status a rule's status action leaves: rules only tighten (normal < watch <
 /// frozen < blacklisted), and unfreezing only lifts a freeze. `None` when unchanged.
 pub fn status_after(current: CustomerStatus, action: &Action) -> Option<CustomerStatus> {
-    let rank = |s: CustomerStatus| CustomerStatus::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    let rank = |s: CustomerStatus| {
+        CustomerStatus::ALL
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or(0)
+    };
     let next = match action {
         Action::SetStatus { status } if rank(*status) > rank(current) => *status,
-        Action::FreezeCredit if rank(CustomerStatus::Frozen) > rank(current) => CustomerStatus::Frozen,
+        Action::FreezeCredit if rank(CustomerStatus::Frozen) > rank(current) => {
+            CustomerStatus::Frozen
+        }
         Action::UnfreezeCredit if current == CustomerStatus::Frozen => CustomerStatus::Normal,
         _ => return None,
     };
@@ -937,10 +1209,21 @@ pub fn status_after(current: CustomerStatus, action: &Action) -> Option<Customer
 /// The dates a daily rule still has to run for, oldest first: every day after the last
 /// one it ran (or since it was created) up to today, today only once its time has come,
 /// and never more than `MAX_CATCH_UP_DAYS` back.
-pub fn due_dates(at: NaiveTime, created_on: NaiveDate, last_run: Option<NaiveDate>, now_local: NaiveDateTime) -> Vec<NaiveDate> {
+pub fn due_dates(
+    at: NaiveTime,
+    created_on: NaiveDate,
+    last_run: Option<NaiveDate>,
+    now_local: NaiveDateTime,
+) -> Vec<NaiveDate> {
     let today = now_local.date();
-    let last_due = if now_local.time() >= at { today } else { today - Duration::days(1) };
-    let mut from = last_run.map_or(created_on, |d| d + Duration::days(1)).max(created_on);
+    let last_due = if now_local.time() >= at {
+        today
+    } else {
+        today - Duration::days(1)
+    };
+    let mut from = last_run
+        .map_or(created_on, |d| d + Duration::days(1))
+        .max(created_on);
     from = from.max(last_due - Duration::days(MAX_CATCH_UP_DAYS - 1));
     let mut out = Vec::new();
     let mut d = from;
@@ -993,7 +1276,12 @@ impl DunningTerms {
     }
 
     /// Parses finance's form; every bad field is named.
-    pub fn parse(friendly: &str, formal: &str, legal: &str, rate_percent: &str) -> Result<DunningTerms, Vec<FieldError>> {
+    pub fn parse(
+        friendly: &str,
+        formal: &str,
+        legal: &str,
+        rate_percent: &str,
+    ) -> Result<DunningTerms, Vec<FieldError>> {
         let mut e = Vec::new();
         let mut fee = |name: &str, s: &str| match parse_amount(s) {
             Ok(m) => m.amount(),
@@ -1002,16 +1290,28 @@ impl DunningTerms {
                 Decimal::ZERO
             }
         };
-        let (friendly_fee, formal_fee, legal_fee) = (fee("friendly_fee", friendly), fee("formal_fee", formal), fee("legal_fee", legal));
+        let (friendly_fee, formal_fee, legal_fee) = (
+            fee("friendly_fee", friendly),
+            fee("formal_fee", formal),
+            fee("legal_fee", legal),
+        );
         let rate = match Decimal::from_str(rate_percent.trim()) {
             Ok(r) if r >= Decimal::ZERO && r <= Decimal::new(36, 0) => r / Decimal::ONE_HUNDRED,
             _ => {
-                e.push(FieldError::new("annual_rate", format!("'{rate_percent}' is not a rate between 0 and 36 (%)")));
+                e.push(FieldError::new(
+                    "annual_rate",
+                    format!("'{rate_percent}' is not a rate between 0 and 36 (%)"),
+                ));
                 Decimal::ZERO
             }
         };
         if e.is_empty() {
-            Ok(DunningTerms { friendly_fee, formal_fee, legal_fee, annual_rate: rate })
+            Ok(DunningTerms {
+                friendly_fee,
+                formal_fee,
+                legal_fee,
+                annual_rate: rate,
+            })
         } else {
             Err(e)
         }
@@ -1025,7 +1325,8 @@ pub fn interest(outstanding: Money, annual_rate: Decimal, from: NaiveDate, to: N
     let days = (to - from).num_days().max(0);
     let raw = outstanding.amount() * annual_rate * Decimal::from(days) / Decimal::from(365);
     let rounded = raw.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    Money::new(rounded, outstanding.currency()).unwrap_or_else(|_| Money::zero(outstanding.currency()))
+    Money::new(rounded, outstanding.currency())
+        .unwrap_or_else(|_| Money::zero(outstanding.currency()))
 }
 
 /// The interest charge on one overdue invoice when dunning is raised on `on`: from the
@@ -1047,30 +1348,57 @@ pub fn interest_charge(
 // ---------------------------------------------------------------------------------
 
 fn pred(field: &str, op: &str, value: &str) -> PredicateDraft {
-    PredicateDraft { field: field.into(), op: op.into(), value: value.into() }
+    PredicateDraft {
+        field: field.into(),
+        op: op.into(),
+        value: value.into(),
+    }
 }
 
 fn act(kind: &str) -> ActionDraft {
-    ActionDraft { kind: kind.into(), ..ActionDraft::default() }
+    ActionDraft {
+        kind: kind.into(),
+        ..ActionDraft::default()
+    }
 }
 
 fn to(kind: &str, to: &[&str]) -> ActionDraft {
-    ActionDraft { to: to.iter().map(|s| s.to_string()).collect(), ..act(kind) }
+    ActionDraft {
+        to: to.iter().map(|s| s.to_string()).collect(),
+        ..act(kind)
+    }
 }
 
 fn letter(l: &str) -> ActionDraft {
-    ActionDraft { letter: l.into(), lang: "zh-CN".into(), ..act("email_customer") }
+    ActionDraft {
+        letter: l.into(),
+        lang: "zh-CN".into(),
+        ..act("email_customer")
+    }
 }
 
 fn level(kind: &str, level: &str) -> ActionDraft {
-    ActionDraft { level: level.into(), ..act(kind) }
+    ActionDraft {
+        level: level.into(),
+        ..act(kind)
+    }
 }
 
 fn task(who: &str, kind: &str, priority: &str) -> ActionDraft {
-    ActionDraft { task_kind: kind.into(), priority: priority.into(), ..to("create_task", &[who]) }
+    ActionDraft {
+        task_kind: kind.into(),
+        priority: priority.into(),
+        ..to("create_task", &[who])
+    }
 }
 
-fn daily(name: &str, scope: &str, repeat: &str, preds: Vec<PredicateDraft>, actions: Vec<ActionDraft>) -> RuleDraft {
+fn daily(
+    name: &str,
+    scope: &str,
+    repeat: &str,
+    preds: Vec<PredicateDraft>,
+    actions: Vec<ActionDraft>,
+) -> RuleDraft {
     RuleDraft {
         name: name.into(),
         enabled: true,
@@ -1080,7 +1408,10 @@ fn daily(name: &str, scope: &str, repeat: &str, preds: Vec<PredicateDraft>, acti
         scope: scope.into(),
         repeat: repeat.into(),
         all: true,
-        groups: vec![GroupDraft { all: true, predicates: preds }],
+        groups: vec![GroupDraft {
+            all: true,
+            predicates: preds,
+        }],
         actions,
     }
 }
@@ -1091,7 +1422,13 @@ fn daily(name: &str, scope: &str, repeat: &str, preds: Vec<PredicateDraft>, acti
 pub fn default_rules() -> Vec<RuleDraft> {
     let dpd = |n: &str| vec![pred("days_past_due", "eq", n)];
     vec![
-        daily("到期前3天提醒 · Due in 3 days", "invoice", "once", vec![pred("days_to_due", "eq", "3")], vec![to("notify", &["rep"])]),
+        daily(
+            "到期前3天提醒 · Due in 3 days",
+            "invoice",
+            "once",
+            vec![pred("days_to_due", "eq", "3")],
+            vec![to("notify", &["rep"])],
+        ),
         daily(
             "逾期1天友好提醒 · 1 day overdue",
             "invoice",
@@ -1106,14 +1443,23 @@ pub fn default_rules() -> Vec<RuleDraft> {
             dpd("3"),
             vec![letter("friendly"), to("notify", &["rep", "role:finance"])],
         ),
-        daily("逾期7天电话催收 · 7 days overdue", "invoice", "once", dpd("7"), vec![task("rep", "call", "normal")]),
+        daily(
+            "逾期7天电话催收 · 7 days overdue",
+            "invoice",
+            "once",
+            dpd("7"),
+            vec![task("rep", "call", "normal")],
+        ),
         daily(
             "逾期15天关注 · 15 days overdue",
             "invoice",
             "once",
             dpd("15"),
             vec![
-                ActionDraft { status: "watch".into(), ..act("set_status") },
+                ActionDraft {
+                    status: "watch".into(),
+                    ..act("set_status")
+                },
                 task("role:credit_manager", "advanced", "high"),
                 letter("formal"),
                 level("raise_dunning", "formal"),
@@ -1124,14 +1470,23 @@ pub fn default_rules() -> Vec<RuleDraft> {
             "invoice",
             "once",
             dpd("30"),
-            vec![act("freeze_credit"), to("notify", &["role:finance", "role:executive"])],
+            vec![
+                act("freeze_credit"),
+                to("notify", &["role:finance", "role:executive"]),
+            ],
         ),
         daily(
             "12个月逾期超3次 · Over 3 overdue events in 12 months",
             "customer",
             "daily",
-            vec![pred("overdue_count_12m", "gt", "3"), pred("risk_level", "not_in", "high")],
-            vec![level("set_risk", "high"), to("notify", &["role:sales_manager"])],
+            vec![
+                pred("overdue_count_12m", "gt", "3"),
+                pred("risk_level", "not_in", "high"),
+            ],
+            vec![
+                level("set_risk", "high"),
+                to("notify", &["role:sales_manager"]),
+            ],
         ),
         daily(
             "客户逾期超5万 · Customer overdue above 50,000",
@@ -1144,7 +1499,10 @@ pub fn default_rules() -> Vec<RuleDraft> {
             "高风险须预付 · High risk: prepayment",
             "customer",
             "daily",
-            vec![pred("risk_level", "in", "high"), pred("payment_method", "in", "credit")],
+            vec![
+                pred("risk_level", "in", "high"),
+                pred("payment_method", "in", "credit"),
+            ],
             vec![act("require_prepayment")],
         ),
         // A promise to pay broken (the promise check raises the event): the rep and the
@@ -1158,7 +1516,10 @@ pub fn default_rules() -> Vec<RuleDraft> {
                 "customer",
                 "once",
                 vec![pred("status", "not_in", "blacklisted")],
-                vec![to("notify", &["rep", "role:sales_manager"]), task("role:credit_manager", "advanced", "high")],
+                vec![
+                    to("notify", &["rep", "role:sales_manager"]),
+                    task("role:credit_manager", "advanced", "high"),
+                ],
             )
         },
     ]
@@ -1198,9 +1559,23 @@ pub struct RenderedLetter {
 /// Fills a letter's template. The variables — customer name, invoice numbers, amounts,
 /// days overdue and the list of open items — come from the context only.
 pub fn render_letter(letter: Letter, lang: Lang, c: &LetterContext) -> RenderedLetter {
-    let total = c.items.iter().fold(Money::zero(Currency::CNY), |s, i| s.checked_add(i.open).unwrap_or(s));
-    let overdue = c.items.iter().filter(|i| i.days_overdue > 0).fold(Money::zero(Currency::CNY), |s, i| s.checked_add(i.open).unwrap_or(s));
-    let max_days = c.items.iter().map(|i| i.days_overdue).max().unwrap_or(0).max(0);
+    let total = c.items.iter().fold(Money::zero(Currency::CNY), |s, i| {
+        s.checked_add(i.open).unwrap_or(s)
+    });
+    let overdue = c
+        .items
+        .iter()
+        .filter(|i| i.days_overdue > 0)
+        .fold(Money::zero(Currency::CNY), |s, i| {
+            s.checked_add(i.open).unwrap_or(s)
+        });
+    let max_days = c
+        .items
+        .iter()
+        .map(|i| i.days_overdue)
+        .max()
+        .unwrap_or(0)
+        .max(0);
     let numbers: Vec<&str> = c.items.iter().map(|i| i.number.as_str()).collect();
     let numbers = numbers.join(", ");
     let zh = lang == Lang::ZhCn;
@@ -1209,9 +1584,21 @@ pub fn render_letter(letter: Letter, lang: Lang, c: &LetterContext) -> RenderedL
         .iter()
         .map(|i| {
             if zh {
-                format!("  - {}  到期 {}  未付 {}  逾期 {} 天\n", i.number, i.due_date, i.open.display(), i.days_overdue.max(0))
+                format!(
+                    "  - {}  到期 {}  未付 {}  逾期 {} 天\n",
+                    i.number,
+                    i.due_date,
+                    i.open.display(),
+                    i.days_overdue.max(0)
+                )
             } else {
-                format!("  - {}  due {}  open {}  {} days overdue\n", i.number, i.due_date, i.open.display(), i.days_overdue.max(0))
+                format!(
+                    "  - {}  due {}  open {}  {} days overdue\n",
+                    i.number,
+                    i.due_date,
+                    i.open.display(),
+                    i.days_overdue.max(0)
+                )
             }
         })
         .collect();
@@ -1220,7 +1607,10 @@ pub fn render_letter(letter: Letter, lang: Lang, c: &LetterContext) -> RenderedL
     } else if zh {
         format!("\n另已产生催收费用及逾期利息 {}。\n", c.charges.display())
     } else {
-        format!("\nDunning fees and overdue interest charged so far: {}.\n", c.charges.display())
+        format!(
+            "\nDunning fees and overdue interest charged so far: {}.\n",
+            c.charges.display()
+        )
     };
     let (subject, opening, closing) = match (letter, zh) {
         (Letter::Reminder, true) => (
@@ -1264,11 +1654,20 @@ pub fn render_letter(letter: Letter, lang: Lang, c: &LetterContext) -> RenderedL
             "Unless paid within 5 days, we will instruct counsel to recover the debt, at your cost.".to_string(),
         ),
     };
-    RenderedLetter { subject, body: format!("{opening}\n{list}{charges}\n{closing}\n") }
+    RenderedLetter {
+        subject,
+        body: format!("{opening}\n{list}{charges}\n{closing}\n"),
+    }
 }
 
 /// The plain-text line an internal email, webhook or notification uses for a firing.
-pub fn firing_summary(rule_name: &str, customer: Option<&str>, invoice: Option<&str>, overdue: Money, lang: Lang) -> String {
+pub fn firing_summary(
+    rule_name: &str,
+    customer: Option<&str>,
+    invoice: Option<&str>,
+    overdue: Money,
+    lang: Lang,
+) -> String {
     let who = match (customer, invoice) {
         (Some(c), Some(i)) => format!("{c} · {i}"),
         (Some(c), None) => c.to_string(),
@@ -1279,7 +1678,10 @@ pub fn firing_summary(rule_name: &str, customer: Option<&str>, invoice: Option<&
     };
     match lang {
         Lang::ZhCn => format!("规则「{rule_name}」触发：{who}，逾期 {}", overdue.display()),
-        Lang::En => format!("Rule \"{rule_name}\" fired: {who}, overdue {}", overdue.display()),
+        Lang::En => format!(
+            "Rule \"{rule_name}\" fired: {who}, overdue {}",
+            overdue.display()
+        ),
     }
 }
 

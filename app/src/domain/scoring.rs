@@ -112,7 +112,10 @@ impl Indicator {
 
     /// Computed from the ledger (true) or maintained by hand (false).
     pub fn computed(self) -> bool {
-        !matches!(self, Indicator::RegisteredCapital | Indicator::IndustryRisk | Indicator::ExternalRating)
+        !matches!(
+            self,
+            Indicator::RegisteredCapital | Indicator::IndustryRisk | Indicator::ExternalRating
+        )
     }
 
     /// The unit the value is expressed in, for labels.
@@ -131,7 +134,9 @@ impl Indicator {
     /// The largest value the indicator can take, for the 0–100 ones.
     fn max_value(self) -> Option<Decimal> {
         match self {
-            Indicator::OnTimeRate | Indicator::OverdueRatio | Indicator::ExternalRating => Some(Decimal::ONE_HUNDRED),
+            Indicator::OnTimeRate | Indicator::OverdueRatio | Indicator::ExternalRating => {
+                Some(Decimal::ONE_HUNDRED)
+            }
             _ => None,
         }
     }
@@ -239,14 +244,23 @@ struct ThresholdsWire {
 impl TryFrom<ThresholdsWire> for GradeThresholds {
     type Error = String;
     fn try_from(w: ThresholdsWire) -> Result<Self, String> {
-        GradeThresholds::new(w.a, w.b, w.c)
-            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        GradeThresholds::new(w.a, w.b, w.c).map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
     }
 }
 
 impl Default for GradeThresholds {
     fn default() -> Self {
-        GradeThresholds { a: 85, b: 70, c: 55 }
+        GradeThresholds {
+            a: 85,
+            b: 70,
+            c: 55,
+        }
     }
 }
 
@@ -293,13 +307,22 @@ impl GradeThresholds {
 fn threshold_order(a: u32, b: u32, c: u32) -> Vec<ModelError> {
     let mut errors = Vec::new();
     if a > 100 {
-        errors.push(FieldError::new("thresholds", format!("A ({a}) must be at most 100")));
+        errors.push(FieldError::new(
+            "thresholds",
+            format!("A ({a}) must be at most 100"),
+        ));
     }
     if a <= b {
-        errors.push(FieldError::new("thresholds", format!("A ({a}) must be above B ({b})")));
+        errors.push(FieldError::new(
+            "thresholds",
+            format!("A ({a}) must be above B ({b})"),
+        ));
     }
     if b <= c {
-        errors.push(FieldError::new("thresholds", format!("B ({b}) must be above C ({c})")));
+        errors.push(FieldError::new(
+            "thresholds",
+            format!("B ({b}) must be above C ({c})"),
+        ));
     }
     errors
 }
@@ -367,7 +390,11 @@ pub struct ThresholdsDraft {
 impl Default for ThresholdsDraft {
     fn default() -> Self {
         let t = GradeThresholds::default();
-        ThresholdsDraft { a: t.a.into(), b: t.b.into(), c: t.c.into() }
+        ThresholdsDraft {
+            a: t.a.into(),
+            b: t.b.into(),
+            c: t.c.into(),
+        }
     }
 }
 
@@ -426,13 +453,20 @@ impl TryFrom<ModelDraft> for ScoringModel {
         let mut weight_sum = Decimal::ZERO;
         for (i, r) in d.rules.iter().enumerate() {
             let name = r.indicator.trim();
-            let key = if name.is_empty() { format!("#{}", i + 1) } else { name.to_string() };
+            let key = if name.is_empty() {
+                format!("#{}", i + 1)
+            } else {
+                name.to_string()
+            };
             let indicator = match Indicator::parse(name) {
                 None => {
                     let known: Vec<&str> = Indicator::ALL.iter().map(|i| i.as_str()).collect();
                     errors.push(FieldError::new(
                         format!("rules[{i}]"),
-                        format!("'{name}' is not an indicator; use one of {}", known.join(", ")),
+                        format!(
+                            "'{name}' is not an indicator; use one of {}",
+                            known.join(", ")
+                        ),
                     ));
                     None
                 }
@@ -452,11 +486,16 @@ impl TryFrom<ModelDraft> for ScoringModel {
             };
 
             weight_sum = weight_sum.checked_add(r.weight).unwrap_or(Decimal::MAX);
-            let weight_ok = r.weight > Decimal::ZERO && r.weight <= Decimal::ONE_HUNDRED && two_decimals(r.weight);
+            let weight_ok = r.weight > Decimal::ZERO
+                && r.weight <= Decimal::ONE_HUNDRED
+                && two_decimals(r.weight);
             if !weight_ok {
                 errors.push(FieldError::new(
                     format!("weight[{key}]"),
-                    format!("must be more than 0 and at most 100 with at most 2 decimals, got {}", r.weight),
+                    format!(
+                        "must be more than 0 and at most 100 with at most 2 decimals, got {}",
+                        r.weight
+                    ),
                 ));
             }
 
@@ -464,7 +503,10 @@ impl TryFrom<ModelDraft> for ScoringModel {
             if missing_points.is_none() {
                 errors.push(FieldError::new(
                     format!("missing_points[{key}]"),
-                    format!("must be a whole number from 0 to 100, got {}", r.missing_points),
+                    format!(
+                        "must be a whole number from 0 to 100, got {}",
+                        r.missing_points
+                    ),
                 ));
             }
 
@@ -472,14 +514,20 @@ impl TryFrom<ModelDraft> for ScoringModel {
             let mut bands_ok = true;
             if r.bands.is_empty() {
                 bands_ok = false;
-                errors.push(FieldError::new(format!("bands[{key}]"), "add at least one band"));
+                errors.push(FieldError::new(
+                    format!("bands[{key}]"),
+                    "add at least one band",
+                ));
             }
             for pair in r.bands.windows(2) {
                 if pair[1].from <= pair[0].from {
                     bands_ok = false;
                     errors.push(FieldError::new(
                         format!("bands[{key}]"),
-                        format!("thresholds must strictly increase, {} is followed by {}", pair[0].from, pair[1].from),
+                        format!(
+                            "thresholds must strictly increase, {} is followed by {}",
+                            pair[0].from, pair[1].from
+                        ),
                     ));
                 }
             }
@@ -487,11 +535,18 @@ impl TryFrom<ModelDraft> for ScoringModel {
             for (j, b) in r.bands.iter().enumerate() {
                 if b.from < Decimal::ZERO || max.is_some_and(|m| b.from > m) {
                     bands_ok = false;
-                    let range = max.map_or_else(|| "0 or more".to_string(), |m| format!("from 0 to {m}"));
-                    errors.push(FieldError::new(format!("bands[{key}][{j}].from"), format!("must be {range}, got {}", b.from)));
+                    let range =
+                        max.map_or_else(|| "0 or more".to_string(), |m| format!("from 0 to {m}"));
+                    errors.push(FieldError::new(
+                        format!("bands[{key}][{j}].from"),
+                        format!("must be {range}, got {}", b.from),
+                    ));
                 }
                 match whole(b.points, 100) {
-                    Some(points) => bands.push(Band { from: b.from, points }),
+                    Some(points) => bands.push(Band {
+                        from: b.from,
+                        points,
+                    }),
                     None => {
                         bands_ok = false;
                         errors.push(FieldError::new(
@@ -502,12 +557,22 @@ impl TryFrom<ModelDraft> for ScoringModel {
                 }
             }
 
-            if let (Some(indicator), true, Some(missing_points), true) = (indicator, weight_ok, missing_points, bands_ok) {
-                rules.push(IndicatorRule { indicator, weight: r.weight, bands, missing_points });
+            if let (Some(indicator), true, Some(missing_points), true) =
+                (indicator, weight_ok, missing_points, bands_ok)
+            {
+                rules.push(IndicatorRule {
+                    indicator,
+                    weight: r.weight,
+                    bands,
+                    missing_points,
+                });
             }
         }
         if !d.rules.is_empty() && weight_sum != Decimal::ONE_HUNDRED {
-            errors.push(FieldError::new("weights", format!("add up to {}, must add up to 100", weight_sum.normalize())));
+            errors.push(FieldError::new(
+                "weights",
+                format!("add up to {}, must add up to 100", weight_sum.normalize()),
+            ));
         }
 
         // Thresholds.
@@ -517,13 +582,18 @@ impl TryFrom<ModelDraft> for ScoringModel {
             .map(|(g, v)| {
                 let w = whole(v, 100);
                 if w.is_none() {
-                    errors.push(FieldError::new("thresholds", format!("{g} must be a whole number from 0 to 100, got {v}")));
+                    errors.push(FieldError::new(
+                        "thresholds",
+                        format!("{g} must be a whole number from 0 to 100, got {v}"),
+                    ));
                 }
                 w
             })
             .collect();
         let thresholds = match parsed[..] {
-            [Some(a), Some(b), Some(c)] => GradeThresholds::new(a, b, c).map_err(|e| errors.extend(e)).ok(),
+            [Some(a), Some(b), Some(c)] => GradeThresholds::new(a, b, c)
+                .map_err(|e| errors.extend(e))
+                .ok(),
             _ => None,
         };
 
@@ -535,13 +605,19 @@ impl TryFrom<ModelDraft> for ScoringModel {
             let grade = match Grade::parse(g) {
                 Ok(grade) => grade,
                 Err(_) => {
-                    errors.push(FieldError::new(format!("policies[{i}]"), format!("'{g}' is not a grade; use A, B, C or D")));
+                    errors.push(FieldError::new(
+                        format!("policies[{i}]"),
+                        format!("'{g}' is not a grade; use A, B, C or D"),
+                    ));
                     continue;
                 }
             };
             let slot = grade_index(grade);
             if seen[slot] {
-                errors.push(FieldError::new(format!("policies[{i}]"), format!("grade {g} has two policies; keep one")));
+                errors.push(FieldError::new(
+                    format!("policies[{i}]"),
+                    format!("grade {g} has two policies; keep one"),
+                ));
                 continue;
             }
             seen[slot] = true;
@@ -550,37 +626,59 @@ impl TryFrom<ModelDraft> for ScoringModel {
             if !pct_ok {
                 errors.push(FieldError::new(
                     format!("limit_pct_of_sales[{g}]"),
-                    format!("must be a percentage from 0 to 100 with at most 2 decimals, got {pct}"),
+                    format!(
+                        "must be a percentage from 0 to 100 with at most 2 decimals, got {pct}"
+                    ),
                 ));
             }
             let cap = if p.limit_cap < Decimal::ZERO {
-                errors.push(FieldError::new(format!("limit_cap[{g}]"), format!("must be zero or more, got {}", p.limit_cap)));
+                errors.push(FieldError::new(
+                    format!("limit_cap[{g}]"),
+                    format!("must be zero or more, got {}", p.limit_cap),
+                ));
                 None
             } else {
                 Money::new(p.limit_cap, BOOK_CURRENCY)
-                    .map_err(|e| errors.push(FieldError::new(format!("limit_cap[{g}]"), e.to_string())))
+                    .map_err(|e| {
+                        errors.push(FieldError::new(format!("limit_cap[{g}]"), e.to_string()))
+                    })
                     .ok()
             };
             let terms = whole(p.terms_days, 3650);
             if terms.is_none() {
                 errors.push(FieldError::new(
                     format!("terms_days[{g}]"),
-                    format!("must be a whole number of days from 0 to 3650, got {}", p.terms_days),
+                    format!(
+                        "must be a whole number of days from 0 to 3650, got {}",
+                        p.terms_days
+                    ),
                 ));
             }
             if let (true, Some(limit_cap), Some(terms_days)) = (pct_ok, cap, terms) {
-                policies[slot] = Some(GradePolicy { grade, limit_pct_of_sales: pct, limit_cap, terms_days });
+                policies[slot] = Some(GradePolicy {
+                    grade,
+                    limit_pct_of_sales: pct,
+                    limit_cap,
+                    terms_days,
+                });
             }
         }
         for grade in Grade::ALL {
             if !seen[grade_index(grade)] {
-                errors.push(FieldError::new("policies", format!("no policy for grade {}", grade.as_str())));
+                errors.push(FieldError::new(
+                    "policies",
+                    format!("no policy for grade {}", grade.as_str()),
+                ));
             }
         }
 
         match (thresholds, policies) {
             (Some(thresholds), [Some(a), Some(b), Some(c), Some(d)]) if errors.is_empty() => {
-                Ok(ScoringModel { rules, thresholds, policies: [a, b, c, d] })
+                Ok(ScoringModel {
+                    rules,
+                    thresholds,
+                    policies: [a, b, c, d],
+                })
             }
             _ => Err(errors),
         }
@@ -596,11 +694,22 @@ impl From<&ScoringModel> for ModelDraft {
                 .map(|r| RuleDraft {
                     indicator: r.indicator.as_str().to_string(),
                     weight: r.weight,
-                    bands: r.bands.iter().map(|b| BandDraft { from: b.from, points: b.points.into() }).collect(),
+                    bands: r
+                        .bands
+                        .iter()
+                        .map(|b| BandDraft {
+                            from: b.from,
+                            points: b.points.into(),
+                        })
+                        .collect(),
                     missing_points: r.missing_points.into(),
                 })
                 .collect(),
-            thresholds: ThresholdsDraft { a: m.thresholds.a.into(), b: m.thresholds.b.into(), c: m.thresholds.c.into() },
+            thresholds: ThresholdsDraft {
+                a: m.thresholds.a.into(),
+                b: m.thresholds.b.into(),
+                c: m.thresholds.c.into(),
+            },
             policies: m
                 .policies
                 .iter()
@@ -626,7 +735,13 @@ impl<'de> Deserialize<'de> for ScoringModel {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let draft = ModelDraft::deserialize(deserializer)?;
         ScoringModel::try_from(draft).map_err(|errors| {
-            serde::de::Error::custom(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+            serde::de::Error::custom(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         })
     }
 }
@@ -646,27 +761,123 @@ impl ScoringModel {
     /// ¥2,000,000 on 60 days, C 10 % up to ¥500,000 on 30 days, D cash (0 %, 0 days).
     pub fn default_model() -> ScoringModel {
         use Indicator::*;
-        let rule = |indicator: Indicator, weight: i64, bands: &[(i64, u32, u32)], missing: u32| RuleDraft {
-            indicator: indicator.as_str().to_string(),
-            weight: Decimal::from(weight),
-            bands: bands
-                .iter()
-                .map(|&(m, scale, points)| BandDraft { from: Decimal::new(m, scale), points: points.into() })
-                .collect(),
-            missing_points: missing.into(),
+        let rule = |indicator: Indicator, weight: i64, bands: &[(i64, u32, u32)], missing: u32| {
+            RuleDraft {
+                indicator: indicator.as_str().to_string(),
+                weight: Decimal::from(weight),
+                bands: bands
+                    .iter()
+                    .map(|&(m, scale, points)| BandDraft {
+                        from: Decimal::new(m, scale),
+                        points: points.into(),
+                    })
+                    .collect(),
+                missing_points: missing.into(),
+            }
         };
         // (from mantissa, from scale, points): (12, 1, 50) is "from 1.2 → 50".
         let rules = vec![
-            rule(YearsOfCooperation, 10, &[(0, 0, 20), (1, 0, 50), (3, 0, 75), (5, 0, 100)], 20),
-            rule(Sales12m, 10, &[(0, 0, 0), (100_000, 0, 30), (1_000_000, 0, 60), (5_000_000, 0, 80), (20_000_000, 0, 100)], 0),
-            rule(AvgDaysToPay, 15, &[(0, 0, 100), (30, 0, 80), (60, 0, 50), (90, 0, 20), (120, 0, 0)], 50),
-            rule(OnTimeRate, 15, &[(0, 0, 0), (60, 0, 40), (80, 0, 70), (95, 0, 100)], 50),
-            rule(OverdueCount12m, 10, &[(0, 0, 100), (1, 0, 80), (3, 0, 50), (6, 0, 20), (10, 0, 0)], 50),
-            rule(MaxDaysOverdue12m, 10, &[(0, 0, 100), (1, 0, 80), (31, 0, 50), (61, 0, 20), (91, 0, 0)], 50),
-            rule(OverdueRatio, 10, &[(0, 0, 100), (5, 0, 80), (15, 0, 50), (30, 0, 20), (50, 0, 0)], 50),
-            rule(RegisteredCapital, 5, &[(0, 0, 20), (1_000_000, 0, 50), (10_000_000, 0, 80), (50_000_000, 0, 100)], 30),
-            rule(IndustryRisk, 5, &[(0, 0, 100), (10, 1, 75), (12, 1, 50), (14, 1, 20), (16, 1, 0)], 50),
-            rule(ExternalRating, 10, &[(0, 0, 0), (40, 0, 30), (60, 0, 60), (75, 0, 80), (90, 0, 100)], 40),
+            rule(
+                YearsOfCooperation,
+                10,
+                &[(0, 0, 20), (1, 0, 50), (3, 0, 75), (5, 0, 100)],
+                20,
+            ),
+            rule(
+                Sales12m,
+                10,
+                &[
+                    (0, 0, 0),
+                    (100_000, 0, 30),
+                    (1_000_000, 0, 60),
+                    (5_000_000, 0, 80),
+                    (20_000_000, 0, 100),
+                ],
+                0,
+            ),
+            rule(
+                AvgDaysToPay,
+                15,
+                &[
+                    (0, 0, 100),
+                    (30, 0, 80),
+                    (60, 0, 50),
+                    (90, 0, 20),
+                    (120, 0, 0),
+                ],
+                50,
+            ),
+            rule(
+                OnTimeRate,
+                15,
+                &[(0, 0, 0), (60, 0, 40), (80, 0, 70), (95, 0, 100)],
+                50,
+            ),
+            rule(
+                OverdueCount12m,
+                10,
+                &[(0, 0, 100), (1, 0, 80), (3, 0, 50), (6, 0, 20), (10, 0, 0)],
+                50,
+            ),
+            rule(
+                MaxDaysOverdue12m,
+                10,
+                &[
+                    (0, 0, 100),
+                    (1, 0, 80),
+                    (31, 0, 50),
+                    (61, 0, 20),
+                    (91, 0, 0),
+                ],
+                50,
+            ),
+            rule(
+                OverdueRatio,
+                10,
+                &[
+                    (0, 0, 100),
+                    (5, 0, 80),
+                    (15, 0, 50),
+                    (30, 0, 20),
+                    (50, 0, 0),
+                ],
+                50,
+            ),
+            rule(
+                RegisteredCapital,
+                5,
+                &[
+                    (0, 0, 20),
+                    (1_000_000, 0, 50),
+                    (10_000_000, 0, 80),
+                    (50_000_000, 0, 100),
+                ],
+                30,
+            ),
+            rule(
+                IndustryRisk,
+                5,
+                &[
+                    (0, 0, 100),
+                    (10, 1, 75),
+                    (12, 1, 50),
+                    (14, 1, 20),
+                    (16, 1, 0),
+                ],
+                50,
+            ),
+            rule(
+                ExternalRating,
+                10,
+                &[
+                    (0, 0, 0),
+                    (40, 0, 30),
+                    (60, 0, 60),
+                    (75, 0, 80),
+                    (90, 0, 100),
+                ],
+                40,
+            ),
         ];
         let policy = |grade: Grade, pct: i64, cap: i64, terms: u32| PolicyDraft {
             grade: grade.as_str().to_string(),
@@ -722,7 +933,9 @@ impl ScoringModel {
             return Money::zero(sales_12m.currency());
         }
         // ≤ |sales| × 100 / 100, so it fits wherever the sales did.
-        let share = (sales_12m.amount().max(Decimal::ZERO) * policy.limit_pct_of_sales / Decimal::ONE_HUNDRED).floor();
+        let share = (sales_12m.amount().max(Decimal::ZERO) * policy.limit_pct_of_sales
+            / Decimal::ONE_HUNDRED)
+            .floor();
         match Money::new(share, cap.currency()) {
             Ok(limit) if limit.minor() < cap.minor() => limit,
             _ => cap,
@@ -783,7 +996,11 @@ pub fn score(model: &ScoringModel, values: &IndicatorValues) -> Scorecard {
         })
         .collect();
     let score = round_score(lines.iter().map(|l| l.contribution).sum());
-    Scorecard { score, grade: model.thresholds.grade(score), lines }
+    Scorecard {
+        score,
+        grade: model.thresholds.grade(score),
+        lines,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -834,7 +1051,8 @@ fn ratio(num: u128, den: u128, scale: u32) -> Decimal {
 /// 2U (the Mann–Whitney statistic of the non-defaulters, doubled to stay whole) and the
 /// number of (non-defaulter, defaulter) pairs; `None` when either group is empty.
 fn mann_whitney_2u(outcomes: &[Outcome]) -> Option<(u128, u128)> {
-    let mut scored: Vec<(Decimal, bool)> = outcomes.iter().map(|o| (o.score, o.defaulted)).collect();
+    let mut scored: Vec<(Decimal, bool)> =
+        outcomes.iter().map(|o| (o.score, o.defaulted)).collect();
     scored.sort_unstable_by_key(|s| s.0);
     let pos = scored.iter().filter(|s| s.1).count() as u128;
     let neg = scored.len() as u128 - pos;
@@ -846,7 +1064,10 @@ fn mann_whitney_2u(outcomes: &[Outcome]) -> Option<(u128, u128)> {
     let mut twice_rank_sum = 0u128;
     let mut i = 0;
     while i < scored.len() {
-        let j = i + scored[i..].iter().take_while(|s| s.0 == scored[i].0).count();
+        let j = i + scored[i..]
+            .iter()
+            .take_while(|s| s.0 == scored[i].0)
+            .count();
         let negs = scored[i..j].iter().filter(|s| !s.1).count() as u128;
         twice_rank_sum += (i + 1 + j) as u128 * negs;
         i = j;
@@ -868,19 +1089,30 @@ pub fn backtest(outcomes: &[Outcome]) -> Backtest {
         .into_iter()
         .map(|grade| {
             let (customers, defaults) = counts[grade_index(grade)];
-            let default_rate = (customers > 0).then(|| ratio(u128::from(defaults) * 100, u128::from(customers), 1));
-            GradeOutcome { grade, customers, defaults, default_rate }
+            let default_rate = (customers > 0)
+                .then(|| ratio(u128::from(defaults) * 100, u128::from(customers), 1));
+            GradeOutcome {
+                grade,
+                customers,
+                defaults,
+                default_rate,
+            }
         })
         .collect();
     let populated: Vec<&GradeOutcome> = per_grade.iter().filter(|g| g.customers > 0).collect();
     // d1/c1 ≤ d2/c2 ⇔ d1·c2 ≤ d2·c1 for positive c: no rounding in the comparison.
     let monotonic = populated.windows(2).all(|w| {
-        u64::from(w[0].defaults) * u64::from(w[1].customers) <= u64::from(w[1].defaults) * u64::from(w[0].customers)
+        u64::from(w[0].defaults) * u64::from(w[1].customers)
+            <= u64::from(w[1].defaults) * u64::from(w[0].customers)
     });
     let auc = mann_whitney_2u(outcomes).map(|(twice_u, pairs)| ratio(twice_u, 2 * pairs, 3));
     Backtest {
-        customers: per_grade.iter().fold(0u32, |s, g| s.saturating_add(g.customers)),
-        defaults: per_grade.iter().fold(0u32, |s, g| s.saturating_add(g.defaults)),
+        customers: per_grade
+            .iter()
+            .fold(0u32, |s, g| s.saturating_add(g.customers)),
+        defaults: per_grade
+            .iter()
+            .fold(0u32, |s, g| s.saturating_add(g.defaults)),
         per_grade,
         monotonic,
         auc,
@@ -906,7 +1138,13 @@ mod tests {
         IndicatorRule {
             indicator: Indicator::AvgDaysToPay,
             weight: Decimal::ONE_HUNDRED,
-            bands: bands.iter().map(|&(from, points)| Band { from: dec(from), points }).collect(),
+            bands: bands
+                .iter()
+                .map(|&(from, points)| Band {
+                    from: dec(from),
+                    points,
+                })
+                .collect(),
             missing_points,
         }
     }
@@ -920,9 +1158,15 @@ mod tests {
         assert_eq!(Indicator::parse(" sales_12m "), Some(Indicator::Sales12m));
         assert_eq!(Indicator::parse("sales12m"), None);
         let computed: Vec<bool> = Indicator::ALL.iter().map(|i| i.computed()).collect();
-        assert_eq!(computed, [true, true, true, true, true, true, true, false, false, false]);
+        assert_eq!(
+            computed,
+            [true, true, true, true, true, true, true, false, false, false]
+        );
         let units: Vec<&str> = Indicator::ALL.iter().map(|i| i.unit()).collect();
-        assert_eq!(units, ["years", "CNY", "days", "%", "count", "days", "%", "CNY", "factor", "rating"]);
+        assert_eq!(
+            units,
+            ["years", "CNY", "days", "%", "count", "days", "%", "CNY", "factor", "rating"]
+        );
     }
 
     #[test]
@@ -959,7 +1203,15 @@ mod tests {
             assert_eq!(days.points(value.map(dec)), points, "value {value:?}");
         }
         let years = rule(&[("1", 50), ("3", 75), ("5", 100)], 20);
-        for (value, points) in [("0.99", 0), ("1", 50), ("2.99", 50), ("3", 75), ("4.999", 75), ("5", 100), ("40", 100)] {
+        for (value, points) in [
+            ("0.99", 0),
+            ("1", 50),
+            ("2.99", 50),
+            ("3", 75),
+            ("4.999", 75),
+            ("5", 100),
+            ("40", 100),
+        ] {
             assert_eq!(years.band_points(dec(value)), points, "value {value}");
         }
     }
@@ -983,13 +1235,24 @@ mod tests {
             assert_eq!(t.grade(dec(score)), grade, "score {score}");
         }
         assert!(GradeThresholds::new(100, 99, 0).is_ok());
-        let errors: Vec<String> = GradeThresholds::new(101, 101, 120).unwrap_err().iter().map(|e| e.to_string()).collect();
+        let errors: Vec<String> = GradeThresholds::new(101, 101, 120)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
         assert_eq!(
             errors,
-            ["thresholds: A (101) must be at most 100", "thresholds: A (101) must be above B (101)", "thresholds: B (101) must be above C (120)"]
+            [
+                "thresholds: A (101) must be at most 100",
+                "thresholds: A (101) must be above B (101)",
+                "thresholds: B (101) must be above C (120)"
+            ]
         );
         assert!(serde_json::from_str::<GradeThresholds>(r#"{"a":80,"b":85,"c":10}"#).is_err());
-        assert_eq!(serde_json::from_str::<GradeThresholds>(r#"{"a":85,"b":70,"c":55}"#).unwrap(), t);
+        assert_eq!(
+            serde_json::from_str::<GradeThresholds>(r#"{"a":85,"b":70,"c":55}"#).unwrap(),
+            t
+        );
     }
 
     #[test]
@@ -999,33 +1262,68 @@ mod tests {
                 RuleDraft {
                     indicator: "on_time_rate".into(),
                     weight: dec("95"),
-                    bands: vec![BandDraft { from: dec("0"), points: dec("87") }],
+                    bands: vec![BandDraft {
+                        from: dec("0"),
+                        points: dec("87"),
+                    }],
                     missing_points: dec("0"),
                 },
                 RuleDraft {
                     indicator: "external_rating".into(),
                     weight: dec("5"),
-                    bands: vec![BandDraft { from: dec("0"), points: dec("0") }, BandDraft { from: dec("50"), points: dec("102") }],
+                    bands: vec![
+                        BandDraft {
+                            from: dec("0"),
+                            points: dec("0"),
+                        },
+                        BandDraft {
+                            from: dec("50"),
+                            points: dec("102"),
+                        },
+                    ],
                     missing_points: dec("0"),
                 },
             ],
             ..ModelDraft::from(&ScoringModel::default_model())
         };
         let errors = ScoringModel::try_from(draft.clone()).unwrap_err();
-        assert_eq!(errors, [FieldError::new("bands[external_rating][1].points", "must be a whole number from 0 to 100, got 102")]);
+        assert_eq!(
+            errors,
+            [FieldError::new(
+                "bands[external_rating][1].points",
+                "must be a whole number from 0 to 100, got 102"
+            )]
+        );
         let mut draft = draft;
         draft.rules[1].bands[1].points = dec("46");
         let m = ScoringModel::try_from(draft).unwrap();
         // 95 × 87 / 100 = 82.65, 5 × 46 / 100 = 2.3: exactly 84.95, shown as 85.0 and graded
         // from that rounded score, so an A (the unrounded sum would have been a B).
-        let card = score(&m, &IndicatorValues::new().with(Indicator::OnTimeRate, dec("1")).with(Indicator::ExternalRating, dec("50")));
-        assert_eq!(card.lines.iter().map(|l| l.contribution).collect::<Vec<_>>(), [dec("82.65"), dec("2.3")]);
-        assert_eq!(card.lines.iter().map(|l| l.points).collect::<Vec<_>>(), [87, 46]);
+        let card = score(
+            &m,
+            &IndicatorValues::new()
+                .with(Indicator::OnTimeRate, dec("1"))
+                .with(Indicator::ExternalRating, dec("50")),
+        );
+        assert_eq!(
+            card.lines
+                .iter()
+                .map(|l| l.contribution)
+                .collect::<Vec<_>>(),
+            [dec("82.65"), dec("2.3")]
+        );
+        assert_eq!(
+            card.lines.iter().map(|l| l.points).collect::<Vec<_>>(),
+            [87, 46]
+        );
         assert_eq!(card.score.to_string(), "85.0");
         assert_eq!(card.grade, Grade::A);
         // Unknown rating earns its missing points (0): 82.65 rounds half-up to 82.7 (banker's
         // rounding would give 82.6).
-        let card = score(&m, &IndicatorValues::new().with(Indicator::OnTimeRate, dec("1")));
+        let card = score(
+            &m,
+            &IndicatorValues::new().with(Indicator::OnTimeRate, dec("1")),
+        );
         assert_eq!((card.lines[1].value, card.lines[1].points), (None, 0));
         assert_eq!(card.score.to_string(), "82.7");
         assert_eq!(card.grade, Grade::B);
@@ -1035,8 +1333,14 @@ mod tests {
     fn default_model_scores_a_good_and_an_unknown_customer() {
         let m = ScoringModel::default_model();
         assert_eq!(m.rules().len(), 10);
-        assert_eq!(m.rules().iter().map(|r| r.weight).sum::<Decimal>(), Decimal::ONE_HUNDRED);
-        assert_eq!(m.rules().iter().map(|r| r.indicator).collect::<Vec<_>>(), Indicator::ALL);
+        assert_eq!(
+            m.rules().iter().map(|r| r.weight).sum::<Decimal>(),
+            Decimal::ONE_HUNDRED
+        );
+        assert_eq!(
+            m.rules().iter().map(|r| r.indicator).collect::<Vec<_>>(),
+            Indicator::ALL
+        );
         let good = IndicatorValues::new()
             .with(Indicator::YearsOfCooperation, dec("6"))
             .with(Indicator::Sales12m, dec("25000000"))
@@ -1080,9 +1384,16 @@ mod tests {
         ];
         for (grade, sales, limit) in table {
             let got = m.suggested_limit(grade, Money::parse(sales, Currency::CNY).unwrap());
-            assert_eq!(got, Money::parse(limit, Currency::CNY).unwrap(), "{grade:?} sales {sales}");
+            assert_eq!(
+                got,
+                Money::parse(limit, Currency::CNY).unwrap(),
+                "{grade:?} sales {sales}"
+            );
         }
-        assert_eq!(m.suggested_limit(Grade::A, Money::from_minor(100_000, Currency::USD)), Money::zero(Currency::USD));
+        assert_eq!(
+            m.suggested_limit(Grade::A, Money::from_minor(100_000, Currency::USD)),
+            Money::zero(Currency::USD)
+        );
         assert_eq!(m.policy(Grade::D).terms_days, 0);
         assert_eq!(m.policy(Grade::A).terms_days, 90);
         assert_eq!(m.policy(Grade::B).limit_cap, cny(2_000_000));
@@ -1094,13 +1405,22 @@ mod tests {
         let draft = ModelDraft::from(&m);
         assert_eq!(ScoringModel::try_from(draft.clone()).unwrap(), m);
         let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(json, serde_json::to_string(&draft).unwrap(), "the wire form is the draft");
+        assert_eq!(
+            json,
+            serde_json::to_string(&draft).unwrap(),
+            "the wire form is the draft"
+        );
         assert!(json.contains(r#""limit_cap":"5000000.00""#), "{json}");
         assert!(json.contains(r#"{"from":"1.2","points":"50"}"#), "{json}");
         assert_eq!(serde_json::from_str::<ScoringModel>(&json).unwrap(), m);
         let bad = json.replacen(r#""weight":"10""#, r#""weight":"11""#, 1);
-        let err = serde_json::from_str::<ScoringModel>(&bad).unwrap_err().to_string();
-        assert!(err.contains("weights: add up to 101, must add up to 100"), "{err}");
+        let err = serde_json::from_str::<ScoringModel>(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("weights: add up to 101, must add up to 100"),
+            "{err}"
+        );
         // A policy order in the draft does not matter; the model keeps A..D.
         let mut shuffled = draft;
         shuffled.policies.reverse();
@@ -1112,21 +1432,41 @@ mod tests {
         let mut d = ModelDraft::from(&ScoringModel::default_model());
         d.rules[0].weight = dec("0"); // years: 10 → 0, and the sum becomes 90
         d.rules[3].bands = vec![
-            BandDraft { from: dec("0"), points: dec("0") },
-            BandDraft { from: dec("80"), points: dec("70") },
-            BandDraft { from: dec("60"), points: dec("40") },
-            BandDraft { from: dec("101"), points: dec("100.5") },
+            BandDraft {
+                from: dec("0"),
+                points: dec("0"),
+            },
+            BandDraft {
+                from: dec("80"),
+                points: dec("70"),
+            },
+            BandDraft {
+                from: dec("60"),
+                points: dec("40"),
+            },
+            BandDraft {
+                from: dec("101"),
+                points: dec("100.5"),
+            },
         ];
         d.rules[4].missing_points = dec("-1");
         d.rules[5].indicator = "on_time_rate".into();
         d.rules[6].indicator = "colour".into();
         d.rules[7].bands.clear();
-        d.thresholds = ThresholdsDraft { a: dec("80"), b: dec("85"), c: dec("55.5") };
+        d.thresholds = ThresholdsDraft {
+            a: dec("80"),
+            b: dec("85"),
+            c: dec("55.5"),
+        };
         d.policies[1].grade = "A".into();
         d.policies[2].limit_pct_of_sales = dec("120");
         d.policies[2].limit_cap = dec("100.001");
         d.policies[3].terms_days = dec("7.5");
-        let errors: Vec<String> = ScoringModel::try_from(d).unwrap_err().iter().map(|e| e.to_string()).collect();
+        let errors: Vec<String> = ScoringModel::try_from(d)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
         let want = [
             "weight[years_of_cooperation]: must be more than 0",
             "bands[on_time_rate]: thresholds must strictly increase, 80 is followed by 60",
@@ -1145,19 +1485,39 @@ mod tests {
             "policies: no policy for grade B",
         ];
         for w in want {
-            assert!(errors.iter().any(|e| e.starts_with(w)), "{w:?} missing from {errors:#?}");
+            assert!(
+                errors.iter().any(|e| e.starts_with(w)),
+                "{w:?} missing from {errors:#?}"
+            );
         }
         assert_eq!(errors.len(), want.len(), "{errors:#?}");
 
         // Threshold order is checked once each value is a whole number.
         let mut d = ModelDraft::from(&ScoringModel::default_model());
-        d.thresholds = ThresholdsDraft { a: dec("80"), b: dec("85"), c: dec("85") };
-        let errors: Vec<String> = ScoringModel::try_from(d).unwrap_err().iter().map(|e| e.to_string()).collect();
-        assert_eq!(errors, ["thresholds: A (80) must be above B (85)", "thresholds: B (85) must be above C (85)"]);
+        d.thresholds = ThresholdsDraft {
+            a: dec("80"),
+            b: dec("85"),
+            c: dec("85"),
+        };
+        let errors: Vec<String> = ScoringModel::try_from(d)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "thresholds: A (80) must be above B (85)",
+                "thresholds: B (85) must be above C (85)"
+            ]
+        );
 
         let errors = ScoringModel::try_from(ModelDraft::default()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["rules", "policies", "policies", "policies", "policies"]);
+        assert_eq!(
+            fields,
+            ["rules", "policies", "policies", "policies", "policies"]
+        );
 
         let err = serde_json::from_str::<ModelDraft>(r#"{"rules":[],"colour":"red"}"#).unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
@@ -1171,12 +1531,23 @@ mod tests {
         d.rules[1].weight = dec("87.5");
         let m = ScoringModel::try_from(d).unwrap();
         assert!(m.rule(Indicator::OnTimeRate).is_none());
-        let card = score(&m, &IndicatorValues::new().with(Indicator::OnTimeRate, dec("100")));
-        assert_eq!(card.lines.len(), 2, "values of unscored indicators are ignored");
+        let card = score(
+            &m,
+            &IndicatorValues::new().with(Indicator::OnTimeRate, dec("100")),
+        );
+        assert_eq!(
+            card.lines.len(),
+            2,
+            "values of unscored indicators are ignored"
+        );
     }
 
     fn outcome(score: &str, grade: Grade, defaulted: bool) -> Outcome {
-        Outcome { score: dec(score), grade, defaulted }
+        Outcome {
+            score: dec(score),
+            grade,
+            defaulted,
+        }
     }
 
     #[test]
@@ -1194,7 +1565,15 @@ mod tests {
         let b = backtest(&outcomes);
         assert_eq!((b.customers, b.defaults), (8, 3));
         let rates: Vec<Option<Decimal>> = b.per_grade.iter().map(|g| g.default_rate).collect();
-        assert_eq!(rates, [Some(dec("0.0")), Some(dec("50.0")), Some(dec("50.0")), Some(dec("100.0"))]);
+        assert_eq!(
+            rates,
+            [
+                Some(dec("0.0")),
+                Some(dec("50.0")),
+                Some(dec("50.0")),
+                Some(dec("100.0"))
+            ]
+        );
         assert!(b.monotonic, "equal rates do not break monotonicity");
         // 5 non-defaulters × 3 defaulters = 15 pairs. 90, 88 and 86 beat all three (9); 75
         // beats 72, 60 and 40 (3); 60 loses to 72, ties 60 (½) and beats 40: 1.5. 13.5 / 15.
@@ -1207,12 +1586,24 @@ mod tests {
             outcome("71", Grade::B, false),
             outcome("50", Grade::D, false),
         ]);
-        assert_eq!(b.per_grade[2], GradeOutcome { grade: Grade::C, customers: 0, defaults: 0, default_rate: None });
+        assert_eq!(
+            b.per_grade[2],
+            GradeOutcome {
+                grade: Grade::C,
+                customers: 0,
+                defaults: 0,
+                default_rate: None
+            }
+        );
         assert!(!b.monotonic);
         assert_eq!(b.auc, Some(dec("0.667"))); // 2 of 3 non-defaulters beat 70: 2/3 → 0.667
 
         // Rates 1/3 and 333/1000 both show as 33.3 %, but the second is lower: not monotonic.
-        let mut close = vec![outcome("80", Grade::B, true), outcome("80", Grade::B, false), outcome("80", Grade::B, false)];
+        let mut close = vec![
+            outcome("80", Grade::B, true),
+            outcome("80", Grade::B, false),
+            outcome("80", Grade::B, false),
+        ];
         close.extend((0..1000).map(|i| outcome("50", Grade::C, i < 333)));
         let b = backtest(&close);
         assert_eq!(b.per_grade[1].default_rate, b.per_grade[2].default_rate);
@@ -1224,15 +1615,28 @@ mod tests {
         assert_eq!((empty.auc, empty.customers, empty.defaults), (None, 0, 0));
         assert_eq!(backtest(&[outcome("50", Grade::C, true)]).auc, None);
         assert_eq!(backtest(&[outcome("50", Grade::C, false)]).auc, None);
-        assert_eq!(backtest(&[outcome("50", Grade::C, false), outcome("50.0", Grade::C, true)]).auc, Some(dec("0.500")));
+        assert_eq!(
+            backtest(&[
+                outcome("50", Grade::C, false),
+                outcome("50.0", Grade::C, true)
+            ])
+            .auc,
+            Some(dec("0.500"))
+        );
     }
 
     #[test]
     fn scorecards_and_backtests_travel_as_json() {
-        let card = score(&ScoringModel::default_model(), &IndicatorValues::new().with(Indicator::OnTimeRate, dec("81")));
+        let card = score(
+            &ScoringModel::default_model(),
+            &IndicatorValues::new().with(Indicator::OnTimeRate, dec("81")),
+        );
         let back: Scorecard = serde_json::from_str(&serde_json::to_string(&card).unwrap()).unwrap();
         assert_eq!(back, card);
-        let b = backtest(&[outcome("80", Grade::B, false), outcome("20", Grade::D, true)]);
+        let b = backtest(&[
+            outcome("80", Grade::B, false),
+            outcome("20", Grade::D, true),
+        ]);
         let back: Backtest = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
         assert_eq!(back, b);
     }
@@ -1241,8 +1645,11 @@ mod tests {
 
     /// 0: points in any order, 1: non-decreasing, 2: non-increasing.
     fn arb_bands(shape: u8) -> impl Strategy<Value = Vec<BandDraft>> {
-        (proptest::collection::btree_set(0i64..=10_000, 1..6), proptest::collection::vec(0u32..=100, 6)).prop_map(
-            move |(froms, mut points)| {
+        (
+            proptest::collection::btree_set(0i64..=10_000, 1..6),
+            proptest::collection::vec(0u32..=100, 6),
+        )
+            .prop_map(move |(froms, mut points)| {
                 points.truncate(froms.len());
                 match shape {
                     1 => points.sort_unstable(),
@@ -1252,19 +1659,27 @@ mod tests {
                 froms
                     .into_iter()
                     .zip(points)
-                    .map(|(f, p)| BandDraft { from: Decimal::new(f, 2), points: p.into() })
+                    .map(|(f, p)| BandDraft {
+                        from: Decimal::new(f, 2),
+                        points: p.into(),
+                    })
                     .collect()
-            },
-        )
+            })
     }
 
     fn arb_draft() -> impl Strategy<Value = ModelDraft> {
-        let indicators = proptest::sample::subsequence(Indicator::ALL.to_vec(), 1..=10).prop_shuffle();
+        let indicators =
+            proptest::sample::subsequence(Indicator::ALL.to_vec(), 1..=10).prop_shuffle();
         let rules = indicators.prop_flat_map(|inds| {
             let n = inds.len();
             // n − 1 distinct cuts in (0, 10000) split 100.00 into n positive weights.
             let cuts = proptest::collection::btree_set(1i64..10_000, n - 1);
-            let per_rule = proptest::collection::vec((0u8..3).prop_flat_map(arb_bands).prop_flat_map(|b| (Just(b), 0u32..=100)), n);
+            let per_rule = proptest::collection::vec(
+                (0u8..3)
+                    .prop_flat_map(arb_bands)
+                    .prop_flat_map(|b| (Just(b), 0u32..=100)),
+                n,
+            );
             (Just(inds), cuts, per_rule).prop_map(|(inds, cuts, per_rule)| {
                 let mut bounds: Vec<i64> = vec![0];
                 bounds.extend(cuts);
@@ -1283,30 +1698,45 @@ mod tests {
         });
         let thresholds = proptest::collection::btree_set(0u32..=100, 3).prop_map(|t| {
             let v: Vec<u32> = t.into_iter().collect();
-            ThresholdsDraft { a: v[2].into(), b: v[1].into(), c: v[0].into() }
+            ThresholdsDraft {
+                a: v[2].into(),
+                b: v[1].into(),
+                c: v[0].into(),
+            }
         });
-        let policies = proptest::collection::vec((0i64..=10_000, 0i64..=100_000_000_000, 0u32..=3650), 4).prop_map(|ps| {
-            Grade::ALL
-                .into_iter()
-                .zip(ps)
-                .map(|(g, (pct, cap, terms))| PolicyDraft {
-                    grade: g.as_str().to_string(),
-                    limit_pct_of_sales: Decimal::new(pct, 2),
-                    limit_cap: Decimal::new(cap, 2),
-                    terms_days: terms.into(),
-                })
-                .collect::<Vec<_>>()
-        });
-        (rules, thresholds, policies).prop_map(|(rules, thresholds, policies)| ModelDraft { rules, thresholds, policies })
+        let policies =
+            proptest::collection::vec((0i64..=10_000, 0i64..=100_000_000_000, 0u32..=3650), 4)
+                .prop_map(|ps| {
+                    Grade::ALL
+                        .into_iter()
+                        .zip(ps)
+                        .map(|(g, (pct, cap, terms))| PolicyDraft {
+                            grade: g.as_str().to_string(),
+                            limit_pct_of_sales: Decimal::new(pct, 2),
+                            limit_cap: Decimal::new(cap, 2),
+                            terms_days: terms.into(),
+                        })
+                        .collect::<Vec<_>>()
+                });
+        (rules, thresholds, policies).prop_map(|(rules, thresholds, policies)| ModelDraft {
+            rules,
+            thresholds,
+            policies,
+        })
     }
 
     fn arb_model() -> impl Strategy<Value = ScoringModel> {
-        arb_draft().prop_map(|d| ScoringModel::try_from(d).expect("the strategy only makes valid drafts"))
+        arb_draft()
+            .prop_map(|d| ScoringModel::try_from(d).expect("the strategy only makes valid drafts"))
     }
 
     fn arb_values() -> impl Strategy<Value = IndicatorValues> {
         proptest::collection::vec(proptest::option::of(-1_000i64..=12_000), 10).prop_map(|vs| {
-            Indicator::ALL.into_iter().zip(vs).filter_map(|(i, v)| v.map(|v| (i, Decimal::new(v, 2)))).collect()
+            Indicator::ALL
+                .into_iter()
+                .zip(vs)
+                .filter_map(|(i, v)| v.map(|v| (i, Decimal::new(v, 2))))
+                .collect()
         })
     }
 
@@ -1314,7 +1744,11 @@ mod tests {
         // Few distinct scores, so ties are common.
         proptest::collection::vec((0i64..=40, 0usize..4, any::<bool>()), 0..120).prop_map(|v| {
             v.into_iter()
-                .map(|(s, g, defaulted)| Outcome { score: Decimal::new(s * 25, 1), grade: Grade::ALL[g], defaulted })
+                .map(|(s, g, defaulted)| Outcome {
+                    score: Decimal::new(s * 25, 1),
+                    grade: Grade::ALL[g],
+                    defaulted,
+                })
                 .collect()
         })
     }
@@ -1334,7 +1768,13 @@ mod tests {
     }
 
     fn is_monotone(bands: &[Band], up: bool) -> bool {
-        bands.windows(2).all(|w| if up { w[0].points <= w[1].points } else { w[0].points >= w[1].points })
+        bands.windows(2).all(|w| {
+            if up {
+                w[0].points <= w[1].points
+            } else {
+                w[0].points >= w[1].points
+            }
+        })
     }
 
     proptest! {

@@ -9,13 +9,17 @@ use std::fmt;
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Position weights: 3^i mod 31 for i = 0..17.
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UsccError {
     #[error("USCC must be 18 characters, got {0}")]
     Length(usize),
-    #[error("USCC contains '{ch}' at position {position}; allowed are 0-9 and A-H J-N P Q R T U W X Y")]
+    #[error(
+        "USCC contains '{ch}' at position {position}; allowed are 0-9 and A-H J-N P Q R T U W X Y"
+    )]
     Character { ch: char, position: usize },
     #[error("USCC check digit is '{found}', expected '{expected}'")]
     CheckDigit { found: char, expected: char },
@@ -27,7 +31,10 @@ pub enum UsccError {
 pub struct Uscc(String);
 
 fn value_of(ch: char) -> Option<u32> {
-    ALPHABET.iter().position(|&c| c as char == ch).map(|p| p as u32)
+    ALPHABET
+        .iter()
+        .position(|&c| c as char == ch)
+        .map(|p| p as u32)
 }
 
 fn check_char(first17: &[u32]) -> char {
@@ -46,14 +53,20 @@ impl Uscc {
         }
         let mut values = Vec::with_capacity(17);
         for (i, &ch) in chars.iter().enumerate() {
-            let v = value_of(ch).ok_or(UsccError::Character { ch, position: i + 1 })?;
+            let v = value_of(ch).ok_or(UsccError::Character {
+                ch,
+                position: i + 1,
+            })?;
             if i < 17 {
                 values.push(v);
             }
         }
         let expected = check_char(&values);
         if chars[17] != expected {
-            return Err(UsccError::CheckDigit { found: chars[17], expected });
+            return Err(UsccError::CheckDigit {
+                found: chars[17],
+                expected,
+            });
         }
         Ok(Uscc(s))
     }
@@ -66,7 +79,10 @@ impl Uscc {
         }
         let mut values = Vec::with_capacity(17);
         for (i, &ch) in chars.iter().enumerate() {
-            values.push(value_of(ch).ok_or(UsccError::Character { ch, position: i + 1 })?);
+            values.push(value_of(ch).ok_or(UsccError::Character {
+                ch,
+                position: i + 1,
+            })?);
         }
         Ok(Uscc(format!("{first17}{}", check_char(&values))))
     }
@@ -113,24 +129,45 @@ mod tests {
         for code in ["91350100M000100Y43", "91110000100017643K"] {
             assert_eq!(Uscc::parse(code).unwrap().as_str(), code);
         }
-        assert_eq!(Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(), "91350100M000100Y43");
+        assert_eq!(
+            Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
     }
 
     #[test]
     fn a_wrong_last_character_is_rejected_with_the_expected_one() {
         assert_eq!(
             Uscc::parse("91350100M000100Y44"),
-            Err(UsccError::CheckDigit { found: '4', expected: '3' })
+            Err(UsccError::CheckDigit {
+                found: '4',
+                expected: '3'
+            })
         );
-        assert_eq!(Uscc::parse("91110000100017643X"), Err(UsccError::CheckDigit { found: 'X', expected: 'K' }));
+        assert_eq!(
+            Uscc::parse("91110000100017643X"),
+            Err(UsccError::CheckDigit {
+                found: 'X',
+                expected: 'K'
+            })
+        );
     }
 
     #[test]
     fn length_and_alphabet_errors_name_the_problem() {
         assert_eq!(Uscc::parse("9135"), Err(UsccError::Length(4)));
         // I, O, S, V and Z are not in the alphabet.
-        assert_eq!(Uscc::parse("91350100I000100Y43"), Err(UsccError::Character { ch: 'I', position: 9 }));
-        assert!(Uscc::parse("91350100M000100Y4O").unwrap_err().to_string().contains("'O'"));
+        assert_eq!(
+            Uscc::parse("91350100I000100Y43"),
+            Err(UsccError::Character {
+                ch: 'I',
+                position: 9
+            })
+        );
+        assert!(Uscc::parse("91350100M000100Y4O")
+            .unwrap_err()
+            .to_string()
+            .contains("'O'"));
     }
 
     proptest! {

@@ -198,8 +198,13 @@ fn xy(ev: &web_sys::PointerEvent) -> (f64, f64) {
 
 /// Elements matching `selector` under `root`, in document order.
 fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
-    (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into::<Element>()).collect()
+    let Ok(list) = root.query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into::<Element>())
+        .collect()
 }
 
 fn held(area_id: usize) -> bool {
@@ -233,9 +238,13 @@ fn down(area_id: usize, area: NodeRef<leptos::html::Div>, ev: &web_sys::PointerE
     if busy.as_ref().is_some_and(|d| d.live.is_some()) {
         return DRAG.set(busy);
     }
-    let (Some(target), Some(area)) = (el(ev.target()), area.get_untracked()) else { return };
+    let (Some(target), Some(area)) = (el(ev.target()), area.get_untracked()) else {
+        return;
+    };
     let area: Element = area.unchecked_into();
-    let Some(item) = closest(&target, "[data-drag]") else { return };
+    let Some(item) = closest(&target, "[data-drag]") else {
+        return;
+    };
     if !area.contains(Some(&item)) || !grabbable(&target, &item) {
         return;
     }
@@ -264,7 +273,11 @@ fn moved(area_id: usize, ev: &web_sys::PointerEvent) {
         if let Some(live) = d.live.as_mut() {
             ev.prevent_default();
             if let Some(g) = &live.ghost {
-                let at = format!("translate3d({}px, {}px, 0)", x - live.grab.0, y - live.grab.1);
+                let at = format!(
+                    "translate3d({}px, {}px, 0)",
+                    x - live.grab.0,
+                    y - live.grab.1
+                );
                 let _ = g.style().set_property("transform", &at);
             }
             live.last = (x, y);
@@ -287,7 +300,11 @@ fn retarget(area: &Element, item: &Element, kind: Option<&str>, live: &mut Live)
 fn scroll_frame() {
     let Some(mut d) = DRAG.take() else { return };
     if let Some(live) = d.live.as_mut() {
-        let height = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+        let height = window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
         let dy = edge_scroll(live.last.1, height);
         if dy != 0.0 {
             window().scroll_by_with_x_and_y(0.0, dy);
@@ -301,10 +318,20 @@ fn scroll_frame() {
 fn start(d: &Drag) -> Live {
     let _ = d.area.set_pointer_capture(d.pointer);
     let rect = d.item.get_bounding_client_rect();
-    let ghost = d.item.clone_node_with_deep(true).ok().and_then(|n| n.dyn_into::<HtmlElement>().ok());
+    let ghost = d
+        .item
+        .clone_node_with_deep(true)
+        .ok()
+        .and_then(|n| n.dyn_into::<HtmlElement>().ok());
     if let Some(g) = &ghost {
         // The copy must not be found by selectors (tests, zones, items) nor read aloud.
-        const MARKS: [&str; 5] = ["id", "data-testid", "data-drag", "data-drop", "data-drag-handle"];
+        const MARKS: [&str; 5] = [
+            "id",
+            "data-testid",
+            "data-drag",
+            "data-drop",
+            "data-drag-handle",
+        ];
         let inner = all(g, &MARKS.map(|a| format!("[{a}]")).join(", "));
         for e in inner.iter().chain([g.unchecked_ref::<Element>()]) {
             for a in MARKS {
@@ -313,7 +340,9 @@ fn start(d: &Drag) -> Live {
         }
         let _ = g.set_attribute("aria-hidden", "true");
         let _ = g.class_list().add_1("drag-ghost");
-        let _ = g.style().set_property("width", &format!("{}px", rect.width()));
+        let _ = g
+            .style()
+            .set_property("width", &format!("{}px", rect.width()));
         if let Some(body) = document().body() {
             let _ = body.append_child(g);
         }
@@ -327,11 +356,22 @@ fn start(d: &Drag) -> Live {
     }
     #[cfg(feature = "hydrate")]
     SCROLLER.set(Some(gloo_timers::callback::Interval::new(16, scroll_frame)));
-    Live { ghost, last: d.start, grab: (d.start.0 - rect.left(), d.start.1 - rect.top()), target: None }
+    Live {
+        ghost,
+        last: d.start,
+        grab: (d.start.0 - rect.left(), d.start.1 - rect.top()),
+        target: None,
+    }
 }
 
 /// The accepting zone under (x, y) and where in it the item would land.
-fn find_target(area: &Element, item: &Element, kind: Option<&str>, x: f64, y: f64) -> Option<Target> {
+fn find_target(
+    area: &Element,
+    item: &Element,
+    kind: Option<&str>,
+    x: f64,
+    y: f64,
+) -> Option<Target> {
     let mut at = document().element_from_point(x as f32, y as f32)?;
     let zone = loop {
         let z = closest(&at, "[data-drop]")?;
@@ -357,11 +397,20 @@ fn find_target(area: &Element, item: &Element, kind: Option<&str>, x: f64, y: f6
         .iter()
         .map(|e| {
             let r = e.get_bounding_client_rect();
-            if x_axis { r.left() + r.width() / 2.0 } else { r.top() + r.height() / 2.0 }
+            if x_axis {
+                r.left() + r.width() / 2.0
+            } else {
+                r.top() + r.height() / 2.0
+            }
         })
         .collect();
     let index = insertion_index(&mids, if x_axis { x } else { y });
-    Some(Target { zone_id: zone.get_attribute("data-drop").unwrap_or_default(), before: items.get(index).cloned(), zone, index })
+    Some(Target {
+        zone_id: zone.get_attribute("data-drop").unwrap_or_default(),
+        before: items.get(index).cloned(),
+        zone,
+        index,
+    })
 }
 
 /// Adds (`on`) or removes the drop marks of `t`; returns it.
@@ -369,7 +418,11 @@ fn mark(t: Option<Target>, on: bool) -> Option<Target> {
     let t = t?;
     let set = |e: &Element, class: &str| {
         let list = e.class_list();
-        let _ = if on { list.add_1(class) } else { list.remove_1(class) };
+        let _ = if on {
+            list.add_1(class)
+        } else {
+            list.remove_1(class)
+        };
     };
     set(&t.zone, "drop-over");
     match &t.before {
@@ -385,12 +438,16 @@ fn up(area_id: usize, ev: &web_sys::PointerEvent) -> Option<Drop> {
         DRAG.set(Some(d));
         return None;
     }
-    let drop = d.live.as_ref().and_then(|l| l.target.as_ref()).map(|t| Drop {
-        item: d.id.clone(),
-        kind: d.kind.clone(),
-        zone: t.zone_id.clone(),
-        index: t.index,
-    });
+    let drop = d
+        .live
+        .as_ref()
+        .and_then(|l| l.target.as_ref())
+        .map(|t| Drop {
+            item: d.id.clone(),
+            kind: d.kind.clone(),
+            zone: t.zone_id.clone(),
+            index: t.index,
+        });
     if d.live.is_some() {
         ev.prevent_default();
     }
@@ -459,9 +516,16 @@ mod tests {
         assert_eq!(edge_scroll(400.0, 800.0), 0.0, "the middle does not scroll");
         assert_eq!(edge_scroll(EDGE, 800.0), 0.0);
         assert!(edge_scroll(EDGE - 1.0, 800.0) < 0.0, "near the top: up");
-        assert!(edge_scroll(0.0, 800.0) < edge_scroll(40.0, 800.0), "faster at the edge");
+        assert!(
+            edge_scroll(0.0, 800.0) < edge_scroll(40.0, 800.0),
+            "faster at the edge"
+        );
         assert!(edge_scroll(799.0, 800.0) > 0.0, "near the bottom: down");
-        assert_eq!(edge_scroll(900.0, 800.0), EDGE / 4.0, "beyond the edge: the top speed");
+        assert_eq!(
+            edge_scroll(900.0, 800.0),
+            EDGE / 4.0,
+            "beyond the edge: the top speed"
+        );
     }
 
     #[test]
@@ -471,7 +535,10 @@ mod tests {
         assert!(accepts(Some("step chip"), Some("chip")));
         assert!(accepts(Some("  step   chip "), Some("step")));
         assert!(!accepts(Some("step chip"), Some("card")));
-        assert!(!accepts(Some("step"), None), "an item without a kind only fits an open zone");
+        assert!(
+            !accepts(Some("step"), None),
+            "an item without a kind only fits an open zone"
+        );
         assert!(!accepts(Some("chip"), Some("chi")));
     }
 

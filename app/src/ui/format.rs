@@ -4,8 +4,8 @@ use crate::domain::customer::CustomerStatus;
 use crate::domain::money::Money;
 use crate::error::AppError;
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
 pub fn is_chinese(i18n: I18nContext<Locale>) -> bool {
     i18n.get_locale() == Locale::zh_CN
@@ -46,11 +46,20 @@ pub fn role_label(i18n: I18nContext<Locale>, r: Role) -> String {
 
 /// A JSON value as a short `key: value` list (the audit's before/after).
 pub fn audit_values(json: &Option<String>) -> String {
-    let Some(text) = json else { return String::new() };
+    let Some(text) = json else {
+        return String::new();
+    };
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(map)) => map
             .iter()
-            .map(|(k, v)| format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: {}",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                )
+            })
             .collect::<Vec<_>>()
             .join(" · "),
         _ => text.clone(),

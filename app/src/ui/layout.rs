@@ -39,7 +39,11 @@ fn icon_customers() -> impl IntoView {
 pub fn LanguageSwitch(#[prop(default = "btn-ghost")] class: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let toggle = move |_| {
-        let next = if i18n.get_locale() == Locale::zh_CN { Locale::en } else { Locale::zh_CN };
+        let next = if i18n.get_locale() == Locale::zh_CN {
+            Locale::en
+        } else {
+            Locale::zh_CN
+        };
         i18n.set_locale(next);
     };
     view! {
@@ -61,13 +65,16 @@ const ICON_INVOICES: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5zM8 12h8v1.6H8zm0 4h8v1
 const ICON_AGING: &str = "M4 20V10h3v10zm6 0V4h3v16zm6 0v-7h3v7z";
 const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
 const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
-const ICON_IMPORT: &str = "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
+const ICON_IMPORT: &str =
+    "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
 const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
 const ICON_REPORT: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5M9 12h8v1.6H9zm0 3.5h8v1.6H9zm0-7h4v1.6H9z";
 const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z";
-const ICON_APPROVE: &str = "M9 3h6v2h4v17H5V5h4zm1.5 1.5v2h3v-2zM8 13.5l1.4-1.4 2.1 2.1 4.1-4.1 1.4 1.4-5.5 5.5z";
+const ICON_APPROVE: &str =
+    "M9 3h6v2h4v17H5V5h4zm1.5 1.5v2h3v-2zM8 13.5l1.4-1.4 2.1 2.1 4.1-4.1 1.4 1.4-5.5 5.5z";
 const ICON_SCORE: &str = "M12 3a9 9 0 1 0 9 9h-2a7 7 0 1 1-7-7zm1 0v8h8a8 8 0 0 0-8-8zm-1.7 12.7-1.4-1.4 4.2-4.2 1.4 1.4z";
-const ICON_RULES: &str = "M4 4h16v3H4zm0 6.5h10v3H4zM4 17h7v3H4zm13.2-4.8 1.4-1.4 2.9 2.9-6.4 6.4-3.5.6.6-3.5z";
+const ICON_RULES: &str =
+    "M4 4h16v3H4zm0 6.5h10v3H4zM4 17h7v3H4zm13.2-4.8 1.4-1.4 2.9 2.9-6.4 6.4-3.5.6.6-3.5z";
 const ICON_TASKS: &str = "M9 4h11v2H9zm0 7h11v2H9zm0 7h11v2H9zM3.5 3.5l1.1 1.1L6.8 2.4 8 3.6 4.6 7 2.3 4.7zm0 7 1.1 1.1 2.2-2.2L8 10.6 4.6 14l-2.3-2.3zM3 17h4v4H3z";
 const ICON_COLLECT: &str = "M3 21V10h4v11zm7 0V3h4v18zm7 0v-7h4v7zM2 22h20v1H2z";
 const ICON_AUDIT: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z";
@@ -106,7 +113,14 @@ pub fn FinanceTools() -> impl IntoView {
 
 /// True when the user may use at least one of finance's tools (or the rules).
 fn has_tools(role: Option<crate::domain::auth::Role>) -> bool {
-    [Permission::PostLedger, Permission::ImportData, Permission::ViewAudit, Permission::ConfigureFinance].into_iter().any(|p| role.is_some_and(|r| r.allows(p)))
+    [
+        Permission::PostLedger,
+        Permission::ImportData,
+        Permission::ViewAudit,
+        Permission::ConfigureFinance,
+    ]
+    .into_iter()
+    .any(|p| role.is_some_and(|r| r.allows(p)))
 }
 
 /// The app's sections. The sidebar lists them all with finance's tools; the phone's tab
@@ -145,10 +159,16 @@ fn NavLinks(#[prop(optional)] phone: bool) -> impl IntoView {
 fn TasksLink() -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
-    let count = Resource::new(move || location.pathname.get(), |_| crate::api::collections::open_task_count());
+    let count = Resource::new(
+        move || location.pathname.get(),
+        |_| crate::api::collections::open_task_count(),
+    );
     let link = move || {
         Suspend::new(async move {
-            if !viewer_role().await.is_some_and(|r| r.allows(Permission::WorkCollections)) {
+            if !viewer_role()
+                .await
+                .is_some_and(|r| r.allows(Permission::WorkCollections))
+            {
                 return None;
             }
             let n = count.await.unwrap_or(0);
@@ -186,7 +206,10 @@ fn RulesLink() -> impl IntoView {
 fn Bell() -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
-    let count = Resource::new(move || location.pathname.get(), |_| crate::api::alerts::unread_count());
+    let count = Resource::new(
+        move || location.pathname.get(),
+        |_| crate::api::alerts::unread_count(),
+    );
     let badge = move || {
         Suspend::new(async move {
             let n = count.await.unwrap_or(0);

@@ -14,7 +14,10 @@ pub fn anchor() -> NaiveDate {
 }
 
 pub fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -25,7 +28,12 @@ pub fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let median = samples[samples.len() / 2];
     let p95 = samples[(samples.len() * 95 / 100).min(samples.len() - 1)];
-    println!("{name:<48} median {:>9.2} ms   p95 {:>9.2} ms   (n={})", ms(median), ms(p95), samples.len());
+    println!(
+        "{name:<48} median {:>9.2} ms   p95 {:>9.2} ms   (n={})",
+        ms(median),
+        ms(p95),
+        samples.len()
+    );
 }
 
 fn bench_dir() -> PathBuf {
@@ -52,7 +60,11 @@ pub async fn data_set(customers: usize, invoices: usize, work: &str) -> Database
 
 /// The generated data set itself, for read-only benchmarks on sets too large to copy
 /// (its migrations are applied in place when it is opened).
-pub async fn generated_in_place(customers: usize, invoices: usize, unpaid_percent: u8) -> DatabaseUrl {
+pub async fn generated_in_place(
+    customers: usize,
+    invoices: usize,
+    unpaid_percent: u8,
+) -> DatabaseUrl {
     url(&generated(customers, invoices, unpaid_percent).await)
 }
 
@@ -73,9 +85,18 @@ async fn generated(customers: usize, invoices: usize, unpaid_percent: u8) -> Pat
         }
         let store = connect(&url(&base)).await.unwrap();
         let started = Instant::now();
-        let params = GenerateParams { customers, invoices, seed: 1, anchor: anchor(), unpaid_percent };
+        let params = GenerateParams {
+            customers,
+            invoices,
+            seed: 1,
+            anchor: anchor(),
+            unpaid_percent,
+        };
         let made = generate(store.as_ref(), params, chrono::Utc::now(), &mut |step| {
-            eprintln!("  generate: {step} ({:.0} s)", started.elapsed().as_secs_f64())
+            eprintln!(
+                "  generate: {step} ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            )
         })
         .await
         .unwrap();
@@ -90,7 +111,11 @@ async fn generated(customers: usize, invoices: usize, unpaid_percent: u8) -> Pat
         drop(store);
         std::fs::write(&done, format!("{secs:.1} s\n")).unwrap();
     } else {
-        println!("data set {} (generated earlier in {})", base.display(), std::fs::read_to_string(&done).unwrap_or_default().trim());
+        println!(
+            "data set {} (generated earlier in {})",
+            base.display(),
+            std::fs::read_to_string(&done).unwrap_or_default().trim()
+        );
     }
     base
 }

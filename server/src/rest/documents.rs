@@ -14,21 +14,25 @@
 //! - every body is one of the structs in `responses` (or `ApiError`), and every handler
 //!   carries its `#[utoipa::path]`, so `/api/v1/openapi.json` describes what runs.
 use super::responses::{
-    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order, Payment, ValidationErrors,
+    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order,
+    Payment, ValidationErrors,
 };
 use super::{authenticate, error, internal, ApiError};
 use crate::web::AppState;
+use app::domain::credit::CreditCheck;
 use app::domain::credit::CreditPolicy;
 use app::domain::customer::{CustomerCode, CustomerFile};
+use app::domain::documents::PaymentDraft;
 use app::domain::documents::{
-    CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput, OrderInput, PaymentInput,
+    CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput,
+    OrderInput, PaymentInput,
 };
 use app::domain::money::Money;
 use app::ledger::{self, LedgerError};
-use app::domain::credit::CreditCheck;
-use app::domain::documents::PaymentDraft;
-use app::store::{ApiKey, Claim, NewCreditNote, NewInvoice, NewOrder, PostedPayment, Store, StoreError, StoredResponse, Written};
-use std::sync::Arc;
+use app::store::{
+    ApiKey, Claim, NewCreditNote, NewInvoice, NewOrder, PostedPayment, Store, StoreError,
+    StoredResponse, Written,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -38,25 +42,43 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// A handler's outcome before it becomes an HTTP response (so it can be stored).
 type Outcome = (StatusCode, Value);
 
 /// A response struct as an outcome (a 500 in the unreachable case it does not serialise).
 fn outcome(status: StatusCode, body: impl Serialize) -> Outcome {
-    serde_json::to_value(body).map(|v| (status, v)).unwrap_or_else(|e| {
-        tracing::error!("api response body: {e}");
-        let body = ApiError { error: "internal error".into() };
-        (StatusCode::INTERNAL_SERVER_ERROR, serde_json::to_value(body).unwrap_or_default())
-    })
+    serde_json::to_value(body)
+        .map(|v| (status, v))
+        .unwrap_or_else(|e| {
+            tracing::error!("api response body: {e}");
+            let body = ApiError {
+                error: "internal error".into(),
+            };
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::to_value(body).unwrap_or_default(),
+            )
+        })
 }
 
 fn api_error(status: StatusCode, message: impl Into<String>) -> Outcome {
-    outcome(status, ApiError { error: message.into() })
+    outcome(
+        status,
+        ApiError {
+            error: message.into(),
+        },
+    )
 }
 
 fn errors(list: impl IntoIterator<Item = FieldError>) -> Outcome {
-    outcome(StatusCode::UNPROCESSABLE_ENTITY, ValidationErrors { errors: list.into_iter().collect() })
+    outcome(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ValidationErrors {
+            errors: list.into_iter().collect(),
+        },
+    )
 }
 
 fn failed(context: &str, e: LedgerError) -> Outcome {
@@ -80,7 +102,12 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
         let msg = e.to_string();
         match e.classify() {
             Category::Data => {
-                let field = msg.split('`').nth(1).filter(|_| msg.contains("field")).unwrap_or("body").to_string();
+                let field = msg
+                    .split('`')
+                    .nth(1)
+                    .filter(|_| msg.contains("field"))
+                    .unwrap_or("body")
+                    .to_string();
                 errors([FieldError::new(field, msg)])
             }
             _ => api_error(StatusCode::BAD_REQUEST, format!("malformed JSON: {msg}")),
@@ -89,7 +116,10 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Outcome> {
 }
 
 /// Strict JSON, then the document's own parse: the draft, or the 400/422 outcome.
-fn parse_input<I: DeserializeOwned, D>(body: &[u8], parse: impl Fn(&I) -> Result<D, Vec<FieldError>>) -> Result<D, Outcome> {
+fn parse_input<I: DeserializeOwned, D>(
+    body: &[u8],
+    parse: impl Fn(&I) -> Result<D, Vec<FieldError>>,
+) -> Result<D, Outcome> {
     let input: I = parse_body(body)?;
     parse(&input).map_err(errors)
 }
@@ -101,7 +131,11 @@ fn actor(key: &ApiKey) -> String {
 /// The credit policy finance configured (`credit.overdue_days`), or the default.
 pub(crate) async fn policy(state: &AppState) -> CreditPolicy {
     match state.store.setting("credit.overdue_days").await {
-        Ok(Some(v)) => v.trim().parse().map(|overdue_days| CreditPolicy { overdue_days }).unwrap_or_default(),
+        Ok(Some(v)) => v
+            .trim()
+            .parse()
+            .map(|overdue_days| CreditPolicy { overdue_days })
+            .unwrap_or_default(),
         _ => CreditPolicy::default(),
     }
 }
@@ -118,11 +152,19 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn store(&self, render: impl Fn(Written<'_>) -> Option<Outcome> + Send + Sync + 'static) -> Arc<dyn Store> {
-        let Some((api_key_id, key, hash)) = &self.idem else { return self.state.store.clone() };
-        let claim = Arc::new(Claim::new(*api_key_id, key.clone(), hash.clone(), move |w| {
-            render(w).map(|(status, value)| (status.as_u16(), value.to_string()))
-        }));
+    fn store(
+        &self,
+        render: impl Fn(Written<'_>) -> Option<Outcome> + Send + Sync + 'static,
+    ) -> Arc<dyn Store> {
+        let Some((api_key_id, key, hash)) = &self.idem else {
+            return self.state.store.clone();
+        };
+        let claim = Arc::new(Claim::new(
+            *api_key_id,
+            key.clone(),
+            hash.clone(),
+            move |w| render(w).map(|(status, value)| (status.as_u16(), value.to_string())),
+        ));
         let _ = self.claim.set(claim.clone());
         self.state.store.claiming(claim)
     }
@@ -148,12 +190,21 @@ where
     Fut: std::future::Future<Output = (Outcome, Option<StoredResponse>)>,
 {
     let Some(raw) = headers.get("idempotency-key") else {
-        let writer = Writer { state, idem: None, claim: Default::default() };
+        let writer = Writer {
+            state,
+            idem: None,
+            claim: Default::default(),
+        };
         return respond(handler(writer).await.0);
     };
     let idem = match raw.to_str().map(str::trim) {
         Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_string(),
-        _ => return respond(errors([FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])),
+        _ => {
+            return respond(errors([FieldError::new(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )]))
+        }
     };
     let mut h = Sha256::new();
     h.update(method.as_str().as_bytes());
@@ -164,10 +215,14 @@ where
     let request_hash = hex::encode(h.finalize());
     let replay = |stored: StoredResponse| -> Response {
         if stored.request_hash != request_hash {
-            return respond(errors([FieldError::new("Idempotency-Key", "was already used with a different request")]));
+            return respond(errors([FieldError::new(
+                "Idempotency-Key",
+                "was already used with a different request",
+            )]));
         }
         let mut r = verbatim(stored);
-        r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
         r
     };
     match state.store.stored_response(key.id, &idem).await {
@@ -175,7 +230,11 @@ where
         Ok(None) => {}
         Err(e) => return internal("idempotency lookup", e),
     }
-    let writer = Writer { state, idem: Some((key.id, idem.clone(), request_hash.clone())), claim: Default::default() };
+    let writer = Writer {
+        state,
+        idem: Some((key.id, idem.clone(), request_hash.clone())),
+        claim: Default::default(),
+    };
     let ((status, value), saved) = handler(writer).await;
     if let Some(first) = saved {
         // The write committed with this response: it is the first answer.
@@ -186,8 +245,16 @@ where
     }
     // Nothing was written (a refusal): save the answer unless a concurrent request with
     // the same key got there first, in which case answer as it did.
-    let stored = StoredResponse { request_hash: request_hash.clone(), status: status.as_u16(), body: value.to_string() };
-    match state.store.store_response(key.id, &idem, &stored, state.clock.now()).await {
+    let stored = StoredResponse {
+        request_hash: request_hash.clone(),
+        status: status.as_u16(),
+        body: value.to_string(),
+    };
+    match state
+        .store
+        .store_response(key.id, &idem, &stored, state.clock.now())
+        .await
+    {
         Ok(true) => respond((status, value)),
         Ok(false) => match state.store.stored_response(key.id, &idem).await {
             Ok(Some(first)) => replay(first),
@@ -321,19 +388,39 @@ post_endpoint!(
 
 /// The credit summary of one customer at `as_of`: limits and exposure from the
 /// maintained balances, open and overdue from the point-in-time ledger.
-async fn credit_summary(state: &AppState, f: &CustomerFile, as_of: NaiveDate) -> Result<CreditSummary, StoreError> {
+async fn credit_summary(
+    state: &AppState,
+    f: &CustomerFile,
+    as_of: NaiveDate,
+) -> Result<CreditSummary, StoreError> {
     let position = state.store.credit_position(f.id, as_of).await?;
     let lines = state.store.open_invoices(f.id, as_of).await?;
     let cur = f.credit_limit.currency();
     let sum = |pred: &dyn Fn(&app::domain::invoice::InvoiceLine) -> bool| {
-        Money::from_minor(lines.iter().filter(|l| pred(l)).map(|l| l.open.minor()).sum(), cur)
+        Money::from_minor(
+            lines
+                .iter()
+                .filter(|l| pred(l))
+                .map(|l| l.open.minor())
+                .sum(),
+            cur,
+        )
     };
-    let exposure = position.exposure.total().map_err(|e| StoreError::Other(e.to_string()))?;
-    let available = position.effective_limit.checked_sub(exposure).map_err(|e| StoreError::Other(e.to_string()))?;
+    let exposure = position
+        .exposure
+        .total()
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    let available = position
+        .effective_limit
+        .checked_sub(exposure)
+        .map_err(|e| StoreError::Other(e.to_string()))?;
     Ok(CreditSummary {
         as_of,
         credit_limit: money(f.credit_limit),
-        temp_limit_active: f.temp_limit.filter(|(_, until)| as_of <= *until).map(|(m, _)| money(m)),
+        temp_limit_active: f
+            .temp_limit
+            .filter(|(_, until)| as_of <= *until)
+            .map(|(m, _)| money(m)),
         exposure: money(exposure),
         available: money(available),
         open_amount: money(sum(&|_| true)),
@@ -351,7 +438,11 @@ async fn file_by_code(state: &AppState, code: &str) -> Result<CustomerFile, Resp
         Ok(None) => return Err(not_found()),
         Err(e) => return Err(internal("api customer", e)),
     };
-    match state.store.customer_file(id, app::domain::auth::Scope::All).await {
+    match state
+        .store
+        .customer_file(id, app::domain::auth::Scope::All)
+        .await
+    {
         Ok(Some(f)) => Ok(f),
         Ok(None) => Err(not_found()),
         Err(e) => Err(internal("api customer", e)),
@@ -376,7 +467,11 @@ fn today(state: &AppState) -> NaiveDate {
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn get_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>) -> Response {
+pub(crate) async fn get_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
     if let Err(r) = authenticate(&state, &headers).await {
         return r;
     }
@@ -462,7 +557,12 @@ pub(crate) async fn get_credit(
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn patch_customer(State(state): State<AppState>, headers: HeaderMap, Path(code): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn patch_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
     let key = match authenticate(&state, &headers).await {
         Ok(k) => k,
         Err(r) => return r,
@@ -479,13 +579,25 @@ pub(crate) async fn patch_customer(State(state): State<AppState>, headers: Heade
         Ok(p) => p,
         Err(list) => return respond(errors(list)),
     };
-    match state.store.update_customer(f.id, &patch, &actor(&key), state.clock.now()).await {
+    match state
+        .store
+        .update_customer(f.id, &patch, &actor(&key), state.clock.now())
+        .await
+    {
         Ok(updated) => {
             if updated.status != f.status {
                 // One firing per change: the event is keyed on the instant of the change.
                 let at = state.clock.now();
                 let change = at.timestamp_micros();
-                app::engine::after_event(state.store.as_ref(), app::domain::rules::EventKind::StatusChanged, f.id, None, change, at).await;
+                app::engine::after_event(
+                    state.store.as_ref(),
+                    app::domain::rules::EventKind::StatusChanged,
+                    f.id,
+                    None,
+                    change,
+                    at,
+                )
+                .await;
             }
             axum::Json(Customer::new(&updated, None)).into_response()
         }
@@ -505,8 +617,13 @@ async fn create_customer_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> O
     });
     let result = async {
         let new = ledger::resolve_customers(store.as_ref(), std::slice::from_ref(&draft)).await?;
-        let ids = store.insert_customers(&new, &actor(key), w.state.clock.now()).await?;
-        let file = store.customer_file(ids[0], app::domain::auth::Scope::All).await?.ok_or(StoreError::NotFound)?;
+        let ids = store
+            .insert_customers(&new, &actor(key), w.state.clock.now())
+            .await?;
+        let file = store
+            .customer_file(ids[0], app::domain::auth::Scope::All)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         Ok::<_, LedgerError>(file)
     }
     .await;
@@ -546,9 +663,19 @@ async fn create_invoice_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Ou
     });
     let result = async {
         let new = ledger::resolve_invoices(store.as_ref(), std::slice::from_ref(&draft)).await?;
-        let ids = store.insert_invoices(&new, &actor(key), w.state.clock.now()).await?;
+        let ids = store
+            .insert_invoices(&new, &actor(key), w.state.clock.now())
+            .await?;
         for (id, i) in ids.iter().zip(&new) {
-            app::engine::after_event(store.as_ref(), app::domain::rules::EventKind::InvoiceCreated, i.customer_id, Some(*id), *id, w.state.clock.now()).await;
+            app::engine::after_event(
+                store.as_ref(),
+                app::domain::rules::EventKind::InvoiceCreated,
+                i.customer_id,
+                Some(*id),
+                *id,
+                w.state.clock.now(),
+            )
+            .await;
         }
         Ok::<_, LedgerError>(new)
     }
@@ -556,7 +683,10 @@ async fn create_invoice_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Ou
     match result {
         Ok(new) => match new.as_slice() {
             [i] => invoice_body(&draft.customer_code, i),
-            _ => failed("api create invoice", LedgerError::Store(StoreError::Other("not one invoice resolved".into()))),
+            _ => failed(
+                "api create invoice",
+                LedgerError::Store(StoreError::Other("not one invoice resolved".into())),
+            ),
         },
         Err(e) => failed("api create invoice", e),
     }
@@ -616,7 +746,14 @@ fn payment_body(draft: &PaymentDraft, p: &PostedPayment) -> Outcome {
             customer_code: draft.customer_code.clone(),
             received_on: draft.received_on,
             amount: format!("{:.2}", draft.amount),
-            allocations: p.allocations.iter().map(|(n, m)| Allocation { invoice_number: n.clone(), amount: money(*m) }).collect(),
+            allocations: p
+                .allocations
+                .iter()
+                .map(|(n, m)| Allocation {
+                    invoice_number: n.clone(),
+                    amount: money(*m),
+                })
+                .collect(),
             unallocated: money(p.unallocated),
         },
     )
@@ -681,10 +818,14 @@ async fn credit_check_outcome(w: &Writer<'_>, _key: &ApiKey, body: &[u8]) -> Out
     let store = state.store.as_ref();
     let result = async {
         let known = store.customers_by_code(&[code.to_string()]).await?;
-        let c = known.get(code.as_str()).ok_or_else(|| LedgerError::one("customer_code", format!("no customer {code}")))?;
-        let amount = Money::new(amount, c.currency).map_err(|e| LedgerError::one("amount", e.to_string()))?;
+        let c = known
+            .get(code.as_str())
+            .ok_or_else(|| LedgerError::one("customer_code", format!("no customer {code}")))?;
+        let amount = Money::new(amount, c.currency)
+            .map_err(|e| LedgerError::one("amount", e.to_string()))?;
         let position = store.credit_position(c.id, as_of).await?;
-        app::domain::credit::check(&position, amount, policy).map_err(|e| LedgerError::one("amount", e.to_string()))
+        app::domain::credit::check(&position, amount, policy)
+            .map_err(|e| LedgerError::one("amount", e.to_string()))
     }
     .await;
     match result {

@@ -12,22 +12,25 @@
 //!   (`Money`, `CustomerRow`) are held to a real response by `tests/openapi.rs`;
 //! - every operation but this one requires `Authorization: Bearer <key>`.
 use super::responses::{
-    Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order, Payment, ValidationErrors,
+    Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order, Payment,
+    ValidationErrors,
 };
 use super::{AgingBucket, AgingReport, ApiError, CustomerList};
 use app::domain::aging::Basis;
 use app::domain::credit::{Decision, Reason};
 use app::domain::customer::{CustomerStatus, Grade};
 use app::domain::documents::{
-    AllocationInput, CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput,
-    OrderInput, PaymentInput,
+    AllocationInput, CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput,
+    FieldError, InvoiceInput, OrderInput, PaymentInput,
 };
 use app::domain::money::Currency;
 use axum::Json;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::LazyLock;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Ref, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
@@ -84,9 +87,14 @@ impl Modify for BearerKey {
         let scheme = HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
             .bearer_format("API key")
-            .description(Some("An API key created with `creditdesk api-key create`; only its SHA-256 is stored."))
+            .description(Some(
+                "An API key created with `creditdesk api-key create`; only its SHA-256 is stored.",
+            ))
             .build();
-        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
 
@@ -101,7 +109,9 @@ pub(crate) async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
 fn string_enum<T: Serialize>(variants: &[T], description: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(variants.iter().filter_map(|v| serde_json::to_value(v).ok())))
+        .enum_values(Some(
+            variants.iter().filter_map(|v| serde_json::to_value(v).ok()),
+        ))
         .description(Some(description))
         .into()
 }
@@ -130,24 +140,60 @@ macro_rules! wire_enum {
     };
 }
 
-wire_enum!(CurrencySchema, Currency, "An ISO 4217 currency CreditDesk books in.", [CNY, USD, EUR, HKD]);
+wire_enum!(
+    CurrencySchema,
+    Currency,
+    "An ISO 4217 currency CreditDesk books in.",
+    [CNY, USD, EUR, HKD]
+);
 wire_enum!(
     CustomerStatusSchema,
     CustomerStatus,
     "Where the customer stands; `frozen` and `blacklisted` block new orders.",
     [Normal, Watch, Frozen, Blacklisted]
 );
-wire_enum!(GradeSchema, Grade, "Credit grade from scoring, A best; null until scored.", [A, B, C, D]);
-wire_enum!(DecisionSchema, Decision, "A credit check's outcome.", [Approved, NeedsApproval, Blocked]);
-wire_enum!(ReasonSchema, Reason, "Why a check was not simply approved.", [CustomerFrozen, CustomerBlacklisted, OverLimit, Overdue, PrepaymentRequired]);
-wire_enum!(BasisSchema, Basis, "`due`: days past the due date; `invoice`: days since the invoice date.", [Due, Invoice]);
+wire_enum!(
+    GradeSchema,
+    Grade,
+    "Credit grade from scoring, A best; null until scored.",
+    [A, B, C, D]
+);
+wire_enum!(
+    DecisionSchema,
+    Decision,
+    "A credit check's outcome.",
+    [Approved, NeedsApproval, Blocked]
+);
+wire_enum!(
+    ReasonSchema,
+    Reason,
+    "Why a check was not simply approved.",
+    [
+        CustomerFrozen,
+        CustomerBlacklisted,
+        OverLimit,
+        Overdue,
+        PrepaymentRequired
+    ]
+);
+wire_enum!(
+    BasisSchema,
+    Basis,
+    "`due`: days past the due date; `invoice`: days since the invoice date.",
+    [Due, Invoice]
+);
 
 fn decimal_string(example: &str) -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).examples([example])
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .examples([example])
 }
 
 fn nullable(schema: impl Into<RefOr<Schema>>) -> RefOr<Schema> {
-    OneOfBuilder::new().item(ObjectBuilder::new().schema_type(Type::Null)).item(schema).into()
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(schema)
+        .into()
 }
 
 /// `app::domain::money::Money` as serde writes it.
@@ -156,7 +202,9 @@ pub(crate) struct MoneySchema;
 impl PartialSchema for MoneySchema {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
-            .description(Some("An exact amount: a decimal string with at most two decimals, and its currency."))
+            .description(Some(
+                "An exact amount: a decimal string with at most two decimals, and its currency.",
+            ))
             .property("amount", decimal_string("1234.50"))
             .required("amount")
             .property("currency", Ref::from_schema_name(CurrencySchema::name()))
@@ -170,7 +218,10 @@ impl ToSchema for MoneySchema {
         Cow::Borrowed("Money")
     }
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((CurrencySchema::name().into_owned(), CurrencySchema::schema()));
+        schemas.push((
+            CurrencySchema::name().into_owned(),
+            CurrencySchema::schema(),
+        ));
     }
 }
 
@@ -180,8 +231,13 @@ pub(crate) struct CustomerRowSchema;
 impl PartialSchema for CustomerRowSchema {
     fn schema() -> RefOr<Schema> {
         let text = || ObjectBuilder::new().schema_type(Type::String);
-        let text_or_null = || ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]));
-        let integer = || ObjectBuilder::new().schema_type(Type::Integer).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+        let text_or_null =
+            || ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]));
+        let integer = || {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        };
         let money = || Ref::from_schema_name(MoneySchema::name());
         let fields: Vec<(&str, RefOr<Schema>)> = vec![
             ("id", integer().into()),
@@ -189,9 +245,20 @@ impl PartialSchema for CustomerRowSchema {
             ("name", text().into()),
             ("region", text().into()),
             ("industry", text().into()),
-            ("sales_rep", text_or_null().description(Some("The sales rep's username.")).into()),
-            ("status", Ref::from_schema_name(CustomerStatusSchema::name()).into()),
-            ("grade", nullable(Ref::from_schema_name(GradeSchema::name()))),
+            (
+                "sales_rep",
+                text_or_null()
+                    .description(Some("The sales rep's username."))
+                    .into(),
+            ),
+            (
+                "status",
+                Ref::from_schema_name(CustomerStatusSchema::name()).into(),
+            ),
+            (
+                "grade",
+                nullable(Ref::from_schema_name(GradeSchema::name())),
+            ),
             ("open", money().into()),
             ("overdue", money().into()),
             ("max_days_past_due", integer().into()),
@@ -199,7 +266,9 @@ impl PartialSchema for CustomerRowSchema {
         fields
             .into_iter()
             .fold(
-                ObjectBuilder::new().description(Some("A customer with its open and overdue receivables at the list's as_of.")),
+                ObjectBuilder::new().description(Some(
+                    "A customer with its open and overdue receivables at the list's as_of.",
+                )),
                 |o, (name, schema)| o.property(name, schema).required(name),
             )
             .into()

@@ -6,7 +6,9 @@
 //! - one struct per shape: no handler builds a body with `json!`;
 //! - money is the decimal string of the amount ("1234.50"), next to its currency where
 //!   the body names one; dates are YYYY-MM-DD.
-use super::openapi::{CurrencySchema, CustomerStatusSchema, DecisionSchema, GradeSchema, ReasonSchema};
+use super::openapi::{
+    CurrencySchema, CustomerStatusSchema, DecisionSchema, GradeSchema, ReasonSchema,
+};
 use app::domain::credit::{CreditCheck, Decision, Reason};
 use app::domain::customer::{CustomerCode, CustomerFile, CustomerStatus, Grade};
 use app::domain::documents::FieldError;

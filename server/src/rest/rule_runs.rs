@@ -57,21 +57,35 @@ pub struct RuleRunReport {
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn run_rules(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+pub(crate) async fn run_rules(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let key = match authenticate(&state, &headers).await {
         Ok(k) => k,
         Err(r) => return r,
     };
     if !key.admin {
-        return error(StatusCode::FORBIDDEN, "this endpoint needs an admin API key (creditdesk api-key create --admin)");
+        return error(
+            StatusCode::FORBIDDEN,
+            "this endpoint needs an admin API key (creditdesk api-key create --admin)",
+        );
     }
     let input: RuleRunInput = match serde_json::from_slice(&body) {
         Ok(i) => i,
         // A well-formed body with a bad or unknown field is 422 naming it, as elsewhere.
         Err(e) if e.classify() == serde_json::error::Category::Data => {
             let message = e.to_string();
-            let field = message.split('`').nth(1).filter(|_| message.contains("field")).unwrap_or("as_of").to_string();
-            let errors = super::responses::ValidationErrors { errors: vec![app::domain::documents::FieldError::new(field, message)] };
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field"))
+                .unwrap_or("as_of")
+                .to_string();
+            let errors = super::responses::ValidationErrors {
+                errors: vec![app::domain::documents::FieldError::new(field, message)],
+            };
             return (StatusCode::UNPROCESSABLE_ENTITY, Json(errors)).into_response();
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
@@ -79,7 +93,16 @@ pub(crate) async fn run_rules(State(state): State<AppState>, headers: HeaderMap,
     let clock = state.clock.clone();
     let now = move || clock.now();
     let owner = format!("api:{}", key.name);
-    match app::engine::run_date(state.store.as_ref(), input.as_of, "admin", &owner, &now, app::engine::RunLimits::default()).await {
+    match app::engine::run_date(
+        state.store.as_ref(),
+        input.as_of,
+        "admin",
+        &owner,
+        &now,
+        app::engine::RunLimits::default(),
+    )
+    .await
+    {
         Ok(outcomes) => {
             let rules: Vec<RuleRunCounts> = outcomes
                 .into_iter()

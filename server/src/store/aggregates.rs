@@ -81,15 +81,32 @@ impl Moves {
         self.open.is_empty() && self.days.is_empty() && self.allocations.is_empty()
     }
 
-    pub(crate) fn invoice(&mut self, customer: i64, invoice_date: NaiveDate, due_date: NaiveDate, amount_minor: i64) {
-        *self.open.entry((customer, invoice_date, due_date)).or_default() += amount_minor;
+    pub(crate) fn invoice(
+        &mut self,
+        customer: i64,
+        invoice_date: NaiveDate,
+        due_date: NaiveDate,
+        amount_minor: i64,
+    ) {
+        *self
+            .open
+            .entry((customer, invoice_date, due_date))
+            .or_default() += amount_minor;
         self.days.entry((customer, invoice_date)).or_default().0 += amount_minor;
         self.days.entry((customer, due_date)).or_default().1 += amount_minor;
     }
 
     /// An allocation of `amount_minor` (negative for a reversal's row) dated `on`.
-    pub(crate) fn allocation(&mut self, customer: i64, invoice: i64, on: NaiveDate, due_date: NaiveDate, amount_minor: i64) {
-        self.allocations.push((customer, invoice, on, due_date, amount_minor));
+    pub(crate) fn allocation(
+        &mut self,
+        customer: i64,
+        invoice: i64,
+        on: NaiveDate,
+        due_date: NaiveDate,
+        amount_minor: i64,
+    ) {
+        self.allocations
+            .push((customer, invoice, on, due_date, amount_minor));
     }
 
     /// The invoices whose dates `resolve` needs.
@@ -114,7 +131,12 @@ impl Moves {
     }
 
     pub(crate) fn customers(&self) -> Vec<i64> {
-        let set: BTreeSet<i64> = self.open.keys().map(|k| k.0).chain(self.days.keys().map(|k| k.0)).collect();
+        let set: BTreeSet<i64> = self
+            .open
+            .keys()
+            .map(|k| k.0)
+            .chain(self.days.keys().map(|k| k.0))
+            .collect();
         set.into_iter().collect()
     }
 
@@ -125,7 +147,10 @@ impl Moves {
     }
 
     /// The open-AR flows per slice, given each customer's slices; zero sums dropped.
-    pub(crate) fn sliced_flows(&self, slices_of: &HashMap<i64, [SliceKey; 4]>) -> HashMap<(SliceKey, NaiveDate, NaiveDate), i64> {
+    pub(crate) fn sliced_flows(
+        &self,
+        slices_of: &HashMap<i64, [SliceKey; 4]>,
+    ) -> HashMap<(SliceKey, NaiveDate, NaiveDate), i64> {
         let mut out: HashMap<(SliceKey, NaiveDate, NaiveDate), i64> = HashMap::new();
         for ((customer, eff, due), minor) in &self.open {
             for s in slices_of.get(customer).into_iter().flatten() {
@@ -143,7 +168,10 @@ impl Moves {
     pub(crate) fn regraded(
         &self,
         grades: &HashMap<i64, (Option<String>, Option<String>)>,
-    ) -> (HashMap<(SliceKey, NaiveDate, NaiveDate), i64>, HashMap<(SliceKey, NaiveDate), (i64, i64, i64)>) {
+    ) -> (
+        HashMap<(SliceKey, NaiveDate, NaiveDate), i64>,
+        HashMap<(SliceKey, NaiveDate), (i64, i64, i64)>,
+    ) {
         let key = |g: &Option<String>| -> SliceKey { ("grade", g.clone().unwrap_or_default()) };
         let mut flows: HashMap<(SliceKey, NaiveDate, NaiveDate), i64> = HashMap::new();
         for ((customer, eff, due), minor) in &self.open {
@@ -167,7 +195,10 @@ impl Moves {
     }
 
     /// The day figures per slice; all-zero rows dropped.
-    pub(crate) fn sliced_days(&self, slices_of: &HashMap<i64, [SliceKey; 4]>) -> HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> {
+    pub(crate) fn sliced_days(
+        &self,
+        slices_of: &HashMap<i64, [SliceKey; 4]>,
+    ) -> HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> {
         let mut out: HashMap<(SliceKey, NaiveDate), (i64, i64, i64)> = HashMap::new();
         for ((customer, day), (s, d, c)) in &self.days {
             for k in slices_of.get(customer).into_iter().flatten() {
@@ -224,7 +255,12 @@ pub(crate) fn customer_snapshot_changes(
 /// This write's own flows dated on or before `carried` and falling due in [from, to), per
 /// customer: what a new month end's overdue must not take from the ledger, because the
 /// write's flows are added to every month end afterwards.
-pub(crate) fn own_due_in(flows: &HashMap<(i64, NaiveDate, NaiveDate), i64>, carried: NaiveDate, from: NaiveDate, to: NaiveDate) -> HashMap<i64, i64> {
+pub(crate) fn own_due_in(
+    flows: &HashMap<(i64, NaiveDate, NaiveDate), i64>,
+    carried: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> HashMap<i64, i64> {
     let mut out: HashMap<i64, i64> = HashMap::new();
     for ((customer, eff, due), minor) in flows {
         if *eff <= carried && *due >= from && *due < to {
@@ -602,12 +638,33 @@ pub(crate) fn slice_filter(slice: &app::domain::dashboard::Slice, first: usize) 
     let (rep, region, grade) = (first, first + 1, first + 2);
     let absent = |n: usize, ty: &str| format!("CAST(${n} AS {ty}) IS NULL");
     match slice {
-        Slice::All => format!("{} AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT"), absent(grade, "TEXT")),
-        Slice::Rep(_) => format!("c.sales_rep_id = ${rep} AND {} AND {}", absent(region, "TEXT"), absent(grade, "TEXT")),
-        Slice::Region(_) => format!("c.region = ${region} AND {} AND {}", absent(rep, "BIGINT"), absent(grade, "TEXT")),
-        Slice::Grade(Some(_)) => format!("c.grade = ${grade} AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT")),
+        Slice::All => format!(
+            "{} AND {} AND {}",
+            absent(rep, "BIGINT"),
+            absent(region, "TEXT"),
+            absent(grade, "TEXT")
+        ),
+        Slice::Rep(_) => format!(
+            "c.sales_rep_id = ${rep} AND {} AND {}",
+            absent(region, "TEXT"),
+            absent(grade, "TEXT")
+        ),
+        Slice::Region(_) => format!(
+            "c.region = ${region} AND {} AND {}",
+            absent(rep, "BIGINT"),
+            absent(grade, "TEXT")
+        ),
+        Slice::Grade(Some(_)) => format!(
+            "c.grade = ${grade} AND {} AND {}",
+            absent(rep, "BIGINT"),
+            absent(region, "TEXT")
+        ),
         Slice::Grade(None) => {
-            format!("c.grade IS NULL AND CAST(${grade} AS TEXT) = '-' AND {} AND {}", absent(rep, "BIGINT"), absent(region, "TEXT"))
+            format!(
+                "c.grade IS NULL AND CAST(${grade} AS TEXT) = '-' AND {} AND {}",
+                absent(rep, "BIGINT"),
+                absent(region, "TEXT")
+            )
         }
     }
 }
@@ -616,7 +673,11 @@ pub(crate) fn slice_filter(slice: &app::domain::dashboard::Slice, first: usize) 
 /// text per group instead of a row per due date, because fetching a row through the
 /// driver costs more than the database spends finding it (a cockpit reads ~7,000).
 pub(crate) fn pairs_agg(database: &str, amount: &str) -> String {
-    let f = if database == "PostgreSQL" { "string_agg" } else { "group_concat" };
+    let f = if database == "PostgreSQL" {
+        "string_agg"
+    } else {
+        "group_concat"
+    };
     format!("{f}(CAST(due_date AS TEXT) || ' ' || CAST({amount} AS TEXT), ',')")
 }
 
@@ -627,7 +688,10 @@ pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(NaiveDate, i64)>, app::stor
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (d, m) = p.split_once(' ').ok_or_else(bad)?;
-            Ok((NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?, m.parse().map_err(|_| bad())?))
+            Ok((
+                NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?,
+                m.parse().map_err(|_| bad())?,
+            ))
         })
         .collect()
 }
@@ -642,13 +706,19 @@ pub(crate) fn key_filter(key: Option<&str>, n: usize) -> String {
 }
 
 /// The binds of `slice_filter`; an ungraded slice is grade '-'.
-pub(crate) fn slice_binds(slice: &app::domain::dashboard::Slice) -> (Option<i64>, Option<String>, Option<String>) {
+pub(crate) fn slice_binds(
+    slice: &app::domain::dashboard::Slice,
+) -> (Option<i64>, Option<String>, Option<String>) {
     use app::domain::dashboard::Slice;
     match slice {
         Slice::All => (None, None, None),
         Slice::Rep(id) => (Some(*id), None, None),
         Slice::Region(r) => (None, Some(r.clone()), None),
-        Slice::Grade(g) => (None, None, Some(g.map(|g| g.as_str()).unwrap_or("-").to_string())),
+        Slice::Grade(g) => (
+            None,
+            None,
+            Some(g.map(|g| g.as_str()).unwrap_or("-").to_string()),
+        ),
     }
 }
 
@@ -662,16 +732,28 @@ pub(crate) struct TopOverdue {
 
 impl TopOverdue {
     pub(crate) fn new(top: usize) -> Self {
-        TopOverdue { top, kept: Vec::new() }
+        TopOverdue {
+            top,
+            kept: Vec::new(),
+        }
     }
 
     pub(crate) fn done_before(&self, next_open_minor: i64) -> bool {
-        self.kept.len() >= self.top && self.kept.last().is_some_and(|c| c.overdue.minor() >= next_open_minor)
+        self.kept.len() >= self.top
+            && self
+                .kept
+                .last()
+                .is_some_and(|c| c.overdue.minor() >= next_open_minor)
     }
 
     pub(crate) fn offer(&mut self, c: app::domain::dashboard::OverdueCustomer) {
         self.kept.push(c);
-        self.kept.sort_by(|a, b| b.overdue.minor().cmp(&a.overdue.minor()).then_with(|| a.code.cmp(&b.code)));
+        self.kept.sort_by(|a, b| {
+            b.overdue
+                .minor()
+                .cmp(&a.overdue.minor())
+                .then_with(|| a.code.cmp(&b.code))
+        });
         self.kept.truncate(self.top);
     }
 
@@ -693,12 +775,21 @@ pub(crate) struct AtDate {
 
 /// Overdue customers from every customer's figures at `as_of`: how many, the `top`
 /// largest (ties by code), and the one with the most open AR (ties by code).
-pub(crate) fn tally(rows: impl IntoIterator<Item = AtDate>, as_of: NaiveDate, top: usize) -> app::domain::dashboard::OverdueCustomers {
+pub(crate) fn tally(
+    rows: impl IntoIterator<Item = AtDate>,
+    as_of: NaiveDate,
+    top: usize,
+) -> app::domain::dashboard::OverdueCustomers {
     use app::domain::dashboard::{OverdueCustomer, OverdueCustomers};
     let mut out = OverdueCustomers::default();
     let mut kept = TopOverdue::new(top);
     for r in rows {
-        if r.open_minor > 0 && out.largest_open.as_ref().is_none_or(|(c, m)| r.open_minor > *m || (r.open_minor == *m && r.code < *c)) {
+        if r.open_minor > 0
+            && out
+                .largest_open
+                .as_ref()
+                .is_none_or(|(c, m)| r.open_minor > *m || (r.open_minor == *m && r.code < *c))
+        {
             out.largest_open = Some((r.code.clone(), r.open_minor));
         }
         if r.overdue_minor > 0 {
@@ -707,8 +798,14 @@ pub(crate) fn tally(rows: impl IntoIterator<Item = AtDate>, as_of: NaiveDate, to
                 customer_id: r.customer_id,
                 code: r.code,
                 name: r.name,
-                overdue: app::domain::money::Money::from_minor(r.overdue_minor, app::domain::BOOK_CURRENCY),
-                max_days_overdue: r.oldest_overdue.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0),
+                overdue: app::domain::money::Money::from_minor(
+                    r.overdue_minor,
+                    app::domain::BOOK_CURRENCY,
+                ),
+                max_days_overdue: r
+                    .oldest_overdue
+                    .map(|d| app::domain::aging::days_past_due(as_of, d))
+                    .unwrap_or(0),
             });
         }
     }
@@ -1096,7 +1193,6 @@ macro_rules! aggregate_reads {
 }
 pub(crate) use aggregate_reads;
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1109,7 +1205,15 @@ mod tests {
     fn month_ends_cover_both_ends_and_leap_years() {
         assert_eq!(month_end(d("2024-02-10")), d("2024-02-29"));
         assert_eq!(month_end(d("2026-12-31")), d("2026-12-31"));
-        assert_eq!(month_ends(d("2025-11-30"), d("2026-02-01")), vec![d("2025-11-30"), d("2025-12-31"), d("2026-01-31"), d("2026-02-28")]);
+        assert_eq!(
+            month_ends(d("2025-11-30"), d("2026-02-01")),
+            vec![
+                d("2025-11-30"),
+                d("2025-12-31"),
+                d("2026-01-31"),
+                d("2026-02-28")
+            ]
+        );
         assert!(month_ends(d("2026-03-01"), d("2026-02-01")).is_empty());
     }
 
@@ -1117,11 +1221,23 @@ mod tests {
     fn a_flow_counts_in_every_snapshot_on_or_after_its_date() {
         let months = month_ends(d("2026-01-01"), d("2026-04-01"));
         let slice: SliceKey = ("all", String::new());
-        let flows = HashMap::from([((slice.clone(), d("2026-02-28"), d("2026-03-15")), 500), ((slice.clone(), d("2026-03-01"), d("2026-03-15")), -200)]);
+        let flows = HashMap::from([
+            ((slice.clone(), d("2026-02-28"), d("2026-03-15")), 500),
+            ((slice.clone(), d("2026-03-01"), d("2026-03-15")), -200),
+        ]);
         let snaps = snapshot_changes(&flows, &months);
-        assert_eq!(snaps.get(&(slice.clone(), d("2026-01-31"), d("2026-03-15"))), None);
-        assert_eq!(snaps[&(slice.clone(), d("2026-02-28"), d("2026-03-15"))], 500);
-        assert_eq!(snaps[&(slice.clone(), d("2026-03-31"), d("2026-03-15"))], 300);
+        assert_eq!(
+            snaps.get(&(slice.clone(), d("2026-01-31"), d("2026-03-15"))),
+            None
+        );
+        assert_eq!(
+            snaps[&(slice.clone(), d("2026-02-28"), d("2026-03-15"))],
+            500
+        );
+        assert_eq!(
+            snaps[&(slice.clone(), d("2026-03-31"), d("2026-03-15"))],
+            300
+        );
         assert_eq!(snaps[&(slice, d("2026-04-30"), d("2026-03-15"))], 300);
     }
 
@@ -1129,14 +1245,24 @@ mod tests {
     fn a_customer_flow_is_open_from_its_date_and_overdue_after_its_due_date() {
         let months = month_ends(d("2026-01-01"), d("2026-04-01"));
         // Invoiced 20 Jan, due 28 Feb; 300 paid on 5 March.
-        let flows = HashMap::from([((7, d("2026-01-20"), d("2026-02-28")), 1_000), ((7, d("2026-03-05"), d("2026-02-28")), -300)]);
+        let flows = HashMap::from([
+            ((7, d("2026-01-20"), d("2026-02-28")), 1_000),
+            ((7, d("2026-03-05"), d("2026-02-28")), -300),
+        ]);
         let rows = customer_snapshot_changes(&flows, &months);
         assert_eq!(rows[&(7, d("2026-01-31"))], (1_000, 0));
-        assert_eq!(rows[&(7, d("2026-02-28"))], (1_000, 0), "due on the month end itself: not yet overdue");
+        assert_eq!(
+            rows[&(7, d("2026-02-28"))],
+            (1_000, 0),
+            "due on the month end itself: not yet overdue"
+        );
         assert_eq!(rows[&(7, d("2026-03-31"))], (700, 700));
         assert_eq!(rows[&(7, d("2026-04-30"))], (700, 700));
         // What a new month end must not take twice: this write's flows carried and due in the window.
-        assert_eq!(own_due_in(&flows, d("2026-03-31"), d("2026-02-28"), d("2026-03-31")), HashMap::from([(7, 700)]));
+        assert_eq!(
+            own_due_in(&flows, d("2026-03-31"), d("2026-02-28"), d("2026-03-31")),
+            HashMap::from([(7, 700)])
+        );
         assert!(own_due_in(&flows, d("2026-02-28"), d("2026-03-31"), d("2026-04-30")).is_empty());
     }
 
@@ -1153,9 +1279,19 @@ mod tests {
         let b: SliceKey = ("grade", "B".into());
         let ungraded: SliceKey = ("grade", String::new());
         assert_eq!(flows.len(), 4, "customer 2 did not change grade");
-        assert_eq!(flows[&(b.clone(), d("2026-01-05"), d("2026-02-04"))], -1_000);
-        assert_eq!(flows[&(ungraded.clone(), d("2026-01-20"), d("2026-02-04"))], -400);
-        assert_eq!(flows.values().sum::<i64>(), 0, "what leaves one key joins the other");
+        assert_eq!(
+            flows[&(b.clone(), d("2026-01-05"), d("2026-02-04"))],
+            -1_000
+        );
+        assert_eq!(
+            flows[&(ungraded.clone(), d("2026-01-20"), d("2026-02-04"))],
+            -400
+        );
+        assert_eq!(
+            flows.values().sum::<i64>(),
+            0,
+            "what leaves one key joins the other"
+        );
         assert_eq!(days[&(b, d("2026-01-20"))], (0, 0, -400));
         assert_eq!(days[&(ungraded, d("2026-02-04"))], (0, 1_000, 0));
     }
@@ -1167,15 +1303,31 @@ mod tests {
         m.allocation(1, 10, d("2026-01-05"), d("2026-02-04"), 1_000);
         m.allocation(2, 20, d("2026-01-03"), d("2026-02-01"), 300);
         // Paid on the 3rd for an invoice dated the 6th: it counts from the 6th.
-        m.resolve(&HashMap::from([(10, d("2026-01-05")), (20, d("2026-01-06"))]));
+        m.resolve(&HashMap::from([
+            (10, d("2026-01-05")),
+            (20, d("2026-01-06")),
+        ]));
         m.cash(2, d("2026-01-06"), 300);
-        let of = HashMap::from([(1, slices(Some(7), "华东", Some("A"))), (2, slices(None, "华北", None))]);
+        let of = HashMap::from([
+            (1, slices(Some(7), "华东", Some("A"))),
+            (2, slices(None, "华北", None)),
+        ]);
         let flows = m.sliced_flows(&of);
-        assert_eq!(flows.len(), 4, "customer 1's invoice and payment cancel; customer 2 counts in 4 slices");
-        assert_eq!(flows[&(("rep", String::new()), d("2026-01-06"), d("2026-02-01"))], -300);
+        assert_eq!(
+            flows.len(),
+            4,
+            "customer 1's invoice and payment cancel; customer 2 counts in 4 slices"
+        );
+        assert_eq!(
+            flows[&(("rep", String::new()), d("2026-01-06"), d("2026-02-01"))],
+            -300
+        );
         let days = m.sliced_days(&of);
         assert_eq!(days[&(("rep", "7".into()), d("2026-01-05"))], (1_000, 0, 0));
-        assert_eq!(days[&(("grade", String::new()), d("2026-01-06"))], (0, 0, 300));
+        assert_eq!(
+            days[&(("grade", String::new()), d("2026-01-06"))],
+            (0, 0, 300)
+        );
         assert_eq!(m.open_customers(), vec![1, 2]);
     }
 }

@@ -16,8 +16,13 @@
 //! - Notifications are keyed on the event's id, so one event reaches a user once.
 use app::domain::approval::{Assignee, SnapStep, Status};
 
-pub(crate) fn corrupt_json<T: serde::de::DeserializeOwned>(what: &str, id: i64, json: &str) -> Result<T, app::store::StoreError> {
-    serde_json::from_str(json).map_err(|e| app::store::StoreError::Other(format!("application {id}: bad {what}: {e}")))
+pub(crate) fn corrupt_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    id: i64,
+    json: &str,
+) -> Result<T, app::store::StoreError> {
+    serde_json::from_str(json)
+        .map_err(|e| app::store::StoreError::Other(format!("application {id}: bad {what}: {e}")))
 }
 
 pub(crate) fn status_of(s: &str) -> Result<Status, app::store::StoreError> {

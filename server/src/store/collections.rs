@@ -22,7 +22,8 @@ pub(crate) fn disputed_at_sql(invoice: &str) -> String {
 }
 
 /// Dispute `d` is open at $1.
-pub(crate) const DISPUTE_OPEN_AT: &str = "d.opened_on <= $1 AND (d.resolved_on IS NULL OR d.resolved_on > $1)";
+pub(crate) const DISPUTE_OPEN_AT: &str =
+    "d.opened_on <= $1 AND (d.resolved_on IS NULL OR d.resolved_on > $1)";
 
 /// A promise's or dispute's invoice numbers, by its id.
 pub(crate) type Numbers = std::collections::HashMap<i64, Vec<String>>;

@@ -13,14 +13,18 @@ pub(crate) fn kind_of(s: &str) -> Result<AlertKind, app::store::StoreError> {
     AlertKind::ALL
         .into_iter()
         .find(|k| k.as_str() == s)
-        .ok_or_else(|| app::store::StoreError::Other(format!("unknown alert kind '{s}' in alert_episodes")))
+        .ok_or_else(|| {
+            app::store::StoreError::Other(format!("unknown alert kind '{s}' in alert_episodes"))
+        })
 }
 
 pub(crate) fn decimal(s: &str) -> Result<rust_decimal::Decimal, app::store::StoreError> {
-    s.parse().map_err(|_| app::store::StoreError::Other(format!("bad decimal '{s}' in alert_episodes")))
+    s.parse()
+        .map_err(|_| app::store::StoreError::Other(format!("bad decimal '{s}' in alert_episodes")))
 }
 
-pub(crate) const EPISODE_COLUMNS: &str = "e.id AS episode_id, e.kind, e.raised_on, e.figure, e.threshold, e.subject, e.cleared_on";
+pub(crate) const EPISODE_COLUMNS: &str =
+    "e.id AS episode_id, e.kind, e.raised_on, e.figure, e.threshold, e.subject, e.cleared_on";
 
 macro_rules! inbox_fns {
     ($db:ty) => {

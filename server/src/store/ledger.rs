@@ -24,7 +24,10 @@ pub(crate) struct Chain {
     pub(crate) actor: String,
     pub(crate) rows: Vec<ChainRow>,
     /// The idempotency claim this transaction answers, with its response (`answer`).
-    pub(crate) answer: Option<(std::sync::Arc<app::store::Claim>, app::store::StoredResponse)>,
+    pub(crate) answer: Option<(
+        std::sync::Arc<app::store::Claim>,
+        app::store::StoredResponse,
+    )>,
     /// What the write moved in the cockpit's aggregates, applied by `commit`.
     pub(crate) moves: crate::store::aggregates::Moves,
 }
@@ -37,10 +40,23 @@ pub(crate) struct ChainRow {
 }
 
 impl Chain {
-    pub(crate) fn new(last_id: i64, last_hash: String, at: chrono::DateTime<chrono::Utc>, actor: &str) -> Chain {
+    pub(crate) fn new(
+        last_id: i64,
+        last_hash: String,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Chain {
         use chrono::SubsecRound;
         // Both databases keep microseconds; hashing the stored precision keeps verify exact.
-        Chain { last_id, last_hash, at: at.trunc_subsecs(6), actor: actor.to_string(), rows: Vec::new(), answer: None, moves: Default::default() }
+        Chain {
+            last_id,
+            last_hash,
+            at: at.trunc_subsecs(6),
+            actor: actor.to_string(),
+            rows: Vec::new(),
+            answer: None,
+            moves: Default::default(),
+        }
     }
 
     /// Renders `claim`'s response to what this transaction wrote; `commit` saves it
@@ -51,9 +67,16 @@ impl Chain {
         written: app::store::Written<'_>,
     ) -> Result<(), app::store::StoreError> {
         let Some(claim) = claim else { return Ok(()) };
-        let (status, body) = (claim.respond)(written)
-            .ok_or_else(|| app::store::StoreError::Other("the idempotency claim has no response for this write".into()))?;
-        let response = app::store::StoredResponse { request_hash: claim.request_hash.clone(), status, body };
+        let (status, body) = (claim.respond)(written).ok_or_else(|| {
+            app::store::StoreError::Other(
+                "the idempotency claim has no response for this write".into(),
+            )
+        })?;
+        let response = app::store::StoredResponse {
+            request_hash: claim.request_hash.clone(),
+            status,
+            body,
+        };
         self.answer = Some((claim.clone(), response));
         Ok(())
     }
@@ -63,7 +86,12 @@ impl Chain {
         let hash = chain_hash(&self.last_hash, id, &self.at, &self.actor, &entry);
         let prev_hash = std::mem::replace(&mut self.last_hash, hash.clone());
         self.last_id = id;
-        self.rows.push(ChainRow { id, entry, prev_hash, hash });
+        self.rows.push(ChainRow {
+            id,
+            entry,
+            prev_hash,
+            hash,
+        });
     }
 }
 

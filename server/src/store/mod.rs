@@ -34,7 +34,8 @@ pub(crate) const AT_AS_OF: &str = "SELECT i.id, i.number, i.customer_id, i.invoi
 /// Narrows `AT_AS_OF` to the invoices that can be open at $1: those open now (the
 /// open-balance index) and those with an allocation after $1 (the allocation-date
 /// index). Reads of open items then cost O(open + tail), not O(every invoice posted).
-pub(crate) const MAYBE_OPEN: &str = " AND i.id IN (SELECT invoice_id FROM invoice_balances WHERE open_minor > 0 \
+pub(crate) const MAYBE_OPEN: &str =
+    " AND i.id IN (SELECT invoice_id FROM invoice_balances WHERE open_minor > 0 \
                      UNION SELECT invoice_id FROM allocations WHERE allocated_on > $1)";
 
 /// Where the data lives, parsed from a URL: `sqlite://path` or `postgres://…`.
@@ -48,7 +49,9 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         let url = url.trim();
         if url.starts_with("sqlite:") {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             if path.is_empty() {
                 return Err("DATABASE_URL: sqlite URL has no file path (example: sqlite://data/creditdesk.db)".into());
             }
@@ -86,7 +89,10 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
             return StoreError::Conflict(format!("already exists: {what}"));
         }
         if d.is_check_violation() {
-            return StoreError::Conflict(format!("rejected by the ledger's rules: {}", d.constraint().unwrap_or("check")));
+            return StoreError::Conflict(format!(
+                "rejected by the ledger's rules: {}",
+                d.constraint().unwrap_or("check")
+            ));
         }
     }
     if matches!(e, sqlx::Error::RowNotFound) {
@@ -101,7 +107,11 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 /// `%term%` for LIKE, with the wildcards in the user's text escaped (ESCAPE '\').
 pub(crate) fn like_pattern(term: &str) -> String {
-    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 

@@ -17,7 +17,10 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-        sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| format!("migrating PostgreSQL: {e}"))?;
+        sqlx::migrate!("../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| format!("migrating PostgreSQL: {e}"))?;
         Ok(PgStore { pool, claim: None })
     }
 }

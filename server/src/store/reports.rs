@@ -17,8 +17,8 @@ use app::domain::report::{ReportTemplate, TemplateDraft};
 
 /// A stored spec back to a template, or an error naming it.
 pub(crate) fn parse_spec(name: &str, spec: &str) -> Result<ReportTemplate, app::store::StoreError> {
-    let draft: TemplateDraft =
-        serde_json::from_str(spec).map_err(|e| app::store::StoreError::Other(format!("report template '{name}': {e}")))?;
+    let draft: TemplateDraft = serde_json::from_str(spec)
+        .map_err(|e| app::store::StoreError::Other(format!("report template '{name}': {e}")))?;
     ReportTemplate::try_from(draft).map_err(|errors| {
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         app::store::StoreError::Other(format!("report template '{name}': {}", text.join("; ")))

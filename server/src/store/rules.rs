@@ -15,13 +15,19 @@
 //! - An outbox message is claimed by an `UPDATE` that re-checks the claim, so on
 //!   PostgreSQL a second worker blocked on the row lock re-reads it and skips it; on
 //!   SQLite writers are serialised anyway. Only the claim's owner records its outcome.
-use app::domain::rules::{RuleDraft, Rule};
+use app::domain::rules::{Rule, RuleDraft};
 
 /// A stored spec back to its draft and rule, or an error naming the rule.
 pub(crate) fn parse_rule(id: i64, spec: &str) -> Result<(RuleDraft, Rule), app::store::StoreError> {
     let bad = |e: String| app::store::StoreError::Other(format!("rule {id}: {e}"));
     let draft: RuleDraft = serde_json::from_str(spec).map_err(|e| bad(e.to_string()))?;
-    let rule = Rule::try_from(&draft).map_err(|errors| bad(errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")))?;
+    let rule = Rule::try_from(&draft).map_err(|errors| {
+        bad(errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "))
+    })?;
     Ok((draft, rule))
 }
 

@@ -23,15 +23,26 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 /// A stored spec back to a model, or an error naming its version.
-pub(crate) fn parse_model(version: i64, spec: &str) -> Result<ScoringModel, app::store::StoreError> {
-    let bad = |e: String| app::store::StoreError::Other(format!("scoring model version {version}: {e}"));
+pub(crate) fn parse_model(
+    version: i64,
+    spec: &str,
+) -> Result<ScoringModel, app::store::StoreError> {
+    let bad =
+        |e: String| app::store::StoreError::Other(format!("scoring model version {version}: {e}"));
     let draft: ModelDraft = serde_json::from_str(spec).map_err(|e| bad(e.to_string()))?;
-    ScoringModel::try_from(draft).map_err(|errors| bad(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+    ScoringModel::try_from(draft).map_err(|errors| {
+        bad(errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "))
+    })
 }
 
 /// A decimal kept as text, or an error naming the column.
 pub(crate) fn decimal(what: &str, text: &str) -> Result<Decimal, app::store::StoreError> {
-    Decimal::from_str(text.trim()).map_err(|_| crate::store::corrupt(format!("{what} '{text}' is not a decimal")))
+    Decimal::from_str(text.trim())
+        .map_err(|_| crate::store::corrupt(format!("{what} '{text}' is not a decimal")))
 }
 
 /// The settling document of an allocation row (exactly one of the three ids is set).
@@ -45,13 +56,19 @@ pub(crate) fn settlement_source(
         (Some(id), None, None) => Ok((SettlementKind::Payment, id)),
         (None, Some(id), None) => Ok((SettlementKind::CreditNote, id)),
         (None, None, Some(id)) => Ok((SettlementKind::WriteOff, id)),
-        _ => Err(crate::store::corrupt("an allocation without exactly one source document")),
+        _ => Err(crate::store::corrupt(
+            "an allocation without exactly one source document",
+        )),
     }
 }
 
 /// The audit text of a customer's manual factors.
 pub(crate) fn factors_json(capital_minor: Option<i64>, rating: Option<&str>) -> String {
-    let capital = capital_minor.map(|m| app::domain::money::Money::from_minor(m, app::domain::BOOK_CURRENCY).amount().to_string());
+    let capital = capital_minor.map(|m| {
+        app::domain::money::Money::from_minor(m, app::domain::BOOK_CURRENCY)
+            .amount()
+            .to_string()
+    });
     serde_json::json!({ "registered_capital": capital, "external_rating": rating }).to_string()
 }
 

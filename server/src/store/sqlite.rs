@@ -20,8 +20,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create database directory {}: {e}", dir.display()))?;
+        if let Some(dir) = opts
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create database directory {}: {e}", dir.display()))?;
         }
         // An in-memory database exists per connection: keep exactly one.
         let max = if url.contains(":memory:") { 1 } else { 8 };
@@ -30,7 +35,10 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(|e| format!("cannot open SQLite database {url}: {e}"))?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| format!("migrating SQLite: {e}"))?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| format!("migrating SQLite: {e}"))?;
         Ok(SqliteStore { pool, claim: None })
     }
 }

@@ -35,28 +35,49 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/test.db", dir.path().display());
-        TestDb { url, _dir: Some(dir), pg_admin: None }
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg_admin: None,
+        }
     }
 
     /// A brand-new PostgreSQL database, or None when TEST_DATABASE_URL is unset.
     pub async fn postgres() -> Option<TestDb> {
-        let admin = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
+        let admin = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         let name = format!("creditdesk_test_{}", uuid_like());
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.expect("connect TEST_DATABASE_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("connect TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-        Some(TestDb { url: format!("{base}/{name}"), _dir: None, pg_admin: Some((admin, name)) })
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg_admin: Some((admin, name)),
+        })
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
-        store::connect(&DatabaseUrl::parse(&self.url).unwrap()).await.unwrap()
+        store::connect(&DatabaseUrl::parse(&self.url).unwrap())
+            .await
+            .unwrap()
     }
 
     /// Drops a PostgreSQL test database (SQLite files go with the temp dir).
     pub async fn drop_db(self) {
         if let Some((admin, name)) = &self.pg_admin {
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin).await.unwrap();
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin)
+                .await
+                .unwrap();
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
         }
     }
 }
@@ -64,7 +85,9 @@ impl TestDb {
 fn uuid_like() -> String {
     use rand::Rng;
     let mut r = rand::thread_rng();
-    (0..12).map(|_| char::from(b'a' + r.gen_range(0..26))).collect()
+    (0..12)
+        .map(|_| char::from(b'a' + r.gen_range(0..26)))
+        .collect()
 }
 
 pub async fn add_user(store: &dyn Store, username: &str, role: Role, password: &str) -> i64 {
@@ -90,11 +113,20 @@ impl TestApp {
 
     /// A client with a cookie jar and no redirects followed, like a careful browser.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Calls a server function the way the hydrated client does (form-encoded POST).
-    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         client
             .post(self.url(&format!("/sfn/{endpoint}")))
             .header("Origin", &self.addr)
@@ -105,8 +137,18 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        self.call(client, "login", &[("form[username]", username), ("form[password]", password)]).await
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call(
+            client,
+            "login",
+            &[("form[username]", username), ("form[password]", password)],
+        )
+        .await
     }
 }
 
@@ -136,5 +178,9 @@ pub async fn spawn_app_at(site_root: &str) -> TestApp {
         allowed_origins: Arc::new(vec![]),
     };
     tokio::spawn(async move { web::serve(listener, state).await.unwrap() });
-    TestApp { addr: format!("http://{addr}"), store, db }
+    TestApp {
+        addr: format!("http://{addr}"),
+        store,
+        db,
+    }
 }

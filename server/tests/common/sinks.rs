@@ -107,14 +107,25 @@ pub struct ReceivedMail {
 
 /// A port on 127.0.0.1 that nothing listened on a moment ago.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn python() -> String {
     // Debian's package installs into the system Python, which a pyenv shim on PATH hides.
-    std::env::var("CREDITDESK_PYTHON").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| {
-        if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3".into() } else { "python3".into() }
-    })
+    std::env::var("CREDITDESK_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| {
+            if Path::new("/usr/bin/python3").exists() {
+                "/usr/bin/python3".into()
+            } else {
+                "python3".into()
+            }
+        })
 }
 
 /// A real SMTP server on 127.0.0.1 (see the module header).
@@ -154,9 +165,16 @@ impl SmtpSink {
         if let Some((user, password)) = auth {
             cmd.env("SINK_USER", user).env("SINK_PASSWORD", password);
         }
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
         let stdin = child.stdin.take();
-        let mut sink = SmtpSink { port, dir, child, stdin };
+        let mut sink = SmtpSink {
+            port,
+            dir,
+            child,
+            stdin,
+        };
         sink.wait_ready().await;
         sink
     }
@@ -166,7 +184,9 @@ impl SmtpSink {
         loop {
             let out = std::fs::read_to_string(self.dir.path().join("stdout")).unwrap_or_default();
             if out.lines().any(|l| l == "ready")
-                && tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok()
+                && tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                    .await
+                    .is_ok()
             {
                 return;
             }
@@ -178,7 +198,11 @@ impl SmtpSink {
                 );
             }
             if started.elapsed() > DEADLINE {
-                panic!("SMTP sink on port {} not ready after {DEADLINE:?}\n{}", self.port, self.stderr());
+                panic!(
+                    "SMTP sink on port {} not ready after {DEADLINE:?}\n{}",
+                    self.port,
+                    self.stderr()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -215,7 +239,11 @@ impl SmtpSink {
                 return got;
             }
             if started.elapsed() > DEADLINE {
-                panic!("SMTP sink got {} of {n} messages in {DEADLINE:?}: {got:?}\n{}", got.len(), self.stderr());
+                panic!(
+                    "SMTP sink got {} of {n} messages in {DEADLINE:?}: {got:?}\n{}",
+                    got.len(),
+                    self.stderr()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -252,15 +280,25 @@ impl ReceivedRequest {
     /// The decoded query parameters, in order.
     pub fn query(&self) -> Vec<(String, String)> {
         let url = reqwest::Url::parse(&format!("http://receiver{}", self.path_and_query)).unwrap();
-        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.query()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 }
 
@@ -289,17 +327,33 @@ impl HttpReceiver {
                 let i = r.requests.len();
                 r.requests.push(ReceivedRequest {
                     method: method.to_string(),
-                    path_and_query: uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                    path_and_query: uri
+                        .path_and_query()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
                     headers,
                     body: body.to_vec(),
                 });
-                let (status, body) = responses.get(i).or(responses.last()).cloned().unwrap_or((200, String::new()));
-                let content_type = if body.trim_start().starts_with('{') { "application/json" } else { "text/plain; charset=utf-8" };
+                let (status, body) = responses
+                    .get(i)
+                    .or(responses.last())
+                    .cloned()
+                    .unwrap_or((200, String::new()));
+                let content_type = if body.trim_start().starts_with('{') {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                };
                 let mut response = axum::response::Response::new(axum::body::Body::from(body));
                 *response.status_mut() = StatusCode::from_u16(status).unwrap();
-                response.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type.parse().unwrap());
+                response.headers_mut().insert(
+                    axum::http::header::CONTENT_TYPE,
+                    content_type.parse().unwrap(),
+                );
                 if (300..400).contains(&status) {
-                    response.headers_mut().insert(axum::http::header::LOCATION, "/moved".parse().unwrap());
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::LOCATION, "/moved".parse().unwrap());
                 }
                 response
             }
@@ -310,7 +364,11 @@ impl HttpReceiver {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        HttpReceiver { addr, recorded, task }
+        HttpReceiver {
+            addr,
+            recorded,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -40,7 +40,9 @@ pub fn ChartCanvas(
     // A tap anywhere else closes this chart's tip (touch has no "leave").
     let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
         let target = ev.target();
-        let inside = canvas.get_untracked().is_some_and(|c| target.as_ref().is_some_and(|t| *t == ****c));
+        let inside = canvas
+            .get_untracked()
+            .is_some_and(|c| target.as_ref().is_some_and(|t| *t == ****c));
         if !inside && tip.get_untracked().is_some() {
             tip.set(None);
             shown.set_value(None);
@@ -121,15 +123,25 @@ mod paint {
     use web_sys::HtmlCanvasElement;
 
     /// Lays out and paints the chart whenever it, or the window's size, changes.
-    pub fn on_change(chart: Signal<Chart>, canvas: NodeRef<leptos::html::Canvas>, scene: StoredValue<Scene>, reset: impl Fn() + 'static) {
+    pub fn on_change(
+        chart: Signal<Chart>,
+        canvas: NodeRef<leptos::html::Canvas>,
+        scene: StoredValue<Scene>,
+        reset: impl Fn() + 'static,
+    ) {
         let resized = RwSignal::new(0u32);
-        let handle = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+        let handle =
+            window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
         on_cleanup(move || handle.remove());
         Effect::new(move |_| {
             resized.track();
             let spec = chart.get();
             let Some(el) = canvas.get() else { return };
-            let width = el.parent_element().map(|p| p.client_width()).unwrap_or(0).max(240);
+            let width = el
+                .parent_element()
+                .map(|p| p.client_width())
+                .unwrap_or(0)
+                .max(240);
             let s = spec.layout(f64::from(width));
             let _ = el.set_attribute("style", &format!("height:{}px", s.height.ceil()));
             if let Err(e) = paint(&el, &s) {
@@ -142,10 +154,17 @@ mod paint {
                 .iter()
                 .map(|m| {
                     let (x, y) = m.hit.centre();
-                    (x.round() as i64, y.round() as i64, m.href.clone().unwrap_or_default())
+                    (
+                        x.round() as i64,
+                        y.round() as i64,
+                        m.href.clone().unwrap_or_default(),
+                    )
                 })
                 .collect();
-            let _ = el.set_attribute("data-marks", &serde_json::to_string(&hits).unwrap_or_default());
+            let _ = el.set_attribute(
+                "data-marks",
+                &serde_json::to_string(&hits).unwrap_or_default(),
+            );
             let _ = el.set_attribute("data-drawn", &s.marks.len().to_string());
             scene.set_value(s);
             reset();
@@ -158,7 +177,10 @@ mod paint {
 
     /// Paints `s` on `canvas` at the screen's pixel ratio.
     pub fn paint(canvas: &HtmlCanvasElement, s: &Scene) -> Result<(), String> {
-        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
+        let dpr = web_sys::window()
+            .map(|w| w.device_pixel_ratio())
+            .unwrap_or(1.0)
+            .max(1.0);
         canvas.set_width((s.width * dpr).round() as u32);
         canvas.set_height((s.height * dpr).round() as u32);
         let p = |(x, y): (f64, f64)| ((x * dpr).round() as i32, (y * dpr).round() as i32);
@@ -169,30 +191,63 @@ mod paint {
         for shape in &s.shapes {
             match shape {
                 Shape::Rect { x, y, w, h, fill } => {
-                    root.draw(&Rectangle::new([p((*x, *y)), p((x + w, y + h))], rgb(*fill).filled())).map_err(err)?;
+                    root.draw(&Rectangle::new(
+                        [p((*x, *y)), p((x + w, y + h))],
+                        rgb(*fill).filled(),
+                    ))
+                    .map_err(err)?;
                 }
-                Shape::Wedge { cx, cy, r0, r1, a0, a1, fill } => {
+                Shape::Wedge {
+                    cx,
+                    cy,
+                    r0,
+                    r1,
+                    a0,
+                    a1,
+                    fill,
+                } => {
                     let steps = (((a1 - a0) / 0.03).ceil() as usize).max(2);
                     let at = |r: f64, a: f64| p((cx + r * a.sin(), cy - r * a.cos()));
-                    let outer = (0..=steps).map(|i| at(*r1, a0 + (a1 - a0) * i as f64 / steps as f64));
-                    let inner = (0..=steps).rev().map(|i| at(*r0, a0 + (a1 - a0) * i as f64 / steps as f64));
+                    let outer =
+                        (0..=steps).map(|i| at(*r1, a0 + (a1 - a0) * i as f64 / steps as f64));
+                    let inner = (0..=steps)
+                        .rev()
+                        .map(|i| at(*r0, a0 + (a1 - a0) * i as f64 / steps as f64));
                     let ring: Vec<_> = outer.chain(inner).collect();
-                    root.draw(&Polygon::new(ring.clone(), rgb(*fill).filled())).map_err(err)?;
+                    root.draw(&Polygon::new(ring.clone(), rgb(*fill).filled()))
+                        .map_err(err)?;
                     // A white edge separates neighbouring slices.
-                    root.draw(&PathElement::new(ring, WHITE.stroke_width(dpr.round() as u32))).map_err(err)?;
+                    root.draw(&PathElement::new(
+                        ring,
+                        WHITE.stroke_width(dpr.round() as u32),
+                    ))
+                    .map_err(err)?;
                 }
-                Shape::Path { points, stroke, width, dashed } => {
+                Shape::Path {
+                    points,
+                    stroke,
+                    width,
+                    dashed,
+                } => {
                     let pts: Vec<_> = points.iter().map(|q| p(*q)).collect();
                     let style = rgb(*stroke).stroke_width((width * dpr).round().max(1.0) as u32);
                     if *dashed {
                         let (dash, gap) = ((6.0 * dpr) as i32, (4.0 * dpr) as i32);
-                        root.draw(&plotters::element::DashedPathElement::new(pts, dash, gap, style)).map_err(err)?;
+                        root.draw(&plotters::element::DashedPathElement::new(
+                            pts, dash, gap, style,
+                        ))
+                        .map_err(err)?;
                     } else {
                         root.draw(&PathElement::new(pts, style)).map_err(err)?;
                     }
                 }
                 Shape::Dot { x, y, r, fill } => {
-                    root.draw(&Circle::new(p((*x, *y)), (r * dpr).round() as i32, rgb(*fill).filled())).map_err(err)?;
+                    root.draw(&Circle::new(
+                        p((*x, *y)),
+                        (r * dpr).round() as i32,
+                        rgb(*fill).filled(),
+                    ))
+                    .map_err(err)?;
                 }
             }
         }
@@ -202,8 +257,12 @@ mod paint {
                 Align::Middle => HPos::Center,
                 Align::End => HPos::Right,
             };
-            let style = ("sans-serif", l.size * dpr).into_font().color(&rgb(l.colour)).pos(Pos::new(h, VPos::Center));
-            root.draw(&Text::new(l.text.clone(), p((l.x, l.y)), style)).map_err(err)?;
+            let style = ("sans-serif", l.size * dpr)
+                .into_font()
+                .color(&rgb(l.colour))
+                .pos(Pos::new(h, VPos::Center));
+            root.draw(&Text::new(l.text.clone(), p((l.x, l.y)), style))
+                .map_err(err)?;
         }
         root.present().map_err(err)
     }

@@ -106,11 +106,35 @@ pub enum Align {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
-    Rect { x: f64, y: f64, w: f64, h: f64, fill: Rgb },
+    Rect {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        fill: Rgb,
+    },
     /// A ring segment; angles in radians, clockwise from twelve o'clock.
-    Wedge { cx: f64, cy: f64, r0: f64, r1: f64, a0: f64, a1: f64, fill: Rgb },
-    Path { points: Vec<(f64, f64)>, stroke: Rgb, width: f64, dashed: bool },
-    Dot { x: f64, y: f64, r: f64, fill: Rgb },
+    Wedge {
+        cx: f64,
+        cy: f64,
+        r0: f64,
+        r1: f64,
+        a0: f64,
+        a1: f64,
+        fill: Rgb,
+    },
+    Path {
+        points: Vec<(f64, f64)>,
+        stroke: Rgb,
+        width: f64,
+        dashed: bool,
+    },
+    Dot {
+        x: f64,
+        y: f64,
+        r: f64,
+        fill: Rgb,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,9 +149,25 @@ pub struct Label {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Hit {
-    Rect { x: f64, y: f64, w: f64, h: f64 },
-    Wedge { cx: f64, cy: f64, r0: f64, r1: f64, a0: f64, a1: f64 },
-    Dot { x: f64, y: f64, r: f64 },
+    Rect {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+    },
+    Wedge {
+        cx: f64,
+        cy: f64,
+        r0: f64,
+        r1: f64,
+        a0: f64,
+        a1: f64,
+    },
+    Dot {
+        x: f64,
+        y: f64,
+        r: f64,
+    },
 }
 
 impl Hit {
@@ -135,7 +175,14 @@ impl Hit {
         match *self {
             Hit::Rect { x, y, w, h } => px >= x && px <= x + w && py >= y && py <= y + h,
             Hit::Dot { x, y, r } => (px - x).powi(2) + (py - y).powi(2) <= r * r,
-            Hit::Wedge { cx, cy, r0, r1, a0, a1 } => {
+            Hit::Wedge {
+                cx,
+                cy,
+                r0,
+                r1,
+                a0,
+                a1,
+            } => {
                 let (dx, dy) = (px - cx, py - cy);
                 let d = (dx * dx + dy * dy).sqrt();
                 // Clockwise from twelve o'clock, in [0, 2π).
@@ -150,7 +197,14 @@ impl Hit {
         match *self {
             Hit::Rect { x, y, w, h } => (x + w / 2.0, y + h / 2.0),
             Hit::Dot { x, y, .. } => (x, y),
-            Hit::Wedge { cx, cy, r0, r1, a0, a1 } => {
+            Hit::Wedge {
+                cx,
+                cy,
+                r0,
+                r1,
+                a0,
+                a1,
+            } => {
                 let (a, r) = ((a0 + a1) / 2.0, (r0 + r1) / 2.0);
                 (cx + r * a.sin(), cy - r * a.cos())
             }
@@ -180,8 +234,23 @@ impl Scene {
         self.marks.iter().rposition(|m| m.hit.contains(x, y))
     }
 
-    fn label(&mut self, x: f64, y: f64, text: impl Into<String>, size: f64, colour: Rgb, align: Align) {
-        self.labels.push(Label { x, y, text: text.into(), size, colour, align });
+    fn label(
+        &mut self,
+        x: f64,
+        y: f64,
+        text: impl Into<String>,
+        size: f64,
+        colour: Rgb,
+        align: Align,
+    ) {
+        self.labels.push(Label {
+            x,
+            y,
+            text: text.into(),
+            size,
+            colour,
+            align,
+        });
     }
 
     /// Legend chips in a row (wrapping), from `y`; returns the y below them.
@@ -196,7 +265,13 @@ impl Scene {
                 x = x0;
                 y += 18.0;
             }
-            self.shapes.push(Shape::Rect { x, y: y + 3.0, w: 11.0, h: 11.0, fill: *colour });
+            self.shapes.push(Shape::Rect {
+                x,
+                y: y + 3.0,
+                w: 11.0,
+                h: 11.0,
+                fill: *colour,
+            });
             self.label(x + 16.0, y + 9.0, text.clone(), 12.0, INK, Align::Start);
             x += w;
         }
@@ -207,7 +282,15 @@ impl Scene {
 /// A rough text width: CJK characters are square, Latin ones about half as wide.
 /// Only used to avoid overlaps and to truncate, so being approximate is fine.
 pub fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().map(|c| if (c as u32) > 0x2E80 { size } else { size * 0.56 }).sum()
+    text.chars()
+        .map(|c| {
+            if (c as u32) > 0x2E80 {
+                size
+            } else {
+                size * 0.56
+            }
+        })
+        .sum()
 }
 
 /// `text` cut to fit `width`, with an ellipsis when cut.
@@ -228,10 +311,18 @@ pub fn fit(text: &str, size: f64, width: f64) -> String {
 
 /// The axis top and step for values up to `max`: a 1-2-5 step, about `ticks` of them.
 pub fn nice_axis(max: f64, ticks: usize) -> (f64, f64) {
-    let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
     let raw = max / ticks.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
     ((max / step).ceil() * step, step)
 }
 
@@ -263,7 +354,10 @@ impl Chart {
 }
 
 fn columns(c: &Columns, width: f64) -> Scene {
-    let mut s = Scene { width, ..Default::default() };
+    let mut s = Scene {
+        width,
+        ..Default::default()
+    };
     // Room under the legend for the unit above the axis.
     let top = (s.legend(&c.legend, 8.0, 4.0) + 10.0).max(22.0);
     let plot_h = if width < 520.0 { 190.0 } else { 230.0 };
@@ -274,7 +368,11 @@ fn columns(c: &Columns, width: f64) -> Scene {
     let stack_max = c
         .columns
         .iter()
-        .flat_map(|col| col.groups.iter().map(|g| g.iter().map(|(_, d)| positive(d.value)).sum::<f64>()))
+        .flat_map(|col| {
+            col.groups
+                .iter()
+                .map(|g| g.iter().map(|(_, d)| positive(d.value)).sum::<f64>())
+        })
         .fold(0.0, f64::max);
     let (vmax, step) = nice_axis(stack_max, 5);
     let y_of = |v: f64| y0 - positive(v) / vmax * (y0 - y1);
@@ -282,7 +380,12 @@ fn columns(c: &Columns, width: f64) -> Scene {
     let mut v = 0.0;
     while bars && v <= vmax + step / 2.0 {
         let y = y_of(v);
-        s.shapes.push(Shape::Path { points: vec![(x0, y), (x1, y)], stroke: GRID, width: 1.0, dashed: false });
+        s.shapes.push(Shape::Path {
+            points: vec![(x0, y), (x1, y)],
+            stroke: GRID,
+            width: 1.0,
+            dashed: false,
+        });
         s.label(x0 - 6.0, y, axis_text(v), 11.0, MUTED, Align::End);
         v += step;
     }
@@ -292,7 +395,11 @@ fn columns(c: &Columns, width: f64) -> Scene {
     let n = c.columns.len().max(1);
     let slot = (x1 - x0) / n as f64;
     // Label every k-th column when they would overlap (12 months on a phone).
-    let widest = c.columns.iter().map(|col| text_width(&col.label, 11.0)).fold(0.0, f64::max);
+    let widest = c
+        .columns
+        .iter()
+        .map(|col| text_width(&col.label, 11.0))
+        .fold(0.0, f64::max);
     let every = ((widest + 6.0) / slot).ceil().max(1.0) as usize;
     for (i, col) in c.columns.iter().enumerate() {
         let cx = x0 + slot * (i as f64 + 0.5);
@@ -313,28 +420,73 @@ fn columns(c: &Columns, width: f64) -> Scene {
                 let (ya, yb) = (y_of(base + v), y_of(base));
                 // A sliver of at least 2 px stays visible and tappable.
                 let h = (yb - ya).max(2.0);
-                s.shapes.push(Shape::Rect { x, y: yb - h, w: bar_w - 2.0, h, fill: *colour });
-                s.marks.push(Mark { hit: Hit::Rect { x, y: yb - h, w: bar_w - 2.0, h }, tip: d.tip.clone(), href: d.href.clone() });
+                s.shapes.push(Shape::Rect {
+                    x,
+                    y: yb - h,
+                    w: bar_w - 2.0,
+                    h,
+                    fill: *colour,
+                });
+                s.marks.push(Mark {
+                    hit: Hit::Rect {
+                        x,
+                        y: yb - h,
+                        w: bar_w - 2.0,
+                        h,
+                    },
+                    tip: d.tip.clone(),
+                    href: d.href.clone(),
+                });
                 base += v;
             }
         }
     }
     if let Some(line) = &c.line {
-        let line_top = line.points.iter().flatten().map(|d| positive(d.value)).chain(line.threshold.as_ref().map(|t| t.0)).fold(0.0, f64::max);
+        let line_top = line
+            .points
+            .iter()
+            .flatten()
+            .map(|d| positive(d.value))
+            .chain(line.threshold.as_ref().map(|t| t.0))
+            .fold(0.0, f64::max);
         let (lmax, lstep) = nice_axis(line_top.max(10.0), 5);
         let ly = |v: f64| y0 - positive(v).min(lmax) / lmax * (y0 - y1);
         let mut v = 0.0;
         while v <= lmax + lstep / 2.0 {
             if !bars {
-                s.shapes.push(Shape::Path { points: vec![(x0, ly(v)), (x1, ly(v))], stroke: GRID, width: 1.0, dashed: false });
-                s.label(x0 - 6.0, ly(v), format!("{}%", axis_text(v)), 11.0, MUTED, Align::End);
+                s.shapes.push(Shape::Path {
+                    points: vec![(x0, ly(v)), (x1, ly(v))],
+                    stroke: GRID,
+                    width: 1.0,
+                    dashed: false,
+                });
+                s.label(
+                    x0 - 6.0,
+                    ly(v),
+                    format!("{}%", axis_text(v)),
+                    11.0,
+                    MUTED,
+                    Align::End,
+                );
             } else {
-                s.label(x1 + 6.0, ly(v), format!("{}%", axis_text(v)), 11.0, line.colour, Align::Start);
+                s.label(
+                    x1 + 6.0,
+                    ly(v),
+                    format!("{}%", axis_text(v)),
+                    11.0,
+                    line.colour,
+                    Align::Start,
+                );
             }
             v += lstep;
         }
         if let Some((t, text)) = &line.threshold {
-            s.shapes.push(Shape::Path { points: vec![(x0, ly(*t)), (x1, ly(*t))], stroke: RED, width: 1.5, dashed: true });
+            s.shapes.push(Shape::Path {
+                points: vec![(x0, ly(*t)), (x1, ly(*t))],
+                stroke: RED,
+                width: 1.5,
+                dashed: true,
+            });
             s.label(x1 - 2.0, ly(*t) - 9.0, text.clone(), 11.0, RED, Align::End);
         }
         // Gaps (months without a rate) break the line rather than invent a value.
@@ -350,31 +502,62 @@ fn columns(c: &Columns, width: f64) -> Scene {
                 None => {
                     let points = std::mem::take(&mut run);
                     if points.len() > 1 {
-                        s.shapes.push(Shape::Path { points, stroke: line.colour, width: 2.0, dashed: false });
+                        s.shapes.push(Shape::Path {
+                            points,
+                            stroke: line.colour,
+                            width: 2.0,
+                            dashed: false,
+                        });
                     }
                 }
             }
         }
         if run.len() > 1 {
-            s.shapes.push(Shape::Path { points: run, stroke: line.colour, width: 2.0, dashed: false });
+            s.shapes.push(Shape::Path {
+                points: run,
+                stroke: line.colour,
+                width: 2.0,
+                dashed: false,
+            });
         }
         for (x, y, d) in dots {
-            s.shapes.push(Shape::Dot { x, y, r: 3.5, fill: line.colour });
+            s.shapes.push(Shape::Dot {
+                x,
+                y,
+                r: 3.5,
+                fill: line.colour,
+            });
             // Touch targets are bigger than the dot.
-            s.marks.push(Mark { hit: Hit::Dot { x, y, r: 12.0 }, tip: d.tip.clone(), href: d.href.clone() });
+            s.marks.push(Mark {
+                hit: Hit::Dot { x, y, r: 12.0 },
+                tip: d.tip.clone(),
+                href: d.href.clone(),
+            });
         }
     }
-    s.shapes.push(Shape::Path { points: vec![(x0, y0), (x1, y0)], stroke: GREY, width: 1.0, dashed: false });
+    s.shapes.push(Shape::Path {
+        points: vec![(x0, y0), (x1, y0)],
+        stroke: GREY,
+        width: 1.0,
+        dashed: false,
+    });
     s
 }
 
 fn rows(r: &Rows, width: f64) -> Scene {
-    let mut s = Scene { width, ..Default::default() };
+    let mut s = Scene {
+        width,
+        ..Default::default()
+    };
     let top = s.legend(&r.legend, 8.0, 4.0);
     let label_w = (width * 0.32).clamp(80.0, 180.0);
     let note_w = 64.0;
     let (x0, x1) = (label_w + 8.0, width - note_w);
-    let max = r.rows.iter().flat_map(|row| row.bars.iter().map(|(_, d)| positive(d.value))).fold(0.0, f64::max);
+    let max = r
+        .rows
+        .iter()
+        .flat_map(|row| row.bars.iter().map(|(_, d)| positive(d.value)))
+        .fold(0.0, f64::max);
     let (vmax, step) = nice_axis(max, if width < 520.0 { 3 } else { 5 });
     let x_of = |v: f64| x0 + positive(v) / vmax * (x1 - x0);
     let bar_h = 14.0;
@@ -382,51 +565,128 @@ fn rows(r: &Rows, width: f64) -> Scene {
     let plot_top = y;
     for row in &r.rows {
         let h = bar_h * row.bars.len().max(1) as f64 + 2.0 * (row.bars.len().max(1) - 1) as f64;
-        s.label(label_w, y + h / 2.0, fit(&row.label, 12.0, label_w - 4.0), 12.0, INK, Align::End);
+        s.label(
+            label_w,
+            y + h / 2.0,
+            fit(&row.label, 12.0, label_w - 4.0),
+            12.0,
+            INK,
+            Align::End,
+        );
         let mut by = y;
         let mut end = x0;
         for (colour, d) in &row.bars {
             let w = (x_of(d.value) - x0).max(if positive(d.value) > 0.0 { 2.0 } else { 0.0 });
             if w > 0.0 {
-                s.shapes.push(Shape::Rect { x: x0, y: by, w, h: bar_h, fill: *colour });
+                s.shapes.push(Shape::Rect {
+                    x: x0,
+                    y: by,
+                    w,
+                    h: bar_h,
+                    fill: *colour,
+                });
                 // The whole row's width is tappable, not just a short bar.
-                s.marks.push(Mark { hit: Hit::Rect { x: x0, y: by, w: (x1 - x0).max(w), h: bar_h }, tip: d.tip.clone(), href: d.href.clone() });
+                s.marks.push(Mark {
+                    hit: Hit::Rect {
+                        x: x0,
+                        y: by,
+                        w: (x1 - x0).max(w),
+                        h: bar_h,
+                    },
+                    tip: d.tip.clone(),
+                    href: d.href.clone(),
+                });
             }
             end = end.max(x0 + w);
             by += bar_h + 2.0;
         }
-        s.label(end + 6.0, y + h / 2.0, row.note.clone(), 11.0, MUTED, Align::Start);
+        s.label(
+            end + 6.0,
+            y + h / 2.0,
+            row.note.clone(),
+            11.0,
+            MUTED,
+            Align::Start,
+        );
         y += h + 12.0;
     }
     let plot_bottom = y - 6.0;
     let mut v = 0.0;
     while v <= vmax + step / 2.0 {
         let x = x_of(v);
-        s.shapes.insert(0, Shape::Path { points: vec![(x, plot_top - 4.0), (x, plot_bottom)], stroke: GRID, width: 1.0, dashed: false });
-        s.label(x, plot_bottom + 10.0, axis_text(v), 11.0, MUTED, Align::Middle);
+        s.shapes.insert(
+            0,
+            Shape::Path {
+                points: vec![(x, plot_top - 4.0), (x, plot_bottom)],
+                stroke: GRID,
+                width: 1.0,
+                dashed: false,
+            },
+        );
+        s.label(
+            x,
+            plot_bottom + 10.0,
+            axis_text(v),
+            11.0,
+            MUTED,
+            Align::Middle,
+        );
         v += step;
     }
-    s.label(x1, plot_bottom + 26.0, r.unit.clone(), 11.0, MUTED, Align::End);
+    s.label(
+        x1,
+        plot_bottom + 26.0,
+        r.unit.clone(),
+        11.0,
+        MUTED,
+        Align::End,
+    );
     s.height = plot_bottom + 38.0;
     s
 }
 
 fn donuts(d: &Donuts, width: f64) -> Scene {
-    let mut s = Scene { width, ..Default::default() };
+    let mut s = Scene {
+        width,
+        ..Default::default()
+    };
     let n = d.donuts.len().max(1);
     let side_by_side = width >= 200.0 * n as f64;
-    let cell_w = if side_by_side { width / n as f64 } else { width };
+    let cell_w = if side_by_side {
+        width / n as f64
+    } else {
+        width
+    };
     let r1 = (cell_w.min(260.0) / 2.0 - 14.0).max(60.0);
     let r0 = r1 * 0.58;
     let cell_h = 2.0 * r1 + 34.0;
     for (i, donut) in d.donuts.iter().enumerate() {
-        let (cx, top) = if side_by_side { (cell_w * (i as f64 + 0.5), 0.0) } else { (width / 2.0, cell_h * i as f64) };
+        let (cx, top) = if side_by_side {
+            (cell_w * (i as f64 + 0.5), 0.0)
+        } else {
+            (width / 2.0, cell_h * i as f64)
+        };
         let cy = top + 24.0 + r1;
-        s.label(cx, top + 10.0, donut.title.clone(), 13.0, INK, Align::Middle);
+        s.label(
+            cx,
+            top + 10.0,
+            donut.title.clone(),
+            13.0,
+            INK,
+            Align::Middle,
+        );
         s.label(cx, cy, donut.centre.clone(), 13.0, INK, Align::Middle);
         let total: f64 = donut.slices.iter().map(|(_, x)| positive(x.value)).sum();
         if total <= 0.0 {
-            s.shapes.push(Shape::Wedge { cx, cy, r0, r1, a0: 0.0, a1: std::f64::consts::TAU, fill: GRID });
+            s.shapes.push(Shape::Wedge {
+                cx,
+                cy,
+                r0,
+                r1,
+                a0: 0.0,
+                a1: std::f64::consts::TAU,
+                fill: GRID,
+            });
             continue;
         }
         let mut a = 0.0;
@@ -436,12 +696,35 @@ fn donuts(d: &Donuts, width: f64) -> Scene {
                 continue;
             }
             let a1 = a + v / total * std::f64::consts::TAU;
-            s.shapes.push(Shape::Wedge { cx, cy, r0, r1, a0: a, a1, fill: *colour });
-            s.marks.push(Mark { hit: Hit::Wedge { cx, cy, r0, r1, a0: a, a1 }, tip: x.tip.clone(), href: x.href.clone() });
+            s.shapes.push(Shape::Wedge {
+                cx,
+                cy,
+                r0,
+                r1,
+                a0: a,
+                a1,
+                fill: *colour,
+            });
+            s.marks.push(Mark {
+                hit: Hit::Wedge {
+                    cx,
+                    cy,
+                    r0,
+                    r1,
+                    a0: a,
+                    a1,
+                },
+                tip: x.tip.clone(),
+                href: x.href.clone(),
+            });
             a = a1;
         }
     }
-    let bottom = if side_by_side { cell_h } else { cell_h * n as f64 };
+    let bottom = if side_by_side {
+        cell_h
+    } else {
+        cell_h * n as f64
+    };
     s.height = s.legend(&d.legend, 8.0, bottom + 4.0);
     s
 }
@@ -452,7 +735,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn datum(v: f64, href: &str) -> Datum {
-        Datum { value: v, tip: format!("tip {v}"), href: Some(href.into()) }
+        Datum {
+            value: v,
+            tip: format!("tip {v}"),
+            href: Some(href.into()),
+        }
     }
 
     fn href_at(s: &Scene, x: f64, y: f64) -> Option<&str> {
@@ -477,15 +764,27 @@ mod tests {
     fn fit_truncates_with_an_ellipsis() {
         assert_eq!(fit("short", 12.0, 200.0), "short");
         let cut = fit("华东工程机械有限公司", 12.0, 60.0);
-        assert!(cut.ends_with('…') && text_width(&cut, 12.0) <= 60.0, "{cut}");
+        assert!(
+            cut.ends_with('…') && text_width(&cut, 12.0) <= 60.0,
+            "{cut}"
+        );
     }
 
     #[test]
     fn a_click_on_a_stacked_segment_finds_that_segment() {
         let chart = Chart::Columns(Columns {
             columns: vec![
-                Column { label: "current".into(), groups: vec![vec![(GREEN, datum(50.0, "/a")), (SKY, datum(30.0, "/b"))]] },
-                Column { label: "1-30".into(), groups: vec![vec![(AMBER, datum(0.0, "/zero")), (AMBER, datum(10.0, "/c"))]] },
+                Column {
+                    label: "current".into(),
+                    groups: vec![vec![(GREEN, datum(50.0, "/a")), (SKY, datum(30.0, "/b"))]],
+                },
+                Column {
+                    label: "1-30".into(),
+                    groups: vec![vec![
+                        (AMBER, datum(0.0, "/zero")),
+                        (AMBER, datum(10.0, "/c")),
+                    ]],
+                },
             ],
             unit: "k".into(),
             line: None,
@@ -498,23 +797,52 @@ mod tests {
             assert_eq!(href_at(&s, x, y), Some(href));
         }
         // Segment /b sits on top of /a.
-        let (Hit::Rect { y: ya, .. }, Hit::Rect { y: yb, h: hb, .. }) = (&s.marks[0].hit, &s.marks[1].hit) else { panic!() };
+        let (Hit::Rect { y: ya, .. }, Hit::Rect { y: yb, h: hb, .. }) =
+            (&s.marks[0].hit, &s.marks[1].hit)
+        else {
+            panic!()
+        };
         assert!((yb + hb - ya).abs() < 1e-9);
     }
 
     #[test]
     fn a_line_breaks_at_missing_points_and_its_dots_are_hit_first() {
         let chart = Chart::Columns(Columns {
-            columns: (0..4).map(|i| Column { label: format!("m{i}"), groups: vec![vec![(RED, datum(5.0, "/bar"))]] }).collect(),
+            columns: (0..4)
+                .map(|i| Column {
+                    label: format!("m{i}"),
+                    groups: vec![vec![(RED, datum(5.0, "/bar"))]],
+                })
+                .collect(),
             unit: String::new(),
-            line: Some(Line { colour: BLUE, points: vec![Some(datum(90.0, "/p0")), None, Some(datum(70.0, "/p2")), Some(datum(75.0, "/p3"))], threshold: Some((80.0, "80%".into())) }),
+            line: Some(Line {
+                colour: BLUE,
+                points: vec![
+                    Some(datum(90.0, "/p0")),
+                    None,
+                    Some(datum(70.0, "/p2")),
+                    Some(datum(75.0, "/p3")),
+                ],
+                threshold: Some((80.0, "80%".into())),
+            }),
             legend: vec![(RED, "overdue".into()), (BLUE, "rate".into())],
         });
         let s = chart.layout(320.0);
-        let solid: Vec<_> = s.shapes.iter().filter(|sh| matches!(sh, Shape::Path { stroke, dashed: false, .. } if *stroke == BLUE)).collect();
+        let solid: Vec<_> = s
+            .shapes
+            .iter()
+            .filter(|sh| matches!(sh, Shape::Path { stroke, dashed: false, .. } if *stroke == BLUE))
+            .collect();
         assert_eq!(solid.len(), 1, "one run p2-p3; p0 alone is only a dot");
-        assert!(s.shapes.iter().any(|sh| matches!(sh, Shape::Path { dashed: true, .. })));
-        let dot = s.marks.iter().find(|m| m.href.as_deref() == Some("/p2")).unwrap();
+        assert!(s
+            .shapes
+            .iter()
+            .any(|sh| matches!(sh, Shape::Path { dashed: true, .. })));
+        let dot = s
+            .marks
+            .iter()
+            .find(|m| m.href.as_deref() == Some("/p2"))
+            .unwrap();
         let (x, y) = dot.hit.centre();
         assert_eq!(href_at(&s, x, y), Some("/p2"));
     }
@@ -522,20 +850,30 @@ mod tests {
     #[test]
     fn donut_wedges_split_the_turn_in_proportion() {
         let chart = Chart::Donuts(Donuts {
-            donuts: vec![Donut { title: "count".into(), centre: "4".into(), slices: vec![(GREEN, datum(1.0, "/a")), (RED, datum(3.0, "/d"))] }],
+            donuts: vec![Donut {
+                title: "count".into(),
+                centre: "4".into(),
+                slices: vec![(GREEN, datum(1.0, "/a")), (RED, datum(3.0, "/d"))],
+            }],
             legend: vec![(GREEN, "A".into()), (RED, "D".into())],
         });
         let s = chart.layout(390.0);
-        let Hit::Wedge { a0, a1, .. } = s.marks[0].hit else { panic!() };
+        let Hit::Wedge { a0, a1, .. } = s.marks[0].hit else {
+            panic!()
+        };
         assert!((a1 - a0 - std::f64::consts::FRAC_PI_2).abs() < 1e-9);
-        let Hit::Wedge { a1: end, .. } = s.marks[1].hit else { panic!() };
+        let Hit::Wedge { a1: end, .. } = s.marks[1].hit else {
+            panic!()
+        };
         assert!((end - std::f64::consts::TAU).abs() < 1e-9);
         for m in &s.marks {
             let (x, y) = m.hit.centre();
             assert_eq!(href_at(&s, x, y), m.href.as_deref());
         }
         // The hole in the middle is not a slice.
-        let Hit::Wedge { cx, cy, .. } = s.marks[0].hit else { panic!() };
+        let Hit::Wedge { cx, cy, .. } = s.marks[0].hit else {
+            panic!()
+        };
         assert!(s.hit(cx, cy).is_none());
     }
 

@@ -16,7 +16,10 @@ fn outcome<T: Clone + Send + Sync + 'static>(
 ) -> impl IntoView {
     move || {
         value.get().map(|r| match r {
-            Ok(v) => view! { <p class="notice notice-ok" role="status" data-testid=testid>{ok(v)}</p> }.into_any(),
+            Ok(v) => {
+                view! { <p class="notice notice-ok" role="status" data-testid=testid>{ok(v)}</p> }
+                    .into_any()
+            }
             Err(error) => view! { <ErrorNotice error /> }.into_any(),
         })
     }
@@ -27,8 +30,16 @@ pub fn AdjustmentsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     // Copy handles, since each form's children are rebuilt on demand.
-    let customer = StoredValue::new(query.with_untracked(|q| q.get("customer")).unwrap_or_default());
-    let invoice = StoredValue::new(query.with_untracked(|q| q.get("invoice")).unwrap_or_default());
+    let customer = StoredValue::new(
+        query
+            .with_untracked(|q| q.get("customer"))
+            .unwrap_or_default(),
+    );
+    let invoice = StoredValue::new(
+        query
+            .with_untracked(|q| q.get("invoice"))
+            .unwrap_or_default(),
+    );
     // The form's default date; the server validates whatever is sent.
     let today = StoredValue::new(business_date(chrono::Utc::now()).to_string());
     let note = ServerAction::<PostCreditNote>::new();

@@ -16,7 +16,10 @@ fn EdgesEditor(basis: Basis, edges: String, saved: ServerAction<SetAgingEdges>) 
     let i18n = use_i18n();
     let text = RwSignal::new(edges);
     let save = move |_| {
-        saved.dispatch(SetAgingEdges { basis, edges: text.get_untracked() });
+        saved.dispatch(SetAgingEdges {
+            basis,
+            edges: text.get_untracked(),
+        });
     };
     view! {
         <section class="card">
@@ -42,11 +45,21 @@ fn EdgesEditor(basis: Basis, edges: String, saved: ServerAction<SetAgingEdges>) 
 #[component]
 fn Report(view_: AgingView, saved: ServerAction<SetAgingEdges>) -> impl IntoView {
     let i18n = use_i18n();
-    let AgingView { summary, edges, can_configure } = view_;
+    let AgingView {
+        summary,
+        edges,
+        can_configure,
+    } = view_;
     let as_of = summary.as_of;
     let basis = summary.basis;
     let total = summary.total;
-    let max = summary.buckets.iter().map(|b| b.amount.minor()).max().unwrap_or(0).max(1);
+    let max = summary
+        .buckets
+        .iter()
+        .map(|b| b.amount.minor())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let rows = summary
         .buckets
         .iter()
@@ -74,9 +87,17 @@ fn Report(view_: AgingView, saved: ServerAction<SetAgingEdges>) -> impl IntoView
             }
         })
         .collect_view();
-    let export = |ext: &str| format!("/export/aging/aging.{ext}?as_of={as_of}&basis={}", basis.as_str());
+    let export = |ext: &str| {
+        format!(
+            "/export/aging/aging.{ext}?as_of={as_of}&basis={}",
+            basis.as_str()
+        )
+    };
     let overdue = summary.overdue;
-    let rate = summary.overdue_rate_pct.map(|r| format!("{r}%")).unwrap_or_else(|| "—".into());
+    let rate = summary
+        .overdue_rate_pct
+        .map(|r| format!("{r}%"))
+        .unwrap_or_else(|| "—".into());
     view! {
         <section class="kpis">
             <div class="kpi" data-testid="aging-total">
@@ -148,7 +169,17 @@ pub fn AgingPage() -> impl IntoView {
         }
     });
     let data = Resource::new(move || (args(), reloads.get()), |(a, _)| aging_report(a));
-    let shown_date = move || args().as_of.map(|d| d.to_string()).or_else(|| data.get().and_then(|r| r.ok()).map(|v| v.summary.as_of.to_string())).unwrap_or_default();
+    let shown_date = move || {
+        args()
+            .as_of
+            .map(|d| d.to_string())
+            .or_else(|| {
+                data.get()
+                    .and_then(|r| r.ok())
+                    .map(|v| v.summary.as_of.to_string())
+            })
+            .unwrap_or_default()
+    };
     let basis = move || args().basis.unwrap_or(Basis::Due);
     view! {
         <div class="page">

@@ -24,8 +24,18 @@ pub fn alert_title(i18n: I18nContext<Locale>, kind: AlertKind) -> String {
 
 /// "figure 25.3% · threshold 20% · C001"
 fn figures(i18n: I18nContext<Locale>, e: &AlertEpisode) -> String {
-    let subject = if e.subject.is_empty() { String::new() } else { format!(" · {}", e.subject) };
-    format!("{} {}% · {} {}%{subject}", t_string!(i18n, cockpit.figure), e.figure.round_dp(2), t_string!(i18n, cockpit.threshold), e.threshold)
+    let subject = if e.subject.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", e.subject)
+    };
+    format!(
+        "{} {}% · {} {}%{subject}",
+        t_string!(i18n, cockpit.figure),
+        e.figure.round_dp(2),
+        t_string!(i18n, cockpit.threshold),
+        e.threshold
+    )
 }
 
 #[component]

@@ -7,11 +7,13 @@
 //! re-checks everything (`api::approvals`); the page only offers what the card says
 //! the viewer may do.
 use crate::api::approvals::{
-    get_application, get_application_form, get_board, get_policy, ApplicationPage as PageData, Board, Card, DecideApplication, DecisionArgs,
-    ResubmitApplication, SavePolicy, SubmitApplication,
+    get_application, get_application_form, get_board, get_policy, ApplicationPage as PageData,
+    Board, Card, DecideApplication, DecisionArgs, ResubmitApplication, SavePolicy,
+    SubmitApplication,
 };
 use crate::domain::approval::{
-    Action, Adjust, Adjustment, Approver, Chain, Column, Condition, PolicyDraft, RequestDraft, RequestKind, Route, Status, Step,
+    Action, Adjust, Adjustment, Approver, Chain, Column, Condition, PolicyDraft, RequestDraft,
+    RequestKind, Route, Status, Step,
 };
 use crate::domain::auth::{Role, User};
 use crate::domain::customer::{CustomerStatus, Grade};
@@ -77,14 +79,19 @@ fn action_label(i18n: I18nContext<Locale>, a: Action) -> String {
 
 /// "role:finance" (how the server names a role assignee) in words.
 fn assignee_text(i18n: I18nContext<Locale>, label: &str) -> String {
-    match label.strip_prefix("role:").and_then(|r| Role::parse(r).ok()) {
+    match label
+        .strip_prefix("role:")
+        .and_then(|r| Role::parse(r).ok())
+    {
         Some(r) => role_label(i18n, r),
         None => label.to_string(),
     }
 }
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::domain::BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&crate::domain::BUSINESS_TZ)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 // ---------------------------------------------------------------- the rep's form
@@ -129,12 +136,26 @@ fn ApplicationFormView(form: crate::api::approvals::ApplicationForm) -> impl Int
     let nav = navigate.clone();
     let pick = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
-        nav(&format!("/applications/new?customer={v}"), Default::default());
+        nav(
+            &format!("/applications/new?customer={v}"),
+            Default::default(),
+        );
     };
     let kind = RwSignal::new("permanent_limit".to_string());
-    let amount = RwSignal::new(form.chosen.as_ref().and_then(|c| c.suggested_limit).map(|m| m.amount().to_string()).unwrap_or_default());
+    let amount = RwSignal::new(
+        form.chosen
+            .as_ref()
+            .and_then(|c| c.suggested_limit)
+            .map(|m| m.amount().to_string())
+            .unwrap_or_default(),
+    );
     let expires = RwSignal::new((form.today + chrono::Duration::days(90)).to_string());
-    let terms = RwSignal::new(form.chosen.as_ref().map_or(30, |c| c.suggested_terms_days.unwrap_or(c.terms_days)).to_string());
+    let terms = RwSignal::new(
+        form.chosen
+            .as_ref()
+            .map_or(30, |c| c.suggested_terms_days.unwrap_or(c.terms_days))
+            .to_string(),
+    );
     let reason = RwSignal::new(String::new());
     let submit = ServerAction::<SubmitApplication>::new();
     Effect::new(move |_| {
@@ -242,8 +263,16 @@ fn ConfirmDecision(pending: Pending, decide: ServerAction<DecideApplication>) ->
     let comment = RwSignal::new(String::new());
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some((id, action)) = pending.get_untracked() else { return };
-        decide.dispatch(DecideApplication { args: DecisionArgs { id, action: action.as_str().to_string(), comment: comment.get_untracked() } });
+        let Some((id, action)) = pending.get_untracked() else {
+            return;
+        };
+        decide.dispatch(DecideApplication {
+            args: DecisionArgs {
+                id,
+                action: action.as_str().to_string(),
+                comment: comment.get_untracked(),
+            },
+        });
     };
     // Close once the decision went through; keep it open to show a refusal.
     Effect::new(move |_| {
@@ -293,7 +322,12 @@ fn decision_buttons(i18n: I18nContext<Locale>, id: i64, pending: Pending) -> imp
 
 // ---------------------------------------------------------------- the board
 
-fn card_view(i18n: I18nContext<Locale>, c: Card, pending: Pending, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn card_view(
+    i18n: I18nContext<Locale>,
+    c: Card,
+    pending: Pending,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let a = c.application;
     let id = a.id;
     let overdue = a.status == Status::Pending && c.sla_due_at <= now;
@@ -310,7 +344,14 @@ fn card_view(i18n: I18nContext<Locale>, c: Card, pending: Pending, now: chrono::
     });
     let waiting = c.waiting_for.clone();
     let step_text = move || {
-        t_string!(i18n, approvals.step_of, n = a.current_step + 1, total = a.steps.len(), who = assignee_text(i18n, &waiting)).to_string()
+        t_string!(
+            i18n,
+            approvals.step_of,
+            n = a.current_step + 1,
+            total = a.steps.len(),
+            who = assignee_text(i18n, &waiting)
+        )
+        .to_string()
     };
     let kind = a.kind;
     let status = a.status;
@@ -338,8 +379,13 @@ pub fn BoardPage() -> impl IntoView {
     let data = Resource::new(move || decide.version().get(), |_| get_board());
     let pending: Pending = RwSignal::new(None);
     let on_drop = Callback::new(move |d: Drop| {
-        let Ok(id) = d.item.parse::<i64>() else { return };
-        let action = Column::ALL.into_iter().find(|c| c.as_str() == d.zone).and_then(Column::drop_action);
+        let Ok(id) = d.item.parse::<i64>() else {
+            return;
+        };
+        let action = Column::ALL
+            .into_iter()
+            .find(|c| c.as_str() == d.zone)
+            .and_then(Column::drop_action);
         if let Some(a) = action {
             pending.set(Some((id, a)));
         }
@@ -407,8 +453,16 @@ pub fn BoardPage() -> impl IntoView {
 fn away_view(i18n: I18nContext<Locale>, board: &Board) -> impl IntoView {
     let delegate = ServerAction::<crate::api::approvals::DelegateApprovals>::new();
     let today = crate::domain::business_date(board.now);
-    let (to, from_day, until) = (RwSignal::new(String::new()), RwSignal::new(today.to_string()), RwSignal::new((today + chrono::Duration::days(7)).to_string()));
-    let options = board.colleagues.iter().map(|u| view! { <option value=u.id.to_string()>{u.display_name.clone()}</option> }).collect_view();
+    let (to, from_day, until) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(today.to_string()),
+        RwSignal::new((today + chrono::Duration::days(7)).to_string()),
+    );
+    let options = board
+        .colleagues
+        .iter()
+        .map(|u| view! { <option value=u.id.to_string()>{u.display_name.clone()}</option> })
+        .collect_view();
     let rows = board
         .delegations
         .iter()
@@ -417,9 +471,15 @@ fn away_view(i18n: I18nContext<Locale>, board: &Board) -> impl IntoView {
         .collect_view();
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(to_user) = to.get_untracked().parse::<i64>() else { return };
+        let Ok(to_user) = to.get_untracked().parse::<i64>() else {
+            return;
+        };
         delegate.dispatch(crate::api::approvals::DelegateApprovals {
-            args: crate::api::approvals::DelegationArgs { to_user, starts_on: from_day.get_untracked(), ends_on: until.get_untracked() },
+            args: crate::api::approvals::DelegationArgs {
+                to_user,
+                starts_on: from_day.get_untracked(),
+                ends_on: until.get_untracked(),
+            },
         });
     };
     view! {
@@ -457,7 +517,17 @@ pub fn ApplicationDetailPage() -> impl IntoView {
     let decide = ServerAction::<DecideApplication>::new();
     let resubmit = ServerAction::<ResubmitApplication>::new();
     let uploaded = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), decide.version().get(), resubmit.version().get(), uploaded.get()), |(id, ..)| get_application(id));
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                decide.version().get(),
+                resubmit.version().get(),
+                uploaded.get(),
+            )
+        },
+        |(id, ..)| get_application(id),
+    );
     let pending: Pending = RwSignal::new(None);
     view! {
         <div class="page narrow-page">
@@ -474,8 +544,21 @@ pub fn ApplicationDetailPage() -> impl IntoView {
     }
 }
 
-fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit: ServerAction<ResubmitApplication>, uploaded: RwSignal<u32>) -> impl IntoView {
-    let PageData { card, events, step_labels, can_resubmit, attachments, can_attach } = page;
+fn detail(
+    i18n: I18nContext<Locale>,
+    page: PageData,
+    pending: Pending,
+    resubmit: ServerAction<ResubmitApplication>,
+    uploaded: RwSignal<u32>,
+) -> impl IntoView {
+    let PageData {
+        card,
+        events,
+        step_labels,
+        can_resubmit,
+        attachments,
+        can_attach,
+    } = page;
     let a = card.application.clone();
     let (id, kind, status) = (a.id, a.kind, a.status);
     let steps = step_labels
@@ -577,9 +660,16 @@ fn detail(i18n: I18nContext<Locale>, page: PageData, pending: Pending, resubmit:
 /// An application's documents: download links, and for the applicant an upload (a PDF
 /// or an image, checked by the server by its content and size).
 #[component]
-fn Attachments(application: i64, attachments: Vec<crate::domain::approval::Attachment>, can_attach: bool, uploaded: RwSignal<u32>) -> impl IntoView {
+fn Attachments(
+    application: i64,
+    attachments: Vec<crate::domain::approval::Attachment>,
+    can_attach: bool,
+    uploaded: RwSignal<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let upload = leptos::prelude::Action::new_local(|data: &leptos::web_sys::FormData| crate::api::approvals::attach_to_application(data.clone().into()));
+    let upload = leptos::prelude::Action::new_local(|data: &leptos::web_sys::FormData| {
+        crate::api::approvals::attach_to_application(data.clone().into())
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = upload.value().get() {
             uploaded.update(|n| *n += 1);
@@ -588,7 +678,12 @@ fn Attachments(application: i64, attachments: Vec<crate::domain::approval::Attac
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         use leptos::wasm_bindgen::JsCast;
-        let Some(form) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
         if let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) {
             upload.dispatch_local(data);
         }
@@ -647,7 +742,10 @@ fn approver_of(key: &str) -> Option<Approver> {
 fn approver_text(i18n: I18nContext<Locale>, a: Approver, users: &[User]) -> String {
     match a {
         Approver::Role(r) => role_label(i18n, r),
-        Approver::User(id) => users.iter().find(|u| u.id == id).map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
+        Approver::User(id) => users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
         Approver::Manager => t_string!(i18n, approvals.manager).to_string(),
     }
 }
@@ -660,15 +758,31 @@ fn apply_drop(d: &mut PolicyDraft, drop: &Drop) {
     let step_i: Option<usize> = zone.next().and_then(|s| s.parse().ok());
     let chip = drop.item.strip_prefix("chip:").and_then(approver_of);
     // A moved step: `step:C:I`.
-    let moved = drop.item.strip_prefix("step:").and_then(|s| s.split_once(':')).and_then(|(c, i)| Some((c.to_string(), i.parse::<usize>().ok()?)));
-    let Some(target) = d.chains.iter().position(|c| c.key == chain) else { return };
+    let moved = drop
+        .item
+        .strip_prefix("step:")
+        .and_then(|s| s.split_once(':'))
+        .and_then(|(c, i)| Some((c.to_string(), i.parse::<usize>().ok()?)));
+    let Some(target) = d.chains.iter().position(|c| c.key == chain) else {
+        return;
+    };
     match (what, chip, moved, step_i) {
         ("steps", Some(a), _, _) => {
             let at = drop.index.min(d.chains[target].steps.len());
-            d.chains[target].steps.insert(at, Step { approver: a, sla_hours: 24, escalate_to: None, cc: vec![] });
+            d.chains[target].steps.insert(
+                at,
+                Step {
+                    approver: a,
+                    sla_hours: 24,
+                    escalate_to: None,
+                    cc: vec![],
+                },
+            );
         }
         ("steps", None, Some((from_chain, from)), _) => {
-            let Some(src) = d.chains.iter().position(|c| c.key == from_chain) else { return };
+            let Some(src) = d.chains.iter().position(|c| c.key == from_chain) else {
+                return;
+            };
             if from >= d.chains[src].steps.len() {
                 return;
             }
@@ -721,7 +835,10 @@ pub fn PolicyPage() -> impl IntoView {
 }
 
 #[component]
-fn Designer(page: crate::api::approvals::PolicyPage, save: ServerAction<SavePolicy>) -> impl IntoView {
+fn Designer(
+    page: crate::api::approvals::PolicyPage,
+    save: ServerAction<SavePolicy>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let can = page.can_edit;
     let users = StoredValue::new(page.users);
@@ -743,10 +860,24 @@ fn Designer(page: crate::api::approvals::PolicyPage, save: ServerAction<SavePoli
         let label = move || users.with_value(|u| approver_text(i18n, a, u));
         view! { <span class="chip" data-drag=format!("chip:{key}") data-drag-kind="chip" data-testid=format!("chip-{key}")>{label}</span> }
     };
-    let roles = Role::ALL.into_iter().map(|r| chip(Approver::Role(r))).collect_view();
-    let people = users.with_value(|u| u.iter().filter(|u| u.role != Role::SalesRep).map(|u| chip(Approver::User(u.id))).collect_view());
+    let roles = Role::ALL
+        .into_iter()
+        .map(|r| chip(Approver::Role(r)))
+        .collect_view();
+    let people = users.with_value(|u| {
+        u.iter()
+            .filter(|u| u.role != Role::SalesRep)
+            .map(|u| chip(Approver::User(u.id)))
+            .collect_view()
+    });
     let chains = move || {
-        draft.with(|d| d.chains.iter().enumerate().map(|(ci, c)| chain_view(i18n, draft, users, ci, c.clone(), can, saved)).collect_view())
+        draft.with(|d| {
+            d.chains
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| chain_view(i18n, draft, users, ci, c.clone(), can, saved))
+                .collect_view()
+        })
     };
     let add_chain = move |_| {
         draft.update(|d| {
@@ -754,14 +885,21 @@ fn Designer(page: crate::api::approvals::PolicyPage, save: ServerAction<SavePoli
             d.chains.push(Chain {
                 key: format!("chain_{n}"),
                 name: format!("Chain {n}"),
-                steps: vec![Step { approver: Approver::Role(Role::Finance), sla_hours: 24, escalate_to: None, cc: vec![] }],
+                steps: vec![Step {
+                    approver: Approver::Role(Role::Finance),
+                    sla_hours: 24,
+                    escalate_to: None,
+                    cc: vec![],
+                }],
             })
         });
         saved.set(false);
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SavePolicy { draft: draft.get_untracked() });
+        save.dispatch(SavePolicy {
+            draft: draft.get_untracked(),
+        });
     };
     view! {
         <DragArea on_drop>
@@ -792,7 +930,15 @@ fn Designer(page: crate::api::approvals::PolicyPage, save: ServerAction<SavePoli
     }
 }
 
-fn chain_view(i18n: I18nContext<Locale>, draft: RwSignal<PolicyDraft>, users: StoredValue<Vec<User>>, ci: usize, c: Chain, can: bool, saved: RwSignal<bool>) -> impl IntoView {
+fn chain_view(
+    i18n: I18nContext<Locale>,
+    draft: RwSignal<PolicyDraft>,
+    users: StoredValue<Vec<User>>,
+    ci: usize,
+    c: Chain,
+    can: bool,
+    saved: RwSignal<bool>,
+) -> impl IntoView {
     let key = c.key.clone();
     let edit = move |f: Box<dyn Fn(&mut Chain)>| {
         saved.set(false);
@@ -900,20 +1046,42 @@ fn condition_parts(c: &Condition) -> (&'static str, String) {
 /// The editor's (field, text) back to a condition; unparsable parts are dropped, and
 /// the server names whatever is then empty or wrong.
 fn condition_of(field: &str, text: &str) -> Condition {
-    let items = || text.split([',', '，']).map(str::trim).filter(|s| !s.is_empty());
+    let items = || {
+        text.split([',', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     let num = || text.trim().parse().unwrap_or_default();
     match field {
         "amount_at_most" => Condition::AmountAtMost(num()),
         "increase_over" => Condition::IncreaseOver(num()),
-        "grade_in" => Condition::GradeIn(items().filter_map(|g| Grade::parse(&g.to_uppercase()).ok()).collect()),
-        "status_in" => Condition::StatusIn(items().filter_map(|s| CustomerStatus::parse(s).ok()).collect()),
+        "grade_in" => Condition::GradeIn(
+            items()
+                .filter_map(|g| Grade::parse(&g.to_uppercase()).ok())
+                .collect(),
+        ),
+        "status_in" => Condition::StatusIn(
+            items()
+                .filter_map(|s| CustomerStatus::parse(s).ok())
+                .collect(),
+        ),
         "region_in" => Condition::RegionIn(items().map(str::to_string).collect()),
-        "kind_is" => Condition::KindIs(RequestKind::parse(text.trim()).unwrap_or(RequestKind::PermanentLimit)),
+        "kind_is" => Condition::KindIs(
+            RequestKind::parse(text.trim()).unwrap_or(RequestKind::PermanentLimit),
+        ),
         _ => Condition::AmountOver(num()),
     }
 }
 
-const FIELDS: [&str; 7] = ["amount_over", "amount_at_most", "increase_over", "grade_in", "status_in", "region_in", "kind_is"];
+const FIELDS: [&str; 7] = [
+    "amount_over",
+    "amount_at_most",
+    "increase_over",
+    "grade_in",
+    "status_in",
+    "region_in",
+    "kind_is",
+];
 
 fn field_label(i18n: I18nContext<Locale>, f: &str) -> String {
     match f {
@@ -929,7 +1097,12 @@ fn field_label(i18n: I18nContext<Locale>, f: &str) -> String {
 }
 
 /// One row's conditions, edited in place through `get`/`set` on the row.
-fn conditions_view(i18n: I18nContext<Locale>, when: Vec<Condition>, can: bool, set: impl Fn(Vec<Condition>) + Clone + Send + Sync + 'static) -> impl IntoView {
+fn conditions_view(
+    i18n: I18nContext<Locale>,
+    when: Vec<Condition>,
+    can: bool,
+    set: impl Fn(Vec<Condition>) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let all = StoredValue::new(when.clone());
     let rows = when
         .iter()
@@ -1094,7 +1267,9 @@ mod tests {
     use super::*;
 
     fn draft() -> PolicyDraft {
-        crate::domain::approval::Policy::default_policy().draft().clone()
+        crate::domain::approval::Policy::default_policy()
+            .draft()
+            .clone()
     }
 
     fn approvers(d: &PolicyDraft, chain: usize) -> Vec<Approver> {
@@ -1105,25 +1280,111 @@ mod tests {
     fn drops_reorder_steps_and_place_chips() {
         let mut d = draft();
         // "large" is SM, CM, FIN: move finance (index 2) to the front.
-        apply_drop(&mut d, &Drop { item: "step:large:2".into(), kind: Some("step".into()), zone: "steps:large".into(), index: 0 });
-        assert_eq!(approvers(&d, 1), [Approver::Role(Role::Finance), Approver::Role(Role::SalesManager), Approver::Role(Role::CreditManager)]);
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "step:large:2".into(),
+                kind: Some("step".into()),
+                zone: "steps:large".into(),
+                index: 0,
+            },
+        );
+        assert_eq!(
+            approvers(&d, 1),
+            [
+                Approver::Role(Role::Finance),
+                Approver::Role(Role::SalesManager),
+                Approver::Role(Role::CreditManager)
+            ]
+        );
         // A chip dropped between steps adds one there.
-        apply_drop(&mut d, &Drop { item: "chip:user:7".into(), kind: Some("chip".into()), zone: "steps:large".into(), index: 1 });
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:user:7".into(),
+                kind: Some("chip".into()),
+                zone: "steps:large".into(),
+                index: 1,
+            },
+        );
         assert_eq!(approvers(&d, 1)[1], Approver::User(7));
         // On a step's approver, escalation and CC slots.
-        apply_drop(&mut d, &Drop { item: "chip:manager".into(), kind: Some("chip".into()), zone: "approver:standard:0".into(), index: 0 });
-        apply_drop(&mut d, &Drop { item: "chip:role:executive".into(), kind: Some("chip".into()), zone: "escalate:standard:0".into(), index: 0 });
-        apply_drop(&mut d, &Drop { item: "chip:role:finance".into(), kind: Some("chip".into()), zone: "cc:standard:0".into(), index: 0 });
-        apply_drop(&mut d, &Drop { item: "chip:role:finance".into(), kind: Some("chip".into()), zone: "cc:standard:0".into(), index: 0 });
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:manager".into(),
+                kind: Some("chip".into()),
+                zone: "approver:standard:0".into(),
+                index: 0,
+            },
+        );
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:role:executive".into(),
+                kind: Some("chip".into()),
+                zone: "escalate:standard:0".into(),
+                index: 0,
+            },
+        );
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:role:finance".into(),
+                kind: Some("chip".into()),
+                zone: "cc:standard:0".into(),
+                index: 0,
+            },
+        );
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:role:finance".into(),
+                kind: Some("chip".into()),
+                zone: "cc:standard:0".into(),
+                index: 0,
+            },
+        );
         let s = &d.chains[0].steps[0];
-        assert_eq!((s.approver, s.escalate_to, s.cc.clone()), (Approver::Manager, Some(Approver::Role(Role::Executive)), vec![Approver::Role(Role::Finance)]));
+        assert_eq!(
+            (s.approver, s.escalate_to, s.cc.clone()),
+            (
+                Approver::Manager,
+                Some(Approver::Role(Role::Executive)),
+                vec![Approver::Role(Role::Finance)]
+            )
+        );
         // A step moved to another chain, and nonsense ignored.
-        apply_drop(&mut d, &Drop { item: "step:standard:1".into(), kind: Some("step".into()), zone: "steps:large".into(), index: 99 });
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "step:standard:1".into(),
+                kind: Some("step".into()),
+                zone: "steps:large".into(),
+                index: 99,
+            },
+        );
         assert_eq!(d.chains[0].steps.len(), 1);
         assert_eq!(d.chains[1].steps.len(), 5);
         let before = d.clone();
-        apply_drop(&mut d, &Drop { item: "step:nope:9".into(), kind: None, zone: "steps:large".into(), index: 0 });
-        apply_drop(&mut d, &Drop { item: "chip:role:pope".into(), kind: None, zone: "approver:large:0".into(), index: 0 });
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "step:nope:9".into(),
+                kind: None,
+                zone: "steps:large".into(),
+                index: 0,
+            },
+        );
+        apply_drop(
+            &mut d,
+            &Drop {
+                item: "chip:role:pope".into(),
+                kind: None,
+                zone: "approver:large:0".into(),
+                index: 0,
+            },
+        );
         assert_eq!(d, before);
     }
 

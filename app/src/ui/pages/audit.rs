@@ -8,8 +8,18 @@ use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
-const ENTITIES: [&str; 10] =
-    ["customer", "invoice", "order", "payment", "credit_note", "write_off", "setting", "session", "user", "api_key"];
+const ENTITIES: [&str; 10] = [
+    "customer",
+    "invoice",
+    "order",
+    "payment",
+    "credit_note",
+    "write_off",
+    "setting",
+    "session",
+    "user",
+    "api_key",
+];
 
 #[component]
 fn Rows(page: AuditPage, f: AuditFilters) -> impl IntoView {

@@ -4,17 +4,17 @@
 //! (so the page works before hydration); the chart is drawn on a canvas after hydration
 //! from the same data, with an exact table beside it. Every row links to the invoices
 //! or customer behind it.
+use super::cockpit_charts::{self as charts, slice_query};
 use crate::api::cockpit::{get_cockpit, CockpitArgs};
 use crate::api::receivables::filter_options;
 use crate::domain::alerts::Alert;
 use crate::domain::dashboard::Dashboard;
-use leptos_i18n::I18nContext;
 use crate::i18n::*;
 use crate::ui::chart::ChartCanvas;
-use super::cockpit_charts::{self as charts, slice_query};
 use crate::ui::format::{bucket_label, money_compact, ErrorNotice};
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
@@ -89,10 +89,15 @@ pub fn aging_rows(i18n: I18nContext<Locale>, d: &Dashboard) -> impl IntoView {
     d.aging
         .iter()
         .map(|b| {
-            let share = crate::domain::money::percent(b.amount, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+            let share = crate::domain::money::percent(b.amount, total)
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "—".into());
             let light = b.light.css();
             let key = b.key.clone();
-            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}", b.key);
+            let href = format!(
+                "/invoices?status=open&basis=due&bucket={}&as_of={as_of}{filter}",
+                b.key
+            );
             view! {
                 <tr data-bucket=b.key.clone()>
                     <td>
@@ -140,17 +145,31 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
     let shared = StoredValue::new(d.clone());
     let by_region = RwSignal::new(false);
     let can_split = d.aging.iter().any(|b| b.regions.len() > 1);
-    let chart = move |f: fn(I18nContext<Locale>, &Dashboard) -> crate::ui::chart::scene::Chart| Signal::derive(move || shared.with_value(|d| f(i18n, d)));
-    let aging_chart = Signal::derive(move || shared.with_value(|d| charts::aging(i18n, d, by_region.get())));
+    let chart = move |f: fn(I18nContext<Locale>, &Dashboard) -> crate::ui::chart::scene::Chart| {
+        Signal::derive(move || shared.with_value(|d| f(i18n, d)))
+    };
+    let aging_chart =
+        Signal::derive(move || shared.with_value(|d| charts::aging(i18n, d, by_region.get())));
     let rows = aging_rows(i18n, &d);
     let grades = d
         .grades
         .iter()
         .map(|g| {
-            let share = crate::domain::money::percent(g.open, total).map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+            let share = crate::domain::money::percent(g.open, total)
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "—".into());
             let grade = g.grade.clone();
-            let label = move || if grade == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { grade.clone() };
-            let href = format!("/invoices?status=open&as_of={as_of}&grade={}", crate::url::percent_encode(&g.grade));
+            let label = move || {
+                if grade == "-" {
+                    t_string!(i18n, cockpit.ungraded).to_string()
+                } else {
+                    grade.clone()
+                }
+            };
+            let href = format!(
+                "/invoices?status=open&as_of={as_of}&grade={}",
+                crate::url::percent_encode(&g.grade)
+            );
             view! {
                 <tr data-grade=g.grade.clone()>
                     <td><a href=href>{label}</a></td>
@@ -167,7 +186,10 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
         .reps
         .iter()
         .map(|r| {
-            let href = format!("/invoices?status=overdue&as_of={as_of}&rep={}", crate::url::percent_encode(&r.username));
+            let href = format!(
+                "/invoices?status=overdue&as_of={as_of}&rep={}",
+                crate::url::percent_encode(&r.username)
+            );
             view! {
                 <tr>
                     <td><a href=href>{r.name.clone()}</a></td>
@@ -197,14 +219,35 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
         })
         .collect_view();
     let kpi = |label: fn(I18nContext<Locale>) -> String, tip: fn(I18nContext<Locale>) -> String| {
-        (Signal::derive(move || label(i18n)), Signal::derive(move || tip(i18n)))
+        (
+            Signal::derive(move || label(i18n)),
+            Signal::derive(move || tip(i18n)),
+        )
     };
-    let (collected_l, collected_t) = kpi(|i| t_string!(i, cockpit.collected).to_string(), |i| t_string!(i, cockpit.collected_tip).to_string());
-    let (crate_l, crate_t) = kpi(|i| t_string!(i, cockpit.collection_rate).to_string(), |i| t_string!(i, cockpit.collection_rate_tip).to_string());
-    let (dso_l, dso_t) = kpi(|i| t_string!(i, cockpit.dso).to_string(), |i| t_string!(i, cockpit.dso_tip).to_string());
-    let (best_l, best_t) = kpi(|i| t_string!(i, cockpit.best_dso).to_string(), |i| t_string!(i, cockpit.best_dso_tip).to_string());
-    let (add_l, add_t) = kpi(|i| t_string!(i, cockpit.add).to_string(), |i| t_string!(i, cockpit.add_tip).to_string());
-    let (cei_l, cei_t) = kpi(|i| t_string!(i, cockpit.cei).to_string(), |i| t_string!(i, cockpit.cei_tip).to_string());
+    let (collected_l, collected_t) = kpi(
+        |i| t_string!(i, cockpit.collected).to_string(),
+        |i| t_string!(i, cockpit.collected_tip).to_string(),
+    );
+    let (crate_l, crate_t) = kpi(
+        |i| t_string!(i, cockpit.collection_rate).to_string(),
+        |i| t_string!(i, cockpit.collection_rate_tip).to_string(),
+    );
+    let (dso_l, dso_t) = kpi(
+        |i| t_string!(i, cockpit.dso).to_string(),
+        |i| t_string!(i, cockpit.dso_tip).to_string(),
+    );
+    let (best_l, best_t) = kpi(
+        |i| t_string!(i, cockpit.best_dso).to_string(),
+        |i| t_string!(i, cockpit.best_dso_tip).to_string(),
+    );
+    let (add_l, add_t) = kpi(
+        |i| t_string!(i, cockpit.add).to_string(),
+        |i| t_string!(i, cockpit.add_tip).to_string(),
+    );
+    let (cei_l, cei_t) = kpi(
+        |i| t_string!(i, cockpit.cei).to_string(),
+        |i| t_string!(i, cockpit.cei_tip).to_string(),
+    );
     let alerts = view! { <Alerts alerts=d.alerts.clone() /> }.into_any();
     let kpis = view! {
         <section class="kpis">
@@ -368,9 +411,25 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
 pub fn SliceSelects(choices: crate::api::receivables::FilterChoices) -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let selected = move |k: &'static str, v: String| move || query.read().get(k).is_some_and(|s| s == v);
-    let reps = choices.reps.into_iter().map(|(u, n)| { let sel = selected("rep", u.clone()); view! { <option value=u selected=sel>{n}</option> } }).collect_view();
-    let regions = choices.regions.into_iter().map(|r| { let sel = selected("region", r.clone()); let label = r.clone(); view! { <option value=r selected=sel>{label}</option> } }).collect_view();
+    let selected =
+        move |k: &'static str, v: String| move || query.read().get(k).is_some_and(|s| s == v);
+    let reps = choices
+        .reps
+        .into_iter()
+        .map(|(u, n)| {
+            let sel = selected("rep", u.clone());
+            view! { <option value=u selected=sel>{n}</option> }
+        })
+        .collect_view();
+    let regions = choices
+        .regions
+        .into_iter()
+        .map(|r| {
+            let sel = selected("region", r.clone());
+            let label = r.clone();
+            view! { <option value=r selected=sel>{label}</option> }
+        })
+        .collect_view();
     let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=selected("grade", g.to_string())>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
     view! {
         <label class="inline-field" title=move || t_string!(i18n, cockpit.one_filter)>

@@ -25,11 +25,14 @@ fn units(i18n: I18n, m: Money) -> f64 {
 }
 
 fn pct_text(p: Option<Decimal>) -> String {
-    p.map(|r| format!("{}%", r.round_dp(1))).unwrap_or_else(|| "—".into())
+    p.map(|r| format!("{}%", r.round_dp(1)))
+        .unwrap_or_else(|| "—".into())
 }
 
 fn share(part: Money, whole: Money) -> String {
-    percent(part, whole).map(|p| format!(" ({}%)", p.round_dp(1))).unwrap_or_default()
+    percent(part, whole)
+        .map(|p| format!(" ({}%)", p.round_dp(1)))
+        .unwrap_or_default()
 }
 
 /// The drill-down's slice part of an invoice-list URL (`&region=…` and so on).
@@ -37,7 +40,12 @@ pub fn slice_query(d: &Dashboard) -> String {
     match &d.slice {
         Slice::Region(r) => format!("&region={}", enc(r)),
         Slice::Grade(g) => format!("&grade={}", g.map(|g| g.as_str()).unwrap_or("-")),
-        Slice::Rep(id) => d.reps.iter().find(|r| r.rep_id == *id).map(|r| format!("&rep={}", enc(&r.username))).unwrap_or_default(),
+        Slice::Rep(id) => d
+            .reps
+            .iter()
+            .find(|r| r.rep_id == *id)
+            .map(|r| format!("&rep={}", enc(&r.username)))
+            .unwrap_or_default(),
         Slice::All => String::new(),
     }
 }
@@ -61,33 +69,82 @@ fn tint((r, g, b): Rgb, t: f64) -> Rgb {
 pub fn aging(i18n: I18n, d: &Dashboard, by_region: bool) -> Chart {
     let total = d.kpis.open;
     let filter = slice_query(d);
-    let regions: Vec<String> = d.aging.first().map(|b| b.regions.iter().map(|(r, _)| r.clone()).collect()).unwrap_or_default();
-    let shade = |i: usize| if regions.len() < 2 { 0.0 } else { 0.65 * i as f64 / (regions.len() - 1) as f64 };
+    let regions: Vec<String> = d
+        .aging
+        .first()
+        .map(|b| b.regions.iter().map(|(r, _)| r.clone()).collect())
+        .unwrap_or_default();
+    let shade = |i: usize| {
+        if regions.len() < 2 {
+            0.0
+        } else {
+            0.65 * i as f64 / (regions.len() - 1) as f64
+        }
+    };
     let columns = d
         .aging
         .iter()
         .map(|b| {
             let label = bucket_label(i18n, &b.key);
-            let href = format!("/invoices?status=open&basis=due&bucket={}&as_of={}{filter}", enc(&b.key), d.as_of);
+            let href = format!(
+                "/invoices?status=open&basis=due&bucket={}&as_of={}{filter}",
+                enc(&b.key),
+                d.as_of
+            );
             let stack = if by_region && !b.regions.is_empty() {
                 b.regions
                     .iter()
                     .enumerate()
                     .map(|(i, (region, m))| {
-                        let tip = format!("{label} · {region}\n{}{}", m.display(), share(*m, b.amount));
+                        let tip =
+                            format!("{label} · {region}\n{}{}", m.display(), share(*m, b.amount));
                         let href = format!("{href}&region={}", enc(region));
-                        (tint(light_colour(b.light), shade(i)), Datum { value: units(i18n, *m), tip, href: Some(href) })
+                        (
+                            tint(light_colour(b.light), shade(i)),
+                            Datum {
+                                value: units(i18n, *m),
+                                tip,
+                                href: Some(href),
+                            },
+                        )
                     })
                     .collect()
             } else {
                 let tip = format!("{label}\n{}{}", b.amount.display(), share(b.amount, total));
-                vec![(light_colour(b.light), Datum { value: units(i18n, b.amount), tip, href: Some(href) })]
+                vec![(
+                    light_colour(b.light),
+                    Datum {
+                        value: units(i18n, b.amount),
+                        tip,
+                        href: Some(href),
+                    },
+                )]
             };
-            Column { label: if b.key == crate::domain::aging::CURRENT { label } else { b.key.clone() }, groups: vec![stack] }
+            Column {
+                label: if b.key == crate::domain::aging::CURRENT {
+                    label
+                } else {
+                    b.key.clone()
+                },
+                groups: vec![stack],
+            }
         })
         .collect();
-    let legend = if by_region { regions.iter().enumerate().map(|(i, r)| (tint((75, 85, 99), shade(i)), r.clone())).collect() } else { vec![] };
-    Chart::Columns(Columns { columns, unit: t_string!(i18n, cockpit.unit).to_string(), line: None, legend })
+    let legend = if by_region {
+        regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (tint((75, 85, 99), shade(i)), r.clone()))
+            .collect()
+    } else {
+        vec![]
+    };
+    Chart::Columns(Columns {
+        columns,
+        unit: t_string!(i18n, cockpit.unit).to_string(),
+        line: None,
+        legend,
+    })
 }
 
 pub fn grade_colour(grade: &str) -> Rgb {
@@ -103,33 +160,89 @@ pub fn grade_colour(grade: &str) -> Rgb {
 /// 2. Grade mix: two donuts, customers by count and open AR by amount.
 pub fn grades(i18n: I18n, d: &Dashboard) -> Chart {
     // A grade slice already is one grade; its link names only that.
-    let filter = if matches!(d.slice, Slice::Grade(_)) { String::new() } else { slice_query(d) };
-    let name = |g: &str| if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() };
-    let href = |g: &str| Some(format!("/invoices?status=open&as_of={}&grade={}{filter}", d.as_of, enc(g)));
+    let filter = if matches!(d.slice, Slice::Grade(_)) {
+        String::new()
+    } else {
+        slice_query(d)
+    };
+    let name = |g: &str| {
+        if g == "-" {
+            t_string!(i18n, cockpit.ungraded).to_string()
+        } else {
+            g.to_string()
+        }
+    };
+    let href = |g: &str| {
+        Some(format!(
+            "/invoices?status=open&as_of={}&grade={}{filter}",
+            d.as_of,
+            enc(g)
+        ))
+    };
     let customers: i64 = d.grades.iter().map(|g| g.customers).sum();
     let by_count = d
         .grades
         .iter()
         .map(|g| {
-            let pct = if customers > 0 { format!(" ({:.1}%)", g.customers as f64 * 100.0 / customers as f64) } else { String::new() };
-            let tip = format!("{}\n{} {}{pct}", name(&g.grade), g.customers, t_string!(i18n, cockpit.customers));
-            (grade_colour(&g.grade), Datum { value: g.customers as f64, tip, href: href(&g.grade) })
+            let pct = if customers > 0 {
+                format!(" ({:.1}%)", g.customers as f64 * 100.0 / customers as f64)
+            } else {
+                String::new()
+            };
+            let tip = format!(
+                "{}\n{} {}{pct}",
+                name(&g.grade),
+                g.customers,
+                t_string!(i18n, cockpit.customers)
+            );
+            (
+                grade_colour(&g.grade),
+                Datum {
+                    value: g.customers as f64,
+                    tip,
+                    href: href(&g.grade),
+                },
+            )
         })
         .collect();
     let by_amount = d
         .grades
         .iter()
         .map(|g| {
-            let tip = format!("{}\n{}{}", name(&g.grade), g.open.display(), share(g.open, d.kpis.open));
-            (grade_colour(&g.grade), Datum { value: units(i18n, g.open), tip, href: href(&g.grade) })
+            let tip = format!(
+                "{}\n{}{}",
+                name(&g.grade),
+                g.open.display(),
+                share(g.open, d.kpis.open)
+            );
+            (
+                grade_colour(&g.grade),
+                Datum {
+                    value: units(i18n, g.open),
+                    tip,
+                    href: href(&g.grade),
+                },
+            )
         })
         .collect();
     Chart::Donuts(Donuts {
         donuts: vec![
-            Donut { title: t_string!(i18n, cockpit.by_count).to_string(), centre: customers.to_string(), slices: by_count },
-            Donut { title: t_string!(i18n, cockpit.by_amount).to_string(), centre: money_compact(i18n, d.kpis.open), slices: by_amount },
+            Donut {
+                title: t_string!(i18n, cockpit.by_count).to_string(),
+                centre: customers.to_string(),
+                slices: by_count,
+            },
+            Donut {
+                title: t_string!(i18n, cockpit.by_amount).to_string(),
+                centre: money_compact(i18n, d.kpis.open),
+                slices: by_amount,
+            },
         ],
-        legend: d.grades.iter().map(|g| (grade_colour(&g.grade), name(&g.grade))).collect(),
+        legend: d
+            .grades
+            .iter()
+            .map(|g| (grade_colour(&g.grade), name(&g.grade)))
+            .collect(),
     })
 }
 
@@ -140,12 +253,39 @@ pub fn top_overdue(i18n: I18n, d: &Dashboard) -> Chart {
         .iter()
         .map(|c| {
             let days = t_string!(i18n, cockpit.days_short, n = c.max_days_overdue).to_string();
-            let tip = format!("{} ({})\n{}{}\n{}: {}", c.name, c.code, c.overdue.display(), share(c.overdue, d.kpis.overdue), t_string!(i18n, cockpit.max_days), c.max_days_overdue);
-            let href = format!("/invoices?status=overdue&as_of={}&customer={}", d.as_of, enc(&c.code));
-            Row { label: c.name.clone(), bars: vec![(RED, Datum { value: units(i18n, c.overdue), tip, href: Some(href) })], note: days }
+            let tip = format!(
+                "{} ({})\n{}{}\n{}: {}",
+                c.name,
+                c.code,
+                c.overdue.display(),
+                share(c.overdue, d.kpis.overdue),
+                t_string!(i18n, cockpit.max_days),
+                c.max_days_overdue
+            );
+            let href = format!(
+                "/invoices?status=overdue&as_of={}&customer={}",
+                d.as_of,
+                enc(&c.code)
+            );
+            Row {
+                label: c.name.clone(),
+                bars: vec![(
+                    RED,
+                    Datum {
+                        value: units(i18n, c.overdue),
+                        tip,
+                        href: Some(href),
+                    },
+                )],
+                note: days,
+            }
         })
         .collect();
-    Chart::Rows(Rows { rows, unit: t_string!(i18n, cockpit.unit).to_string(), legend: vec![] })
+    Chart::Rows(Rows {
+        rows,
+        unit: t_string!(i18n, cockpit.unit).to_string(),
+        legend: vec![],
+    })
 }
 
 /// One person (or team) in a ranking chart: what they collected against what fell due,
@@ -163,23 +303,52 @@ pub struct RankRow {
 /// (green) beside due (light blue), noted with the collection rate. The cockpit's rep
 /// chart and the collections page's rep and team charts are all this chart.
 pub fn ranking(i18n: I18n, rows: &[RankRow]) -> Chart {
-    let (collected, due) = (t_string!(i18n, cockpit.collected_col).to_string(), t_string!(i18n, cockpit.due).to_string());
+    let (collected, due) = (
+        t_string!(i18n, cockpit.collected_col).to_string(),
+        t_string!(i18n, cockpit.due).to_string(),
+    );
     let rows = rows
         .iter()
         .enumerate()
         .map(|(rank, r)| {
-            let tip = format!("#{} {}\n{collected}: {}\n{due}: {}\n{}: {}", rank + 1, r.name, r.collected.display(), r.due.display(), t_string!(i18n, cockpit.rate), pct_text(r.rate_pct));
+            let tip = format!(
+                "#{} {}\n{collected}: {}\n{due}: {}\n{}: {}",
+                rank + 1,
+                r.name,
+                r.collected.display(),
+                r.due.display(),
+                t_string!(i18n, cockpit.rate),
+                pct_text(r.rate_pct)
+            );
             Row {
                 label: format!("{}. {}", rank + 1, r.name),
                 bars: vec![
-                    (GREEN, Datum { value: units(i18n, r.collected), tip: tip.clone(), href: r.href.clone() }),
-                    (SKY, Datum { value: units(i18n, r.due), tip, href: r.href.clone() }),
+                    (
+                        GREEN,
+                        Datum {
+                            value: units(i18n, r.collected),
+                            tip: tip.clone(),
+                            href: r.href.clone(),
+                        },
+                    ),
+                    (
+                        SKY,
+                        Datum {
+                            value: units(i18n, r.due),
+                            tip,
+                            href: r.href.clone(),
+                        },
+                    ),
                 ],
                 note: pct_text(r.rate_pct),
             }
         })
         .collect();
-    Chart::Rows(Rows { rows, unit: t_string!(i18n, cockpit.unit).to_string(), legend: vec![(GREEN, collected), (SKY, due)] })
+    Chart::Rows(Rows {
+        rows,
+        unit: t_string!(i18n, cockpit.unit).to_string(),
+        legend: vec![(GREEN, collected), (SKY, due)],
+    })
 }
 
 /// 4. Rep performance: collected vs due this month per rep, ranked by collection rate.
@@ -192,14 +361,26 @@ pub fn reps(i18n: I18n, d: &Dashboard) -> Chart {
             collected: r.collected,
             due: r.due,
             rate_pct: r.collection_rate_pct,
-            href: Some(format!("/invoices?status=overdue&as_of={}&rep={}", d.as_of, enc(&r.username))),
+            href: Some(format!(
+                "/invoices?status=overdue&as_of={}&rep={}",
+                d.as_of,
+                enc(&r.username)
+            )),
         })
         .collect();
     ranking(i18n, &rows)
 }
 
 fn threshold(d: &Dashboard, kind: AlertKind) -> Option<(f64, String)> {
-    d.rules.iter().find(|r| r.kind == kind && r.enabled).map(|r| (r.threshold.to_f64().unwrap_or(0.0), format!("{}%", r.threshold)))
+    d.rules
+        .iter()
+        .find(|r| r.kind == kind && r.enabled)
+        .map(|r| {
+            (
+                r.threshold.to_f64().unwrap_or(0.0),
+                format!("{}%", r.threshold),
+            )
+        })
 }
 
 /// 5. The 12-month trend: month-end overdue and new overdue, with the overdue rate.
@@ -217,22 +398,51 @@ pub fn trend(i18n: I18n, d: &Dashboard) -> Chart {
         .map(|p| {
             let month = p.date.format("%Y-%m").to_string();
             let href = Some(format!("/invoices?status=overdue&as_of={}{filter}", p.date));
-            let tip = format!("{month} ({})\n{overdue}: {}\n{new_overdue}: {}\n{rate}: {}", p.date, p.overdue.display(), p.new_overdue.display(), pct_text(p.overdue_rate_pct));
-            points.push(p.overdue_rate_pct.map(|r| Datum { value: r.to_f64().unwrap_or(0.0), tip: tip.clone(), href: href.clone() }));
+            let tip = format!(
+                "{month} ({})\n{overdue}: {}\n{new_overdue}: {}\n{rate}: {}",
+                p.date,
+                p.overdue.display(),
+                p.new_overdue.display(),
+                pct_text(p.overdue_rate_pct)
+            );
+            points.push(p.overdue_rate_pct.map(|r| Datum {
+                value: r.to_f64().unwrap_or(0.0),
+                tip: tip.clone(),
+                href: href.clone(),
+            }));
             Column {
                 label: p.date.format("%y-%m").to_string(),
                 groups: vec![
-                    vec![(RED, Datum { value: units(i18n, p.overdue), tip: tip.clone(), href: href.clone() })],
-                    vec![(ORANGE, Datum { value: units(i18n, p.new_overdue), tip, href })],
+                    vec![(
+                        RED,
+                        Datum {
+                            value: units(i18n, p.overdue),
+                            tip: tip.clone(),
+                            href: href.clone(),
+                        },
+                    )],
+                    vec![(
+                        ORANGE,
+                        Datum {
+                            value: units(i18n, p.new_overdue),
+                            tip,
+                            href,
+                        },
+                    )],
                 ],
             }
         })
         .collect();
-    let threshold = threshold(d, AlertKind::OverdueRate).map(|(t, text)| (t, format!("{rate} {text}")));
+    let threshold =
+        threshold(d, AlertKind::OverdueRate).map(|(t, text)| (t, format!("{rate} {text}")));
     Chart::Columns(Columns {
         columns,
         unit: t_string!(i18n, cockpit.unit).to_string(),
-        line: Some(Line { colour: BLUE, points, threshold }),
+        line: Some(Line {
+            colour: BLUE,
+            points,
+            threshold,
+        }),
         legend: vec![(RED, overdue), (ORANGE, new_overdue), (BLUE, rate)],
     })
 }
@@ -251,12 +461,37 @@ pub fn collection_rate(i18n: I18n, d: &Dashboard) -> Chart {
             let month = p.date.format("%Y-%m").to_string();
             // Due from the 1st through the point's date (a month end, or as_of).
             let days = i64::from(p.date.day());
-            let href = Some(format!("/invoices?status=all&as_of={}&min_overdue=0&max_overdue={}{filter}", p.date, days - 1));
-            let tip = format!("{month}\n{rate}: {}\n{collected}: {}", pct_text(p.collection_rate_pct), p.collected.display());
-            points.push(p.collection_rate_pct.map(|r| Datum { value: r.to_f64().unwrap_or(0.0), tip, href }));
-            Column { label: p.date.format("%y-%m").to_string(), groups: vec![] }
+            let href = Some(format!(
+                "/invoices?status=all&as_of={}&min_overdue=0&max_overdue={}{filter}",
+                p.date,
+                days - 1
+            ));
+            let tip = format!(
+                "{month}\n{rate}: {}\n{collected}: {}",
+                pct_text(p.collection_rate_pct),
+                p.collected.display()
+            );
+            points.push(p.collection_rate_pct.map(|r| Datum {
+                value: r.to_f64().unwrap_or(0.0),
+                tip,
+                href,
+            }));
+            Column {
+                label: p.date.format("%y-%m").to_string(),
+                groups: vec![],
+            }
         })
         .collect();
-    let threshold = threshold(d, AlertKind::CollectionRate).map(|(t, text)| (t, format!("{} {text}", t_string!(i18n, cockpit.threshold))));
-    Chart::Columns(Columns { columns, unit: String::new(), line: Some(Line { colour: TEAL, points, threshold }), legend: vec![(TEAL, rate)] })
+    let threshold = threshold(d, AlertKind::CollectionRate)
+        .map(|(t, text)| (t, format!("{} {text}", t_string!(i18n, cockpit.threshold))));
+    Chart::Columns(Columns {
+        columns,
+        unit: String::new(),
+        line: Some(Line {
+            colour: TEAL,
+            points,
+            threshold,
+        }),
+        legend: vec![(TEAL, rate)],
+    })
 }

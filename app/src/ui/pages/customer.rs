@@ -2,8 +2,8 @@
 use crate::api::customers::{get_customer, CustomerArgs, CustomerDetail};
 use crate::domain::credit::Exposure;
 use crate::domain::money::Money;
-use crate::records::{AuditRow, PaymentLine, TimelineEvent};
 use crate::i18n::*;
+use crate::records::{AuditRow, PaymentLine, TimelineEvent};
 use crate::ui::format::{bucket_label, money_compact, status_label, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,7 +12,18 @@ use leptos_router::hooks::use_params_map;
 #[component]
 fn Detail(detail: CustomerDetail) -> impl IntoView {
     let i18n = use_i18n();
-    let CustomerDetail { file, aging, open_invoices, effective_limit, exposure, available, payments, timeline, audit, can_post } = detail;
+    let CustomerDetail {
+        file,
+        aging,
+        open_invoices,
+        effective_limit,
+        exposure,
+        available,
+        payments,
+        timeline,
+        audit,
+        can_post,
+    } = detail;
     let as_of = aging.as_of;
     let code = file.code.to_string();
     let actions = can_post.then(|| {
@@ -63,7 +74,11 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
         })
         .collect_view();
     let has_invoices = aging.open_invoices > 0;
-    let overdue_tone = if aging.overdue.is_zero() { "" } else { "tone-red" };
+    let overdue_tone = if aging.overdue.is_zero() {
+        ""
+    } else {
+        "tone-red"
+    };
     view! {
         <header class="page-head customer-head">
             <div>
@@ -151,7 +166,10 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
 #[component]
 fn CollectionLog(customer_id: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let log = Resource::new(move || customer_id, crate::api::collections::customer_collection_log);
+    let log = Resource::new(
+        move || customer_id,
+        crate::api::collections::customer_collection_log,
+    );
     let body = move || {
         Suspend::new(async move {
             match log.await {
@@ -173,8 +191,20 @@ fn CollectionLog(customer_id: i64) -> impl IntoView {
 fn CreditGauge(limit: Money, exposure: Exposure, available: Money) -> impl IntoView {
     let i18n = use_i18n();
     let total = exposure.total().unwrap_or(limit);
-    let used_pct = if limit.minor() > 0 { (total.minor().max(0) as f64 * 100.0 / limit.minor() as f64).min(100.0) } else if total.minor() > 0 { 100.0 } else { 0.0 };
-    let tone = if available.is_negative() { "red" } else if used_pct > 80.0 { "amber" } else { "green" };
+    let used_pct = if limit.minor() > 0 {
+        (total.minor().max(0) as f64 * 100.0 / limit.minor() as f64).min(100.0)
+    } else if total.minor() > 0 {
+        100.0
+    } else {
+        0.0
+    };
+    let tone = if available.is_negative() {
+        "red"
+    } else if used_pct > 80.0 {
+        "amber"
+    } else {
+        "green"
+    };
     let part = |label: String, m: Money| view! { <div><dt>{label}</dt><dd class="num">{m.display()}</dd></div> };
     view! {
         <section class="card gauge-card" data-testid="credit-gauge">

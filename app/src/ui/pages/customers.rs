@@ -3,8 +3,8 @@
 use crate::api::customers::{list_customers, CustomerListArgs, CustomerPage};
 use crate::domain::customer::CustomerRow;
 use crate::i18n::*;
-use crate::url::percent_encode;
 use crate::ui::format::{status_label, ErrorNotice};
+use crate::url::percent_encode;
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -14,7 +14,11 @@ use leptos_router::NavigateOptions;
 fn Row(row: CustomerRow) -> impl IntoView {
     let i18n = use_i18n();
     let status = row.status;
-    let overdue_class = if row.overdue.is_zero() { "num" } else { "num text-red" };
+    let overdue_class = if row.overdue.is_zero() {
+        "num"
+    } else {
+        "num text-red"
+    };
     let dpd = row.max_days_past_due;
     view! {
         <tr data-testid="customer-row">
@@ -56,7 +60,11 @@ fn Results(page: CustomerPage, search: Option<String>) -> impl IntoView {
     if page.rows.is_empty() {
         return view! { <p class="empty" data-testid="no-customers">{t!(i18n, customers.none)}</p> }.into_any();
     }
-    let rows = page.rows.into_iter().map(|row| view! { <Row row /> }).collect_view();
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|row| view! { <Row row /> })
+        .collect_view();
     view! {
         <p class="muted small">{move || t_string!(i18n, customers.as_of, date = date.clone()).to_string()}</p>
         <div class="table-wrap">
@@ -100,8 +108,19 @@ pub fn CustomerListPage() -> impl IntoView {
     let navigate = use_navigate();
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
-        let url = if value.trim().is_empty() { "/customers".to_string() } else { format!("/customers?q={}", percent_encode(value.trim())) };
-        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        let url = if value.trim().is_empty() {
+            "/customers".to_string()
+        } else {
+            format!("/customers?q={}", percent_encode(value.trim()))
+        };
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     view! {
         <div class="page">

@@ -22,11 +22,26 @@ fn JobView(job: ImportJob) -> impl IntoView {
     let percent = job.phase.percent();
     let (phase_text, tone) = match &job.phase {
         ImportPhase::Reading => (t_string!(i18n, import.reading).to_string(), "running"),
-        ImportPhase::Validating { rows } => (t_string!(i18n, import.validating, n = *rows).to_string(), "running"),
-        ImportPhase::Writing { rows } => (t_string!(i18n, import.writing, n = *rows).to_string(), "running"),
-        ImportPhase::Done { imported } => (t_string!(i18n, import.done, n = *imported).to_string(), "ok"),
-        ImportPhase::Rejected { errors } => (t_string!(i18n, import.rejected, n = errors.len()).to_string(), "bad"),
-        ImportPhase::Failed { reference } => (t_string!(i18n, error.internal, id = reference.clone()).to_string(), "bad"),
+        ImportPhase::Validating { rows } => (
+            t_string!(i18n, import.validating, n = *rows).to_string(),
+            "running",
+        ),
+        ImportPhase::Writing { rows } => (
+            t_string!(i18n, import.writing, n = *rows).to_string(),
+            "running",
+        ),
+        ImportPhase::Done { imported } => (
+            t_string!(i18n, import.done, n = *imported).to_string(),
+            "ok",
+        ),
+        ImportPhase::Rejected { errors } => (
+            t_string!(i18n, import.rejected, n = errors.len()).to_string(),
+            "bad",
+        ),
+        ImportPhase::Failed { reference } => (
+            t_string!(i18n, error.internal, id = reference.clone()).to_string(),
+            "bad",
+        ),
     };
     let report = match job.phase {
         ImportPhase::Rejected { errors } => {
@@ -79,7 +94,8 @@ pub fn ImportPage() -> impl IntoView {
     let i18n = use_i18n();
     let job_id = RwSignal::new(None::<String>);
     let job = RwSignal::new(None::<Result<ImportJob, AppError>>);
-    let upload = Action::new_local(|data: &leptos::web_sys::FormData| upload_import(data.clone().into()));
+    let upload =
+        Action::new_local(|data: &leptos::web_sys::FormData| upload_import(data.clone().into()));
     // Poll the job every half second until it finishes.
     Effect::new(move |_| {
         if let Some(Ok(id)) = upload.value().get() {
@@ -94,7 +110,10 @@ pub fn ImportPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             loop {
                 let status = import_status(id.clone()).await;
-                let finished = status.as_ref().map(|j| j.phase.is_finished()).unwrap_or(true);
+                let finished = status
+                    .as_ref()
+                    .map(|j| j.phase.is_finished())
+                    .unwrap_or(true);
                 job.set(Some(status));
                 if finished {
                     break;
@@ -107,14 +126,21 @@ pub fn ImportPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         use leptos::wasm_bindgen::JsCast;
-        let Some(form) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
         if let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) {
             job.set(None);
             job_id.set(None);
             upload.dispatch_local(data);
         }
     };
-    let busy = move || upload.pending().get() || job.with(|j| matches!(j, Some(Ok(j)) if !j.phase.is_finished()));
+    let busy = move || {
+        upload.pending().get() || job.with(|j| matches!(j, Some(Ok(j)) if !j.phase.is_finished()))
+    };
     let templates = ImportKind::ALL
         .into_iter()
         .map(|k| {

@@ -14,7 +14,11 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 fn filters_of(q: &ParamsMap) -> InvoiceFilters {
-    let text = |k: &str| q.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let text = |k: &str| {
+        q.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     InvoiceFilters {
         as_of: text("as_of").and_then(|s| s.parse::<NaiveDate>().ok()),
         status: text("status").and_then(|s| InvoiceStatus::parse(&s)),
@@ -61,15 +65,36 @@ fn url_of(f: &InvoiceFilters) -> String {
 }
 
 #[component]
-fn SortHeader(f: InvoiceFilters, sort: InvoiceSort, label: Signal<String>, #[prop(optional)] num: bool) -> impl IntoView {
+fn SortHeader(
+    f: InvoiceFilters,
+    sort: InvoiceSort,
+    label: Signal<String>,
+    #[prop(optional)] num: bool,
+) -> impl IntoView {
     let current = f.sort.unwrap_or_default();
     let desc = f.desc.unwrap_or(false);
     let mut next = f.clone();
     next.sort = Some(sort);
     next.desc = Some(current == sort && !desc);
     next.page = None;
-    let arrow = if current == sort { if desc { " ↓" } else { " ↑" } } else { "" };
-    let aria = if current == sort { if desc { "descending" } else { "ascending" } } else { "none" };
+    let arrow = if current == sort {
+        if desc {
+            " ↓"
+        } else {
+            " ↑"
+        }
+    } else {
+        ""
+    };
+    let aria = if current == sort {
+        if desc {
+            "descending"
+        } else {
+            "ascending"
+        }
+    } else {
+        "none"
+    };
     view! {
         <th class:num=num aria-sort=aria>
             <A href=url_of(&next) attr:class="sort-link" attr:data-testid=format!("sort-{}", sort.as_str())>{label}{arrow}</A>
@@ -90,7 +115,8 @@ fn Results(page: InvoicePage, f: InvoiceFilters) -> impl IntoView {
     let prev = (page.page > 0).then(|| link(page.page - 1));
     let next = page.has_more.then(|| link(page.page + 1));
     if page.rows.is_empty() {
-        return view! { <p class="empty" data-testid="no-invoices">{t!(i18n, invoices.none)}</p> }.into_any();
+        return view! { <p class="empty" data-testid="no-invoices">{t!(i18n, invoices.none)}</p> }
+            .into_any();
     }
     let rows = page
         .rows
@@ -195,7 +221,11 @@ pub fn InvoiceListPage() -> impl IntoView {
         || initial.max_overdue.is_some()
         || initial.sort.is_some()
         || initial.desc.is_some();
-    let (rep, region, bucket) = (initial.rep.clone(), initial.region.clone(), initial.bucket.clone());
+    let (rep, region, bucket) = (
+        initial.rep.clone(),
+        initial.region.clone(),
+        initial.bucket.clone(),
+    );
     let status_label = move |s: InvoiceStatus| match s {
         InvoiceStatus::Open => t_string!(i18n, invoices.status_open).to_string(),
         InvoiceStatus::Overdue => t_string!(i18n, invoices.status_overdue).to_string(),
@@ -206,7 +236,11 @@ pub fn InvoiceListPage() -> impl IntoView {
         let (rep, region, bucket) = (rep.clone(), region.clone(), bucket.clone());
         Suspend::new(async move {
             let o = options.await.unwrap_or_default();
-            let buckets = if basis == Basis::Due { o.due_buckets } else { o.invoice_buckets };
+            let buckets = if basis == Basis::Due {
+                o.due_buckets
+            } else {
+                o.invoice_buckets
+            };
             view! {
                 <label class="field">
                     {t!(i18n, invoices.bucket)}

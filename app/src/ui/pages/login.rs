@@ -16,7 +16,9 @@ pub fn LoginPage() -> impl IntoView {
     // The hydrated form reports through the action; a plain form post (JavaScript
     // off) comes back as /login?error=credentials.
     let error = move || match login.value().get() {
-        Some(Err(AppError::BadCredentials)) => Some(t_string!(i18n, login.bad_credentials).to_string()),
+        Some(Err(AppError::BadCredentials)) => {
+            Some(t_string!(i18n, login.bad_credentials).to_string())
+        }
         Some(Err(AppError::Invalid(m))) => Some(m),
         Some(Err(_)) => Some(t_string!(i18n, login.failed).to_string()),
         Some(Ok(())) => None,

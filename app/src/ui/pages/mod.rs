@@ -1,12 +1,12 @@
 //! One module per page.
 pub mod adjustments;
+pub mod aging;
 pub mod alerts;
 pub mod approvals;
-pub mod aging;
 pub mod audit;
 pub mod cockpit;
-pub mod collections;
 mod cockpit_charts;
+pub mod collections;
 pub mod customer;
 pub mod customers;
 pub mod import;

@@ -13,7 +13,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 /// The allocation the form describes, or the message saying why there is none yet.
-fn preview(amount: &str, manual: bool, lines: &[String], open: &[OpenInvoice], currency: crate::domain::money::Currency) -> Result<Allocation, String> {
+fn preview(
+    amount: &str,
+    manual: bool,
+    lines: &[String],
+    open: &[OpenInvoice],
+    currency: crate::domain::money::Currency,
+) -> Result<Allocation, String> {
     let payment = Money::parse(amount.trim(), currency).map_err(|e| format!("amount: {e}"))?;
     if !manual {
         return allocation::fifo(payment, open).map_err(|e| e.to_string());
@@ -34,21 +40,38 @@ fn preview(amount: &str, manual: bool, lines: &[String], open: &[OpenInvoice], c
 #[component]
 fn PaymentForm(setup: PaymentSetup) -> impl IntoView {
     let i18n = use_i18n();
-    let PaymentSetup { code, name, currency, today, open, credit, customer_id, .. } = setup;
+    let PaymentSetup {
+        code,
+        name,
+        currency,
+        today,
+        open,
+        credit,
+        customer_id,
+        ..
+    } = setup;
     let open = StoredValue::new(open);
     let reference = RwSignal::new(String::new());
     let received_on = RwSignal::new(today.to_string());
     let amount = RwSignal::new(String::new());
     let manual = RwSignal::new(false);
     let lines = RwSignal::new(vec![String::new(); open.with_value(Vec::len)]);
-    let result = Memo::new(move |_| open.with_value(|o| preview(&amount.get(), manual.get(), &lines.get(), o, currency)));
+    let result = Memo::new(move |_| {
+        open.with_value(|o| preview(&amount.get(), manual.get(), &lines.get(), o, currency))
+    });
     // The amount shown on each line: the FIFO suggestion, or what the user typed.
     let shown = move |i: usize| {
         if manual.get() {
             lines.with(|l| l[i].clone())
         } else {
             let id = open.with_value(|o| o[i].id);
-            result.with(|r| r.as_ref().ok().and_then(|a| a.lines.iter().find(|(x, _)| *x == id)).map(|(_, m)| m.amount().to_string()).unwrap_or_default())
+            result.with(|r| {
+                r.as_ref()
+                    .ok()
+                    .and_then(|a| a.lines.iter().find(|(x, _)| *x == id))
+                    .map(|(_, m)| m.amount().to_string())
+                    .unwrap_or_default()
+            })
         }
     };
     let to_manual = move |_| {
@@ -60,11 +83,18 @@ fn PaymentForm(setup: PaymentSetup) -> impl IntoView {
     let post = ServerAction::<PostPayment>::new();
     let code_for_post = code.clone();
     let submit = move |_| {
-        let Ok(a) = result.get_untracked() else { return };
+        let Ok(a) = result.get_untracked() else {
+            return;
+        };
         let allocations = open.with_value(|o| {
             a.lines
                 .iter()
-                .filter_map(|(id, m)| o.iter().find(|i| i.id == *id).map(|i| AllocationInput { invoice_number: i.number.clone(), amount: m.amount().to_string() }))
+                .filter_map(|(id, m)| {
+                    o.iter().find(|i| i.id == *id).map(|i| AllocationInput {
+                        invoice_number: i.number.clone(),
+                        amount: m.amount().to_string(),
+                    })
+                })
                 .collect()
         });
         post.dispatch(PostPayment {
@@ -130,7 +160,11 @@ fn PaymentForm(setup: PaymentSetup) -> impl IntoView {
             Err(m) => view! { <div class="preview bad" role="alert" data-testid="payment-problem">{m.clone()}</div> }.into_any(),
         })
     };
-    let can_post = move || result.with(|r| r.is_ok()) && !reference.with(|r| r.trim().is_empty()) && !post.pending().get();
+    let can_post = move || {
+        result.with(|r| r.is_ok())
+            && !reference.with(|r| r.trim().is_empty())
+            && !post.pending().get()
+    };
     let outcome = move || {
         post.value().get().map(|r| match r {
             Ok(p) => {
@@ -229,7 +263,11 @@ fn PaymentForm(setup: PaymentSetup) -> impl IntoView {
 pub fn PaymentPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let code = RwSignal::new(query.with_untracked(|q| q.get("customer")).unwrap_or_default());
+    let code = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("customer"))
+            .unwrap_or_default(),
+    );
     let setup = Resource::new(
         move || code.get(),
         |c| async move {
@@ -277,19 +315,42 @@ mod tests {
 
     fn inv(id: i64, number: &str, due: u32, open: i64) -> OpenInvoice {
         let d = NaiveDate::from_ymd_opt(2026, 1, due).unwrap();
-        OpenInvoice { id, number: number.into(), invoice_date: d, due_date: d, open: Money::from_minor(open, Currency::CNY) }
+        OpenInvoice {
+            id,
+            number: number.into(),
+            invoice_date: d,
+            due_date: d,
+            open: Money::from_minor(open, Currency::CNY),
+        }
     }
 
     #[test]
     fn preview_suggests_fifo_and_checks_manual_lines() {
         let open = [inv(1, "A", 5, 10_000), inv(2, "B", 9, 5_000)];
         let fifo = preview("120.00", false, &[], &open, Currency::CNY).unwrap();
-        assert_eq!(fifo.lines, vec![(1, Money::from_minor(10_000, Currency::CNY)), (2, Money::from_minor(2_000, Currency::CNY))]);
+        assert_eq!(
+            fifo.lines,
+            vec![
+                (1, Money::from_minor(10_000, Currency::CNY)),
+                (2, Money::from_minor(2_000, Currency::CNY))
+            ]
+        );
         let manual = preview("120", true, &["".into(), "50".into()], &open, Currency::CNY).unwrap();
         assert_eq!(manual.unallocated, Money::from_minor(7_000, Currency::CNY));
-        let over = preview("120", true, &["".into(), "60".into()], &open, Currency::CNY).unwrap_err();
+        let over =
+            preview("120", true, &["".into(), "60".into()], &open, Currency::CNY).unwrap_err();
         assert!(over.contains("B") && over.contains("exceeds"), "{over}");
-        assert!(preview("12x", false, &[], &open, Currency::CNY).unwrap_err().starts_with("amount"));
-        assert!(preview("10", true, &["1.234".into(), "".into()], &open, Currency::CNY).unwrap_err().starts_with("A:"));
+        assert!(preview("12x", false, &[], &open, Currency::CNY)
+            .unwrap_err()
+            .starts_with("amount"));
+        assert!(preview(
+            "10",
+            true,
+            &["1.234".into(), "".into()],
+            &open,
+            Currency::CNY
+        )
+        .unwrap_err()
+        .starts_with("A:"));
     }
 }

@@ -14,9 +14,12 @@ use super::cockpit::{aging_rows, top_overdue_rows, SliceSelects};
 use super::cockpit_charts as charts;
 use crate::api::receivables::filter_options;
 use crate::api::reports::{
-    get_credit_report, list_report_templates, run_report_template, DeleteReportTemplate, ReportArgs, SaveReportTemplate,
+    get_credit_report, list_report_templates, run_report_template, DeleteReportTemplate,
+    ReportArgs, SaveReportTemplate,
 };
-use crate::domain::report::{Column, CreditReport, Figure, GroupBy, PeriodKind, SavedTemplate, TemplateDraft};
+use crate::domain::report::{
+    Column, CreditReport, Figure, GroupBy, PeriodKind, SavedTemplate, TemplateDraft,
+};
 use crate::i18n::*;
 use crate::ui::chart::ChartCanvas;
 use crate::ui::format::{money_compact, status_label, ErrorNotice};
@@ -142,7 +145,10 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
     let d = r.end.clone();
     let as_of = r.as_of;
     let shared = StoredValue::new(d.clone());
-    let chart = move |f: fn(I18n, &crate::domain::dashboard::Dashboard) -> crate::ui::chart::scene::Chart| {
+    let chart = move |f: fn(
+        I18n,
+        &crate::domain::dashboard::Dashboard,
+    ) -> crate::ui::chart::scene::Chart| {
         Signal::derive(move || shared.with_value(|d| f(i18n, d)))
     };
     let aging_chart = Signal::derive(move || shared.with_value(|d| charts::aging(i18n, d, false)));
@@ -179,14 +185,15 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
         .collect_view();
     let m = r.movements.clone();
     let unexplained = m.unexplained_minor();
-    let line = |label: String, amount: crate::domain::money::Money, testid: &'static str, strong: bool| {
-        view! {
-            <tr data-testid=testid class:total-row=strong>
-                <td>{label}</td>
-                <td class="num">{amount.display()}</td>
-            </tr>
-        }
-    };
+    let line =
+        |label: String, amount: crate::domain::money::Money, testid: &'static str, strong: bool| {
+            view! {
+                <tr data-testid=testid class:total-row=strong>
+                    <td>{label}</td>
+                    <td class="num">{amount.display()}</td>
+                </tr>
+            }
+        };
     let movements = view! {
         {line(t_string!(i18n, report.opening).to_string(), m.opening, "mv-opening", true)}
         {line(t_string!(i18n, report.invoiced).to_string(), m.invoiced, "mv-invoiced", false)}
@@ -238,7 +245,11 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
         })
         .collect_view();
     let title = kind_title(i18n, kind);
-    let status = if r.complete { t_string!(i18n, report.complete).to_string() } else { t_string!(i18n, report.running).to_string() };
+    let status = if r.complete {
+        t_string!(i18n, report.complete).to_string()
+    } else {
+        t_string!(i18n, report.running).to_string()
+    };
     let header = view! {
         <header class="report-head card">
                 <div>
@@ -383,7 +394,13 @@ pub fn CreditReportPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let text = move |k: &str| query.read().get(k).filter(|s| !s.is_empty());
-    let args = move || ReportArgs { kind: text("kind"), period: text("period"), rep: text("rep"), region: text("region"), grade: text("grade") };
+    let args = move || ReportArgs {
+        kind: text("kind"),
+        period: text("period"),
+        rep: text("rep"),
+        region: text("region"),
+        grade: text("grade"),
+    };
     let data = Resource::new(args, get_credit_report);
     let choices = Resource::new(|| (), |_| filter_options());
     view! {
@@ -429,15 +446,29 @@ pub fn CreditReportPage() -> impl IntoView {
 
 /// The designer: a new template, or the one being edited.
 #[component]
-fn TemplateForm(editing: Option<SavedTemplate>, save: ServerAction<SaveReportTemplate>) -> impl IntoView {
+fn TemplateForm(
+    editing: Option<SavedTemplate>,
+    save: ServerAction<SaveReportTemplate>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let choices = Resource::new(|| (), |_| filter_options());
     let id = editing.as_ref().map(|t| t.id);
-    let d = editing.map(|t| t.template.draft()).unwrap_or_else(|| TemplateDraft {
-        columns: ["code", "name", "region", "open", "overdue", "max_days_past_due"].map(String::from).to_vec(),
-        period: "month".into(),
-        ..Default::default()
-    });
+    let d = editing
+        .map(|t| t.template.draft())
+        .unwrap_or_else(|| TemplateDraft {
+            columns: [
+                "code",
+                "name",
+                "region",
+                "open",
+                "overdue",
+                "max_days_past_due",
+            ]
+            .map(String::from)
+            .to_vec(),
+            period: "month".into(),
+            ..Default::default()
+        });
     let columns = Column::ALL
         .iter()
         .enumerate()
@@ -472,8 +503,22 @@ fn TemplateForm(editing: Option<SavedTemplate>, save: ServerAction<SaveReportTem
         let (region, rep, grade) = (region.clone(), rep.clone(), grade.clone());
         Suspend::new(async move {
             let c = choices.await.unwrap_or_default();
-            let regions = c.regions.into_iter().map(|r| { let sel = r == region; view! { <option value=r.clone() selected=sel>{r.clone()}</option> } }).collect_view();
-            let reps = c.reps.into_iter().map(|(u, n)| { let sel = u == rep; view! { <option value=u selected=sel>{n}</option> } }).collect_view();
+            let regions = c
+                .regions
+                .into_iter()
+                .map(|r| {
+                    let sel = r == region;
+                    view! { <option value=r.clone() selected=sel>{r.clone()}</option> }
+                })
+                .collect_view();
+            let reps = c
+                .reps
+                .into_iter()
+                .map(|(u, n)| {
+                    let sel = u == rep;
+                    view! { <option value=u selected=sel>{n}</option> }
+                })
+                .collect_view();
             let grades = ["A", "B", "C", "D", "-"].map(|g| view! { <option value=g selected=grade == g>{if g == "-" { t_string!(i18n, cockpit.ungraded).to_string() } else { g.to_string() }}</option> });
             view! {
                 <label class="field">
@@ -547,7 +592,15 @@ pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveReportTemplate>::new();
     let delete = ServerAction::<DeleteReportTemplate>::new();
     // Re-read after a successful save (a refused one keeps the form as typed) or a delete.
-    let data = Resource::new(move || (save.value().get().and_then(|r| r.ok()), delete.version().get()), |_| list_report_templates());
+    let data = Resource::new(
+        move || {
+            (
+                save.value().get().and_then(|r| r.ok()),
+                delete.version().get(),
+            )
+        },
+        |_| list_report_templates(),
+    );
     let editing = move || query.read().get("edit").and_then(|s| s.parse::<i64>().ok());
     view! {
         <div class="page">
@@ -629,7 +682,11 @@ pub fn TemplateRunPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let args = move || {
-        let id = params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+        let id = params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
         let period = query.read().get("period").filter(|s| !s.is_empty());
         (id, period)
     };

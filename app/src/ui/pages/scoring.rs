@@ -11,11 +11,14 @@
 //! exact tables they draw, so every figure is readable before hydration.
 use super::cockpit_charts::grade_colour;
 use crate::api::scoring::{
-    get_customer_score, get_scoring_page, ActivateModelVersion, BacktestArgs, BacktestResult, CustomerScore, RescoreAll, RescoreCustomer, RunBacktest,
-    SaveCustomerFactors, SaveIndustryRisk, SaveModelVersion, ScoringPage as PageData,
+    get_customer_score, get_scoring_page, ActivateModelVersion, BacktestArgs, BacktestResult,
+    CustomerScore, RescoreAll, RescoreCustomer, RunBacktest, SaveCustomerFactors, SaveIndustryRisk,
+    SaveModelVersion, ScoringPage as PageData,
 };
 use crate::domain::customer::Grade;
-use crate::domain::scoring::{BandDraft, Indicator, ModelDraft, PolicyDraft, RuleDraft, ThresholdsDraft};
+use crate::domain::scoring::{
+    BandDraft, Indicator, ModelDraft, PolicyDraft, RuleDraft, ThresholdsDraft,
+};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::records::{ModelVersion, ScorePoint, StoredScore};
@@ -64,11 +67,15 @@ fn unit_label(i18n: I18n, i: Indicator) -> String {
 fn value_text(i18n: I18n, i: Indicator, v: Option<Decimal>) -> String {
     let Some(v) = v else { return "—".into() };
     match i {
-        Indicator::Sales12m | Indicator::RegisteredCapital => crate::domain::money::Money::new(v, crate::domain::BOOK_CURRENCY)
-            .map(|m| money_compact(i18n, m))
-            .unwrap_or_else(|_| v.to_string()),
+        Indicator::Sales12m | Indicator::RegisteredCapital => {
+            crate::domain::money::Money::new(v, crate::domain::BOOK_CURRENCY)
+                .map(|m| money_compact(i18n, m))
+                .unwrap_or_else(|_| v.to_string())
+        }
         Indicator::OnTimeRate | Indicator::OverdueRatio => format!("{}%", v.normalize()),
-        Indicator::AvgDaysToPay | Indicator::MaxDaysOverdue12m => format!("{} {}", v.normalize(), unit_label(i18n, i)),
+        Indicator::AvgDaysToPay | Indicator::MaxDaysOverdue12m => {
+            format!("{} {}", v.normalize(), unit_label(i18n, i))
+        }
         Indicator::YearsOfCooperation => format!("{} {}", v.normalize(), unit_label(i18n, i)),
         _ => v.normalize().to_string(),
     }
@@ -83,7 +90,9 @@ fn version_label(i18n: I18n, v: i64) -> String {
 }
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::domain::BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&crate::domain::BUSINESS_TZ)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A server refusal's named fields, one per line ("field: problem; field: problem").
@@ -158,17 +167,31 @@ impl Fields {
         let band = |from: String, points: String| {
             let key = next_key.get_value();
             next_key.set_value(key + 1);
-            BandRow { key, from: RwSignal::new(from), points: RwSignal::new(points) }
+            BandRow {
+                key,
+                from: RwSignal::new(from),
+                points: RwSignal::new(points),
+            }
         };
         let rules = Indicator::ALL
             .into_iter()
             .map(|indicator| {
-                let r = d.rules.iter().find(|r| Indicator::parse(&r.indicator) == Some(indicator));
+                let r = d
+                    .rules
+                    .iter()
+                    .find(|r| Indicator::parse(&r.indicator) == Some(indicator));
                 RuleRow {
                     indicator,
                     weight: RwSignal::new(r.map_or_else(|| "0".into(), |r| plain(r.weight))),
-                    missing: RwSignal::new(r.map_or_else(|| "0".into(), |r| plain(r.missing_points))),
-                    bands: RwSignal::new(r.map_or_else(Vec::new, |r| r.bands.iter().map(|b| band(plain(b.from), plain(b.points))).collect())),
+                    missing: RwSignal::new(
+                        r.map_or_else(|| "0".into(), |r| plain(r.missing_points)),
+                    ),
+                    bands: RwSignal::new(r.map_or_else(Vec::new, |r| {
+                        r.bands
+                            .iter()
+                            .map(|b| band(plain(b.from), plain(b.points)))
+                            .collect()
+                    })),
                 }
             })
             .collect();
@@ -176,14 +199,25 @@ impl Fields {
             .into_iter()
             .map(|grade| {
                 let p = d.policies.iter().find(|p| p.grade.trim() == grade.as_str());
-                let text = |f: fn(&PolicyDraft) -> Decimal| RwSignal::new(p.map(|p| plain(f(p))).unwrap_or_default());
-                PolicyRow { grade, pct: text(|p| p.limit_pct_of_sales), cap: text(|p| p.limit_cap), terms: text(|p| p.terms_days) }
+                let text = |f: fn(&PolicyDraft) -> Decimal| {
+                    RwSignal::new(p.map(|p| plain(f(p))).unwrap_or_default())
+                };
+                PolicyRow {
+                    grade,
+                    pct: text(|p| p.limit_pct_of_sales),
+                    cap: text(|p| p.limit_cap),
+                    terms: text(|p| p.terms_days),
+                }
             })
             .collect();
         let t = &d.thresholds;
         Fields {
             rules: StoredValue::new(rules),
-            thresholds: [RwSignal::new(plain(t.a)), RwSignal::new(plain(t.b)), RwSignal::new(plain(t.c))],
+            thresholds: [
+                RwSignal::new(plain(t.a)),
+                RwSignal::new(plain(t.b)),
+                RwSignal::new(plain(t.c)),
+            ],
             policies: StoredValue::new(policies),
             next_key,
         }
@@ -192,7 +226,13 @@ impl Fields {
     fn add_band(&self, rule: &RuleRow) {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
-        rule.bands.update(|b| b.push(BandRow { key, from: RwSignal::new(String::new()), points: RwSignal::new(String::new()) }));
+        rule.bands.update(|b| {
+            b.push(BandRow {
+                key,
+                from: RwSignal::new(String::new()),
+                points: RwSignal::new(String::new()),
+            })
+        });
     }
 
     /// The draft the fields spell, or every field that is not a number. A weight of 0
@@ -223,14 +263,29 @@ impl Fields {
                 .enumerate()
                 .map(|(j, b)| BandDraft {
                     from: num(format!("bands[{name}][{j}].from"), &b.from.get_untracked()),
-                    points: num(format!("bands[{name}][{j}].points"), &b.points.get_untracked()),
+                    points: num(
+                        format!("bands[{name}][{j}].points"),
+                        &b.points.get_untracked(),
+                    ),
                 })
                 .collect();
-            let missing_points = num(format!("missing_points[{name}]"), &r.missing.get_untracked());
-            rules.push(RuleDraft { indicator: name.to_string(), weight, bands, missing_points });
+            let missing_points = num(
+                format!("missing_points[{name}]"),
+                &r.missing.get_untracked(),
+            );
+            rules.push(RuleDraft {
+                indicator: name.to_string(),
+                weight,
+                bands,
+                missing_points,
+            });
         }
         let [a, b, c] = self.thresholds.map(|s| s.get_untracked());
-        let thresholds = ThresholdsDraft { a: num("thresholds.A".into(), &a), b: num("thresholds.B".into(), &b), c: num("thresholds.C".into(), &c) };
+        let thresholds = ThresholdsDraft {
+            a: num("thresholds.A".into(), &a),
+            b: num("thresholds.B".into(), &b),
+            c: num("thresholds.C".into(), &c),
+        };
         let policies = self
             .policies
             .get_value()
@@ -239,14 +294,21 @@ impl Fields {
                 let g = p.grade.as_str();
                 PolicyDraft {
                     grade: g.to_string(),
-                    limit_pct_of_sales: num(format!("limit_pct_of_sales[{g}]"), &p.pct.get_untracked()),
+                    limit_pct_of_sales: num(
+                        format!("limit_pct_of_sales[{g}]"),
+                        &p.pct.get_untracked(),
+                    ),
                     limit_cap: num(format!("limit_cap[{g}]"), &p.cap.get_untracked()),
                     terms_days: num(format!("terms_days[{g}]"), &p.terms.get_untracked()),
                 }
             })
             .collect();
         if errors.is_empty() {
-            Ok(ModelDraft { rules, thresholds, policies })
+            Ok(ModelDraft {
+                rules,
+                thresholds,
+                policies,
+            })
         } else {
             Err(errors)
         }
@@ -255,7 +317,12 @@ impl Fields {
 
 /// A text input bound to a signal; `label` names it for screen readers (the table's
 /// column header says it for everyone else).
-fn field_input(signal: RwSignal<String>, can: bool, label: String, testid: String) -> impl IntoView {
+fn field_input(
+    signal: RwSignal<String>,
+    can: bool,
+    label: String,
+    testid: String,
+) -> impl IntoView {
     view! {
         <input
             class="score-input"
@@ -318,12 +385,23 @@ fn rule_row(i18n: I18n, fields: Fields, rule: RuleRow, can: bool) -> impl IntoVi
 
 /// Σ of the typed weights, for the footer ("100" when the model is complete).
 fn weight_sum(fields: Fields) -> String {
-    let sum: Decimal = fields.rules.get_value().iter().filter_map(|r| Decimal::from_str(r.weight.get().trim()).ok()).sum();
+    let sum: Decimal = fields
+        .rules
+        .get_value()
+        .iter()
+        .filter_map(|r| Decimal::from_str(r.weight.get().trim()).ok())
+        .sum();
     sum.normalize().to_string()
 }
 
 #[component]
-fn ModelEditor(draft: ModelDraft, base_version: i64, can: bool, save: ServerAction<SaveModelVersion>, saved: RwSignal<Option<i64>>) -> impl IntoView {
+fn ModelEditor(
+    draft: ModelDraft,
+    base_version: i64,
+    can: bool,
+    save: ServerAction<SaveModelVersion>,
+    saved: RwSignal<Option<i64>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let fields = Fields::new(&draft);
     let note = RwSignal::new(String::new());
@@ -331,19 +409,31 @@ fn ModelEditor(draft: ModelDraft, base_version: i64, can: bool, save: ServerActi
     let server_errors = action_errors(save.value());
     let errors = Signal::derive(move || {
         let local = local_errors.get();
-        if local.is_empty() { server_errors.get() } else { local }
+        if local.is_empty() {
+            server_errors.get()
+        } else {
+            local
+        }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match fields.draft() {
             Ok(draft) => {
                 local_errors.set(Vec::new());
-                save.dispatch(SaveModelVersion { draft, note: note.get_untracked() });
+                save.dispatch(SaveModelVersion {
+                    draft,
+                    note: note.get_untracked(),
+                });
             }
             Err(e) => local_errors.set(e),
         }
     };
-    let rules = fields.rules.get_value().into_iter().map(|r| rule_row(i18n, fields, r, can)).collect_view();
+    let rules = fields
+        .rules
+        .get_value()
+        .into_iter()
+        .map(|r| rule_row(i18n, fields, r, can))
+        .collect_view();
     let sum = move || weight_sum(fields);
     let sum_ok = move || weight_sum(fields) == "100";
     let [a, b, c] = fields.thresholds;
@@ -448,7 +538,11 @@ fn ModelEditor(draft: ModelDraft, base_version: i64, can: bool, save: ServerActi
 // ------------------------------------------------------------------ the scoring page
 
 #[component]
-fn Versions(page: PageData, editing: RwSignal<Option<i64>>, activate: ServerAction<ActivateModelVersion>) -> impl IntoView {
+fn Versions(
+    page: PageData,
+    editing: RwSignal<Option<i64>>,
+    activate: ServerAction<ActivateModelVersion>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (active, can) = (page.active, page.can_edit);
     let rows = page
@@ -518,7 +612,10 @@ fn Runs(page: PageData, rescore: ServerAction<RescoreAll>) -> impl IntoView {
         .runs
         .iter()
         .map(|r| {
-            let done = r.finished_at.map(when).unwrap_or_else(|| t_string!(i18n, scoring.running).to_string());
+            let done = r
+                .finished_at
+                .map(when)
+                .unwrap_or_else(|| t_string!(i18n, scoring.running).to_string());
             view! {
                 <tr>
                     <td class="mono small" title=r.run_key.clone()>{run_label(&r.run_key)}</td>
@@ -529,13 +626,15 @@ fn Runs(page: PageData, rescore: ServerAction<RescoreAll>) -> impl IntoView {
             }
         })
         .collect_view();
-    let result = move || match rescore.value().get() {
+    let result = move || {
+        match rescore.value().get() {
         Some(Ok(run)) => Some(
             view! { <p class="notice notice-ok" data-testid="rescore-result">{move || t_string!(i18n, scoring.rescored, n = run.customers, changed = run.changed).to_string()}</p> }
                 .into_any(),
         ),
         Some(Err(error)) => Some(view! { <ErrorNotice error /> }.into_any()),
         None => None,
+    }
     };
     view! {
         <section class="card" data-testid="runs">
@@ -631,9 +730,15 @@ fn ScoringBody(
     let (active, can) = (page.active, page.can_edit);
     let editor = move || {
         let chosen = editing.get().unwrap_or(active);
-        let draft = versions.with_value(|vs| vs.iter().find(|v| v.version == chosen).map(|v| ModelDraft::from(&v.model)));
+        let draft = versions.with_value(|vs| {
+            vs.iter()
+                .find(|v| v.version == chosen)
+                .map(|v| ModelDraft::from(&v.model))
+        });
         match draft {
-            Some(draft) => view! { <ModelEditor draft base_version=chosen can save saved /> }.into_any(),
+            Some(draft) => {
+                view! { <ModelEditor draft base_version=chosen can save saved /> }.into_any()
+            }
             None => ().into_any(),
         }
     };
@@ -672,7 +777,14 @@ pub fn ScoringPage() -> impl IntoView {
         }
     });
     let data = Resource::new(
-        move || (save.version().get(), activate.version().get(), rescore.version().get(), industry.version().get()),
+        move || {
+            (
+                save.version().get(),
+                activate.version().get(),
+                rescore.version().get(),
+                industry.version().get(),
+            )
+        },
         |_| get_scoring_page(),
     );
     view! {
@@ -703,8 +815,12 @@ fn rate_text(r: Option<Decimal>) -> String {
 
 /// The bar chart of default rate per grade, one bar per version.
 fn backtest_chart(i18n: I18n, r: &BacktestResult) -> Chart {
-    let runs: Vec<(crate::ui::chart::scene::Rgb, &crate::api::scoring::VersionBacktest)> =
-        std::iter::once((BLUE, &r.a)).chain(r.b.as_ref().map(|b| (ORANGE, b))).collect();
+    let runs: Vec<(
+        crate::ui::chart::scene::Rgb,
+        &crate::api::scoring::VersionBacktest,
+    )> = std::iter::once((BLUE, &r.a))
+        .chain(r.b.as_ref().map(|b| (ORANGE, b)))
+        .collect();
     let columns = Grade::ALL
         .into_iter()
         .enumerate()
@@ -721,19 +837,38 @@ fn backtest_chart(i18n: I18n, r: &BacktestResult) -> Chart {
                         t_string!(i18n, scoring.tip_counts, n = g.customers, d = g.defaults),
                         rate_text(g.default_rate)
                     );
-                    vec![(*colour, Datum { value: g.default_rate.and_then(|x| x.to_f64()).unwrap_or(0.0), tip, href: None })]
+                    vec![(
+                        *colour,
+                        Datum {
+                            value: g.default_rate.and_then(|x| x.to_f64()).unwrap_or(0.0),
+                            tip,
+                            href: None,
+                        },
+                    )]
                 })
                 .collect(),
         })
         .collect();
-    let legend = runs.iter().map(|(colour, v)| (*colour, version_label(i18n, v.version))).collect();
-    Chart::Columns(Columns { columns, unit: "%".into(), line: None, legend })
+    let legend = runs
+        .iter()
+        .map(|(colour, v)| (*colour, version_label(i18n, v.version)))
+        .collect();
+    Chart::Columns(Columns {
+        columns,
+        unit: "%".into(),
+        line: None,
+        legend,
+    })
 }
 
 fn monotonic_view(i18n: I18n, v: &crate::api::scoring::VersionBacktest) -> AnyView {
     let ok = v.result.monotonic;
     let label = version_label(i18n, v.version);
-    let auc = v.result.auc.map(|a| a.to_string()).unwrap_or_else(|| "—".into());
+    let auc = v
+        .result
+        .auc
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "—".into());
     let n = v.version;
     view! {
         <div class="bt-summary" data-testid=format!("summary-{n}")>
@@ -757,7 +892,9 @@ fn BacktestView(result: BacktestResult) -> impl IntoView {
     let i18n = use_i18n();
     let shared = StoredValue::new(result.clone());
     let chart = Signal::derive(move || shared.with_value(|r| backtest_chart(i18n, r)));
-    let runs: Vec<crate::api::scoring::VersionBacktest> = std::iter::once(result.a.clone()).chain(result.b.clone()).collect();
+    let runs: Vec<crate::api::scoring::VersionBacktest> = std::iter::once(result.a.clone())
+        .chain(result.b.clone())
+        .collect();
     let versions_head = runs
         .iter()
         .map(|v| view! { <th class="num version-head" colspan="3">{version_label(i18n, v.version)}</th> })
@@ -799,7 +936,10 @@ fn BacktestView(result: BacktestResult) -> impl IntoView {
     let totals = runs
         .iter()
         .map(|v| {
-            let rate = (v.result.customers > 0).then(|| Decimal::from(v.result.defaults) * Decimal::ONE_HUNDRED / Decimal::from(v.result.customers));
+            let rate = (v.result.customers > 0).then(|| {
+                Decimal::from(v.result.defaults) * Decimal::ONE_HUNDRED
+                    / Decimal::from(v.result.customers)
+            });
             view! {
                 <td class="num strong">{v.result.customers}</td>
                 <td class="num strong">{v.result.defaults}</td>
@@ -844,7 +984,10 @@ fn BacktestView(result: BacktestResult) -> impl IntoView {
 #[component]
 fn BacktestForm(page: PageData) -> impl IntoView {
     let i18n = use_i18n();
-    let default_as_of = page.today.checked_sub_months(chrono::Months::new(12)).unwrap_or(page.today);
+    let default_as_of = page
+        .today
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(page.today);
     let as_of = RwSignal::new(default_as_of.to_string());
     let version_a = RwSignal::new(page.active.to_string());
     let version_b = RwSignal::new(String::new());
@@ -861,16 +1004,29 @@ fn BacktestForm(page: PageData) -> impl IntoView {
     let (options_a, options_b) = (options(page.active), options(-1));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Ok(a) = version_a.get_untracked().parse::<i64>() else { return };
+        let Ok(a) = version_a.get_untracked().parse::<i64>() else {
+            return;
+        };
         let b = version_b.get_untracked().parse::<i64>().ok();
-        run.dispatch(RunBacktest { args: BacktestArgs { as_of: as_of.get_untracked(), version_a: a, version_b: b } });
+        run.dispatch(RunBacktest {
+            args: BacktestArgs {
+                as_of: as_of.get_untracked(),
+                version_a: a,
+                version_b: b,
+            },
+        });
     };
     let result = move || match run.value().get() {
         Some(Ok(result)) => view! { <BacktestView result /> }.into_any(),
         Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
         None => ().into_any(),
     };
-    let latest = page.today.checked_sub_months(chrono::Months::new(crate::domain::indicators::OUTCOME_MONTHS)).unwrap_or(page.today);
+    let latest = page
+        .today
+        .checked_sub_months(chrono::Months::new(
+            crate::domain::indicators::OUTCOME_MONTHS,
+        ))
+        .unwrap_or(page.today);
     view! {
         <form class="card backtest-form" on:submit=submit data-testid="backtest-form">
             <p class="muted small">{t!(i18n, scoring.backtest_hint)}</p>
@@ -933,15 +1089,37 @@ fn history_chart(i18n: I18n, points: &[ScorePoint]) -> Chart {
     let columns = points
         .iter()
         .map(|p| {
-            let tip = format!("{} · {}\n{} {} · {}", p.as_of, version_label(i18n, p.model_version), t_string!(i18n, scoring.score), p.score, p.grade.as_str());
+            let tip = format!(
+                "{} · {}\n{} {} · {}",
+                p.as_of,
+                version_label(i18n, p.model_version),
+                t_string!(i18n, scoring.score),
+                p.score,
+                p.grade.as_str()
+            );
             Column {
                 label: p.as_of.format("%y-%m-%d").to_string(),
-                groups: vec![vec![(grade_colour(p.grade.as_str()), Datum { value: p.score.to_f64().unwrap_or(0.0), tip, href: None })]],
+                groups: vec![vec![(
+                    grade_colour(p.grade.as_str()),
+                    Datum {
+                        value: p.score.to_f64().unwrap_or(0.0),
+                        tip,
+                        href: None,
+                    },
+                )]],
             }
         })
         .collect();
-    let legend = Grade::ALL.into_iter().map(|g| (grade_colour(g.as_str()), g.as_str().to_string())).collect();
-    Chart::Columns(Columns { columns, unit: t_string!(i18n, scoring.score).to_string(), line: None, legend })
+    let legend = Grade::ALL
+        .into_iter()
+        .map(|g| (grade_colour(g.as_str()), g.as_str().to_string()))
+        .collect();
+    Chart::Columns(Columns {
+        columns,
+        unit: t_string!(i18n, scoring.score).to_string(),
+        line: None,
+        legend,
+    })
 }
 
 fn breakdown(i18n: I18n, latest: &StoredScore) -> AnyView {
@@ -989,14 +1167,36 @@ fn breakdown(i18n: I18n, latest: &StoredScore) -> AnyView {
 }
 
 #[component]
-fn FactorsForm(customer_id: i64, card: CustomerScore, save: ServerAction<SaveCustomerFactors>) -> impl IntoView {
+fn FactorsForm(
+    customer_id: i64,
+    card: CustomerScore,
+    save: ServerAction<SaveCustomerFactors>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let capital = RwSignal::new(card.factors.registered_capital.map(|m| m.amount().to_string()).unwrap_or_default());
-    let rating = RwSignal::new(card.factors.external_rating.map(|r| r.to_string()).unwrap_or_default());
-    let industry = card.factors.industry_risk.map(|f| f.to_string()).unwrap_or_else(|| "—".into());
+    let capital = RwSignal::new(
+        card.factors
+            .registered_capital
+            .map(|m| m.amount().to_string())
+            .unwrap_or_default(),
+    );
+    let rating = RwSignal::new(
+        card.factors
+            .external_rating
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+    );
+    let industry = card
+        .factors
+        .industry_risk
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| "—".into());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SaveCustomerFactors { customer_id, registered_capital: capital.get_untracked(), external_rating: rating.get_untracked() });
+        save.dispatch(SaveCustomerFactors {
+            customer_id,
+            registered_capital: capital.get_untracked(),
+            external_rating: rating.get_untracked(),
+        });
     };
     view! {
         <details class="factors">
@@ -1023,7 +1223,12 @@ fn FactorsForm(customer_id: i64, card: CustomerScore, save: ServerAction<SaveCus
 }
 
 #[component]
-fn ScoreBody(customer_id: i64, card: CustomerScore, rescore: ServerAction<RescoreCustomer>, factors: ServerAction<SaveCustomerFactors>) -> impl IntoView {
+fn ScoreBody(
+    customer_id: i64,
+    card: CustomerScore,
+    rescore: ServerAction<RescoreCustomer>,
+    factors: ServerAction<SaveCustomerFactors>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let history = StoredValue::new(card.history.clone());
     let chart = Signal::derive(move || history.with_value(|h| history_chart(i18n, h)));
@@ -1036,7 +1241,10 @@ fn ScoreBody(customer_id: i64, card: CustomerScore, rescore: ServerAction<Rescor
         }
     });
     let body = match &card.latest {
-        None => view! { <p class="empty" data-testid="no-score">{t!(i18n, scoring.not_scored)}</p> }.into_any(),
+        None => {
+            view! { <p class="empty" data-testid="no-score">{t!(i18n, scoring.not_scored)}</p> }
+                .into_any()
+        }
         Some(latest) => {
             let g = latest.card.grade.as_str();
             let suggestion = card.suggestion.clone().map(|s| {
@@ -1098,7 +1306,10 @@ pub fn CustomerScoreCard(customer_id: i64) -> impl IntoView {
     let i18n = use_i18n();
     let rescore = ServerAction::<RescoreCustomer>::new();
     let factors = ServerAction::<SaveCustomerFactors>::new();
-    let data = Resource::new(move || (rescore.version().get(), factors.version().get()), move |_| get_customer_score(customer_id));
+    let data = Resource::new(
+        move || (rescore.version().get(), factors.version().get()),
+        move |_| get_customer_score(customer_id),
+    );
     view! {
         <section class="card score-card" data-testid="score-card">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
@@ -1124,19 +1335,35 @@ mod tests {
         owner.with(|| {
             let draft = ModelDraft::from(&crate::domain::scoring::ScoringModel::default_model());
             let fields = Fields::new(&draft);
-            assert_eq!(fields.draft().unwrap(), draft, "the fields spell the draft they were made from");
+            assert_eq!(
+                fields.draft().unwrap(),
+                draft,
+                "the fields spell the draft they were made from"
+            );
             let rules = fields.rules.get_value();
             rules[0].weight.set("0".into());
             rules[1].weight.set(" ".into());
             let d = fields.draft().unwrap();
             assert_eq!(d.rules.len(), 8);
-            assert!(d.rules.iter().all(|r| r.indicator != "years_of_cooperation" && r.indicator != "sales_12m"));
+            assert!(d
+                .rules
+                .iter()
+                .all(|r| r.indicator != "years_of_cooperation" && r.indicator != "sales_12m"));
             rules[2].bands.get_untracked()[1].from.set("abc".into());
             fields.thresholds[1].set("".into());
             let errors = fields.draft().unwrap_err();
-            assert_eq!(errors, vec!["bands[avg_days_to_pay][1].from: 'abc' is not a number".to_string(), "thresholds.B: '' is not a number".to_string()]);
+            assert_eq!(
+                errors,
+                vec![
+                    "bands[avg_days_to_pay][1].from: 'abc' is not a number".to_string(),
+                    "thresholds.B: '' is not a number".to_string()
+                ]
+            );
             fields.add_band(&rules[3]);
-            assert_eq!(rules[3].bands.get_untracked().len(), draft.rules[3].bands.len() + 1);
+            assert_eq!(
+                rules[3].bands.get_untracked().len(),
+                draft.rules[3].bands.len() + 1
+            );
         });
     }
 }

@@ -6,7 +6,10 @@
 //! Invariants: everything is the server's `get_dossier` answer as of its `today`, the
 //! same figures the XLSX holds; every table has a `<tbody>`; the page is complete
 //! without JavaScript (only the Print button needs it, and is hidden without it).
-use super::{aging_band, aging_label, category_label, log_kind_label, log_line, money, promise_status_label, I18n};
+use super::{
+    aging_band, aging_label, category_label, log_kind_label, log_line, money, promise_status_label,
+    I18n,
+};
 use crate::api::collections::{get_dossier, get_task_page, Dossier};
 use crate::domain::collections::LogEntry;
 use crate::i18n::*;
@@ -57,7 +60,12 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
     let c = &d.customer;
     let status = c.status;
     let total: i64 = d.invoices.iter().map(|i| i.invoice.open_minor).sum();
-    let overdue: i64 = d.invoices.iter().filter(|i| i.days_past_due > 0).map(|i| i.invoice.open_minor).sum();
+    let overdue: i64 = d
+        .invoices
+        .iter()
+        .filter(|i| i.days_past_due > 0)
+        .map(|i| i.invoice.open_minor)
+        .sum();
     let invoices = d
         .invoices
         .iter()
@@ -106,7 +114,12 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
             }
         })
         .collect_view();
-    let reminders: Vec<LogEntry> = d.log.iter().filter(|e| e.kind == "reminder").cloned().collect();
+    let reminders: Vec<LogEntry> = d
+        .log
+        .iter()
+        .filter(|e| e.kind == "reminder")
+        .cloned()
+        .collect();
     let xlsx = format!("/export/dossier/{}.xlsx", c.id);
     view! {
         <header class="page-head dossier-head">
@@ -209,7 +222,13 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
 pub fn DossierPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let dossier = Resource::new(id, |id| async move {
         let page = get_task_page(id).await?;
         get_dossier(page.customer.id).await

@@ -14,11 +14,14 @@
 //! - A task already closed when the page loaded sends its writes with `keep_if_closed`
 //!   (the page says so); a task closed meanwhile comes back as a conflict to resolve.
 use super::queue::{client_id, enqueue, use_queue, OpState};
-use super::{category_label, channel_label, field_msg, has_error, money, outcome_label, pool_label, I18n};
+use super::{
+    category_label, channel_label, field_msg, has_error, money, outcome_label, pool_label, I18n,
+};
 use crate::api::collections::{CloseTask, EscalateTask, InvoiceDue, ReassignTask, TaskPage};
 use crate::domain::auth::Role;
 use crate::domain::collections::{
-    Channel, Contact, ContactDraft, Dispute, DisputeCategory, DisputeDraft, Op, OpBody, OpenInvoice, Outcome, Promise, PromiseDraft, TaskStatus,
+    Channel, Contact, ContactDraft, Dispute, DisputeCategory, DisputeDraft, Op, OpBody,
+    OpenInvoice, Outcome, Promise, PromiseDraft, TaskStatus,
 };
 use crate::domain::documents::FieldError;
 use crate::i18n::*;
@@ -108,7 +111,19 @@ impl Forms {
         self.tab.set(Tab::Contact);
         self.finish.set(None);
         self.channel.set(Channel::Call.as_str().into());
-        for s in [self.outcome, self.notes, self.next_on, self.p_due, self.p_amount, self.p_notes, self.d_category, self.d_reason, self.close_note, self.esc_note, self.assignee] {
+        for s in [
+            self.outcome,
+            self.notes,
+            self.next_on,
+            self.p_due,
+            self.p_amount,
+            self.p_notes,
+            self.d_category,
+            self.d_reason,
+            self.close_note,
+            self.esc_note,
+            self.assignee,
+        ] {
             s.set(String::new());
         }
         self.p_auto.set(true);
@@ -148,9 +163,16 @@ fn options<T: Copy + Send + Sync + 'static>(
 }
 
 /// Checkboxes over the customer's open invoices.
-fn invoice_checks(i18n: I18n, name: &'static str, invoices: &[InvoiceDue], chosen: RwSignal<Vec<i64>>, on_change: impl Fn() + Copy + Send + Sync + 'static) -> AnyView {
+fn invoice_checks(
+    i18n: I18n,
+    name: &'static str,
+    invoices: &[InvoiceDue],
+    chosen: RwSignal<Vec<i64>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> AnyView {
     if invoices.is_empty() {
-        return view! { <p class="muted small">{t!(i18n, collections.no_open_invoices)}</p> }.into_any();
+        return view! { <p class="muted small">{t!(i18n, collections.no_open_invoices)}</p> }
+            .into_any();
     }
     invoices
         .iter()
@@ -215,26 +237,55 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
             if t != tab {
                 return None;
             }
-            let state = q.records.with(|r| r.iter().find(|x| x.client_id == id).map(|x| x.state))?;
+            let state = q
+                .records
+                .with(|r| r.iter().find(|x| x.client_id == id).map(|x| x.state))?;
             let (text, class) = match state {
-                OpState::Queued if q.online.get() => (t_string!(i18n, collections.saved_online).to_string(), "notice-ok"),
-                OpState::Queued => (t_string!(i18n, collections.saved_offline).to_string(), "notice-warn"),
-                OpState::Synced => (t_string!(i18n, collections.saved_synced).to_string(), "notice-ok"),
-                OpState::Conflict | OpState::Invalid => (t_string!(i18n, collections.saved_problem).to_string(), "notice-error"),
+                OpState::Queued if q.online.get() => (
+                    t_string!(i18n, collections.saved_online).to_string(),
+                    "notice-ok",
+                ),
+                OpState::Queued => (
+                    t_string!(i18n, collections.saved_offline).to_string(),
+                    "notice-warn",
+                ),
+                OpState::Synced => (
+                    t_string!(i18n, collections.saved_synced).to_string(),
+                    "notice-ok",
+                ),
+                OpState::Conflict | OpState::Invalid => (
+                    t_string!(i18n, collections.saved_problem).to_string(),
+                    "notice-error",
+                ),
             };
-            Some(view! { <p class=format!("notice {class} notice-line") data-testid="op-queued" data-state=state.as_str()>{text}</p> })
+            Some(
+                view! { <p class=format!("notice {class} notice-line") data-testid="op-queued" data-state=state.as_str()>{text}</p> },
+            )
         }
     };
     let send = move |body: OpBody, tab: Tab| {
         let id = client_id();
         forms.queued.set(Some((tab, id.to_string())));
-        enqueue(q, Op { client_id: id, task_id, body, keep_if_closed });
+        enqueue(
+            q,
+            Op {
+                client_id: id,
+                task_id,
+                body,
+                keep_if_closed,
+            },
+        );
     };
 
     let f = forms;
     let submit_contact = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let draft = ContactDraft { channel: f.channel.get_untracked(), outcome: f.outcome.get_untracked(), notes: f.notes.get_untracked(), next_action_on: f.next_on.get_untracked() };
+        let draft = ContactDraft {
+            channel: f.channel.get_untracked(),
+            outcome: f.outcome.get_untracked(),
+            notes: f.notes.get_untracked(),
+            next_action_on: f.next_on.get_untracked(),
+        };
         match Contact::parse(&draft, today) {
             Err(e) => f.c_errors.set(e),
             Ok(_) => {
@@ -248,7 +299,12 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
     };
     let submit_promise = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let draft = PromiseDraft { due_on: f.p_due.get_untracked(), amount: f.p_amount.get_untracked(), invoice_ids: f.p_invoices.get_untracked(), notes: f.p_notes.get_untracked() };
+        let draft = PromiseDraft {
+            due_on: f.p_due.get_untracked(),
+            amount: f.p_amount.get_untracked(),
+            invoice_ids: f.p_invoices.get_untracked(),
+            notes: f.p_notes.get_untracked(),
+        };
         match open.with_value(|o| Promise::parse(&draft, today, o)) {
             Err(e) => f.p_errors.set(e),
             Ok(_) => {
@@ -264,7 +320,11 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
     };
     let submit_dispute = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let draft = DisputeDraft { category: f.d_category.get_untracked(), reason: f.d_reason.get_untracked(), invoice_ids: f.d_invoices.get_untracked() };
+        let draft = DisputeDraft {
+            category: f.d_category.get_untracked(),
+            reason: f.d_reason.get_untracked(),
+            invoice_ids: f.d_invoices.get_untracked(),
+        };
         match open.with_value(|o| Dispute::parse(&draft, o)) {
             Err(e) => f.d_errors.set(e),
             Ok(_) => {
@@ -281,8 +341,17 @@ pub fn WorkForms(forms: Forms, page: TaskPage) -> impl IntoView {
     let resum = move || {
         if f.p_auto.get_untracked() {
             let chosen = f.p_invoices.get_untracked();
-            let sum: i64 = open_for_sum.with_value(|o| o.iter().filter(|i| chosen.contains(&i.id)).map(|i| i.open_minor).sum());
-            f.p_amount.set(if sum > 0 { money(sum).amount().to_string() } else { String::new() });
+            let sum: i64 = open_for_sum.with_value(|o| {
+                o.iter()
+                    .filter(|i| chosen.contains(&i.id))
+                    .map(|i| i.open_minor)
+                    .sum()
+            });
+            f.p_amount.set(if sum > 0 {
+                money(sum).amount().to_string()
+            } else {
+                String::new()
+            });
         }
     };
 
@@ -450,7 +519,10 @@ pub fn FinishActions(forms: Forms, page: TaskPage, reload: RwSignal<u64>) -> imp
     // (value, person's name or none for a pool, role); worded when shown, so a language
     // switch rewords them.
     let assignee_options = {
-        let mut opts: Vec<(String, Option<String>, Role)> = people.iter().map(|p| (format!("user:{}", p.id), Some(p.name.clone()), p.role)).collect();
+        let mut opts: Vec<(String, Option<String>, Role)> = people
+            .iter()
+            .map(|p| (format!("user:{}", p.id), Some(p.name.clone()), p.role))
+            .collect();
         for r in [Role::CreditManager, Role::SalesManager] {
             opts.push((format!("role:{}", r.as_str()), None, r));
         }
@@ -476,7 +548,8 @@ pub fn FinishActions(forms: Forms, page: TaskPage, reload: RwSignal<u64>) -> imp
     }
     let pick = move |which: Finish| {
         move |_| {
-            f.finish.update(|x| *x = if *x == Some(which) { None } else { Some(which) });
+            f.finish
+                .update(|x| *x = if *x == Some(which) { None } else { Some(which) });
         }
     };
     let escalated = move || {

@@ -28,7 +28,9 @@ pub use performance::PerformancePage;
 pub use task::TaskPage;
 pub use worklist::WorklistPage;
 
-use crate::domain::collections::{Channel, DisputeCategory, Factor, Outcome, PromiseStatus, TaskFilter, TaskStatus};
+use crate::domain::collections::{
+    Channel, DisputeCategory, Factor, Outcome, PromiseStatus, TaskFilter, TaskStatus,
+};
 use crate::domain::documents::FieldError;
 use crate::domain::money::Money;
 use crate::domain::rules::{Priority, TaskKind};
@@ -150,9 +152,15 @@ pub(crate) fn filter_label(i18n: I18n, f: TaskFilter) -> String {
 pub(crate) fn part_input(i18n: I18n, factor: Factor, input: &str) -> String {
     match (factor, crate::domain::collections::Importance::parse(input)) {
         (Factor::Importance, Some(i)) => match i {
-            crate::domain::collections::Importance::Key => t_string!(i18n, collections.imp_key).to_string(),
-            crate::domain::collections::Importance::Normal => t_string!(i18n, collections.imp_normal).to_string(),
-            crate::domain::collections::Importance::Low => t_string!(i18n, collections.imp_low).to_string(),
+            crate::domain::collections::Importance::Key => {
+                t_string!(i18n, collections.imp_key).to_string()
+            }
+            crate::domain::collections::Importance::Normal => {
+                t_string!(i18n, collections.imp_normal).to_string()
+            }
+            crate::domain::collections::Importance::Low => {
+                t_string!(i18n, collections.imp_low).to_string()
+            }
         },
         _ => input.to_string(),
     }
@@ -189,8 +197,12 @@ pub(crate) fn log_line(i18n: I18n, kind: &str, text: &str) -> String {
             parts.join(" · ")
         }
         "promise" | "promise_kept" | "promise_broken" => {
-            if let Some(date) = parts[0].strip_prefix("due ").filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()) {
-                parts[0] = t_string!(i18n, collections.promised_by, date = date.to_string()).to_string();
+            if let Some(date) = parts[0]
+                .strip_prefix("due ")
+                .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+            {
+                parts[0] =
+                    t_string!(i18n, collections.promised_by, date = date.to_string()).to_string();
             }
             parts.join(" · ")
         }
@@ -260,13 +272,23 @@ pub(crate) fn aging_label(i18n: I18n, days: i64) -> String {
 
 /// A role pool's name (`role:credit_manager` → "Credit managers").
 pub(crate) fn pool_label(i18n: I18n, role: crate::domain::auth::Role) -> String {
-    t_string!(i18n, collections.pool, role = crate::ui::format::role_label(i18n, role)).to_string()
+    t_string!(
+        i18n,
+        collections.pool,
+        role = crate::ui::format::role_label(i18n, role)
+    )
+    .to_string()
 }
 
 /// The server's messages for one field of a form, under its input.
 pub(crate) fn field_msg(errors: RwSignal<Vec<FieldError>>, path: &'static str) -> impl IntoView {
     move || {
-        let msgs: Vec<String> = errors.with(|e| e.iter().filter(|e| e.field == path).map(|e| e.message.clone()).collect());
+        let msgs: Vec<String> = errors.with(|e| {
+            e.iter()
+                .filter(|e| e.field == path)
+                .map(|e| e.message.clone())
+                .collect()
+        });
         (!msgs.is_empty()).then(|| view! { <p class="field-error" data-testid=format!("err-{path}")>{msgs.join(" · ")}</p> })
     }
 }
@@ -281,7 +303,18 @@ mod tests {
 
     #[test]
     fn aging_bands_have_their_edges_where_the_report_has_them() {
-        let cases = [(-5, 0), (0, 0), (1, 1), (30, 1), (31, 2), (60, 2), (61, 3), (90, 3), (91, 4), (400, 4)];
+        let cases = [
+            (-5, 0),
+            (0, 0),
+            (1, 1),
+            (30, 1),
+            (31, 2),
+            (60, 2),
+            (61, 3),
+            (90, 3),
+            (91, 4),
+            (400, 4),
+        ];
         for (days, band) in cases {
             assert_eq!(aging_band(days), band, "{days} days");
         }
@@ -289,7 +322,10 @@ mod tests {
 
     #[test]
     fn rule_action_lists_read_as_one_line() {
-        assert_eq!(log_text(r#"["notify: 1 user(s)","risk: low → high"]"#), "notify: 1 user(s) · risk: low → high");
+        assert_eq!(
+            log_text(r#"["notify: 1 user(s)","risk: low → high"]"#),
+            "notify: 1 user(s) · risk: low → high"
+        );
         assert_eq!(log_text("called, no answer"), "called, no answer");
         assert_eq!(log_text("[not json"), "[not json");
     }

@@ -52,7 +52,9 @@ async fn fetch(kept: StoredValue<HashMap<i64, TaskPage>>, id: i64) -> Result<Tas
         }
         // Only a transport failure (offline) falls back: a refusal or a missing task is
         // the server's answer and is shown as such.
-        Err(AppError::Request(reason)) => kept.with_value(|m| m.get(&id).cloned()).ok_or(AppError::Request(reason)),
+        Err(AppError::Request(reason)) => kept
+            .with_value(|m| m.get(&id).cloned())
+            .ok_or(AppError::Request(reason)),
         Err(error) => Err(error),
     }
 }

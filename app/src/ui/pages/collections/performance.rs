@@ -12,7 +12,9 @@
 //!   field (`Terms::try_from` parses the draft whole); it is shown only to those who may
 //!   configure finance (the server refuses everyone else anyway).
 use super::{field_msg, has_error, money, I18n};
-use crate::api::collections::{collection_terms, collections_performance, Performance, SaveCollectionTerms};
+use crate::api::collections::{
+    collection_terms, collections_performance, Performance, SaveCollectionTerms,
+};
 use crate::api::rules::Checked;
 use crate::domain::auth::Permission;
 use crate::domain::collections::{Ranked, TermsDraft};
@@ -38,9 +40,12 @@ fn rank_rows(rows: &[Ranked], link_to: Option<chrono::NaiveDate>) -> Vec<RankRow
             collected: money(r.activity.collected_minor),
             due: money(r.activity.due_minor),
             rate_pct: r.activity.collection_rate_pct(),
-            href: link_to
-                .filter(|_| !r.username.is_empty())
-                .map(|to| format!("/invoices?status=overdue&as_of={to}&rep={}", crate::url::percent_encode(&r.username))),
+            href: link_to.filter(|_| !r.username.is_empty()).map(|to| {
+                format!(
+                    "/invoices?status=overdue&as_of={to}&rep={}",
+                    crate::url::percent_encode(&r.username)
+                )
+            }),
         })
         .collect()
 }
@@ -88,7 +93,14 @@ fn table(i18n: I18n, rows: &[Ranked], testid: &'static str) -> AnyView {
     .into_any()
 }
 
-fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, link_to: Option<chrono::NaiveDate>, chart_id: &'static str, table_id: &'static str) -> AnyView {
+fn ranking_card(
+    i18n: I18n,
+    title: String,
+    rows: Vec<Ranked>,
+    link_to: Option<chrono::NaiveDate>,
+    chart_id: &'static str,
+    table_id: &'static str,
+) -> AnyView {
     if rows.is_empty() {
         return view! {
             <section class="card">
@@ -99,7 +111,8 @@ fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, link_to: Option<ch
         .into_any();
     }
     let stored = StoredValue::new(rows);
-    let chart = Signal::derive(move || stored.with_value(|r| ranking(i18n, &rank_rows(r, link_to))));
+    let chart =
+        Signal::derive(move || stored.with_value(|r| ranking(i18n, &rank_rows(r, link_to))));
     let label = title.clone();
     let table = stored.with_value(|r| table(i18n, r, table_id));
     view! {
@@ -113,8 +126,22 @@ fn ranking_card(i18n: I18n, title: String, rows: Vec<Ranked>, link_to: Option<ch
 }
 
 fn performance_view(i18n: I18n, p: Performance) -> AnyView {
-    let reps = ranking_card(i18n, t_string!(i18n, collections.reps_title).to_string(), p.reps, Some(p.to), "rank-reps", "perf-reps");
-    let teams = ranking_card(i18n, t_string!(i18n, collections.teams_title).to_string(), p.teams, None, "rank-teams", "perf-teams");
+    let reps = ranking_card(
+        i18n,
+        t_string!(i18n, collections.reps_title).to_string(),
+        p.reps,
+        Some(p.to),
+        "rank-reps",
+        "perf-reps",
+    );
+    let teams = ranking_card(
+        i18n,
+        t_string!(i18n, collections.teams_title).to_string(),
+        p.teams,
+        None,
+        "rank-teams",
+        "perf-teams",
+    );
     // The period as a plain GET form, showing the period the figures are for.
     view! {
         <form class="card period-form" method="get" action="/collections" data-testid="perf-period">
@@ -135,7 +162,18 @@ fn TermsForm(draft: TermsDraft) -> impl IntoView {
     let save = ServerAction::<SaveCollectionTerms>::new();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
-    let f = [draft.w_days, draft.w_amount, draft.w_grade, draft.w_importance, draft.w_promises, draft.days_cap, draft.amount_cap, draft.promises_cap, draft.grace_days].map(RwSignal::new);
+    let f = [
+        draft.w_days,
+        draft.w_amount,
+        draft.w_grade,
+        draft.w_importance,
+        draft.w_promises,
+        draft.days_cap,
+        draft.amount_cap,
+        draft.promises_cap,
+        draft.grace_days,
+    ]
+    .map(RwSignal::new);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(Checked::Done(()))) => {
             errors.set(Vec::new());
@@ -149,12 +187,28 @@ fn TermsForm(draft: TermsDraft) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let [w_days, w_amount, w_grade, w_importance, w_promises, days_cap, amount_cap, promises_cap, grace_days] = f.map(|s| s.get_untracked());
-        save.dispatch(SaveCollectionTerms { draft: TermsDraft { w_days, w_amount, w_grade, w_importance, w_promises, days_cap, amount_cap, promises_cap, grace_days } });
+        let [w_days, w_amount, w_grade, w_importance, w_promises, days_cap, amount_cap, promises_cap, grace_days] =
+            f.map(|s| s.get_untracked());
+        save.dispatch(SaveCollectionTerms {
+            draft: TermsDraft {
+                w_days,
+                w_amount,
+                w_grade,
+                w_importance,
+                w_promises,
+                days_cap,
+                amount_cap,
+                promises_cap,
+                grace_days,
+            },
+        });
     };
     // The most a task can score: the weights' sum (as typed; the server checks them).
     let max = move || {
-        let sum: Option<Decimal> = f[..5].iter().map(|s| s.with(|t| t.trim().parse::<Decimal>().ok())).sum();
+        let sum: Option<Decimal> = f[..5]
+            .iter()
+            .map(|s| s.with(|t| t.trim().parse::<Decimal>().ok()))
+            .sum();
         sum.map(|s| super::points(s)).unwrap_or_else(|| "—".into())
     };
     let input = move |k: usize, path: &'static str| {
@@ -205,8 +259,16 @@ fn TermsForm(draft: TermsDraft) -> impl IntoView {
 pub fn PerformancePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let date = move |k: &str| query.read().get(k).and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-    let perf = Resource::new(move || (date("from"), date("to")), |(from, to)| collections_performance(from, to));
+    let date = move |k: &str| {
+        query
+            .read()
+            .get(k)
+            .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+    };
+    let perf = Resource::new(
+        move || (date("from"), date("to")),
+        |(from, to)| collections_performance(from, to),
+    );
     let terms = Resource::new(
         || (),
         |_| async move {

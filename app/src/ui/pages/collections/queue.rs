@@ -96,7 +96,13 @@ pub fn settle(rec: &mut QueuedOp, answer: Result<OpOutcome, AppError>) -> Next {
         }
         Ok(OpOutcome::Invalid(errors)) => {
             rec.state = OpState::Invalid;
-            rec.error = Some(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "));
+            rec.error = Some(
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
         }
         // Offline, a dropped connection, or a session that ran out: the same op goes
         // again later (the server dedupes it if it did arrive).
@@ -111,8 +117,15 @@ pub fn settle(rec: &mut QueuedOp, answer: Result<OpOutcome, AppError>) -> Next {
 
 /// The client ids of `user`'s queued records, oldest first.
 pub fn send_order(records: &[QueuedOp], user: &str) -> Vec<String> {
-    let mut queued: Vec<&QueuedOp> = records.iter().filter(|r| r.state == OpState::Queued && r.user == user).collect();
-    queued.sort_by(|a, b| a.created.total_cmp(&b.created).then_with(|| a.client_id.cmp(&b.client_id)));
+    let mut queued: Vec<&QueuedOp> = records
+        .iter()
+        .filter(|r| r.state == OpState::Queued && r.user == user)
+        .collect();
+    queued.sort_by(|a, b| {
+        a.created
+            .total_cmp(&b.created)
+            .then_with(|| a.client_id.cmp(&b.client_id))
+    });
     queued.into_iter().map(|r| r.client_id.clone()).collect()
 }
 
@@ -122,7 +135,14 @@ pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// The queue as the pages see it.
@@ -161,7 +181,13 @@ pub fn use_queue() -> Queue {
 }
 
 fn idle() -> Queue {
-    Queue { records: RwSignal::new(Vec::new()), online: RwSignal::new(true), synced: RwSignal::new(0), live: RwSignal::new(false), me: RwSignal::new(String::new()) }
+    Queue {
+        records: RwSignal::new(Vec::new()),
+        online: RwSignal::new(true),
+        synced: RwSignal::new(0),
+        live: RwSignal::new(false),
+        me: RwSignal::new(String::new()),
+    }
 }
 
 /// Creates the queue, and after hydration: learns who is signed in, reads IndexedDB,
@@ -185,7 +211,15 @@ pub fn enqueue(q: Queue, op: Op) {
         if user.is_empty() {
             return;
         }
-        let rec = QueuedOp { client_id: op.client_id.to_string(), user, op, state: OpState::Queued, error: None, closed: None, created: browser::stamp() };
+        let rec = QueuedOp {
+            client_id: op.client_id.to_string(),
+            user,
+            op,
+            state: OpState::Queued,
+            error: None,
+            closed: None,
+            created: browser::stamp(),
+        };
         q.records.update(|r| r.push(rec.clone()));
         leptos::task::spawn_local(async move {
             if let Err(e) = browser::idb::put(&rec).await {
@@ -209,7 +243,12 @@ pub fn client_id() -> crate::domain::collections::ClientId {
 
 /// Changes one record (by client id) in IndexedDB and on the list, then flushes.
 fn update(q: Queue, client_id: String, change: impl FnOnce(&mut QueuedOp) + 'static) {
-    let Some(mut rec) = q.records.with_untracked(|r| r.iter().find(|r| r.client_id == client_id).cloned()) else { return };
+    let Some(mut rec) = q
+        .records
+        .with_untracked(|r| r.iter().find(|r| r.client_id == client_id).cloned())
+    else {
+        return;
+    };
     change(&mut rec);
     q.records.update(|r| {
         if let Some(x) = r.iter_mut().find(|x| x.client_id == client_id) {
@@ -270,7 +309,9 @@ mod browser {
     const KEEP_SYNCED_MS: f64 = 24.0 * 3600.0 * 1000.0;
 
     pub fn on_line() -> bool {
-        web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+        web_sys::window()
+            .map(|w| w.navigator().on_line())
+            .unwrap_or(true)
     }
 
     /// Now in ms, strictly after the previous stamp of this tab.
@@ -285,7 +326,9 @@ mod browser {
 
     pub fn random_bytes() -> [u8; 16] {
         let mut b = [0u8; 16];
-        let ok = web_sys::window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
+        let ok = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
         if !ok {
             for x in &mut b {
                 *x = (js_sys::Math::random() * 256.0) as u8;
@@ -307,20 +350,31 @@ mod browser {
         Effect::new(move |_| {
             q.online.set(on_line());
             leptos::task::spawn_local(async move {
-                let me = viewer.await.ok().flatten().map(|u| u.username).unwrap_or_default();
+                let me = viewer
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|u| u.username)
+                    .unwrap_or_default();
                 q.me.set(me.clone());
                 q.live.set(!me.is_empty());
                 match idb::all().await {
                     Ok(mut all) => {
                         let cutoff = js_sys::Date::now() - KEEP_SYNCED_MS;
-                        for old in all.iter().filter(|r| r.state == OpState::Synced && r.created < cutoff) {
+                        for old in all
+                            .iter()
+                            .filter(|r| r.state == OpState::Synced && r.created < cutoff)
+                        {
                             let _ = idb::delete(&old.client_id).await;
                         }
                         all.retain(|r| !(r.state == OpState::Synced && r.created < cutoff));
                         all.sort_by(|a, b| a.created.total_cmp(&b.created));
                         // Anything recorded while IndexedDB was being read stays too.
                         q.records.update(|r| {
-                            let fresh: Vec<_> = r.drain(..).filter(|x| !all.iter().any(|a| a.client_id == x.client_id)).collect();
+                            let fresh: Vec<_> = r
+                                .drain(..)
+                                .filter(|x| !all.iter().any(|a| a.client_id == x.client_id))
+                                .collect();
                             all.extend(fresh);
                             *r = all;
                         });
@@ -359,7 +413,11 @@ mod browser {
                 q.online.set(false);
                 return;
             }
-            let Some(mut rec) = q.records.with_untracked(|r| r.iter().find(|r| r.client_id == id && r.state == OpState::Queued).cloned()) else {
+            let Some(mut rec) = q.records.with_untracked(|r| {
+                r.iter()
+                    .find(|r| r.client_id == id && r.state == OpState::Queued)
+                    .cloned()
+            }) else {
                 continue;
             };
             let answer = crate::api::collections::sync_op(rec.op.clone()).await;
@@ -386,9 +444,12 @@ mod browser {
         use super::super::QueuedOp;
         use std::cell::RefCell;
         use wasm_bindgen::closure::Closure;
-        use web_sys::js_sys;
         use wasm_bindgen::{JsCast, JsValue};
-        use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
+        use web_sys::js_sys;
+        use web_sys::{
+            IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction,
+            IdbTransactionMode,
+        };
 
         const DB: &str = "creditdesk";
         const STORE: &str = "ops";
@@ -407,15 +468,21 @@ mod browser {
             let promise = js_sys::Promise::new(&mut |resolve, reject| {
                 let r = req.clone();
                 let ok = Closure::once_into_js(move || {
-                    let _ = resolve.call1(&JsValue::NULL, &r.result().unwrap_or(JsValue::UNDEFINED));
+                    let _ =
+                        resolve.call1(&JsValue::NULL, &r.result().unwrap_or(JsValue::UNDEFINED));
                 });
                 let bad = Closure::once_into_js(move || {
-                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("IndexedDB request failed"));
+                    let _ = reject.call1(
+                        &JsValue::NULL,
+                        &JsValue::from_str("IndexedDB request failed"),
+                    );
                 });
                 req.set_onsuccess(Some(ok.unchecked_ref()));
                 req.set_onerror(Some(bad.unchecked_ref()));
             });
-            wasm_bindgen_futures::JsFuture::from(promise).await.map_err(js)
+            wasm_bindgen_futures::JsFuture::from(promise)
+                .await
+                .map_err(js)
         }
 
         /// Resolves when the transaction has committed.
@@ -426,32 +493,52 @@ mod browser {
                 });
                 let reject2 = reject.clone();
                 let bad = Closure::once_into_js(move || {
-                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("IndexedDB transaction failed"));
+                    let _ = reject.call1(
+                        &JsValue::NULL,
+                        &JsValue::from_str("IndexedDB transaction failed"),
+                    );
                 });
                 let aborted = Closure::once_into_js(move || {
-                    let _ = reject2.call1(&JsValue::NULL, &JsValue::from_str("IndexedDB transaction aborted"));
+                    let _ = reject2.call1(
+                        &JsValue::NULL,
+                        &JsValue::from_str("IndexedDB transaction aborted"),
+                    );
                 });
                 tx.set_oncomplete(Some(ok.unchecked_ref()));
                 tx.set_onerror(Some(bad.unchecked_ref()));
                 tx.set_onabort(Some(aborted.unchecked_ref()));
             });
-            wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(js)
+            wasm_bindgen_futures::JsFuture::from(promise)
+                .await
+                .map(|_| ())
+                .map_err(js)
         }
 
         async fn db() -> Result<IdbDatabase, String> {
             if let Some(db) = OPEN.with(|o| o.borrow().clone()) {
                 return Ok(db);
             }
-            let factory = web_sys::window().ok_or("no window")?.indexed_db().map_err(js)?.ok_or("no IndexedDB")?;
+            let factory = web_sys::window()
+                .ok_or("no window")?
+                .indexed_db()
+                .map_err(js)?
+                .ok_or("no IndexedDB")?;
             let req: IdbOpenDbRequest = factory.open_with_u32(DB, VERSION).map_err(js)?;
-            let upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(move |ev: web_sys::IdbVersionChangeEvent| {
-                let Some(req) = ev.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
-                if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
-                    let params = IdbObjectStoreParameters::new();
-                    params.set_key_path(&JsValue::from_str("client_id"));
-                    let _ = db.create_object_store_with_optional_parameters(STORE, &params);
-                }
-            });
+            let upgrade = Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(
+                move |ev: web_sys::IdbVersionChangeEvent| {
+                    let Some(req) = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+                    else {
+                        return;
+                    };
+                    if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+                        let params = IdbObjectStoreParameters::new();
+                        params.set_key_path(&JsValue::from_str("client_id"));
+                        let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+                    }
+                },
+            );
             req.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
             let opened = request(&req).await;
             drop(upgrade);
@@ -462,23 +549,37 @@ mod browser {
 
         pub async fn put(rec: &QueuedOp) -> Result<(), String> {
             let db = db().await?;
-            let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(js)?;
-            let value = js_sys::JSON::parse(&serde_json::to_string(rec).map_err(|e| e.to_string())?).map_err(js)?;
-            tx.object_store(STORE).map_err(js)?.put(&value).map_err(js)?;
+            let tx = db
+                .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+                .map_err(js)?;
+            let value =
+                js_sys::JSON::parse(&serde_json::to_string(rec).map_err(|e| e.to_string())?)
+                    .map_err(js)?;
+            tx.object_store(STORE)
+                .map_err(js)?
+                .put(&value)
+                .map_err(js)?;
             committed(&tx).await
         }
 
         pub async fn delete(client_id: &str) -> Result<(), String> {
             let db = db().await?;
-            let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(js)?;
-            tx.object_store(STORE).map_err(js)?.delete(&JsValue::from_str(client_id)).map_err(js)?;
+            let tx = db
+                .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+                .map_err(js)?;
+            tx.object_store(STORE)
+                .map_err(js)?
+                .delete(&JsValue::from_str(client_id))
+                .map_err(js)?;
             committed(&tx).await
         }
 
         /// Every record; one that no longer parses (an older shape) is skipped.
         pub async fn all() -> Result<Vec<QueuedOp>, String> {
             let db = db().await?;
-            let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readonly).map_err(js)?;
+            let tx = db
+                .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readonly)
+                .map_err(js)?;
             let req = tx.object_store(STORE).map_err(js)?.get_all().map_err(js)?;
             let value = request(&req).await?;
             let array: js_sys::Array = value.dyn_into().map_err(js)?;
@@ -508,14 +609,30 @@ fn summary(i18n: I18n, body: &OpBody) -> String {
     use crate::domain::collections::{Channel, DisputeCategory, Outcome};
     match body {
         OpBody::Contact(c) => {
-            let ch = Channel::parse(&c.channel).map(|c| super::channel_label(i18n, c)).unwrap_or_else(|| c.channel.clone());
-            let oc = Outcome::parse(&c.outcome).map(|o| super::outcome_label(i18n, o)).unwrap_or_else(|| c.outcome.clone());
-            let notes = if c.notes.trim().is_empty() { String::new() } else { format!(" · {}", c.notes.trim()) };
+            let ch = Channel::parse(&c.channel)
+                .map(|c| super::channel_label(i18n, c))
+                .unwrap_or_else(|| c.channel.clone());
+            let oc = Outcome::parse(&c.outcome)
+                .map(|o| super::outcome_label(i18n, o))
+                .unwrap_or_else(|| c.outcome.clone());
+            let notes = if c.notes.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", c.notes.trim())
+            };
             format!("{ch} · {oc}{notes}")
         }
-        OpBody::Promise(p) => t_string!(i18n, collections.op_promise, amount = p.amount.trim().to_string(), date = p.due_on.clone()).to_string(),
+        OpBody::Promise(p) => t_string!(
+            i18n,
+            collections.op_promise,
+            amount = p.amount.trim().to_string(),
+            date = p.due_on.clone()
+        )
+        .to_string(),
         OpBody::Dispute(d) => {
-            let cat = DisputeCategory::parse(&d.category).map(|c| super::category_label(i18n, c)).unwrap_or_else(|| d.category.clone());
+            let cat = DisputeCategory::parse(&d.category)
+                .map(|c| super::category_label(i18n, c))
+                .unwrap_or_else(|| d.category.clone());
             format!("{cat} · {}", d.reason.trim())
         }
     }
@@ -536,14 +653,24 @@ fn kind_title(i18n: I18n, body: &OpBody) -> String {
 pub fn PendingList(task_id: i64) -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
-    let mine = Memo::new(move |_| q.records.with(|r| r.iter().filter(|x| x.op.task_id == task_id && q.mine(x)).cloned().collect::<Vec<_>>()));
+    let mine = Memo::new(move |_| {
+        q.records.with(|r| {
+            r.iter()
+                .filter(|x| x.op.task_id == task_id && q.mine(x))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
     let item = move |r: QueuedOp| {
         let id = r.client_id.clone();
         let (id_keep, id_discard, id_retry) = (id.clone(), id.clone(), id.clone());
         let state = r.state;
         let detail = match state {
             OpState::Conflict => {
-                let status = r.closed.map(|s| super::task_status_label(i18n, s)).unwrap_or_default();
+                let status = r
+                    .closed
+                    .map(|s| super::task_status_label(i18n, s))
+                    .unwrap_or_default();
                 Some(t_string!(i18n, collections.conflict_hint, status = status).to_string())
             }
             OpState::Invalid => r.error.clone(),
@@ -593,7 +720,13 @@ pub fn PendingList(task_id: i64) -> impl IntoView {
 pub fn OfflineBanner() -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
-    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state == OpState::Queued && q.mine(x)).count());
+    let waiting = move || {
+        q.records.with(|r| {
+            r.iter()
+                .filter(|x| x.state == OpState::Queued && q.mine(x))
+                .count()
+        })
+    };
     view! {
         <Show when=move || !q.online.get()>
             <div class="offline-banner" role="status" data-testid="offline-banner">
@@ -617,7 +750,12 @@ mod tests {
             op: Op {
                 client_id: ClientId::parse(&format!("{id}-0000000")).unwrap(),
                 task_id: 1,
-                body: OpBody::Contact(ContactDraft { channel: "call".into(), outcome: "reached".into(), notes: String::new(), next_action_on: String::new() }),
+                body: OpBody::Contact(ContactDraft {
+                    channel: "call".into(),
+                    outcome: "reached".into(),
+                    notes: String::new(),
+                    next_action_on: String::new(),
+                }),
                 keep_if_closed: false,
             },
             state,
@@ -631,7 +769,14 @@ mod tests {
     fn only_the_users_queued_records_are_sent_oldest_first() {
         let mut other = rec("f", 1.0, OpState::Queued);
         other.user = "wang.qiang".into();
-        let records = vec![rec("c", 30.0, OpState::Queued), rec("a", 10.0, OpState::Synced), rec("b", 20.0, OpState::Queued), rec("d", 5.0, OpState::Conflict), rec("e", 20.0, OpState::Queued), other];
+        let records = vec![
+            rec("c", 30.0, OpState::Queued),
+            rec("a", 10.0, OpState::Synced),
+            rec("b", 20.0, OpState::Queued),
+            rec("d", 5.0, OpState::Conflict),
+            rec("e", 20.0, OpState::Queued),
+            other,
+        ];
         assert_eq!(send_order(&records, "li.na"), vec!["b", "e", "c"]);
         // Another rep's writes wait for their own session.
         assert_eq!(send_order(&records, "wang.qiang"), vec!["f"]);
@@ -641,11 +786,36 @@ mod tests {
     #[test]
     fn answers_move_a_record_to_its_state() {
         let cases: Vec<(Result<OpOutcome, AppError>, OpState, Next)> = vec![
-            (Ok(OpOutcome::Applied { id: 7 }), OpState::Synced, Next::Continue),
-            (Ok(OpOutcome::Replayed { id: 7 }), OpState::Synced, Next::Continue),
-            (Ok(OpOutcome::Conflict { status: TaskStatus::Done }), OpState::Conflict, Next::Continue),
-            (Ok(OpOutcome::Invalid(vec![FieldError::new("amount", "must be more than zero")])), OpState::Invalid, Next::Continue),
-            (Err(AppError::Request("offline".into())), OpState::Queued, Next::Stop),
+            (
+                Ok(OpOutcome::Applied { id: 7 }),
+                OpState::Synced,
+                Next::Continue,
+            ),
+            (
+                Ok(OpOutcome::Replayed { id: 7 }),
+                OpState::Synced,
+                Next::Continue,
+            ),
+            (
+                Ok(OpOutcome::Conflict {
+                    status: TaskStatus::Done,
+                }),
+                OpState::Conflict,
+                Next::Continue,
+            ),
+            (
+                Ok(OpOutcome::Invalid(vec![FieldError::new(
+                    "amount",
+                    "must be more than zero",
+                )])),
+                OpState::Invalid,
+                Next::Continue,
+            ),
+            (
+                Err(AppError::Request("offline".into())),
+                OpState::Queued,
+                Next::Stop,
+            ),
             (Err(AppError::Unauthenticated), OpState::Queued, Next::Stop),
             (Err(AppError::Forbidden), OpState::Invalid, Next::Continue),
         ];
@@ -656,11 +826,26 @@ mod tests {
             assert_eq!(r.state, state, "{label}");
         }
         let mut r = rec("x", 1.0, OpState::Queued);
-        settle(&mut r, Ok(OpOutcome::Conflict { status: TaskStatus::Cancelled }));
+        settle(
+            &mut r,
+            Ok(OpOutcome::Conflict {
+                status: TaskStatus::Cancelled,
+            }),
+        );
         assert_eq!(r.closed, Some(TaskStatus::Cancelled));
         let mut r = rec("x", 1.0, OpState::Queued);
-        settle(&mut r, Ok(OpOutcome::Invalid(vec![FieldError::new("amount", "must be more than zero")])));
-        assert!(r.error.as_deref().is_some_and(|e| e.contains("amount")), "{:?}", r.error);
+        settle(
+            &mut r,
+            Ok(OpOutcome::Invalid(vec![FieldError::new(
+                "amount",
+                "must be more than zero",
+            )])),
+        );
+        assert!(
+            r.error.as_deref().is_some_and(|e| e.contains("amount")),
+            "{:?}",
+            r.error
+        );
     }
 
     #[test]

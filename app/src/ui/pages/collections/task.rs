@@ -14,7 +14,11 @@
 //!   in two columns. Nothing is wider than the screen.
 use super::forms::{FinishActions, Forms, ResolveForm, WorkForms};
 use super::queue::{use_queue, PendingList};
-use super::{aging_band, aging_label, category_label, exact, factor_label, log_line, part_input, kind_label, label_label, log_icon, log_kind_label, money, points, pool_label, promise_status_label, task_status_label, I18n};
+use super::{
+    aging_band, aging_label, category_label, exact, factor_label, kind_label, label_label,
+    log_icon, log_kind_label, log_line, money, part_input, points, pool_label,
+    promise_status_label, task_status_label, I18n,
+};
 use crate::api::collections::{InvoiceDue, TaskPage as Page};
 use crate::domain::collections::{Assignee, DisputeRow, LogEntry, PromiseRow, TaskRow, TaskStatus};
 use crate::i18n::*;
@@ -32,28 +36,49 @@ pub(crate) fn assignee_text(i18n: I18n, row: &TaskRow) -> String {
 }
 
 /// "Due today", "3 days overdue" or "Due 2026-03-09".
-pub(crate) fn due_text(i18n: I18n, row: &TaskRow, today: chrono::NaiveDate) -> (String, &'static str) {
+pub(crate) fn due_text(
+    i18n: I18n,
+    row: &TaskRow,
+    today: chrono::NaiveDate,
+) -> (String, &'static str) {
     let late = (today - row.due_on).num_days();
     if late == 0 {
-        (t_string!(i18n, collections.due_today).to_string(), "due-today")
+        (
+            t_string!(i18n, collections.due_today).to_string(),
+            "due-today",
+        )
     } else if late > 0 {
-        (t_string!(i18n, collections.task_late, n = late).to_string(), "due-late")
+        (
+            t_string!(i18n, collections.task_late, n = late).to_string(),
+            "due-late",
+        )
     } else {
-        (t_string!(i18n, collections.due_on, date = row.due_on.to_string()).to_string(), "due-later")
+        (
+            t_string!(i18n, collections.due_on, date = row.due_on.to_string()).to_string(),
+            "due-later",
+        )
     }
 }
 
 fn summary_card(i18n: I18n, p: Page) -> AnyView {
     let c = p.customer;
     let t = p.task;
-    let phone: String = c.contact.phone.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
+    let phone: String = c
+        .contact
+        .phone
+        .chars()
+        .filter(|ch| ch.is_ascii_digit() || *ch == '+')
+        .collect();
     let email = c.contact.email.trim().to_string();
     let due_class = due_text(i18n, &t, p.today).1;
     let (row, today) = (t.clone(), p.today);
     let due = move || due_text(i18n, &row, today).0;
     let row = t.clone();
     let assignee = move || assignee_text(i18n, &row);
-    let grade = c.grade.map(|g| g.as_str().to_string()).unwrap_or_else(|| "-".into());
+    let grade = c
+        .grade
+        .map(|g| g.as_str().to_string())
+        .unwrap_or_else(|| "-".into());
     let status = c.status;
     let task_status = t.status;
     let kind = t.kind;
@@ -115,7 +140,11 @@ fn summary_card(i18n: I18n, p: Page) -> AnyView {
 
 fn invoices_card(i18n: I18n, invoices: &[InvoiceDue]) -> AnyView {
     let open: i64 = invoices.iter().map(|i| i.invoice.open_minor).sum();
-    let overdue: i64 = invoices.iter().filter(|i| i.days_past_due > 0).map(|i| i.invoice.open_minor).sum();
+    let overdue: i64 = invoices
+        .iter()
+        .filter(|i| i.days_past_due > 0)
+        .map(|i| i.invoice.open_minor)
+        .sum();
     let rows = invoices
         .iter()
         .map(|i| {
@@ -248,7 +277,11 @@ pub(crate) fn promise_items(i18n: I18n, promises: &[PromiseRow]) -> AnyView {
         .into_any()
 }
 
-pub(crate) fn dispute_items(i18n: I18n, disputes: &[DisputeRow], manage: Option<RwSignal<u64>>) -> AnyView {
+pub(crate) fn dispute_items(
+    i18n: I18n,
+    disputes: &[DisputeRow],
+    manage: Option<RwSignal<u64>>,
+) -> AnyView {
     if disputes.is_empty() {
         return view! { <p class="muted small">{t!(i18n, collections.no_disputes)}</p> }.into_any();
     }
@@ -309,10 +342,18 @@ pub(crate) fn log_items(i18n: I18n, log: &[LogEntry]) -> AnyView {
     if log.is_empty() {
         return view! { <p class="muted small" data-testid="log-empty">{t!(i18n, collections.log_empty)}</p> }.into_any();
     }
-    let first = log.iter().take(LOG_FIRST).map(|e| log_item(i18n, e)).collect_view();
+    let first = log
+        .iter()
+        .take(LOG_FIRST)
+        .map(|e| log_item(i18n, e))
+        .collect_view();
     let rest = (log.len() > LOG_FIRST).then(|| {
         let n = log.len();
-        let more = log.iter().skip(LOG_FIRST).map(|e| log_item(i18n, e)).collect_view();
+        let more = log
+            .iter()
+            .skip(LOG_FIRST)
+            .map(|e| log_item(i18n, e))
+            .collect_view();
         view! {
             <details class="log-more" data-testid="log-more">
                 <summary>{t!(i18n, collections.log_more, n = n)}</summary>
@@ -330,7 +371,11 @@ pub(crate) fn log_items(i18n: I18n, log: &[LogEntry]) -> AnyView {
 /// A manager marks how much the customer matters (a factor of the score); the page
 /// reloads with the new score.
 #[component]
-fn ImportanceForm(customer_id: i64, current: crate::domain::collections::Importance, reload: RwSignal<u64>) -> impl IntoView {
+fn ImportanceForm(
+    customer_id: i64,
+    current: crate::domain::collections::Importance,
+    reload: RwSignal<u64>,
+) -> impl IntoView {
     use crate::domain::collections::{Factor, Importance};
     let i18n = use_i18n();
     let save = ServerAction::<crate::api::collections::SetCustomerImportance>::new();
@@ -408,7 +453,13 @@ fn task_view(i18n: I18n, p: Page, forms: Forms, reload: RwSignal<u64>) -> AnyVie
 pub fn TaskPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let q = use_queue();
     let reload = RwSignal::new(0u64);
     let forms = Forms::new();
@@ -420,7 +471,10 @@ pub fn TaskPage() -> impl IntoView {
         }
         cur
     });
-    let page = Resource::new(move || (id(), reload.get(), q.synced.get()), |(id, _, _)| super::offline::task_page(id));
+    let page = Resource::new(
+        move || (id(), reload.get(), q.synced.get()),
+        |(id, _, _)| super::offline::task_page(id),
+    );
     view! {
         <div class="page task-page">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>

@@ -13,7 +13,9 @@ use crate::api::collections::{get_worklist, CreateTask, Worklist};
 use crate::api::customers::{list_customers, CustomerListArgs};
 use crate::api::rules::Checked;
 use crate::domain::auth::Role;
-use crate::domain::collections::{grade_fraction, importance_fraction, Importance, TaskDraft, TaskFilter, TaskRow, Terms};
+use crate::domain::collections::{
+    grade_fraction, importance_fraction, Importance, TaskDraft, TaskFilter, TaskRow, Terms,
+};
 use crate::domain::customer::Grade;
 use crate::domain::documents::FieldError;
 use crate::domain::rules::{Priority, TaskKind};
@@ -67,12 +69,35 @@ fn row_view(i18n: I18n, r: TaskRow, today: NaiveDate, team: bool) -> impl IntoVi
 fn formula(i18n: I18n, t: &Terms) -> AnyView {
     let frac = |d: Decimal| format!("{}", d.round_dp(2).normalize());
     let ungraded = t_string!(i18n, cockpit.ungraded).to_string();
-    let grades = [Some(Grade::A), Some(Grade::B), Some(Grade::C), Some(Grade::D), None]
-        .map(|g| format!("{} {}", g.map(|g| g.as_str().to_string()).unwrap_or_else(|| ungraded.clone()), frac(grade_fraction(g))))
-        .join(" · ");
+    let grades = [
+        Some(Grade::A),
+        Some(Grade::B),
+        Some(Grade::C),
+        Some(Grade::D),
+        None,
+    ]
+    .map(|g| {
+        format!(
+            "{} {}",
+            g.map(|g| g.as_str().to_string())
+                .unwrap_or_else(|| ungraded.clone()),
+            frac(grade_fraction(g))
+        )
+    })
+    .join(" · ");
     let importance = Importance::ALL
         .iter()
-        .map(|i| format!("{} {}", super::part_input(i18n, crate::domain::collections::Factor::Importance, i.as_str()), frac(importance_fraction(*i))))
+        .map(|i| {
+            format!(
+                "{} {}",
+                super::part_input(
+                    i18n,
+                    crate::domain::collections::Factor::Importance,
+                    i.as_str()
+                ),
+                frac(importance_fraction(*i))
+            )
+        })
         .collect::<Vec<_>>()
         .join(" · ");
     let total: Decimal = t.w_days + t.w_amount + t.w_grade + t.w_importance + t.w_promises;
@@ -129,7 +154,11 @@ fn worklist_view(i18n: I18n, w: Worklist) -> AnyView {
     });
     let today = w.today;
     let empty = w.rows.is_empty();
-    let rows = w.rows.into_iter().map(|r| row_view(i18n, r, today, team)).collect_view();
+    let rows = w
+        .rows
+        .into_iter()
+        .map(|r| row_view(i18n, r, today, team))
+        .collect_view();
     view! {
         <div class="worklist-bar">
             <nav class="filter-chips" data-testid="filter-chips">{chips}</nav>
@@ -149,7 +178,11 @@ fn worklist_view(i18n: I18n, w: Worklist) -> AnyView {
 /// A task made by hand: the customer (searched by name or code), kind, label, due date
 /// and, for managers, who works it.
 #[component]
-fn NewTaskForm(today: NaiveDate, may_manage: bool, people: Vec<crate::api::rules::Person>) -> impl IntoView {
+fn NewTaskForm(
+    today: NaiveDate,
+    may_manage: bool,
+    people: Vec<crate::api::rules::Person>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let q = use_queue();
     let create = ServerAction::<CreateTask>::new();
@@ -167,7 +200,19 @@ fn NewTaskForm(today: NaiveDate, may_manage: bool, people: Vec<crate::api::rules
             if s.trim().chars().count() < 1 {
                 return Vec::new();
             }
-            list_customers(CustomerListArgs { search: Some(s), page: None }).await.map(|p| p.rows.into_iter().take(6).map(|r| (r.id, format!("{} · {}", r.name, r.code.as_str()))).collect()).unwrap_or_default()
+            list_customers(CustomerListArgs {
+                search: Some(s),
+                page: None,
+            })
+            .await
+            .map(|p| {
+                p.rows
+                    .into_iter()
+                    .take(6)
+                    .map(|r| (r.id, format!("{} · {}", r.name, r.code.as_str())))
+                    .collect()
+            })
+            .unwrap_or_default()
         }
     });
     let navigate = use_navigate();
@@ -179,15 +224,29 @@ fn NewTaskForm(today: NaiveDate, may_manage: bool, people: Vec<crate::api::rules
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some((customer_id, _)) = customer.get_untracked() else {
-            errors.set(vec![FieldError::new("customer_id", t_string!(i18n, collections.choose_customer).to_string())]);
+            errors.set(vec![FieldError::new(
+                "customer_id",
+                t_string!(i18n, collections.choose_customer).to_string(),
+            )]);
             return;
         };
         create.dispatch(CreateTask {
-            draft: TaskDraft { customer_id, kind: kind.get_untracked(), label: label.get_untracked(), due_on: due.get_untracked(), assignee: assignee.get_untracked(), note: note.get_untracked() },
+            draft: TaskDraft {
+                customer_id,
+                kind: kind.get_untracked(),
+                label: label.get_untracked(),
+                due_on: due.get_untracked(),
+                assignee: assignee.get_untracked(),
+                note: note.get_untracked(),
+            },
         });
     };
-    let kinds = move || TaskKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=kind.get_untracked() == k.as_str()>{kind_label(i18n, *k)}</option> }).collect_view();
-    let labels = move || Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=label.get_untracked() == p.as_str()>{label_label(i18n, *p)}</option> }).collect_view();
+    let kinds = move || {
+        TaskKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=kind.get_untracked() == k.as_str()>{kind_label(i18n, *k)}</option> }).collect_view()
+    };
+    let labels = move || {
+        Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=label.get_untracked() == p.as_str()>{label_label(i18n, *p)}</option> }).collect_view()
+    };
     let results = move || {
         let list = found.get().unwrap_or_default();
         (customer.get().is_none() && !list.is_empty()).then(|| {
@@ -274,16 +333,39 @@ pub fn WorklistPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let q = use_queue();
-    let filter = move || query.read().get("filter").and_then(|f| TaskFilter::parse(&f)).unwrap_or(TaskFilter::All).as_str().to_string();
-    let scope = move || if query.read().get("scope").as_deref() == Some("team") { "team".to_string() } else { "mine".to_string() };
-    let list = Resource::new(move || (filter(), scope(), q.synced.get()), |(f, s, _)| get_worklist(f, s));
+    let filter = move || {
+        query
+            .read()
+            .get("filter")
+            .and_then(|f| TaskFilter::parse(&f))
+            .unwrap_or(TaskFilter::All)
+            .as_str()
+            .to_string()
+    };
+    let scope = move || {
+        if query.read().get("scope").as_deref() == Some("team") {
+            "team".to_string()
+        } else {
+            "mine".to_string()
+        }
+    };
+    let list = Resource::new(
+        move || (filter(), scope(), q.synced.get()),
+        |(f, s, _)| get_worklist(f, s),
+    );
     // In the browser: keep the top tasks' pages, so they open offline too.
     Effect::new(move |_| {
         if let Some(Ok(w)) = list.get() {
             super::offline::prefetch(w.rows.iter().map(|r| r.id));
         }
     });
-    let waiting = move || q.records.with(|r| r.iter().filter(|x| x.state != OpState::Synced && q.mine(x)).count());
+    let waiting = move || {
+        q.records.with(|r| {
+            r.iter()
+                .filter(|x| x.state != OpState::Synced && q.mine(x))
+                .count()
+        })
+    };
     view! {
         <div class="page tasks-page">
             <header class="page-head">

@@ -10,14 +10,15 @@
 //! what is shown always belongs to what is on screen.
 use super::labels::{self, I18n};
 use crate::api::rules::{
-    get_rule_form, start_rule_backtest, rule_backtest_progress, ArchiveRule, BacktestProgress, Checked, PreviewRule, RuleForm, RulePreview, SaveRule,
+    get_rule_form, rule_backtest_progress, start_rule_backtest, ArchiveRule, BacktestProgress,
+    Checked, PreviewRule, RuleForm, RulePreview, SaveRule,
 };
 use crate::domain::auth::Role;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::documents::FieldError;
 use crate::domain::rules::{
-    ActionDraft, DunningLevel, EventKind, Field, GroupDraft, Lang, Letter, PredicateDraft, Priority, Repeat, RiskLevel, RuleDraft, Scope, TaskKind, ValueKind,
-    ACTION_KINDS,
+    ActionDraft, DunningLevel, EventKind, Field, GroupDraft, Lang, Letter, PredicateDraft,
+    Priority, Repeat, RiskLevel, RuleDraft, Scope, TaskKind, ValueKind, ACTION_KINDS,
 };
 use crate::i18n::*;
 use crate::ui::format::ErrorNotice;
@@ -76,7 +77,11 @@ struct Form {
 
 /// Splits typed addresses on commas, semicolons (either width) and spaces.
 fn split_list(text: &str) -> Vec<String> {
-    text.split([',', ';', '，', '；', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split([',', ';', '，', '；', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl Form {
@@ -84,9 +89,17 @@ impl Form {
         let f = Form {
             name: RwSignal::new(d.name.clone()),
             enabled: RwSignal::new(d.enabled),
-            trigger: RwSignal::new(if d.trigger.is_empty() { "daily".into() } else { d.trigger.clone() }),
+            trigger: RwSignal::new(if d.trigger.is_empty() {
+                "daily".into()
+            } else {
+                d.trigger.clone()
+            }),
             at: RwSignal::new(d.at.clone()),
-            event: RwSignal::new(if d.event.is_empty() { EventKind::ALL[0].as_str().into() } else { d.event.clone() }),
+            event: RwSignal::new(if d.event.is_empty() {
+                EventKind::ALL[0].as_str().into()
+            } else {
+                d.event.clone()
+            }),
             scope: RwSignal::new(d.scope.clone()),
             repeat: RwSignal::new(d.repeat.clone()),
             all: RwSignal::new(d.all),
@@ -95,7 +108,8 @@ impl Form {
             next: StoredValue::new(0),
         };
         f.groups.set(d.groups.iter().map(|g| f.group(g)).collect());
-        f.actions.set(d.actions.iter().map(|a| f.action(a)).collect());
+        f.actions
+            .set(d.actions.iter().map(|a| f.action(a)).collect());
         f
     }
 
@@ -106,22 +120,43 @@ impl Form {
     }
 
     fn pred(&self, p: &PredicateDraft) -> PredRow {
-        PredRow { key: self.key(), field: RwSignal::new(p.field.clone()), op: RwSignal::new(p.op.clone()), value: RwSignal::new(p.value.clone()) }
+        PredRow {
+            key: self.key(),
+            field: RwSignal::new(p.field.clone()),
+            op: RwSignal::new(p.op.clone()),
+            value: RwSignal::new(p.value.clone()),
+        }
     }
 
     fn group(&self, g: &GroupDraft) -> GroupRow {
-        GroupRow { key: self.key(), all: RwSignal::new(g.all), preds: RwSignal::new(g.predicates.iter().map(|p| self.pred(p)).collect()) }
+        GroupRow {
+            key: self.key(),
+            all: RwSignal::new(g.all),
+            preds: RwSignal::new(g.predicates.iter().map(|p| self.pred(p)).collect()),
+        }
     }
 
     fn action(&self, a: &ActionDraft) -> ActionRow {
-        let emails = if a.kind == "email_internal" { a.to.join(", ") } else { String::new() };
+        let emails = if a.kind == "email_internal" {
+            a.to.join(", ")
+        } else {
+            String::new()
+        };
         ActionRow {
             key: self.key(),
             kind: RwSignal::new(a.kind.clone()),
-            to: RwSignal::new(if a.kind == "email_internal" { Vec::new() } else { a.to.clone() }),
+            to: RwSignal::new(if a.kind == "email_internal" {
+                Vec::new()
+            } else {
+                a.to.clone()
+            }),
             emails: RwSignal::new(emails),
             letter: RwSignal::new(a.letter.clone()),
-            lang: RwSignal::new(if a.lang.is_empty() { Lang::ZhCn.as_str().into() } else { a.lang.clone() }),
+            lang: RwSignal::new(if a.lang.is_empty() {
+                Lang::ZhCn.as_str().into()
+            } else {
+                a.lang.clone()
+            }),
             target: RwSignal::new(a.target.clone()),
             task_kind: RwSignal::new(a.task_kind.clone()),
             priority: RwSignal::new(a.priority.clone()),
@@ -142,7 +177,16 @@ impl Form {
             .iter()
             .map(|g| GroupDraft {
                 all: g.all.get(),
-                predicates: g.preds.get().iter().map(|p| PredicateDraft { field: p.field.get(), op: p.op.get(), value: p.value.get() }).collect(),
+                predicates: g
+                    .preds
+                    .get()
+                    .iter()
+                    .map(|p| PredicateDraft {
+                        field: p.field.get(),
+                        op: p.op.get(),
+                        value: p.value.get(),
+                    })
+                    .collect(),
             })
             .collect();
         let actions = self
@@ -151,7 +195,11 @@ impl Form {
             .iter()
             .map(|a| {
                 let kind = a.kind.get();
-                let to = if kind == "email_internal" { split_list(&a.emails.get()) } else { a.to.get() };
+                let to = if kind == "email_internal" {
+                    split_list(&a.emails.get())
+                } else {
+                    a.to.get()
+                };
                 ActionDraft {
                     to,
                     letter: a.letter.get(),
@@ -171,7 +219,11 @@ impl Form {
             enabled: self.enabled.get(),
             trigger: self.trigger.get(),
             at: if daily { self.at.get() } else { String::new() },
-            event: if daily { String::new() } else { self.event.get() },
+            event: if daily {
+                String::new()
+            } else {
+                self.event.get()
+            },
             scope: self.scope.get(),
             repeat: self.repeat.get(),
             all: self.all.get(),
@@ -184,10 +236,15 @@ impl Form {
     fn set_scope(&self, s: String) {
         self.scope.set(s);
         let scope = self.scope_value();
-        let first = Field::ALL.iter().copied().find(|f| f.scopes().contains(&scope)).unwrap_or(Field::DaysPastDue);
+        let first = Field::ALL
+            .iter()
+            .copied()
+            .find(|f| f.scopes().contains(&scope))
+            .unwrap_or(Field::DaysPastDue);
         for g in self.groups.get_untracked() {
             for p in g.preds.get_untracked() {
-                let ok = Field::parse(&p.field.get_untracked()).is_some_and(|f| f.scopes().contains(&scope));
+                let ok = Field::parse(&p.field.get_untracked())
+                    .is_some_and(|f| f.scopes().contains(&scope));
                 if !ok {
                     set_field(p, first.as_str().to_string());
                 }
@@ -197,13 +254,24 @@ impl Form {
 
     fn add_pred(&self, g: GroupRow) {
         let scope = Scope::parse(&self.scope.get_untracked()).unwrap_or(Scope::Invoice);
-        let field = Field::ALL.iter().copied().find(|f| f.scopes().contains(&scope)).unwrap_or(Field::DaysPastDue);
-        let row = self.pred(&PredicateDraft { field: field.as_str().into(), op: field.ops()[0].as_str().into(), value: String::new() });
+        let field = Field::ALL
+            .iter()
+            .copied()
+            .find(|f| f.scopes().contains(&scope))
+            .unwrap_or(Field::DaysPastDue);
+        let row = self.pred(&PredicateDraft {
+            field: field.as_str().into(),
+            op: field.ops()[0].as_str().into(),
+            value: String::new(),
+        });
         g.preds.update(|v| v.push(row));
     }
 
     fn add_group(&self) {
-        let g = self.group(&GroupDraft { all: true, predicates: Vec::new() });
+        let g = self.group(&GroupDraft {
+            all: true,
+            predicates: Vec::new(),
+        });
         self.add_pred(g);
         self.groups.update(|v| v.push(g));
     }
@@ -220,7 +288,9 @@ impl Form {
 fn set_field(p: PredRow, field: String) {
     let old = Field::parse(&p.field.get_untracked());
     p.field.set(field);
-    let Some(f) = Field::parse(&p.field.get_untracked()) else { return };
+    let Some(f) = Field::parse(&p.field.get_untracked()) else {
+        return;
+    };
     if !f.ops().iter().any(|o| o.as_str() == p.op.get_untracked()) {
         p.op.set(f.ops()[0].as_str().into());
     }
@@ -243,7 +313,11 @@ fn set_kind(a: ActionRow, kind: String, first_webhook: Option<String>) {
     });
     a.target.set(first_webhook.unwrap_or_default());
     a.emails.set(String::new());
-    a.to.set(if kind == "create_task" { vec!["rep".into()] } else { Vec::new() });
+    a.to.set(if kind == "create_task" {
+        vec!["rep".into()]
+    } else {
+        Vec::new()
+    });
     a.kind.set(kind);
 }
 
@@ -259,14 +333,25 @@ fn has_error(errors: Errors, path: &str) -> bool {
 fn field_msg(errors: Errors, path: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
     move || {
         let p = path();
-        let msgs: Vec<String> = errors.with(|e| e.iter().filter(|e| e.field == p).map(|e| e.message.clone()).collect());
+        let msgs: Vec<String> = errors.with(|e| {
+            e.iter()
+                .filter(|e| e.field == p)
+                .map(|e| e.message.clone())
+                .collect()
+        });
         (!msgs.is_empty()).then(|| view! { <p class="field-error" data-testid=format!("err-{p}")>{msgs.join(" · ")}</p> })
     }
 }
 
 /// A select whose options are recomputed with its value, so a value set by code (a
 /// reset) always shows.
-fn select_of<F, C>(current: RwSignal<String>, items: F, on_change: C, testid: impl Fn() -> String + Send + Sync + 'static, label: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView
+fn select_of<F, C>(
+    current: RwSignal<String>,
+    items: F,
+    on_change: C,
+    testid: impl Fn() -> String + Send + Sync + 'static,
+    label: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView
 where
     F: Fn() -> Vec<(String, String)> + Send + Sync + 'static,
     C: Fn(String) + 'static,
@@ -287,14 +372,22 @@ where
     }
 }
 
-fn enum_items<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: impl Fn(T) -> String) -> Vec<(String, String)> {
-    all.iter().map(|v| (code(*v).to_string(), label(*v))).collect()
+fn enum_items<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (code(*v).to_string(), label(*v)))
+        .collect()
 }
 
 /// Everyone a notification or task can go to: the rep, each role, and any person a
 /// stored rule already names.
 fn recipient_codes(extra: &[String]) -> Vec<String> {
-    let mut codes: Vec<String> = std::iter::once("rep".to_string()).chain(Role::ALL.iter().map(|r| format!("role:{}", r.as_str()))).collect();
+    let mut codes: Vec<String> = std::iter::once("rep".to_string())
+        .chain(Role::ALL.iter().map(|r| format!("role:{}", r.as_str())))
+        .collect();
     for c in extra {
         if !codes.contains(c) {
             codes.push(c.clone());
@@ -305,7 +398,12 @@ fn recipient_codes(extra: &[String]) -> Vec<String> {
 
 // ------------------------------------------------------------------ conditions
 
-fn value_editor(i18n: I18n, p: PredRow, errors: Errors, path: impl Fn() -> String + Send + Sync + Copy + 'static) -> impl IntoView {
+fn value_editor(
+    i18n: I18n,
+    p: PredRow,
+    errors: Errors,
+    path: impl Fn() -> String + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     move || {
         let field = Field::parse(&p.field.get());
         let invalid = move || has_error(errors, &format!("{}.value", path()));
@@ -344,10 +442,18 @@ fn value_editor(i18n: I18n, p: PredRow, errors: Errors, path: impl Fn() -> Strin
             }
             Some((_, kind)) => {
                 let (mode, unit, placeholder) = match kind {
-                    ValueKind::Days => ("numeric", t_string!(i18n, rules.unit_days).to_string(), String::new()),
+                    ValueKind::Days => (
+                        "numeric",
+                        t_string!(i18n, rules.unit_days).to_string(),
+                        String::new(),
+                    ),
                     ValueKind::Count => ("numeric", String::new(), String::new()),
                     ValueKind::Amount => ("decimal", "CNY".to_string(), "50000".to_string()),
-                    _ => ("text", String::new(), t_string!(i18n, rules.text_hint).to_string()),
+                    _ => (
+                        "text",
+                        String::new(),
+                        t_string!(i18n, rules.text_hint).to_string(),
+                    ),
                 };
                 view! {
                     <span class="value-box">
@@ -365,15 +471,33 @@ fn value_editor(i18n: I18n, p: PredRow, errors: Errors, path: impl Fn() -> Strin
     }
 }
 
-fn pred_view(i18n: I18n, form: Form, g: GroupRow, gpos: Signal<usize>, p: PredRow, errors: Errors) -> impl IntoView {
-    let ppos = Signal::derive(move || g.preds.with(|v| v.iter().position(|x| x.key == p.key).unwrap_or(0)));
+fn pred_view(
+    i18n: I18n,
+    form: Form,
+    g: GroupRow,
+    gpos: Signal<usize>,
+    p: PredRow,
+    errors: Errors,
+) -> impl IntoView {
+    let ppos = Signal::derive(move || {
+        g.preds
+            .with(|v| v.iter().position(|x| x.key == p.key).unwrap_or(0))
+    });
     let path = move || format!("groups[{}].predicates[{}]", gpos.get(), ppos.get());
     let fields = move || {
         let scope = form.scope_value();
-        Field::ALL.iter().filter(|f| f.scopes().contains(&scope)).map(|f| (f.as_str().to_string(), labels::field(i18n, *f))).collect::<Vec<_>>()
+        Field::ALL
+            .iter()
+            .filter(|f| f.scopes().contains(&scope))
+            .map(|f| (f.as_str().to_string(), labels::field(i18n, *f)))
+            .collect::<Vec<_>>()
     };
     let ops = move || match Field::parse(&p.field.get()) {
-        Some(f) => f.ops().iter().map(|o| (o.as_str().to_string(), labels::op(i18n, *o))).collect(),
+        Some(f) => f
+            .ops()
+            .iter()
+            .map(|o| (o.as_str().to_string(), labels::op(i18n, *o)))
+            .collect(),
         None => Vec::new(),
     };
     let remove = move |_| g.preds.update(|v| v.retain(|x| x.key != p.key));
@@ -398,9 +522,27 @@ fn pred_view(i18n: I18n, form: Form, g: GroupRow, gpos: Signal<usize>, p: PredRo
 }
 
 fn group_view(i18n: I18n, form: Form, g: GroupRow, errors: Errors) -> impl IntoView {
-    let gpos = Signal::derive(move || form.groups.with(|v| v.iter().position(|x| x.key == g.key).unwrap_or(0)));
-    let all_value = RwSignal::new(if g.all.get_untracked() { "all".to_string() } else { "any".to_string() });
-    let all_items = move || vec![("all".to_string(), t_string!(i18n, rules.group_all).to_string()), ("any".to_string(), t_string!(i18n, rules.group_any).to_string())];
+    let gpos = Signal::derive(move || {
+        form.groups
+            .with(|v| v.iter().position(|x| x.key == g.key).unwrap_or(0))
+    });
+    let all_value = RwSignal::new(if g.all.get_untracked() {
+        "all".to_string()
+    } else {
+        "any".to_string()
+    });
+    let all_items = move || {
+        vec![
+            (
+                "all".to_string(),
+                t_string!(i18n, rules.group_all).to_string(),
+            ),
+            (
+                "any".to_string(),
+                t_string!(i18n, rules.group_any).to_string(),
+            ),
+        ]
+    };
     let remove = move |_| form.groups.update(|v| v.retain(|x| x.key != g.key));
     let joiner = move || {
         (gpos.get() > 0).then(|| {
@@ -432,10 +574,25 @@ fn group_view(i18n: I18n, form: Form, g: GroupRow, errors: Errors) -> impl IntoV
 
 // ------------------------------------------------------------------ actions
 
-fn action_view(i18n: I18n, form: Form, a: ActionRow, errors: Errors, webhooks: StoredValue<Vec<String>>, people: StoredValue<Vec<crate::api::rules::Person>>) -> impl IntoView {
-    let pos = Signal::derive(move || form.actions.with(|v| v.iter().position(|x| x.key == a.key).unwrap_or(0)));
+fn action_view(
+    i18n: I18n,
+    form: Form,
+    a: ActionRow,
+    errors: Errors,
+    webhooks: StoredValue<Vec<String>>,
+    people: StoredValue<Vec<crate::api::rules::Person>>,
+) -> impl IntoView {
+    let pos = Signal::derive(move || {
+        form.actions
+            .with(|v| v.iter().position(|x| x.key == a.key).unwrap_or(0))
+    });
     let path = move || format!("actions[{}]", pos.get());
-    let kinds = move || ACTION_KINDS.iter().map(|k| (k.to_string(), labels::action_kind(i18n, k))).collect::<Vec<_>>();
+    let kinds = move || {
+        ACTION_KINDS
+            .iter()
+            .map(|k| (k.to_string(), labels::action_kind(i18n, k)))
+            .collect::<Vec<_>>()
+    };
     let first_hook = move || webhooks.with_value(|w| w.first().cloned());
     let remove = move |_| form.actions.update(|v| v.retain(|x| x.key != a.key));
     let fld = move |name: &'static str| move || format!("{}.{name}", path());
@@ -681,7 +838,12 @@ fn backtest_view(i18n: I18n, state: Bt) -> AnyView {
         Bt::Starting | Bt::Running(_) => {
             let p = match &state {
                 Bt::Running(p) => p.clone(),
-                _ => BacktestProgress { done: 0, total: 0, result: None, error: None },
+                _ => BacktestProgress {
+                    done: 0,
+                    total: 0,
+                    result: None,
+                    error: None,
+                },
             };
             let pct = p.percent();
             let tone = if p.result.is_some() {
@@ -694,7 +856,13 @@ fn backtest_view(i18n: I18n, state: Bt) -> AnyView {
             let (done, total) = (p.done, p.total);
             let status = match (&p.result, &p.error) {
                 (_, Some(e)) => e.clone(),
-                (Some(r), _) => t_string!(i18n, rules.bt_window, from = r.from.to_string(), to = r.to.to_string()).to_string(),
+                (Some(r), _) => t_string!(
+                    i18n,
+                    rules.bt_window,
+                    from = r.from.to_string(),
+                    to = r.to.to_string()
+                )
+                .to_string(),
                 _ if total == 0 => t_string!(i18n, rules.bt_starting).to_string(),
                 _ => t_string!(i18n, rules.bt_running, done = done, total = total).to_string(),
             };
@@ -734,7 +902,14 @@ fn backtest_view(i18n: I18n, state: Bt) -> AnyView {
 fn Builder(form_data: RuleForm) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let RuleForm { id, draft, webhooks, people, can_configure_notify, .. } = form_data;
+    let RuleForm {
+        id,
+        draft,
+        webhooks,
+        people,
+        can_configure_notify,
+        ..
+    } = form_data;
     let form = Form::new(&draft);
     let webhooks = StoredValue::new(webhooks);
     let people = StoredValue::new(people);
@@ -824,7 +999,9 @@ fn Builder(form_data: RuleForm) -> impl IntoView {
                 match rule_backtest_progress(job.clone()).await {
                     Ok(p) => {
                         let finished = p.finished();
-                        if bt_gen.try_get_value() != Some(mine) || bt.try_set(Bt::Running(p)).is_some() {
+                        if bt_gen.try_get_value() != Some(mine)
+                            || bt.try_set(Bt::Running(p)).is_some()
+                        {
                             return;
                         }
                         if finished {
@@ -844,25 +1021,53 @@ fn Builder(form_data: RuleForm) -> impl IntoView {
     let run_preview = move |_| {
         failure.set(None);
         preview_out.set(None);
-        preview.dispatch(PreviewRule { draft: untrack(move || form.draft()) });
+        preview.dispatch(PreviewRule {
+            draft: untrack(move || form.draft()),
+        });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         failure.set(None);
-        save.dispatch(SaveRule { id, draft: untrack(move || form.draft()) });
+        save.dispatch(SaveRule {
+            id,
+            draft: untrack(move || form.draft()),
+        });
     };
 
     // -------- basics
     let scopes = move || enum_items(Scope::ALL, Scope::as_str, |s| labels::scope(i18n, s));
-    let events = move || enum_items(EventKind::ALL, EventKind::as_str, |e| labels::event(i18n, e));
+    let events = move || {
+        enum_items(EventKind::ALL, EventKind::as_str, |e| {
+            labels::event(i18n, e)
+        })
+    };
     let repeats = move || enum_items(Repeat::ALL, Repeat::as_str, |r| labels::repeat(i18n, r));
-    let match_value = RwSignal::new(if form.all.get_untracked() { "all".to_string() } else { "any".to_string() });
-    let match_items = move || vec![("all".to_string(), t_string!(i18n, rules.match_all).to_string()), ("any".to_string(), t_string!(i18n, rules.match_any).to_string())];
+    let match_value = RwSignal::new(if form.all.get_untracked() {
+        "all".to_string()
+    } else {
+        "any".to_string()
+    });
+    let match_items = move || {
+        vec![
+            (
+                "all".to_string(),
+                t_string!(i18n, rules.match_all).to_string(),
+            ),
+            (
+                "any".to_string(),
+                t_string!(i18n, rules.match_any).to_string(),
+            ),
+        ]
+    };
     let daily = move || form.trigger.get() == "daily";
     let set_event = move |v: String| {
         let invoice = v == EventKind::InvoiceCreated.as_str();
         form.event.set(v);
-        form.set_scope(if invoice { "invoice".into() } else { "customer".into() });
+        form.set_scope(if invoice {
+            "invoice".into()
+        } else {
+            "customer".into()
+        });
     };
     let basics = view! {
         <section class="card rule-card" data-testid="rule-basics">
@@ -994,7 +1199,9 @@ fn Builder(form_data: RuleForm) -> impl IntoView {
         }
     });
 
-    let busy_bt = move || matches!(bt.get(), Bt::Starting) || matches!(bt.get(), Bt::Running(ref p) if !p.finished());
+    let busy_bt = move || {
+        matches!(bt.get(), Bt::Starting) || matches!(bt.get(), Bt::Running(ref p) if !p.finished())
+    };
     let try_it = view! {
         <section class="card rule-card try-card" data-testid="rule-try">
             <h2>{t!(i18n, rules.try_title)}</h2>
@@ -1069,7 +1276,10 @@ mod tests {
 
     #[test]
     fn typed_addresses_split_on_any_separator() {
-        assert_eq!(split_list("a@x.cn, b@x.cn；c@x.cn  d@x.cn"), ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"]);
+        assert_eq!(
+            split_list("a@x.cn, b@x.cn；c@x.cn  d@x.cn"),
+            ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn"]
+        );
         assert!(split_list(" , ").is_empty());
     }
 

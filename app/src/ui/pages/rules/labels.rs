@@ -2,7 +2,10 @@
 //! knows has a label here; an unknown code (a newer server) shows as itself.
 use crate::domain::auth::Role;
 use crate::domain::customer::CustomerStatus;
-use crate::domain::rules::{DunningLevel, EventKind, Field, Lang, Letter, Op, PaymentMethod, Priority, Repeat, RiskLevel, Scope, TaskKind, Trigger};
+use crate::domain::rules::{
+    DunningLevel, EventKind, Field, Lang, Letter, Op, PaymentMethod, Priority, Repeat, RiskLevel,
+    Scope, TaskKind, Trigger,
+};
 use crate::i18n::*;
 use crate::ui::format::{role_label, status_label};
 use leptos_i18n::I18nContext;
@@ -31,8 +34,12 @@ pub fn event(i18n: I18n, e: EventKind) -> String {
 
 pub fn trigger(i18n: I18n, t: Trigger) -> String {
     match t {
-        Trigger::Daily { at } => t_string!(i18n, rules.daily_at, at = at.format("%H:%M").to_string()).to_string(),
-        Trigger::Event { kind } => t_string!(i18n, rules.on_event, event = event(i18n, kind)).to_string(),
+        Trigger::Daily { at } => {
+            t_string!(i18n, rules.daily_at, at = at.format("%H:%M").to_string()).to_string()
+        }
+        Trigger::Event { kind } => {
+            t_string!(i18n, rules.on_event, event = event(i18n, kind)).to_string()
+        }
     }
 }
 
@@ -112,10 +119,18 @@ pub fn payment_method(i18n: I18n, p: PaymentMethod) -> String {
 pub fn choice(i18n: I18n, f: Field, v: &str) -> String {
     match f {
         Field::Grade if v == "-" => t_string!(i18n, rules.grade_none).to_string(),
-        Field::Status => CustomerStatus::parse(v).map(|s| status_label(i18n, s)).unwrap_or_else(|_| v.to_string()),
-        Field::DunningLevel => DunningLevel::parse(v).map(|l| dunning_level(i18n, l)).unwrap_or_else(|| v.to_string()),
-        Field::RiskLevel => RiskLevel::parse(v).map(|l| risk(i18n, l)).unwrap_or_else(|| v.to_string()),
-        Field::PaymentMethod => PaymentMethod::parse(v).map(|p| payment_method(i18n, p)).unwrap_or_else(|| v.to_string()),
+        Field::Status => CustomerStatus::parse(v)
+            .map(|s| status_label(i18n, s))
+            .unwrap_or_else(|_| v.to_string()),
+        Field::DunningLevel => DunningLevel::parse(v)
+            .map(|l| dunning_level(i18n, l))
+            .unwrap_or_else(|| v.to_string()),
+        Field::RiskLevel => RiskLevel::parse(v)
+            .map(|l| risk(i18n, l))
+            .unwrap_or_else(|| v.to_string()),
+        Field::PaymentMethod => PaymentMethod::parse(v)
+            .map(|p| payment_method(i18n, p))
+            .unwrap_or_else(|| v.to_string()),
         _ => v.to_string(),
     }
 }
@@ -184,7 +199,10 @@ pub fn recipient(i18n: I18n, code: &str, people: &[crate::api::rules::Person]) -
     if let Some(r) = code.strip_prefix("role:").and_then(|r| Role::parse(r).ok()) {
         return role_label(i18n, r);
     }
-    if let Some(id) = code.strip_prefix("user:").and_then(|id| id.parse::<i64>().ok()) {
+    if let Some(id) = code
+        .strip_prefix("user:")
+        .and_then(|id| id.parse::<i64>().ok())
+    {
         if let Some(p) = people.iter().find(|p| p.id == id) {
             return p.name.clone();
         }

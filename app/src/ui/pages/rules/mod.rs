@@ -14,7 +14,9 @@ pub use builder::RuleBuilderPage;
 pub use run::RunPage;
 pub use settings::NotificationSettingsPage;
 
-use crate::api::rules::{get_dunning_terms, list_rules, rule_runs, Checked, DunningForm, SaveDunningTerms};
+use crate::api::rules::{
+    get_dunning_terms, list_rules, rule_runs, Checked, DunningForm, SaveDunningTerms,
+};
 use crate::domain::documents::FieldError;
 use crate::i18n::*;
 use crate::records::{RuleRun, StoredRule};
@@ -25,12 +27,16 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 pub(crate) fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::domain::BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&crate::domain::BUSINESS_TZ)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A run's length: "850 ms", "12.4 s", "3 min 05 s"; a dash while it runs.
 pub(crate) fn duration(run: &RuleRun) -> String {
-    let Some(end) = run.finished_at else { return "—".into() };
+    let Some(end) = run.finished_at else {
+        return "—".into();
+    };
     let ms = (end - run.started_at).num_milliseconds().max(0);
     if ms < 1000 {
         format!("{ms} ms")
@@ -44,14 +50,20 @@ pub(crate) fn duration(run: &RuleRun) -> String {
 /// The server's messages for one named field of a small form.
 pub(crate) fn form_msg(errors: RwSignal<Vec<FieldError>>, path: &'static str) -> impl IntoView {
     move || {
-        let msgs: Vec<String> = errors.with(|e| e.iter().filter(|e| e.field == path).map(|e| e.message.clone()).collect());
+        let msgs: Vec<String> = errors.with(|e| {
+            e.iter()
+                .filter(|e| e.field == path)
+                .map(|e| e.message.clone())
+                .collect()
+        });
         (!msgs.is_empty()).then(|| view! { <p class="field-error" data-testid=format!("err-{path}")>{msgs.join(" · ")}</p> })
     }
 }
 
 fn rules_table(i18n: I18n, rules: Vec<StoredRule>, saved: Option<i64>) -> AnyView {
     if rules.is_empty() {
-        return view! { <p class="empty" data-testid="no-rules">{t!(i18n, rules.no_rules)}</p> }.into_any();
+        return view! { <p class="empty" data-testid="no-rules">{t!(i18n, rules.no_rules)}</p> }
+            .into_any();
     }
     let rows = rules
         .into_iter()
@@ -99,7 +111,8 @@ fn rules_table(i18n: I18n, rules: Vec<StoredRule>, saved: Option<i64>) -> AnyVie
 
 fn runs_table(i18n: I18n, runs: Vec<RuleRun>) -> AnyView {
     if runs.is_empty() {
-        return view! { <p class="empty" data-testid="no-runs">{t!(i18n, rules.no_runs)}</p> }.into_any();
+        return view! { <p class="empty" data-testid="no-runs">{t!(i18n, rules.no_runs)}</p> }
+            .into_any();
     }
     let rows = runs
         .into_iter()
@@ -159,12 +172,21 @@ fn DunningTerms(terms: DunningForm) -> impl IntoView {
     let save = ServerAction::<SaveDunningTerms>::new();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
-    let f = [terms.friendly_fee, terms.formal_fee, terms.legal_fee, terms.rate_percent].map(RwSignal::new);
+    let f = [
+        terms.friendly_fee,
+        terms.formal_fee,
+        terms.legal_fee,
+        terms.rate_percent,
+    ]
+    .map(RwSignal::new);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(Checked::Done(t))) => {
             errors.set(Vec::new());
             saved.set(true);
-            for (s, v) in f.iter().zip([t.friendly_fee, t.formal_fee, t.legal_fee, t.rate_percent]) {
+            for (s, v) in f
+                .iter()
+                .zip([t.friendly_fee, t.formal_fee, t.legal_fee, t.rate_percent])
+            {
                 s.set(v);
             }
         }
@@ -177,7 +199,14 @@ fn DunningTerms(terms: DunningForm) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let [a, b, c, d] = f.map(|s| s.get_untracked());
-        save.dispatch(SaveDunningTerms { terms: DunningForm { friendly_fee: a, formal_fee: b, legal_fee: c, rate_percent: d } });
+        save.dispatch(SaveDunningTerms {
+            terms: DunningForm {
+                friendly_fee: a,
+                formal_fee: b,
+                legal_fee: c,
+                rate_percent: d,
+            },
+        });
     };
     let input = move |k: usize, path: &'static str, mode: &'static str| {
         let s = f[k];
@@ -214,7 +243,12 @@ fn DunningTerms(terms: DunningForm) -> impl IntoView {
 pub fn RulesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let saved = move || query.read().get("saved").and_then(|s| s.parse::<i64>().ok());
+    let saved = move || {
+        query
+            .read()
+            .get("saved")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
     let archived = move || query.read().get("archived").is_some();
     let rules = Resource::new(|| (), |_| list_rules());
     let runs = Resource::new(|| (), |_| rule_runs());
@@ -222,7 +256,8 @@ pub fn RulesPage() -> impl IntoView {
     let is_admin = Resource::new(|| (), |_| crate::api::auth::current_user());
     let settings_link = move || {
         Suspend::new(async move {
-            let admin = matches!(is_admin.await, Ok(Some(u)) if u.role == crate::domain::auth::Role::Admin);
+            let admin =
+                matches!(is_admin.await, Ok(Some(u)) if u.role == crate::domain::auth::Role::Admin);
             admin.then(|| view! { <A href="/settings/notifications" attr:class="btn" attr:data-testid="to-notify-settings">{t!(i18n, rules.notify_settings)}</A> })
         })
     };

@@ -62,13 +62,23 @@ fn message_view(i18n: I18n, m: OutboxMessage, attempts: Vec<DeliveryAttempt>) ->
 
 fn firing_row(i18n: I18n, f: FiringView) -> impl IntoView {
     let target = match (f.customer_id, f.customer_name) {
-        (Some(id), Some(name)) => view! { <A href=format!("/customers/{id}")>{name}</A> }.into_any(),
+        (Some(id), Some(name)) => {
+            view! { <A href=format!("/customers/{id}")>{name}</A> }.into_any()
+        }
         (_, Some(name)) => name.into_any(),
         _ => view! { <span>{t!(i18n, rules.portfolio)}</span> }.into_any(),
     };
-    let actions = f.actions.into_iter().map(|a| view! { <li>{a}</li> }).collect_view();
+    let actions = f
+        .actions
+        .into_iter()
+        .map(|a| view! { <li>{a}</li> })
+        .collect_view();
     let has_messages = !f.messages.is_empty();
-    let messages = f.messages.into_iter().map(|(m, a)| message_view(i18n, m, a)).collect_view();
+    let messages = f
+        .messages
+        .into_iter()
+        .map(|(m, a)| message_view(i18n, m, a))
+        .collect_view();
     view! {
         <tr data-testid=format!("firing-{}", f.id)>
             <td class="name-cell">
@@ -85,12 +95,19 @@ fn firing_row(i18n: I18n, f: FiringView) -> impl IntoView {
 }
 
 fn run_view(i18n: I18n, d: RunDetail) -> impl IntoView {
-    let RunDetail { run, firings, truncated } = d;
+    let RunDetail {
+        run,
+        firings,
+        truncated,
+    } = d;
     let dur = duration(&run);
     let source = run.source.clone();
     let finished = run.finished_at.map(when);
     let empty = firings.is_empty();
-    let rows = firings.into_iter().map(|f| firing_row(i18n, f)).collect_view();
+    let rows = firings
+        .into_iter()
+        .map(|f| firing_row(i18n, f))
+        .collect_view();
     let fact = |label: String, value: String, testid: &'static str| {
         view! { <div><dt>{label}</dt><dd data-testid=testid>{value}</dd></div> }
     };
@@ -149,7 +166,13 @@ fn run_view(i18n: I18n, d: RunDetail) -> impl IntoView {
 pub fn RunPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let data = Resource::new(id, rule_run_detail);
     view! {
         <div class="page rules-page">

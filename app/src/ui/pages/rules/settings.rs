@@ -6,7 +6,9 @@
 //! each bad field; the message shows under it.
 use super::form_msg;
 use super::labels::I18n;
-use crate::api::rules::{get_notify_settings, Checked, NotifySettings, SaveSmtpSettings, SaveWebhooks};
+use crate::api::rules::{
+    get_notify_settings, Checked, NotifySettings, SaveSmtpSettings, SaveWebhooks,
+};
 use crate::domain::documents::FieldError;
 use crate::domain::notify::{SmtpDraft, SmtpTls, WebhookDraft, WebhookKind};
 use crate::i18n::*;
@@ -39,7 +41,15 @@ fn SmtpForm(draft: SmtpDraft, password_set: bool) -> impl IntoView {
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
     let stored_user = draft.username.clone();
-    let [host, port, tls, username, password, from] = [draft.host, draft.port, draft.tls, draft.username, String::new(), draft.from].map(RwSignal::new);
+    let [host, port, tls, username, password, from] = [
+        draft.host,
+        draft.port,
+        draft.tls,
+        draft.username,
+        String::new(),
+        draft.from,
+    ]
+    .map(RwSignal::new);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(Checked::Done(()))) => {
             errors.set(Vec::new());
@@ -62,7 +72,10 @@ fn SmtpForm(draft: SmtpDraft, password_set: bool) -> impl IntoView {
             },
         });
     };
-    let text = move |s: RwSignal<String>, path: &'static str, kind: &'static str, placeholder: String| {
+    let text = move |s: RwSignal<String>,
+                     path: &'static str,
+                     kind: &'static str,
+                     placeholder: String| {
         view! {
             <input type=kind value=s.get_untracked() prop:value=move || s.get() placeholder=placeholder
                 autocomplete=if kind == "password" { "new-password" } else { "off" }
@@ -132,9 +145,22 @@ fn WebhooksForm(webhooks: Vec<WebhookDraft>, secret_set: Vec<bool>) -> impl Into
     let row = move |d: WebhookDraft, stored: bool| {
         let key = next.get_value();
         next.set_value(key + 1);
-        HookRow { key, name: RwSignal::new(d.key), kind: RwSignal::new(d.kind), url: RwSignal::new(d.url), secret: RwSignal::new(String::new()), secret_stored: stored }
+        HookRow {
+            key,
+            name: RwSignal::new(d.key),
+            kind: RwSignal::new(d.kind),
+            url: RwSignal::new(d.url),
+            secret: RwSignal::new(String::new()),
+            secret_stored: stored,
+        }
     };
-    let rows = RwSignal::new(webhooks.into_iter().zip(secret_set.into_iter().chain(std::iter::repeat(false))).map(|(d, s)| row(d, s)).collect::<Vec<_>>());
+    let rows = RwSignal::new(
+        webhooks
+            .into_iter()
+            .zip(secret_set.into_iter().chain(std::iter::repeat(false)))
+            .map(|(d, s)| row(d, s))
+            .collect::<Vec<_>>(),
+    );
     Effect::new(move |_| match save.value().get() {
         Some(Ok(Checked::Done(()))) => {
             errors.set(Vec::new());
@@ -149,25 +175,44 @@ fn WebhooksForm(webhooks: Vec<WebhookDraft>, secret_set: Vec<bool>) -> impl Into
         let webhooks = rows
             .get_untracked()
             .iter()
-            .map(|r| WebhookDraft { key: r.name.get_untracked(), kind: r.kind.get_untracked(), url: r.url.get_untracked(), secret: r.secret.get_untracked() })
+            .map(|r| WebhookDraft {
+                key: r.name.get_untracked(),
+                kind: r.kind.get_untracked(),
+                url: r.url.get_untracked(),
+                secret: r.secret.get_untracked(),
+            })
             .collect();
         save.dispatch(SaveWebhooks { webhooks });
     };
     let add = move |_| {
-        let r = row(WebhookDraft { kind: "generic".into(), ..WebhookDraft::default() }, false);
+        let r = row(
+            WebhookDraft {
+                kind: "generic".into(),
+                ..WebhookDraft::default()
+            },
+            false,
+        );
         rows.update(|v| v.push(r));
     };
     let hook_view = move |r: HookRow| {
-        let pos = Signal::derive(move || rows.with(|v| v.iter().position(|x| x.key == r.key).unwrap_or(0)));
+        let pos = Signal::derive(move || {
+            rows.with(|v| v.iter().position(|x| x.key == r.key).unwrap_or(0))
+        });
         let path = move |f: &'static str| move || format!("webhooks[{}].{f}", pos.get());
         let msg = move |f: &'static str| {
             move || {
                 let p = path(f)();
-                let msgs: Vec<String> = errors.with(|e| e.iter().filter(|e| e.field == p).map(|e| e.message.clone()).collect());
+                let msgs: Vec<String> = errors.with(|e| {
+                    e.iter()
+                        .filter(|e| e.field == p)
+                        .map(|e| e.message.clone())
+                        .collect()
+                });
                 (!msgs.is_empty()).then(|| view! { <p class="field-error" data-testid=format!("err-{p}")>{msgs.join(" · ")}</p> })
             }
         };
-        let bad = move |f: &'static str| move || errors.with(|e| e.iter().any(|e| e.field == path(f)()));
+        let bad =
+            move |f: &'static str| move || errors.with(|e| e.iter().any(|e| e.field == path(f)()));
         let kinds = move || {
             let cur = r.kind.get();
             WebhookKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=k.as_str() == cur>{kind_label(i18n, k)}</option> }).collect_view()
