@@ -31,10 +31,10 @@ setup:
 setup-test:
 	@bash .ci/setup.sh test
 
-# The phone's client with content-hashed names, precompressed (.br, .gz) for the server
-# to send as they are.
+# The phone's client: split into lazily loaded chunks per route group, with
+# content-hashed names, precompressed (.br, .gz) for the server to send as they are.
 build-release:
-	cargo leptos build --release --precompress
+	cargo leptos build --release --split --precompress
 
 serve:
 	@echo "Demo logins (password demo1234): admin, chen.jie (executive), liu.fang (finance),"
@@ -47,9 +47,9 @@ test-rust:
 	cargo test -p app --features ssr
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p server
 
-# The browser tests run on the build users get (hashed, precompressed), and
-# routes.spec.ts holds every route's first load to its brotli byte budget
-# (CREDITDESK_BUDGETS=1: no skipping).
+# The browser tests run on the build users get (split, hashed, precompressed): the
+# offline pages must work from lazily loaded chunks, and routes.spec.ts holds every
+# route's first load to its brotli byte budget (CREDITDESK_BUDGETS=1: no skipping).
 test-e2e: build-release
 	cd end2end && CREDITDESK_BUDGETS=1 CREDITDESK_BIN=$(TARGET_DIR)/release/creditdesk npx playwright test
 

@@ -6,7 +6,8 @@
 //! collections, Customers, Invoices, Approvals, More); everything else sits behind
 //! "More", which everyone gets. The shell also owns the collections offline queue
 //! (`provide_queue`), so queued writes sync whatever page is open when the network
-//! returns, its offline banner, and the offline copies of task pages.
+//! returns, its offline banner, the offline copies of task pages, and the preloading of
+//! the offline pages' code for those who work collections.
 use super::format::role_label;
 use crate::api::auth::{current_user, Logout};
 use crate::domain::auth::Permission;
@@ -244,6 +245,15 @@ pub fn AppShell() -> impl IntoView {
     provide_context(Viewer(user));
     crate::ui::pages::collections::queue::provide_queue(user);
     crate::ui::pages::collections::offline::provide_task_cache();
+    // A rep's offline pages are fetched as soon as the browser knows who is signed in.
+    Effect::new(move |done: Option<bool>| {
+        let works =
+            matches!(user.get(), Some(Ok(Some(u))) if u.role.allows(Permission::WorkCollections));
+        if works && done != Some(true) {
+            super::routes::preload_offline();
+        }
+        works || done == Some(true)
+    });
     let who = move || {
         Suspend::new(async move {
             match user.await {

@@ -8,12 +8,13 @@ pub(crate) mod dnd;
 mod format;
 pub(crate) mod layout;
 pub mod pages;
+mod routes;
 
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,38 +54,38 @@ pub fn App() -> impl IntoView {
             <Title text="CreditDesk" />
             <Router>
                 <Routes fallback=|| view! { <pages::NotFound /> }>
-                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<routes::Login>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/") view=layout::AppShell ssr=SsrMode::Async>
-                        <Route path=path!("") view=pages::cockpit::CockpitPage ssr=SsrMode::Async />
-                        <Route path=path!("customers") view=pages::customers::CustomerListPage ssr=SsrMode::Async />
-                        <Route path=path!("customers/:id") view=pages::customer::CustomerPage ssr=SsrMode::Async />
-                        <Route path=path!("invoices") view=pages::invoices::InvoiceListPage ssr=SsrMode::Async />
-                        <Route path=path!("aging") view=pages::aging::AgingPage ssr=SsrMode::Async />
-                        <Route path=path!("payments/new") view=pages::payments::PaymentPage ssr=SsrMode::Async />
-                        <Route path=path!("adjustments") view=pages::adjustments::AdjustmentsPage ssr=SsrMode::Async />
-                        <Route path=path!("import") view=pages::import::ImportPage ssr=SsrMode::Async />
-                        <Route path=path!("audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("") view={Lazy::<routes::Cockpit>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("customers") view={Lazy::<routes::Customers>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("customers/:id") view={Lazy::<routes::Customer>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("invoices") view={Lazy::<routes::Invoices>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("aging") view={Lazy::<routes::Aging>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("payments/new") view={Lazy::<routes::Payment>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("adjustments") view={Lazy::<routes::Adjustments>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("import") view={Lazy::<routes::Import>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} ssr=SsrMode::Async />
                         <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />
-                        <Route path=path!("alerts") view=pages::alerts::AlertsPage ssr=SsrMode::Async />
-                        <Route path=path!("inbox") view=pages::alerts::InboxPage ssr=SsrMode::Async />
-                        <Route path=path!("reports") view=pages::reports::CreditReportPage ssr=SsrMode::Async />
-                        <Route path=path!("reports/templates") view=pages::reports::TemplatesPage ssr=SsrMode::Async />
-                        <Route path=path!("reports/templates/:id") view=pages::reports::TemplateRunPage ssr=SsrMode::Async />
-                        <Route path=path!("approvals") view=pages::approvals::BoardPage ssr=SsrMode::Async />
-                        <Route path=path!("approvals/policy") view=pages::approvals::PolicyPage ssr=SsrMode::Async />
-                        <Route path=path!("applications/new") view=pages::approvals::ApplicationNewPage ssr=SsrMode::Async />
-                        <Route path=path!("applications/:id") view=pages::approvals::ApplicationDetailPage ssr=SsrMode::Async />
-                        <Route path=path!("scoring") view=pages::scoring::ScoringPage ssr=SsrMode::Async />
-                        <Route path=path!("scoring/backtest") view=pages::scoring::BacktestPage ssr=SsrMode::Async />
-                        <Route path=path!("rules") view=pages::rules::RulesPage ssr=SsrMode::Async />
-                        <Route path=path!("rules/new") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
-                        <Route path=path!("rules/runs/:id") view=pages::rules::RunPage ssr=SsrMode::Async />
-                        <Route path=path!("rules/:id") view=pages::rules::RuleBuilderPage ssr=SsrMode::Async />
-                        <Route path=path!("tasks") view=pages::collections::WorklistPage ssr=SsrMode::Async />
-                        <Route path=path!("tasks/:id") view=pages::collections::TaskPage ssr=SsrMode::Async />
-                        <Route path=path!("tasks/:id/dossier") view=pages::collections::DossierPage ssr=SsrMode::Async />
-                        <Route path=path!("collections") view=pages::collections::PerformancePage ssr=SsrMode::Async />
-                        <Route path=path!("settings/notifications") view=pages::rules::NotificationSettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("alerts") view={Lazy::<routes::Alerts>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("inbox") view={Lazy::<routes::Inbox>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("reports") view={Lazy::<routes::CreditReport>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("reports/templates") view={Lazy::<routes::Templates>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("reports/templates/:id") view={Lazy::<routes::TemplateRun>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("approvals") view={Lazy::<routes::Approvals>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("approvals/policy") view={Lazy::<routes::Policy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("applications/new") view={Lazy::<routes::ApplicationNew>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("applications/:id") view={Lazy::<routes::ApplicationDetail>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("scoring") view={Lazy::<routes::Scoring>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("scoring/backtest") view={Lazy::<routes::Backtest>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("rules") view={Lazy::<routes::Rules>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("rules/new") view={Lazy::<routes::RuleBuilder>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("rules/runs/:id") view={Lazy::<routes::RuleRun>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("rules/:id") view={Lazy::<routes::RuleBuilder>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("tasks") view={Lazy::<routes::Worklist>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("tasks/:id") view={Lazy::<routes::Task>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("tasks/:id/dossier") view={Lazy::<routes::Dossier>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("collections") view={Lazy::<routes::Performance>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("settings/notifications") view={Lazy::<routes::NotificationSettings>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -1,0 +1,131 @@
+//! The pages as lazily loaded routes, in groups: with `cargo leptos build --split` each
+//! group's views and the server functions only it calls go into their own WASM chunks,
+//! fetched when one of its pages is first opened (the server names them in the page's
+//! HTML, so the browser fetches them beside the main file). The main file carries the
+//! router, the app shell and the offline queue.
+//!
+//! Invariants, and why they hold:
+//! - **Few groups, by who uses them.** `wasm-split` puts code that several split points
+//!   share into one chunk per distinct set of users, and the server names every chunk a
+//!   page needs as a `<link rel=preload>`: one split point per page (31) made ~1,300
+//!   chunks, thirteen groups ~540, and a signed-in page then fetched 100–200 files,
+//!   which over HTTP/1.1 on a phone costs more round trips than the bytes it saves
+//!   (Lighthouse: time to interactive 10–14 s). Four groups keep a page to a handful
+//!   of files: the signed-out visitor gets the login page only, a rep in the field the
+//!   worklist and tasks, an executive the figures, and the office the rest.
+//! - **Preloaded before hydration.** Each route's `preload` fetches its group's chunk,
+//!   and `hydrate_lazy` awaits it before hydrating, so the page's view is ready at the
+//!   first poll; otherwise the browser would hydrate an empty placeholder where the
+//!   server rendered the page (a hydration panic).
+//! - A route carries no data: each page creates its own resources, so its data code
+//!   stays in its chunk too.
+//! - The worklist and task pages are fetched right after hydration for anyone who works
+//!   collections (`preload_offline`), so a rep who loses the network can still open a
+//!   listed task: in Leptos 0.8 a chunk that cannot be fetched breaks the page.
+//! - `make run` and `make test` build with `--split` (`make build-release`).
+use super::pages::{self, *};
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
+
+/// A page asked of a group that does not hold it: a programming error, shown as 404.
+fn elsewhere() -> AnyView {
+    pages::NotFound().into_any()
+}
+
+/// Declares the `Page` enum, one `#[lazy]` function per group rendering its pages, and
+/// one data-less lazy route per page, whose `preload` fetches its group's chunk.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $group:ident, $preload:ident {
+        $($route:ident => $view:path),+ $(,)?
+    })*) => {
+        /// Every lazily loaded page: what a route asks its group to render.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Page {
+            $($($route,)+)*
+        }
+
+        $(
+            $(#[$doc])*
+            #[leptos::lazy]
+            fn $group(page: Page) -> AnyView {
+                #[allow(unreachable_patterns)]
+                match page {
+                    $(Page::$route => $view().into_any(),)+
+                    _ => elsewhere(),
+                }
+            }
+
+            $(
+                pub struct $route;
+
+                impl LazyRoute for $route {
+                    fn data() -> Self {
+                        $route
+                    }
+
+                    async fn view(_this: Self) -> AnyView {
+                        $group(Page::$route).await
+                    }
+
+                    async fn preload() {
+                        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+                        $preload().await;
+                    }
+                }
+            )+
+        )*
+    };
+}
+
+lazy_pages! {
+    /// The sign-in page: all a signed-out visitor downloads besides the main file.
+    login_group, __preload_login_group {
+        Login => login::LoginPage,
+    }
+    /// A rep's worklist and task pages (preloaded for reps: they work offline).
+    field_group, __preload_field_group {
+        Worklist => collections::WorklistPage,
+        Task => collections::TaskPage,
+    }
+    /// The executive's figures: the cockpit, aging and reports (the charts live here).
+    figures_group, __preload_figures_group {
+        Cockpit => cockpit::CockpitPage,
+        Aging => aging::AgingPage,
+        CreditReport => reports::CreditReportPage,
+        Templates => reports::TemplatesPage,
+        TemplateRun => reports::TemplateRunPage,
+    }
+    /// Finance's and credit management's office: customers, invoices, payments,
+    /// imports, the audit trail, alerts, approvals, scoring, rules and the collections
+    /// reports.
+    office_group, __preload_office_group {
+        Customers => customers::CustomerListPage,
+        Customer => customer::CustomerPage,
+        Invoices => invoices::InvoiceListPage,
+        Payment => payments::PaymentPage,
+        Adjustments => adjustments::AdjustmentsPage,
+        Import => import::ImportPage,
+        Audit => audit::AuditPage,
+        Alerts => alerts::AlertsPage,
+        Inbox => alerts::InboxPage,
+        NotificationSettings => rules::NotificationSettingsPage,
+        Approvals => approvals::BoardPage,
+        ApplicationNew => approvals::ApplicationNewPage,
+        ApplicationDetail => approvals::ApplicationDetailPage,
+        Policy => approvals::PolicyPage,
+        Scoring => scoring::ScoringPage,
+        Backtest => scoring::BacktestPage,
+        Rules => rules::RulesPage,
+        RuleRun => rules::RunPage,
+        RuleBuilder => rules::RuleBuilderPage,
+        Dossier => collections::DossierPage,
+        Performance => collections::PerformancePage,
+    }
+}
+
+/// Fetches the worklist and task pages' chunks in the background (browser only; a no-op
+/// without `--split`).
+pub fn preload_offline() {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    leptos::task::spawn_local(__preload_field_group());
+}
