@@ -91,6 +91,14 @@ pub async fn post_payment(input: PaymentInput) -> Result<PostedPayment, AppError
     .await?)
 }
 
+/// Today's business date by the server's clock: the default date of the adjustment
+/// forms (the browser has no clock of its own to trust, and tests set the server's).
+#[server(prefix = "/sfn", endpoint = "ledger_today")]
+pub async fn ledger_today() -> Result<NaiveDate, AppError> {
+    super::authorize(crate::domain::auth::Permission::PostLedger)?;
+    Ok(crate::domain::business_date(super::clock()?.now()))
+}
+
 #[server(prefix = "/sfn", endpoint = "post_credit_note")]
 pub async fn post_credit_note(input: CreditNoteInput) -> Result<String, AppError> {
     use crate::domain::auth::Permission;
