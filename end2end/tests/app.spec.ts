@@ -3,7 +3,6 @@ import { login, minor, snap, waitForHydration, PASSWORD } from "./helpers";
 
 test("a wrong password shows an error and does not sign in", async ({ page, context }, info) => {
   await page.goto("/login");
-  await waitForHydration(page);
   await page.getByTestId("username").fill("chen.jie");
   await page.getByTestId("password").fill("not-the-password");
   await page.getByTestId("login-form").locator("button[type=submit]").click();

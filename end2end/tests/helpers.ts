@@ -4,8 +4,8 @@ export const PASSWORD = "demo1234";
 
 /** Signs in through the login form and waits for the cockpit. */
 export async function login(page: Page, username = "chen.jie", password = PASSWORD) {
+  // The login page is plain HTML, no client (app/src/ui/mod.rs SERVER_ONLY_PAGES).
   await page.goto("/login");
-  await waitForHydration(page);
   await page.getByTestId("username").fill(username);
   await page.getByTestId("password").fill(password);
   await page.getByTestId("login-form").locator("button[type=submit]").click();

@@ -41,6 +41,27 @@ test("without JavaScript: a wrong password shows the error and does not sign in"
   await expect(page.getByTestId("customer-row").first()).toBeVisible();
 });
 
+test("without JavaScript: the language switch on the login page posts the choice, and the server keeps it", async ({ page, context }) => {
+  await page.goto("/login?next=%2Fcustomers");
+  await expect(page.getByTestId("login-form").locator("button[type=submit]")).toHaveText("登录");
+  await page.getByTestId("lang-switch").click();
+  // Back where it was, in English, with the cookie the server reads for every page.
+  await expect(page).toHaveURL(/\/login\?next=%2Fcustomers$/);
+  await expect(page.getByTestId("login-form").locator("button[type=submit]")).toHaveText("Sign in");
+  expect((await context.cookies()).find((c) => c.name === "i18n_pref_locale")?.value).toBe("en");
+  await page.getByTestId("lang-switch").click();
+  await expect(page.getByTestId("login-form").locator("button[type=submit]")).toHaveText("登录");
+});
+
+test("the language form names an unknown locale, and never sends the browser off-site", async ({ request }) => {
+  const bad = await request.post("/locale", { form: { locale: "fr", next: "/login" }, maxRedirects: 0 });
+  expect(bad.status()).toBe(400);
+  expect(await bad.text()).toContain('unknown locale "fr"');
+  const offsite = await request.post("/locale", { form: { locale: "en", next: "//evil.example/x" }, maxRedirects: 0 });
+  expect(offsite.status()).toBe(303);
+  expect(offsite.headers()["location"]).toBe("/");
+});
+
 test("a foreign-origin POST is refused", async ({ request }) => {
   const res = await request.post("/sfn/login", {
     headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },

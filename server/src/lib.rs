@@ -6,6 +6,7 @@ pub mod config;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod locale;
 pub mod notify;
 pub mod outbox;
 pub mod rest;

@@ -19,7 +19,7 @@ use axum::extract::{FromRef, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .service(crate::assets::pkg_service(&state.leptos_options.site_root));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/locale", post(crate::locale::switch))
         .nest_service("/pkg", pkg)
         .nest("/api/v1", crate::rest::router())
         .nest("/export", crate::export::router())
@@ -187,6 +188,7 @@ fn is_page(path: &str) -> bool {
         || path.starts_with("/api/")
         || path.starts_with("/export/")
         || path == "/healthz"
+        || path == "/locale"
         || path == "/favicon.ico")
 }
 

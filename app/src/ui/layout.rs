@@ -35,23 +35,53 @@ fn icon_customers() -> impl IntoView {
 }
 
 /// Switches between the two languages; the choice is kept in a cookie, so the server
-/// renders the next page in it too.
+/// renders the next page in it too. A form, so it also works unhydrated (the login page
+/// ships no client): the server's `POST /locale` sets the cookie and sends the browser
+/// back; hydrated, the switch happens in place.
 #[component]
 pub fn LanguageSwitch(#[prop(default = "btn-ghost")] class: &'static str) -> impl IntoView {
     let i18n = use_i18n();
-    let toggle = move |_| {
-        let next = if i18n.get_locale() == Locale::zh_CN {
-            Locale::en
-        } else {
-            Locale::zh_CN
-        };
+    let location = leptos_router::hooks::use_location();
+    let other = move || match i18n.get_locale() {
+        Locale::zh_CN => Locale::en,
+        _ => Locale::zh_CN,
+    };
+    let here = move || match location.search.get() {
+        search if search.is_empty() => location.pathname.get(),
+        search => format!("{}?{search}", location.pathname.get()),
+    };
+    let switch = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let next = other();
         i18n.set_locale(next);
+        remember_locale(next);
     };
     view! {
-        <button type="button" class=class on:click=toggle data-testid="lang-switch">
-            {t!(i18n, nav.switch_language)}
-        </button>
+        <form method="post" action="/locale" class="lang-form" on:submit=switch>
+            <input type="hidden" name="locale" value=move || other().to_string() />
+            <input type="hidden" name="next" value=here />
+            <button type="submit" class=class data-testid="lang-switch">
+                {t!(i18n, nav.switch_language)}
+            </button>
+        </form>
     }
+}
+
+/// Keeps the choice in leptos_i18n's cookie, which the server reads to render the next
+/// page. The browser writes it here because its build leaves leptos_i18n's cookie
+/// support (a cookie parser and a date library) out.
+fn remember_locale(locale: Locale) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let cookie =
+                format!("i18n_pref_locale={locale}; path=/; max-age=31536000; samesite=lax");
+            let _ = doc.set_cookie(&cookie);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = locale;
 }
 
 fn icon(d: &'static str) -> impl IntoView {

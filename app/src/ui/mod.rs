@@ -9,6 +9,7 @@ mod format;
 pub(crate) mod layout;
 pub mod pages;
 mod routes;
+pub use routes::preload_page;
 
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -28,8 +29,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0f2a4a" />
                 <HashedStylesheet options=options.clone() />
                 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' fill='%230f2a4a'/%3E%3Cpath d='M9 17l5 5 9-11' stroke='%2334d399' stroke-width='3.5' fill='none' stroke-linecap='round'/%3E%3C/svg%3E" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {needs_client().then(|| view! {
+                    <AutoReload options=options.clone() />
+                    <HydrationScripts options />
+                })}
                 <MetaTags />
             </head>
             <body>
@@ -37,6 +40,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Pages served as plain HTML, without the client: the sign-in page is a form post and
+/// its language switch another (`LanguageSwitch`), so a signed-out visitor on a phone
+/// downloads no WASM at all and can type at once. Signed in, the next page fetches the
+/// client; a client-side visit to these pages still renders them.
+#[cfg(feature = "ssr")]
+const SERVER_ONLY_PAGES: &[&str] = &["/login"];
+
+/// Whether the page being rendered hydrates (everything but `SERVER_ONLY_PAGES`).
+#[cfg(feature = "ssr")]
+fn needs_client() -> bool {
+    use_context::<http::request::Parts>()
+        .is_none_or(|parts| !SERVER_ONLY_PAGES.contains(&parts.uri.path()))
 }
 
 #[component]

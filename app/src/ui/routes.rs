@@ -13,10 +13,13 @@
 //!   (Lighthouse: time to interactive 10–14 s). Four groups keep a page to a handful
 //!   of files: the signed-out visitor gets the login page only, a rep in the field the
 //!   worklist and tasks, an executive the figures, and the office the rest.
-//! - **Preloaded before hydration.** Each route's `preload` fetches its group's chunk,
-//!   and `hydrate_lazy` awaits it before hydrating, so the page's view is ready at the
-//!   first poll; otherwise the browser would hydrate an empty placeholder where the
-//!   server rendered the page (a hydration panic).
+//! - **Preloaded before hydration.** Each group marks the page it renders with
+//!   `<body data-group>`; the client awaits that group's chunk (`preload_page`), then
+//!   hydrates synchronously (`hydrate_body`), so the page's view is ready at the first
+//!   poll; otherwise the browser would hydrate an empty placeholder where the server
+//!   rendered the page (a hydration panic). Hydrating synchronously lets the patched
+//!   `tachys` (vendor/tachys) drop the async hydration code of every view type. Each
+//!   route's `preload` also fetches its group's chunk, for client-side navigation.
 //! - A route carries no data: each page creates its own resources, so its data code
 //!   stays in its chunk too.
 //! - The worklist and task pages are fetched right after hydration for anyone who works
@@ -25,6 +28,7 @@
 //! - `make run` and `make test` build with `--split` (`make build-release`).
 use super::pages::{self, *};
 use leptos::prelude::*;
+use leptos_meta::Body;
 use leptos_router::LazyRoute;
 
 /// A page asked of a group that does not hold it: a programming error, shown as 404.
@@ -49,10 +53,11 @@ macro_rules! lazy_pages {
             #[leptos::lazy]
             fn $group(page: Page) -> AnyView {
                 #[allow(unreachable_patterns)]
-                match page {
+                let page = match page {
                     $(Page::$route => $view().into_any(),)+
                     _ => elsewhere(),
-                }
+                };
+                view! { <Body {..} data-group=stringify!($group) /> {page} }.into_any()
             }
 
             $(
@@ -74,6 +79,19 @@ macro_rules! lazy_pages {
                 }
             )+
         )*
+
+        /// Fetches the chunk of the group whose page the server rendered (named by
+        /// `<body data-group>`), so the page hydrates in one synchronous pass.
+        pub async fn preload_page() {
+            #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+            {
+                let group = document().body().and_then(|body| body.get_attribute("data-group"));
+                match group.as_deref() {
+                    $(Some(stringify!($group)) => $preload().await,)*
+                    _ => {}
+                }
+            }
+        }
     };
 }
 
