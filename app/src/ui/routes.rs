@@ -11,8 +11,11 @@
 //!   chunks, thirteen groups ~540, and a signed-in page then fetched 100–200 files,
 //!   which over HTTP/1.1 on a phone costs more round trips than the bytes it saves
 //!   (Lighthouse: time to interactive 10–14 s). Four groups keep a page to a handful
-//!   of files: the signed-out visitor gets the login page only, a rep in the field the
-//!   worklist and tasks, an executive the figures, and the office the rest.
+//!   of files: a rep in the field gets the worklist and tasks, an executive the
+//!   figures, and the office the rest (the login page is served without the client,
+//!   `SERVER_ONLY_PAGES`; its group serves client-side visits). Splitting the office
+//!   in three was measured: office pages fell from 1.03 MB to 0.64–0.72 MB, but every
+//!   page then fetched ~28 files and the field and figures pages grew by 3–4 %.
 //! - **Preloaded before hydration.** Each group marks the page it renders with
 //!   `<body data-group>`; the client awaits that group's chunk (`preload_page`), then
 //!   hydrates synchronously (`hydrate_body`), so the page's view is ready at the first
@@ -96,7 +99,8 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    /// The sign-in page: all a signed-out visitor downloads besides the main file.
+    /// The sign-in page, for client-side visits (after signing out); opened by address
+    /// it is plain HTML (`SERVER_ONLY_PAGES` in `ui/mod.rs`).
     login_group, __preload_login_group {
         Login => login::LoginPage,
     }
