@@ -10,13 +10,12 @@
 //! - like every state-changing request it passes `origin_check` first (web.rs).
 use crate::web::AppState;
 use app::i18n::Locale;
+use app::ui::LOCALE_COOKIE as COOKIE;
 use axum::extract::{Form, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-/// The cookie leptos_i18n reads (its `cookie` feature is on for the server).
-const COOKIE: &str = "i18n_pref_locale";
 const ONE_YEAR_SECS: u32 = 365 * 24 * 3600;
 
 #[derive(Deserialize)]

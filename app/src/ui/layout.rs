@@ -75,8 +75,8 @@ fn remember_locale(locale: Locale) {
     {
         use wasm_bindgen::JsCast;
         if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
-            let cookie =
-                format!("i18n_pref_locale={locale}; path=/; max-age=31536000; samesite=lax");
+            let name = super::LOCALE_COOKIE;
+            let cookie = format!("{name}={locale}; path=/; max-age=31536000; samesite=lax");
             let _ = doc.set_cookie(&cookie);
         }
     }

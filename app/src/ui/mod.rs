@@ -11,6 +11,10 @@ pub mod pages;
 mod routes;
 pub use routes::preload_page;
 
+/// The language cookie: leptos_i18n's default name, which the server reads (its `cookie`
+/// feature) and which the browser (`LanguageSwitch`) and `POST /locale` write.
+pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
+
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
