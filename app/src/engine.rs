@@ -15,7 +15,7 @@
 //! - Preview and back-test call the same `evaluate` and never write.
 use crate::domain::business_date;
 use crate::domain::rules::{
-    self, CustomerFacts, EventKind, Facts, Firing, PortfolioFacts, Rule, Scope, Trigger,
+    self, CustomerFacts, Facts, Firing, PortfolioFacts, Rule, Scope, Trigger,
 };
 use crate::store::{
     Applied, FiringPlan, RuleLease, RuleRun, RunClaim, RunProgress, Store, StoreError, StoredRule,
@@ -317,7 +317,7 @@ impl AsyncPage for Applier<'_> {
             .collect();
         let a = self
             .store
-            .apply_firings(&leases, &plans, (self.now)())
+            .apply_firings(&leases, &plans, &[], (self.now)())
             .await?;
         for (l, _) in &mut self.leases {
             l.cursor = l.cursor.max(cursor);
@@ -473,78 +473,6 @@ pub async fn run_due(
     Ok(out)
 }
 
-/// Fires the enabled event rules of `kind` for one customer (and invoice), keyed on the
-/// event's document id so the same event never fires a rule twice.
-pub async fn fire_event(
-    store: &dyn Store,
-    kind: EventKind,
-    customer_id: i64,
-    invoice_id: Option<i64>,
-    event_ref: i64,
-    now: DateTime<Utc>,
-) -> Result<Applied, StoreError> {
-    let all = store.rules().await?;
-    let matching: Vec<&StoredRule> = all
-        .iter()
-        .filter(|r| r.rule.enabled && r.rule.trigger == Trigger::Event { kind })
-        .collect();
-    if matching.is_empty() {
-        return Ok(Applied::default());
-    }
-    let as_of = business_date(now);
-    let book = Book::load(store, as_of, Some(customer_id)).await?;
-    let invoices = store
-        .rule_invoices(as_of, customer_id - 1, customer_id)
-        .await?;
-    let customer = book.customers.first().map(|c| CustomerFacts {
-        open_minor: invoices.iter().map(|i| i.open_minor).sum(),
-        overdue_minor: invoices
-            .iter()
-            .filter(|i| i.due_date < as_of)
-            .map(|i| i.open_minor)
-            .sum(),
-        ..c.clone()
-    });
-    let invoice = invoice_id.and_then(|id| invoices.iter().find(|i| i.id == id));
-    let facts = Facts {
-        as_of,
-        invoice,
-        customer: customer.as_ref(),
-        portfolio: None,
-    };
-    let plans: Vec<FiringPlan> = matching
-        .iter()
-        .filter_map(|r| {
-            rules::evaluate(r.id, &r.rule, &facts, Some(event_ref)).map(|firing| FiringPlan {
-                firing,
-                run_id: None,
-                rule_name: r.rule.name.clone(),
-                actions: r.rule.actions.clone(),
-                as_of,
-            })
-        })
-        .collect();
-    if plans.is_empty() {
-        return Ok(Applied::default());
-    }
-    store.apply_firings(&[], &plans, now).await
-}
-
-/// `fire_event`, logging instead of failing: the document that raised the event is
-/// already committed, and a rule must never make posting it fail.
-pub async fn after_event(
-    store: &dyn Store,
-    kind: EventKind,
-    customer_id: i64,
-    invoice_id: Option<i64>,
-    event_ref: i64,
-    now: DateTime<Utc>,
-) {
-    if let Err(e) = fire_event(store, kind, customer_id, invoice_id, event_ref, now).await {
-        tracing::warn!(error = %e, event = %kind, customer_id, "event rules failed");
-    }
-}
-
 /// What one promise check settled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PromiseCheck {
@@ -554,8 +482,8 @@ pub struct PromiseCheck {
 
 /// Judges every pending promise at today's business date against the payments
 /// allocated to its invoices (`collections::promise_state`). A promise leaves pending
-/// once (the store's guarded update), and only the call that settled it as broken
-/// raises the `promise_broken` rule event, keyed on the promise, so a rule can escalate.
+/// once (the store's guarded update), and the update that settles it as broken records
+/// the `promise_broken` event, which the rules then see (`events::after_write`).
 pub async fn check_promises(
     store: &dyn Store,
     now: DateTime<Utc>,
@@ -571,26 +499,17 @@ pub async fn check_promises(
         after = last.id;
         for p in &page {
             let state = promise_state(&p.promise, &p.allocations, p.grace_days, today);
-            if matches!(state, PromiseState::Pending)
-                || !store.settle_promise(p.id, state, now).await?
-            {
+            if matches!(state, PromiseState::Pending) || !store.settle_promise(p.id, state, now).await? {
                 continue;
             }
-            if let PromiseState::Broken { .. } = state {
-                done.broken += 1;
-                after_event(
-                    store,
-                    EventKind::PromiseBroken,
-                    p.customer_id,
-                    p.first_invoice,
-                    p.id,
-                    now,
-                )
-                .await;
-            } else {
-                done.kept += 1;
+            match state {
+                PromiseState::Broken { .. } => done.broken += 1,
+                _ => done.kept += 1,
             }
         }
+    }
+    if done.broken > 0 {
+        crate::events::after_write(store, now).await;
     }
     Ok(done)
 }

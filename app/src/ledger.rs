@@ -110,9 +110,9 @@ pub async fn resolve_customers(
     duplicates("code", drafts.iter().map(|d| d.code.as_str()), &mut errors);
     let mut reps: HashMap<String, Option<i64>> = HashMap::new();
     for name in drafts.iter().filter_map(|d| d.sales_rep.clone()) {
-        if !reps.contains_key(&name) {
-            let id = store.user_id_by_username(&name).await?;
-            reps.insert(name, id);
+        if let std::collections::hash_map::Entry::Vacant(v) = reps.entry(name) {
+            let id = store.user_id_by_username(v.key()).await?;
+            v.insert(id);
         }
     }
     let mut out = Vec::with_capacity(drafts.len());
@@ -265,15 +265,7 @@ pub async fn post_payment(
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::Other("insert_payments returned nothing".into()))?;
-    crate::engine::after_event(
-        store,
-        crate::domain::rules::EventKind::PaymentPosted,
-        new[0].customer_id,
-        None,
-        posted.id,
-        now,
-    )
-    .await;
+    crate::events::after_write(store, now).await;
     Ok(posted)
 }
 
@@ -838,7 +830,10 @@ pub async fn rescore(
             break;
         }
     }
-    Ok(Some(store.finish_scoring_run(&lease, now).await?))
+    let run = store.finish_scoring_run(&lease, now).await?;
+    // The grade changes' events: one page now, the rest of a whole-book run by the job.
+    crate::events::after_write(store, now).await;
+    Ok(Some(run))
 }
 
 /// The run key of the month `now` falls in (business timezone): `monthly:2026-11`.

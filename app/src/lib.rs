@@ -8,6 +8,8 @@ pub mod api;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod events;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ledger;

@@ -952,16 +952,24 @@ pub trait RuleStore: Send + Sync {
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> Result<RunClaim, StoreError>;
-    /// Inserts the firings not seen before and applies their actions, and records each
-    /// run's progress, in one transaction (renewing every lease first; none for event
-    /// firings). Returns how many were new and how many actions could not be done (a
-    /// customer without an email address).
+    /// Inserts the firings not seen before and applies their actions, records each
+    /// run's progress and marks the `handled` domain events handled, in one transaction
+    /// (renewing every lease first; none for event firings). Events the actions raise
+    /// carry the firing's rule as their cause. Returns how many firings were new and how
+    /// many actions could not be done (a customer without an email address).
     async fn apply_firings(
         &self,
         leases: &[(RuleLease, RunProgress)],
         plans: &[FiringPlan],
+        handled: &[i64],
         now: DateTime<Utc>,
     ) -> Result<Applied, StoreError>;
+    /// Up to `limit` unhandled domain events with ids above `after`, oldest first.
+    async fn pending_events(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::events::RecordedEvent>, StoreError>;
     async fn finish_rule_run(
         &self,
         lease: &RuleLease,

@@ -21,6 +21,9 @@ pub struct Schedule {
     pub rules: Duration,
     /// How often the outbox worker delivers queued emails and webhooks.
     pub outbox: Duration,
+    /// How often recorded domain events are handed to the event rules (what a single
+    /// write did not drain itself: an import's, a rescoring's).
+    pub events: Duration,
 }
 
 /// Starts every job that has an interval on the current tokio runtime.
@@ -38,7 +41,10 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
         spawn_every(schedule.rules, store.clone(), clock.clone(), rules);
     }
     if !schedule.outbox.is_zero() {
-        spawn_every(schedule.outbox, store, clock, outbox);
+        spawn_every(schedule.outbox, store.clone(), clock.clone(), outbox);
+    }
+    if !schedule.events.is_zero() {
+        spawn_every(schedule.events, store, clock, events);
     }
 }
 
@@ -128,6 +134,16 @@ async fn rules(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "promise check failed"),
+    }
+}
+
+/// Hands every recorded domain event to the event rules, a page at a time
+/// (`app::events`): each page's firings and its handled mark commit together.
+async fn events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    match app::events::handle_events(store.as_ref(), clock.now(), None).await {
+        Ok(d) if d.events == 0 => {}
+        Ok(d) => tracing::info!(events = d.events, firings = d.firings, "domain events handled"),
+        Err(e) => tracing::warn!(error = %e, "handling domain events failed"),
     }
 }
 

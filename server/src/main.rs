@@ -70,6 +70,9 @@ enum Command {
         /// Seconds between outbox deliveries (emails and webhooks; 0 turns it off).
         #[arg(long, env = "CREDITDESK_OUTBOX_INTERVAL_SECS", default_value_t = 15)]
         outbox_interval_secs: u64,
+        /// Seconds between drains of recorded domain events into the event rules (0 turns it off).
+        #[arg(long, env = "CREDITDESK_EVENTS_INTERVAL_SECS", default_value_t = 5)]
+        events_interval_secs: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -218,6 +221,7 @@ async fn run(command: Command) -> Result<(), String> {
             scoring_interval_secs,
             rules_interval_secs,
             outbox_interval_secs,
+            events_interval_secs,
         } => {
             let cfg = ServeConfig {
                 bind: config::parse_bind(&bind)?,
@@ -265,6 +269,7 @@ async fn run(command: Command) -> Result<(), String> {
                 scoring: std::time::Duration::from_secs(scoring_interval_secs),
                 rules: std::time::Duration::from_secs(rules_interval_secs),
                 outbox: std::time::Duration::from_secs(outbox_interval_secs),
+                events: std::time::Duration::from_secs(events_interval_secs),
             };
             server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");

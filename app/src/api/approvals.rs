@@ -62,11 +62,11 @@ async fn snapshot(
     let exposure = position
         .exposure
         .total()
-        .map_err(|e| AppError::internal(e))?;
+        .map_err(AppError::internal)?;
     let available = position
         .effective_limit
         .checked_sub(exposure)
-        .map_err(|e| AppError::internal(e))?;
+        .map_err(AppError::internal)?;
     let suggestion = crate::api::scoring::suggestion(store, id).await?;
     Ok(CreditSnapshot {
         customer: CustomerChoice {

@@ -189,16 +189,29 @@ pub struct CustomerFile {
     pub grade: Option<Grade>,
 }
 
+/// The temporary limit in force at `as_of`: it counts while `as_of` ≤ its expiry. The
+/// one place this rule lives (the credit position, the customer file and the REST
+/// credit summary all ask here).
+pub fn active_temp_limit(temp: Option<(Money, NaiveDate)>, as_of: NaiveDate) -> Option<Money> {
+    temp.filter(|(_, expires)| as_of <= *expires).map(|(m, _)| m)
+}
+
+/// The limit in force at `as_of`: the credit limit plus the active temporary limit.
+pub fn effective_limit(
+    limit: Money,
+    temp: Option<(Money, NaiveDate)>,
+    as_of: NaiveDate,
+) -> Result<Money, crate::domain::money::MoneyError> {
+    match active_temp_limit(temp, as_of) {
+        Some(extra) => limit.checked_add(extra),
+        None => Ok(limit),
+    }
+}
+
 impl CustomerFile {
-    /// The temporary limit counts only while `as_of` ≤ its expiry.
+    /// `effective_limit` of this file (the plain limit should the sum overflow).
     pub fn effective_limit(&self, as_of: NaiveDate) -> Money {
-        match self.temp_limit {
-            Some((extra, expires)) if as_of <= expires => self
-                .credit_limit
-                .checked_add(extra)
-                .unwrap_or(self.credit_limit),
-            _ => self.credit_limit,
-        }
+        effective_limit(self.credit_limit, self.temp_limit, as_of).unwrap_or(self.credit_limit)
     }
 }
 

@@ -291,7 +291,7 @@ impl CustomerInput {
         let limit = e.take(money("credit_limit", &self.credit_limit, cur, true));
         let temp = temp_limit(&self.temp_limit, &self.temp_limit_expires_on, cur, &mut e);
         let email = text(&self.contact_email);
-        if !email.is_empty() && !(email.contains('@') && !email.contains(char::is_whitespace)) {
+        if !email.is_empty() && (!email.contains('@') || email.contains(char::is_whitespace)) {
             e.0.push(FieldError::new(
                 "contact_email",
                 format!("'{email}' is not an email address"),

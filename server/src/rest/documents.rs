@@ -417,10 +417,7 @@ async fn credit_summary(
     Ok(CreditSummary {
         as_of,
         credit_limit: money(f.credit_limit),
-        temp_limit_active: f
-            .temp_limit
-            .filter(|(_, until)| as_of <= *until)
-            .map(|(m, _)| money(m)),
+        temp_limit_active: app::domain::customer::active_temp_limit(f.temp_limit, as_of).map(money),
         exposure: money(exposure),
         available: money(available),
         open_amount: money(sum(&|_| true)),
@@ -585,20 +582,7 @@ pub(crate) async fn patch_customer(
         .await
     {
         Ok(updated) => {
-            if updated.status != f.status {
-                // One firing per change: the event is keyed on the instant of the change.
-                let at = state.clock.now();
-                let change = at.timestamp_micros();
-                app::engine::after_event(
-                    state.store.as_ref(),
-                    app::domain::rules::EventKind::StatusChanged,
-                    f.id,
-                    None,
-                    change,
-                    at,
-                )
-                .await;
-            }
+            app::events::after_write(state.store.as_ref(), state.clock.now()).await;
             axum::Json(Customer::new(&updated, None)).into_response()
         }
         Err(e) => respond(failed("api patch customer", e.into())),
@@ -663,20 +647,10 @@ async fn create_invoice_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Ou
     });
     let result = async {
         let new = ledger::resolve_invoices(store.as_ref(), std::slice::from_ref(&draft)).await?;
-        let ids = store
+        store
             .insert_invoices(&new, &actor(key), w.state.clock.now())
             .await?;
-        for (id, i) in ids.iter().zip(&new) {
-            app::engine::after_event(
-                store.as_ref(),
-                app::domain::rules::EventKind::InvoiceCreated,
-                i.customer_id,
-                Some(*id),
-                *id,
-                w.state.clock.now(),
-            )
-            .await;
-        }
+        app::events::after_write(store.as_ref(), w.state.clock.now()).await;
         Ok::<_, LedgerError>(new)
     }
     .await;

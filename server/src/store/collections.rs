@@ -671,6 +671,11 @@ macro_rules! collection_store {
                     tx.rollback().await.map_err($crate::store::db_err)?;
                     return Ok(false);
                 }
+                if let PromiseState::Broken { .. } = state {
+                    let customer: i64 = sqlx::query_scalar("SELECT customer_id FROM promises WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err($crate::store::db_err)?;
+                    let first: Option<i64> = sqlx::query_scalar("SELECT MIN(invoice_id) FROM promise_invoices WHERE promise_id = $1").bind(id).fetch_one(&mut *tx).await.map_err($crate::store::db_err)?;
+                    chain.raise(app::domain::events::DomainEvent::promise_broken(customer, first, id));
+                }
                 chain.push(app::store::AuditEntry {
                     before: Some(serde_json::json!({ "status": "pending" }).to_string()),
                     after: Some(serde_json::json!({ "status": state.status(), "settled_on": on }).to_string()),

@@ -30,6 +30,10 @@ pub(crate) struct Chain {
     )>,
     /// What the write moved in the cockpit's aggregates, applied by `commit`.
     pub(crate) moves: crate::store::aggregates::Moves,
+    /// The domain events the write caused, recorded by `commit` with it.
+    pub(crate) events: Vec<(app::domain::events::DomainEvent, Option<i64>)>,
+    /// The rule whose actions are being applied: the cause of the events they raise.
+    pub(crate) cause: Option<i64>,
 }
 
 pub(crate) struct ChainRow {
@@ -56,6 +60,8 @@ impl Chain {
             rows: Vec::new(),
             answer: None,
             moves: Default::default(),
+            events: Vec::new(),
+            cause: None,
         }
     }
 
@@ -79,6 +85,11 @@ impl Chain {
         };
         self.answer = Some((claim.clone(), response));
         Ok(())
+    }
+
+    /// Records a domain event of this write (see `domain::events`).
+    pub(crate) fn raise(&mut self, event: app::domain::events::DomainEvent) {
+        self.events.push((event, self.cause));
     }
 
     pub(crate) fn push(&mut self, entry: app::store::AuditEntry) {
@@ -287,6 +298,20 @@ macro_rules! ledger_fns {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::store::db_err)?;
+            }
+            for part in chain.events.chunks($crate::store::CHUNK / 2) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO domain_events (kind, customer_id, invoice_id, subject_id, caused_by_rule, occurred_at) ",
+                );
+                qb.push_values(part, |mut b, (e, cause)| {
+                    b.push_bind(e.kind.as_str())
+                        .push_bind(e.customer_id)
+                        .push_bind(e.invoice_id)
+                        .push_bind(e.subject_id)
+                        .push_bind(*cause)
+                        .push_bind(chain.at);
+                });
+                qb.build().execute(&mut *tx).await.map_err($crate::store::db_err)?;
             }
             if let Some((claim, response)) = &chain.answer {
                 sqlx::query(
@@ -584,6 +609,9 @@ macro_rules! ledger_fns {
                     .to_string(),
                 );
                 chain.push(e);
+                if let Some(id) = ids.get(&i.number) {
+                    chain.raise(app::domain::events::DomainEvent::invoice_created(i.customer_id, *id));
+                }
             }
             for (customer, (inv, ord)) in deltas {
                 bump(tx, customer, inv, ord, 0).await?;
@@ -677,6 +705,7 @@ macro_rules! ledger_fns {
                 .to_string(),
             );
             chain.push(e);
+            chain.raise(app::domain::events::DomainEvent::payment_posted(p.customer_id, id));
             Ok(posted)
         }
 
@@ -706,10 +735,8 @@ macro_rules! ledger_fns {
             let limit = m("credit_limit_minor")?;
             let temp: Option<i64> = r.try_get("temp_limit_minor").map_err($crate::store::db_err)?;
             let until: Option<chrono::NaiveDate> = r.try_get("temp_limit_expires_on").map_err($crate::store::db_err)?;
-            let effective_limit = match (temp, until) {
-                (Some(t), Some(u)) if as_of <= u => limit.checked_add(Money::from_minor(t, cur)).map_err($crate::store::corrupt)?,
-                _ => limit,
-            };
+            let temp = temp.zip(until).map(|(t, u)| (Money::from_minor(t, cur), u));
+            let effective_limit = app::domain::customer::effective_limit(limit, temp, as_of).map_err($crate::store::corrupt)?;
             let oldest: Option<chrono::NaiveDate> = r.try_get("oldest_due").map_err($crate::store::db_err)?;
             Ok(app::domain::credit::CreditPosition {
                 status: status_of(&r)?,
@@ -720,7 +747,7 @@ macro_rules! ledger_fns {
                     unallocated_credits: m("unallocated_minor")?,
                 },
                 max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d).max(0)).unwrap_or(0),
-                prepayment_required: r.try_get::<String, _>("payment_method").map_err($crate::store::db_err)? == "prepayment",
+                prepayment_required: payment_method_of(&r)? == app::domain::rules::PaymentMethod::Prepayment,
             })
         }
 

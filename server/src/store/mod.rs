@@ -490,6 +490,9 @@ macro_rules! impl_store {
                 e.before = Some(terms(&before));
                 e.after = Some(terms(&after));
                 chain.push(e);
+                if after.status != before.status {
+                    chain.raise(app::domain::events::DomainEvent::status_changed(id));
+                }
                 commit(tx, chain).await?;
                 Ok(after)
             }
@@ -1570,6 +1573,11 @@ macro_rules! impl_store {
 
         fn status_of(row: &DbRow) -> Result<app::domain::customer::CustomerStatus, app::store::StoreError> {
             app::domain::customer::CustomerStatus::parse(&text(row, "status")?).map_err($crate::store::corrupt)
+        }
+
+        fn payment_method_of(row: &DbRow) -> Result<app::domain::rules::PaymentMethod, app::store::StoreError> {
+            let method = text(row, "payment_method")?;
+            app::domain::rules::PaymentMethod::parse(&method).ok_or_else(|| $crate::store::corrupt(format!("payment method {method}")))
         }
 
         fn grade_of(row: &DbRow) -> Result<Option<app::domain::customer::Grade>, app::store::StoreError> {

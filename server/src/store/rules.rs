@@ -441,6 +441,7 @@ macro_rules! rule_store {
                         if let Some(s) = rules::status_after(c.status, action) {
                             sqlx::query("UPDATE customers SET status = $2 WHERE id = $1").bind(c.id).bind(s.as_str()).execute(&mut **tx).await.map_err(db)?;
                             lines.push(format!("status: {} → {}", c.status.as_str(), s.as_str()));
+                            chain.raise(app::domain::events::DomainEvent::status_changed(c.id));
                             c.status = s;
                         }
                     }
@@ -455,7 +456,7 @@ macro_rules! rule_store {
                     Action::RequirePrepayment => {
                         let Some(c) = customer.as_mut() else { continue };
                         if c.payment != rules::PaymentMethod::Prepayment {
-                            sqlx::query("UPDATE customers SET payment_method = 'prepayment' WHERE id = $1").bind(c.id).execute(&mut **tx).await.map_err(db)?;
+                            sqlx::query("UPDATE customers SET payment_method = $2 WHERE id = $1").bind(c.id).bind(rules::PaymentMethod::Prepayment.as_str()).execute(&mut **tx).await.map_err(db)?;
                             lines.push("payment method: prepayment".to_string());
                             c.payment = rules::PaymentMethod::Prepayment;
                         }
@@ -803,6 +804,7 @@ macro_rules! rule_store {
                 &self,
                 leases: &[(app::store::RuleLease, app::store::RunProgress)],
                 plans: &[app::store::FiringPlan],
+                handled: &[i64],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::store::Applied, app::store::StoreError> {
                 let db = $crate::store::db_err;
@@ -840,7 +842,9 @@ macro_rules! rule_store {
                     .await
                     .map_err(db)?;
                     let Some(id) = id else { continue };
+                    chain.cause = Some(f.rule_id);
                     let (lines, failures) = apply_actions(&mut tx, &mut chain, id, plan, &terms, &mut roles, now).await?;
+                    chain.cause = None;
                     for a in [&mut applied].into_iter().chain(plan.run_id.map(|r| per_run.entry(r).or_default())) {
                         a.new += 1;
                         a.failures += failures;
@@ -866,8 +870,45 @@ macro_rules! rule_store {
                     .await
                     .map_err(db)?;
                 }
+                for part in handled.chunks($crate::store::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE domain_events SET handled_at = ");
+                    qb.push_bind(now).push(" WHERE handled_at IS NULL AND id IN (");
+                    let mut ids = qb.separated(", ");
+                    for id in part {
+                        ids.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err(db)?;
+                }
                 commit(tx, chain).await?;
                 Ok(applied)
+            }
+
+            async fn pending_events(&self, after: i64, limit: i64) -> Result<Vec<app::domain::events::RecordedEvent>, app::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, kind, customer_id, invoice_id, subject_id, caused_by_rule FROM domain_events \
+                     WHERE handled_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: String = col(r, "kind")?;
+                        Ok(app::domain::events::RecordedEvent {
+                            id: col(r, "id")?,
+                            event: app::domain::events::DomainEvent {
+                                kind: app::domain::rules::EventKind::parse(&kind).ok_or_else(|| $crate::store::corrupt(format!("event kind {kind}")))?,
+                                customer_id: col(r, "customer_id")?,
+                                invoice_id: col(r, "invoice_id")?,
+                                subject_id: col(r, "subject_id")?,
+                            },
+                            caused_by_rule: col(r, "caused_by_rule")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn finish_rule_run(&self, lease: &app::store::RuleLease, now: chrono::DateTime<chrono::Utc>) -> Result<app::store::RuleRun, app::store::StoreError> {

@@ -306,6 +306,7 @@ macro_rules! scoring_fns {
                 e.before = Some(serde_json::json!({ "grade": was }).to_string());
                 e.after = Some(serde_json::json!({ "grade": now_grade }).to_string());
                 chain.push(e);
+                chain.raise(app::domain::events::DomainEvent::grade_changed(s.customer_id));
                 changes.insert(s.customer_id, (was.clone(), Some(now_grade.to_string())));
             }
             regrade(&mut tx, &changes).await?;

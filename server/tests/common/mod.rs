@@ -69,6 +69,34 @@ impl TestDb {
             .unwrap()
     }
 
+    /// Runs one statement outside the store (to set up a state the store never writes).
+    pub async fn exec(&self, sql: &str) {
+        if self.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+
+    /// One integer a query answers (a count), read outside the store.
+    pub async fn count(&self, sql: &str) -> i64 {
+        if self.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    }
+
     /// Drops a PostgreSQL test database (SQLite files go with the temp dir).
     pub async fn drop_db(self) {
         if let Some((admin, name)) = &self.pg_admin {
