@@ -15,14 +15,14 @@ CREDITDESK_BIND ?= 127.0.0.1:3000
 TEST_DATABASE_URL ?= postgres://creditdesk:creditdesk@127.0.0.1:5432/creditdesk
 export DATABASE_URL CREDITDESK_BIND
 
-.PHONY: run test setup setup-test build-release serve test-rust test-e2e bench bench-web
+.PHONY: run test setup setup-test build-release serve lint test-rust test-e2e bench bench-web
 .DEFAULT_GOAL := run
 
 run: setup
 	@$(MAKE) --no-print-directory build-release serve
 
 test: setup-test
-	@$(MAKE) --no-print-directory test-rust test-e2e
+	@$(MAKE) --no-print-directory lint test-rust test-e2e
 	@echo "make test: all suites passed"
 
 setup:
@@ -40,6 +40,13 @@ serve:
 	@echo "Demo logins (password demo1234): admin, chen.jie (executive), liu.fang (finance),"
 	@echo "  zhou.min (credit manager), sun.hao (sales manager), li.na / wang.qiang / zhao.lei (sales reps)"
 	$(TARGET_DIR)/release/creditdesk serve --seed-demo-if-empty --site-root target/site
+
+# Format and lints, warnings as errors: the server's build (app with ssr, every test and
+# bench) and the browser's (app with hydrate, for wasm32).
+lint:
+	cargo fmt --all --check
+	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Unit and property tests of the domain and UI helpers, then the server's integration
 # tests: SQLite always, PostgreSQL through TEST_DATABASE_URL.

@@ -142,6 +142,12 @@ fi
 # 5. Test-only: Chromium, PostgreSQL (started, with a test role) and Playwright
 # ---------------------------------------------------------------------------------
 if [ "$MODE" = test ]; then
+  # `make lint`: rustfmt and clippy for the toolchain in use (rustup's components, or
+  # Debian's packages beside its rustc).
+  if ! cargo +"$TC" clippy --version >/dev/null 2>&1 || ! cargo +"$TC" fmt --version >/dev/null 2>&1; then
+    log "adding rustfmt and clippy"
+    if [ "$TC" = stable ]; then rustup component add --toolchain stable clippy rustfmt; else apt_install rust-clippy rustfmt; fi
+  fi
   # fonts-noto-cjk: without a CJK font, Chromium draws Chinese as boxes in screenshots.
   apt_install chromium postgresql fonts-noto-cjk
   # python3-aiosmtpd: the real SMTP server the notification tests deliver to

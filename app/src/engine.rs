@@ -499,7 +499,9 @@ pub async fn check_promises(
         after = last.id;
         for p in &page {
             let state = promise_state(&p.promise, &p.allocations, p.grace_days, today);
-            if matches!(state, PromiseState::Pending) || !store.settle_promise(p.id, state, now).await? {
+            if matches!(state, PromiseState::Pending)
+                || !store.settle_promise(p.id, state, now).await?
+            {
                 continue;
             }
             match state {

@@ -29,8 +29,11 @@ pub trait EventPort: Send + Sync {
     /// The rules not archived (the consumer keeps the enabled event rules).
     async fn event_rules(&self) -> Result<Vec<StoredRule>, StoreError>;
     /// Up to `limit` unhandled events with ids above `after`, oldest first.
-    async fn pending_events(&self, after: i64, limit: i64)
-        -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn pending_events(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
     /// A customer as rules see it at `as_of`, with its open invoices then.
     async fn event_facts(
         &self,
@@ -153,7 +156,9 @@ async fn plan_page<P: EventPort + ?Sized>(
         if let std::collections::hash_map::Entry::Vacant(v) = facts.entry(customer) {
             v.insert(port.event_facts(as_of, customer).await?);
         }
-        let Some((c, invoices)) = &facts[&customer] else { continue };
+        let Some((c, invoices)) = &facts[&customer] else {
+            continue;
+        };
         let f = Facts {
             as_of,
             invoice: e

@@ -8,9 +8,9 @@ pub mod api;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod engine;
+pub mod error;
 #[cfg(feature = "ssr")]
 pub mod events;
-pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ledger;
 pub mod records;

@@ -8,6 +8,7 @@
 //!   checked equal to the aggregates' figures;
 //! - DuckDB over the same rows exported to CSV (`benches/cockpit_duckdb.py`), the
 //!   physical-limit reference for a columnar scan, when `python3 -c "import duckdb"` works.
+//!
 //! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID; runs: BENCH_RUNS; BENCH_SKIP_NAIVE=1
 //! leaves out the naive and DuckDB references.
 mod common;

@@ -8,6 +8,7 @@
 //!   raises its rule event);
 //! - the performance page's month: every sales user's counts and days to collect, and
 //!   the cockpit's collected and due figures (twice: cold, then warm).
+//!
 //! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID, BENCH_TASKS, BENCH_OPS. Nothing
 //! asserts a time; the collection tables are cleared first so the bench can be repeated.
 mod common;

@@ -7,6 +7,7 @@
 //! - a restart that lost every run's progress re-evaluating the same day: the new
 //!   firings and outbox messages it makes (must be 0);
 //! - the peak resident memory of the process (VmHWM).
+//!
 //! Sizes: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_UNPAID. Nothing asserts a time.
 mod common;
 

@@ -142,7 +142,11 @@ async fn rules(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
 async fn events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     match app::events::handle_events(store.as_ref(), clock.now(), None).await {
         Ok(d) if d.events == 0 => {}
-        Ok(d) => tracing::info!(events = d.events, firings = d.firings, "domain events handled"),
+        Ok(d) => tracing::info!(
+            events = d.events,
+            firings = d.firings,
+            "domain events handled"
+        ),
         Err(e) => tracing::warn!(error = %e, "handling domain events failed"),
     }
 }

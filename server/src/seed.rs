@@ -264,7 +264,8 @@ pub async fn demo_applications(store: &dyn Store, now: DateTime<Utc>) -> Result<
         .map_err(|e| err(&e))?;
     let today = app::domain::business_date(now);
     // (kind, amount, reason, then: decisions as (approver, action, comment))
-    let plans: [(&str, &str, &str, &[(&User, Action, &str)]); 6] = [
+    type Decisions<'a> = &'a [(&'a User, Action, &'a str)];
+    let plans: [(&str, &str, &str, Decisions); 6] = [
         (
             "temporary_limit",
             "30000.00",
@@ -597,34 +598,6 @@ fn payment_plan(
     plan
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_payment_plan_never_pays_before_the_invoice_or_after_the_anchor() {
-        let mut rng = StdRng::seed_from_u64(7);
-        let anchor = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
-        for i in 0..2_000 {
-            let invoice = anchor - Duration::days(i % 500);
-            let due = invoice + Duration::days(30);
-            for payer in [
-                Payer::Prompt,
-                Payer::Average,
-                Payer::Slow,
-                Payer::Defaulted {
-                    since_days_ago: 200,
-                },
-            ] {
-                for (on, pct) in payment_plan(&mut rng, payer, anchor, invoice, due) {
-                    assert!(on >= invoice && on <= anchor, "{payer:?} {invoice} {on}");
-                    assert!(pct > 0 && pct <= 100);
-                }
-            }
-        }
-    }
-}
-
 /// Collection tasks for the first two reps on their most overdue customers, so a rep's
 /// worklist is not empty in a demo: for the first rep one due today, one overdue (two
 /// days ago), one urgent due today and one due in three days; one for the second rep.
@@ -712,4 +685,32 @@ pub async fn demo_collections(store: &dyn Store, now: DateTime<Utc>) -> Result<u
         }
     }
     Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_plan_never_pays_before_the_invoice_or_after_the_anchor() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let anchor = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        for i in 0..2_000 {
+            let invoice = anchor - Duration::days(i % 500);
+            let due = invoice + Duration::days(30);
+            for payer in [
+                Payer::Prompt,
+                Payer::Average,
+                Payer::Slow,
+                Payer::Defaulted {
+                    since_days_ago: 200,
+                },
+            ] {
+                for (on, pct) in payment_plan(&mut rng, payer, anchor, invoice, due) {
+                    assert!(on >= invoice && on <= anchor, "{payer:?} {invoice} {on}");
+                    assert!(pct > 0 && pct <= 100);
+                }
+            }
+        }
+    }
 }

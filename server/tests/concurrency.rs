@@ -144,7 +144,7 @@ async fn race(store: Arc<dyn Store>) {
         "{kept:?}"
     );
     assert!(
-        approved >= 1 && approved < 32,
+        (1..32).contains(&approved),
         "the line is contended: {approved} approved"
     );
     let items = store.open_items(Scope::All, d(30)).await.unwrap();

@@ -50,7 +50,10 @@ async fn book(db: &TestDb) -> Book {
         status: CustomerStatus::Normal,
         grade: None,
     };
-    let customer = store.insert_customers(&[c], "test", test_now()).await.unwrap()[0];
+    let customer = store
+        .insert_customers(&[c], "test", test_now())
+        .await
+        .unwrap()[0];
     let old = today() - Duration::days(90);
     let invoice = NewInvoice {
         number: "EV-INV-0".into(),
@@ -62,9 +65,14 @@ async fn book(db: &TestDb) -> Book {
         due_date: old + Duration::days(30),
         amount: Money::from_minor(1_000_000, Currency::CNY),
     };
-    store.insert_invoices(&[invoice], "test", test_now()).await.unwrap();
+    store
+        .insert_invoices(&[invoice], "test", test_now())
+        .await
+        .unwrap();
     // What setting up recorded is not what the tests look at.
-    app::events::handle_events(store.as_ref(), test_now(), None).await.unwrap();
+    app::events::handle_events(store.as_ref(), test_now(), None)
+        .await
+        .unwrap();
     Book {
         store,
         fin,
@@ -105,17 +113,24 @@ fn notify_finance() -> ActionDraft {
 
 async fn save(store: &dyn Store, draft: RuleDraft) -> i64 {
     let on = today() - Duration::days(1);
-    store.save_rule(None, &draft, on, "fin", test_now()).await.unwrap()
+    store
+        .save_rule(None, &draft, on, "fin", test_now())
+        .await
+        .unwrap()
 }
 
 async fn firings_of(db: &TestDb, rule: i64) -> i64 {
-    db.count(&format!("SELECT COUNT(*) FROM rule_firings WHERE rule_id = {rule}"))
-        .await
+    db.count(&format!(
+        "SELECT COUNT(*) FROM rule_firings WHERE rule_id = {rule}"
+    ))
+    .await
 }
 
 async fn events_of(db: &TestDb, kind: &str) -> i64 {
-    db.count(&format!("SELECT COUNT(*) FROM domain_events WHERE kind = '{kind}'"))
-        .await
+    db.count(&format!(
+        "SELECT COUNT(*) FROM domain_events WHERE kind = '{kind}'"
+    ))
+    .await
 }
 
 async fn with_dbs<F, Fut>(test: F)
@@ -133,17 +148,55 @@ where
 async fn a_grade_changed_rule_fires_once_after_a_rescore_changes_a_grade() {
     with_dbs(|db| async move {
         let b = book(&db).await;
-        let rule = save(b.store.as_ref(), event_rule("评级变化", "grade_changed", "customer", vec![notify_finance()])).await;
+        let rule = save(
+            b.store.as_ref(),
+            event_rule(
+                "评级变化",
+                "grade_changed",
+                "customer",
+                vec![notify_finance()],
+            ),
+        )
+        .await;
         let one = app::ledger::Rescore::One(b.customer);
-        app::ledger::rescore(b.store.as_ref(), one, today(), "manual:1", "fin", test_now()).await.unwrap();
-        let graded = b.store.customer_file(b.customer, app::domain::auth::Scope::All).await.unwrap().unwrap();
+        app::ledger::rescore(
+            b.store.as_ref(),
+            one,
+            today(),
+            "manual:1",
+            "fin",
+            test_now(),
+        )
+        .await
+        .unwrap();
+        let graded = b
+            .store
+            .customer_file(b.customer, app::domain::auth::Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(graded.grade.is_some(), "the rescoring graded the customer");
         assert_eq!(events_of(&db, "grade_changed").await, 1);
-        assert_eq!(firings_of(&db, rule).await, 1, "the rescoring's own drain fired the rule");
+        assert_eq!(
+            firings_of(&db, rule).await,
+            1,
+            "the rescoring's own drain fired the rule"
+        );
         assert_eq!(b.store.inbox(b.fin, 10).await.unwrap().len(), 1);
         // The same grade again is no change: no event, no firing.
-        app::ledger::rescore(b.store.as_ref(), one, today(), "manual:2", "fin", test_now()).await.unwrap();
-        app::events::handle_events(b.store.as_ref(), test_now(), None).await.unwrap();
+        app::ledger::rescore(
+            b.store.as_ref(),
+            one,
+            today(),
+            "manual:2",
+            "fin",
+            test_now(),
+        )
+        .await
+        .unwrap();
+        app::events::handle_events(b.store.as_ref(), test_now(), None)
+            .await
+            .unwrap();
         assert_eq!(events_of(&db, "grade_changed").await, 1);
         assert_eq!(firings_of(&db, rule).await, 1);
         db
@@ -189,21 +242,58 @@ async fn a_status_set_by_a_rule_raises_status_changed_without_looping() {
             status: "frozen".into(),
             ..ActionDraft::default()
         };
-        let freezer = save(b.store.as_ref(), event_rule("关注即冻结", "status_changed", "customer", vec![freeze])).await;
-        let watcher = save(b.store.as_ref(), event_rule("状态变化通知", "status_changed", "customer", vec![notify_finance()])).await;
+        let freezer = save(
+            b.store.as_ref(),
+            event_rule("关注即冻结", "status_changed", "customer", vec![freeze]),
+        )
+        .await;
+        let watcher = save(
+            b.store.as_ref(),
+            event_rule(
+                "状态变化通知",
+                "status_changed",
+                "customer",
+                vec![notify_finance()],
+            ),
+        )
+        .await;
         let watch = CustomerPatch {
             status: Some(CustomerStatus::Watch),
             credit_limit: None,
             temp_limit: None,
         };
-        b.store.update_customer(b.customer, &watch, "cm", test_now()).await.unwrap();
-        app::events::handle_events(b.store.as_ref(), test_now(), None).await.unwrap();
-        let file = b.store.customer_file(b.customer, app::domain::auth::Scope::All).await.unwrap().unwrap();
-        assert_eq!(file.status, CustomerStatus::Frozen, "the rule froze the customer");
+        b.store
+            .update_customer(b.customer, &watch, "cm", test_now())
+            .await
+            .unwrap();
+        app::events::handle_events(b.store.as_ref(), test_now(), None)
+            .await
+            .unwrap();
+        let file = b
+            .store
+            .customer_file(b.customer, app::domain::auth::Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            file.status,
+            CustomerStatus::Frozen,
+            "the rule froze the customer"
+        );
         // Two changes (watch by hand, frozen by the rule), each an event, all handled.
         assert_eq!(events_of(&db, "status_changed").await, 2);
-        assert_eq!(db.count(&format!("SELECT COUNT(*) FROM domain_events WHERE caused_by_rule = {freezer}")).await, 1);
-        assert_eq!(db.count("SELECT COUNT(*) FROM domain_events WHERE handled_at IS NULL").await, 0);
+        assert_eq!(
+            db.count(&format!(
+                "SELECT COUNT(*) FROM domain_events WHERE caused_by_rule = {freezer}"
+            ))
+            .await,
+            1
+        );
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM domain_events WHERE handled_at IS NULL")
+                .await,
+            0
+        );
         // The freezer fired on the manual change only; the watcher saw both changes.
         assert_eq!(firings_of(&db, freezer).await, 1);
         assert_eq!(firings_of(&db, watcher).await, 2);

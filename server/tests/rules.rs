@@ -655,15 +655,13 @@ async fn outbox_retries_until_the_mail_server_and_the_webhook_come_back() {
         "nothing is sent twice"
     );
     assert_eq!(
-        db.count("SELECT COUNT(*) FROM delivery_log WHERE outcome = 'failed'"
-        )
-        .await,
+        db.count("SELECT COUNT(*) FROM delivery_log WHERE outcome = 'failed'")
+            .await,
         4
     );
     assert_eq!(
-        db.count("SELECT COUNT(*) FROM delivery_log WHERE outcome = 'sent'"
-        )
-        .await,
+        db.count("SELECT COUNT(*) FROM delivery_log WHERE outcome = 'sent'")
+            .await,
         4
     );
     assert_eq!(sink.messages().len(), 3);

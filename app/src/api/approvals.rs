@@ -59,10 +59,7 @@ async fn snapshot(
         .await?
         .ok_or(AppError::NotFound)?;
     let position = store.credit_position(id, today).await?;
-    let exposure = position
-        .exposure
-        .total()
-        .map_err(AppError::internal)?;
+    let exposure = position.exposure.total().map_err(AppError::internal)?;
     let available = position
         .effective_limit
         .checked_sub(exposure)

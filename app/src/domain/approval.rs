@@ -1172,14 +1172,8 @@ mod tests {
         use Action::*;
         use Status::*;
         // (status, step, steps, action, comment) → Ok((status, step, final)) or error
-        let table: &[(
-            Status,
-            usize,
-            usize,
-            Action,
-            &str,
-            Result<(Status, usize, bool), ApprovalError>,
-        )] = &[
+        type Outcome = Result<(Status, usize, bool), ApprovalError>;
+        let table: &[(Status, usize, usize, Action, &str, Outcome)] = &[
             (Pending, 0, 3, Approve, "", Ok((Pending, 1, false))),
             (Pending, 2, 3, Approve, "ok", Ok((Approved, 2, true))),
             (Pending, 0, 1, Approve, "", Ok((Approved, 0, true))),
@@ -1400,7 +1394,7 @@ mod tests {
         for (name, bytes, want) in table {
             assert_eq!(
                 AttachmentType::sniff(name, bytes),
-                want.clone().map_err(str::to_string),
+                (*want).map_err(str::to_string),
                 "{name}"
             );
         }

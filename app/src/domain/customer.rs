@@ -193,7 +193,8 @@ pub struct CustomerFile {
 /// one place this rule lives (the credit position, the customer file and the REST
 /// credit summary all ask here).
 pub fn active_temp_limit(temp: Option<(Money, NaiveDate)>, as_of: NaiveDate) -> Option<Money> {
-    temp.filter(|(_, expires)| as_of <= *expires).map(|(m, _)| m)
+    temp.filter(|(_, expires)| as_of <= *expires)
+        .map(|(m, _)| m)
 }
 
 /// The limit in force at `as_of`: the credit limit plus the active temporary limit.

@@ -25,7 +25,12 @@ pub struct DomainEvent {
 
 impl DomainEvent {
     pub fn invoice_created(customer_id: i64, invoice_id: i64) -> Self {
-        Self::new(EventKind::InvoiceCreated, customer_id, Some(invoice_id), invoice_id)
+        Self::new(
+            EventKind::InvoiceCreated,
+            customer_id,
+            Some(invoice_id),
+            invoice_id,
+        )
     }
 
     pub fn payment_posted(customer_id: i64, payment_id: i64) -> Self {
@@ -33,7 +38,12 @@ impl DomainEvent {
     }
 
     pub fn promise_broken(customer_id: i64, first_invoice: Option<i64>, promise_id: i64) -> Self {
-        Self::new(EventKind::PromiseBroken, customer_id, first_invoice, promise_id)
+        Self::new(
+            EventKind::PromiseBroken,
+            customer_id,
+            first_invoice,
+            promise_id,
+        )
     }
 
     pub fn status_changed(customer_id: i64) -> Self {

@@ -7,7 +7,7 @@
 //! - A report of a period still running is as of today, never of a future date: no figure
 //!   pretends to know what has not been posted.
 //! - The roll-forward balances: opening + invoiced − payments − credit notes − write-offs
-//!   + reversals = closing. Opening and closing come from the maintained month-end
+//!   \+ reversals = closing. Opening and closing come from the maintained month-end
 //!   snapshots, the movements from the ledger's documents; `Movements::unexplained` is
 //!   the difference, which the store tests demand be zero on both databases.
 //! - A template is parsed whole before it is stored or run: at least one column, each

@@ -683,7 +683,7 @@ pub(crate) fn pairs_agg(database: &str, amount: &str) -> String {
 
 /// The pairs of `pairs_agg`.
 pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(NaiveDate, i64)>, app::store::StoreError> {
-    let bad = || crate::store::corrupt(&format!("aggregate pairs: {text:.60}"));
+    let bad = || crate::store::corrupt(format!("aggregate pairs: {text:.60}"));
     text.split(',')
         .filter(|p| !p.is_empty())
         .map(|p| {

@@ -360,6 +360,7 @@ macro_rules! ledger_fns {
         /// Writes one allocation row from `source` (negative when it belongs to a
         /// reversal) and moves the invoice's maintained open amount by the opposite, and
         /// its amount unpaid at the due date when the allocation is dated by then.
+        #[allow(clippy::too_many_arguments)]
         async fn settle(
             tx: &mut Tx,
             chain: &mut $crate::store::ledger::Chain,

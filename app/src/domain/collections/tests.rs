@@ -206,7 +206,8 @@ fn promise_kept_or_broken_at_the_deadline_boundaries() {
     let g = 3;
     assert_eq!(p.deadline(g), d("2026-11-13"));
     let full = |on: &str| vec![(d(on), 10_000_00)];
-    let table: &[(&[(NaiveDate, i64)], &str, PromiseState)] = &[
+    type Payments<'a> = &'a [(NaiveDate, i64)];
+    let table: &[(Payments, &str, PromiseState)] = &[
         // paid in full on the promise date
         (
             &full("2026-11-10"),

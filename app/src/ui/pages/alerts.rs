@@ -12,6 +12,9 @@ use leptos_i18n::I18nContext;
 use leptos_router::components::A;
 use rust_decimal::Decimal;
 
+/// An inbox line's title or text, rendered in the reader's language.
+type Text = Box<dyn Fn() -> String + Send + Sync>;
+
 /// The alert's name in the reader's language.
 pub fn alert_title(i18n: I18nContext<Locale>, kind: AlertKind) -> String {
     match kind {
@@ -216,7 +219,7 @@ pub fn InboxPage() -> impl IntoView {
                         .items
                         .into_iter()
                         .map(|item| {
-                            let (title, text): (Box<dyn Fn() -> String + Send + Sync>, Box<dyn Fn() -> String + Send + Sync>) = match item.topic {
+                            let (title, text): (Text, Text) = match item.topic {
                                 Topic::Alert(e) => {
                                     let kind = e.kind;
                                     (Box::new(move || alert_title(i18n, kind)), Box::new(move || figures(i18n, &e)))
@@ -230,7 +233,7 @@ pub fn InboxPage() -> impl IntoView {
                                     (Box::new(move || rule_name.clone()), Box::new(move || text.clone()))
                                 }
                                 Topic::Task { customer_name, kind, priority, .. } => (
-                                    Box::new(move || format!("{} · {kind}", t_string!(i18n, rules.task_title).to_string())),
+                                    Box::new(move || format!("{} · {kind}", t_string!(i18n, rules.task_title))),
                                     Box::new(move || format!("{customer_name} · {priority}")),
                                 ),
                             };

@@ -447,8 +447,8 @@ pub fn trend(i18n: I18n, d: &Dashboard) -> Chart {
     })
 }
 
-/// 6. Collection rate by month, against the alert's threshold. A point drills to the
-/// invoices that fell due in that month.
+/// Chart 6: collection rate by month, against the alert's threshold. A point drills to
+/// the invoices that fell due in that month.
 pub fn collection_rate(i18n: I18n, d: &Dashboard) -> Chart {
     let filter = slice_query(d);
     let rate = t_string!(i18n, cockpit.collection_rate).to_string();

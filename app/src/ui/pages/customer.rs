@@ -95,7 +95,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
             </div>
             {actions}
         </header>
-        <CreditGauge limit=effective_limit exposure=exposure.clone() available />
+        <CreditGauge limit=effective_limit exposure=exposure available />
         <section class="kpis">
             <div class="kpi">
                 <div class="kpi-label">{t!(i18n, customer.open)}</div>

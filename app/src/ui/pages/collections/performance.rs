@@ -209,7 +209,7 @@ fn TermsForm(draft: TermsDraft) -> impl IntoView {
             .iter()
             .map(|s| s.with(|t| t.trim().parse::<Decimal>().ok()))
             .sum();
-        sum.map(|s| super::points(s)).unwrap_or_else(|| "—".into())
+        sum.map(super::points).unwrap_or_else(|| "—".into())
     };
     let input = move |k: usize, path: &'static str| {
         let s = f[k];

@@ -36,7 +36,7 @@ fn row_view(i18n: I18n, r: TaskRow, today: NaiveDate, team: bool) -> impl IntoVi
     let overdue = r.input.overdue_minor;
     let days = r.input.days_past_due;
     let row = r.clone();
-    let who = team.then(|| move || assignee_text(i18n, &row));
+    let who = team.then_some(move || assignee_text(i18n, &row));
     view! {
         <li>
             <A href=format!("/tasks/{}", r.id) attr:class="task-row" attr:data-testid="task-row" attr:data-task-id=r.id.to_string()>
