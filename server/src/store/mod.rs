@@ -129,7 +129,7 @@ macro_rules! impl_store {
         $crate::store::collections::collection_store!($store, $db);
 
         #[async_trait::async_trait]
-        impl app::store::Store for $store {
+        impl app::store::IdentityStore for $store {
             async fn create_user(&self, u: app::store::NewUser, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
                 sqlx::query_scalar::<_, i64>(
                     "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -254,6 +254,37 @@ macro_rules! impl_store {
                     .map_err($crate::store::db_err)
             }
 
+            async fn list_users(&self) -> Result<Vec<app::domain::auth::User>, app::store::StoreError> {
+                let rows = sqlx::query("SELECT id, username, display_name, role FROM users ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, app::store::StoreError> {
+                let m: Option<Option<i64>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                m.ok_or(app::store::StoreError::NotFound)
+            }
+
+            async fn set_user_manager(&self, user_id: i64, manager_id: Option<i64>) -> Result<(), app::store::StoreError> {
+                let n = sqlx::query("UPDATE users SET manager_id = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(manager_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?
+                    .rows_affected();
+                if n == 1 { Ok(()) } else { Err(app::store::StoreError::NotFound) }
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::AuditStore for $store {
             async fn audit(&self, at: chrono::DateTime<chrono::Utc>, actor: &str, entry: app::store::AuditEntry) -> Result<(), app::store::StoreError> {
                 let (tx, mut chain) = begin(&self.pool, actor, at).await?;
                 chain.push(entry);
@@ -316,7 +347,10 @@ macro_rules! impl_store {
                 let first_broken = (last_id != expected_id - 1 || last_hash != prev).then_some(expected_id);
                 Ok(app::store::AuditVerification { rows: rows_seen, first_broken })
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::IdempotencyStore for $store {
             async fn stored_response(&self, api_key_id: i64, key: &str) -> Result<Option<app::store::StoredResponse>, app::store::StoreError> {
                 use sqlx::Row;
                 let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2")
@@ -359,11 +393,17 @@ macro_rules! impl_store {
                 .rows_affected();
                 Ok(n == 1)
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::Store for $store {
             fn claiming(&self, claim: std::sync::Arc<app::store::Claim>) -> std::sync::Arc<dyn app::store::Store> {
                 std::sync::Arc::new(Self { pool: self.pool.clone(), claim: Some(claim) })
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::SettingsStore for $store {
             async fn setting(&self, key: &str) -> Result<Option<String>, app::store::StoreError> {
                 sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
                     .bind(key)
@@ -391,7 +431,10 @@ macro_rules! impl_store {
                 chain.push(e);
                 commit(tx, chain).await
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::InboxStore for $store {
             async fn record_alerts(
                 &self,
                 as_of: chrono::NaiveDate,
@@ -430,7 +473,10 @@ macro_rules! impl_store {
                 .map_err($crate::store::db_err)?;
                 Ok(r.rows_affected())
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::CustomerStore for $store {
             async fn insert_customers(
                 &self,
                 customers: &[app::domain::customer::NewCustomer],
@@ -525,6 +571,98 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
+            async fn count_customers(&self) -> Result<i64, app::store::StoreError> {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, app::store::StoreError> {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn list_customers(
+                &self,
+                q: &app::store::CustomerQuery,
+                scope: app::domain::auth::Scope,
+                as_of: chrono::NaiveDate,
+            ) -> Result<Vec<app::domain::customer::CustomerRow>, app::store::StoreError> {
+                use app::domain::customer::CustomerRow;
+                use app::domain::money::Money;
+                use sqlx::Row;
+                let sql = format!(
+                    "WITH open_inv AS ({}{}), per_customer AS ( \
+                        SELECT customer_id, CAST(SUM(open_minor) AS BIGINT) AS open_minor, \
+                               CAST(SUM(CASE WHEN due_date < $1 THEN open_minor ELSE 0 END) AS BIGINT) AS overdue_minor, \
+                               MIN(CASE WHEN due_date < $1 AND open_minor > 0 THEN due_date END) AS oldest_overdue \
+                        FROM open_inv GROUP BY customer_id \
+                     ) \
+                     SELECT c.id, c.code, c.name, c.region, c.industry, u.display_name AS rep, c.status, c.grade, c.currency, \
+                            COALESCE(p.open_minor, 0) AS open_minor, COALESCE(p.overdue_minor, 0) AS overdue_minor, p.oldest_overdue \
+                     FROM customers c \
+                     LEFT JOIN users u ON u.id = c.sales_rep_id \
+                     LEFT JOIN per_customer p ON p.customer_id = c.id \
+                     WHERE (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2) \
+                       AND (CAST($3 AS TEXT) IS NULL OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
+                            OR LOWER(c.code) LIKE $3 ESCAPE '\\' OR LOWER(c.uscc) LIKE $3 ESCAPE '\\') \
+                     ORDER BY COALESCE(p.overdue_minor, 0) DESC, c.code \
+                     LIMIT $4 OFFSET $5",
+                    $crate::store::AT_AS_OF,
+                    $crate::store::MAYBE_OPEN
+                );
+                let rows = sqlx::query(&sql)
+                .bind(as_of)
+                .bind(scope.rep_id())
+                .bind(q.search.as_deref().map($crate::store::like_pattern))
+                .bind(q.limit)
+                .bind(q.offset)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let currency = currency_of(r)?;
+                        let oldest: Option<chrono::NaiveDate> = r.try_get("oldest_overdue").map_err($crate::store::db_err)?;
+                        Ok(CustomerRow {
+                            id: r.try_get("id").map_err($crate::store::db_err)?,
+                            code: code_of(r)?,
+                            name: r.try_get("name").map_err($crate::store::db_err)?,
+                            region: r.try_get("region").map_err($crate::store::db_err)?,
+                            industry: r.try_get("industry").map_err($crate::store::db_err)?,
+                            sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
+                            status: status_of(r)?,
+                            grade: grade_of(r)?,
+                            open: Money::from_minor(r.try_get("open_minor").map_err($crate::store::db_err)?, currency),
+                            overdue: Money::from_minor(r.try_get("overdue_minor").map_err($crate::store::db_err)?, currency),
+                            max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn customer_file(
+                &self,
+                id: i64,
+                scope: app::domain::auth::Scope,
+            ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
+                customer_file_in(&self.pool, id, scope).await
+            }
+
+            async fn regions(&self) -> Result<Vec<String>, app::store::StoreError> {
+                sqlx::query_scalar("SELECT DISTINCT region FROM customers WHERE region <> '' ORDER BY region")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::LedgerStore for $store {
             async fn insert_invoices(
                 &self,
                 invoices: &[app::store::NewInvoice],
@@ -814,189 +952,6 @@ macro_rules! impl_store {
                 })
             }
 
-            async fn count_customers(&self) -> Result<i64, app::store::StoreError> {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers")
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)
-            }
-
-            async fn customer_id_by_code(&self, code: &str) -> Result<Option<i64>, app::store::StoreError> {
-                sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)
-            }
-
-            async fn list_customers(
-                &self,
-                q: &app::store::CustomerQuery,
-                scope: app::domain::auth::Scope,
-                as_of: chrono::NaiveDate,
-            ) -> Result<Vec<app::domain::customer::CustomerRow>, app::store::StoreError> {
-                use app::domain::customer::CustomerRow;
-                use app::domain::money::Money;
-                use sqlx::Row;
-                let sql = format!(
-                    "WITH open_inv AS ({}{}), per_customer AS ( \
-                        SELECT customer_id, CAST(SUM(open_minor) AS BIGINT) AS open_minor, \
-                               CAST(SUM(CASE WHEN due_date < $1 THEN open_minor ELSE 0 END) AS BIGINT) AS overdue_minor, \
-                               MIN(CASE WHEN due_date < $1 AND open_minor > 0 THEN due_date END) AS oldest_overdue \
-                        FROM open_inv GROUP BY customer_id \
-                     ) \
-                     SELECT c.id, c.code, c.name, c.region, c.industry, u.display_name AS rep, c.status, c.grade, c.currency, \
-                            COALESCE(p.open_minor, 0) AS open_minor, COALESCE(p.overdue_minor, 0) AS overdue_minor, p.oldest_overdue \
-                     FROM customers c \
-                     LEFT JOIN users u ON u.id = c.sales_rep_id \
-                     LEFT JOIN per_customer p ON p.customer_id = c.id \
-                     WHERE (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2) \
-                       AND (CAST($3 AS TEXT) IS NULL OR LOWER(c.name) LIKE $3 ESCAPE '\\' \
-                            OR LOWER(c.code) LIKE $3 ESCAPE '\\' OR LOWER(c.uscc) LIKE $3 ESCAPE '\\') \
-                     ORDER BY COALESCE(p.overdue_minor, 0) DESC, c.code \
-                     LIMIT $4 OFFSET $5",
-                    $crate::store::AT_AS_OF,
-                    $crate::store::MAYBE_OPEN
-                );
-                let rows = sqlx::query(&sql)
-                .bind(as_of)
-                .bind(scope.rep_id())
-                .bind(q.search.as_deref().map($crate::store::like_pattern))
-                .bind(q.limit)
-                .bind(q.offset)
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::store::db_err)?;
-                rows.iter()
-                    .map(|r| {
-                        let currency = currency_of(r)?;
-                        let oldest: Option<chrono::NaiveDate> = r.try_get("oldest_overdue").map_err($crate::store::db_err)?;
-                        Ok(CustomerRow {
-                            id: r.try_get("id").map_err($crate::store::db_err)?,
-                            code: code_of(r)?,
-                            name: r.try_get("name").map_err($crate::store::db_err)?,
-                            region: r.try_get("region").map_err($crate::store::db_err)?,
-                            industry: r.try_get("industry").map_err($crate::store::db_err)?,
-                            sales_rep: r.try_get("rep").map_err($crate::store::db_err)?,
-                            status: status_of(r)?,
-                            grade: grade_of(r)?,
-                            open: Money::from_minor(r.try_get("open_minor").map_err($crate::store::db_err)?, currency),
-                            overdue: Money::from_minor(r.try_get("overdue_minor").map_err($crate::store::db_err)?, currency),
-                            max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d)).unwrap_or(0),
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn customer_file(
-                &self,
-                id: i64,
-                scope: app::domain::auth::Scope,
-            ) -> Result<Option<app::domain::customer::CustomerFile>, app::store::StoreError> {
-                customer_file_in(&self.pool, id, scope).await
-            }
-
-            async fn open_by_due(
-                &self,
-                dim: &str,
-                key: Option<&str>,
-                at: &[chrono::NaiveDate],
-                via: app::store::Via,
-            ) -> Result<Vec<Vec<(String, chrono::NaiveDate, i64)>>, app::store::StoreError> {
-                if via == app::store::Via::Aggregates {
-                    return read_open_by_due(&self.pool, dim, key, at).await;
-                }
-                let mut out = Vec::with_capacity(at.len());
-                for d in at {
-                    out.push(ledger_open_by_due(&self.pool, dim, key, *d).await?);
-                }
-                Ok(out)
-            }
-
-            async fn day_figures(
-                &self,
-                dim: &str,
-                key: Option<&str>,
-                from: chrono::NaiveDate,
-                to: chrono::NaiveDate,
-                via: app::store::Via,
-            ) -> Result<Vec<(String, app::domain::dashboard::DayFigures)>, app::store::StoreError> {
-                use sqlx::Row;
-                if via == app::store::Via::Ledger {
-                    return ledger_day_figures(&self.pool, dim, key, from, to).await;
-                }
-                let db = $crate::store::db_err;
-                let rows = sqlx::query(&format!(
-                    "SELECT dim_key, day, sales_minor, due_minor, cash_minor FROM ar_days \
-                     WHERE dim = $1 AND {} AND day >= $3 AND day <= $4 ORDER BY dim_key, day",
-                    $crate::store::aggregates::key_filter(key, 2)
-                ))
-                .bind(dim)
-                .bind(key)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get("dim_key").map_err(db)?,
-                            app::domain::dashboard::DayFigures {
-                                day: r.try_get("day").map_err(db)?,
-                                sales_minor: r.try_get("sales_minor").map_err(db)?,
-                                due_minor: r.try_get("due_minor").map_err(db)?,
-                                cash_minor: r.try_get("cash_minor").map_err(db)?,
-                            },
-                        ))
-                    })
-                    .collect()
-            }
-
-            async fn customer_mix(
-                &self,
-                slice: &app::domain::dashboard::Slice,
-            ) -> Result<Vec<(Option<app::domain::customer::Grade>, app::domain::customer::CustomerStatus, i64)>, app::store::StoreError> {
-                use app::domain::customer::{CustomerStatus, Grade};
-                use sqlx::Row;
-                let db = $crate::store::db_err;
-                let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
-                sqlx::query(&format!(
-                    "SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE {} GROUP BY c.grade, c.status ORDER BY c.grade, c.status",
-                    $crate::store::aggregates::slice_filter(slice, 1)
-                ))
-                .bind(rep)
-                .bind(region)
-                .bind(grade)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?
-                .iter()
-                .map(|r| {
-                    let grade: Option<String> = r.try_get("grade").map_err(db)?;
-                    let status: String = r.try_get("status").map_err(db)?;
-                    Ok((
-                        grade.map(|g| Grade::parse(&g)).transpose().map_err(|e| $crate::store::corrupt(&e.to_string()))?,
-                        CustomerStatus::parse(&status).map_err(|e| $crate::store::corrupt(&e.to_string()))?,
-                        r.try_get("n").map_err(db)?,
-                    ))
-                })
-                .collect()
-            }
-
-            async fn overdue_customers(
-                &self,
-                slice: &app::domain::dashboard::Slice,
-                as_of: chrono::NaiveDate,
-                top: usize,
-                via: app::store::Via,
-            ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
-                match via {
-                    app::store::Via::Aggregates => read_overdue_customers(&self.pool, slice, as_of, top).await,
-                    app::store::Via::Ledger => ledger_overdue_customers(&self.pool, slice, as_of, top).await,
-                }
-            }
-
             async fn open_items(
                 &self,
                 scope: app::domain::auth::Scope,
@@ -1116,13 +1071,6 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            async fn regions(&self) -> Result<Vec<String>, app::store::StoreError> {
-                sqlx::query_scalar("SELECT DISTINCT region FROM customers WHERE region <> '' ORDER BY region")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)
-            }
-
             async fn customer_payments(
                 &self,
                 customer_id: i64,
@@ -1181,6 +1129,153 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn customer_timeline(
+                &self,
+                customer_id: i64,
+                limit: i64,
+            ) -> Result<Vec<app::store::TimelineEvent>, app::store::StoreError> {
+                use app::domain::money::Money;
+                let rows = sqlx::query(
+                    "SELECT on_date, kind, reference, amount_minor, currency FROM ( \
+                        SELECT invoice_date AS on_date, 'invoice' AS kind, number AS reference, amount_minor, currency, id \
+                          FROM invoices WHERE customer_id = $1 \
+                        UNION ALL SELECT received_on, 'payment', reference, amount_minor, currency, id FROM payments WHERE customer_id = $1 \
+                        UNION ALL SELECT issued_on, 'credit_note', number, amount_minor, currency, id FROM credit_notes WHERE customer_id = $1 \
+                        UNION ALL SELECT ordered_on, 'order', number, amount_minor, currency, id FROM orders WHERE customer_id = $1 \
+                        UNION ALL SELECT w.written_on, 'write_off', i.number, w.amount_minor, w.currency, w.id \
+                          FROM write_offs w JOIN invoices i ON i.id = w.invoice_id WHERE i.customer_id = $1 \
+                        UNION ALL SELECT r.reversed_on, 'reversal', COALESCE(p.reference, cn.number, wi.number), \
+                               COALESCE(p.amount_minor, cn.amount_minor, w.amount_minor), COALESCE(p.currency, cn.currency, w.currency), r.id \
+                          FROM reversals r LEFT JOIN payments p ON p.id = r.payment_id \
+                          LEFT JOIN credit_notes cn ON cn.id = r.credit_note_id \
+                          LEFT JOIN write_offs w ON w.id = r.write_off_id LEFT JOIN invoices wi ON wi.id = w.invoice_id \
+                          WHERE COALESCE(p.customer_id, cn.customer_id, wi.customer_id) = $1 \
+                     ) t ORDER BY on_date DESC, kind, id DESC LIMIT $2",
+                )
+                .bind(customer_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(app::store::TimelineEvent {
+                            on: col(r, "on_date")?,
+                            kind: col(r, "kind")?,
+                            reference: col(r, "reference")?,
+                            amount: Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
+                        })
+                    })
+                    .collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::CockpitStore for $store {
+            async fn open_by_due(
+                &self,
+                dim: &str,
+                key: Option<&str>,
+                at: &[chrono::NaiveDate],
+                via: app::store::Via,
+            ) -> Result<Vec<Vec<(String, chrono::NaiveDate, i64)>>, app::store::StoreError> {
+                if via == app::store::Via::Aggregates {
+                    return read_open_by_due(&self.pool, dim, key, at).await;
+                }
+                let mut out = Vec::with_capacity(at.len());
+                for d in at {
+                    out.push(ledger_open_by_due(&self.pool, dim, key, *d).await?);
+                }
+                Ok(out)
+            }
+
+            async fn day_figures(
+                &self,
+                dim: &str,
+                key: Option<&str>,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+                via: app::store::Via,
+            ) -> Result<Vec<(String, app::domain::dashboard::DayFigures)>, app::store::StoreError> {
+                use sqlx::Row;
+                if via == app::store::Via::Ledger {
+                    return ledger_day_figures(&self.pool, dim, key, from, to).await;
+                }
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(&format!(
+                    "SELECT dim_key, day, sales_minor, due_minor, cash_minor FROM ar_days \
+                     WHERE dim = $1 AND {} AND day >= $3 AND day <= $4 ORDER BY dim_key, day",
+                    $crate::store::aggregates::key_filter(key, 2)
+                ))
+                .bind(dim)
+                .bind(key)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("dim_key").map_err(db)?,
+                            app::domain::dashboard::DayFigures {
+                                day: r.try_get("day").map_err(db)?,
+                                sales_minor: r.try_get("sales_minor").map_err(db)?,
+                                due_minor: r.try_get("due_minor").map_err(db)?,
+                                cash_minor: r.try_get("cash_minor").map_err(db)?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn customer_mix(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+            ) -> Result<Vec<(Option<app::domain::customer::Grade>, app::domain::customer::CustomerStatus, i64)>, app::store::StoreError> {
+                use app::domain::customer::{CustomerStatus, Grade};
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let (rep, region, grade) = $crate::store::aggregates::slice_binds(slice);
+                sqlx::query(&format!(
+                    "SELECT c.grade, c.status, COUNT(*) AS n FROM customers c WHERE {} GROUP BY c.grade, c.status ORDER BY c.grade, c.status",
+                    $crate::store::aggregates::slice_filter(slice, 1)
+                ))
+                .bind(rep)
+                .bind(region)
+                .bind(grade)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| {
+                    let grade: Option<String> = r.try_get("grade").map_err(db)?;
+                    let status: String = r.try_get("status").map_err(db)?;
+                    Ok((
+                        grade.map(|g| Grade::parse(&g)).transpose().map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                        CustomerStatus::parse(&status).map_err(|e| $crate::store::corrupt(&e.to_string()))?,
+                        r.try_get("n").map_err(db)?,
+                    ))
+                })
+                .collect()
+            }
+
+            async fn overdue_customers(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                as_of: chrono::NaiveDate,
+                top: usize,
+                via: app::store::Via,
+            ) -> Result<app::domain::dashboard::OverdueCustomers, app::store::StoreError> {
+                match via {
+                    app::store::Via::Aggregates => read_overdue_customers(&self.pool, slice, as_of, top).await,
+                    app::store::Via::Ledger => ledger_overdue_customers(&self.pool, slice, as_of, top).await,
+                }
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::ReportStore for $store {
             async fn movement_figures(
                 &self,
                 slice: &app::domain::dashboard::Slice,
@@ -1228,35 +1323,10 @@ macro_rules! impl_store {
             async fn delete_report_template(&self, id: i64, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
                 delete_report_template_in(&self.pool, id, actor, now).await
             }
+        }
 
-            async fn list_users(&self) -> Result<Vec<app::domain::auth::User>, app::store::StoreError> {
-                let rows = sqlx::query("SELECT id, username, display_name, role FROM users ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)?;
-                rows.iter().map(user_from_row).collect()
-            }
-
-            async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, app::store::StoreError> {
-                let m: Option<Option<i64>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)?;
-                m.ok_or(app::store::StoreError::NotFound)
-            }
-
-            async fn set_user_manager(&self, user_id: i64, manager_id: Option<i64>) -> Result<(), app::store::StoreError> {
-                let n = sqlx::query("UPDATE users SET manager_id = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(manager_id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::store::db_err)?
-                    .rows_affected();
-                if n == 1 { Ok(()) } else { Err(app::store::StoreError::NotFound) }
-            }
-
+        #[async_trait::async_trait]
+        impl app::store::ApprovalStore for $store {
             async fn submit_application(&self, a: &app::store::NewApplication, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
                 submit_application_in(&self.pool, a, now).await
             }
@@ -1401,7 +1471,10 @@ macro_rules! impl_store {
             async fn attachment(&self, application_id: i64, id: i64) -> Result<Option<(app::domain::approval::Attachment, Vec<u8>)>, app::store::StoreError> {
                 attachment_in(&self.pool, application_id, id).await
             }
+        }
 
+        #[async_trait::async_trait]
+        impl app::store::ScoringStore for $store {
             // --- credit scoring (server/src/store/scoring.rs)
             async fn scoring_subjects(
                 &self,
@@ -1490,46 +1563,6 @@ macro_rules! impl_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
                 set_industry_risk_in(&self.pool, industry, factor, actor, now).await
-            }
-
-            async fn customer_timeline(
-                &self,
-                customer_id: i64,
-                limit: i64,
-            ) -> Result<Vec<app::store::TimelineEvent>, app::store::StoreError> {
-                use app::domain::money::Money;
-                let rows = sqlx::query(
-                    "SELECT on_date, kind, reference, amount_minor, currency FROM ( \
-                        SELECT invoice_date AS on_date, 'invoice' AS kind, number AS reference, amount_minor, currency, id \
-                          FROM invoices WHERE customer_id = $1 \
-                        UNION ALL SELECT received_on, 'payment', reference, amount_minor, currency, id FROM payments WHERE customer_id = $1 \
-                        UNION ALL SELECT issued_on, 'credit_note', number, amount_minor, currency, id FROM credit_notes WHERE customer_id = $1 \
-                        UNION ALL SELECT ordered_on, 'order', number, amount_minor, currency, id FROM orders WHERE customer_id = $1 \
-                        UNION ALL SELECT w.written_on, 'write_off', i.number, w.amount_minor, w.currency, w.id \
-                          FROM write_offs w JOIN invoices i ON i.id = w.invoice_id WHERE i.customer_id = $1 \
-                        UNION ALL SELECT r.reversed_on, 'reversal', COALESCE(p.reference, cn.number, wi.number), \
-                               COALESCE(p.amount_minor, cn.amount_minor, w.amount_minor), COALESCE(p.currency, cn.currency, w.currency), r.id \
-                          FROM reversals r LEFT JOIN payments p ON p.id = r.payment_id \
-                          LEFT JOIN credit_notes cn ON cn.id = r.credit_note_id \
-                          LEFT JOIN write_offs w ON w.id = r.write_off_id LEFT JOIN invoices wi ON wi.id = w.invoice_id \
-                          WHERE COALESCE(p.customer_id, cn.customer_id, wi.customer_id) = $1 \
-                     ) t ORDER BY on_date DESC, kind, id DESC LIMIT $2",
-                )
-                .bind(customer_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-                .map_err($crate::store::db_err)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(app::store::TimelineEvent {
-                            on: col(r, "on_date")?,
-                            kind: col(r, "kind")?,
-                            reference: col(r, "reference")?,
-                            amount: Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
-                        })
-                    })
-                    .collect()
             }
         }
 
