@@ -13,6 +13,7 @@ pub mod credit;
 pub mod customer;
 pub mod dashboard;
 pub mod documents;
+pub mod effects;
 pub mod events;
 pub mod inbox;
 pub mod indicators;

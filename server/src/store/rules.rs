@@ -42,22 +42,14 @@ pub(crate) fn customer_open_items_sql() -> String {
     )
 }
 
+/// A queued message's payload.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, app::store::StoreError> {
+    serde_json::to_string(v).map_err(|e| app::store::StoreError::Other(e.to_string()))
+}
+
 macro_rules! rule_store {
     ($store:ty, $db:ty) => {
-        /// A customer as an action sees and changes it, inside the firing's transaction.
-        struct RuleCustomer {
-            id: i64,
-            code: String,
-            name: String,
-            rep_id: Option<i64>,
-            email: String,
-            status: app::domain::customer::CustomerStatus,
-            dunning: app::domain::rules::DunningLevel,
-            risk: app::domain::rules::RiskLevel,
-            payment: app::domain::rules::PaymentMethod,
-        }
-
-        async fn rule_customer(tx: &mut Tx, id: i64) -> Result<Option<RuleCustomer>, app::store::StoreError> {
+        async fn rule_customer(tx: &mut Tx, id: i64) -> Result<Option<app::domain::effects::ActionCustomer>, app::store::StoreError> {
             use sqlx::Row;
             let db = $crate::store::db_err;
             let Some(r) = sqlx::query(
@@ -75,7 +67,7 @@ macro_rules! rule_store {
             let dunning: String = r.try_get("dunning_level").map_err(db)?;
             let risk: String = r.try_get("risk_level").map_err(db)?;
             let payment: String = r.try_get("payment_method").map_err(db)?;
-            Ok(Some(RuleCustomer {
+            Ok(Some(app::domain::effects::ActionCustomer {
                 id,
                 code: r.try_get("code").map_err(db)?,
                 name: r.try_get("name").map_err(db)?,
@@ -238,7 +230,7 @@ macro_rules! rule_store {
         /// firing's invoice first) and the dunning charges so far.
         async fn letter_context(
             tx: &mut Tx,
-            c: &RuleCustomer,
+            c: &app::domain::effects::ActionCustomer,
             as_of: chrono::NaiveDate,
             invoice_id: Option<i64>,
         ) -> Result<app::domain::rules::LetterContext, app::store::StoreError> {
@@ -279,7 +271,7 @@ macro_rules! rule_store {
         /// invoice from where its last interest charge ended (or its due date).
         async fn raise_dunning(
             tx: &mut Tx,
-            c: &RuleCustomer,
+            c: &app::domain::effects::ActionCustomer,
             level: app::domain::rules::DunningLevel,
             firing_id: i64,
             as_of: chrono::NaiveDate,
@@ -329,9 +321,18 @@ macro_rules! rule_store {
             Ok((fee, interest))
         }
 
-        /// Applies one new firing's actions; returns what it did and how many actions
-        /// could not be done.
-        #[allow(clippy::too_many_arguments)]
+        /// What applying a firing's effects needs besides the transaction.
+        struct EffectCtx<'a> {
+            firing_id: i64,
+            plan: &'a app::store::FiringPlan,
+            customer: Option<&'a app::domain::effects::ActionCustomer>,
+            terms: &'a app::domain::rules::DunningTerms,
+            now: chrono::DateTime<chrono::Utc>,
+        }
+
+        /// Applies one new firing's actions as the domain plans them (`domain::effects`):
+        /// reads the facts the plan needs, applies each effect, and returns the log lines
+        /// and how many actions could not be done.
         async fn apply_actions(
             tx: &mut Tx,
             chain: &mut $crate::store::ledger::Chain,
@@ -341,150 +342,116 @@ macro_rules! rule_store {
             roles: &mut std::collections::HashMap<app::domain::auth::Role, Vec<i64>>,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<(Vec<String>, i64), app::store::StoreError> {
-            use app::domain::rules::{self as rules, Action};
-            let db = $crate::store::db_err;
+            use app::domain::effects;
             let f = &plan.firing;
-            let mut customer = match f.customer_id {
+            let customer = match f.customer_id {
                 Some(id) => rule_customer(tx, id).await?,
                 None => None,
             };
             let invoice_number: Option<String> = match f.invoice_id {
-                Some(id) => sqlx::query_scalar("SELECT number FROM invoices WHERE id = $1").bind(id).fetch_optional(&mut **tx).await.map_err(db)?,
+                Some(id) => sqlx::query_scalar("SELECT number FROM invoices WHERE id = $1").bind(id).fetch_optional(&mut **tx).await.map_err($crate::store::db_err)?,
                 None => None,
             };
-            let link = match f.customer_id {
-                Some(id) => format!("/customers/{id}"),
-                None => "/rules/runs".to_string(),
+            let letters = plan.actions.iter().any(|a| matches!(a, app::domain::rules::Action::EmailCustomer { .. }));
+            let letter = match &customer {
+                Some(c) if letters && app::domain::rules::is_email(&c.email) => Some(letter_context(tx, c, plan.as_of, f.invoice_id).await?),
+                _ => None,
             };
-            let overdue = app::domain::money::Money::from_minor(f.overdue_minor, app::domain::BOOK_CURRENCY);
-            let before = customer.as_ref().map(|c| (c.status, c.dunning, c.risk, c.payment));
-            let mut lines = Vec::new();
-            let mut failures = 0;
-            for action in &plan.actions {
-                let summary = |lang| rules::firing_summary(&plan.rule_name, customer.as_ref().map(|c| c.name.as_str()), invoice_number.as_deref(), overdue, lang);
-                match action {
-                    Action::Notify { to } => {
-                        let users = resolve_recipients(tx, to, customer.as_ref().and_then(|c| c.rep_id), roles).await?;
-                        notify_users(tx, &users, "rule", firing_id, &link, now).await?;
-                        lines.push(format!("notify: {} user(s)", users.len()));
-                    }
-                    Action::EmailCustomer { letter, lang } => match customer.as_ref() {
-                        Some(c) if rules::is_email(&c.email) => {
-                            let ctx = letter_context(tx, c, plan.as_of, f.invoice_id).await?;
-                            let text = rules::render_letter(*letter, *lang, &ctx);
-                            let email = app::domain::notify::Email { to: vec![c.email.trim().to_string()], subject: text.subject, body: text.body };
-                            let payload = serde_json::to_string(&email).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-                            queue_message(tx, firing_id, "email", c.email.trim(), payload, now).await?;
-                            lines.push(format!("email_customer: {letter} letter to {}", c.email.trim()));
-                        }
-                        _ => {
-                            failures += 1;
-                            lines.push("email_customer: not sent, the customer has no valid contact email".to_string());
-                        }
-                    },
-                    Action::EmailInternal { to, lang } => {
-                        let text = summary(*lang);
-                        let email = app::domain::notify::Email { to: to.clone(), subject: text.clone(), body: format!("{text}\n\n{link}\n") };
-                        let payload = serde_json::to_string(&email).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-                        queue_message(tx, firing_id, "email", &to.join(", "), payload, now).await?;
-                        lines.push(format!("email_internal: {}", to.join(", ")));
-                    }
-                    Action::Webhook { target, lang } => {
-                        let text = summary(*lang);
-                        let msg = app::domain::notify::WebhookMessage {
-                            title: plan.rule_name.clone(),
-                            markdown: format!("{text}\n\n- {}: {}\n", if *lang == rules::Lang::ZhCn { "日期" } else { "Date" }, plan.as_of),
-                            data: serde_json::json!({
-                                "firing_id": firing_id, "rule_id": f.rule_id, "dedupe_key": f.key, "as_of": plan.as_of,
-                                "customer": customer.as_ref().map(|c| c.code.clone()), "invoice": invoice_number,
-                                "overdue": overdue.amount().to_string(),
-                            }),
-                        };
-                        let payload = serde_json::to_string(&msg).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-                        queue_message(tx, firing_id, "webhook", target, payload, now).await?;
-                        lines.push(format!("webhook: {target}"));
-                    }
-                    Action::CreateTask { assignee, kind, priority } => {
-                        let Some(c) = customer.as_ref() else { continue };
-                        let (user, role) = match assignee {
-                            rules::Recipient::Rep => (c.rep_id, c.rep_id.is_none().then_some(app::domain::auth::Role::SalesManager)),
-                            rules::Recipient::User(id) => (Some(*id), None),
-                            rules::Recipient::Role(r) => (None, Some(*r)),
-                        };
-                        let task: i64 = sqlx::query_scalar(
-                            "INSERT INTO collection_tasks (customer_id, invoice_id, firing_id, assignee_id, assignee_role, kind, priority, status, due_on, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id",
-                        )
-                        .bind(c.id)
-                        .bind(f.invoice_id)
-                        .bind(firing_id)
-                        .bind(user)
-                        .bind(role.map(|r| r.as_str()))
-                        .bind(kind.as_str())
-                        .bind(priority.as_str())
-                        .bind(plan.as_of)
-                        .bind(now)
-                        .fetch_one(&mut **tx)
-                        .await
-                        .map_err(db)?;
-                        let to: Vec<rules::Recipient> = match (user, role) {
-                            (Some(u), _) => vec![rules::Recipient::User(u)],
-                            (None, Some(r)) => vec![rules::Recipient::Role(r)],
-                            (None, None) => vec![],
-                        };
-                        let users = resolve_recipients(tx, &to, None, roles).await?;
-                        notify_users(tx, &users, "task", task, &link, now).await?;
-                        lines.push(format!("create_task: {kind} ({priority}) for {}", assignee.code()));
-                    }
-                    Action::SetStatus { .. } | Action::FreezeCredit | Action::UnfreezeCredit => {
-                        let Some(c) = customer.as_mut() else { continue };
-                        if let Some(s) = rules::status_after(c.status, action) {
-                            sqlx::query("UPDATE customers SET status = $2 WHERE id = $1").bind(c.id).bind(s.as_str()).execute(&mut **tx).await.map_err(db)?;
-                            lines.push(format!("status: {} → {}", c.status.as_str(), s.as_str()));
-                            chain.raise(app::domain::events::DomainEvent::status_changed(c.id));
-                            c.status = s;
-                        }
-                    }
-                    Action::SetRisk { level } => {
-                        let Some(c) = customer.as_mut() else { continue };
-                        if c.risk != *level {
-                            sqlx::query("UPDATE customers SET risk_level = $2 WHERE id = $1").bind(c.id).bind(level.as_str()).execute(&mut **tx).await.map_err(db)?;
-                            lines.push(format!("risk: {} → {level}", c.risk));
-                            c.risk = *level;
-                        }
-                    }
-                    Action::RequirePrepayment => {
-                        let Some(c) = customer.as_mut() else { continue };
-                        if c.payment != rules::PaymentMethod::Prepayment {
-                            sqlx::query("UPDATE customers SET payment_method = $2 WHERE id = $1").bind(c.id).bind(rules::PaymentMethod::Prepayment.as_str()).execute(&mut **tx).await.map_err(db)?;
-                            lines.push("payment method: prepayment".to_string());
-                            c.payment = rules::PaymentMethod::Prepayment;
-                        }
-                    }
-                    Action::RaiseDunning { level } => {
-                        let Some(c) = customer.as_mut() else { continue };
-                        if *level > c.dunning {
-                            sqlx::query("UPDATE customers SET dunning_level = $2 WHERE id = $1").bind(c.id).bind(level.as_str()).execute(&mut **tx).await.map_err(db)?;
-                            let (fee, interest) = raise_dunning(tx, c, *level, firing_id, plan.as_of, terms, now).await?;
-                            lines.push(format!("dunning: {} → {level}, fee {}, interest {}", c.dunning, fee.display(), interest.display()));
-                            c.dunning = *level;
-                        }
-                    }
-                }
+            let facts = effects::FiringFacts {
+                firing_id,
+                firing: f,
+                rule_name: &plan.rule_name,
+                as_of: plan.as_of,
+                customer: customer.as_ref(),
+                invoice_number: invoice_number.as_deref(),
+                letter: letter.as_ref(),
+            };
+            let planned = effects::plan(&plan.actions, &facts);
+            let ctx = EffectCtx { firing_id, plan, customer: customer.as_ref(), terms, now };
+            let mut lines = Vec::with_capacity(planned.effects.len());
+            for e in &planned.effects {
+                let outcome = apply_effect(tx, chain, e, &ctx, roles).await?;
+                lines.push(e.line(outcome));
             }
-            if let (Some(c), Some(was)) = (customer.as_ref(), before) {
-                let now_state = (c.status, c.dunning, c.risk, c.payment);
-                if now_state != was {
-                    let json = |s: (app::domain::customer::CustomerStatus, rules::DunningLevel, rules::RiskLevel, rules::PaymentMethod)| {
-                        serde_json::json!({ "status": s.0, "dunning_level": s.1, "risk_level": s.2, "payment_method": s.3 }).to_string()
+            if let (Some(c), Some((before, after))) = (customer.as_ref(), planned.customer_audit) {
+                let mut e = app::store::AuditEntry::new("customer", c.code.clone(), "update");
+                e.before = Some(before);
+                e.after = Some(after);
+                chain.push(e);
+            }
+            Ok((lines, planned.failures))
+        }
+
+        /// Writes one planned effect; what it found out goes into its log line.
+        async fn apply_effect(
+            tx: &mut Tx,
+            chain: &mut $crate::store::ledger::Chain,
+            effect: &app::domain::effects::Effect,
+            ctx: &EffectCtx<'_>,
+            roles: &mut std::collections::HashMap<app::domain::auth::Role, Vec<i64>>,
+        ) -> Result<app::domain::effects::Outcome, app::store::StoreError> {
+            use app::domain::effects::{Effect, Outcome};
+            let db = $crate::store::db_err;
+            let (id, now) = (ctx.firing_id, ctx.now);
+            let customer = || ctx.customer.ok_or_else(|| $crate::store::corrupt("a customer effect without a customer"));
+            let set = |column: &'static str| format!("UPDATE customers SET {column} = $2 WHERE id = $1");
+            match effect {
+                Effect::Notify { to, link } => {
+                    let users = resolve_recipients(tx, to, None, roles).await?;
+                    notify_users(tx, &users, "rule", id, link, now).await?;
+                    return Ok(Outcome::Notified(users.len()));
+                }
+                Effect::Letter { to, email, .. } | Effect::Email { to, email } => {
+                    queue_message(tx, id, "email", to, $crate::store::rules::to_json(email)?, now).await?;
+                }
+                Effect::Webhook { target, message } => {
+                    queue_message(tx, id, "webhook", target, $crate::store::rules::to_json(message)?, now).await?;
+                }
+                Effect::Task { user, role, kind, priority, link, .. } => {
+                    let task: i64 = sqlx::query_scalar(
+                        "INSERT INTO collection_tasks (customer_id, invoice_id, firing_id, assignee_id, assignee_role, kind, priority, status, due_on, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id",
+                    )
+                    .bind(customer()?.id)
+                    .bind(ctx.plan.firing.invoice_id)
+                    .bind(id)
+                    .bind(*user)
+                    .bind(role.map(|r| r.as_str()))
+                    .bind(kind.as_str())
+                    .bind(priority.as_str())
+                    .bind(ctx.plan.as_of)
+                    .bind(now)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                    let to: Vec<app::domain::rules::Recipient> = match (user, role) {
+                        (Some(u), _) => vec![app::domain::rules::Recipient::User(*u)],
+                        (None, Some(r)) => vec![app::domain::rules::Recipient::Role(*r)],
+                        (None, None) => vec![],
                     };
-                    let mut e = app::store::AuditEntry::new("customer", c.code.clone(), "update");
-                    e.before = Some(json(was));
-                    e.after = Some(json(now_state));
-                    chain.push(e);
+                    let users = resolve_recipients(tx, &to, None, roles).await?;
+                    notify_users(tx, &users, "task", task, link, now).await?;
                 }
+                Effect::Status { to, .. } => {
+                    let c = customer()?;
+                    sqlx::query(&set("status")).bind(c.id).bind(to.as_str()).execute(&mut **tx).await.map_err(db)?;
+                    chain.raise(app::domain::events::DomainEvent::status_changed(c.id));
+                }
+                Effect::Risk { to, .. } => {
+                    sqlx::query(&set("risk_level")).bind(customer()?.id).bind(to.as_str()).execute(&mut **tx).await.map_err(db)?;
+                }
+                Effect::PaymentMethod(m) => {
+                    sqlx::query(&set("payment_method")).bind(customer()?.id).bind(m.as_str()).execute(&mut **tx).await.map_err(db)?;
+                }
+                Effect::Dunning { to, .. } => {
+                    let c = customer()?;
+                    sqlx::query(&set("dunning_level")).bind(c.id).bind(to.as_str()).execute(&mut **tx).await.map_err(db)?;
+                    let (fee, interest) = raise_dunning(tx, c, *to, id, ctx.plan.as_of, ctx.terms, now).await?;
+                    return Ok(Outcome::Charged { fee, interest });
+                }
+                Effect::Failed(_) => {}
             }
-            Ok((lines, failures))
+            Ok(Outcome::Done)
         }
 
         #[async_trait::async_trait]
