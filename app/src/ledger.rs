@@ -281,32 +281,19 @@ pub async fn post_credit_note(
     Ok(note)
 }
 
-/// Setting key of the small-difference write-off tolerance (a decimal string).
-pub const WRITE_OFF_TOLERANCE: &str = "ledger.write_off_tolerance";
-/// Setting keys of finance's aging bucket edges (comma-separated days), per basis.
-pub fn aging_edges_key(basis: Basis) -> String {
-    format!("aging.edges.{}", basis.as_str())
-}
-
 /// The write-off tolerance finance configured, or the default 1.00.
 pub async fn write_off_tolerance(
     store: &dyn Store,
     currency: Currency,
 ) -> Result<Money, StoreError> {
-    let configured = store
-        .setting(WRITE_OFF_TOLERANCE)
-        .await?
-        .and_then(|v| Money::parse(v.trim(), currency).ok());
-    Ok(configured.unwrap_or_else(|| Money::from_minor(100, currency)))
+    use crate::domain::settings::WRITE_OFF_TOLERANCE;
+    let tolerance = crate::settings::get_or_default(store, &WRITE_OFF_TOLERANCE).await?;
+    Ok(Money::new(tolerance, currency).unwrap_or_else(|_| Money::from_minor(100, currency)))
 }
 
 /// The bucket edges finance configured for `basis`, or the standard ones.
 pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, StoreError> {
-    let configured = store
-        .setting(&aging_edges_key(basis))
-        .await?
-        .and_then(|v| Edges::parse_list(basis, &v).ok());
-    Ok(configured.unwrap_or_else(|| Edges::standard(basis)))
+    crate::settings::get_or_default(store, &crate::domain::settings::aging_edges(basis)).await
 }
 
 /// The cockpit at `as_of` for `slice`, from the maintained aggregates, on finance's
@@ -316,13 +303,7 @@ pub async fn aging_edges(store: &dyn Store, basis: Basis) -> Result<Edges, Store
 pub async fn alert_rules(
     store: &dyn Store,
 ) -> Result<Vec<crate::domain::alerts::AlertRule>, StoreError> {
-    use crate::domain::alerts;
-    Ok(store
-        .setting(alerts::RULES_SETTING)
-        .await?
-        .and_then(|v| serde_json::from_str::<Vec<alerts::AlertRule>>(&v).ok())
-        .and_then(|r| alerts::parse_rules(r).ok())
-        .unwrap_or_else(alerts::default_rules))
+    crate::settings::get_or_default(store, &crate::domain::settings::ALERT_RULES).await
 }
 
 /// Evaluates the whole book's alerts at `today` and records them: new episodes notify
@@ -549,27 +530,7 @@ impl TemplateRun {
 pub async fn approval_policy(
     store: &dyn Store,
 ) -> Result<crate::domain::approval::Policy, StoreError> {
-    use crate::domain::approval::{Policy, PolicyDraft};
-    let Some(json) = store
-        .setting(crate::domain::approval::POLICY_SETTING)
-        .await?
-    else {
-        return Ok(Policy::default_policy());
-    };
-    let bad = |m: String| {
-        StoreError::Other(format!(
-            "setting {}: {m}",
-            crate::domain::approval::POLICY_SETTING
-        ))
-    };
-    let draft: PolicyDraft = serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
-    Policy::try_from(draft).map_err(|errors| {
-        bad(errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; "))
-    })
+    crate::settings::get(store, &crate::domain::settings::APPROVAL_POLICY).await
 }
 
 /// Files a limit application for `applicant`: parses the form, reads the customer
@@ -718,8 +679,6 @@ pub async fn file_order_approval(
 // the outcome window but scores each customer from what was dated on or before as_of
 // (`indicators::compute` is point in time), so no later document leaks into a score.
 
-/// The setting naming the active model version; absent or 0 is the built-in default.
-pub const ACTIVE_MODEL: &str = "scoring.active_version";
 /// Customers read, scored and recorded per page.
 pub const SCORING_PAGE: i64 = 200;
 /// A run whose lease was not renewed for this long may be taken over (a crashed worker).
@@ -756,14 +715,9 @@ pub async fn model_version(
 pub async fn active_model(
     store: &dyn Store,
 ) -> Result<(i64, crate::domain::scoring::ScoringModel), StoreError> {
-    let bad = |m: String| StoreError::Other(format!("setting {ACTIVE_MODEL}: {m}"));
-    let version = match store.setting(ACTIVE_MODEL).await? {
-        None => 0,
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| bad(format!("'{v}' is not a version number")))?,
-    };
+    use crate::domain::settings::ACTIVE_MODEL;
+    let bad = |m: String| StoreError::Other(format!("setting {}: {m}", ACTIVE_MODEL.key));
+    let version = crate::settings::get(store, &ACTIVE_MODEL).await?;
     match model_version(store, version).await {
         Ok(model) => Ok((version, model)),
         Err(StoreError::NotFound) => Err(bad(format!("there is no version {version}"))),

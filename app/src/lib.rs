@@ -17,6 +17,8 @@ pub mod records;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod store;
 pub mod ui;
 pub mod url;

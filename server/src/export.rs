@@ -628,9 +628,9 @@ fn dossier_workbook(d: &app::api::collections::Dossier) -> Result<Vec<u8>, Strin
                 .map(|l| {
                     vec![
                         Cell::Date(l.on),
-                        text(&l.kind),
+                        text(l.detail.kind()),
                         text(&l.who),
-                        text(&l.text),
+                        text(&l.detail.text()),
                         l.amount.map(money).unwrap_or(Cell::Empty),
                     ]
                 })

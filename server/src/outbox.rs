@@ -32,45 +32,15 @@ pub struct Delivered {
 }
 
 async fn smtp_settings(store: &dyn Store) -> Result<Option<SmtpSettings>, String> {
-    let Some(text) = store
-        .setting(notify::NOTIFY_SMTP_SETTING)
+    app::settings::get(store, &app::domain::settings::SMTP)
         .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(None);
-    };
-    let draft: notify::SmtpDraft =
-        serde_json::from_str(&text).map_err(|e| format!("SMTP settings: {e}"))?;
-    SmtpSettings::try_from(draft).map(Some).map_err(|e| {
-        format!(
-            "SMTP settings: {}",
-            e.iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
+        .map_err(|e| e.to_string())
 }
 
 async fn webhooks(store: &dyn Store) -> Result<Vec<WebhookTarget>, String> {
-    let Some(text) = store
-        .setting(notify::NOTIFY_WEBHOOKS_SETTING)
+    app::settings::get(store, &app::domain::settings::WEBHOOKS)
         .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(Vec::new());
-    };
-    let drafts: Vec<notify::WebhookDraft> =
-        serde_json::from_str(&text).map_err(|e| format!("webhook settings: {e}"))?;
-    notify::parse_webhooks(drafts).map_err(|e| {
-        format!(
-            "webhook settings: {}",
-            e.iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
+        .map_err(|e| e.to_string())
 }
 
 /// One attempt at one message.

@@ -250,12 +250,12 @@ async fn a_reps_loop_writes_once_and_closed_tasks_conflict() {
         );
         let log = s.collection_log(d.c1, 100).await.unwrap();
         assert_eq!(
-            log.iter().filter(|l| l.kind == "contact").count(),
+            log.iter().filter(|l| l.detail.kind() == "contact").count(),
             1,
             "{log:?}"
         );
-        assert!(log.iter().any(|l| l.kind == "contact"
-            && l.text == "call · no_answer · 下午再打"
+        assert!(log.iter().any(|l| l.detail.kind() == "contact"
+            && l.detail.text() == "call · no_answer · 下午再打"
             && l.who == "REP"));
 
         // Promises are checked against the open invoices, inside the write.
@@ -388,7 +388,7 @@ async fn a_reps_loop_writes_once_and_closed_tasks_conflict() {
                 .await
                 .unwrap()
                 .iter()
-                .filter(|l| l.kind == "contact")
+                .filter(|l| l.detail.kind() == "contact")
                 .count(),
             1,
             "nothing written on conflict"
@@ -412,7 +412,7 @@ async fn a_reps_loop_writes_once_and_closed_tasks_conflict() {
                 .await
                 .unwrap()
                 .iter()
-                .filter(|l| l.kind == "contact")
+                .filter(|l| l.detail.kind() == "contact")
                 .count(),
             2
         );
@@ -558,13 +558,13 @@ async fn a_dispute_pauses_the_invoice_rules_until_resolved() {
         let log = s.collection_log(d.c1, 100).await.unwrap();
         assert!(log
             .iter()
-            .any(|l| l.kind == "dispute" && l.text == "quality · 液压泵漏油"));
+            .any(|l| l.detail.kind() == "dispute" && l.detail.text() == "quality · 液压泵漏油"));
         assert!(log
             .iter()
-            .any(|l| l.kind == "dispute_resolved" && l.who == "cm"));
+            .any(|l| l.detail.kind() == "dispute_resolved" && l.who == "cm"));
         assert!(
             log.iter()
-                .any(|l| l.kind == "reminder" && l.text.contains("notify")),
+                .any(|l| l.detail.kind() == "reminder" && l.detail.text().contains("notify")),
             "{log:?}"
         );
         db
@@ -733,7 +733,7 @@ async fn the_workbench_over_http_is_authorised_per_task() {
         .await
         .unwrap()
         .iter()
-        .all(|l| l.kind != "contact"));
+        .all(|l| l.detail.kind() != "contact"));
     // A task on the rep's own customer, though pooled to the credit managers: theirs to work.
     let pooled = s
         .create_task(

@@ -21,7 +21,8 @@ use app::domain::dashboard::Slice;
 use app::domain::indicators::compute;
 use app::domain::money::{Currency, Money};
 use app::domain::scoring::{score, ModelDraft, ScoringModel, ThresholdsDraft};
-use app::ledger::{backtest_versions, monthly_rescore, rescore, Rescore, ACTIVE_MODEL};
+use app::domain::settings::ACTIVE_MODEL;
+use app::ledger::{backtest_versions, monthly_rescore, rescore, Rescore};
 use app::store::{
     dashboard_figures, CustomerQuery, NewCreditNote, NewInvoice, NewPayment, NewScore,
     PaymentAllocation, Reversible, Store, StoreError, Via,
@@ -294,7 +295,7 @@ async fn story(store: &dyn Store) {
         vec![(v1, stricter())]
     );
     store
-        .set_setting(ACTIVE_MODEL, &v1.to_string(), "fin", now)
+        .set_setting(ACTIVE_MODEL.key, &v1.to_string(), "fin", now)
         .await
         .unwrap();
     assert_eq!(

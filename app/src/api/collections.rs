@@ -93,19 +93,12 @@ pub struct Performance {
 pub mod ssr {
     use super::*;
     use crate::domain::auth::{Permission, Role, User};
-    use crate::domain::collections::{Assignee, TaskRow, Terms, TermsDraft, TERMS_KEY};
+    use crate::domain::collections::{Assignee, TaskRow, Terms};
     use crate::store::{Store, TaskQuery};
 
     /// Finance's terms, or the defaults until finance saves some.
     pub async fn terms(store: &dyn Store) -> Result<Terms, AppError> {
-        match store.setting(TERMS_KEY).await? {
-            Some(json) => {
-                let draft: TermsDraft = serde_json::from_str(&json).map_err(AppError::internal)?;
-                Terms::try_from(&draft)
-                    .map_err(|e| AppError::internal(format!("stored collection terms: {e:?}")))
-            }
-            None => Ok(Terms::default()),
-        }
+        Ok(crate::settings::get(store, &crate::domain::settings::COLLECTION_TERMS).await?)
     }
 
     pub fn manages(user: &User) -> bool {

@@ -220,7 +220,7 @@ pub async fn set_aging_edges(basis: Basis, edges: String) -> Result<(), AppError
     let store = super::store()?;
     store
         .set_setting(
-            &crate::ledger::aging_edges_key(basis),
+            crate::domain::settings::aging_edges(basis).key,
             &value,
             &user.username,
             super::clock()?.now(),

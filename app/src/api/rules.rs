@@ -194,7 +194,7 @@ pub struct NotifySettings {
 mod ssr {
     use super::*;
     use crate::domain::auth::{Permission, Role, User};
-    use crate::domain::notify::{self, SmtpSettings, WebhookTarget};
+    use crate::domain::notify::{SmtpSettings, WebhookTarget};
     use crate::domain::rules::{DunningTerms, Rule};
     use crate::store::Store;
 
@@ -214,47 +214,15 @@ mod ssr {
     /// The stored SMTP settings, if any. A stored value that no longer parses is an
     /// internal error (logged), never silently replaced.
     pub async fn smtp(store: &dyn Store) -> Result<Option<SmtpSettings>, AppError> {
-        let Some(text) = store.setting(notify::NOTIFY_SMTP_SETTING).await? else {
-            return Ok(None);
-        };
-        let draft: SmtpDraft = serde_json::from_str(&text).map_err(|e| {
-            AppError::internal(format!("setting {}: {e}", notify::NOTIFY_SMTP_SETTING))
-        })?;
-        SmtpSettings::try_from(draft).map(Some).map_err(|e| {
-            AppError::internal(format!(
-                "setting {}: {}",
-                notify::NOTIFY_SMTP_SETTING,
-                AppError::fields(e)
-            ))
-        })
+        Ok(crate::settings::get(store, &crate::domain::settings::SMTP).await?)
     }
 
     pub async fn webhooks(store: &dyn Store) -> Result<Vec<WebhookTarget>, AppError> {
-        let Some(text) = store.setting(notify::NOTIFY_WEBHOOKS_SETTING).await? else {
-            return Ok(Vec::new());
-        };
-        let drafts: Vec<WebhookDraft> = serde_json::from_str(&text).map_err(|e| {
-            AppError::internal(format!("setting {}: {e}", notify::NOTIFY_WEBHOOKS_SETTING))
-        })?;
-        notify::parse_webhooks(drafts).map_err(|e| {
-            AppError::internal(format!(
-                "setting {}: {}",
-                notify::NOTIFY_WEBHOOKS_SETTING,
-                AppError::fields(e)
-            ))
-        })
+        Ok(crate::settings::get(store, &crate::domain::settings::WEBHOOKS).await?)
     }
 
     pub async fn dunning(store: &dyn Store) -> Result<DunningTerms, AppError> {
-        match store.setting(crate::domain::rules::DUNNING_SETTING).await? {
-            Some(text) => serde_json::from_str(&text).map_err(|e| {
-                AppError::internal(format!(
-                    "setting {}: {e}",
-                    crate::domain::rules::DUNNING_SETTING
-                ))
-            }),
-            None => Ok(DunningTerms::default()),
-        }
+        Ok(crate::settings::get(store, &crate::domain::settings::DUNNING).await?)
     }
 
     pub fn parse(draft: &RuleDraft) -> Result<Rule, Vec<FieldError>> {

@@ -123,7 +123,7 @@ pub async fn activate_model_version(version: i64) -> Result<(), AppError> {
     }
     Ok(store
         .set_setting(
-            crate::ledger::ACTIVE_MODEL,
+            crate::domain::settings::ACTIVE_MODEL.key,
             &version.to_string(),
             &user.username,
             super::clock()?.now(),

@@ -31,6 +31,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod log;
+pub use log::{LogDetail, LogEntry};
+
 /// Settings key of finance's collection terms (weights and grace days).
 pub const TERMS_KEY: &str = "collections.terms";
 /// How far ahead a promise or a next action may be dated.
@@ -866,20 +869,6 @@ impl NewTask {
             _ => Err(errors),
         }
     }
-}
-
-/// One line of a customer's collection log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogEntry {
-    pub on: NaiveDate,
-    /// `contact`, `promise`, `promise_kept`, `promise_broken`, `dispute`,
-    /// `dispute_resolved`, `reminder`, `payment`, `task`.
-    pub kind: String,
-    pub who: String,
-    pub text: String,
-    pub amount: Option<Money>,
-    /// Sorts lines of one day: the order they were written.
-    pub seq: i64,
 }
 
 /// A promise as the task page and the dossier list it.

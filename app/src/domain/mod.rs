@@ -24,6 +24,7 @@ pub mod notify;
 pub mod report;
 pub mod rules;
 pub mod scoring;
+pub mod settings;
 pub mod uscc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

@@ -57,7 +57,12 @@ pub trait LedgerStore: Send + Sync {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+}
 
+/// The receivables as they stand at a date: what is open, the credit position, a
+/// customer's documents. Reads only.
+#[async_trait]
+pub trait ReceivablesStore: Send + Sync {
     /// The credit check's inputs: the maintained balances (a point lookup) with the
     /// limit and days overdue taken at `as_of`.
     async fn credit_position(

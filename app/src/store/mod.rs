@@ -56,7 +56,7 @@ pub use customers::CustomerStore;
 pub use idempotency::IdempotencyStore;
 pub use identity::IdentityStore;
 pub use inbox::InboxStore;
-pub use ledger::LedgerStore;
+pub use ledger::{LedgerStore, ReceivablesStore};
 pub use reports::ReportStore;
 pub use rules::*;
 pub use scoring::ScoringStore;
@@ -284,6 +284,7 @@ pub trait Store:
     + InboxStore
     + CustomerStore
     + LedgerStore
+    + ReceivablesStore
     + CockpitStore
     + ReportStore
     + ApprovalStore
@@ -467,13 +468,4 @@ pub struct NewScore {
     pub as_of: NaiveDate,
     pub card: crate::domain::scoring::Scorecard,
     pub sales_12m: Money,
-}
-
-/// Every port trait, for `use crate::store::ports::*` where a `dyn Store` is called.
-pub mod ports {
-    pub use super::{
-        ApprovalStore, AuditStore, CockpitStore, CollectionStore, CustomerStore, IdempotencyStore,
-        IdentityStore, InboxStore, LedgerStore, ReportStore, RuleStore, ScoringStore,
-        SettingsStore, Store,
-    };
 }

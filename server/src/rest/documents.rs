@@ -130,14 +130,10 @@ fn actor(key: &ApiKey) -> String {
 
 /// The credit policy finance configured (`credit.overdue_days`), or the default.
 pub(crate) async fn policy(state: &AppState) -> CreditPolicy {
-    match state.store.setting("credit.overdue_days").await {
-        Ok(Some(v)) => v
-            .trim()
-            .parse()
-            .map(|overdue_days| CreditPolicy { overdue_days })
-            .unwrap_or_default(),
-        _ => CreditPolicy::default(),
-    }
+    let policy = app::domain::settings::CREDIT_POLICY;
+    app::settings::get_or_default(state.store.as_ref(), &policy)
+        .await
+        .unwrap_or_else(|_| CreditPolicy::default())
 }
 
 /// Where a handler writes. Without an `Idempotency-Key`, the plain store. With one, a

@@ -551,3 +551,158 @@ macro_rules! approval_fns {
     };
 }
 pub(crate) use approval_fns;
+
+/// `app::store::ApprovalStore` for both backends: credit applications and their chains.
+/// Expanded once per backend by `impl_store!`; the SQL is shared (see `store/mod.rs`).
+macro_rules! approvals_impl {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl app::store::ApprovalStore for $store {
+            async fn submit_application(&self, a: &app::store::NewApplication, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
+                submit_application_in(&self.pool, a, now).await
+            }
+
+            async fn applications(
+                &self,
+                scope: app::domain::auth::Scope,
+                applicant: Option<i64>,
+                decided_since: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<app::store::ApplicationView>, app::store::StoreError> {
+                let sql = format!(
+                    "{} WHERE (a.status = 'pending' OR a.decided_at >= $1) \
+                       AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2 OR a.applicant_id = $2) \
+                       AND (CAST($3 AS BIGINT) IS NULL OR a.applicant_id = $3) ORDER BY a.id DESC LIMIT 500",
+                    $crate::store::approvals::VIEW_SQL
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(decided_since)
+                    .bind(scope.rep_id())
+                    .bind(applicant)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter().map(application_of).collect()
+            }
+
+            async fn application(&self, id: i64) -> Result<Option<app::store::ApplicationView>, app::store::StoreError> {
+                application_in(&self.pool, id).await
+            }
+
+            async fn application_events(&self, id: i64) -> Result<Vec<app::store::ApplicationEvent>, app::store::StoreError> {
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(
+                    "SELECT e.id, e.round, e.step, e.kind, a.display_name AS actor, b.display_name AS on_behalf_of, e.comment, e.at \
+                       FROM application_events e LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users b ON b.id = e.on_behalf_of \
+                      WHERE e.application_id = $1 ORDER BY e.id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let step: i64 = r.try_get("step").map_err(db)?;
+                        Ok(app::store::ApplicationEvent {
+                            id: r.try_get("id").map_err(db)?,
+                            round: r.try_get("round").map_err(db)?,
+                            step: step as u32,
+                            kind: r.try_get("kind").map_err(db)?,
+                            actor: r.try_get("actor").map_err(db)?,
+                            on_behalf_of: r.try_get("on_behalf_of").map_err(db)?,
+                            comment: r.try_get("comment").map_err(db)?,
+                            at: r.try_get("at").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn decide_application(
+                &self,
+                id: i64,
+                actor: &app::domain::auth::User,
+                action: app::domain::approval::Action,
+                comment: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::store::ApplicationView, app::store::StoreError> {
+                decide_application_in(&self.pool, id, actor, action, comment, now).await
+            }
+
+            async fn resubmit_application(
+                &self,
+                id: i64,
+                actor: &app::domain::auth::User,
+                comment: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::store::ApplicationView, app::store::StoreError> {
+                resubmit_application_in(&self.pool, id, actor, comment, now).await
+            }
+
+            async fn delegations(&self, to_user: Option<i64>, from: chrono::NaiveDate) -> Result<Vec<app::domain::approval::Delegation>, app::store::StoreError> {
+                delegations_in(&self.pool, to_user, from).await
+            }
+
+            async fn add_delegation(&self, d: &app::domain::approval::Delegation, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
+                sqlx::query_scalar("INSERT INTO delegations (from_user, to_user, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(d.from.user_id)
+                    .bind(d.to_user)
+                    .bind(d.starts_on)
+                    .bind(d.ends_on)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn run_sla(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(usize, usize), app::store::StoreError> {
+                run_sla_in(&self.pool, now).await
+            }
+
+            async fn add_attachment(
+                &self,
+                application_id: i64,
+                filename: &str,
+                kind: app::domain::approval::AttachmentType,
+                bytes: &[u8],
+                by: &app::domain::auth::User,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                add_attachment_in(&self.pool, application_id, filename, kind, bytes, by, now).await
+            }
+
+            async fn orders_awaiting_approval(&self, limit: i64) -> Result<Vec<(i64, app::store::NewOrder, String)>, app::store::StoreError> {
+                use sqlx::Row;
+                let db = $crate::store::db_err;
+                let rows = sqlx::query(
+                    "SELECT o.id, o.number, o.customer_id, o.ordered_on, o.amount_minor, o.currency, o.reasons FROM orders o \
+                      WHERE o.decision = 'needs_approval' AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.order_id = o.id) \
+                        AND NOT EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id) ORDER BY o.id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let order = app::store::NewOrder {
+                            number: r.try_get("number").map_err(db)?,
+                            customer_id: r.try_get("customer_id").map_err(db)?,
+                            ordered_on: r.try_get("ordered_on").map_err(db)?,
+                            amount: app::domain::money::Money::from_minor(r.try_get("amount_minor").map_err(db)?, currency_of(r)?),
+                        };
+                        Ok((r.try_get("id").map_err(db)?, order, r.try_get("reasons").map_err(db)?))
+                    })
+                    .collect()
+            }
+
+            async fn attachments(&self, application_id: i64) -> Result<Vec<app::domain::approval::Attachment>, app::store::StoreError> {
+                attachments_in(&self.pool, application_id).await
+            }
+
+            async fn attachment(&self, application_id: i64, id: i64) -> Result<Option<(app::domain::approval::Attachment, Vec<u8>)>, app::store::StoreError> {
+                attachment_in(&self.pool, application_id, id).await
+            }
+        }
+    };
+}
+pub(crate) use approvals_impl;

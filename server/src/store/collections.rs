@@ -543,24 +543,23 @@ macro_rules! collection_store {
 
             async fn collection_log(&self, customer_id: i64, limit: i64) -> Result<Vec<app::domain::collections::LogEntry>, app::store::StoreError> {
                 let rows = sqlx::query(
-                    "SELECT on_date, kind, who, detail, amount_minor, currency, seq FROM ( \
-                        SELECT k.contacted_on AS on_date, 'contact' AS kind, u.display_name AS who, \
-                               k.channel || ' · ' || k.outcome || CASE WHEN k.notes <> '' THEN ' · ' || k.notes ELSE '' END AS detail, \
-                               CAST(NULL AS BIGINT) AS amount_minor, CAST(NULL AS TEXT) AS currency, k.id AS seq \
+                    "SELECT on_date, kind, who, f1, f2, f3, f4, amount_minor, currency, seq FROM ( \
+                        SELECT k.contacted_on AS on_date, 'contact' AS kind, u.display_name AS who, k.channel AS f1, k.outcome AS f2, k.notes AS f3, \
+                               CAST(NULL AS TEXT) AS f4, CAST(NULL AS BIGINT) AS amount_minor, CAST(NULL AS TEXT) AS currency, k.id AS seq \
                           FROM collection_contacts k JOIN users u ON u.id = k.user_id WHERE k.customer_id = $1 \
-                        UNION ALL SELECT p.made_on, 'promise', u.display_name, 'due ' || CAST(p.due_on AS TEXT) || CASE WHEN p.notes <> '' THEN ' · ' || p.notes ELSE '' END, \
+                        UNION ALL SELECT p.made_on, 'promise', u.display_name, CAST(p.due_on AS TEXT), p.notes, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
                                p.amount_minor, p.currency, p.id FROM promises p JOIN users u ON u.id = p.user_id WHERE p.customer_id = $1 \
-                        UNION ALL SELECT p.settled_on, 'promise_' || p.status, '', 'due ' || CAST(p.due_on AS TEXT), p.amount_minor, p.currency, p.id \
-                          FROM promises p WHERE p.customer_id = $1 AND p.settled_on IS NOT NULL \
-                        UNION ALL SELECT d.opened_on, 'dispute', u.display_name, d.category || ' · ' || d.reason, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), d.id \
-                          FROM disputes d JOIN users u ON u.id = d.user_id WHERE d.customer_id = $1 \
-                        UNION ALL SELECT d.resolved_on, 'dispute_resolved', COALESCE(d.resolved_by, ''), COALESCE(d.resolution, ''), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), d.id \
-                          FROM disputes d WHERE d.customer_id = $1 AND d.resolved_on IS NOT NULL \
-                        UNION ALL SELECT f.as_of, 'reminder', r.name, f.actions, f.overdue_minor, CAST(NULL AS TEXT), f.id \
-                          FROM rule_firings f JOIN rules r ON r.id = f.rule_id WHERE f.customer_id = $1 \
-                        UNION ALL SELECT y.received_on, 'payment', '', y.reference, y.amount_minor, y.currency, y.id FROM payments y WHERE y.customer_id = $1 \
-                        UNION ALL SELECT t.due_on, 'task', t.created_by, t.kind || ' · ' || t.status || CASE WHEN t.note <> '' THEN ' · ' || t.note ELSE '' END \
-                               || COALESCE(' · ' || t.closed_note, ''), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), t.id \
+                        UNION ALL SELECT p.settled_on, 'promise_' || p.status, '', CAST(p.due_on AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
+                               p.amount_minor, p.currency, p.id FROM promises p WHERE p.customer_id = $1 AND p.settled_on IS NOT NULL \
+                        UNION ALL SELECT d.opened_on, 'dispute', u.display_name, d.category, d.reason, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
+                               CAST(NULL AS BIGINT), CAST(NULL AS TEXT), d.id FROM disputes d JOIN users u ON u.id = d.user_id WHERE d.customer_id = $1 \
+                        UNION ALL SELECT d.resolved_on, 'dispute_resolved', COALESCE(d.resolved_by, ''), d.resolution, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
+                               CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), d.id FROM disputes d WHERE d.customer_id = $1 AND d.resolved_on IS NOT NULL \
+                        UNION ALL SELECT f.as_of, 'reminder', r.name, f.actions, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), f.overdue_minor, \
+                               CAST(NULL AS TEXT), f.id FROM rule_firings f JOIN rules r ON r.id = f.rule_id WHERE f.customer_id = $1 \
+                        UNION ALL SELECT y.received_on, 'payment', '', y.reference, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), y.amount_minor, \
+                               y.currency, y.id FROM payments y WHERE y.customer_id = $1 \
+                        UNION ALL SELECT t.due_on, 'task', t.created_by, t.kind, t.status, t.note, t.closed_note, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), t.id \
                           FROM collection_tasks t WHERE t.customer_id = $1 \
                      ) x ORDER BY on_date DESC, seq DESC LIMIT $2",
                 )
@@ -576,11 +575,12 @@ macro_rules! collection_store {
                             Some(c) => app::domain::money::Currency::parse(&c).map_err($crate::store::corrupt)?,
                             None => book,
                         };
+                        let kind: String = col(r, "kind")?;
+                        let fields = [col(r, "f1")?, col(r, "f2")?, col(r, "f3")?, col(r, "f4")?];
                         Ok(app::domain::collections::LogEntry {
                             on: col(r, "on_date")?,
-                            kind: col(r, "kind")?,
                             who: col(r, "who")?,
-                            text: col(r, "detail")?,
+                            detail: app::domain::collections::LogDetail::from_columns(&kind, fields).map_err($crate::store::corrupt)?,
                             amount: col::<Option<i64>>(r, "amount_minor")?.map(|m| app::domain::money::Money::from_minor(m, currency)),
                             seq: col(r, "seq")?,
                         })

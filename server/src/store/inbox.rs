@@ -194,3 +194,52 @@ macro_rules! inbox_fns {
     };
 }
 pub(crate) use inbox_fns;
+
+/// `app::store::InboxStore` for both backends: alert episodes and the in-app inbox.
+/// Expanded once per backend by `impl_store!`; the SQL is shared (see `store/mod.rs`).
+macro_rules! inbox_impl {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl app::store::InboxStore for $store {
+            async fn record_alerts(
+                &self,
+                as_of: chrono::NaiveDate,
+                alerts: &[app::domain::alerts::Alert],
+                recipients: &[i64],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<usize, app::store::StoreError> {
+                record_alerts_in(&self.pool, as_of, alerts, recipients, now).await
+            }
+
+            async fn alert_history(&self, limit: i64) -> Result<Vec<app::domain::alerts::AlertEpisode>, app::store::StoreError> {
+                alert_history_in(&self.pool, limit).await
+            }
+
+            async fn inbox(&self, user_id: i64, limit: i64) -> Result<Vec<app::domain::inbox::InboxItem>, app::store::StoreError> {
+                inbox_in(&self.pool, user_id, limit).await
+            }
+
+            async fn unread_count(&self, user_id: i64) -> Result<i64, app::store::StoreError> {
+                sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                    .bind(user_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)
+            }
+
+            async fn mark_read(&self, user_id: i64, id: Option<i64>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, app::store::StoreError> {
+                let r = sqlx::query(
+                    "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND (CAST($3 AS BIGINT) IS NULL OR id = $3)",
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::db_err)?;
+                Ok(r.rows_affected())
+            }
+        }
+    };
+}
+pub(crate) use inbox_impl;

@@ -821,3 +821,257 @@ macro_rules! ledger_fns {
     };
 }
 pub(crate) use ledger_fns;
+
+/// `app::store::LedgerStore` for both backends: the ledger's writes. Expanded once per
+/// backend by `impl_store!`; the SQL is shared (see `store/mod.rs`).
+macro_rules! ledger_impl {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl app::store::LedgerStore for $store {
+            async fn insert_invoices(
+                &self,
+                invoices: &[app::store::NewInvoice],
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<i64>, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let ids = insert_invoices_tx(&mut tx, &mut chain, invoices, now).await?;
+                chain.answer(self.claim.as_ref(), app::store::Written::Invoices(invoices))?;
+                commit(tx, chain).await?;
+                Ok(ids)
+            }
+
+            async fn insert_payments(
+                &self,
+                payments: &[app::store::NewPayment],
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<app::store::PostedPayment>, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let mut posted = Vec::with_capacity(payments.len());
+                for p in payments {
+                    if p.amount.minor() <= 0 {
+                        return Err($crate::store::ledger::rejected("amount", format!("payment {}: must be more than zero", p.reference)));
+                    }
+                    posted.push(insert_payment_tx(&mut tx, &mut chain, p, now).await?);
+                }
+                chain.answer(self.claim.as_ref(), app::store::Written::Payments(&posted))?;
+                commit(tx, chain).await?;
+                Ok(posted)
+            }
+
+            async fn post_order(
+                &self,
+                o: &app::store::NewOrder,
+                policy: app::domain::credit::CreditPolicy,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(i64, app::domain::credit::CreditCheck), app::store::StoreError> {
+                use app::domain::credit::Decision;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let position = position_of(&mut *tx, o.customer_id, o.ordered_on).await?;
+                let check = app::domain::credit::check(&position, o.amount, policy)
+                    .map_err(|e| $crate::store::ledger::rejected("amount", e.to_string()))?;
+                let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO orders (number, customer_id, ordered_on, amount_minor, currency, decision, reasons, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&o.number)
+                .bind(o.customer_id)
+                .bind(o.ordered_on)
+                .bind(o.amount.minor())
+                .bind(o.amount.currency().code())
+                .bind(check.decision.as_str())
+                .bind(reasons.join(","))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                if check.decision == Decision::Approved {
+                    // Invoices may have arrived with this order's number before the order itself.
+                    let open = order_open(&mut tx, o.customer_id, &o.number).await?.map(|(_, open)| open).unwrap_or(0);
+                    bump(&mut tx, o.customer_id, 0, open, 0).await?;
+                }
+                let mut e = app::store::AuditEntry::new("order", o.number.clone(), "post");
+                e.after = Some(
+                    serde_json::json!({
+                        "customer_id": o.customer_id, "ordered_on": o.ordered_on, "amount": o.amount.amount().to_string(),
+                        "currency": o.amount.currency().code(), "decision": check.decision, "reasons": check.reasons,
+                    })
+                    .to_string(),
+                );
+                chain.push(e);
+                chain.answer(self.claim.as_ref(), app::store::Written::Order(o, &check))?;
+                commit(tx, chain).await?;
+                Ok((id, check))
+            }
+
+            async fn cancel_order(
+                &self,
+                number: &str,
+                on: chrono::NaiveDate,
+                reason: &str,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                use sqlx::Row;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let row = sqlx::query(
+                    "SELECT o.id, o.customer_id, o.ordered_on, EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id) AS cancelled \
+                     FROM orders o WHERE o.number = $1",
+                )
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?
+                .ok_or_else(|| $crate::store::ledger::rejected("number", format!("no order {number}")))?;
+                let id: i64 = row.try_get("id").map_err($crate::store::db_err)?;
+                let customer: i64 = row.try_get("customer_id").map_err($crate::store::db_err)?;
+                let ordered_on: chrono::NaiveDate = row.try_get("ordered_on").map_err($crate::store::db_err)?;
+                if row.try_get::<bool, _>("cancelled").map_err($crate::store::db_err)? {
+                    return Err(app::store::StoreError::Conflict(format!("order {number} is already cancelled")));
+                }
+                if on < ordered_on {
+                    return Err($crate::store::ledger::rejected("cancelled_on", format!("is before the order date {ordered_on}")));
+                }
+                let open = order_open(&mut tx, customer, number).await?.map(|(_, open)| open).unwrap_or(0);
+                sqlx::query("INSERT INTO order_cancellations (order_id, cancelled_on, reason, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(on)
+                    .bind(reason)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                bump(&mut tx, customer, 0, -open, 0).await?;
+                let mut e = app::store::AuditEntry::new("order", number, "cancel");
+                e.after = Some(serde_json::json!({"cancelled_on": on, "reason": reason, "released": open}).to_string());
+                chain.push(e);
+                commit(tx, chain).await
+            }
+
+            async fn insert_credit_note(
+                &self,
+                n: &app::store::NewCreditNote,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                use $crate::store::ledger::rejected;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let target = match &n.invoice_number {
+                    None => None,
+                    Some(number) => {
+                        let inv = invoice_by_number(&mut tx, number)
+                            .await?
+                            .ok_or_else(|| rejected("invoice_number", format!("no invoice {number}")))?;
+                        if inv.customer_id != n.customer_id {
+                            return Err(rejected("invoice_number", format!("invoice {number} belongs to another customer")));
+                        }
+                        if n.amount.minor() > inv.invoice.open.minor() {
+                            return Err(rejected(
+                                "amount",
+                                format!("{} exceeds what is open on invoice {number} ({})", n.amount.display(), inv.invoice.open.display()),
+                            ));
+                        }
+                        Some(inv.id)
+                    }
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO credit_notes (number, customer_id, issued_on, amount_minor, currency, invoice_id, reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&n.number)
+                .bind(n.customer_id)
+                .bind(n.issued_on)
+                .bind(n.amount.minor())
+                .bind(n.amount.currency().code())
+                .bind(target)
+                .bind(&n.reason)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                match target {
+                    Some(invoice) => {
+                        settle(&mut tx, &mut chain, $crate::store::ledger::Source::CreditNote, id, None, invoice, n.amount.minor(), n.issued_on, now).await?;
+                        bump(&mut tx, n.customer_id, -n.amount.minor(), 0, 0).await?;
+                    }
+                    None => bump(&mut tx, n.customer_id, 0, 0, n.amount.minor()).await?,
+                }
+                let mut e = app::store::AuditEntry::new("credit_note", n.number.clone(), "post");
+                e.after = Some(
+                    serde_json::json!({
+                        "customer_id": n.customer_id, "issued_on": n.issued_on, "amount": n.amount.amount().to_string(),
+                        "invoice_number": n.invoice_number, "reason": n.reason,
+                    })
+                    .to_string(),
+                );
+                chain.push(e);
+                chain.answer(self.claim.as_ref(), app::store::Written::CreditNote(n))?;
+                commit(tx, chain).await?;
+                Ok(id)
+            }
+
+            async fn write_off(
+                &self,
+                w: &app::store::NewWriteOff,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::domain::money::Money, app::store::StoreError> {
+                use $crate::store::ledger::rejected;
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let inv = invoice_by_number(&mut tx, &w.invoice_number)
+                    .await?
+                    .ok_or_else(|| rejected("invoice_number", format!("no invoice {}", w.invoice_number)))?;
+                let open = inv.invoice.open;
+                if open.is_zero() {
+                    return Err(rejected("invoice_number", format!("invoice {} has nothing open", w.invoice_number)));
+                }
+                if open.currency() != w.tolerance.currency() || open.minor() > w.tolerance.minor() {
+                    return Err(rejected(
+                        "invoice_number",
+                        format!("open amount {} exceeds the write-off tolerance {}", open.display(), w.tolerance.display()),
+                    ));
+                }
+                if w.written_on < inv.invoice.invoice_date {
+                    return Err(rejected("written_on", "is before the invoice date"));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO write_offs (invoice_id, written_on, amount_minor, currency, reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(inv.id)
+                .bind(w.written_on)
+                .bind(open.minor())
+                .bind(open.currency().code())
+                .bind(&w.reason)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                settle(&mut tx, &mut chain, $crate::store::ledger::Source::WriteOff, id, None, inv.id, open.minor(), w.written_on, now).await?;
+                bump(&mut tx, inv.customer_id, -open.minor(), 0, 0).await?;
+                let mut e = app::store::AuditEntry::new("write_off", w.invoice_number.clone(), "post");
+                e.after = Some(serde_json::json!({"written_on": w.written_on, "amount": open.amount().to_string(), "reason": w.reason}).to_string());
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(open)
+            }
+
+            async fn reverse(
+                &self,
+                doc: &app::store::Reversible,
+                on: chrono::NaiveDate,
+                reason: &str,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                reverse_tx(&mut tx, &mut chain, doc, on, reason, now).await?;
+                commit(tx, chain).await
+            }
+        }
+    };
+}
+pub(crate) use ledger_impl;

@@ -310,3 +310,68 @@ macro_rules! report_fns {
     };
 }
 pub(crate) use report_fns;
+
+/// `app::store::ReportStore` for both backends: period reports and templates. Expanded once
+/// per backend by `impl_store!`; the SQL is shared (see `store/mod.rs`).
+macro_rules! reports_impl {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl app::store::ReportStore for $store {
+            async fn movement_figures(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> Result<app::domain::report::MovementFigures, app::store::StoreError> {
+                movement_figures_in(&self.pool, slice, from, to).await
+            }
+
+            async fn customer_changes(
+                &self,
+                slice: &app::domain::dashboard::Slice,
+                from: chrono::DateTime<chrono::Utc>,
+                to: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> Result<Vec<app::domain::report::AttributeChange>, app::store::StoreError> {
+                customer_changes_in(&self.pool, slice, from, to, limit).await
+            }
+
+            async fn template_customers(
+                &self,
+                scope: app::domain::auth::Scope,
+                as_of: chrono::NaiveDate,
+                period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+                after_code: &str,
+                limit: i64,
+            ) -> Result<Vec<app::domain::report::TemplateCustomer>, app::store::StoreError> {
+                template_customers_in(&self.pool, scope, as_of, period, after_code, limit).await
+            }
+
+            async fn report_templates(
+                &self,
+            ) -> Result<Vec<app::domain::report::SavedTemplate>, app::store::StoreError> {
+                report_templates_in(&self.pool).await
+            }
+
+            async fn save_report_template(
+                &self,
+                id: Option<i64>,
+                t: &app::domain::report::ReportTemplate,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                save_report_template_in(&self.pool, id, t, actor, now).await
+            }
+
+            async fn delete_report_template(
+                &self,
+                id: i64,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                delete_report_template_in(&self.pool, id, actor, now).await
+            }
+        }
+    };
+}
+pub(crate) use reports_impl;

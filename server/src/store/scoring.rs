@@ -533,3 +533,132 @@ macro_rules! scoring_fns {
     };
 }
 pub(crate) use scoring_fns;
+
+/// `app::store::ScoringStore` for both backends: credit scoring. Expanded once per backend
+/// by `impl_store!`; the SQL is shared (see `store/mod.rs`).
+macro_rules! scoring_impl {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl app::store::ScoringStore for $store {
+            // --- credit scoring (server/src/store/scoring.rs)
+            async fn scoring_subjects(
+                &self,
+                after_id: i64,
+                limit: i64,
+                only: Option<i64>,
+                upto: chrono::NaiveDate,
+            ) -> Result<Vec<app::store::ScoringSubject>, app::store::StoreError> {
+                scoring_subjects_in(&self.pool, after_id, limit, only, upto).await
+            }
+
+            async fn model_versions(
+                &self,
+            ) -> Result<Vec<app::records::ModelVersion>, app::store::StoreError> {
+                model_versions_in(&self.pool).await
+            }
+
+            async fn save_model_version(
+                &self,
+                model: &app::domain::scoring::ScoringModel,
+                note: &str,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                save_model_version_in(&self.pool, model, note, actor, now).await
+            }
+
+            async fn claim_scoring_run(
+                &self,
+                run_key: &str,
+                owner: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                stale_before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<app::store::RunLease>, app::store::StoreError> {
+                claim_scoring_run_in(&self.pool, run_key, owner, now, stale_before).await
+            }
+
+            async fn record_scores(
+                &self,
+                lease: &app::store::RunLease,
+                scores: &[app::store::NewScore],
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, app::store::StoreError> {
+                record_scores_in(&self.pool, lease, scores, actor, now).await
+            }
+
+            async fn finish_scoring_run(
+                &self,
+                lease: &app::store::RunLease,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::records::ScoringRun, app::store::StoreError> {
+                finish_scoring_run_in(&self.pool, lease, now).await
+            }
+
+            async fn scoring_runs(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<app::records::ScoringRun>, app::store::StoreError> {
+                scoring_runs_in(&self.pool, limit).await
+            }
+
+            async fn latest_score(
+                &self,
+                customer_id: i64,
+            ) -> Result<Option<app::records::StoredScore>, app::store::StoreError> {
+                latest_score_in(&self.pool, customer_id).await
+            }
+
+            async fn score_history(
+                &self,
+                customer_id: i64,
+                limit: i64,
+            ) -> Result<Vec<app::records::ScorePoint>, app::store::StoreError> {
+                score_history_in(&self.pool, customer_id, limit).await
+            }
+
+            async fn customer_factors(
+                &self,
+                customer_id: i64,
+            ) -> Result<app::domain::indicators::ManualFactors, app::store::StoreError> {
+                customer_factors_in(&self.pool, customer_id).await
+            }
+
+            async fn set_customer_factors(
+                &self,
+                customer_id: i64,
+                registered_capital: Option<app::domain::money::Money>,
+                external_rating: Option<rust_decimal::Decimal>,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                set_customer_factors_in(
+                    &self.pool,
+                    customer_id,
+                    registered_capital,
+                    external_rating,
+                    actor,
+                    now,
+                )
+                .await
+            }
+
+            async fn industry_risks(
+                &self,
+            ) -> Result<Vec<(String, Option<rust_decimal::Decimal>)>, app::store::StoreError> {
+                industry_risks_in(&self.pool).await
+            }
+
+            async fn set_industry_risk(
+                &self,
+                industry: &str,
+                factor: rust_decimal::Decimal,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), app::store::StoreError> {
+                set_industry_risk_in(&self.pool, industry, factor, actor, now).await
+            }
+        }
+    };
+}
+pub(crate) use scoring_impl;

@@ -25,15 +25,14 @@ fn log_table(i18n: I18n, log: &[LogEntry], testid: &'static str) -> AnyView {
     let rows = log
         .iter()
         .map(|e| {
-            let kind = e.kind.clone();
-            let kind_attr = kind.clone();
-            let (k3, text) = (kind.clone(), e.text.clone());
+            let kind = e.detail.kind();
+            let detail = e.detail.clone();
             view! {
-                <tr data-testid="dossier-log-row" data-kind=kind_attr>
-                    <td class="name-cell nowrap">{e.on.to_string()}" · "{move || log_kind_label(i18n, &kind)}</td>
+                <tr data-testid="dossier-log-row" data-kind=kind>
+                    <td class="name-cell nowrap">{e.on.to_string()}" · "{move || log_kind_label(i18n, kind)}</td>
                     <td data-label=move || t_string!(i18n, collections.who)>{e.who.clone()}</td>
                     <td class="num" data-label=move || t_string!(i18n, collections.amount)>{e.amount.map(|m| m.display()).unwrap_or_default()}</td>
-                    <td class="wrap" data-label=move || t_string!(i18n, collections.details)>{move || log_line(i18n, &k3, &text)}</td>
+                    <td class="wrap" data-label=move || t_string!(i18n, collections.details)>{move || log_line(i18n, &detail)}</td>
                 </tr>
             }
         })
@@ -117,7 +116,7 @@ fn dossier_view(i18n: I18n, d: Dossier, task_id: i64) -> AnyView {
     let reminders: Vec<LogEntry> = d
         .log
         .iter()
-        .filter(|e| e.kind == "reminder")
+        .filter(|e| e.detail.kind() == "reminder")
         .cloned()
         .collect();
     let xlsx = format!("/export/dossier/{}.xlsx", c.id);

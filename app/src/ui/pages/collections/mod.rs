@@ -29,7 +29,7 @@ pub use task::TaskPage;
 pub use worklist::WorklistPage;
 
 use crate::domain::collections::{
-    Channel, DisputeCategory, Factor, Outcome, PromiseStatus, TaskFilter, TaskStatus,
+    Channel, DisputeCategory, Factor, LogDetail, Outcome, PromiseStatus, TaskFilter, TaskStatus,
 };
 use crate::domain::documents::FieldError;
 use crate::domain::money::Money;
@@ -166,57 +166,47 @@ pub(crate) fn part_input(i18n: I18n, factor: Factor, input: &str) -> String {
     }
 }
 
-/// A log line's text: the rule engine writes its actions as a JSON list of strings;
-/// they read better joined. Anything else is shown as written.
-pub(crate) fn log_text(text: &str) -> String {
-    match serde_json::from_str::<Vec<String>>(text.trim()) {
-        Ok(items) if text.trim_start().starts_with('[') => items.join(" · "),
-        _ => text.to_string(),
-    }
-}
-
-/// A log line's text in the reader's language where the server wrote codes: a contact's
-/// "call · no_answer · notes", a promise's "due 2026-12-01 · notes", a dispute's
-/// "quality · reason", a task's "call · open".
-pub(crate) fn log_line(i18n: I18n, kind: &str, text: &str) -> String {
-    let mut parts: Vec<String> = text.split(" · ").map(str::to_string).collect();
-    match kind {
-        "contact" if parts.len() >= 2 => {
-            if let Some(c) = Channel::parse(&parts[0]) {
-                parts[0] = channel_label(i18n, c);
-            }
-            if let Some(o) = Outcome::parse(&parts[1]) {
-                parts[1] = outcome_label(i18n, o);
-            }
-            parts.join(" · ")
+/// A log line's text in the reader's language: its codes translated, its people's words
+/// as typed, the parts joined by " · ".
+pub(crate) fn log_line(i18n: I18n, d: &LogDetail) -> String {
+    let promised = |due: &chrono::NaiveDate| {
+        t_string!(i18n, collections.promised_by, date = due.to_string()).to_string()
+    };
+    let parts: Vec<String> = match d {
+        LogDetail::Contact {
+            channel,
+            outcome,
+            notes,
+        } => {
+            vec![
+                channel_label(i18n, *channel),
+                outcome_label(i18n, *outcome),
+                notes.clone(),
+            ]
         }
-        "dispute" => {
-            if let Some(c) = DisputeCategory::parse(&parts[0]) {
-                parts[0] = category_label(i18n, c);
-            }
-            parts.join(" · ")
+        LogDetail::Promise { due_on, notes } => vec![promised(due_on), notes.clone()],
+        LogDetail::PromiseSettled { due_on, .. } => vec![promised(due_on)],
+        LogDetail::Dispute { category, reason } => {
+            vec![category_label(i18n, *category), reason.clone()]
         }
-        "promise" | "promise_kept" | "promise_broken" => {
-            if let Some(date) = parts[0]
-                .strip_prefix("due ")
-                .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
-            {
-                parts[0] =
-                    t_string!(i18n, collections.promised_by, date = date.to_string()).to_string();
-            }
-            parts.join(" · ")
-        }
-        "task" => parts
-            .iter()
-            .map(|p| match (TaskKind::parse(p), TaskStatus::parse(p)) {
-                (Some(k), _) => kind_label(i18n, k),
-                (_, Some(s)) => task_status_label(i18n, s),
-                _ => p.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(" · "),
-        _ => log_text(text),
-    }
+        LogDetail::Task {
+            kind,
+            status,
+            note,
+            closed_note,
+        } => vec![
+            kind_label(i18n, *kind),
+            task_status_label(i18n, *status),
+            note.clone(),
+            closed_note.clone().unwrap_or_default(),
+        ],
+        other => return other.text(),
+    };
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A collection-log line's kind in words; an unknown kind (a newer server) as itself.
@@ -318,16 +308,6 @@ mod tests {
         for (days, band) in cases {
             assert_eq!(aging_band(days), band, "{days} days");
         }
-    }
-
-    #[test]
-    fn rule_action_lists_read_as_one_line() {
-        assert_eq!(
-            log_text(r#"["notify: 1 user(s)","risk: low → high"]"#),
-            "notify: 1 user(s) · risk: low → high"
-        );
-        assert_eq!(log_text("called, no answer"), "called, no answer");
-        assert_eq!(log_text("[not json"), "[not json");
     }
 
     #[test]

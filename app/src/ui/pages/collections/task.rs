@@ -318,20 +318,19 @@ pub(crate) fn dispute_items(
 const LOG_FIRST: usize = 20;
 
 fn log_item(i18n: I18n, e: &LogEntry) -> impl IntoView {
-    let kind = e.kind.clone();
-    let k2 = kind.clone();
+    let kind = e.detail.kind();
     view! {
-        <li class=format!("clog-item lk-{kind}") data-testid="log-entry" data-kind=kind.clone()>
-            <span class="clog-icon" aria-hidden="true">{log_icon(&kind)}</span>
+        <li class=format!("clog-item lk-{kind}") data-testid="log-entry" data-kind=kind>
+            <span class="clog-icon" aria-hidden="true">{log_icon(kind)}</span>
             <div class="clog-body">
                 <div class="clog-head">
-                    <strong>{move || log_kind_label(i18n, &k2)}</strong>
+                    <strong>{move || log_kind_label(i18n, kind)}</strong>
                     <span class="muted small">{if e.who.is_empty() { e.on.to_string() } else { format!("{} · {}", e.on, e.who) }}</span>
                     {e.amount.map(|m| view! { <span class="num clog-amt">{m.display()}</span> })}
                 </div>
-                {(!e.text.is_empty()).then(|| {
-                    let (k, text) = (e.kind.clone(), e.text.clone());
-                    view! { <p class="clog-text">{move || log_line(i18n, &k, &text)}</p> }
+                {(!e.detail.text().is_empty()).then(|| {
+                    let detail = e.detail.clone();
+                    view! { <p class="clog-text">{move || log_line(i18n, &detail)}</p> }
                 })}
             </div>
         </li>
