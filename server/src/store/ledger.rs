@@ -610,17 +610,49 @@ macro_rules! ledger_fns {
                     .to_string(),
                 );
                 chain.push(e);
-                if let Some(id) = ids.get(&i.number) {
-                    chain.raise(app::domain::events::DomainEvent::invoice_created(i.customer_id, *id));
-                }
             }
             for (customer, (inv, ord)) in deltas {
                 bump(tx, customer, inv, ord, 0).await?;
             }
-            invoices
+            let ids: Vec<i64> = invoices
                 .iter()
                 .map(|i| ids.get(&i.number).copied().ok_or_else(|| $crate::store::corrupt("invoice id not returned")))
-                .collect()
+                .collect::<Result<_, _>>()?;
+            invoice_events(tx, chain, invoices, &ids).await?;
+            Ok(ids)
+        }
+
+        /// Records `invoice_created` for the invoices just inserted, with them. Under the
+        /// writers' lock their ids are consecutive, and then one INSERT … SELECT over the
+        /// range records them all (a bulk import binds three values, not six per invoice);
+        /// otherwise each goes through the unit of work.
+        async fn invoice_events(
+            tx: &mut Tx,
+            chain: &mut $crate::store::ledger::Chain,
+            invoices: &[app::store::NewInvoice],
+            ids: &[i64],
+        ) -> Result<(), app::store::StoreError> {
+            use app::domain::events::DomainEvent;
+            let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) else { return Ok(()) };
+            if hi - lo + 1 != ids.len() as i64 {
+                for (i, id) in invoices.iter().zip(ids) {
+                    chain.raise(DomainEvent::invoice_created(i.customer_id, *id));
+                }
+                return Ok(());
+            }
+            sqlx::query(
+                "INSERT INTO domain_events (kind, customer_id, invoice_id, subject_id, caused_by_rule, occurred_at) \
+                 SELECT $1, customer_id, id, id, CAST($2 AS BIGINT), $3 FROM invoices WHERE id >= $4 AND id <= $5 ORDER BY id",
+            )
+            .bind(app::domain::rules::EventKind::InvoiceCreated.as_str())
+            .bind(chain.cause)
+            .bind(chain.at)
+            .bind(lo)
+            .bind(hi)
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::store::db_err)?;
+            Ok(())
         }
 
         async fn insert_payment_tx(
