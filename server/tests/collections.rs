@@ -16,7 +16,7 @@ use app::domain::rules::{ActionDraft, GroupDraft, PredicateDraft, Priority, Rule
 use app::engine::{self, RunLimits};
 use app::store::{AuditQuery, NewInvoice, Store, TaskQuery};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{add_user, spawn_app, test_now, TestDb};
+use common::{add_user, spawn_app, test_now, with_dbs, TestDb};
 use std::sync::Arc;
 
 fn cny(yuan: i64) -> Money {
@@ -60,17 +60,6 @@ fn invoice(number: &str, customer_id: i64, days_past_due: i64, yuan: i64) -> New
         acceptance_date: None,
         due_date: due,
         amount: cny(yuan),
-    }
-}
-
-async fn with_dbs<F, Fut>(test: F)
-where
-    F: Fn(TestDb) -> Fut,
-    Fut: std::future::Future<Output = TestDb>,
-{
-    test(TestDb::sqlite()).await;
-    if let Some(pg) = TestDb::postgres().await {
-        test(pg).await.drop_db().await;
     }
 }
 

@@ -15,7 +15,7 @@ use app::domain::money::{Currency, Money};
 use app::domain::rules::{ActionDraft, GroupDraft, PredicateDraft, RuleDraft};
 use app::store::{NewInvoice, Store};
 use chrono::{Duration, NaiveDate};
-use common::{add_user, test_now, TestDb};
+use common::{add_user, test_now, with_dbs, TestDb};
 use std::sync::Arc;
 
 fn today() -> NaiveDate {
@@ -131,17 +131,6 @@ async fn events_of(db: &TestDb, kind: &str) -> i64 {
         "SELECT COUNT(*) FROM domain_events WHERE kind = '{kind}'"
     ))
     .await
-}
-
-async fn with_dbs<F, Fut>(test: F)
-where
-    F: Fn(TestDb) -> Fut,
-    Fut: std::future::Future<Output = TestDb>,
-{
-    test(TestDb::sqlite()).await;
-    if let Some(pg) = TestDb::postgres().await {
-        test(pg).await.drop_db().await;
-    }
 }
 
 #[tokio::test]

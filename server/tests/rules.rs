@@ -15,7 +15,7 @@ use app::engine::{self, RunLimits};
 use app::store::{NewInvoice, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::sinks::{free_port, HttpReceiver, SmtpSink};
-use common::{add_user, test_now, TestDb};
+use common::{add_user, test_now, with_dbs, TestDb};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -165,17 +165,6 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
-}
-
-async fn with_dbs<F, Fut>(test: F)
-where
-    F: Fn(TestDb) -> Fut,
-    Fut: std::future::Future<Output = TestDb>,
-{
-    test(TestDb::sqlite()).await;
-    if let Some(pg) = TestDb::postgres().await {
-        test(pg).await.drop_db().await;
-    }
 }
 
 const DAY_ONE: &[(&str, &str)] = &[

@@ -110,6 +110,19 @@ impl TestDb {
     }
 }
 
+/// Runs a story on SQLite, then on a fresh PostgreSQL database when TEST_DATABASE_URL
+/// is set (dropped afterwards).
+pub async fn with_dbs<F, Fut>(test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: std::future::Future<Output = TestDb>,
+{
+    test(TestDb::sqlite()).await;
+    if let Some(pg) = TestDb::postgres().await {
+        test(pg).await.drop_db().await;
+    }
+}
+
 fn uuid_like() -> String {
     use rand::Rng;
     let mut r = rand::thread_rng();
