@@ -15,7 +15,7 @@
 use crate::domain::business_date;
 use crate::domain::events::{self, RecordedEvent};
 use crate::domain::rules::{CustomerFacts, Facts, InvoiceFacts, Trigger};
-use crate::store::{Applied, FiringPlan, RuleStore, StoreError, StoredRule};
+use crate::store::{Applied, FiringPlan, RuleRunStore, RuleStore, StoreError, StoredRule};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ pub trait EventPort: Send + Sync {
 }
 
 #[async_trait]
-impl<T: RuleStore + ?Sized> EventPort for T {
+impl<T: RuleStore + RuleRunStore + ?Sized> EventPort for T {
     async fn event_rules(&self) -> Result<Vec<StoredRule>, StoreError> {
         self.rules().await
     }
@@ -60,7 +60,7 @@ impl<T: RuleStore + ?Sized> EventPort for T {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        RuleStore::pending_events(self, after, limit).await
+        RuleRunStore::pending_events(self, after, limit).await
     }
 
     async fn event_facts(

@@ -1,4 +1,4 @@
-//! The collections workbench's port (implemented in `server/src/store/collections.rs`).
+//! The collections workbench's port (implemented in `server/src/store/collections/`).
 use super::*;
 
 /// Which tasks a worklist reads.
@@ -15,8 +15,8 @@ pub struct TaskQuery {
     pub today: NaiveDate,
 }
 
-/// The collections workbench's storage: tasks, contacts, promises, disputes, and the
-/// figures behind the people's ranking.
+/// The collections workbench's tasks. The guarantees below hold for all three
+/// collections ports (tasks, what reps record, history).
 ///
 /// Guarantees every implementation keeps:
 /// - `apply_op` writes a contact, promise or dispute at most once per client id: a
@@ -29,7 +29,7 @@ pub struct TaskQuery {
 /// - `settle_promise` moves a promise out of `pending` once; only the call that did it
 ///   gets `true` (so only it raises the broken-promise event).
 #[async_trait]
-pub trait CollectionStore: Send + Sync {
+pub trait TaskStore: Send + Sync {
     async fn tasks(
         &self,
         q: &TaskQuery,
@@ -68,6 +68,12 @@ pub trait CollectionStore: Send + Sync {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+}
+
+/// What reps record on a customer (contacts, promises, disputes, importance) and the
+/// promises settling.
+#[async_trait]
+pub trait CollectionStore: Send + Sync {
     async fn apply_op(
         &self,
         op: &crate::domain::collections::Op,
@@ -92,6 +98,23 @@ pub trait CollectionStore: Send + Sync {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Pending promises with ids above `after_id`, by id.
+    async fn pending_promises(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::collections::PendingPromise>, StoreError>;
+    async fn settle_promise(
+        &self,
+        id: i64,
+        state: crate::domain::collections::PromiseState,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// A customer's collection history and the people's activity, for the screens.
+#[async_trait]
+pub trait CollectionHistoryStore: Send + Sync {
     async fn customer_open_invoices(
         &self,
         customer_id: i64,
@@ -111,18 +134,6 @@ pub trait CollectionStore: Send + Sync {
         customer_id: i64,
         limit: i64,
     ) -> Result<Vec<crate::domain::collections::LogEntry>, StoreError>;
-    /// Pending promises with ids above `after_id`, by id.
-    async fn pending_promises(
-        &self,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<crate::domain::collections::PendingPromise>, StoreError>;
-    async fn settle_promise(
-        &self,
-        id: i64,
-        state: crate::domain::collections::PromiseState,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
     /// Each sales user's activity from `from` through `to`, with their manager: task,
     /// contact and promise counts and the days to collect. The cash and due figures are
     /// the cockpit's (`rep_figures`), filled in by the caller.

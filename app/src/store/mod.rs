@@ -290,7 +290,12 @@ pub trait Store:
     + ApprovalStore
     + ScoringStore
     + RuleStore
+    + RuleRunStore
+    + RuleHistoryStore
+    + OutboxStore
+    + TaskStore
     + CollectionStore
+    + CollectionHistoryStore
     + Send
     + Sync
     + 'static

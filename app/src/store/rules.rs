@@ -1,8 +1,8 @@
-//! The rule engine's port (implemented in `server/src/store/rules.rs`): rules, their runs,
+//! The rule engine's port (implemented in `server/src/store/rules/`): rules, their runs,
 //! firings, domain events and the outbox of messages.
 use super::*;
 
-/// Rules, their runs, firings and the outbox. Invariants, on top of the `Store`'s:
+/// Rules and the facts they read. Invariants of the rule ports, on top of the `Store`'s:
 /// - a run is claimed by inserting its unique (rule, date) row; only the holder of a
 ///   fresh lease writes, and every write renews the lease under the writers' lock;
 /// - a firing is inserted under its unique dedupe key, and only the transaction whose
@@ -54,6 +54,12 @@ pub trait RuleStore: Send + Sync {
         after_customer: i64,
         upto_customer: i64,
     ) -> Result<Vec<crate::domain::rules::InvoiceFacts>, StoreError>;
+}
+
+/// Rule runs: leases on (rule, date), pages of firings applied once, and the domain
+/// events those firings handle.
+#[async_trait]
+pub trait RuleRunStore: Send + Sync {
     /// Each rule's latest run date (finished or not).
     async fn last_rule_runs(&self) -> Result<HashMap<i64, NaiveDate>, StoreError>;
     async fn claim_rule_run(
@@ -88,10 +94,22 @@ pub trait RuleStore: Send + Sync {
         lease: &RuleLease,
         now: DateTime<Utc>,
     ) -> Result<RuleRun, StoreError>;
+}
+
+/// What rules did, for the screens.
+#[async_trait]
+pub trait RuleHistoryStore: Send + Sync {
     async fn rule_runs(&self, limit: i64) -> Result<Vec<RuleRun>, StoreError>;
     async fn rule_run(&self, id: i64) -> Result<Option<RuleRun>, StoreError>;
     /// A run's firings with their outbox messages and delivery logs.
     async fn run_firings(&self, run_id: i64, limit: i64) -> Result<Vec<FiringView>, StoreError>;
+    /// A customer's dunning level and the fees and interest charged.
+    async fn dunning_charges(&self, customer_id: i64) -> Result<DunningSummary, StoreError>;
+}
+
+/// Messages queued by firings, delivered by the outbox worker.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     async fn claim_outbox(
         &self,
         owner: &str,
@@ -107,8 +125,6 @@ pub trait RuleStore: Send + Sync {
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// A customer's dunning level and the fees and interest charged.
-    async fn dunning_charges(&self, customer_id: i64) -> Result<DunningSummary, StoreError>;
 }
 
 /// A run claim's answer.

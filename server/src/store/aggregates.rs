@@ -270,7 +270,8 @@ pub(crate) fn own_due_in(
     out
 }
 
-macro_rules! aggregate_fns {
+/// Applies a write's aggregate moves (balances, counts, month-end rows) in its transaction.
+macro_rules! aggregate_move_fns {
     ($db:ty) => {
         /// `head` followed by the bound ids and a closing parenthesis: `… IN (` + ids + `)`.
         fn in_list(head: &'static str, ids: &[i64]) -> sqlx::QueryBuilder<'static, $db> {
@@ -445,6 +446,13 @@ macro_rules! aggregate_fns {
             Ok(())
         }
 
+    };
+}
+pub(crate) use aggregate_move_fns;
+
+/// Upserts of flows, oldest-open and per-day rows, and regrading.
+macro_rules! aggregate_upsert_fns {
+    ($db:ty) => {
         /// Adds open-AR flows to `ar_flow` and to every month-end snapshot on or after
         /// their dates (the months must already cover them, and do from `lo` on);
         /// returns those month ends, ascending.
@@ -625,6 +633,14 @@ macro_rules! aggregate_fns {
             upsert_oldest(tx, oldest).await?;
             upsert_days(tx, days).await
         }
+    };
+}
+pub(crate) use aggregate_upsert_fns;
+
+macro_rules! aggregate_fns {
+    ($db:ty) => {
+        $crate::store::aggregates::aggregate_move_fns!($db);
+        $crate::store::aggregates::aggregate_upsert_fns!($db);
     };
 }
 pub(crate) use aggregate_fns;
@@ -813,7 +829,8 @@ pub(crate) fn tally(
     out
 }
 
-macro_rules! aggregate_reads {
+/// Open AR by due date and overdue customers from the month-end snapshots.
+macro_rules! aggregate_month_reads {
     ($db:ty) => {
         /// Open AR by due date at each of `at`, per key of `dim` (one key or all): each
         /// date's month snapshot less the flows dated after it in that month. One query
@@ -1053,6 +1070,13 @@ macro_rules! aggregate_reads {
             Ok(out)
         }
 
+    };
+}
+pub(crate) use aggregate_month_reads;
+
+/// Point-in-time reads straight from the ledger, for dates the snapshots do not serve.
+macro_rules! aggregate_point_reads {
+    ($db:ty) => {
         /// A row of a point-in-time read (`customer_id, code, name, open, overdue`, and
         /// `oldest` when `with_oldest`).
         fn at_date_of(r: &<$db as sqlx::Database>::Row, with_oldest: bool) -> Result<$crate::store::aggregates::AtDate, app::store::StoreError> {
@@ -1189,6 +1213,14 @@ macro_rules! aggregate_reads {
                           FROM invoices i WHERE i.invoice_date <= $1";
             point_in_time_overdue(pool, slice, as_of, top, source).await
         }
+    };
+}
+pub(crate) use aggregate_point_reads;
+
+macro_rules! aggregate_reads {
+    ($db:ty) => {
+        $crate::store::aggregates::aggregate_month_reads!($db);
+        $crate::store::aggregates::aggregate_point_reads!($db);
     };
 }
 pub(crate) use aggregate_reads;

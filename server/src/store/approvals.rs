@@ -45,7 +45,8 @@ pub(crate) const VIEW_SQL: &str = "SELECT a.id, a.customer_id, c.code AS custome
                 AND e.step = a.current_step AND e.kind = 'reminder') AS reminded \
    FROM applications a JOIN customers c ON c.id = a.customer_id JOIN users u ON u.id = a.applicant_id";
 
-macro_rules! approval_fns {
+/// Reading an application and moving it along its chain: notices, events, write-back.
+macro_rules! application_fns {
     ($db:ty) => {
         fn application_of(r: &DbRow) -> Result<app::store::ApplicationView, app::store::StoreError> {
             use sqlx::Row;
@@ -256,7 +257,13 @@ macro_rules! approval_fns {
             chain.push(e);
             Ok(())
         }
+    };
+}
+pub(crate) use application_fns;
 
+/// Submitting, deciding and resubmitting applications, and the delegations in force.
+macro_rules! decision_fns {
+    ($db:ty) => {
         async fn submit_application_in(
             pool: &sqlx::Pool<$db>,
             n: &app::store::NewApplication,
@@ -419,7 +426,13 @@ macro_rules! approval_fns {
                 })
                 .collect()
         }
+    };
+}
+pub(crate) use decision_fns;
 
+/// Attachments and the approval SLA sweep (reminders and escalations).
+macro_rules! attachment_fns {
+    ($db:ty) => {
         fn attachment_of(r: &DbRow) -> Result<app::domain::approval::Attachment, app::store::StoreError> {
             use sqlx::Row;
             let db = $crate::store::db_err;
@@ -548,6 +561,15 @@ macro_rules! approval_fns {
             }
             Ok((reminders, escalations))
         }
+    };
+}
+pub(crate) use attachment_fns;
+
+macro_rules! approval_fns {
+    ($db:ty) => {
+        $crate::store::approvals::application_fns!($db);
+        $crate::store::approvals::decision_fns!($db);
+        $crate::store::approvals::attachment_fns!($db);
     };
 }
 pub(crate) use approval_fns;

@@ -219,7 +219,8 @@ impl RunTable {
     }
 }
 
-macro_rules! ledger_fns {
+/// The unit of work (begin, commit, lease) and the reads every posting makes in it.
+macro_rules! ledger_unit_fns {
     ($db:ty) => {
         type Tx = sqlx::Transaction<'static, $db>;
         $crate::store::aggregates::aggregate_fns!($db);
@@ -461,6 +462,13 @@ macro_rules! ledger_fns {
             })
             .transpose()
         }
+    };
+}
+pub(crate) use ledger_unit_fns;
+
+/// Posting documents: customers, invoices (with their events) and payments.
+macro_rules! ledger_posting_fns {
+    ($db:ty) => {
 
         async fn insert_customers_tx(
             tx: &mut Tx,
@@ -741,6 +749,13 @@ macro_rules! ledger_fns {
             chain.raise(app::domain::events::DomainEvent::payment_posted(p.customer_id, id));
             Ok(posted)
         }
+    };
+}
+pub(crate) use ledger_posting_fns;
+
+/// The credit position from the balances, and reversing a posted document.
+macro_rules! ledger_reversal_fns {
+    ($db:ty) => {
 
         /// The credit position from the maintained balances: one row, one index probe.
         async fn position_of<'e, E: sqlx::Executor<'e, Database = $db>>(
@@ -850,6 +865,15 @@ macro_rules! ledger_fns {
             chain.push(e);
             Ok(())
         }
+    };
+}
+pub(crate) use ledger_reversal_fns;
+
+macro_rules! ledger_fns {
+    ($db:ty) => {
+        $crate::store::ledger::ledger_unit_fns!($db);
+        $crate::store::ledger::ledger_posting_fns!($db);
+        $crate::store::ledger::ledger_reversal_fns!($db);
     };
 }
 pub(crate) use ledger_fns;

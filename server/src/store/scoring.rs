@@ -72,7 +72,8 @@ pub(crate) fn factors_json(capital_minor: Option<i64>, rating: Option<&str>) -> 
     serde_json::json!({ "registered_capital": capital, "external_rating": rating }).to_string()
 }
 
-macro_rules! scoring_fns {
+/// Scoring runs: the subjects, model versions, the run lease and the scores recorded.
+macro_rules! scoring_run_fns {
     ($db:ty) => {
         async fn scoring_subjects_in(
             pool: &sqlx::Pool<$db>,
@@ -320,7 +321,13 @@ macro_rules! scoring_fns {
             commit(tx, chain).await?;
             Ok(changes.len() as u64)
         }
+    };
+}
+pub(crate) use scoring_run_fns;
 
+/// Runs, scores and their history, manual factors and industry risks.
+macro_rules! score_read_fns {
+    ($db:ty) => {
         fn scoring_run_of(r: &DbRow) -> Result<app::records::ScoringRun, app::store::StoreError> {
             Ok(app::records::ScoringRun {
                 id: col(r, "id")?,
@@ -530,6 +537,14 @@ macro_rules! scoring_fns {
             chain.push(e);
             commit(tx, chain).await
         }
+    };
+}
+pub(crate) use score_read_fns;
+
+macro_rules! scoring_fns {
+    ($db:ty) => {
+        $crate::store::scoring::scoring_run_fns!($db);
+        $crate::store::scoring::score_read_fns!($db);
     };
 }
 pub(crate) use scoring_fns;
