@@ -17,6 +17,9 @@ pub enum AppError {
     NotFound,
     #[error("wrong username or password")]
     BadCredentials,
+    /// Sign-in refused for this many seconds (too many wrong passwords).
+    #[error("too many sign-in attempts; try again in {0} s")]
+    TooManyAttempts(u64),
     /// Bad input, with a message naming the field and the problem.
     #[error("{0}")]
     Invalid(String),
@@ -36,6 +39,21 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// The HTTP status that tells the truth about this error: a user's mistake is a 4xx,
+    /// only `Internal` is a 500. (`Request` reaching the server is a request it could
+    /// not decode: the caller's fault.)
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 422,
+            AppError::TooManyAttempts(_) => 429,
+            AppError::Request(_) => 400,
+            AppError::Internal(_) => 500,
+        }
+    }
+
     /// Field errors as one message naming every field.
     pub fn fields(errors: impl IntoIterator<Item = crate::domain::documents::FieldError>) -> Self {
         AppError::Invalid(

@@ -13,6 +13,8 @@ pub mod error;
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod ledger;
+#[cfg(feature = "ssr")]
+pub mod login_guard;
 pub mod records;
 #[cfg(feature = "ssr")]
 pub mod session;

@@ -3,6 +3,8 @@ import { login, minor, snap, waitForHydration, PASSWORD } from "./helpers";
 
 test("a wrong password shows an error and does not sign in", async ({ page, context }, info) => {
   await page.goto("/login");
+  // The demo data set says so on the login page, with its known password.
+  await expect(page.getByTestId("demo-notice")).toContainText("demo1234");
   await page.getByTestId("username").fill("chen.jie");
   await page.getByTestId("password").fill("not-the-password");
   await page.getByTestId("login-form").locator("button[type=submit]").click();

@@ -241,6 +241,17 @@ async fn run(command: Command) -> Result<(), String> {
                 eprintln!("creditdesk: empty database, loading the demo data set…");
                 seed_demo(store.as_ref(), 42, &clock).await?;
             }
+            if store
+                .list_users()
+                .await
+                .map_err(|e| e.to_string())?
+                .is_empty()
+            {
+                eprintln!(
+                    "creditdesk: no users yet. Create the first administrator (password on stdin, \
+                     12+ characters):\n  creditdesk user create --database-url URL --username NAME --role admin"
+                );
+            }
             let installed = store
                 .install_default_rules(
                     &app::domain::rules::default_rules(),
@@ -466,6 +477,11 @@ async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Res
     seed::demo_factors(store, clock.now()).await?;
     seed::demo_applications(store, clock.now()).await?;
     seed::demo_collections(store, clock.now()).await?;
+    let demo = app::domain::settings::DEMO_DATA.key;
+    store
+        .set_setting(demo, "true", "seed-demo", clock.now())
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!(
         "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",
         made.customers,

@@ -7,12 +7,14 @@
 //!    browser marks as cross-site, or whose `Origin` is not this site (Leptos does not
 //!    check, see leptos #3786). Requests with neither header are not from a browser, so
 //!    they carry no ambient cookies worth forging.
-//! 2. `session_layer` resolves the session cookie to a `Viewer` for everything below.
-//! 3. `page_guard` sends signed-out page requests to /login (server functions and the
+//! 2. `session_layer` resolves the session cookie to a `Viewer`, and the socket's peer
+//!    to a `ClientAddress` (the login throttle's key), for everything below.
+//! 3. `server_fn_status` gives server-function errors their true HTTP status.
+//! 4. `page_guard` sends signed-out page requests to /login (server functions and the
 //!    REST API authorise themselves: deny by default in every one).
 use crate::config::ServeConfig;
 use app::api::import::Importer;
-use app::api::{Clock, SessionToken, Viewer};
+use app::api::{ClientAddress, Clock, SessionToken, Viewer};
 use app::session::{self, CookieSecurity};
 use app::store::Store;
 use axum::extract::{FromRef, Request, State};
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         state.store.clone(),
         state.clock.clone(),
     ));
+    let guard = app::login_guard::LoginGuard::start(state.store.clone(), state.clock.clone());
     let context = {
         let (store, clock, secure) = (
             state.store.clone(),
@@ -66,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(store.clone());
             provide_context(clock.clone());
             provide_context(importer.clone());
+            provide_context(guard.clone());
             provide_context(CookieSecurity(secure));
         }
     };
@@ -90,6 +94,7 @@ pub fn router(state: AppState) -> Router {
             app::shell,
         ))
         .layer(middleware::from_fn(page_guard))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn_with_state(state.clone(), origin_check))
         .layer(crate::assets::compression())
@@ -176,9 +181,38 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
         },
         None => None,
     };
+    let address = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    req.extensions_mut().insert(ClientAddress(address));
     req.extensions_mut().insert(Viewer(user));
     req.extensions_mut().insert(SessionToken(token));
     next.run(req).await
+}
+
+/// Leptos answers every server-function error with 500. This puts the truth back: the
+/// error's own status (401, 403, 404, 422, 429; 500 only for `Internal`), and
+/// `Retry-After` on a refused sign-in. Only error answers (marked `serverfnerror`) are
+/// read, and only up to 64 KiB.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (parts, axum::body::Body::empty()).into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+        if let app::error::AppError::TooManyAttempts(secs) = error {
+            parts.headers.insert(header::RETRY_AFTER, secs.into());
+        }
+    }
+    (parts, axum::body::Body::from(bytes)).into_response()
 }
 
 /// Paths that are not pages: assets, health, the APIs. Everything else is a page.
@@ -219,7 +253,8 @@ async fn page_guard(req: Request, next: Next) -> Response {
 
 /// Serves until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service())
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
 }

@@ -88,9 +88,12 @@ fn users_and_api_keys_from_the_command_line() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let short = create("short\n");
+    let short = create("elevenchars\n");
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 128 characters"));
+    let common = create("Password2026!\n");
+    assert!(!common.status.success());
+    assert!(String::from_utf8_lossy(&common.stderr).contains("too common"));
     let ok = create("a long enough password\n");
     assert!(
         ok.status.success(),

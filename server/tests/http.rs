@@ -3,10 +3,8 @@
 mod common;
 
 use app::domain::auth::Role;
-use app::domain::customer::{Contact, CustomerCode, CustomerStatus, NewCustomer};
 use app::domain::money::{Currency, Money};
-use app::domain::uscc::Uscc;
-use common::{add_user, spawn_app, test_now};
+use common::{add_user, spawn_app, test_now, two_reps_with_customers};
 
 fn set_cookie(resp: &reqwest::Response) -> String {
     resp.headers()
@@ -15,42 +13,6 @@ fn set_cookie(resp: &reqwest::Response) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-async fn two_reps_with_customers(app: &common::TestApp) -> (i64, i64) {
-    let a = add_user(app.store.as_ref(), "rep.a", Role::SalesRep, "password-a").await;
-    let b = add_user(app.store.as_ref(), "rep.b", Role::SalesRep, "password-b").await;
-    let c = |code: &str, uscc: &str, rep| NewCustomer {
-        code: CustomerCode::parse(code).unwrap(),
-        name: format!("客户{code}"),
-        uscc: Uscc::parse(uscc).ok(),
-        region: "华南".into(),
-        industry: "设备租赁".into(),
-        sales_rep_id: Some(rep),
-        contact: Contact {
-            name: "李".into(),
-            phone: "1".into(),
-            email: "e@x.cn".into(),
-        },
-        payment_terms_days: 30,
-        credit_limit: Money::from_minor(100_000_00, Currency::CNY),
-        temp_limit: None,
-        status: CustomerStatus::Normal,
-        grade: None,
-    };
-    let ids = app
-        .store
-        .insert_customers(
-            &[
-                c("A1", "91350100M000100Y43", a),
-                c("B1", "91110000100017643K", b),
-            ],
-            "test",
-            test_now(),
-        )
-        .await
-        .unwrap();
-    (ids[0], ids[1])
 }
 
 #[tokio::test]

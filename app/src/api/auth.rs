@@ -13,79 +13,135 @@ pub struct LoginForm {
     pub next: Option<String>,
 }
 
-/// Only a local absolute path, never `//host` or a URL: no open redirects.
+/// Only a local absolute path, never `//host` or a URL: no open redirects (ASVS 5.1.5).
+/// Browsers drop tabs and newlines from URLs (`/\t/evil` becomes `//evil`) and read `\`
+/// as `/`, so a path with any control character, whitespace or backslash is refused
+/// whole; that also keeps it a valid `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p != "/login" =>
-        {
-            p.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    let local = |p: &&str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+            && *p != "/login"
+    };
+    let path = next.filter(local).unwrap_or("/");
+    // Non-ASCII (a search for 张) is percent-encoded, as a header value must be ASCII.
+    path.chars()
+        .fold(String::with_capacity(path.len()), |mut out, c| {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        })
 }
 
 #[server(prefix = "/sfn", endpoint = "login")]
 pub async fn login(form: LoginForm) -> Result<(), AppError> {
+    use crate::login_guard::Refusal;
+    let store = super::store()?;
+    let guard = super::login_guard()?;
+    let now = super::clock()?.now();
+    let address = super::client_address();
+    // Bounded, so a key in the throttle costs little memory whatever is sent.
+    let name: String = form
+        .username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(64)
+        .collect();
+    let refusal = |action| Refusal {
+        username: name.clone(),
+        address: address.clone(),
+        action,
+    };
+    if let Some(secs) = guard.locked(&name, &address, now) {
+        guard.audit(refusal("login_locked"));
+        return Err(refused(
+            AppError::TooManyAttempts(secs),
+            form.next.as_deref(),
+        ));
+    }
+    let Some(creds) = verified_user(&guard, &name, form.password).await? else {
+        guard.failed(&name, &address, now);
+        guard.audit(refusal("login_failed"));
+        return Err(refused(AppError::BadCredentials, form.next.as_deref()));
+    };
+    guard.succeeded(&name);
+    start_session(&store, &creds.user, now).await?;
+    leptos_axum::redirect(&safe_next(form.next.as_deref()));
+    Ok(())
+}
+
+/// The user whose password this is, or `None`. A malformed or unknown username costs
+/// the same argon2 work as a wrong password, so timing does not reveal usernames.
+#[cfg(feature = "ssr")]
+async fn verified_user(
+    guard: &crate::login_guard::LoginGuard,
+    name: &str,
+    password: String,
+) -> Result<Option<crate::store::UserCredentials>, AppError> {
     use crate::domain::auth::Username;
     use crate::session;
-    use http::header::SET_COOKIE;
-
-    let store = super::store()?;
-    let now = super::clock()?.now();
-    // A malformed username cannot exist, but say the same thing as for a wrong password.
-    let username =
-        Username::parse(&form.username).map_err(|_| bad_credentials(form.next.as_deref()))?;
-    let creds = store.user_credentials(username.as_str()).await?;
-    let verified = match &creds {
-        Some(c) => session::verify_password(&form.password, &c.password_hash),
-        None => {
-            // Spend the same time as a real check, so timing does not reveal usernames.
-            session::burn_password_check(&form.password);
-            false
-        }
+    let creds = match Username::parse(name) {
+        Ok(u) => super::store()?.user_credentials(u.as_str()).await?,
+        Err(_) => None,
     };
-    let Some(creds) = creds.filter(|_| verified) else {
-        store
-            .audit(
-                now,
-                username.as_str(),
-                crate::store::AuditEntry::new("session", username.as_str(), "login_failed"),
-            )
-            .await?;
-        return Err(bad_credentials(form.next.as_deref()));
-    };
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let verified = guard
+        .check_password(move || match hash {
+            Some(h) => session::verify_password(&password, &h),
+            None => {
+                session::burn_password_check(&password);
+                false
+            }
+        })
+        .await;
+    Ok(creds.filter(|_| verified))
+}
 
-    // Rotation: whatever session the browser held before is destroyed, and a new
-    // token is issued, so a planted pre-login cookie is worthless.
+/// Rotates the session: whatever session the browser held before is destroyed and a
+/// new token is issued, so a planted pre-login cookie is worthless.
+#[cfg(feature = "ssr")]
+async fn start_session(
+    store: &std::sync::Arc<dyn crate::store::Store>,
+    user: &User,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    use crate::session;
     if let Some(old) = super::request_extension::<super::SessionToken>().and_then(|t| t.0) {
         store.delete_session(&session::token_hash(&old)).await?;
     }
     let token = session::new_token();
     let expires = now + session::SESSION_TTL;
     store
-        .create_session(&session::token_hash(&token), creds.user.id, now, expires)
+        .create_session(&session::token_hash(&token), user.id, now, expires)
         .await?;
     store
         .audit(
             now,
-            &creds.user.username,
-            crate::store::AuditEntry::new("session", creds.user.username.as_str(), "login"),
+            &user.username,
+            crate::store::AuditEntry::new("session", user.username.as_str(), "login"),
         )
         .await?;
-
     super::response()?.insert_header(
-        SET_COOKIE,
+        http::header::SET_COOKIE,
         session::session_cookie(&token, super::secure_cookies()),
     );
-    leptos_axum::redirect(&safe_next(form.next.as_deref()));
     Ok(())
 }
 
 /// A plain HTML form post (JavaScript off) cannot read an error response: send it
 /// back to the login page with the error in the URL, which the page renders.
 #[cfg(feature = "ssr")]
-fn bad_credentials(next: Option<&str>) -> AppError {
+fn refused(error: AppError, next: Option<&str>) -> AppError {
     let plain_form_post = use_context::<http::request::Parts>()
         .and_then(|p| {
             p.headers
@@ -96,9 +152,13 @@ fn bad_credentials(next: Option<&str>) -> AppError {
         .unwrap_or(false);
     if plain_form_post {
         let next = crate::url::percent_encode(&safe_next(next));
-        leptos_axum::redirect(&format!("/login?error=credentials&next={next}"));
+        let reason = match &error {
+            AppError::TooManyAttempts(secs) => format!("locked&retry={secs}"),
+            _ => "credentials".to_string(),
+        };
+        leptos_axum::redirect(&format!("/login?error={reason}&next={next}"));
     }
-    AppError::BadCredentials
+    error
 }
 
 #[server(prefix = "/sfn", endpoint = "logout")]
@@ -124,6 +184,17 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether this database holds the demo data set (`seed-demo`), for the login page's
+/// notice. Deliberately public: it says only that the data and passwords are demo ones.
+#[server(prefix = "/sfn", endpoint = "demo_notice")]
+pub async fn demo_notice() -> Result<bool, AppError> {
+    let store = super::store()?;
+    Ok(
+        crate::settings::get_or_default(store.as_ref(), &crate::domain::settings::DEMO_DATA)
+            .await?,
+    )
+}
+
 /// The signed-in user, or `None`. Not an error when signed out: the login page asks too.
 #[server(prefix = "/sfn", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
@@ -140,6 +211,11 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\u{7f}b")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(safe_next(Some("/customers?q=张")), "/customers?q=%E5%BC%A0");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -105,13 +105,14 @@ pub mod ssr {
         user.role.allows(Permission::ManageCollections)
     }
 
-    /// A manager works any task; anyone else the tasks assigned to them or their role,
-    /// or about a customer of theirs.
+    /// A manager works any task; anyone else the tasks that name them, or about a
+    /// customer of theirs. A pool (`role:NAME`) counts only for a role that sees every
+    /// customer, so a rep never works another rep's customer through one (ASVS 4.2.1).
     pub fn may_work(user: &User, task: &TaskRow, owns_customer: bool) -> bool {
         manages(user)
             || match task.assignee {
                 Some(Assignee::User(id)) => id == user.id,
-                Some(Assignee::Role(r)) => r == user.role,
+                Some(Assignee::Role(r)) => r == user.role && r.sees_all_customers(),
                 None => false,
             }
             || owns_customer
@@ -247,7 +248,8 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
     // Mine: assigned to me or my role. Team: a sales manager's reps (and the manager);
     // finance, credit managers and admins see everyone's.
     let q = crate::store::TaskQuery {
-        for_user: (!team || user.role == Role::SalesManager).then_some((user.id, user.role)),
+        for_user: (!team || user.role == Role::SalesManager)
+            .then_some((user.id, user.role.sees_all_customers().then_some(user.role))),
         team: if team && user.role == Role::SalesManager {
             Some(ssr::team_of(store.as_ref(), &user).await?)
         } else {
@@ -307,7 +309,7 @@ pub async fn open_task_count() -> Result<i64, AppError> {
         return Ok(0);
     }
     Ok(crate::api::store()?
-        .open_task_count(user.id, user.role)
+        .open_task_count(user.id, user.role.sees_all_customers().then_some(user.role))
         .await?)
 }
 

@@ -66,6 +66,20 @@ mod ctx {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<T>().cloned())
     }
 
+    /// The sign-in guard (throttle, hashing cap, failed-login audit queue).
+    pub fn login_guard() -> Result<Arc<crate::login_guard::LoginGuard>, AppError> {
+        use_context::<Arc<crate::login_guard::LoginGuard>>()
+            .ok_or_else(|| AppError::internal("LoginGuard missing from context"))
+    }
+
+    /// The client's address as the server's socket saw it (set by the session layer).
+    #[derive(Clone, Debug)]
+    pub struct ClientAddress(pub String);
+
+    pub fn client_address() -> String {
+        request_extension::<ClientAddress>().map_or_else(|| "unknown".into(), |a| a.0)
+    }
+
     pub fn viewer() -> Option<User> {
         request_extension::<Viewer>().and_then(|v| v.0)
     }

@@ -21,6 +21,13 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
+    /// Whether this role reads every customer; a sales rep reads only their own. Only
+    /// such roles can take a pooled task (`role:NAME`): a pool of reps would let any
+    /// rep work another rep's customer.
+    pub fn sees_all_customers(self) -> bool {
+        self != Role::SalesRep
+    }
+
     pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Executive,
@@ -111,9 +118,10 @@ pub struct User {
 impl User {
     /// Which customers this user's reads cover.
     pub fn scope(&self) -> Scope {
-        match self.role {
-            Role::SalesRep => Scope::Rep(self.id),
-            _ => Scope::All,
+        if self.role.sees_all_customers() {
+            Scope::All
+        } else {
+            Scope::Rep(self.id)
         }
     }
 }
@@ -144,8 +152,10 @@ pub struct Username(String);
 pub enum CredentialError {
     #[error("username must be 3 to 32 characters of a-z, 0-9, '.', '_' or '-'")]
     Username,
-    #[error("password must be at least 8 characters")]
-    PasswordTooShort,
+    #[error("password must be 12 to 128 characters")]
+    PasswordLength,
+    #[error("password is too common: choose one that is not on lists of leaked passwords")]
+    PasswordCommon,
 }
 
 impl Username {
@@ -167,13 +177,22 @@ impl Username {
     }
 }
 
-/// A new password, checked for length. No serde: it must never be echoed back.
+/// A new password (ASVS 2.1.1, 2.1.2, 2.1.7): 12 to 128 characters, any characters
+/// (spaces and CJK included, nothing stripped), and not a common password. No serde:
+/// it must never be echoed back.
 pub struct NewPassword(String);
+
+/// Lowercased, most common first; `#` lines are comments. Only the server calls
+/// `NewPassword::parse`, so the list never reaches the browser's WASM.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
 
 impl NewPassword {
     pub fn parse(s: &str) -> Result<Self, CredentialError> {
-        if s.chars().count() < 8 {
-            return Err(CredentialError::PasswordTooShort);
+        if !(12..=128).contains(&s.chars().count()) {
+            return Err(CredentialError::PasswordLength);
+        }
+        if is_common(s) {
+            return Err(CredentialError::PasswordCommon);
         }
         Ok(NewPassword(s.to_string()))
     }
@@ -181,6 +200,22 @@ impl NewPassword {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// On the list as typed, or once trailing digits and symbols are taken off
+/// (`Password2026!` is `password`), or one character repeated.
+fn is_common(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == lower || (stem.len() >= 4 && l == stem))
 }
 
 #[cfg(test)]
@@ -249,5 +284,36 @@ mod tests {
         assert_eq!(Username::parse(" Li.Na ").unwrap().as_str(), "li.na");
         assert!(Username::parse("a b").is_err());
         assert!(NewPassword::parse("short").is_err());
+    }
+
+    #[test]
+    fn new_passwords_are_long_and_not_common() {
+        let refused = |s: &str| NewPassword::parse(s).err();
+        assert_eq!(
+            refused("elevenchars"),
+            Some(CredentialError::PasswordLength)
+        );
+        assert_eq!(
+            refused(&"x".repeat(129)),
+            Some(CredentialError::PasswordLength)
+        );
+        assert_eq!(
+            refused("qwerty123456"),
+            Some(CredentialError::PasswordCommon)
+        );
+        assert_eq!(
+            refused("Password2026!"),
+            Some(CredentialError::PasswordCommon)
+        );
+        assert_eq!(
+            refused("FOOTBALL1234567"),
+            Some(CredentialError::PasswordCommon)
+        );
+        assert_eq!(
+            refused("aaaaaaaaaaaaaa"),
+            Some(CredentialError::PasswordCommon)
+        );
+        assert!(NewPassword::parse("tractor ledger 挖掘机 7").is_ok());
+        assert!(NewPassword::parse("correct horse battery").is_ok());
     }
 }

@@ -782,12 +782,17 @@ pub enum Assignee {
 }
 
 impl Assignee {
-    /// `user:ID` or `role:NAME`, as the forms send it.
+    /// `user:ID` or `role:NAME`, as the forms send it. Only a role that sees every
+    /// customer is a pool (`Role::sees_all_customers`): `role:sales_rep` is not an
+    /// assignee.
     pub fn parse(s: &str) -> Option<Assignee> {
         let (kind, value) = s.trim().split_once(':')?;
         match kind {
             "user" => value.parse().ok().map(Assignee::User),
-            "role" => super::auth::Role::parse(value).ok().map(Assignee::Role),
+            "role" => super::auth::Role::parse(value)
+                .ok()
+                .filter(|r| r.sees_all_customers())
+                .map(Assignee::Role),
             _ => None,
         }
     }
@@ -851,7 +856,10 @@ impl NewTask {
             if a.is_none() {
                 errors.push(FieldError::new(
                     "assignee",
-                    format!("'{}' is not user:ID or role:NAME", d.assignee),
+                    format!(
+                        "'{}' is not user:ID or role:NAME of a role that sees every customer",
+                        d.assignee
+                    ),
                 ));
             }
             a

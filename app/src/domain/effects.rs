@@ -226,6 +226,10 @@ fn plan_one(action: &Action, f: &FiringFacts, c: Option<&mut ActionCustomer>) ->
             let (user, role) = match assignee {
                 Recipient::Rep => (c.rep_id, c.rep_id.is_none().then_some(Role::SalesManager)),
                 Recipient::User(id) => (Some(*id), None),
+                // Reps see only their own customers: a rep pool goes to this one's rep.
+                Recipient::Role(r) if !r.sees_all_customers() => {
+                    (c.rep_id, c.rep_id.is_none().then_some(Role::SalesManager))
+                }
                 Recipient::Role(r) => (None, Some(*r)),
             };
             Effect::Task {

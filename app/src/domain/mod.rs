@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod indicators;
 pub mod invoice;
 pub mod kpi;
+pub mod login_throttle;
 pub mod money;
 pub mod notify;
 pub mod report;

@@ -85,6 +85,18 @@ pub const APPROVAL_POLICY: Setting<Policy> = Setting {
     default: Policy::default_policy,
 };
 
+/// Set by `seed-demo`: this database holds the demo data set and its known passwords,
+/// and the login page says so.
+pub const DEMO_DATA: Setting<bool> = Setting {
+    key: "demo.data",
+    parse: |t| {
+        t.trim()
+            .parse()
+            .map_err(|_| format!("'{t}' is not true or false"))
+    },
+    default: || false,
+};
+
 /// The scoring model version in force (0: the built-in model).
 pub const ACTIVE_MODEL: Setting<i64> = Setting {
     key: "scoring.active_version",

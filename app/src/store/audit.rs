@@ -12,6 +12,13 @@ pub trait AuditStore: Send + Sync {
         actor: &str,
         entry: AuditEntry,
     ) -> Result<(), StoreError>;
+    /// Appends `entries` in one transaction, all under `actor` at `at`.
+    async fn audit_many(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), StoreError>;
     async fn audit_trail(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError>;
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
 }

@@ -5,7 +5,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskQuery {
     /// Open tasks assigned to this user or to their role (None: everyone's).
-    pub for_user: Option<(i64, Role)>,
+    pub for_user: Option<(i64, Option<Role>)>,
     /// Only these assignees' tasks (a sales manager's team), besides `for_user`.
     pub team: Option<Vec<i64>>,
     pub customer_id: Option<i64>,
@@ -34,8 +34,9 @@ pub trait TaskStore: Send + Sync {
         &self,
         q: &TaskQuery,
     ) -> Result<Vec<crate::domain::collections::TaskRow>, StoreError>;
-    /// Open tasks assigned to the user or their role (the tab bar's count).
-    async fn open_task_count(&self, user_id: i64, role: Role) -> Result<i64, StoreError>;
+    /// Open tasks assigned to the user or to `pool` (their role, when it is a pool; the
+    /// tab bar's count).
+    async fn open_task_count(&self, user_id: i64, pool: Option<Role>) -> Result<i64, StoreError>;
     async fn create_task(
         &self,
         t: &crate::domain::collections::NewTask,

@@ -78,6 +78,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::Internal(id) => t_string!(i18n, error.internal, id = id.clone()).to_string(),
         AppError::Request(_) => t_string!(i18n, error.network).to_string(),
         AppError::BadCredentials => t_string!(i18n, login.bad_credentials).to_string(),
+        AppError::TooManyAttempts(secs) => {
+            t_string!(i18n, login.locked, minutes = secs.div_ceil(60)).to_string()
+        }
         AppError::Invalid(m) => m,
     };
     view! {

@@ -10,6 +10,12 @@ macro_rules! audit_impl {
                 commit(tx, chain).await
             }
 
+            async fn audit_many(&self, at: chrono::DateTime<chrono::Utc>, actor: &str, entries: Vec<app::store::AuditEntry>) -> Result<(), app::store::StoreError> {
+                let (tx, mut chain) = begin(&self.pool, actor, at).await?;
+                entries.into_iter().for_each(|e| chain.push(e));
+                commit(tx, chain).await
+            }
+
             async fn audit_trail(&self, q: &app::store::AuditQuery) -> Result<Vec<app::store::AuditRow>, app::store::StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, at, actor, entity, entity_key, action, before, after, hash FROM audit_log \

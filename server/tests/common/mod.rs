@@ -141,6 +141,47 @@ pub async fn add_user(store: &dyn Store, username: &str, role: Role, password: &
     store.create_user(user, test_now()).await.unwrap()
 }
 
+/// Reps `rep.a` (password-a) and `rep.b` (password-b), each with one customer (A1, B1);
+/// returns the customers' ids.
+pub async fn two_reps_with_customers(app: &TestApp) -> (i64, i64) {
+    let a = add_user(app.store.as_ref(), "rep.a", Role::SalesRep, "password-a").await;
+    let b = add_user(app.store.as_ref(), "rep.b", Role::SalesRep, "password-b").await;
+    let c = |code: &str, uscc: &str, rep| app::domain::customer::NewCustomer {
+        code: app::domain::customer::CustomerCode::parse(code).unwrap(),
+        name: format!("客户{code}"),
+        uscc: app::domain::uscc::Uscc::parse(uscc).ok(),
+        region: "华南".into(),
+        industry: "设备租赁".into(),
+        sales_rep_id: Some(rep),
+        contact: app::domain::customer::Contact {
+            name: "李".into(),
+            phone: "1".into(),
+            email: "e@x.cn".into(),
+        },
+        payment_terms_days: 30,
+        credit_limit: app::domain::money::Money::from_minor(
+            100_000_00,
+            app::domain::money::Currency::CNY,
+        ),
+        temp_limit: None,
+        status: app::domain::customer::CustomerStatus::Normal,
+        grade: None,
+    };
+    let ids = app
+        .store
+        .insert_customers(
+            &[
+                c("A1", "91350100M000100Y43", a),
+                c("B1", "91110000100017643K", b),
+            ],
+            "test",
+            test_now(),
+        )
+        .await
+        .unwrap();
+    (ids[0], ids[1])
+}
+
 pub struct TestApp {
     pub addr: String,
     pub store: Arc<dyn Store>,

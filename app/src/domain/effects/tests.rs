@@ -192,3 +192,19 @@ fn a_task_for_the_rep_goes_to_the_sales_managers_when_there_is_none() {
         "create_task: visit (urgent) for rep"
     );
 }
+
+#[test]
+fn a_task_for_the_reps_role_goes_to_this_customers_rep_not_to_every_rep() {
+    let f = firing(Some(7));
+    let task = [Action::CreateTask {
+        assignee: Recipient::Role(Role::SalesRep),
+        kind: TaskKind::Call,
+        priority: Priority::High,
+    }];
+    let c = customer("a@b.cn");
+    let p = plan(&task, &facts(&f, Some(&c), None));
+    let Effect::Task { user, role, .. } = &p.effects[0] else {
+        panic!("{p:?}")
+    };
+    assert_eq!((*user, *role), (c.rep_id, None));
+}

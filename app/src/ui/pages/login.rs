@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
+    let demo = Resource::new(|| (), |_| crate::api::auth::demo_notice());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     // The hydrated form reports through the action; a plain form post (JavaScript
@@ -19,11 +20,24 @@ pub fn LoginPage() -> impl IntoView {
         Some(Err(AppError::BadCredentials)) => {
             Some(t_string!(i18n, login.bad_credentials).to_string())
         }
+        Some(Err(AppError::TooManyAttempts(secs))) => {
+            Some(t_string!(i18n, login.locked, minutes = secs.div_ceil(60)).to_string())
+        }
         Some(Err(AppError::Invalid(m))) => Some(m),
         Some(Err(_)) => Some(t_string!(i18n, login.failed).to_string()),
         Some(Ok(())) => None,
-        None => (query.read().get("error").as_deref() == Some("credentials"))
-            .then(|| t_string!(i18n, login.bad_credentials).to_string()),
+        None => match query.read().get("error").as_deref() {
+            Some("credentials") => Some(t_string!(i18n, login.bad_credentials).to_string()),
+            Some("locked") => {
+                let secs = query
+                    .read()
+                    .get("retry")
+                    .and_then(|s| s.parse::<u64>().ok());
+                let minutes = secs.unwrap_or(15 * 60).div_ceil(60);
+                Some(t_string!(i18n, login.locked, minutes = minutes).to_string())
+            }
+            _ => None,
+        },
     };
     view! {
         <div class="login-page">
@@ -37,6 +51,20 @@ pub fn LoginPage() -> impl IntoView {
             </section>
             <section class="login-card card">
                 <h1>{t!(i18n, login.welcome)}</h1>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        demo.get()
+                            .and_then(Result::ok)
+                            .filter(|d| *d)
+                            .map(|_| {
+                                view! {
+                                    <p class="notice notice-demo" data-testid="demo-notice">
+                                        {t!(i18n, login.demo)}
+                                    </p>
+                                }
+                            })
+                    }}
+                </Suspense>
                 <ActionForm action=login attr:class="stack" attr:data-testid="login-form">
                     <input type="hidden" name="form[next]" value=next />
                     <label class="field">

@@ -38,8 +38,11 @@ macro_rules! task_impl {
                 }
                 if q.for_user.is_some() || q.team.is_some() {
                     qb.push(" AND (1 = 0");
-                    if let Some((id, role)) = q.for_user {
-                        qb.push(" OR t.assignee_id = ").push_bind(id).push(" OR t.assignee_role = ").push_bind(role.as_str());
+                    if let Some((id, pool)) = q.for_user {
+                        qb.push(" OR t.assignee_id = ").push_bind(id);
+                        if let Some(role) = pool {
+                            qb.push(" OR t.assignee_role = ").push_bind(role.as_str());
+                        }
                     }
                     for id in q.team.iter().flatten() {
                         qb.push(" OR t.assignee_id = ").push_bind(*id);
@@ -87,10 +90,10 @@ macro_rules! task_impl {
                     .collect()
             }
 
-            async fn open_task_count(&self, user_id: i64, role: app::domain::auth::Role) -> Result<i64, app::store::StoreError> {
+            async fn open_task_count(&self, user_id: i64, pool: Option<app::domain::auth::Role>) -> Result<i64, app::store::StoreError> {
                 sqlx::query_scalar("SELECT COUNT(*) FROM collection_tasks WHERE status = 'open' AND (assignee_id = $1 OR assignee_role = $2)")
                     .bind(user_id)
-                    .bind(role.as_str())
+                    .bind(pool.map(|r| r.as_str()))
                     .fetch_one(&self.pool)
                     .await
                     .map_err($crate::store::db_err)
