@@ -450,7 +450,10 @@ async fn story(store: &dyn Store) {
         starts_on: today,
         ends_on: today,
     };
-    store.add_delegation(&away, at(24 * 60 + 9)).await.unwrap();
+    store
+        .add_delegation(&away, "test", at(24 * 60 + 9))
+        .await
+        .unwrap();
     store
         .decide_application(
             small,

@@ -258,3 +258,119 @@ async fn asvs_2_5_4_no_default_accounts_unless_demo_data_was_asked_for() {
         "the login page says demo data"
     );
 }
+
+#[tokio::test]
+async fn asvs_4_1_3_nobody_approves_their_own_application() {
+    let app = spawn_app().await;
+    let (a1, _) = two_reps_with_customers(&app).await;
+    let store = app.store.as_ref();
+    let user = |id, name: &str, role| app::domain::auth::User {
+        id,
+        username: name.into(),
+        display_name: name.into(),
+        role,
+    };
+    let sm = user(
+        add_user(store, "mgr.s", Role::SalesManager, "pw-123456789").await,
+        "mgr.s",
+        Role::SalesManager,
+    );
+    let sm2 = user(
+        add_user(store, "mgr.t", Role::SalesManager, "pw-123456789").await,
+        "mgr.t",
+        Role::SalesManager,
+    );
+    // The default policy's first step falls to the sales managers' role: mgr.s's own.
+    let draft = app::domain::approval::RequestDraft {
+        customer_id: a1,
+        kind: "permanent_limit".into(),
+        amount: "150000.00".into(),
+        expires_on: String::new(),
+        terms_days: "45".into(),
+        reason: "season".into(),
+    };
+    let id = app::ledger::apply_for_credit(store, &sm, &draft, test_now())
+        .await
+        .unwrap();
+    let approve = app::domain::approval::Action::Approve;
+    let own = store
+        .decide_application(id, &sm, approve, "ok", test_now())
+        .await;
+    assert!(
+        matches!(own, Err(app::store::StoreError::Conflict(_))),
+        "{own:?}"
+    );
+    // A deputy of the applicant does not approve for them either.
+    let away = app::domain::approval::Delegation::new(
+        app::domain::approval::Actor {
+            user_id: sm.id,
+            role: sm.role,
+        },
+        app::domain::approval::Actor {
+            user_id: sm2.id,
+            role: sm2.role,
+        },
+        test_now().date_naive(),
+        test_now().date_naive(),
+        test_now().date_naive(),
+    )
+    .unwrap();
+    store
+        .add_delegation(&away, "mgr.s", test_now())
+        .await
+        .unwrap();
+    let peer = store
+        .decide_application(id, &sm2, approve, "ok", test_now())
+        .await
+        .unwrap();
+    assert_eq!(
+        peer.current_step, 1,
+        "another sales manager approves in their own right"
+    );
+}
+
+#[tokio::test]
+async fn asvs_4_1_3_delegations_go_up_the_hierarchy_for_at_most_thirty_days_and_are_audited() {
+    let app = spawn_app().await;
+    let (_, _) = two_reps_with_customers(&app).await;
+    let store = app.store.as_ref();
+    add_user(store, "mgr.c", Role::CreditManager, "pw-123456789").await;
+    let exec = add_user(store, "exec.a", Role::Executive, "pw-123456789").await;
+    let rep = store.user_id_by_username("rep.a").await.unwrap().unwrap();
+    let client = app.client();
+    app.login(&client, "mgr.c", "pw-123456789").await;
+    let today = app::domain::business_date(test_now());
+    let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    let down = delegate(&app, &client, rep, &day(0), &day(1)).await;
+    assert_eq!(down.status(), 422);
+    assert!(down.text().await.unwrap().contains("to_user"));
+    let long = delegate(&app, &client, exec, &day(0), &day(30)).await;
+    assert_eq!(long.status(), 422, "31 days");
+    let ok = delegate(&app, &client, exec, &day(0), &day(29)).await;
+    assert!(ok.status().is_success(), "{}", ok.text().await.unwrap());
+    let trail = store
+        .audit_trail(&AuditQuery {
+            entity: Some("delegation".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((trail.len(), trail[0].actor.as_str()), (1, "mgr.c"));
+}
+
+async fn delegate(
+    app: &TestApp,
+    client: &reqwest::Client,
+    to: i64,
+    starts: &str,
+    ends: &str,
+) -> reqwest::Response {
+    let to = to.to_string();
+    let args = [
+        ("args[to_user]", to.as_str()),
+        ("args[starts_on]", starts),
+        ("args[ends_on]", ends),
+    ];
+    app.call(client, "delegate_approvals", &args).await
+}

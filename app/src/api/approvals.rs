@@ -146,7 +146,7 @@ pub struct Board {
     pub can_apply: bool,
     /// The server's clock, so "past its SLA" agrees between SSR and hydration.
     pub now: chrono::DateTime<chrono::Utc>,
-    /// Who the viewer can delegate to (everyone else), and the delegations naming the
+    /// Who the viewer can delegate to (same or higher role), and the delegations naming the
     /// viewer or made by them that have not ended: (from, to, starts, ends).
     pub colleagues: Vec<User>,
     pub delegations: Vec<(String, String, chrono::NaiveDate, chrono::NaiveDate)>,
@@ -184,6 +184,7 @@ fn card(
                     user_id: user.id,
                     role: user.role,
                 },
+                app.applicant_id,
                 delegations,
                 today,
             )
@@ -241,7 +242,12 @@ pub async fn get_board() -> Result<Board, AppError> {
             )
         })
         .collect();
-    let colleagues = users.iter().filter(|u| u.id != user.id).cloned().collect();
+    // Only those who may act for the viewer (same or higher role) are offered as deputies.
+    let colleagues = users
+        .iter()
+        .filter(|u| u.id != user.id && u.role.may_stand_in_for(user.role))
+        .cloned()
+        .collect();
     Ok(Board {
         cards,
         can_apply: user.role.allows(Permission::ApplyForCredit),
@@ -520,34 +526,22 @@ pub async fn delegate_approvals(args: DelegationArgs) -> Result<i64, AppError> {
         date("starts_on", &args.starts_on)?,
         date("ends_on", &args.ends_on)?,
     );
-    if ends_on < starts_on {
-        return Err(AppError::Invalid("ends_on: is before starts_on".into()));
-    }
-    if args.to_user == user.id {
-        return Err(AppError::Invalid(
-            "to_user: you cannot delegate to yourself".into(),
-        ));
-    }
     let store = super::store()?;
-    if !store
+    let to = store
         .list_users()
         .await?
-        .iter()
-        .any(|u| u.id == args.to_user)
-    {
-        return Err(AppError::Invalid(format!(
-            "to_user: user #{} does not exist",
-            args.to_user
-        )));
-    }
-    let d = Delegation {
-        from: Actor {
-            user_id: user.id,
-            role: user.role,
-        },
-        to_user: args.to_user,
-        starts_on,
-        ends_on,
+        .into_iter()
+        .find(|u| u.id == args.to_user)
+        .ok_or_else(|| {
+            AppError::Invalid(format!("to_user: user #{} does not exist", args.to_user))
+        })?;
+    let actor = |u: &crate::domain::auth::User| Actor {
+        user_id: u.id,
+        role: u.role,
     };
-    Ok(store.add_delegation(&d, super::clock()?.now()).await?)
+    let now = super::clock()?.now();
+    let today = crate::domain::business_date(now);
+    let d = Delegation::new(actor(&user), actor(&to), starts_on, ends_on, today)
+        .map_err(|e| AppError::fields([e]))?;
+    Ok(store.add_delegation(&d, &user.username, now).await?)
 }

@@ -593,7 +593,54 @@ pub struct Delegation {
     pub ends_on: NaiveDate,
 }
 
+/// The longest delegation, in days: an absence; anything longer is a change of roles.
+pub const MAX_DELEGATION_DAYS: i64 = 30;
+
 impl Delegation {
+    /// A delegation that keeps the separation of duties: to someone else who holds the
+    /// delegator's role or a higher one (`Role::may_stand_in_for`), starting today or
+    /// later, for at most `MAX_DELEGATION_DAYS` days. Errors name the field.
+    pub fn new(
+        from: Actor,
+        to: Actor,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Delegation, FieldError> {
+        let days = (ends_on - starts_on).num_days() + 1;
+        if to.user_id == from.user_id {
+            Err(FieldError::new(
+                "to_user",
+                "you cannot delegate to yourself",
+            ))
+        } else if !to.role.may_stand_in_for(from.role) {
+            Err(FieldError::new(
+                "to_user",
+                format!(
+                    "a {} cannot act for a {}: choose someone of the same or a higher role",
+                    to.role.as_str(),
+                    from.role.as_str()
+                ),
+            ))
+        } else if starts_on < today {
+            Err(FieldError::new("starts_on", "is in the past"))
+        } else if days < 1 {
+            Err(FieldError::new("ends_on", "is before starts_on"))
+        } else if days > MAX_DELEGATION_DAYS {
+            Err(FieldError::new(
+                "ends_on",
+                format!("a delegation lasts at most {MAX_DELEGATION_DAYS} days, not {days}"),
+            ))
+        } else {
+            Ok(Delegation {
+                from,
+                to_user: to.user_id,
+                starts_on,
+                ends_on,
+            })
+        }
+    }
+
     pub fn active(&self, on: NaiveDate) -> bool {
         self.starts_on <= on && on <= self.ends_on
     }
@@ -601,20 +648,50 @@ impl Delegation {
 
 /// Whether `actor` may decide `step` on `today`: as its assignee, as the escalation
 /// target once escalated, or for someone who delegated to them for today.
+///
+/// Nobody decides their own application (`applicant`), neither directly nor through a
+/// delegation from themself; a step assigned to the applicant by name goes to its
+/// escalation target at once.
 pub fn may_act(
     step: &SnapStep,
     escalated: bool,
     actor: Actor,
+    applicant: i64,
     delegations: &[Delegation],
     today: NaiveDate,
 ) -> bool {
+    acting_as(step, escalated, actor, applicant, delegations, today).is_some()
+}
+
+/// How `actor` may decide `step` (see `may_act`): `Some(None)` in their own right,
+/// `Some(Some(user))` for `user`, who delegated to them, `None` not at all.
+pub fn acting_as(
+    step: &SnapStep,
+    escalated: bool,
+    actor: Actor,
+    applicant: i64,
+    delegations: &[Delegation],
+    today: NaiveDate,
+) -> Option<Option<i64>> {
+    if actor.user_id == applicant {
+        return None;
+    }
+    let to_escalation = escalated || step.assignee == Assignee::User(applicant);
     let covers = |a: Actor| {
-        step.assignee.covers(a) || (escalated && step.escalate_to.is_some_and(|e| e.covers(a)))
+        step.assignee.covers(a) || (to_escalation && step.escalate_to.is_some_and(|e| e.covers(a)))
     };
-    covers(actor)
-        || delegations
-            .iter()
-            .any(|d| d.to_user == actor.user_id && d.active(today) && covers(d.from))
+    if covers(actor) {
+        return Some(None);
+    }
+    delegations
+        .iter()
+        .find(|d| {
+            d.to_user == actor.user_id
+                && d.from.user_id != applicant
+                && d.active(today)
+                && covers(d.from)
+        })
+        .map(|d| Some(d.from.user_id))
 }
 
 /// A timer on the current step.
@@ -1270,8 +1347,44 @@ mod tests {
             (deputy, false, vec![away], day - Duration::days(1), false),
         ];
         for (i, (actor, escalated, dels, on, want)) in table.into_iter().enumerate() {
-            assert_eq!(may_act(&s, escalated, actor, &dels, on), want, "row {i}");
+            assert_eq!(
+                may_act(&s, escalated, actor, 99, &dels, on),
+                want,
+                "row {i}"
+            );
         }
+        // The applicant never decides their own application, nor does their deputy.
+        assert!(!may_act(&s, false, sm, sm.user_id, &[], day));
+        assert!(!may_act(&s, false, deputy, sm.user_id, &[away], day));
+        // A step that names the applicant goes to its escalation target at once.
+        let own = SnapStep {
+            assignee: Assignee::User(10),
+            ..s.clone()
+        };
+        assert!(may_act(&own, false, boss, 10, &[], day));
+    }
+
+    #[test]
+    fn delegations_keep_the_separation_of_duties() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let actor = |user_id, role| Actor { user_id, role };
+        let (cm, exec, rep) = (
+            actor(1, Role::CreditManager),
+            actor(2, Role::Executive),
+            actor(3, Role::SalesRep),
+        );
+        let d = |from, to, days: i64| {
+            Delegation::new(from, to, today, today + Duration::days(days - 1), today)
+                .map_err(|e| e.field)
+        };
+        assert!(d(cm, exec, 30).is_ok(), "up the hierarchy, 30 days");
+        assert!(d(cm, actor(4, Role::CreditManager), 1).is_ok(), "same role");
+        assert_eq!(d(cm, rep, 1), Err("to_user".into()), "down the hierarchy");
+        assert_eq!(d(cm, actor(5, Role::Admin), 1), Err("to_user".into()));
+        assert_eq!(d(cm, cm, 1), Err("to_user".into()), "to oneself");
+        assert_eq!(d(cm, exec, 31), Err("ends_on".into()), "over 30 days");
+        let past = Delegation::new(cm, exec, today - Duration::days(1), today, today);
+        assert_eq!(past.map_err(|e| e.field), Err("starts_on".into()));
     }
 
     #[test]

@@ -21,6 +21,25 @@ pub enum Role {
 pub struct UnknownRole(pub String);
 
 impl Role {
+    /// Where the role sits in the approval hierarchy (rep < sales manager < credit
+    /// manager < executive); finance and admin sit outside it.
+    fn approval_rank(self) -> Option<u8> {
+        match self {
+            Role::SalesRep => Some(0),
+            Role::SalesManager => Some(1),
+            Role::CreditManager => Some(2),
+            Role::Executive => Some(3),
+            Role::Finance | Role::Admin => None,
+        }
+    }
+
+    /// Whether someone of this role may act for someone of `other` (a delegation): the
+    /// same role, or a higher one in the approval hierarchy.
+    pub fn may_stand_in_for(self, other: Role) -> bool {
+        self == other
+            || matches!((self.approval_rank(), other.approval_rank()), (Some(a), Some(b)) if a > b)
+    }
+
     /// Whether this role reads every customer; a sales rep reads only their own. Only
     /// such roles can take a pooled task (`role:NAME`): a pool of reps would let any
     /// rep work another rep's customer.

@@ -51,7 +51,13 @@ pub trait ApprovalStore: Send + Sync {
         to_user: Option<i64>,
         from: NaiveDate,
     ) -> Result<Vec<Delegation>, StoreError>;
-    async fn add_delegation(&self, d: &Delegation, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Records a delegation, audited under `actor`.
+    async fn add_delegation(
+        &self,
+        d: &Delegation,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     /// Records the SLA reminders and escalations due at `now` on pending applications,
     /// each at most once (unique per application, round, step and kind), notifying only
     /// for the rows this call inserted. Returns (reminders, escalations) recorded.

@@ -323,22 +323,16 @@ macro_rules! decision_fns {
             comment: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<app::store::ApplicationView, app::store::StoreError> {
-            use app::domain::approval::{advance, may_act, Actor, Status};
+            use app::domain::approval::{acting_as, advance, Actor, Status};
             let (mut tx, mut chain) = begin(pool, &actor.username, now).await?;
             let before = application_in(&mut *tx, id).await?.ok_or(app::store::StoreError::NotFound)?;
             let step = before.steps.get(before.current_step as usize).ok_or_else(|| $crate::store::corrupt(format!("application {id} step")))?.clone();
             let today = app::domain::business_date(chain.at);
             let delegations = delegations_in(&mut *tx, Some(actor.id), today).await?;
             let me = Actor { user_id: actor.id, role: actor.role };
-            if !may_act(&step, before.escalated, me, &delegations, today) {
-                return Err(app::store::StoreError::Conflict(app::domain::approval::ApprovalError::NotApprover.to_string()));
-            }
             // Acting for someone else is recorded: the delegator this step was theirs.
-            let direct = step.assignee.covers(me) || (before.escalated && step.escalate_to.is_some_and(|e| e.covers(me)));
-            let on_behalf = if direct {
-                None
-            } else {
-                delegations.iter().find(|d| d.active(today) && (step.assignee.covers(d.from) || step.escalate_to.is_some_and(|e| e.covers(d.from)))).map(|d| d.from.user_id)
+            let Some(on_behalf) = acting_as(&step, before.escalated, me, before.applicant_id, &delegations, today) else {
+                return Err(app::store::StoreError::Conflict(app::domain::approval::ApprovalError::NotApprover.to_string()));
             };
             let next = advance(before.status, before.current_step as usize, before.steps.len(), action, comment)
                 .map_err(|e| app::store::StoreError::Conflict(e.to_string()))?;
@@ -664,16 +658,22 @@ macro_rules! approvals_impl {
                 delegations_in(&self.pool, to_user, from).await
             }
 
-            async fn add_delegation(&self, d: &app::domain::approval::Delegation, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
-                sqlx::query_scalar("INSERT INTO delegations (from_user, to_user, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            async fn add_delegation(&self, d: &app::domain::approval::Delegation, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let id: i64 = sqlx::query_scalar("INSERT INTO delegations (from_user, to_user, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                     .bind(d.from.user_id)
                     .bind(d.to_user)
                     .bind(d.starts_on)
                     .bind(d.ends_on)
                     .bind(now)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
-                    .map_err($crate::store::db_err)
+                    .map_err($crate::store::db_err)?;
+                let mut e = app::store::AuditEntry::new("delegation", id.to_string(), "create");
+                e.after = Some($crate::store::rules::to_json(d)?);
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(id)
             }
 
             async fn run_sla(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(usize, usize), app::store::StoreError> {
