@@ -49,10 +49,11 @@ lint:
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Unit and property tests of the domain and UI helpers, then the server's integration
-# tests: SQLite always, PostgreSQL through TEST_DATABASE_URL.
+# tests: SQLite always, PostgreSQL through TEST_DATABASE_URL; each server test binary
+# under a time limit (see server/run-tests.sh).
 test-rust:
 	cargo test -p app --features ssr
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p server
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) server/run-tests.sh
 
 # The browser tests run on the build users get (split, hashed, precompressed): the
 # offline pages must work from lazily loaded chunks, and routes.spec.ts holds every

@@ -23,6 +23,9 @@ pub enum AppError {
     /// Bad input, with a message naming the field and the problem.
     #[error("{0}")]
     Invalid(String),
+    /// The request clashes with work in progress or with the current state.
+    #[error("{0}")]
+    Conflict(String),
     #[error("internal error (reference {0})")]
     Internal(String),
     /// Transport-level failures (network down, bad encoding).
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
             AppError::TooManyAttempts(_) => 429,
             AppError::Request(_) => 400,

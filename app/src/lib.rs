@@ -5,6 +5,8 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod engine;

@@ -1,11 +1,12 @@
 //! The server's sign-in guard (server only): the throttle's state, a cap on concurrent
-//! password checks, and a queue that writes failed-login audit rows in batches.
+//! password checks, and a queue that writes refusals (failed sign-ins, and permissions
+//! refused to signed-in users) to the audit trail in batches.
 //!
 //! Invariants:
 //! - A locked username or address is refused before argon2 runs (`domain::login_throttle`).
 //! - Password checks run on the blocking pool, at most `HASHING_SLOTS` at once, so a
 //!   burst of sign-ins cannot starve the async workers that serve everything else.
-//! - A failed or refused attempt is audited, but not on the request's path: the queue
+//! - A refusal is audited, but not on the request's path: the queue
 //!   writes at most one transaction a second, so guessing cannot stall ledger writes
 //!   on the writers' lock. If the queue is full the attempt is counted, and the count is
 //!   audited with the next batch: nothing is lost silently.
@@ -24,16 +25,31 @@ fn hashing_slots() -> usize {
 
 /// Attempts waiting to be audited; more are counted, not queued.
 const QUEUE: usize = 10_000;
-/// Distinct (username, address, outcome) rows per batch; the rest are counted.
+/// Distinct (entity, username, detail, outcome) rows per batch; the rest are counted.
 const BATCH_ROWS: usize = 500;
 
-/// One attempt that did not sign in.
+/// One refused request.
 #[derive(Debug, Clone)]
 pub struct Refusal {
+    /// `session` (a sign-in) or `access` (a permission refused to a signed-in user).
+    pub entity: &'static str,
     pub username: String,
-    pub address: String,
-    /// `login_failed` (wrong password) or `login_locked` (refused while locked).
+    /// A sign-in's client address, or the permission refused.
+    pub detail: String,
+    /// `login_failed` (wrong password), `login_locked` (refused while locked) or
+    /// `access_denied`.
     pub action: &'static str,
+}
+
+impl Refusal {
+    /// The name of `detail` in the audit row.
+    fn detail_name(&self) -> &'static str {
+        if self.entity == "access" {
+            "permission"
+        } else {
+            "address"
+        }
+    }
 }
 
 pub struct LoginGuard {
@@ -82,10 +98,18 @@ impl LoginGuard {
     where
         F: FnOnce() -> bool + Send + 'static,
     {
-        let Ok(_slot) = self.hashing.acquire().await else {
-            return false;
-        };
-        tokio::task::spawn_blocking(check).await.unwrap_or(false)
+        self.hash_work(check).await.unwrap_or(false)
+    }
+
+    /// Runs `work` (argon2 hashing or verification) on the blocking pool, within the
+    /// cap; `None` if the pool is gone (shutting down).
+    pub async fn hash_work<T, F>(&self, work: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _slot = self.hashing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
     }
 
     fn throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
@@ -104,11 +128,11 @@ async fn write_batches(
 ) {
     while let Some(first) = rx.recv().await {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        let mut counts: BTreeMap<(String, String, &'static str), u64> = BTreeMap::new();
+        let mut counts: BTreeMap<RowKey, u64> = BTreeMap::new();
         let mut overflow = dropped.swap(0, Ordering::Relaxed);
         let mut next = Some(first);
         while let Some(r) = next.take().or_else(|| rx.try_recv().ok()) {
-            let key = (r.username, r.address, r.action);
+            let key = (r.entity, r.detail_name(), r.username, r.detail, r.action);
             if counts.len() < BATCH_ROWS || counts.contains_key(&key) {
                 *counts.entry(key).or_default() += 1;
             } else {
@@ -116,22 +140,21 @@ async fn write_batches(
             }
         }
         let entries = batch_entries(counts, overflow);
-        if let Err(e) = store.audit_many(clock.now(), "login", entries).await {
-            tracing::error!("failed-login audit batch not written: {e}");
+        if let Err(e) = store.audit_many(clock.now(), "security", entries).await {
+            tracing::error!("refusals' audit batch not written: {e}");
         }
     }
 }
 
-fn batch_entries(
-    counts: BTreeMap<(String, String, &'static str), u64>,
-    overflow: u64,
-) -> Vec<AuditEntry> {
+/// (entity, detail's name, username, detail, action): one audit row each.
+type RowKey = (&'static str, &'static str, String, String, &'static str);
+
+fn batch_entries(counts: BTreeMap<RowKey, u64>, overflow: u64) -> Vec<AuditEntry> {
     let mut entries: Vec<AuditEntry> = counts
         .into_iter()
-        .map(|((username, address, action), attempts)| {
-            let mut e = AuditEntry::new("session", username, action);
-            e.after =
-                Some(serde_json::json!({ "address": address, "attempts": attempts }).to_string());
+        .map(|((entity, name, username, detail, action), attempts)| {
+            let mut e = AuditEntry::new(entity, username, action);
+            e.after = Some(serde_json::json!({ name: detail, "attempts": attempts }).to_string());
             e
         })
         .collect();

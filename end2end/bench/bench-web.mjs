@@ -194,7 +194,7 @@ async function startServer() {
   cleanups.push(() => fs.rmSync(dbDir, { recursive: true, force: true }));
   const logFile = path.join(OUT_DIR, "server.log");
   const log = fs.openSync(logFile, "w");
-  const args = ["serve", "--bind", `127.0.0.1:${port}`, "--database-url", `sqlite://${dbDir}/bench.db`, "--site-root", SITE_ROOT, "--seed-demo-if-empty"];
+  const args = ["serve", "--bind", `127.0.0.1:${port}`, "--database-url", `sqlite://${dbDir}/bench.db`, "--master-key-file", `${dbDir}/master.key`, "--site-root", SITE_ROOT, "--seed-demo-if-empty"];
   progress(`starting ${rel(BIN)} ${args.join(" ")}`);
   const child = spawn(BIN, args, { cwd: REPO, stdio: ["ignore", log, log] });
   fs.closeSync(log);

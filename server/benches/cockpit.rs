@@ -26,7 +26,7 @@ async fn main() {
     let runs = env_usize("BENCH_RUNS", 50);
     let url = common::generated_in_place(customers, invoices, unpaid).await;
     let started = Instant::now();
-    let store = server::store::connect(&url).await.unwrap();
+    let store = common::open(&url).await;
     println!(
         "open + migrate (first open backfills the aggregates): {:.1} s",
         started.elapsed().as_secs_f64()

@@ -27,7 +27,7 @@ async fn main() {
     let tasks = env_usize("BENCH_TASKS", 20_000) as i64;
     let ops = env_usize("BENCH_OPS", 1_000);
     let url = common::generated_in_place(customers, invoices, unpaid).await;
-    let store = server::store::connect(&url).await.unwrap();
+    let store = common::open(&url).await;
     let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else {
         panic!("the bench data set is SQLite")
     };

@@ -11,7 +11,6 @@ use app::domain::invoice::{InvoiceSort, InvoiceStatus};
 use app::domain::money::Currency;
 use app::store::{CustomerQuery, InvoiceQuery};
 use common::{data_set, env_usize, report};
-use server::store::connect;
 use std::time::Instant;
 
 fn main() {
@@ -23,7 +22,7 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let url = data_set(customers, invoices, "ledger").await;
-        let store = connect(&url).await.unwrap();
+        let store = common::open(&url).await;
         let anchor = common::anchor();
         let now = chrono::Utc::now();
 

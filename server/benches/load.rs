@@ -148,8 +148,16 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let url = data_set(customers, invoices, "load").await;
-        let store = server::store::connect(&url).await.unwrap();
-        store.create_api_key("bench", &app::session::token_hash(KEY), chrono::Utc::now()).await.unwrap();
+        let store = common::open(&url).await;
+        // Unthrottled: the load test measures the server, not the key's rate limit.
+        let key = app::store::NewApiKey {
+            name: "bench".into(),
+            key_hash: app::session::token_hash(KEY),
+            scopes: app::domain::api_keys::ApiScopes::LEGACY,
+            expires_at: None,
+            rate_per_minute: u32::MAX,
+        };
+        store.add_api_key(&key, chrono::Utc::now()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let cfg = server::config::ServeConfig {
@@ -158,14 +166,10 @@ fn main() {
             site_root: "target/site".into(),
             secure_cookies: false,
             allowed_origins: vec![],
+            allowed_hosts: vec![],
+        session_policy: Default::default(),
         };
-        let state = AppState {
-            leptos_options: web::leptos_options(&cfg),
-            store,
-            clock: Arc::new(server::SystemClock),
-            secure_cookies: false,
-            allowed_origins: Arc::new(vec![]),
-        };
+        let state = AppState::new(&cfg, store, Arc::new(server::SystemClock));
         tokio::spawn(web::serve(listener, state.clone()));
         let base = format!("http://{addr}");
 

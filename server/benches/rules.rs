@@ -31,7 +31,7 @@ async fn main() {
     let invoices = env_usize("BENCH_INVOICES", 4_000_000);
     let unpaid = env_usize("BENCH_UNPAID", 12) as u8;
     let url = common::generated_in_place(customers, invoices, unpaid).await;
-    let store = server::store::connect(&url).await.unwrap();
+    let store = common::open(&url).await;
     let server::store::DatabaseUrl::Sqlite(sqlite_url) = &url else {
         panic!("the bench data set is SQLite")
     };

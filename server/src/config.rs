@@ -4,6 +4,8 @@ use crate::store::DatabaseUrl;
 use std::net::SocketAddr;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/creditdesk.db";
+/// Where the master key is kept when CREDITDESK_MASTER_KEY is unset (see `vault`).
+pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 
 #[derive(Debug, Clone)]
@@ -16,6 +18,20 @@ pub struct ServeConfig {
     pub secure_cookies: bool,
     /// Extra origins allowed to POST (besides the request's own host), e.g. a public URL.
     pub allowed_origins: Vec<String>,
+    /// Extra `Host` names this server answers to (besides the bind address and the
+    /// allowed origins' hosts), e.g. an internal gateway name.
+    pub allowed_hosts: Vec<String>,
+    /// When idle sessions end (`CREDITDESK_SESSION_IDLE_MINUTES`).
+    pub session_policy: app::domain::sessions::SessionPolicy,
+}
+
+/// A comma-separated list, blanks dropped.
+pub fn parse_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 pub fn parse_bind(s: &str) -> Result<SocketAddr, String> {

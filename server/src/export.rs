@@ -4,7 +4,9 @@
 //!
 //! Invariants: deny by default — every handler checks the session's user and permission
 //! itself (401 signed out, 403 not allowed); reads stay within the user's scope; CSV
-//! text cannot be run as a formula by a spreadsheet (see `tabular::write`).
+//! text cannot be run as a formula by a spreadsheet (see `tabular::write`); every file
+//! served is audited first (who, which path and query), and a download whose audit row
+//! cannot be written is not served; a refusal is audited as `access_denied`.
 use crate::tabular::{self, Cell, Format};
 use crate::web::AppState;
 use app::api::import::ImportKind;
@@ -20,7 +22,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use chrono::NaiveDate;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/aging/{file}", get(aging_file))
         .route("/template/{file}", get(template_file))
@@ -28,6 +30,47 @@ pub fn router() -> Router<AppState> {
         .route("/custom/{id}/{file}", get(custom_file))
         .route("/attachment/{application}/{id}", get(attachment_file))
         .route("/dossier/{file}", get(dossier_file))
+        .layer(axum::middleware::from_fn_with_state(state, audit_downloads))
+}
+
+/// Audits each download served (a 2xx) under its user, naming what was asked for, and
+/// queues each refusal to a signed-in user (a 403) like a server function's.
+async fn audit_downloads(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let user = req
+        .extensions()
+        .get::<Viewer>()
+        .and_then(|v| v.0.as_ref())
+        .map(|u| u.username.clone());
+    let what = match req.extensions().get::<axum::extract::OriginalUri>() {
+        Some(original) => original.0.to_string(),
+        None => req.uri().to_string(),
+    };
+    let response = next.run(req).await;
+    let Some(user) = user else { return response };
+    if response.status() == StatusCode::FORBIDDEN {
+        state.login_guard.audit(app::login_guard::Refusal {
+            entity: "access",
+            username: user,
+            detail: what,
+            action: "access_denied",
+        });
+        return response;
+    }
+    if !response.status().is_success() {
+        return response;
+    }
+    let entry = app::store::AuditEntry::new("export", what, "download");
+    match state.store.audit(state.clock.now(), &user, entry).await {
+        Ok(()) => response,
+        Err(e) => {
+            let id = app::error::AppError::internal(format!("download audit: {e}"));
+            plain(StatusCode::INTERNAL_SERVER_ERROR, &id.to_string())
+        }
+    }
 }
 
 fn plain(status: StatusCode, message: &str) -> Response {

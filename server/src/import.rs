@@ -8,6 +8,7 @@
 use crate::tabular::{self, Cell, Format, RowError};
 use app::api::import::{ImportJob, ImportPhase, Importer};
 use app::domain::documents::{CustomerInput, FieldError, InvoiceInput, PaymentInput};
+use app::error::AppError;
 use app::ledger::{self, LedgerError};
 use app::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -207,10 +208,24 @@ fn set_phase(
 }
 
 impl Importer for Jobs {
-    fn start(&self, kind: Kind, file_name: String, bytes: Vec<u8>, actor: String) -> String {
+    fn start(
+        &self,
+        kind: Kind,
+        file_name: String,
+        bytes: Vec<u8>,
+        actor: String,
+    ) -> Result<String, AppError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         {
             let mut map = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            if map
+                .values()
+                .any(|j| j.owner == actor && j.finished.is_none())
+            {
+                return Err(AppError::Conflict(
+                    "file: your previous import is still running; wait for it to finish".into(),
+                ));
+            }
             if map.len() >= KEEP_JOBS {
                 let mut done: Vec<_> = map
                     .iter()
@@ -271,7 +286,7 @@ impl Importer for Jobs {
             };
             set_phase(&jobs, &job_id, end);
         });
-        id
+        Ok(id)
     }
 
     fn status(&self, id: &str, actor: &str) -> Option<ImportJob> {

@@ -24,7 +24,14 @@ pub struct Schedule {
     /// How often recorded domain events are handed to the event rules (what a single
     /// write did not drain itself: an import's, a rescoring's).
     pub events: Duration,
+    /// Ended sessions are purged every `SESSION_PURGE_EVERY` under this policy.
+    pub sessions: app::domain::sessions::SessionPolicy,
 }
+
+pub const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
+/// The audit trail's head goes to the log at start and then daily: a log shipped off the
+/// machine holds checkpoints that `creditdesk audit verify --checkpoint` can check.
+pub const AUDIT_CHECKPOINT_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// Starts every job that has an interval on the current tokio runtime.
 pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
@@ -44,7 +51,39 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, schedule: Schedule) {
         spawn_every(schedule.outbox, store.clone(), clock.clone(), outbox);
     }
     if !schedule.events.is_zero() {
-        spawn_every(schedule.events, store, clock, events);
+        spawn_every(schedule.events, store.clone(), clock.clone(), events);
+    }
+    spawn_every(
+        AUDIT_CHECKPOINT_EVERY,
+        store.clone(),
+        clock.clone(),
+        log_checkpoint,
+    );
+    let policy = schedule.sessions;
+    spawn_every(SESSION_PURGE_EVERY, store, clock, move |store, clock| {
+        purge_sessions(store, clock, policy)
+    });
+}
+
+/// Deletes sessions that ended (expired, or idle past the policy): the table holds only
+/// live sessions, and a stolen token of an ended one is gone, not merely refused.
+async fn purge_sessions(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: app::domain::sessions::SessionPolicy,
+) {
+    let now = clock.now();
+    match store.purge_sessions(now, policy.idle_before(now)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, "ended sessions purged"),
+        Err(e) => tracing::warn!(error = %e, "session purge failed"),
+    }
+}
+
+async fn log_checkpoint(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    match crate::audit_tools::checkpoint(store.as_ref(), clock.now()).await {
+        Ok(line) => tracing::info!(checkpoint = %line, "audit checkpoint"),
+        Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
     }
 }
 

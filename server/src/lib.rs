@@ -4,9 +4,12 @@
 // Handlers return a ready `Response` as their early-exit error (axum's own idiom); boxing
 // it would only add an allocation to every refusal.
 #![allow(clippy::result_large_err)]
+pub mod api_keys;
 pub mod assets;
+pub mod audit_tools;
 pub mod config;
 pub mod export;
+pub mod guards;
 pub mod import;
 pub mod jobs;
 pub mod locale;
@@ -16,6 +19,7 @@ pub mod rest;
 pub mod seed;
 pub mod store;
 pub mod tabular;
+pub mod vault;
 pub mod web;
 
 use app::api::Clock;

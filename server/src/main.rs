@@ -4,10 +4,12 @@
 //! panic traces for bad configuration or input.
 use app::api::Clock;
 use app::domain::auth::{NewPassword, Role, Username};
+use app::domain::sessions::SessionPolicy;
 use app::store::{NewUser, Store};
 use clap::{Args, Parser, Subcommand};
 use server::config::{self, ServeConfig, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use server::store::DatabaseUrl;
+use server::vault::{KeySource, MasterKey};
 use server::{seed, web, SystemClock};
 use std::io::Read;
 use std::process::ExitCode;
@@ -29,6 +31,18 @@ struct Db {
     /// sqlite://PATH (default) or postgres://USER:PASS@HOST/DB
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
+    /// The master key's file, used when CREDITDESK_MASTER_KEY (base64, 32 bytes) is unset;
+    /// created with mode 0600 at first start.
+    #[arg(long, env = "CREDITDESK_MASTER_KEY_FILE", default_value = config::DEFAULT_MASTER_KEY_FILE)]
+    master_key_file: std::path::PathBuf,
+}
+
+impl Db {
+    /// The master key (environment first, then the file, created if missing).
+    fn master_key(&self) -> Result<(MasterKey, KeySource), String> {
+        let env = std::env::var("CREDITDESK_MASTER_KEY").ok();
+        MasterKey::load(env.as_deref(), &self.master_key_file)
+    }
 }
 
 #[derive(Subcommand)]
@@ -48,6 +62,12 @@ enum Command {
         /// Extra origins allowed to POST, comma-separated (e.g. https://credit.example.cn).
         #[arg(long, env = "CREDITDESK_ALLOWED_ORIGINS", default_value = "")]
         allowed_origins: String,
+        /// Extra host names the server answers to, comma-separated.
+        #[arg(long, env = "CREDITDESK_ALLOWED_HOSTS", default_value = "")]
+        allowed_hosts: String,
+        /// Minutes without a request after which a session ends (at most 720).
+        #[arg(long, env = "CREDITDESK_SESSION_IDLE_MINUTES", default_value_t = app::domain::sessions::DEFAULT_IDLE_MINUTES)]
+        session_idle_minutes: i64,
         /// Load the demo data set when the database has no customers yet.
         #[arg(long)]
         seed_demo_if_empty: bool,
@@ -132,12 +152,34 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Master key tools.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Generate a new master key and move the database to it, in one transaction.
+    Rotate {
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain and report the first broken row.
+    /// Walk the MAC chain and report the first broken row (non-zero exit).
     Verify {
+        #[command(flatten)]
+        db: Db,
+        /// A file `audit checkpoint` wrote: also fail if the trail was cut after it.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print the trail's head (id and MAC) as a JSON line, to keep off this machine.
+    Checkpoint {
         #[command(flatten)]
         db: Db,
     },
@@ -168,9 +210,30 @@ enum ApiKeyCommand {
         db: Db,
         #[arg(long)]
         name: String,
-        /// Let the key call the admin endpoints (POST /api/v1/rule-runs).
+        /// Comma-separated: read, ledger:write, credit:write, pii:read, admin.
+        #[arg(long, default_value = app::domain::api_keys::LEGACY_SCOPES)]
+        scope: String,
+        /// Adds the admin scope (POST /api/v1/rule-runs).
         #[arg(long)]
         admin: bool,
+        /// The key stops working after this many days (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// Requests per minute before 429 (default 6000).
+        #[arg(long)]
+        rate_per_minute: Option<u32>,
+    },
+    /// List keys with their scopes, state and last use.
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke a key: it gets 401 from then on.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -203,7 +266,11 @@ fn main() -> ExitCode {
 }
 
 async fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
-    server::store::connect(&DatabaseUrl::parse(&db.database_url)?).await
+    let (key, source) = db.master_key()?;
+    if let KeySource::Created(_) = source {
+        eprintln!("creditdesk: master key: {source}");
+    }
+    server::store::connect(&DatabaseUrl::parse(&db.database_url)?, &key).await
 }
 
 async fn run(command: Command) -> Result<(), String> {
@@ -215,6 +282,8 @@ async fn run(command: Command) -> Result<(), String> {
             site_root,
             secure_cookies,
             allowed_origins,
+            allowed_hosts,
+            session_idle_minutes,
             seed_demo_if_empty,
             alert_interval_secs,
             sla_interval_secs,
@@ -228,14 +297,14 @@ async fn run(command: Command) -> Result<(), String> {
                 database: DatabaseUrl::parse(&db.database_url)?,
                 site_root,
                 secure_cookies: config::parse_bool("CREDITDESK_SECURE_COOKIES", &secure_cookies)?,
-                allowed_origins: allowed_origins
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
+                allowed_origins: config::parse_list(&allowed_origins),
+                allowed_hosts: config::parse_list(&allowed_hosts),
+                session_policy: SessionPolicy::with_idle_minutes(session_idle_minutes)
+                    .map_err(|e| format!("CREDITDESK_SESSION_IDLE_MINUTES: {e}"))?,
             };
-            let store = server::store::connect(&cfg.database).await?;
+            let (key, source) = db.master_key()?;
+            eprintln!("creditdesk: master key: {source}");
+            let store = server::store::connect(&cfg.database, &key).await?;
             if seed_demo_if_empty && store.count_customers().await.map_err(|e| e.to_string())? == 0
             {
                 eprintln!("creditdesk: empty database, loading the demo data set…");
@@ -267,13 +336,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cfg.bind))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
-            let state = web::AppState {
-                leptos_options: web::leptos_options(&cfg),
-                store,
-                clock: Arc::new(SystemClock),
-                secure_cookies: cfg.secure_cookies,
-                allowed_origins: Arc::new(cfg.allowed_origins.clone()),
-            };
+            let state = web::AppState::new(&cfg, store, Arc::new(SystemClock));
             let schedule = server::jobs::Schedule {
                 alerts: std::time::Duration::from_secs(alert_interval_secs),
                 sla: std::time::Duration::from_secs(sla_interval_secs),
@@ -281,6 +344,7 @@ async fn run(command: Command) -> Result<(), String> {
                 rules: std::time::Duration::from_secs(rules_interval_secs),
                 outbox: std::time::Duration::from_secs(outbox_interval_secs),
                 events: std::time::Duration::from_secs(events_interval_secs),
+                sessions: cfg.session_policy,
             };
             server::jobs::start(state.store.clone(), state.clock.clone(), schedule);
             eprintln!("creditdesk: serving on http://{addr}");
@@ -413,53 +477,92 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { db, checkpoint },
         } => {
+            use server::audit_tools;
+            let checkpoint = checkpoint
+                .as_deref()
+                .map(audit_tools::read_checkpoint)
+                .transpose()?;
             let store = open(&db).await?;
-            let v = store.verify_audit().await.map_err(|e| e.to_string())?;
-            match v.first_broken {
-                None => {
-                    eprintln!("creditdesk: audit trail intact ({} rows)", v.rows);
-                    Ok(())
-                }
-                Some(id) => Err(format!(
-                    "audit trail broken at row {id} ({} rows verified before it)",
-                    v.rows
-                )),
-            }
-        }
-        Command::ApiKey {
-            command: ApiKeyCommand::Create { db, name, admin },
-        } => {
-            let name = name.trim();
-            if name.is_empty() || name.len() > 64 {
-                return Err("--name: must be 1 to 64 characters".into());
-            }
-            let store = open(&db).await?;
-            let secret = format!("cdk_{}", app::session::new_token());
-            let id = store
-                .create_api_key(name, &app::session::token_hash(&secret), clock.now())
-                .await
-                .map_err(|e| e.to_string())?;
-            if admin {
-                store
-                    .grant_api_key_admin(id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-            store
-                .audit(
-                    clock.now(),
-                    "cli",
-                    app::store::AuditEntry::new("api_key", name.to_string(), "create"),
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            eprintln!("creditdesk: API key '{name}' created; it is shown only this once:");
-            println!("{secret}");
+            let summary = audit_tools::verify(store.as_ref(), checkpoint.as_ref()).await?;
+            eprintln!("creditdesk: {summary}");
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { db },
+        } => {
+            let store = open(&db).await?;
+            println!(
+                "{}",
+                server::audit_tools::checkpoint(store.as_ref(), clock.now()).await?
+            );
+            Ok(())
+        }
+        Command::ApiKey { command } => api_key(command, &clock).await,
+        Command::Keys {
+            command: KeysCommand::Rotate { db },
+        } => rotate_keys(&db).await,
     }
+}
+
+async fn rotate_keys(db: &Db) -> Result<(), String> {
+    use server::vault::rotate::{rotate, Rotated};
+    let url = DatabaseUrl::parse(&db.database_url)?;
+    let env = std::env::var("CREDITDESK_MASTER_KEY").ok();
+    match rotate(&url, env.as_deref(), &db.master_key_file).await? {
+        Rotated::File { path, rows } => eprintln!(
+            "creditdesk: master key rotated ({rows} audit rows re-keyed); the new key is in {}",
+            path.display()
+        ),
+        Rotated::Printed { key, rows } => {
+            eprintln!(
+                "creditdesk: master key rotated ({rows} audit rows re-keyed); set CREDITDESK_MASTER_KEY \
+                 to this new key, shown only this once:"
+            );
+            println!("{}", key.as_str());
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(command: ApiKeyCommand, clock: &dyn Clock) -> Result<(), String> {
+    use server::api_keys;
+    match command {
+        ApiKeyCommand::Create {
+            db,
+            name,
+            scope,
+            admin,
+            expires_in_days,
+            rate_per_minute,
+        } => {
+            let request = api_keys::KeyRequest {
+                name: &name,
+                scopes: &scope,
+                admin,
+                expires_in_days,
+                rate_per_minute,
+            };
+            let secret = api_keys::create(open(&db).await?.as_ref(), request, clock.now()).await?;
+            eprintln!(
+                "creditdesk: API key '{}' created; it is shown only this once:",
+                name.trim()
+            );
+            println!("{secret}");
+        }
+        ApiKeyCommand::List { db } => {
+            print!(
+                "{}",
+                api_keys::list(open(&db).await?.as_ref(), clock.now()).await?
+            );
+        }
+        ApiKeyCommand::Revoke { db, name } => {
+            api_keys::revoke(open(&db).await?.as_ref(), &name, clock.now()).await?;
+            eprintln!("creditdesk: API key '{name}' revoked");
+        }
+    }
+    Ok(())
 }
 
 async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
@@ -477,6 +580,7 @@ async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Res
     seed::demo_factors(store, clock.now()).await?;
     seed::demo_applications(store, clock.now()).await?;
     seed::demo_collections(store, clock.now()).await?;
+    seed::demo_pii(store, clock.now()).await?;
     let demo = app::domain::settings::DEMO_DATA.key;
     store
         .set_setting(demo, "true", "seed-demo", clock.now())

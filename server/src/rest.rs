@@ -6,11 +6,12 @@
 //! `/api/v1/openapi.json` (no key needed), generated from these handlers and types.
 use crate::web::AppState;
 use app::domain::aging::{self, Basis, Edges, OpenItem};
+use app::domain::api_keys::{self, ApiScope, KeyRefusal};
 use app::domain::auth::Scope;
 use app::domain::customer::{CustomerCode, CustomerRow};
 use app::domain::money::Currency;
 use app::domain::BOOK_CURRENCY;
-use app::store::CustomerQuery;
+use app::store::{ApiKey, CustomerQuery};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -72,12 +73,27 @@ async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such endpoint")
 }
 
-/// The calling system's key, or a 401 response.
+/// Each key's requests in the current minute, against its `rate_per_minute`.
+#[derive(Default)]
+pub struct KeyLimiter(std::sync::Mutex<std::collections::HashMap<i64, (i64, u32)>>);
+
+impl KeyLimiter {
+    fn charge(&self, key: &ApiKey, now: chrono::DateTime<chrono::Utc>) -> Result<(), u64> {
+        let mut windows = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let window = windows.entry(key.id).or_default();
+        app::domain::api_keys::charge(window, key.rate_per_minute, now)
+    }
+}
+
+/// The calling system's key if it may call an endpoint needing `needed`: 401 for a
+/// missing, unknown, revoked or expired key, 403 naming a missing scope, 429 with
+/// `Retry-After` past the key's rate. Its last-used time moves on once a minute.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<app::store::ApiKey, Response> {
-    let key = headers
+    needed: ApiScope,
+) -> Result<ApiKey, Response> {
+    let secret = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -89,14 +105,38 @@ async fn authenticate(
                 "missing API key (Authorization: Bearer <key>)",
             )
         })?;
-    match state.store.api_key(&app::session::token_hash(key)).await {
-        Ok(Some(k)) => Ok(k),
-        Ok(None) => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "invalid or revoked API key",
-        )),
-        Err(e) => Err(internal("api key lookup", e)),
+    let key = match state.store.api_key(&app::session::token_hash(secret)).await {
+        Ok(Some(k)) => k,
+        Ok(None) => return Err(error(StatusCode::UNAUTHORIZED, "invalid API key")),
+        Err(e) => return Err(internal("api key lookup", e)),
+    };
+    let now = state.clock.now();
+    let revoked = key.revoked_at.is_some();
+    if let Err(refusal) = api_keys::admit(key.scopes, revoked, key.expires_at, needed, now) {
+        let status = match refusal {
+            KeyRefusal::Missing(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        tracing::warn!(key = %key.name, ?refusal, "API key refused");
+        return Err(error(status, refusal.message()));
     }
+    if let Err(secs) = state.api_limiter.charge(&key, now) {
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit reached for this API key",
+        );
+        r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        return Err(r);
+    }
+    if key
+        .last_used_at
+        .is_none_or(|t| app::domain::sessions::needs_touch(t, now))
+    {
+        if let Err(e) = state.store.touch_api_key(key.id, now).await {
+            tracing::warn!("recording an API key's use failed: {e}");
+        }
+    }
+    Ok(key)
 }
 
 /// Every endpoint's first step: a valid key, then a strictly parsed query (400 naming
@@ -106,7 +146,7 @@ async fn authorised_query<Q>(
     headers: &HeaderMap,
     query: Result<Query<Q>, QueryRejection>,
 ) -> Result<Q, Response> {
-    authenticate(state, headers).await?;
+    authenticate(state, headers, ApiScope::Read).await?;
     query
         .map(|Query(q)| q)
         .map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
@@ -148,7 +188,9 @@ pub struct CustomerList {
     responses(
         (status = 200, description = "One page of customers", body = CustomerList),
         (status = 400, description = "Unknown or malformed query field, or limit out of range", body = ApiError),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -231,7 +273,9 @@ pub struct AgingReport {
     responses(
         (status = 200, description = "The aging summary", body = AgingReport),
         (status = 400, description = "Unknown or malformed query field", body = ApiError),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No customer with that code", body = ApiError),
     ),
@@ -310,7 +354,9 @@ pub struct DashboardQuery {
     responses(
         (status = 200, description = "The cockpit's figures", body = Object),
         (status = 400, description = "Unknown or malformed query field", body = ApiError),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
     ),
     security(("bearer" = [])),

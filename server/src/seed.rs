@@ -197,20 +197,70 @@ pub async fn ensure_users(
 /// Registered capital and an external rating for every demo customer, in line with its
 /// seeded grade (a bureau rates good payers well), so the credit scores of a demo book
 /// rest on all ten indicators rather than on missing values.
-pub async fn demo_factors(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+/// Up to `limit` customers, most overdue first (the customer list's order).
+async fn most_overdue(
+    store: &dyn Store,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<app::domain::customer::CustomerRow>, String> {
     let q = app::store::CustomerQuery {
         search: None,
-        limit: 100_000,
+        limit,
         offset: 0,
     };
-    let customers = store
-        .list_customers(
-            &q,
-            app::domain::auth::Scope::All,
-            app::domain::business_date(now),
-        )
+    let today = app::domain::business_date(now);
+    store
+        .list_customers(&q, app::domain::auth::Scope::All, today)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// Legal representatives and bank accounts for the first 24 customers (valid resident ID
+/// numbers and account numbers, sealed by the store like any other).
+pub async fn demo_pii(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    use app::domain::pii::{BankAccount, CustomerPii, ResidentId};
+    const NAMES: [&str; 8] = [
+        "陈建国",
+        "林志强",
+        "黄丽华",
+        "吴海峰",
+        "郑国平",
+        "王秀英",
+        "刘德明",
+        "张玉梅",
+    ];
+    const BANKS: [&str; 4] = [
+        "中国工商银行厦门分行",
+        "中国建设银行福州分行",
+        "招商银行泉州分行",
+        "兴业银行厦门分行",
+    ];
+    let customers = most_overdue(store, 24, now).await?;
+    for (i, c) in customers.iter().enumerate() {
+        let born = chrono::NaiveDate::from_ymd_opt(1962, 1, 1).unwrap_or_default()
+            + chrono::Duration::days(397 * i as i64);
+        let first17 = format!("350203{}{:03}", born.format("%Y%m%d"), 101 + 2 * i);
+        let pii = CustomerPii {
+            legal_rep_name: Some(NAMES[i % NAMES.len()].into()),
+            legal_rep_id_number: Some(
+                ResidentId::with_check_digit(&first17).map_err(|e| e.to_string())?,
+            ),
+            bank_name: Some(BANKS[i % BANKS.len()].into()),
+            bank_account: Some(BankAccount::parse(&format!(
+                "6222{:015}",
+                402_881_337_000 + 7_919 * i as u64
+            ))?),
+        };
+        store
+            .set_customer_pii(c.id, &pii, ACTOR, now)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(customers.len())
+}
+
+pub async fn demo_factors(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    let customers = most_overdue(store, 100_000, now).await?;
     for (i, c) in customers.iter().enumerate() {
         // (rating, capital in ten-thousand yuan) by grade; the index spreads them a little.
         let (rating, capital_wan) = match c.grade {

@@ -427,8 +427,35 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<RawRow>, String> {
     })
 }
 
+/// The most an uploaded workbook may expand to: ten times a 100k-row invoice sheet.
+/// A zip bomb (a few KB that inflate to gigabytes) is refused before anything inflates.
+const MAX_XLSX_EXPANDED: u64 = 1024 * 1024 * 1024;
+
+/// Refuses a workbook whose parts, as its zip directory declares them, add up to more
+/// than `max` bytes. (An entry inflating past its declared size fails its CRC check.)
+fn check_expansion(bytes: &[u8], max: u64) -> Result<(), String> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a zip at all: calamine names the problem below
+    };
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let size = archive.by_index_raw(i).map_or(0, |f| f.size());
+        total = total.saturating_add(size);
+    }
+    if total > max {
+        return Err(format!(
+            "The .xlsx file expands to {} MB, more than the {} MB allowed; split it into \
+             smaller files.",
+            total >> 20,
+            max >> 20
+        ));
+    }
+    Ok(())
+}
+
 fn read_xlsx_sheet(bytes: &[u8]) -> Result<Vec<RawRow>, String> {
     use calamine::Reader as _;
+    check_expansion(bytes, MAX_XLSX_EXPANDED)?;
     let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         format!(
             "The file is not a readable .xlsx workbook ({e}). If it is an old .xls file, \
@@ -1169,6 +1196,15 @@ mod tests {
             due: Some(due.into()),
             note: note.map(Into::into),
         }
+    }
+
+    #[test]
+    fn a_workbook_expanding_past_the_cap_is_refused_by_name() {
+        let rows = (0..50).map(|i| vec![Cell::Text(format!("{i}{}", "x".repeat(4000)))]);
+        let bytes = write_xlsx("Invoices", &["note"], rows).expect("a workbook");
+        assert_eq!(check_expansion(&bytes, 1 << 30), Ok(()));
+        let e = check_expansion(&bytes, 100_000).unwrap_err();
+        assert!(e.contains("expands to") && e.contains("split it"), "{e}");
     }
 
     #[test]

@@ -3,18 +3,18 @@
 //! Layers, outermost first:
 //! 0. compression of dynamic responses (`assets`; `/pkg` files go out precompressed and
 //!    cached, see there).
-//! 1. `origin_check` refuses any state-changing request (not GET/HEAD/OPTIONS) that a
-//!    browser marks as cross-site, or whose `Origin` is not this site (Leptos does not
-//!    check, see leptos #3786). Requests with neither header are not from a browser, so
-//!    they carry no ambient cookies worth forging.
+//! 1. `guards`: security headers on every response; then the Host allow-list, the body
+//!    limit and the cross-origin refusal on every request.
 //! 2. `session_layer` resolves the session cookie to a `Viewer`, and the socket's peer
 //!    to a `ClientAddress` (the login throttle's key), for everything below.
 //! 3. `server_fn_status` gives server-function errors their true HTTP status.
 //! 4. `page_guard` sends signed-out page requests to /login (server functions and the
 //!    REST API authorise themselves: deny by default in every one).
 use crate::config::ServeConfig;
+use crate::guards::{self, AllowedHosts};
 use app::api::import::Importer;
 use app::api::{ClientAddress, Clock, SessionToken, Viewer};
+use app::domain::sessions::SessionPolicy;
 use app::session::{self, CookieSecurity};
 use app::store::Store;
 use axum::extract::{FromRef, Request, State};
@@ -34,6 +34,32 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub secure_cookies: bool,
     pub allowed_origins: Arc<Vec<String>>,
+    pub allowed_hosts: Arc<AllowedHosts>,
+    pub session_policy: SessionPolicy,
+    pub api_limiter: Arc<crate::rest::KeyLimiter>,
+    /// The sign-in throttle and the queue that audits refusals (started with the state,
+    /// so it needs a tokio runtime).
+    pub login_guard: Arc<app::login_guard::LoginGuard>,
+}
+
+impl AppState {
+    pub fn new(cfg: &ServeConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        AppState {
+            leptos_options: leptos_options(cfg),
+            login_guard: app::login_guard::LoginGuard::start(store.clone(), clock.clone()),
+            store,
+            clock,
+            secure_cookies: cfg.secure_cookies,
+            allowed_origins: Arc::new(cfg.allowed_origins.clone()),
+            allowed_hosts: Arc::new(AllowedHosts::new(
+                cfg.bind,
+                &cfg.allowed_origins,
+                &cfg.allowed_hosts,
+            )),
+            session_policy: cfg.session_policy,
+            api_limiter: Default::default(),
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -58,12 +84,13 @@ pub fn router(state: AppState) -> Router {
         state.store.clone(),
         state.clock.clone(),
     ));
-    let guard = app::login_guard::LoginGuard::start(state.store.clone(), state.clock.clone());
+    let guard = state.login_guard.clone();
     let context = {
-        let (store, clock, secure) = (
+        let (store, clock, secure, policy) = (
             state.store.clone(),
             state.clock.clone(),
             state.secure_cookies,
+            state.session_policy,
         );
         move || {
             provide_context(store.clone());
@@ -71,6 +98,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(importer.clone());
             provide_context(guard.clone());
             provide_context(CookieSecurity(secure));
+            provide_context(policy);
         }
     };
     let shell = {
@@ -88,7 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/locale", post(crate::locale::switch))
         .nest_service("/pkg", pkg)
         .nest("/api/v1", crate::rest::router())
-        .nest("/export", crate::export::router())
+        .nest("/export", crate::export::router(state.clone()))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
@@ -96,7 +124,19 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(page_guard))
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::origin_check,
+        ))
+        .layer(middleware::from_fn(guards::body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::host_check,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::security_headers,
+        ))
         .layer(crate::assets::compression())
         .with_state(state)
 }
@@ -111,51 +151,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"error\":\"{message}\"}}"),
-    )
-        .into_response()
-}
-
-/// The host[:port] of an origin URL (`https://a.example:8443` -> `a.example:8443`).
-fn origin_authority(origin: &str) -> Option<&str> {
-    origin
-        .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/'))
-}
-
-async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
-    let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return refuse(StatusCode::FORBIDDEN, "cross-site request refused");
-        }
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or("null");
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let same_host = origin_authority(origin).is_some_and(|a| a.eq_ignore_ascii_case(host));
-        let allowed = state
-            .allowed_origins
-            .iter()
-            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
-        if !(same_host || allowed) {
-            tracing::warn!(origin, host, path = %req.uri().path(), "foreign-origin POST refused");
-            return refuse(StatusCode::FORBIDDEN, "foreign origin refused");
-        }
-    }
-    next.run(req).await
-}
-
 async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // Static assets need no user: skip the database round trip for them.
     if req.uri().path().starts_with("/pkg/") {
@@ -166,19 +161,17 @@ async fn session_layer(State(state): State<AppState>, mut req: Request, next: Ne
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session::token_from_cookie_header);
+        .find_map(|h| session::token_from_cookie_header(h, state.secure_cookies));
     let user = match &token {
-        Some(t) => match state
-            .store
-            .session_user(&session::token_hash(t), state.clock.now())
-            .await
-        {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::error!("session lookup failed: {e}");
-                None
-            }
-        },
+        Some(t) => {
+            let now = state.clock.now();
+            session::resume(state.store.as_ref(), t, now, state.session_policy)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!("session lookup failed: {e}");
+                    None
+                })
+        }
         None => None,
     };
     let address = req
@@ -280,12 +273,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origin_authority_and_page_paths() {
-        assert_eq!(
-            origin_authority("http://127.0.0.1:3000"),
-            Some("127.0.0.1:3000")
-        );
-        assert_eq!(origin_authority("null"), None);
+    fn page_paths() {
         assert!(is_page("/customers/3"));
         assert!(!is_page("/pkg/creditdesk.wasm"));
     }

@@ -8,10 +8,17 @@ use serde_json::{json, Value};
 
 const KEY: &str = "cdk_ledger_test";
 
+/// An ERP key that may also change limits and statuses (PATCH needs `credit:write`).
 async fn app_with_key() -> TestApp {
     let app = spawn_app().await;
-    app.store
+    let id = app
+        .store
         .create_api_key("erp", &app::session::token_hash(KEY), test_now())
+        .await
+        .unwrap();
+    let scopes = app::domain::api_keys::ApiScopes::parse("read,ledger:write,credit:write");
+    app.store
+        .set_api_key_scopes(id, scopes.unwrap())
         .await
         .unwrap();
     app

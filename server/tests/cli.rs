@@ -3,8 +3,13 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// The tests' master key, base64 of 32 × 0x5a (the same as `common::test_key`).
+const TEST_KEY: &str = "WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo=";
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_creditdesk"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_creditdesk"));
+    c.env("CREDITDESK_MASTER_KEY", TEST_KEY);
+    c
 }
 
 fn fails_with(args: &[&str], env: &[(&str, &str)], needle: &str) {
@@ -230,6 +235,16 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
         String::from_utf8_lossy(&verify.stderr)
     );
     assert!(String::from_utf8_lossy(&verify.stderr).contains("intact"));
+    let checkpoint = run(&["audit", "checkpoint"]);
+    assert!(checkpoint.status.success());
+    let cp_file = dir.path().join("checkpoint.json");
+    std::fs::write(&cp_file, &checkpoint.stdout).unwrap();
+    let with_cp = run(&["audit", "verify", "--checkpoint", cp_file.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&with_cp.stderr);
+    assert!(
+        with_cp.status.success() && said.contains("matches the checkpoint"),
+        "{said}"
+    );
 
     // Someone with file access drops the guard and edits history: verify names the row.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -251,5 +266,84 @@ fn import_is_all_or_nothing_and_audit_verify_detects_tampering() {
         String::from_utf8_lossy(&verify.stderr).contains("broken at row 3"),
         "{}",
         String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn the_master_key_rotates_and_the_old_one_no_longer_opens_the_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/keys.db", dir.path().display());
+    let key_file = dir.path().join("master.key");
+    let with_file = |args: &[&str]| {
+        bin()
+            .env_remove("CREDITDESK_MASTER_KEY")
+            .args(args)
+            .args([
+                "--database-url",
+                &url,
+                "--master-key-file",
+                key_file.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let first = with_file(&["migrate"]);
+    assert!(String::from_utf8_lossy(&first.stderr).contains("new key file"));
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+    let users = "--username=ops";
+    let mut create = bin()
+        .env_remove("CREDITDESK_MASTER_KEY")
+        .args([
+            "user",
+            "create",
+            users,
+            "--role",
+            "admin",
+            "--database-url",
+            &url,
+        ])
+        .args(["--master-key-file", key_file.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery staple\n")
+        .unwrap();
+    assert!(
+        create.wait().unwrap().success(),
+        "one audited row to re-key"
+    );
+
+    let rotated = with_file(&["keys", "rotate"]);
+    let said = String::from_utf8_lossy(&rotated.stderr);
+    assert!(
+        rotated.status.success() && said.contains("1 audit rows re-keyed"),
+        "{said}"
+    );
+    let new_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(new_key, old_key);
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(!dir.path().join("master.key.new").exists());
+    let verify = with_file(&["audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    let old = bin()
+        .env("CREDITDESK_MASTER_KEY", old_key.trim())
+        .args(["audit", "verify", "--database-url", &url])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&old.stderr);
+    assert!(
+        !old.status.success() && said.contains("not the one this database was written with"),
+        "{said}"
     );
 }

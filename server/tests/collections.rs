@@ -154,7 +154,7 @@ fn call(outcome: &str, notes: &str) -> OpBody {
 
 fn mine(u: &User) -> TaskQuery {
     TaskQuery {
-        for_user: Some((u.id, u.role.sees_all_customers().then_some(u.role))),
+        for_user: Some((u.id, u.role.task_pool())),
         team: None,
         customer_id: None,
         task_id: None,

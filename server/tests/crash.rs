@@ -55,7 +55,12 @@ const API_KEY: &str = "cdk_crash_test_key";
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_creditdesk"));
-    c.env("CREDITDESK_LOG", "warn").env_remove("DATABASE_URL");
+    c.env("CREDITDESK_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .env(
+            "CREDITDESK_MASTER_KEY",
+            "WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo=",
+        );
     c
 }
 

@@ -327,8 +327,14 @@ async fn every_documented_operation_is_routed_and_keyed() {
 #[tokio::test]
 async fn real_requests_and_responses_match_the_document() {
     let app = spawn_app().await;
-    app.store
+    let id = app
+        .store
         .create_api_key("erp", &app::session::token_hash(KEY), test_now())
+        .await
+        .unwrap();
+    let scopes = app::domain::api_keys::ApiScopes::parse("read,ledger:write,credit:write");
+    app.store
+        .set_api_key_scopes(id, scopes.unwrap())
         .await
         .unwrap();
     let doc = document(&app).await;

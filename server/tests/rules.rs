@@ -670,7 +670,8 @@ async fn the_admin_endpoint_runs_a_date_once_for_admin_keys() {
         .create_api_key("ops", &app::session::token_hash("admin-key"), test_now())
         .await
         .unwrap();
-    store.grant_api_key_admin(admin).await.unwrap();
+    let with_admin = app::domain::api_keys::ApiScopes::parse("read,ledger:write,admin").unwrap();
+    store.set_api_key_scopes(admin, with_admin).await.unwrap();
     let client = reqwest::Client::new();
     let post = |key: Option<&'static str>, body: &'static str| {
         let mut r = client

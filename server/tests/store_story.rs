@@ -73,31 +73,9 @@ async fn story(store: &dyn Store) {
     assert!(store.user_credentials("nobody").await.unwrap().is_none());
     assert_eq!(store.users_by_role(Role::SalesRep).await.unwrap().len(), 2);
 
-    store
-        .create_session("h1", rep_a, now, now + Duration::hours(1))
-        .await
-        .unwrap();
-    assert_eq!(
-        store.session_user("h1", now).await.unwrap().unwrap().id,
-        rep_a
-    );
-    assert!(
-        store
-            .session_user("h1", now + Duration::hours(2))
-            .await
-            .unwrap()
-            .is_none(),
-        "expired"
-    );
-    store.delete_session("h1").await.unwrap();
-    assert!(
-        store.session_user("h1", now).await.unwrap().is_none(),
-        "deleted"
-    );
+    sessions_story(store, rep_a, now).await;
 
-    store.create_api_key("erp", "keyhash", now).await.unwrap();
-    assert_eq!(store.api_key("keyhash").await.unwrap().unwrap().name, "erp");
-    assert!(store.api_key("other").await.unwrap().is_none());
+    api_keys_story(store, now).await;
     store
         .audit(now, "rep.a", AuditEntry::new("session", "rep.a", "login"))
         .await
@@ -1101,4 +1079,142 @@ async fn demo_data_is_deterministic_and_covers_every_bucket() {
         assert!(again.unwrap_err().contains("already has 60 customers"));
     }
     assert_eq!(totals[0], totals[1], "same seed, same data");
+}
+
+/// Sessions: opened, seen, listed, ended (all but one, or by disabling the user) and
+/// purged when idle or expired.
+async fn sessions_story(
+    store: &dyn app::store::Store,
+    user: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    use app::domain::sessions::ABSOLUTE;
+    let open = |hash: &str, at| app::store::NewSession {
+        token_hash: hash.into(),
+        user_id: user,
+        created_at: at,
+        expires_at: at + ABSOLUTE,
+        user_agent: "Chrome/126 Android".into(),
+        address: "10.0.0.7".into(),
+    };
+    store.create_session(&open("h1", now)).await.unwrap();
+    store
+        .create_session(&open("idle", now - Duration::minutes(40)))
+        .await
+        .unwrap();
+    let s = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(
+        (s.user.id, s.last_seen_at, s.user_disabled),
+        (user, now, false)
+    );
+    assert_eq!(
+        (s.user_agent.as_str(), s.address.as_str()),
+        ("Chrome/126 Android", "10.0.0.7")
+    );
+    store
+        .touch_session("h1", now + Duration::minutes(5))
+        .await
+        .unwrap();
+    let listed = store.user_sessions(user).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| s.token_hash.as_str())
+            .collect::<Vec<_>>(),
+        ["h1", "idle"]
+    );
+    assert_eq!(listed[0].last_seen_at, now + Duration::minutes(5));
+
+    let purged = store
+        .purge_sessions(now, now - Duration::minutes(30))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1, "the idle one");
+    assert!(store.session("idle").await.unwrap().is_none());
+    let later = now + ABSOLUTE + Duration::minutes(1);
+    assert_eq!(
+        store
+            .purge_sessions(later, now - Duration::days(1))
+            .await
+            .unwrap(),
+        1,
+        "expired"
+    );
+
+    for h in ["a", "b", "c"] {
+        store.create_session(&open(h, now)).await.unwrap();
+    }
+    assert_eq!(store.end_sessions(user, Some("b")).await.unwrap(), 2);
+    assert!(store.session("b").await.unwrap().is_some());
+    store.set_user_disabled(user, Some(now)).await.unwrap();
+    assert!(
+        store.session("b").await.unwrap().is_none(),
+        "disabling ends every session"
+    );
+    let name = store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.id == user)
+        .unwrap()
+        .username;
+    assert!(
+        store.user_credentials(&name).await.unwrap().is_none(),
+        "a disabled user cannot sign in"
+    );
+    store.set_user_disabled(user, None).await.unwrap();
+    store.set_password(user, "new-hash").await.unwrap();
+    assert_eq!(
+        store
+            .user_credentials(&name)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "new-hash"
+    );
+    store.create_session(&open("d", now)).await.unwrap();
+    store.delete_session("d").await.unwrap();
+    assert!(store.session("d").await.unwrap().is_none());
+}
+
+/// API keys: legacy scopes by default, scoped keys, revocation and last use.
+async fn api_keys_story(store: &dyn app::store::Store, now: chrono::DateTime<chrono::Utc>) {
+    use app::domain::api_keys::{ApiScope, ApiScopes};
+    let erp = store.create_api_key("erp", "keyhash", now).await.unwrap();
+    let key = store.api_key("keyhash").await.unwrap().unwrap();
+    assert_eq!((key.name.as_str(), key.scopes), ("erp", ApiScopes::LEGACY));
+    assert_eq!(
+        (key.expires_at, key.revoked_at, key.last_used_at),
+        (None, None, None)
+    );
+    assert!(store.api_key("other").await.unwrap().is_none());
+    let with_admin = app::domain::api_keys::ApiScopes::parse("read,ledger:write,admin").unwrap();
+    store.set_api_key_scopes(erp, with_admin).await.unwrap();
+    let scopes = store.api_key("keyhash").await.unwrap().unwrap().scopes;
+    assert!(scopes.contains(ApiScope::Admin) && scopes.contains(ApiScope::LedgerWrite));
+    let crm = app::store::NewApiKey {
+        name: "crm".into(),
+        key_hash: "crmhash".into(),
+        scopes: ApiScopes::parse("read,pii:read").unwrap(),
+        expires_at: Some(now + Duration::days(30)),
+        rate_per_minute: 60,
+    };
+    store.add_api_key(&crm, now).await.unwrap();
+    store.touch_api_key(erp, now).await.unwrap();
+    store.revoke_api_key("crm", now).await.unwrap();
+    assert!(matches!(
+        store.revoke_api_key("crm", now).await,
+        Err(StoreError::NotFound)
+    ));
+    let keys = store.api_keys().await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].last_used_at, Some(now));
+    assert_eq!(
+        (keys[1].revoked_at, keys[1].rate_per_minute),
+        (Some(now), 60)
+    );
+    assert_eq!(keys[1].expires_at, Some(now + Duration::days(30)));
+    assert_eq!(keys[1].scopes.to_string_list(), "read,pii:read");
 }

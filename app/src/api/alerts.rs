@@ -21,9 +21,15 @@ pub async fn get_alert_settings() -> Result<AlertSettings, AppError> {
     use crate::domain::auth::Permission;
     let user = super::authorize(Permission::ViewCockpit)?;
     let store = super::store()?;
+    // The alerts are about the whole book: a viewer scoped to their own customers (a
+    // rep) sees the rules, not the book's alert history.
+    let history = match user.scope() {
+        crate::domain::auth::Scope::All => store.alert_history(100).await?,
+        _ => Vec::new(),
+    };
     Ok(AlertSettings {
         rules: crate::ledger::alert_rules(store.as_ref()).await?,
-        history: store.alert_history(100).await?,
+        history,
         can_configure: user.role.allows(Permission::ConfigureFinance),
     })
 }

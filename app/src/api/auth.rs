@@ -58,8 +58,9 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
         .take(64)
         .collect();
     let refusal = |action| Refusal {
+        entity: "session",
         username: name.clone(),
-        address: address.clone(),
+        detail: address.clone(),
         action,
     };
     if let Some(secs) = guard.locked(&name, &address, now) {
@@ -69,7 +70,7 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
             form.next.as_deref(),
         ));
     }
-    let Some(creds) = verified_user(&guard, &name, form.password).await? else {
+    let Some(creds) = verified_user(store.as_ref(), &guard, &name, form.password).await? else {
         guard.failed(&name, &address, now);
         guard.audit(refusal("login_failed"));
         return Err(refused(AppError::BadCredentials, form.next.as_deref()));
@@ -83,7 +84,8 @@ pub async fn login(form: LoginForm) -> Result<(), AppError> {
 /// The user whose password this is, or `None`. A malformed or unknown username costs
 /// the same argon2 work as a wrong password, so timing does not reveal usernames.
 #[cfg(feature = "ssr")]
-async fn verified_user(
+pub(super) async fn verified_user(
+    store: &dyn crate::store::Store,
     guard: &crate::login_guard::LoginGuard,
     name: &str,
     password: String,
@@ -91,7 +93,7 @@ async fn verified_user(
     use crate::domain::auth::Username;
     use crate::session;
     let creds = match Username::parse(name) {
-        Ok(u) => super::store()?.user_credentials(u.as_str()).await?,
+        Ok(u) => store.user_credentials(u.as_str()).await?,
         Err(_) => None,
     };
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
@@ -120,9 +122,15 @@ async fn start_session(
         store.delete_session(&session::token_hash(&old)).await?;
     }
     let token = session::new_token();
-    let expires = now + session::SESSION_TTL;
     store
-        .create_session(&session::token_hash(&token), user.id, now, expires)
+        .create_session(&crate::store::NewSession {
+            token_hash: session::token_hash(&token),
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + crate::domain::sessions::ABSOLUTE,
+            user_agent: super::user_agent(),
+            address: super::client_address(),
+        })
         .await?;
     store
         .audit(

@@ -249,7 +249,7 @@ pub async fn get_worklist(filter: String, scope: String) -> Result<Worklist, App
     // finance, credit managers and admins see everyone's.
     let q = crate::store::TaskQuery {
         for_user: (!team || user.role == Role::SalesManager)
-            .then_some((user.id, user.role.sees_all_customers().then_some(user.role))),
+            .then_some((user.id, user.role.task_pool())),
         team: if team && user.role == Role::SalesManager {
             Some(ssr::team_of(store.as_ref(), &user).await?)
         } else {
@@ -309,7 +309,7 @@ pub async fn open_task_count() -> Result<i64, AppError> {
         return Ok(0);
     }
     Ok(crate::api::store()?
-        .open_task_count(user.id, user.role.sees_all_customers().then_some(user.role))
+        .open_task_count(user.id, user.role.task_pool())
         .await?)
 }
 
@@ -547,7 +547,7 @@ pub async fn collections_performance(
 ) -> Result<Performance, AppError> {
     use crate::domain::auth::{Permission, Role};
     use chrono::Datelike;
-    crate::api::authorize(Permission::ViewCockpit)?;
+    let viewer = crate::api::authorize(Permission::ViewCockpit)?;
     let store = crate::api::store()?;
     let to = to.unwrap_or(today()?);
     let from = from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
@@ -579,6 +579,10 @@ pub async fn collections_performance(
         .iter()
         .map(|(u, _, _)| (u.id, (u.username.clone(), u.display_name.clone())))
         .collect();
+    let own_team = rows
+        .iter()
+        .find(|(u, _, _)| u.id == viewer.id)
+        .and_then(|(_, m, _)| *m);
     let mut reps: Vec<Ranked> = Vec::new();
     let mut teams: std::collections::BTreeMap<i64, crate::domain::collections::Activity> =
         std::collections::BTreeMap::new();
@@ -612,6 +616,11 @@ pub async fn collections_performance(
         .collect();
     crate::domain::collections::rank(&mut reps);
     crate::domain::collections::rank(&mut teams);
+    // A rep sees their own figures and their team's total, not other reps' (row scope).
+    if viewer.role == Role::SalesRep {
+        reps.retain(|r| r.id == viewer.id);
+        teams.retain(|t| Some(t.id) == own_team);
+    }
     Ok(Performance {
         from,
         to,

@@ -120,8 +120,15 @@ pub struct ImportJob {
 /// Runs imports in the background; provided by the server as context.
 #[cfg(feature = "ssr")]
 pub trait Importer: Send + Sync + 'static {
-    /// Starts a job and returns its id.
-    fn start(&self, kind: ImportKind, file_name: String, bytes: Vec<u8>, actor: String) -> String;
+    /// Starts a job and returns its id; refused (`Conflict`) while another job of
+    /// `actor`'s is still running: one import at a time per user.
+    fn start(
+        &self,
+        kind: ImportKind,
+        file_name: String,
+        bytes: Vec<u8>,
+        actor: String,
+    ) -> Result<String, AppError>;
     /// The job, if it exists and `actor` started it.
     fn status(&self, id: &str, actor: &str) -> Option<ImportJob>;
 }
@@ -181,7 +188,7 @@ pub async fn upload_import(data: MultipartData) -> Result<String, AppError> {
     let (name, bytes) = file
         .filter(|(n, _)| !n.is_empty())
         .ok_or_else(|| bad("file: choose a .csv or .xlsx file"))?;
-    Ok(importer()?.start(kind, name, bytes, user.username))
+    importer()?.start(kind, name, bytes, user.username)
 }
 
 #[server(prefix = "/sfn", endpoint = "import_status")]

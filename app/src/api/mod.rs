@@ -1,6 +1,7 @@
 //! Server functions, one area per file. Each is thin: it authorises first (deny by
 //! default), turns its typed args into domain types, then calls the domain and the
 //! `Store`. All are POST (the server refuses foreign-origin POSTs before they run).
+pub mod account;
 pub mod alerts;
 pub mod approvals;
 pub mod audit;
@@ -10,6 +11,7 @@ pub mod collections;
 pub mod customers;
 pub mod import;
 pub mod ledger;
+pub mod pii;
 pub mod receivables;
 pub mod reports;
 pub mod rules;
@@ -80,15 +82,39 @@ mod ctx {
         request_extension::<ClientAddress>().map_or_else(|| "unknown".into(), |a| a.0)
     }
 
+    /// The browser's `User-Agent`, at most 256 characters (the sessions list shows it).
+    pub fn user_agent() -> String {
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                let ua = p.headers.get(http::header::USER_AGENT)?.to_str().ok()?;
+                Some(ua.chars().take(256).collect())
+            })
+            .unwrap_or_default()
+    }
+
+    /// When idle sessions end (configured by the server).
+    pub fn session_policy() -> crate::domain::sessions::SessionPolicy {
+        use_context().unwrap_or_default()
+    }
+
     pub fn viewer() -> Option<User> {
         request_extension::<Viewer>().and_then(|v| v.0)
     }
 
-    /// The first line of every server function: who is asking, and may they?
+    /// The first line of every server function: who is asking, and may they? A refusal
+    /// is audited (in batches, off the request's path: `LoginGuard::audit`).
     pub fn authorize(permission: Permission) -> Result<User, AppError> {
         let user = viewer().ok_or(AppError::Unauthenticated)?;
         if !user.role.allows(permission) {
             tracing::warn!(user = %user.username, ?permission, "permission denied");
+            if let Ok(guard) = login_guard() {
+                guard.audit(crate::login_guard::Refusal {
+                    entity: "access",
+                    username: user.username.clone(),
+                    detail: format!("{permission:?}"),
+                    action: "access_denied",
+                });
+            }
             return Err(AppError::Forbidden);
         }
         Ok(user)

@@ -47,6 +47,11 @@ impl Role {
         self != Role::SalesRep
     }
 
+    /// The pool this role's members work tasks from, if it may have one.
+    pub fn task_pool(self) -> Option<Role> {
+        self.sees_all_customers().then_some(self)
+    }
+
     pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Executive,
@@ -89,7 +94,7 @@ impl Role {
                 self,
                 Admin | Finance | CreditManager | SalesManager | SalesRep
             ),
-            RescoreCustomer => matches!(self, Admin | Finance | CreditManager),
+            RescoreCustomer | ReadPii => matches!(self, Admin | Finance | CreditManager),
             WorkCollections => self != Executive,
             ManageCollections => matches!(self, Admin | Finance | CreditManager | SalesManager),
         }
@@ -119,6 +124,8 @@ pub enum Permission {
     /// Rescoring one customer on demand (the whole book, the model, the back-test and the
     /// manual factors are `ConfigureFinance`).
     RescoreCustomer,
+    /// A customer's sensitive fields unmasked (`domain::pii`); every such read is audited.
+    ReadPii,
     /// Work collection tasks: log contacts, promises, disputes; escalate.
     WorkCollections,
     /// Create tasks for others, reassign them, resolve disputes, see the team's tasks.

@@ -6,6 +6,7 @@
 pub mod aging;
 pub mod alerts;
 pub mod allocation;
+pub mod api_keys;
 pub mod approval;
 pub mod auth;
 pub mod collections;
@@ -22,9 +23,11 @@ pub mod kpi;
 pub mod login_throttle;
 pub mod money;
 pub mod notify;
+pub mod pii;
 pub mod report;
 pub mod rules;
 pub mod scoring;
+pub mod sessions;
 pub mod settings;
 pub mod uscc;
 

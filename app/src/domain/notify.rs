@@ -29,6 +29,9 @@ use std::fmt;
 pub const NOTIFY_SMTP_SETTING: &str = "notify.smtp";
 /// Settings key under which the webhook drafts (`webhooks_to_drafts(.., true)`) are stored.
 pub const NOTIFY_WEBHOOKS_SETTING: &str = "notify.webhooks";
+/// The settings that hold secrets (a password, signing secrets, robot URLs with their
+/// tokens): the store keeps them sealed at rest.
+pub const SEALED_SETTINGS: [&str; 2] = [NOTIFY_SMTP_SETTING, NOTIFY_WEBHOOKS_SETTING];
 
 // ---------------------------------------------------------------------------------
 // Secrets
@@ -273,14 +276,15 @@ pub struct SmtpDraft {
 
 impl SmtpDraft {
     /// For a form that does not show the stored password (`to_draft(false)`): an empty
-    /// password with the *same* username as stored keeps the stored password. Changing
-    /// the username needs the password typed again, so a password is never silently
-    /// moved to another account.
+    /// password with the *same* host and username as stored keeps the stored password.
+    /// Changing either needs the password typed again, so a password is never silently
+    /// sent to another server or moved to another account.
     pub fn keep_password_of(mut self, stored: Option<&SmtpSettings>) -> SmtpDraft {
         if let Some(s) = stored {
             if self.password.is_empty()
                 && !self.username.trim().is_empty()
                 && s.username.as_deref() == Some(self.username.trim())
+                && s.host.eq_ignore_ascii_case(self.host.trim())
             {
                 if let Some(p) = &s.password {
                     self.password = p.expose().to_string();
@@ -655,8 +659,10 @@ pub struct WebhookMessage {
 }
 
 /// A setting's value as the audit trail records it: the SMTP password and webhook
-/// secrets are replaced by `***` (set) or left empty (unset), so reading the trail never
-/// reveals them. Other settings, and values that are not the expected JSON, pass as they are.
+/// secrets are replaced by `***` (set) or left empty (unset), and a webhook URL's query
+/// (where DingTalk's `access_token` and WeCom's `key` live) by `?***`, so reading the
+/// trail never reveals them. Other settings, and values that are not the expected JSON,
+/// pass as they are.
 pub fn audit_value(key: &str, value: &str) -> String {
     fn mask(v: &mut serde_json::Value, field: &str) {
         if let Some(s) = v.get_mut(field) {
@@ -665,16 +671,22 @@ pub fn audit_value(key: &str, value: &str) -> String {
             }
         }
     }
+    fn mask_query(v: &mut serde_json::Value) {
+        if let Some(url) = v.get_mut("url") {
+            if let Some((base, _)) = url.as_str().and_then(|u| u.split_once('?')) {
+                *url = serde_json::Value::String(format!("{base}?***"));
+            }
+        }
+    }
     let Ok(mut v) = serde_json::from_str::<serde_json::Value>(value) else {
         return value.to_string();
     };
     match key {
         NOTIFY_SMTP_SETTING => mask(&mut v, "password"),
-        NOTIFY_WEBHOOKS_SETTING => v
-            .as_array_mut()
-            .into_iter()
-            .flatten()
-            .for_each(|h| mask(h, "secret")),
+        NOTIFY_WEBHOOKS_SETTING => v.as_array_mut().into_iter().flatten().for_each(|h| {
+            mask(h, "secret");
+            mask_query(h);
+        }),
         _ => return value.to_string(),
     }
     v.to_string()
@@ -812,7 +824,7 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_password_keeps_the_stored_one_only_for_the_same_username() {
+    fn an_empty_password_keeps_the_stored_one_only_for_the_same_host_and_username() {
         let stored = SmtpSettings::try_from(smtp_draft()).unwrap();
         let same = stored.to_draft(false).keep_password_of(Some(&stored));
         assert_eq!(same.password, "pa ss");
@@ -821,6 +833,11 @@ mod tests {
             ..stored.to_draft(false)
         };
         assert_eq!(other.keep_password_of(Some(&stored)).password, "");
+        let moved = SmtpDraft {
+            host: "smtp.elsewhere.example".into(),
+            ..stored.to_draft(false)
+        };
+        assert_eq!(moved.keep_password_of(Some(&stored)).password, "");
         let typed = SmtpDraft {
             password: "new".into(),
             ..stored.to_draft(false)
@@ -1197,10 +1214,16 @@ mod tests {
                 && a.contains("smtp.example.com"),
             "{a}"
         );
-        let hooks = r#"[{"key":"ops","kind":"generic","url":"https://h.example.com/x","secret":"s3cret"},{"key":"wc","kind":"wecom","url":"https://q.example.com","secret":""}]"#;
+        let hooks = r#"[{"key":"ops","kind":"generic","url":"https://h.example.com/x","secret":"s3cret"},{"key":"wc","kind":"wecom","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6","secret":""}]"#;
         let h = audit_value(NOTIFY_WEBHOOKS_SETTING, hooks);
         assert!(
             !h.contains("s3cret") && h.contains("***") && h.contains("\"secret\":\"\""),
+            "{h}"
+        );
+        assert!(
+            !h.contains("693a91f6")
+                && h.contains("webhook/send?***")
+                && h.contains("h.example.com/x\""),
             "{h}"
         );
         assert_eq!(audit_value("aging.edges.due", "[30,60]"), "[30,60]");

@@ -42,6 +42,7 @@ mod idempotency;
 mod identity;
 mod inbox;
 mod ledger;
+mod pii;
 mod reports;
 mod rules;
 mod scoring;
@@ -57,6 +58,7 @@ pub use idempotency::IdempotencyStore;
 pub use identity::IdentityStore;
 pub use inbox::InboxStore;
 pub use ledger::{LedgerStore, ReceivablesStore};
+pub use pii::PiiStore;
 pub use reports::ReportStore;
 pub use rules::*;
 pub use scoring::ScoringStore;
@@ -82,6 +84,30 @@ pub enum StoreError {
 pub struct UserCredentials {
     pub user: User,
     pub password_hash: String,
+}
+
+/// A session being opened at sign-in (the token itself is never stored).
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The browser's `User-Agent`, cut to 256 characters, for the sessions list.
+    pub user_agent: String,
+    pub address: String,
+}
+
+/// A stored session with its user; `domain::sessions` decides whether it still holds.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user: User,
+    pub user_disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub address: String,
 }
 
 pub struct NewUser {
@@ -176,6 +202,14 @@ pub struct AuditVerification {
     pub first_broken: Option<i64>,
 }
 
+/// The head of the audit trail at one moment, to keep off the machine: a later trail that
+/// no longer has this row with this MAC was cut or rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditCheckpoint {
+    pub id: i64,
+    pub mac: String,
+}
+
 /// A stored response to an idempotent POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
@@ -266,11 +300,25 @@ pub struct InvoiceQuery {
 }
 
 /// An API key record (the secret is only ever stored hashed).
+#[derive(Debug, Clone)]
 pub struct ApiKey {
     pub id: i64,
     pub name: String,
-    /// May call the admin endpoints (`POST /api/v1/rule-runs`).
-    pub admin: bool,
+    pub scopes: crate::domain::api_keys::ApiScopes,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub rate_per_minute: u32,
+}
+
+/// A key being created (only the secret's hash is stored).
+pub struct NewApiKey {
+    pub name: String,
+    pub key_hash: String,
+    pub scopes: crate::domain::api_keys::ApiScopes,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rate_per_minute: u32,
 }
 
 /// Every port together: what the wiring hands out (`Arc<dyn Store>`). Services ask for
@@ -283,6 +331,7 @@ pub trait Store:
     + SettingsStore
     + InboxStore
     + CustomerStore
+    + PiiStore
     + LedgerStore
     + ReceivablesStore
     + CockpitStore

@@ -7,6 +7,13 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
+/// A moment as the business reads it: "2026-12-07 12:30" in the business zone.
+pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&crate::domain::BUSINESS_TZ)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 pub fn is_chinese(i18n: I18nContext<Locale>) -> bool {
     i18n.get_locale() == Locale::zh_CN
 }
@@ -81,7 +88,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::TooManyAttempts(secs) => {
             t_string!(i18n, login.locked, minutes = secs.div_ceil(60)).to_string()
         }
-        AppError::Invalid(m) => m,
+        AppError::Invalid(m) | AppError::Conflict(m) => m,
     };
     view! {
         <div class="notice notice-error" role="alert">

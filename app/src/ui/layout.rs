@@ -98,6 +98,8 @@ const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
 const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
 const ICON_IMPORT: &str =
     "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
+const ICON_ACCOUNT: &str =
+    "M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2c-4.4 0-8 2.2-8 5v2h16v-2c0-2.8-3.6-5-8-5z";
 const ICON_MORE: &str = "M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z";
 const ICON_REPORT: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5M9 12h8v1.6H9zm0 3.5h8v1.6H9zm0-7h4v1.6H9z";
 const ICON_BELL: &str = "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3a1.5 1.5 0 0 0-3 0v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z";
@@ -290,7 +292,7 @@ pub fn AppShell() -> impl IntoView {
                 Ok(Some(u)) => {
                     let role = role_label(i18n, u.role);
                     view! {
-                        <div class="who">
+                        <a href="/account" class="who" data-testid="account-link">
                             <span class="avatar" aria-hidden="true">
                                 {u.display_name.chars().next().unwrap_or('?').to_string()}
                             </span>
@@ -298,7 +300,7 @@ pub fn AppShell() -> impl IntoView {
                                 <span class="who-name" data-testid="user-name">{u.display_name}</span>
                                 <span class="who-role">{role}</span>
                             </span>
-                        </div>
+                        </a>
                     }
                         .into_any()
                 }
@@ -375,6 +377,7 @@ pub fn MorePage() -> impl IntoView {
             <nav class="more-list card" data-testid="more-sections">
                 <A href="/aging">{icon(ICON_AGING)} <span>{t!(i18n, nav.aging)}</span></A>
                 <A href="/collections" attr:data-testid="more-collections">{icon(ICON_COLLECT)} <span>{t!(i18n, collections.nav_performance)}</span></A>
+                <A href="/account" attr:data-testid="more-account">{icon(ICON_ACCOUNT)} <span>{t!(i18n, nav.account)}</span></A>
             </nav>
             <Transition>{tools}</Transition>
         </div>

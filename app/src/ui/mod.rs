@@ -24,6 +24,7 @@ use leptos_router::{path, Lazy, SsrMode};
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::{HashedStylesheet, MetaTags};
+    crate::csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html>
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("import") view={Lazy::<routes::Import>::new()} ssr=SsrMode::Async />
                         <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} ssr=SsrMode::Async />
                         <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />
+                        <Route path=path!("account") view={Lazy::<routes::Account>::new()} ssr=SsrMode::Async />
                         <Route path=path!("alerts") view={Lazy::<routes::Alerts>::new()} ssr=SsrMode::Async />
                         <Route path=path!("inbox") view={Lazy::<routes::Inbox>::new()} ssr=SsrMode::Async />
                         <Route path=path!("reports") view={Lazy::<routes::CreditReport>::new()} ssr=SsrMode::Async />

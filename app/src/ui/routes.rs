@@ -99,10 +99,12 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    /// The sign-in page, for client-side visits (after signing out); opened by address
-    /// it is plain HTML (`SERVER_ONLY_PAGES` in `ui/mod.rs`).
+    /// The user's own: the sign-in page, for client-side visits (after signing out;
+    /// opened by address it is plain HTML, `SERVER_ONLY_PAGES` in `ui/mod.rs`), and the
+    /// account page (password, sessions), small and rarely opened.
     login_group, __preload_login_group {
         Login => login::LoginPage,
+        Account => account::AccountPage,
     }
     /// A rep's worklist and task pages (preloaded for reps: they work offline).
     field_group, __preload_field_group {

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 use chrono::NaiveDate;
 use server::seed::{generate, GenerateParams};
-use server::store::{connect, DatabaseUrl};
+use server::store::DatabaseUrl;
+use server::vault::MasterKey;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -83,7 +84,7 @@ async fn generated(customers: usize, invoices: usize, unpaid_percent: u8) -> Pat
         for f in [base.clone(), wal(&base)] {
             let _ = std::fs::remove_file(f);
         }
-        let store = connect(&url(&base)).await.unwrap();
+        let store = open(&url(&base)).await;
         let started = Instant::now();
         let params = GenerateParams {
             customers,
@@ -126,4 +127,11 @@ fn wal(db: &Path) -> PathBuf {
 
 fn url(db: &Path) -> DatabaseUrl {
     DatabaseUrl::parse(&format!("sqlite://{}", db.display())).unwrap()
+}
+
+/// Opens a benchmark database under the benchmarks' fixed master key.
+pub async fn open(url: &DatabaseUrl) -> std::sync::Arc<dyn app::store::Store> {
+    server::store::connect(url, &MasterKey::from_bytes([0xbe; 32]))
+        .await
+        .unwrap()
 }

@@ -19,6 +19,7 @@ use super::responses::{
 };
 use super::{authenticate, error, internal, ApiError};
 use crate::web::AppState;
+use app::domain::api_keys::ApiScope;
 use app::domain::credit::CreditCheck;
 use app::domain::credit::CreditPolicy;
 use app::domain::customer::{CustomerCode, CustomerFile};
@@ -277,7 +278,7 @@ fn respond((status, value): Outcome) -> Response {
 macro_rules! post_endpoint {
     (
         $(#[doc = $doc:literal])*
-        $name:ident, $path:tt, $handler:ident,
+        $name:ident, $path:tt, $handler:ident, scope = $scope:ident,
         tag = $tag:tt, request_body = $input:ident,
         responses($($response:tt)*)
     ) => {
@@ -295,14 +296,16 @@ macro_rules! post_endpoint {
             responses(
                 $($response)*
                 (status = 400, description = "Malformed JSON", body = ApiError),
-                (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+                (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+                (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+                (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
                 (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
                 (status = 422, description = "Unknown, missing or bad fields, each named", body = ValidationErrors),
             ),
             security(("bearer" = [])),
         )]
         pub(crate) async fn $name(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-            let key = match authenticate(&state, &headers).await {
+            let key = match authenticate(&state, &headers, ApiScope::$scope).await {
                 Ok(k) => k,
                 Err(r) => return r,
             };
@@ -318,7 +321,7 @@ macro_rules! post_endpoint {
 
 post_endpoint!(
     /// Open a credit file.
-    create_customer, "/api/v1/customers", create_customer_outcome,
+    create_customer, "/api/v1/customers", create_customer_outcome, scope = LedgerWrite,
     tag = "customers", request_body = CustomerInput,
     responses(
         (status = 201, description = "The new customer", body = Customer,
@@ -330,7 +333,7 @@ post_endpoint!(
     /// Post an invoice.
     ///
     /// Without `due_date`, it is the invoice date plus the customer's payment terms.
-    create_invoice, "/api/v1/invoices", create_invoice_outcome,
+    create_invoice, "/api/v1/invoices", create_invoice_outcome, scope = LedgerWrite,
     tag = "documents", request_body = InvoiceInput,
     responses(
         (status = 201, description = "The posted invoice", body = Invoice,
@@ -342,7 +345,7 @@ post_endpoint!(
     /// Post an order; its credit check is stored with it.
     ///
     /// Only `approved` orders count toward the customer's exposure.
-    create_order, "/api/v1/orders", create_order_outcome,
+    create_order, "/api/v1/orders", create_order_outcome, scope = LedgerWrite,
     tag = "documents", request_body = OrderInput,
     responses(
         (status = 201, description = "The posted order and its credit check", body = Order,
@@ -355,7 +358,7 @@ post_endpoint!(
     ///
     /// Without `allocations` it settles open invoices FIFO by due date; with them (even
     /// empty), exactly those. What is left stays a credit on the account.
-    create_payment, "/api/v1/payments", create_payment_outcome,
+    create_payment, "/api/v1/payments", create_payment_outcome, scope = LedgerWrite,
     tag = "documents", request_body = PaymentInput,
     responses(
         (status = 201, description = "The posted payment and what it settled", body = Payment,
@@ -365,7 +368,7 @@ post_endpoint!(
 );
 post_endpoint!(
     /// Post a credit note, reducing one invoice or as an unallocated credit.
-    create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome,
+    create_credit_note, "/api/v1/credit-notes", create_credit_note_outcome, scope = LedgerWrite,
     tag = "documents", request_body = CreditNoteInput,
     responses(
         (status = 201, description = "The posted credit note", body = CreditNote,
@@ -375,7 +378,7 @@ post_endpoint!(
 );
 post_endpoint!(
     /// Check an amount against a customer's credit, as an order would be; writes nothing.
-    credit_check, "/api/v1/credit-checks", credit_check_outcome,
+    credit_check, "/api/v1/credit-checks", credit_check_outcome, scope = Read,
     tag = "credit", request_body = CreditCheckInput,
     responses(
         (status = 200, description = "The decision", body = CreditCheckResult),
@@ -454,7 +457,9 @@ fn today(state: &AppState) -> NaiveDate {
     params(CodePath),
     responses(
         (status = 200, description = "The customer with `credit`", body = Customer),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
     ),
@@ -465,16 +470,28 @@ pub(crate) async fn get_customer(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    if let Err(r) = authenticate(&state, &headers).await {
-        return r;
-    }
+    let key = match authenticate(&state, &headers, ApiScope::Read).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let f = match file_by_code(&state, &code).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    match credit_summary(&state, &f, today(&state)).await {
-        Ok(c) => axum::Json(Customer::new(&f, Some(c))).into_response(),
-        Err(e) => internal("api customer credit", e),
+    let credit = match credit_summary(&state, &f, today(&state)).await {
+        Ok(c) => c,
+        Err(e) => return internal("api customer credit", e),
+    };
+    let unmasked = key.scopes.contains(ApiScope::PiiRead);
+    let (reader, now) = (actor(&key), state.clock.now());
+    let store = state.store.as_ref();
+    match app::api::pii::ssr::view(store, f.id, f.code.as_str(), unmasked, &reader, now).await {
+        Ok(pii) => axum::Json(Customer {
+            pii: Some(pii),
+            ..Customer::new(&f, Some(credit))
+        })
+        .into_response(),
+        Err(e) => internal("api customer pii", e),
     }
 }
 
@@ -505,7 +522,9 @@ pub(crate) struct AsOfQuery {
     responses(
         (status = 200, description = "The credit summary", body = CreditSummary),
         (status = 400, description = "Unknown or malformed query field", body = ApiError),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
     ),
@@ -543,7 +562,9 @@ pub(crate) async fn get_credit(
     responses(
         (status = 200, description = "The updated customer", body = Customer),
         (status = 400, description = "Malformed JSON", body = ApiError),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
         (status = 404, description = "No such customer", body = ApiError),
         (status = 422, description = "Unknown or bad fields, each named", body = ValidationErrors),
@@ -556,7 +577,7 @@ pub(crate) async fn patch_customer(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Response {
-    let key = match authenticate(&state, &headers).await {
+    let key = match authenticate(&state, &headers, ApiScope::CreditWrite).await {
         Ok(k) => k,
         Err(r) => return r,
     };

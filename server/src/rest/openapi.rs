@@ -40,7 +40,10 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
     info(
         title = "CreditDesk REST API",
         description = "For ERP/CRM systems. Authenticate with `Authorization: Bearer <key>` (keys come from \
-            `creditdesk api-key create`). Money is a decimal string with at most two decimals (\"1234.50\") \
+            `creditdesk api-key create`). Each endpoint needs a scope of the key: `read` for reads and credit \
+            checks, `ledger:write` for posting documents, `credit:write` for limit and status changes, `admin` for \
+            rule runs; without it the answer is 403, for a revoked or expired key 401, past the key's rate limit \
+            429 with Retry-After. Money is a decimal string with at most two decimals (\"1234.50\") \
             next to its currency; dates are YYYY-MM-DD. Bodies and queries are strict: unknown, missing or bad \
             fields are 422 `{\"errors\":[{\"field\",\"message\"}]}`, malformed JSON is 400. A document number \
             that already exists is 409. Every POST accepts an `Idempotency-Key` header: a replay returns the \
@@ -73,7 +76,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "credit", description = "Credit position and checks"),
         (name = "documents", description = "Invoices, orders, payments and credit notes"),
         (name = "reports", description = "Aging"),
-        (name = "rules", description = "Collection rule runs (admin keys)"),
+        (name = "rules", description = "Collection rule runs (keys with the admin scope)"),
     ),
     modifiers(&BearerKey),
 )]

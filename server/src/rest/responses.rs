@@ -60,6 +60,11 @@ pub(crate) struct Customer {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub credit: Option<CreditSummary>,
+    /// Only on `GET /customers/{code}`: the legal representative and bank account,
+    /// masked unless the key has the `pii:read` scope (then each read is audited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub pii: Option<app::domain::pii::PiiView>,
 }
 
 impl Customer {
@@ -82,6 +87,7 @@ impl Customer {
             status: f.status,
             grade: f.grade,
             credit,
+            pii: None,
         }
     }
 }

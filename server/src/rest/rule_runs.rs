@@ -3,6 +3,7 @@
 //! database, so a repeat returns the first run's counts and fires nothing new.
 use super::{authenticate, error, internal, ApiError};
 use crate::web::AppState;
+use app::domain::api_keys::ApiScope;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,8 +52,9 @@ pub struct RuleRunReport {
         (status = 200, description = "Every enabled daily rule's run for the date", body = RuleRunReport),
         (status = 400, description = "Malformed JSON", body = ApiError),
         (status = 422, description = "A bad date or an unknown field, named", body = super::responses::ValidationErrors),
-        (status = 401, description = "Missing, invalid or revoked API key", body = ApiError),
-        (status = 403, description = "The key is not an admin key", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
+        (status = 403, description = "The key lacks the admin scope", body = ApiError),
         (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -62,16 +64,10 @@ pub(crate) async fn run_rules(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let key = match authenticate(&state, &headers).await {
+    let key = match authenticate(&state, &headers, ApiScope::Admin).await {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !key.admin {
-        return error(
-            StatusCode::FORBIDDEN,
-            "this endpoint needs an admin API key (creditdesk api-key create --admin)",
-        );
-    }
     let input: RuleRunInput = match serde_json::from_slice(&body) {
         Ok(i) => i,
         // A well-formed body with a bad or unknown field is 422 naming it, as elsewhere.

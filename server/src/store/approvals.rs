@@ -266,12 +266,13 @@ macro_rules! decision_fns {
     ($db:ty) => {
         async fn submit_application_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             n: &app::store::NewApplication,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<i64, app::store::StoreError> {
             use app::domain::approval::LimitKind;
             let db = $crate::store::db_err;
-            let (mut tx, mut chain) = begin(pool, &n.applicant.username, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, &n.applicant.username, now).await?;
             let r = &n.request;
             // An order's application asks for no limit: no kind of limit, expiry or terms.
             let (kind, expires, terms) = match (n.order_id, r.kind) {
@@ -317,6 +318,7 @@ macro_rules! decision_fns {
 
         async fn decide_application_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             id: i64,
             actor: &app::domain::auth::User,
             action: app::domain::approval::Action,
@@ -324,7 +326,7 @@ macro_rules! decision_fns {
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<app::store::ApplicationView, app::store::StoreError> {
             use app::domain::approval::{acting_as, advance, Actor, Status};
-            let (mut tx, mut chain) = begin(pool, &actor.username, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, &actor.username, now).await?;
             let before = application_in(&mut *tx, id).await?.ok_or(app::store::StoreError::NotFound)?;
             let step = before.steps.get(before.current_step as usize).ok_or_else(|| $crate::store::corrupt(format!("application {id} step")))?.clone();
             let today = app::domain::business_date(chain.at);
@@ -361,13 +363,14 @@ macro_rules! decision_fns {
 
         async fn resubmit_application_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             id: i64,
             actor: &app::domain::auth::User,
             comment: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<app::store::ApplicationView, app::store::StoreError> {
             use app::domain::approval::Status;
-            let (mut tx, mut chain) = begin(pool, &actor.username, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, &actor.username, now).await?;
             let before = application_in(&mut *tx, id).await?.ok_or(app::store::StoreError::NotFound)?;
             if before.applicant_id != actor.id {
                 return Err(app::store::StoreError::Conflict("only the applicant can resubmit an application".into()));
@@ -441,37 +444,6 @@ macro_rules! attachment_fns {
             })
         }
 
-        async fn add_attachment_in(
-            pool: &sqlx::Pool<$db>,
-            application_id: i64,
-            filename: &str,
-            kind: app::domain::approval::AttachmentType,
-            bytes: &[u8],
-            by: &app::domain::auth::User,
-            now: chrono::DateTime<chrono::Utc>,
-        ) -> Result<i64, app::store::StoreError> {
-            let (mut tx, mut chain) = begin(pool, &by.username, now).await?;
-            application_in(&mut *tx, application_id).await?.ok_or(app::store::StoreError::NotFound)?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO application_attachments (application_id, filename, content_type, size_bytes, content, uploaded_by, uploaded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(application_id)
-            .bind(filename)
-            .bind(kind.mime())
-            .bind(bytes.len() as i64)
-            .bind(bytes)
-            .bind(by.id)
-            .bind(chain.at)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err($crate::store::db_err)?;
-            let mut e = app::store::AuditEntry::new("application", application_id.to_string(), "attach");
-            e.after = Some(serde_json::json!({"attachment": id, "filename": filename, "type": kind.mime(), "bytes": bytes.len()}).to_string());
-            chain.push(e);
-            commit(tx, chain).await?;
-            Ok(id)
-        }
 
         async fn attachments_in(pool: &sqlx::Pool<$db>, application_id: i64) -> Result<Vec<app::domain::approval::Attachment>, app::store::StoreError> {
             let rows = sqlx::query(
@@ -575,7 +547,7 @@ macro_rules! approvals_impl {
         #[async_trait::async_trait]
         impl app::store::ApprovalStore for $store {
             async fn submit_application(&self, a: &app::store::NewApplication, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
-                submit_application_in(&self.pool, a, now).await
+                submit_application_in(&self.pool, &self.keys, a, now).await
             }
 
             async fn applications(
@@ -641,7 +613,7 @@ macro_rules! approvals_impl {
                 comment: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::store::ApplicationView, app::store::StoreError> {
-                decide_application_in(&self.pool, id, actor, action, comment, now).await
+                decide_application_in(&self.pool, &self.keys, id, actor, action, comment, now).await
             }
 
             async fn resubmit_application(
@@ -651,7 +623,7 @@ macro_rules! approvals_impl {
                 comment: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::store::ApplicationView, app::store::StoreError> {
-                resubmit_application_in(&self.pool, id, actor, comment, now).await
+                resubmit_application_in(&self.pool, &self.keys, id, actor, comment, now).await
             }
 
             async fn delegations(&self, to_user: Option<i64>, from: chrono::NaiveDate) -> Result<Vec<app::domain::approval::Delegation>, app::store::StoreError> {
@@ -659,7 +631,7 @@ macro_rules! approvals_impl {
             }
 
             async fn add_delegation(&self, d: &app::domain::approval::Delegation, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let id: i64 = sqlx::query_scalar("INSERT INTO delegations (from_user, to_user, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                     .bind(d.from.user_id)
                     .bind(d.to_user)
@@ -689,7 +661,27 @@ macro_rules! approvals_impl {
                 by: &app::domain::auth::User,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, app::store::StoreError> {
-                add_attachment_in(&self.pool, application_id, filename, kind, bytes, by, now).await
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, &by.username, now).await?;
+                application_in(&mut *tx, application_id).await?.ok_or(app::store::StoreError::NotFound)?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO application_attachments (application_id, filename, content_type, size_bytes, content, uploaded_by, uploaded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(application_id)
+                .bind(filename)
+                .bind(kind.mime())
+                .bind(bytes.len() as i64)
+                .bind(bytes)
+                .bind(by.id)
+                .bind(chain.at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                let mut e = app::store::AuditEntry::new("application", application_id.to_string(), "attach");
+                e.after = Some(serde_json::json!({"attachment": id, "filename": filename, "type": kind.mime(), "bytes": bytes.len()}).to_string());
+                chain.push(e);
+                commit(tx, chain).await?;
+                Ok(id)
             }
 
             async fn orders_awaiting_approval(&self, limit: i64) -> Result<Vec<(i64, app::store::NewOrder, String)>, app::store::StoreError> {

@@ -10,7 +10,7 @@ macro_rules! customers_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<i64>, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let ids = insert_customers_tx(&mut tx, &mut chain, customers, now).await?;
                 if let (Some(claim), [id]) = (&self.claim, ids.as_slice()) {
                     let file = customer_file_in(&mut *tx, *id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
@@ -28,7 +28,7 @@ macro_rules! customers_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::domain::customer::CustomerFile, app::store::StoreError> {
                 // Read under the writers' lock, so a concurrent PATCH cannot be overwritten.
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let before = customer_file_in(&mut *tx, id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
                 let mut after = before.clone();
                 if let Some(s) = patch.status {

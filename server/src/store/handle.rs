@@ -11,6 +11,7 @@ macro_rules! handle_impl {
                 std::sync::Arc::new(Self {
                     pool: self.pool.clone(),
                     claim: Some(claim),
+                    keys: self.keys.clone(),
                 })
             }
         }

@@ -10,7 +10,7 @@
 //! 2. The documents are checked against the current state (open amounts, tolerance,
 //!    customer) and inserted; the derived balances are adjusted by the same amounts.
 //! 3. `commit` applies what the write moved to the cockpit's aggregates
-//!    (`store::aggregates`), appends the hash-chained audit rows, moves the head, saves the
+//!    (`store::aggregates`), appends the MAC-chained audit rows (`chain_mac`), moves the head, saves the
 //!    Idempotency-Key response the write answered (if a `Claim` asked for one), and
 //!    commits: an API write and its stored response exist together or not at all.
 //!
@@ -20,6 +20,8 @@
 pub(crate) struct Chain {
     last_id: i64,
     last_hash: String,
+    /// The keyring's audit MAC (`vault::Keyring::audit`), keyed once per store.
+    mac: crate::vault::HmacSha256,
     pub(crate) at: chrono::DateTime<chrono::Utc>,
     pub(crate) actor: String,
     pub(crate) rows: Vec<ChainRow>,
@@ -47,6 +49,7 @@ impl Chain {
     pub(crate) fn new(
         last_id: i64,
         last_hash: String,
+        mac: &crate::vault::HmacSha256,
         at: chrono::DateTime<chrono::Utc>,
         actor: &str,
     ) -> Chain {
@@ -55,6 +58,7 @@ impl Chain {
         Chain {
             last_id,
             last_hash,
+            mac: mac.clone(),
             at: at.trunc_subsecs(6),
             actor: actor.to_string(),
             rows: Vec::new(),
@@ -94,7 +98,14 @@ impl Chain {
 
     pub(crate) fn push(&mut self, entry: app::store::AuditEntry) {
         let id = self.last_id + 1;
-        let hash = chain_hash(&self.last_hash, id, &self.at, &self.actor, &entry);
+        let hash = chain_mac(
+            &self.mac,
+            &self.last_hash,
+            id,
+            &self.at,
+            &self.actor,
+            &entry,
+        );
         let prev_hash = std::mem::replace(&mut self.last_hash, hash.clone());
         self.last_id = id;
         self.rows.push(ChainRow {
@@ -106,9 +117,27 @@ impl Chain {
     }
 }
 
-/// SHA-256 over the previous hash and the row's canonical content, one field per line.
-pub fn chain_hash(
-    prev_hash: &str,
+/// HMAC-SHA256, under the keyring's audit key, over the previous MAC and the row's
+/// canonical content: without the key nobody can recompute a changed row's MAC, nor any
+/// after it.
+pub fn chain_mac(
+    mac: &crate::vault::HmacSha256,
+    prev: &str,
+    id: i64,
+    at: &chrono::DateTime<chrono::Utc>,
+    actor: &str,
+    e: &app::store::AuditEntry,
+) -> String {
+    use hmac::Mac;
+    let mut m = mac.clone();
+    chain_parts(prev, id, at, actor, e, |b| m.update(b));
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// The plain SHA-256 chain of databases written before the chain was keyed: read only to
+/// check such a trail once before it is re-keyed (`audit::rekey_legacy`).
+pub fn legacy_chain_hash(
+    prev: &str,
     id: i64,
     at: &chrono::DateTime<chrono::Utc>,
     actor: &str,
@@ -116,9 +145,23 @@ pub fn chain_hash(
 ) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
+    chain_parts(prev, id, at, actor, e, |b| h.update(b));
+    hex::encode(h.finalize())
+}
+
+/// Feeds the row's fields, each length-prefixed so that no choice of contents can collide
+/// with another split of the same bytes.
+fn chain_parts(
+    prev: &str,
+    id: i64,
+    at: &chrono::DateTime<chrono::Utc>,
+    actor: &str,
+    e: &app::store::AuditEntry,
+    mut feed: impl FnMut(&[u8]),
+) {
     let at = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     for part in [
-        prev_hash,
+        prev,
         &id.to_string(),
         &at,
         actor,
@@ -128,11 +171,9 @@ pub fn chain_hash(
         e.before.as_deref().unwrap_or("\u{0}"),
         e.after.as_deref().unwrap_or("\u{0}"),
     ] {
-        // Length-prefixed, so no choice of field contents can collide with another split.
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+        feed(&(part.len() as u64).to_be_bytes());
+        feed(part.as_bytes());
     }
-    hex::encode(h.finalize())
 }
 
 /// A credit-side document that settles invoices through `allocations`.
@@ -228,6 +269,7 @@ macro_rules! ledger_unit_fns {
         /// Opens a writing transaction, taking the audit head first (see module docs).
         async fn begin(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             actor: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<(Tx, $crate::store::ledger::Chain), app::store::StoreError> {
@@ -240,6 +282,7 @@ macro_rules! ledger_unit_fns {
             let chain = $crate::store::ledger::Chain::new(
                 row.try_get("last_id").map_err($crate::store::db_err)?,
                 row.try_get("last_hash").map_err($crate::store::db_err)?,
+                &keys.audit,
                 now,
                 actor,
             );
@@ -890,7 +933,7 @@ macro_rules! ledger_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<i64>, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let ids = insert_invoices_tx(&mut tx, &mut chain, invoices, now).await?;
                 chain.answer(self.claim.as_ref(), app::store::Written::Invoices(invoices))?;
                 commit(tx, chain).await?;
@@ -903,7 +946,7 @@ macro_rules! ledger_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<Vec<app::store::PostedPayment>, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let mut posted = Vec::with_capacity(payments.len());
                 for p in payments {
                     if p.amount.minor() <= 0 {
@@ -924,7 +967,7 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(i64, app::domain::credit::CreditCheck), app::store::StoreError> {
                 use app::domain::credit::Decision;
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let position = position_of(&mut *tx, o.customer_id, o.ordered_on).await?;
                 let check = app::domain::credit::check(&position, o.amount, policy)
                     .map_err(|e| $crate::store::ledger::rejected("amount", e.to_string()))?;
@@ -972,7 +1015,7 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
                 use sqlx::Row;
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let row = sqlx::query(
                     "SELECT o.id, o.customer_id, o.ordered_on, EXISTS (SELECT 1 FROM order_cancellations x WHERE x.order_id = o.id) AS cancelled \
                      FROM orders o WHERE o.number = $1",
@@ -1014,7 +1057,7 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, app::store::StoreError> {
                 use $crate::store::ledger::rejected;
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let target = match &n.invoice_number {
                     None => None,
                     Some(number) => {
@@ -1076,7 +1119,7 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::domain::money::Money, app::store::StoreError> {
                 use $crate::store::ledger::rejected;
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let inv = invoice_by_number(&mut tx, &w.invoice_number)
                     .await?
                     .ok_or_else(|| rejected("invoice_number", format!("no invoice {}", w.invoice_number)))?;
@@ -1123,7 +1166,7 @@ macro_rules! ledger_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 reverse_tx(&mut tx, &mut chain, doc, on, reason, now).await?;
                 commit(tx, chain).await
             }

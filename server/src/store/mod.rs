@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod inbox;
 pub mod ledger;
+pub mod pii;
 pub mod postgres;
 pub mod receivables;
 pub mod reports;
@@ -26,6 +27,7 @@ pub mod scoring;
 pub mod settings;
 pub mod sqlite;
 
+use crate::vault::{Keyring, MasterKey};
 use app::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -76,11 +78,37 @@ impl DatabaseUrl {
     }
 }
 
-/// Opens (creating a SQLite file if needed) and migrates.
-pub async fn connect(url: &DatabaseUrl) -> Result<Arc<dyn Store>, String> {
+/// Opens (creating a SQLite file if needed), migrates, and opens the keys `master`
+/// derives (refused when the database was written under another master key).
+pub async fn connect(url: &DatabaseUrl, master: &MasterKey) -> Result<Arc<dyn Store>, String> {
+    let keys = Arc::new(Keyring::derive(master));
     match url {
-        DatabaseUrl::Sqlite(u) => Ok(Arc::new(sqlite::SqliteStore::connect(u).await?)),
-        DatabaseUrl::Postgres(u) => Ok(Arc::new(postgres::PgStore::connect(u).await?)),
+        DatabaseUrl::Sqlite(u) => Ok(Arc::new(sqlite::SqliteStore::connect(u, keys).await?)),
+        DatabaseUrl::Postgres(u) => Ok(Arc::new(postgres::PgStore::connect(u, keys).await?)),
+    }
+}
+
+/// Re-keys the database at `url` from `old` to `new` (see `vault::rotate`); returns the
+/// audit rows re-keyed.
+pub async fn rotate_master_key(
+    url: &DatabaseUrl,
+    old: &MasterKey,
+    new: &MasterKey,
+) -> Result<u64, String> {
+    let (old, new) = (Arc::new(Keyring::derive(old)), Keyring::derive(new));
+    match url {
+        DatabaseUrl::Sqlite(u) => {
+            sqlite::SqliteStore::connect(u, old)
+                .await?
+                .rotate_master_key(&new)
+                .await
+        }
+        DatabaseUrl::Postgres(u) => {
+            postgres::PgStore::connect(u, old)
+                .await?
+                .rotate_master_key(&new)
+                .await
+        }
     }
 }
 
@@ -145,6 +173,7 @@ macro_rules! impl_store {
         $crate::store::settings::settings_impl!($store, $db);
         $crate::store::inbox::inbox_impl!($store, $db);
         $crate::store::customers::customers_impl!($store, $db);
+        $crate::store::pii::pii_impl!($store, $db);
         $crate::store::ledger::ledger_impl!($store, $db);
         $crate::store::receivables::receivables_impl!($store, $db);
         $crate::store::cockpit::cockpit_impl!($store, $db);

@@ -238,6 +238,7 @@ macro_rules! report_fns {
 
         async fn save_report_template_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             id: Option<i64>,
             t: &app::domain::report::ReportTemplate,
             actor: &str,
@@ -245,7 +246,7 @@ macro_rules! report_fns {
         ) -> Result<i64, app::store::StoreError> {
             let db = $crate::store::db_err;
             let spec = serde_json::to_string(&t.draft()).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             let before: Option<String> = match id {
                 None => None,
                 Some(id) => Some(
@@ -290,12 +291,13 @@ macro_rules! report_fns {
 
         async fn delete_report_template_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             id: i64,
             actor: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<(), app::store::StoreError> {
             let db = $crate::store::db_err;
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             let before: String = sqlx::query_scalar("DELETE FROM report_templates WHERE id = $1 RETURNING spec")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -360,7 +362,7 @@ macro_rules! reports_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, app::store::StoreError> {
-                save_report_template_in(&self.pool, id, t, actor, now).await
+                save_report_template_in(&self.pool, &self.keys, id, t, actor, now).await
             }
 
             async fn delete_report_template(
@@ -369,7 +371,7 @@ macro_rules! reports_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
-                delete_report_template_in(&self.pool, id, actor, now).await
+                delete_report_template_in(&self.pool, &self.keys, id, actor, now).await
             }
         }
     };

@@ -131,6 +131,38 @@ macro_rules! row_fns {
                 role: app::domain::auth::Role::parse(&role).map_err($crate::store::corrupt)?,
             })
         }
+
+        fn api_key_from_row(row: &DbRow) -> Result<app::store::ApiKey, app::store::StoreError> {
+            use sqlx::Row;
+            let get = |e: sqlx::Error| $crate::store::db_err(e);
+            let scopes: String = row.try_get("scopes").map_err(get)?;
+            let rate: i32 = row.try_get("rate_per_minute").map_err(get)?;
+            Ok(app::store::ApiKey {
+                id: row.try_get("id").map_err(get)?,
+                name: row.try_get("name").map_err(get)?,
+                scopes: app::domain::api_keys::ApiScopes::parse(&scopes).map_err($crate::store::corrupt)?,
+                created_at: row.try_get("created_at").map_err(get)?,
+                expires_at: row.try_get("expires_at").map_err(get)?,
+                revoked_at: row.try_get("revoked_at").map_err(get)?,
+                last_used_at: row.try_get("last_used_at").map_err(get)?,
+                rate_per_minute: u32::try_from(rate).map_err($crate::store::corrupt)?,
+            })
+        }
+
+        fn session_from_row(row: &DbRow) -> Result<app::store::SessionRecord, app::store::StoreError> {
+            use sqlx::Row;
+            let get = |e: sqlx::Error| $crate::store::db_err(e);
+            Ok(app::store::SessionRecord {
+                token_hash: row.try_get("token_hash").map_err(get)?,
+                user: user_from_row(row)?,
+                user_disabled: row.try_get("user_disabled").map_err(get)?,
+                created_at: row.try_get("created_at").map_err(get)?,
+                last_seen_at: row.try_get("last_seen_at").map_err(get)?,
+                expires_at: row.try_get("expires_at").map_err(get)?,
+                user_agent: row.try_get("user_agent").map_err(get)?,
+                address: row.try_get("address").map_err(get)?,
+            })
+        }
     };
 }
 pub(crate) use row_fns;

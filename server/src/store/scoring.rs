@@ -178,13 +178,14 @@ macro_rules! scoring_run_fns {
 
         async fn save_model_version_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             model: &app::domain::scoring::ScoringModel,
             note: &str,
             actor: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<i64, app::store::StoreError> {
             let spec = serde_json::to_string(model).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             let version: i64 = sqlx::query_scalar(
                 "INSERT INTO scoring_models (spec, note, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING version",
             )
@@ -246,6 +247,7 @@ macro_rules! scoring_run_fns {
 
         async fn record_scores_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             lease: &app::store::RunLease,
             scores: &[app::store::NewScore],
             actor: &str,
@@ -254,7 +256,7 @@ macro_rules! scoring_run_fns {
             use sqlx::Row;
             use std::collections::{HashMap, HashSet};
             let db = $crate::store::db_err;
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             hold_lease(&mut tx, $crate::store::ledger::RunTable::Scoring, lease.id, &lease.owner, now).await?;
             let mut inserted: HashSet<i64> = HashSet::new();
             for part in scores.chunks($crate::store::CHUNK / 10) {
@@ -448,6 +450,7 @@ macro_rules! score_read_fns {
 
         async fn set_customer_factors_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             customer_id: i64,
             capital: Option<app::domain::money::Money>,
             rating: Option<rust_decimal::Decimal>,
@@ -460,7 +463,7 @@ macro_rules! score_read_fns {
                 let message = format!("must be zero or more in {}", app::domain::BOOK_CURRENCY.code());
                 return Err(app::store::StoreError::Rejected(app::domain::documents::FieldError::new("registered_capital", message)));
             }
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             let code: String = sqlx::query_scalar("SELECT code FROM customers WHERE id = $1")
                 .bind(customer_id)
                 .fetch_optional(&mut *tx)
@@ -512,13 +515,14 @@ macro_rules! score_read_fns {
 
         async fn set_industry_risk_in(
             pool: &sqlx::Pool<$db>,
+            keys: &$crate::vault::Keyring,
             industry: &str,
             factor: rust_decimal::Decimal,
             actor: &str,
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<(), app::store::StoreError> {
             let db = $crate::store::db_err;
-            let (mut tx, mut chain) = begin(pool, actor, now).await?;
+            let (mut tx, mut chain) = begin(pool, keys, actor, now).await?;
             let before: Option<String> = sqlx::query_scalar("SELECT factor FROM industry_risk WHERE industry = $1")
                 .bind(industry)
                 .fetch_optional(&mut *tx)
@@ -579,7 +583,7 @@ macro_rules! scoring_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, app::store::StoreError> {
-                save_model_version_in(&self.pool, model, note, actor, now).await
+                save_model_version_in(&self.pool, &self.keys, model, note, actor, now).await
             }
 
             async fn claim_scoring_run(
@@ -599,7 +603,7 @@ macro_rules! scoring_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<u64, app::store::StoreError> {
-                record_scores_in(&self.pool, lease, scores, actor, now).await
+                record_scores_in(&self.pool, &self.keys, lease, scores, actor, now).await
             }
 
             async fn finish_scoring_run(
@@ -649,6 +653,7 @@ macro_rules! scoring_impl {
             ) -> Result<(), app::store::StoreError> {
                 set_customer_factors_in(
                     &self.pool,
+                    &self.keys,
                     customer_id,
                     registered_capital,
                     external_rating,
@@ -671,7 +676,7 @@ macro_rules! scoring_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
-                set_industry_risk_in(&self.pool, industry, factor, actor, now).await
+                set_industry_risk_in(&self.pool, &self.keys, industry, factor, actor, now).await
             }
         }
     };

@@ -9,10 +9,14 @@ use std::time::Duration;
 pub struct SqliteStore {
     pub(crate) pool: Pool<Sqlite>,
     pub(crate) claim: Option<std::sync::Arc<app::store::Claim>>,
+    pub(crate) keys: std::sync::Arc<crate::vault::Keyring>,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> Result<Self, String> {
+    pub async fn connect(
+        url: &str,
+        keys: std::sync::Arc<crate::vault::Keyring>,
+    ) -> Result<Self, String> {
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| format!("DATABASE_URL: {e}"))?
             .create_if_missing(true)
@@ -39,8 +43,21 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| format!("migrating SQLite: {e}"))?;
-        Ok(SqliteStore { pool, claim: None })
+        open_vault(&pool, &keys).await?;
+        Ok(SqliteStore {
+            pool,
+            claim: None,
+            keys,
+        })
     }
 }
+
+/// Lifts, then restores, the audit trail's append-only guard inside the one transaction
+/// that re-keys it (`store::audit`'s `rechain`); SQLite's DDL is transactional.
+const AUDIT_REWRITE: [&str; 2] = [
+    "DROP TRIGGER IF EXISTS audit_log_append_only_u",
+    "CREATE TRIGGER audit_log_append_only_u BEFORE UPDATE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log are append-only'); END",
+];
 
 super::impl_store!(SqliteStore, Sqlite);

@@ -6,6 +6,7 @@ use app::domain::auth::Role;
 use app::store::{NewUser, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use server::store::{self, DatabaseUrl};
+use server::vault::MasterKey;
 use server::web::{self, AppState};
 use std::sync::Arc;
 
@@ -22,6 +23,11 @@ impl Clock for FixedClock {
 /// 2026-06-30 10:00 in Shanghai.
 pub fn test_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 30, 2, 0, 0).unwrap()
+}
+
+/// The tests' master key (a real key, only fixed, so a test can reopen its database).
+pub fn test_key() -> MasterKey {
+    MasterKey::from_bytes([0x5a; 32])
 }
 
 /// A database that lives as long as the value.
@@ -64,7 +70,7 @@ impl TestDb {
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
-        store::connect(&DatabaseUrl::parse(&self.url).unwrap())
+        store::connect(&DatabaseUrl::parse(&self.url).unwrap(), &test_key())
             .await
             .unwrap()
     }
@@ -110,6 +116,29 @@ impl TestDb {
     }
 }
 
+/// Every byte the database keeps: the SQLite file, its WAL and shared memory; or, on
+/// PostgreSQL, the text of each row `pg_rows` selects (one text column).
+pub async fn raw_bytes(db: &TestDb, pg_rows: &str) -> Vec<u8> {
+    if let Some(path) = db.url.strip_prefix("sqlite://") {
+        let mut bytes = std::fs::read(path).unwrap();
+        for suffix in ["-wal", "-shm"] {
+            bytes.extend(std::fs::read(format!("{path}{suffix}")).unwrap_or_default());
+        }
+        return bytes;
+    }
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as(pg_rows).fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    rows.into_iter().flat_map(|(v,)| v.into_bytes()).collect()
+}
+
+/// Whether `needle` occurs in `haystack`, byte for byte.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
 /// Runs a story on SQLite, then on a fresh PostgreSQL database when TEST_DATABASE_URL
 /// is set (dropped afterwards).
 pub async fn with_dbs<F, Fut>(test: F)
@@ -141,18 +170,19 @@ pub async fn add_user(store: &dyn Store, username: &str, role: Role, password: &
     store.create_user(user, test_now()).await.unwrap()
 }
 
-/// Reps `rep.a` (password-a) and `rep.b` (password-b), each with one customer (A1, B1);
-/// returns the customers' ids.
-pub async fn two_reps_with_customers(app: &TestApp) -> (i64, i64) {
-    let a = add_user(app.store.as_ref(), "rep.a", Role::SalesRep, "password-a").await;
-    let b = add_user(app.store.as_ref(), "rep.b", Role::SalesRep, "password-b").await;
-    let c = |code: &str, uscc: &str, rep| app::domain::customer::NewCustomer {
+/// A customer `code` in 华南 with a 100,000 CNY limit, net 30.
+pub fn new_customer(
+    code: &str,
+    uscc: Option<&str>,
+    rep: Option<i64>,
+) -> app::domain::customer::NewCustomer {
+    app::domain::customer::NewCustomer {
         code: app::domain::customer::CustomerCode::parse(code).unwrap(),
         name: format!("客户{code}"),
-        uscc: app::domain::uscc::Uscc::parse(uscc).ok(),
+        uscc: uscc.and_then(|u| app::domain::uscc::Uscc::parse(u).ok()),
         region: "华南".into(),
         industry: "设备租赁".into(),
-        sales_rep_id: Some(rep),
+        sales_rep_id: rep,
         contact: app::domain::customer::Contact {
             name: "李".into(),
             phone: "1".into(),
@@ -166,13 +196,28 @@ pub async fn two_reps_with_customers(app: &TestApp) -> (i64, i64) {
         temp_limit: None,
         status: app::domain::customer::CustomerStatus::Normal,
         grade: None,
-    };
+    }
+}
+
+/// Inserts `new_customer(code)` with no rep; returns its id.
+pub async fn seed_customer(store: &dyn Store, code: &str) -> i64 {
+    store
+        .insert_customers(&[new_customer(code, None, None)], "test", test_now())
+        .await
+        .unwrap()[0]
+}
+
+/// Reps `rep.a` (password-a) and `rep.b` (password-b), each with one customer (A1, B1);
+/// returns the customers' ids.
+pub async fn two_reps_with_customers(app: &TestApp) -> (i64, i64) {
+    let a = add_user(app.store.as_ref(), "rep.a", Role::SalesRep, "password-a").await;
+    let b = add_user(app.store.as_ref(), "rep.b", Role::SalesRep, "password-b").await;
     let ids = app
         .store
         .insert_customers(
             &[
-                c("A1", "91350100M000100Y43", a),
-                c("B1", "91110000100017643K", b),
+                new_customer("A1", Some("91350100M000100Y43"), Some(a)),
+                new_customer("B1", Some("91110000100017643K"), Some(b)),
             ],
             "test",
             test_now(),
@@ -241,24 +286,27 @@ pub async fn spawn_app() -> TestApp {
 
 /// The same, serving static files from `site_root`.
 pub async fn spawn_app_at(site_root: &str) -> TestApp {
+    let root = site_root.to_string();
+    spawn_app_with(move |cfg| cfg.site_root = root).await
+}
+
+/// The same, with the configuration adjusted by `adjust` (secure cookies, hosts…).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut server::config::ServeConfig)) -> TestApp {
     let db = TestDb::sqlite();
     let store = db.store().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let cfg = server::config::ServeConfig {
+    let mut cfg = server::config::ServeConfig {
         bind: addr,
         database: DatabaseUrl::parse(&db.url).unwrap(),
-        site_root: site_root.into(),
+        site_root: "target/site".into(),
         secure_cookies: false,
         allowed_origins: vec![],
+        allowed_hosts: vec![],
+        session_policy: Default::default(),
     };
-    let state = AppState {
-        leptos_options: web::leptos_options(&cfg),
-        store: store.clone(),
-        clock: Arc::new(FixedClock(test_now())),
-        secure_cookies: false,
-        allowed_origins: Arc::new(vec![]),
-    };
+    adjust(&mut cfg);
+    let state = AppState::new(&cfg, store.clone(), Arc::new(FixedClock(test_now())));
     tokio::spawn(async move { web::serve(listener, state).await.unwrap() });
     TestApp {
         addr: format!("http://{addr}"),

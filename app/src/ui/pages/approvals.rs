@@ -19,7 +19,7 @@ use crate::domain::auth::{Role, User};
 use crate::domain::customer::{CustomerStatus, Grade};
 use crate::i18n::*;
 use crate::ui::dnd::{DragArea, Drop};
-use crate::ui::format::{role_label, status_label, ErrorNotice};
+use crate::ui::format::{role_label, status_label, when, ErrorNotice};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::components::A;
@@ -86,12 +86,6 @@ fn assignee_text(i18n: I18nContext<Locale>, label: &str) -> String {
         Some(r) => role_label(i18n, r),
         None => label.to_string(),
     }
-}
-
-fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::domain::BUSINESS_TZ)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 // ---------------------------------------------------------------- the rep's form

@@ -1,4 +1,5 @@
 //! One module per page.
+pub mod account;
 pub mod adjustments;
 pub mod aging;
 pub mod alerts;

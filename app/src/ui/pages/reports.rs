@@ -260,7 +260,7 @@ fn Report(report: CreditReport, query: String) -> impl IntoView {
                     </p>
                 </div>
                 <div class="report-actions no-print">
-                    <button type="button" class="btn btn-ghost" onclick="window.print()" data-testid="report-print">{t!(i18n, report.print)}</button>
+                    <button type="button" class="btn btn-ghost" on:click=|_| print_page() data-testid="report-print">{t!(i18n, report.print)}</button>
                     <a class="btn" href=format!("/export/report/credit-report.xlsx?{query}") data-testid="report-xlsx" download>{t!(i18n, report.download_xlsx)}</a>
                 </div>
             </header>
@@ -750,5 +750,12 @@ pub fn TemplateRunPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The browser's print dialog (a handler, not an inline `onclick`: the CSP forbids those).
+fn print_page() {
+    if let Err(e) = window().print() {
+        leptos::logging::warn!("print failed: {e:?}");
     }
 }

@@ -24,7 +24,7 @@ macro_rules! collection_ops_impl {
                 if let Some(id) = first {
                     return Ok(OpOutcome::Replayed { id });
                 }
-                let (mut tx, mut chain) = begin(&self.pool, &user.username, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, &user.username, now).await?;
                 let (status, customer_id, _) = task_state(&mut tx, op.task_id).await?;
                 if let Err(conflict) = admit(status, op.keep_if_closed) {
                     return Ok(conflict);
@@ -130,7 +130,7 @@ macro_rules! collection_ops_impl {
             }
 
             async fn set_importance(&self, customer_id: i64, importance: app::domain::collections::Importance, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let before: String = sqlx::query_scalar("SELECT importance FROM customers WHERE id = $1")
                     .bind(customer_id)
                     .fetch_optional(&mut *tx)
@@ -147,7 +147,7 @@ macro_rules! collection_ops_impl {
             }
 
             async fn resolve_dispute(&self, id: i64, resolution: &str, on: chrono::NaiveDate, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let resolved: Option<Option<chrono::NaiveDate>> = sqlx::query_scalar("SELECT resolved_on FROM disputes WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *tx)
@@ -242,7 +242,7 @@ macro_rules! collection_ops_impl {
                     PromiseState::Pending => return Ok(false),
                     PromiseState::Kept { on } | PromiseState::Broken { on } => on,
                 };
-                let (mut tx, mut chain) = begin(&self.pool, "system", now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, "system", now).await?;
                 let hit = sqlx::query("UPDATE promises SET status = $2, settled_on = $3 WHERE id = $1 AND status = 'pending'")
                     .bind(id)
                     .bind(state.status().as_str())

@@ -100,7 +100,7 @@ macro_rules! task_impl {
             }
 
             async fn create_task(&self, t: &app::domain::collections::NewTask, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let rep: Option<Option<i64>> = sqlx::query_scalar("SELECT sales_rep_id FROM customers WHERE id = $1")
                     .bind(t.customer_id)
                     .fetch_optional(&mut *tx)
@@ -135,7 +135,7 @@ macro_rules! task_impl {
             }
 
             async fn reassign_task(&self, id: i64, to: app::domain::collections::Assignee, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let (status, _, before) = task_state(&mut tx, id).await?;
                 if status != app::domain::collections::TaskStatus::Open {
                     return Err(closed(id, status));
@@ -163,7 +163,7 @@ macro_rules! task_impl {
             }
 
             async fn close_task(&self, id: i64, status: app::domain::collections::TaskStatus, note: &str, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let (current, _, _) = task_state(&mut tx, id).await?;
                 if current != app::domain::collections::TaskStatus::Open {
                     return Err(closed(id, current));
@@ -186,7 +186,7 @@ macro_rules! task_impl {
             }
 
             async fn escalate_task(&self, id: i64, note: &str, today: chrono::NaiveDate, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<i64, app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let (current, customer_id, _) = task_state(&mut tx, id).await?;
                 if current != app::domain::collections::TaskStatus::Open {
                     return Err(closed(id, current));

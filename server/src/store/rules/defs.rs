@@ -72,7 +72,7 @@ macro_rules! rule_defs_impl {
                 let rule = app::domain::rules::Rule::try_from(draft)
                     .map_err(|e| app::store::StoreError::Conflict(e.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")))?;
                 let spec = serde_json::to_string(&rule.to_draft()).map_err(|e| app::store::StoreError::Other(e.to_string()))?;
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let (id, before) = match id {
                     None => {
                         let id: i64 = sqlx::query_scalar(
@@ -114,7 +114,7 @@ macro_rules! rule_defs_impl {
             }
 
             async fn archive_rule(&self, id: i64, actor: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), app::store::StoreError> {
-                let (mut tx, mut chain) = begin(&self.pool, actor, now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let n = sqlx::query("UPDATE rules SET archived_at = $2 WHERE id = $1 AND archived_at IS NULL")
                     .bind(id)
                     .bind(now)
@@ -136,7 +136,7 @@ macro_rules! rule_defs_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<usize, app::store::StoreError> {
                 let db = $crate::store::db_err;
-                let (mut tx, mut chain) = begin(&self.pool, "system", now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, "system", now).await?;
                 let done = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind($crate::store::rules::DEFAULTS_INSTALLED)
                     .bind(on.to_string())

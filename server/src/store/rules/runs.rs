@@ -99,7 +99,7 @@ macro_rules! rule_runs_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::store::Applied, app::store::StoreError> {
                 let db = $crate::store::db_err;
-                let (mut tx, mut chain) = begin(&self.pool, "rules", now).await?;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, "rules", now).await?;
                 for (l, _) in leases {
                     hold_lease(&mut tx, $crate::store::ledger::RunTable::Rules, l.run_id, &l.owner, now).await?;
                 }

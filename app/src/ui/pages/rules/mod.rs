@@ -20,17 +20,11 @@ use crate::api::rules::{
 use crate::domain::documents::FieldError;
 use crate::i18n::*;
 use crate::records::{RuleRun, StoredRule};
-use crate::ui::format::ErrorNotice;
+use crate::ui::format::{when, ErrorNotice};
 use labels::I18n;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-
-pub(crate) fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&crate::domain::BUSINESS_TZ)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
 
 /// A run's length: "850 ms", "12.4 s", "3 min 05 s"; a dash while it runs.
 pub(crate) fn duration(run: &RuleRun) -> String {

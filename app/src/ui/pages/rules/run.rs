@@ -1,11 +1,11 @@
 //! `/rules/runs/:id`: one run — when, how long, how many — then each firing with what
 //! it did and, per message, where it went, where it stands and every delivery attempt.
+use super::duration;
 use super::labels::{self, I18n};
-use super::{duration, when};
 use crate::api::rules::{rule_run_detail, RunDetail, RUN_FIRINGS};
 use crate::i18n::*;
 use crate::records::{DeliveryAttempt, FiringView, OutboxMessage};
-use crate::ui::format::ErrorNotice;
+use crate::ui::format::{when, ErrorNotice};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;

@@ -40,7 +40,7 @@ fn SmtpForm(draft: SmtpDraft, password_set: bool) -> impl IntoView {
     let save = ServerAction::<SaveSmtpSettings>::new();
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let saved = RwSignal::new(false);
-    let stored_user = draft.username.clone();
+    let (stored_host, stored_user) = (draft.host.clone(), draft.username.clone());
     let [host, port, tls, username, password, from] = [
         draft.host,
         draft.port,
@@ -83,8 +83,12 @@ fn SmtpForm(draft: SmtpDraft, password_set: bool) -> impl IntoView {
                 on:input=move |ev| s.set(event_target_value(&ev)) data-testid=format!("smtp-{path}") />
         }
     };
-    // The stored password is kept only for the same username (`keep_password_of`).
-    let keeps = move || password_set && username.with(|u| u.trim() == stored_user.trim());
+    // The stored password is kept only for the same host and username (`keep_password_of`).
+    let keeps = move || {
+        password_set
+            && username.with(|u| u.trim() == stored_user.trim())
+            && host.with(|h| h.trim().eq_ignore_ascii_case(stored_host.trim()))
+    };
     let tls_options = move || {
         let cur = tls.get();
         SmtpTls::ALL
