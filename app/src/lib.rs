@@ -4,6 +4,8 @@
 //! browser; `api` holds the server functions both sides call.
 #![recursion_limit = "512"]
 
+#[cfg(feature = "ssr")]
+pub mod admin;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod csp;

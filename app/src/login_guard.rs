@@ -31,7 +31,8 @@ const BATCH_ROWS: usize = 500;
 /// One refused request.
 #[derive(Debug, Clone)]
 pub struct Refusal {
-    /// `session` (a sign-in) or `access` (a permission refused to a signed-in user).
+    /// `session` (a sign-in) or `access` (a permission refused to a signed-in user, or
+    /// a REST call refused: the user is then `api:<key name>`).
     pub entity: &'static str,
     pub username: String,
     /// A sign-in's client address, or the permission refused.

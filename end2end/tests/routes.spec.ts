@@ -168,6 +168,8 @@ const ROUTES: readonly Route[] = [
   // collections_performance: ViewCockpit (finance edits the weights).
   { path: "/collections", roles: EVERYONE, measureAs: "chen.jie" },
   { path: "/settings/notifications", roles: ADMIN, measureAs: "admin" },
+  // Users and API keys: ManageUsers / ManageApiKeys, the admin's.
+  { path: "/admin/users", roles: ADMIN, measureAs: "admin" },
 ];
 
 const mayOpen = (route: Route, user: DemoUser) => route.roles !== "signed out" && route.roles.includes(user.role);

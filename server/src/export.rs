@@ -1,12 +1,14 @@
 //! File downloads for signed-in users: the aging report as CSV or XLSX, the import
-//! templates, the credit report as a workbook, and saved report templates' runs, which
-//! stream (a page of customers at a time) however large the book is.
+//! templates, the credit report as a workbook, and saved report templates' runs. The
+//! aging report and the template runs stream (`stream_file`: a page of customers at a
+//! time) however large the book is.
 //!
 //! Invariants: deny by default — every handler checks the session's user and permission
 //! itself (401 signed out, 403 not allowed); reads stay within the user's scope; CSV
 //! text cannot be run as a formula by a spreadsheet (see `tabular::write`); every file
 //! served is audited first (who, which path and query), and a download whose audit row
 //! cannot be written is not served; a refusal is audited as `access_denied`.
+use crate::stream_file::{self, PagedRows};
 use crate::tabular::{self, Cell, Format};
 use crate::web::AppState;
 use app::api::import::ImportKind;
@@ -93,7 +95,7 @@ fn allowed(viewer: &Viewer, p: Permission) -> Result<&User, Response> {
     }
 }
 
-fn download(file_name: &str, format: Format, bytes: Vec<u8>) -> Response {
+fn download(file_name: &str, format: Format, body: impl IntoResponse) -> Response {
     let mime = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -106,7 +108,7 @@ fn download(file_name: &str, format: Format, bytes: Vec<u8>) -> Response {
                 format!("attachment; filename=\"{file_name}\""),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response()
 }
@@ -153,84 +155,133 @@ async fn aging_file(
         }
     };
     let as_of = p.as_of.unwrap_or_else(|| business_date(state.clock.now()));
-    match aging_rows(&state, user, as_of, basis, format).await {
-        Ok(bytes) => download(
-            &format!(
-                "aging-{as_of}-{}.{}",
-                basis.as_str(),
-                file.rsplit('.').next().unwrap_or("csv")
-            ),
-            format,
-            bytes,
-        ),
-        Err(e) => {
-            let id = app::error::AppError::internal(e);
-            plain(StatusCode::INTERNAL_SERVER_ERROR, &id.to_string())
-        }
+    let rows = match AgingRows::new(state.store.as_ref(), user, as_of, basis).await {
+        Ok(rows) => rows,
+        Err(e) => return internal(e),
+    };
+    let name = format!(
+        "aging-{as_of}-{}.{}",
+        basis.as_str(),
+        file.rsplit('.').next().unwrap_or("csv")
+    );
+    let body = stream_file::body(format, rows, state.store.clone());
+    download(&name, format, body)
+}
+
+/// Customers listed per page of the aging export.
+const AGING_PAGE: i64 = 500;
+
+/// The aging export's rows: one per customer with open items (in the list's order), a
+/// page of customers at a time, then a total row equal to the report's bucket totals.
+struct AgingRows {
+    per_customer: std::collections::BTreeMap<i64, Vec<i64>>,
+    keys: Vec<String>,
+    totals: Vec<i64>,
+    scope: app::domain::auth::Scope,
+    as_of: NaiveDate,
+    basis: Basis,
+    offset: i64,
+    done: bool,
+}
+
+impl AgingRows {
+    /// Everything that can fail before the first byte: the edges and the open items.
+    async fn new(
+        store: &dyn app::store::Store,
+        user: &User,
+        as_of: NaiveDate,
+        basis: Basis,
+    ) -> Result<AgingRows, String> {
+        let edges = app::ledger::aging_edges(store, basis)
+            .await
+            .map_err(|e| e.to_string())?;
+        let items = store
+            .open_items(user.scope(), as_of)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(AgingRows {
+            per_customer: aging::by_customer(as_of, &edges, &items),
+            keys: (0..edges.bucket_count()).map(|i| edges.key(i)).collect(),
+            totals: vec![0; edges.bucket_count()],
+            scope: user.scope(),
+            as_of,
+            basis,
+            offset: 0,
+            done: false,
+        })
     }
 }
 
-async fn aging_rows(
-    state: &AppState,
-    user: &User,
-    as_of: NaiveDate,
-    basis: Basis,
-    format: Format,
-) -> Result<Vec<u8>, String> {
-    let store = state.store.as_ref();
-    let edges = app::ledger::aging_edges(store, basis)
-        .await
-        .map_err(|e| e.to_string())?;
-    let items = store
-        .open_items(user.scope(), as_of)
-        .await
-        .map_err(|e| e.to_string())?;
-    let per_customer = aging::by_customer(as_of, &edges, &items);
-    let q = CustomerQuery {
-        search: None,
-        limit: i64::MAX,
-        offset: 0,
-    };
-    let customers = store
-        .list_customers(&q, user.scope(), as_of)
-        .await
-        .map_err(|e| e.to_string())?;
-    let keys: Vec<String> = (0..edges.bucket_count()).map(|i| edges.key(i)).collect();
-    let mut headers: Vec<&str> = vec!["customer_code", "customer_name", "region", "sales_rep"];
-    headers.extend(keys.iter().map(String::as_str));
-    headers.push("total");
-    let money = |minor: i64| {
-        Cell::Money(app::domain::money::Money::from_minor(minor, BOOK_CURRENCY).amount())
-    };
-    let mut totals = vec![0i64; edges.bucket_count()];
-    let mut rows = Vec::with_capacity(per_customer.len() + 1);
-    for c in &customers {
-        let Some(buckets) = per_customer.get(&c.id) else {
-            continue;
-        };
-        let mut row = vec![
-            Cell::Text(c.code.to_string()),
-            Cell::Text(c.name.clone()),
-            Cell::Text(c.region.clone()),
-            Cell::Text(c.sales_rep.clone().unwrap_or_default()),
-        ];
-        for (i, m) in buckets.iter().enumerate() {
-            totals[i] += m;
-            row.push(money(*m));
-        }
-        row.push(money(buckets.iter().sum()));
-        rows.push(row);
+fn book_money(minor: i64) -> Cell {
+    Cell::Money(app::domain::money::Money::from_minor(minor, BOOK_CURRENCY).amount())
+}
+
+#[async_trait::async_trait]
+impl PagedRows for AgingRows {
+    const SHEET: &'static str = "aging";
+
+    fn headers(&self) -> Vec<String> {
+        let fixed = ["customer_code", "customer_name", "region", "sales_rep"];
+        let mut headers: Vec<String> = fixed.iter().map(|h| h.to_string()).collect();
+        headers.extend(self.keys.iter().cloned());
+        headers.push("total".into());
+        headers
     }
-    let mut total_row = vec![
-        Cell::Text("TOTAL".into()),
-        Cell::Text(format!("as of {as_of}, {} basis", basis.as_str())),
-        Cell::Empty,
-        Cell::Empty,
-    ];
-    total_row.extend(totals.iter().map(|m| money(*m)));
-    total_row.push(money(totals.iter().sum()));
-    rows.push(total_row);
-    tabular::write(format, "aging", &headers, rows)
+
+    async fn next_rows(
+        &mut self,
+        store: &dyn app::store::Store,
+    ) -> Result<Option<Vec<Vec<Cell>>>, String> {
+        if self.done {
+            return Ok(None);
+        }
+        let q = CustomerQuery {
+            search: None,
+            limit: AGING_PAGE,
+            offset: self.offset,
+        };
+        let page = store
+            .list_customers(&q, self.scope, self.as_of)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.offset += page.len() as i64;
+        self.done = (page.len() as i64) < AGING_PAGE;
+        let mut rows = Vec::new();
+        for c in &page {
+            let Some(buckets) = self.per_customer.get(&c.id) else {
+                continue;
+            };
+            let mut row = vec![
+                Cell::Text(c.code.to_string()),
+                Cell::Text(c.name.clone()),
+                Cell::Text(c.region.clone()),
+                Cell::Text(c.sales_rep.clone().unwrap_or_default()),
+            ];
+            for (i, m) in buckets.iter().enumerate() {
+                self.totals[i] += m;
+                row.push(book_money(*m));
+            }
+            row.push(book_money(buckets.iter().sum()));
+            rows.push(row);
+        }
+        Ok(Some(rows))
+    }
+
+    fn total(&self) -> Vec<Cell> {
+        let mut row = vec![
+            Cell::Text("TOTAL".into()),
+            Cell::Text(format!(
+                "as of {}, {} basis",
+                self.as_of,
+                self.basis.as_str()
+            )),
+            Cell::Empty,
+            Cell::Empty,
+        ];
+        row.extend(self.totals.iter().map(|m| book_money(*m)));
+        row.push(book_money(self.totals.iter().sum()));
+        row
+    }
 }
 
 /// `GET /export/template/invoices.xlsx`: an empty file with the import's header row.
@@ -688,12 +739,8 @@ pub struct CustomParams {
     period: Option<String>,
 }
 
-type Chunk = Result<axum::body::Bytes, std::io::Error>;
-
 /// `GET /export/custom/{id}/{name}.csv|.xlsx?period=`: every row of a saved template's
-/// run, streamed: CSV a page of customers at a time; XLSX through a constant-memory sheet
-/// (rows go to a temporary file) and then the zip, written into the response as it is
-/// made. Memory stays one page however large the book.
+/// run, streamed (`stream_file`).
 async fn custom_file(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
@@ -725,27 +772,7 @@ async fn custom_file(
         Err(m) => return plain(StatusCode::UNPROCESSABLE_ENTITY, &m),
     };
     let run = app::ledger::TemplateRun::new(saved.template.clone(), user.scope(), period, today);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
-    let store = state.store.clone();
-    match format {
-        Format::Csv => {
-            tokio::spawn(async move {
-                if let Err(e) = stream_csv(run, store, &tx).await {
-                    let id = app::error::AppError::internal(e);
-                    let _ = tx.send(Err(std::io::Error::other(id.to_string()))).await;
-                }
-            });
-        }
-        Format::Xlsx => {
-            let handle = tokio::runtime::Handle::current();
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = stream_xlsx(run, store, &handle, &tx) {
-                    let id = app::error::AppError::internal(e);
-                    let _ = tx.blocking_send(Err(std::io::Error::other(id.to_string())));
-                }
-            });
-        }
-    }
+    let body = stream_file::body(format, TemplateRows(run), state.store.clone());
     let ext = file.rsplit('.').next().unwrap_or("csv");
     let name = format!(
         "{}-{}.{ext}",
@@ -770,81 +797,35 @@ async fn custom_file(
                 ),
             ),
         ],
-        axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+        body,
     )
         .into_response()
 }
 
-async fn stream_csv(
-    mut run: app::ledger::TemplateRun,
-    store: std::sync::Arc<dyn app::store::Store>,
-    tx: &tokio::sync::mpsc::Sender<Chunk>,
-) -> Result<(), String> {
-    let send = |bytes: Vec<u8>| async move {
-        tx.send(Ok(bytes.into()))
-            .await
-            .map_err(|_| "the client went away".to_string())
-    };
-    send(tabular::csv_header(&run.headers())?).await?;
-    while let Some(rows) = run
-        .next_rows(store.as_ref())
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        let cells: Vec<Vec<Cell>> = rows
-            .iter()
-            .map(|r| r.iter().map(value_cell).collect())
-            .collect();
-        if !cells.is_empty() {
-            send(tabular::csv_records(cells.iter().map(Vec::as_slice))?).await?;
-        }
-    }
-    let total: Vec<Cell> = run.total().iter().map(value_cell).collect();
-    send(tabular::csv_records([total.as_slice()])?).await
-}
+/// A saved template's run as streamed rows.
+struct TemplateRows(app::ledger::TemplateRun);
 
-/// Writes into the response as the zip is made (`save_to_writer` needs no seeking).
-struct ChunkWriter<'a>(&'a tokio::sync::mpsc::Sender<Chunk>);
+#[async_trait::async_trait]
+impl PagedRows for TemplateRows {
+    const SHEET: &'static str = "report";
 
-impl std::io::Write for ChunkWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
-            .map_err(|_| {
-                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-            })?;
-        Ok(buf.len())
+    fn headers(&self) -> Vec<String> {
+        self.0.headers()
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    async fn next_rows(
+        &mut self,
+        store: &dyn app::store::Store,
+    ) -> Result<Option<Vec<Vec<Cell>>>, String> {
+        let rows = self.0.next_rows(store).await.map_err(|e| e.to_string())?;
+        Ok(rows.map(|rows| {
+            rows.iter()
+                .map(|r| r.iter().map(value_cell).collect())
+                .collect()
+        }))
     }
-}
 
-fn stream_xlsx(
-    mut run: app::ledger::TemplateRun,
-    store: std::sync::Arc<dyn app::store::Store>,
-    handle: &tokio::runtime::Handle,
-    tx: &tokio::sync::mpsc::Sender<Chunk>,
-) -> Result<(), String> {
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let ws = workbook
-        .new_worksheet_with_constant_memory()
-        .map_err(|e| e.to_string())?;
-    let mut sheet = tabular::XlsxSheet::new(ws, "report", run.headers())?;
-    while let Some(rows) = handle
-        .block_on(run.next_rows(store.as_ref()))
-        .map_err(|e| e.to_string())?
-    {
-        for r in rows {
-            sheet.push(&r.iter().map(value_cell).collect::<Vec<_>>())?;
-        }
+    fn total(&self) -> Vec<Cell> {
+        self.0.total().iter().map(value_cell).collect()
     }
-    sheet.push(&run.total().iter().map(value_cell).collect::<Vec<_>>())?;
-    workbook.push_worksheet(sheet.finish()?);
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, ChunkWriter(tx));
-    workbook
-        .save_to_writer(&mut out)
-        .map_err(|e| e.to_string())?;
-    std::io::Write::flush(&mut out).map_err(|e| e.to_string())
 }

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod rest;
 pub mod seed;
 pub mod store;
+pub mod stream_file;
 pub mod tabular;
 pub mod vault;
 pub mod web;

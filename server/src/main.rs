@@ -411,16 +411,7 @@ async fn run(command: Command) -> Result<(), String> {
                 role,
                 password_hash,
             };
-            let id = store
-                .create_user(user, clock.now())
-                .await
-                .map_err(|e| e.to_string())?;
-            store
-                .audit(
-                    clock.now(),
-                    "cli",
-                    app::store::AuditEntry::new("user", username.as_str(), "create"),
-                )
+            let id = app::admin::create_user(store.as_ref(), user, None, "cli", clock.now())
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!(

@@ -98,16 +98,22 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "missing API key (Authorization: Bearer <key>)",
-            )
-        })?;
+        .filter(|k| !k.is_empty());
+    let Some(secret) = secret else {
+        let message = "missing API key (Authorization: Bearer <key>)";
+        return Err(refuse(
+            state,
+            None,
+            StatusCode::UNAUTHORIZED,
+            message.into(),
+        ));
+    };
     let key = match state.store.api_key(&app::session::token_hash(secret)).await {
         Ok(Some(k)) => k,
-        Ok(None) => return Err(error(StatusCode::UNAUTHORIZED, "invalid API key")),
+        Ok(None) => {
+            let message = "invalid API key".into();
+            return Err(refuse(state, None, StatusCode::UNAUTHORIZED, message));
+        }
         Err(e) => return Err(internal("api key lookup", e)),
     };
     let now = state.clock.now();
@@ -117,8 +123,7 @@ async fn authenticate(
             KeyRefusal::Missing(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         };
-        tracing::warn!(key = %key.name, ?refusal, "API key refused");
-        return Err(error(status, refusal.message()));
+        return Err(refuse(state, Some(&key.name), status, refusal.message()));
     }
     if let Err(secs) = state.api_limiter.charge(&key, now) {
         let mut r = error(
@@ -150,6 +155,19 @@ async fn authorised_query<Q>(
     query
         .map(|Query(q)| q)
         .map_err(|e| error(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
+/// A refused call, answered with `message` and audited as `access_denied` under
+/// `api:<key name>` (batched, off the request's path, like refused sign-ins).
+fn refuse(state: &AppState, key: Option<&str>, status: StatusCode, message: String) -> Response {
+    tracing::warn!(key = key.unwrap_or("-"), %message, "API call refused");
+    state.login_guard.audit(app::login_guard::Refusal {
+        entity: "access",
+        username: format!("api:{}", key.unwrap_or("unknown key")),
+        detail: message.clone(),
+        action: "access_denied",
+    });
+    error(status, message)
 }
 
 /// Logs the details; the caller sees only that something failed on our side.

@@ -403,6 +403,49 @@ const MATRIX: &[(&str, Body, Who)] = &[
         Form(&[("args[as_of]", "2025-06-30"), ("args[version_a]", "0")]),
         Who::Roles(FIN),
     ),
+    // Users and API keys (the ids name no user: the role check comes first).
+    ("/sfn/admin_users", NONE, Who::Roles(ADMIN)),
+    (
+        "/sfn/create_user",
+        Form(&[
+            ("form[username]", "m.created"),
+            ("form[display_name]", ""),
+            ("form[role]", "sales_rep"),
+            ("form[manager]", ""),
+        ]),
+        Who::Roles(ADMIN),
+    ),
+    (
+        "/sfn/update_user",
+        Form(&[
+            ("form[id]", "999"),
+            ("form[display_name]", "Matrix"),
+            ("form[role]", "sales_rep"),
+            ("form[manager]", ""),
+        ]),
+        Who::Roles(ADMIN),
+    ),
+    (
+        "/sfn/set_user_enabled",
+        Form(&[("id", "999"), ("enabled", "false")]),
+        Who::Roles(ADMIN),
+    ),
+    (
+        "/sfn/reset_user_password",
+        Form(&[("id", "999")]),
+        Who::Roles(ADMIN),
+    ),
+    ("/sfn/admin_api_keys", NONE, Who::Roles(ADMIN)),
+    (
+        "/sfn/create_api_key",
+        Form(&[("form[name]", "matrix"), ("form[read]", "on")]),
+        Who::Roles(ADMIN),
+    ),
+    (
+        "/sfn/revoke_api_key",
+        Form(&[("name", "no-such-key")]),
+        Who::Roles(ADMIN),
+    ),
     // Last, each from a fresh client: these sign in, end the caller's session or change
     // its password.
     (

@@ -678,3 +678,86 @@ async fn expected_for(app: &common::TestApp, rep: i64) -> usize {
         .unwrap();
     rows.iter().filter(|c| c.overdue.minor() > 0).count()
 }
+
+/// The aging export streams a page of customers at a time: over several pages, every
+/// customer with open items has its row once, and the total row is the open book.
+#[tokio::test]
+async fn the_aging_export_streams_every_customer_and_adds_up() {
+    let app = spawn_app().await;
+    let as_of = d(2026, 6, 30);
+    let params = server::seed::GenerateParams {
+        customers: 1_200,
+        invoices: 2_400,
+        seed: 5,
+        anchor: as_of,
+        unpaid_percent: 40,
+    };
+    server::seed::generate(app.store.as_ref(), params, test_now(), &mut |_| {})
+        .await
+        .unwrap();
+    let items = app.store.open_items(Scope::All, as_of).await.unwrap();
+    let debtors: std::collections::BTreeSet<i64> = items.iter().map(|i| i.customer_id).collect();
+    let open: i64 = items.iter().map(|i| i.open.minor()).sum();
+    assert!(
+        debtors.len() > 500,
+        "more debtors than one page of 500 customers: {}",
+        debtors.len()
+    );
+
+    let fin = app.client();
+    assert!(app
+        .login(&fin, "liu.fang", "demo1234")
+        .await
+        .status()
+        .is_success());
+    let url = |ext: &str| {
+        app.url(&format!(
+            "/export/aging/aging.{ext}?as_of=2026-06-30&basis=due"
+        ))
+    };
+    let csv = fin
+        .get(url("csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines.len(),
+        debtors.len() + 2,
+        "header, one row per debtor, total"
+    );
+    let codes: std::collections::BTreeSet<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(codes.len(), debtors.len(), "no customer twice");
+    let minor = |cell: &str| {
+        let mut m: rust_decimal::Decimal = cell.trim_matches('"').parse().unwrap();
+        m.rescale(2);
+        i64::try_from(m.mantissa()).unwrap()
+    };
+    let last = |line: &str| minor(line.rsplit(',').next().unwrap());
+    let rows: i64 = lines[1..lines.len() - 1].iter().map(|l| last(l)).sum();
+    let total = lines.last().unwrap();
+    assert!(total.starts_with("TOTAL,"), "{total}");
+    assert_eq!(
+        (rows, last(total)),
+        (open, open),
+        "rows and total are the open book"
+    );
+
+    let xlsx = fin
+        .get(url("xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let sheet = &sheets(&xlsx)["aging"];
+    assert_eq!(sheet.len(), lines.len());
+    assert_eq!(sheet.last().unwrap()[0], "TOTAL");
+}

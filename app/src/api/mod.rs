@@ -2,6 +2,7 @@
 //! default), turns its typed args into domain types, then calls the domain and the
 //! `Store`. All are POST (the server refuses foreign-origin POSTs before they run).
 pub mod account;
+pub mod admin;
 pub mod alerts;
 pub mod approvals;
 pub mod audit;

@@ -137,6 +137,34 @@ impl KeyRefusal {
     }
 }
 
+/// Where a key stands at a time: revoked wins over expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl KeyState {
+    pub fn at(revoked: bool, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        if revoked {
+            KeyState::Revoked
+        } else if expires_at.is_some_and(|e| e <= now) {
+            KeyState::Expired
+        } else {
+            KeyState::Active
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Expired => "expired",
+            KeyState::Revoked => "revoked",
+        }
+    }
+}
+
 /// May a key with these properties call an endpoint needing `needed` at `now`?
 pub fn admit(
     scopes: ApiScopes,
@@ -145,11 +173,10 @@ pub fn admit(
     needed: ApiScope,
     now: DateTime<Utc>,
 ) -> Result<(), KeyRefusal> {
-    if revoked {
-        return Err(KeyRefusal::Revoked);
-    }
-    if expires_at.is_some_and(|e| e <= now) {
-        return Err(KeyRefusal::Expired);
+    match KeyState::at(revoked, expires_at, now) {
+        KeyState::Revoked => return Err(KeyRefusal::Revoked),
+        KeyState::Expired => return Err(KeyRefusal::Expired),
+        KeyState::Active => {}
     }
     if !scopes.contains(needed) {
         return Err(KeyRefusal::Missing(needed));

@@ -67,6 +67,15 @@ pub trait IdentityStore: Send + Sync {
 
     /// Every user, by id (the chain designer's user chips).
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Every user with what the admin page shows: manager, disabled, created.
+    async fn user_accounts(&self) -> Result<Vec<UserAccount>, StoreError>;
+    /// Sets the name shown in the UI and the role.
+    async fn set_user_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        role: Role,
+    ) -> Result<(), StoreError>;
     async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, StoreError>;
     async fn set_user_manager(
         &self,

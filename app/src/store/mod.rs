@@ -117,6 +117,15 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// A user as the admin page lists them.
+#[derive(Debug, Clone)]
+pub struct UserAccount {
+    pub user: User,
+    pub manager_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
 /// An invoice as posted (the ledger's debit side).
 #[derive(Debug, Clone)]
 pub struct NewInvoice {

@@ -138,6 +138,7 @@ pub fn FinanceTools() -> impl IntoView {
                 })}
                 {may(Permission::ImportData).then(|| view! { <A href="/import">{icon(ICON_IMPORT)} <span>{t!(i18n, nav.import)}</span></A> })}
                 {may(Permission::ViewAudit).then(|| view! { <A href="/audit">{icon(ICON_AUDIT)} <span>{t!(i18n, nav.audit)}</span></A> })}
+                {may(Permission::ManageUsers).then(|| view! { <A href="/admin/users" attr:data-testid="nav-admin">{icon(ICON_ACCOUNT)} <span>{t!(i18n, nav.admin)}</span></A> })}
             }
         })
     };
@@ -151,6 +152,7 @@ fn has_tools(role: Option<crate::domain::auth::Role>) -> bool {
         Permission::ImportData,
         Permission::ViewAudit,
         Permission::ConfigureFinance,
+        Permission::ManageUsers,
     ]
     .into_iter()
     .any(|p| role.is_some_and(|r| r.allows(p)))

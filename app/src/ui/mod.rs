@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("tasks/:id/dossier") view={Lazy::<routes::Dossier>::new()} ssr=SsrMode::Async />
                         <Route path=path!("collections") view={Lazy::<routes::Performance>::new()} ssr=SsrMode::Async />
                         <Route path=path!("settings/notifications") view={Lazy::<routes::NotificationSettings>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("admin/users") view={Lazy::<routes::Admin>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                 </Routes>
             </Router>

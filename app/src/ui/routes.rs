@@ -99,12 +99,14 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    /// The user's own: the sign-in page, for client-side visits (after signing out;
-    /// opened by address it is plain HTML, `SERVER_ONLY_PAGES` in `ui/mod.rs`), and the
-    /// account page (password, sessions), small and rarely opened.
+    /// Accounts, small and rarely opened: the sign-in page, for client-side visits
+    /// (after signing out; opened by address it is plain HTML, `SERVER_ONLY_PAGES` in
+    /// `ui/mod.rs`), the user's own account page (password, sessions), and the admin's
+    /// users and API keys.
     login_group, __preload_login_group {
         Login => login::LoginPage,
         Account => account::AccountPage,
+        Admin => admin::AdminPage,
     }
     /// A rep's worklist and task pages (preloaded for reps: they work offline).
     field_group, __preload_field_group {

@@ -229,6 +229,36 @@ macro_rules! identity_impl {
                 rows.iter().map(user_from_row).collect()
             }
 
+            async fn user_accounts(&self) -> Result<Vec<app::store::UserAccount>, app::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id, username, display_name, role, manager_id, created_at, disabled_at FROM users ORDER BY username")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(app::store::UserAccount {
+                            user: user_from_row(row)?,
+                            manager_id: row.try_get("manager_id").map_err($crate::store::db_err)?,
+                            created_at: row.try_get("created_at").map_err($crate::store::db_err)?,
+                            disabled_at: row.try_get("disabled_at").map_err($crate::store::db_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_user_profile(&self, user_id: i64, display_name: &str, role: app::domain::auth::Role) -> Result<(), app::store::StoreError> {
+                let n = sqlx::query("UPDATE users SET display_name = $2, role = $3 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(display_name)
+                    .bind(role.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::db_err)?
+                    .rows_affected();
+                if n == 1 { Ok(()) } else { Err(app::store::StoreError::NotFound) }
+            }
+
             async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, app::store::StoreError> {
                 let m: Option<Option<i64>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
                     .bind(user_id)

@@ -126,6 +126,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                 {temp}
             </dl>
         </section>
+        <super::customer_pii::CustomerPiiCard customer_id=file.id />
         <super::scoring::CustomerScoreCard customer_id=file.id />
         <section class="card">
             <h2>{t!(i18n, customer.open_invoices)}</h2>

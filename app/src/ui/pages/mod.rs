@@ -1,6 +1,7 @@
 //! One module per page.
 pub mod account;
 pub mod adjustments;
+pub mod admin;
 pub mod aging;
 pub mod alerts;
 pub mod approvals;
@@ -9,6 +10,7 @@ pub mod cockpit;
 mod cockpit_charts;
 pub mod collections;
 pub mod customer;
+pub mod customer_pii;
 pub mod customers;
 pub mod import;
 pub mod invoices;

@@ -1,0 +1,118 @@
+//! The customer page's sensitive fields (legal representative, resident ID number, bank
+//! and account): masked for everyone who sees the customer; those who may read them
+//! (`Permission::ReadPii`) can show them in full, each time audited on the server, and
+//! change them through a plain form (it works before hydration).
+//!
+//! Every optional part renders inside its own element, and each branch as one `AnyView`,
+//! so the server's HTML and the hydrating client walk the same tree.
+use crate::api::pii::{customer_pii, PiiPanel, SaveCustomerPii};
+use crate::api::rules::Checked;
+use crate::domain::pii::PiiView;
+use crate::i18n::*;
+use crate::ui::format::ErrorNotice;
+use leptos::prelude::*;
+
+#[component]
+pub fn CustomerPiiCard(customer_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let reveal = RwSignal::new(false);
+    let save = ServerAction::<SaveCustomerPii>::new();
+    let panel = Resource::new(
+        move || (reveal.get(), save.version().get()),
+        move |(reveal, _)| customer_pii(customer_id, reveal),
+    );
+    let body = move || {
+        Suspend::new(async move {
+            match panel.await {
+                Ok(panel) => view! { <Panel panel customer_id reveal save /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="customer-pii">
+            <h2>{t!(i18n, pii.title)}</h2>
+            <Transition>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Panel(
+    panel: PiiPanel,
+    customer_id: i64,
+    reveal: RwSignal<bool>,
+    save: ServerAction<SaveCustomerPii>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let PiiPanel {
+        view: pii,
+        can_reveal,
+    } = panel;
+    let show = if can_reveal && pii.masked {
+        view! {
+            <button type="button" class="btn btn-small" data-testid="pii-reveal" on:click=move |_| reveal.set(true)>
+                {t!(i18n, pii.reveal)}
+            </button>
+        }
+        .into_any()
+    } else {
+        ().into_any()
+    };
+    let edit = if can_reveal && !pii.masked {
+        view! { <Editor pii=pii.clone() customer_id save /> }.into_any()
+    } else {
+        ().into_any()
+    };
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    view! {
+        <dl class="facts" data-testid="pii-fields">
+            <div><dt>{t!(i18n, pii.legal_rep_name)}</dt><dd>{value(&pii.legal_rep_name)}</dd></div>
+            <div><dt>{t!(i18n, pii.legal_rep_id_number)}</dt><dd class="mono">{value(&pii.legal_rep_id_number)}</dd></div>
+            <div><dt>{t!(i18n, pii.bank_name)}</dt><dd>{value(&pii.bank_name)}</dd></div>
+            <div><dt>{t!(i18n, pii.bank_account)}</dt><dd class="mono">{value(&pii.bank_account)}</dd></div>
+        </dl>
+        <div class="pii-actions">{show}</div>
+        <div class="pii-edit">{edit}</div>
+    }
+}
+
+/// The form, filled with the unmasked values (it is only offered once they are shown).
+#[component]
+fn Editor(pii: PiiView, customer_id: i64, save: ServerAction<SaveCustomerPii>) -> impl IntoView {
+    let i18n = use_i18n();
+    let outcome = move || {
+        match save.value().get() {
+        Some(Ok(Checked::Done(()))) => view! { <p class="notice notice-ok" role="status">{t!(i18n, pii.saved)}</p> }.into_any(),
+        Some(Ok(Checked::Invalid(errors))) => view! {
+            <div class="notice notice-error" role="alert" data-testid="pii-errors">
+                <ul>{errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+            </div>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+        None => ().into_any(),
+    }
+    };
+    let field = move |name: &'static str, label: AnyView, value: Option<String>| {
+        view! {
+            <label class="field">{label}
+                <input name=format!("draft[{name}]") value=value.unwrap_or_default() autocomplete="off" />
+            </label>
+        }
+    };
+    view! {
+        <details class="new-item">
+            <summary>{t!(i18n, pii.edit)}</summary>
+            <ActionForm action=save attr:class="stack" attr:data-testid="pii-form">
+                <input type="hidden" name="customer_id" value=customer_id.to_string() />
+                {field("legal_rep_name", t!(i18n, pii.legal_rep_name).into_any(), pii.legal_rep_name)}
+                {field("legal_rep_id_number", t!(i18n, pii.legal_rep_id_number).into_any(), pii.legal_rep_id_number)}
+                {field("bank_name", t!(i18n, pii.bank_name).into_any(), pii.bank_name)}
+                {field("bank_account", t!(i18n, pii.bank_account).into_any(), pii.bank_account)}
+                <button type="submit" class="btn btn-primary">{t!(i18n, pii.save)}</button>
+            </ActionForm>
+            {outcome}
+        </details>
+    }
+}
