@@ -83,6 +83,8 @@ pub struct CustomerDetail {
     pub audit: Vec<AuditRow>,
     /// Whether the user may post payments, credit notes and write-offs.
     pub can_post: bool,
+    /// The sensitive fields, masked (showing them in full is `api::pii::customer_pii`).
+    pub pii: crate::api::pii::PiiPanel,
 }
 
 #[server(prefix = "/sfn", endpoint = "customer")]
@@ -126,7 +128,12 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     } else {
         Vec::new()
     };
+    let pii = crate::api::pii::PiiPanel {
+        view: store.customer_pii(file.id).await?.view(false),
+        can_reveal: user.role.allows(Permission::ReadPii),
+    };
     Ok(CustomerDetail {
+        pii,
         effective_limit: position.effective_limit,
         exposure: position.exposure,
         available,

@@ -23,6 +23,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
         timeline,
         audit,
         can_post,
+        pii,
     } = detail;
     let as_of = aging.as_of;
     let code = file.code.to_string();
@@ -126,7 +127,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
                 {temp}
             </dl>
         </section>
-        <super::customer_pii::CustomerPiiCard customer_id=file.id />
+        <super::customer_pii::CustomerPiiCard customer_id=file.id masked=pii />
         <super::scoring::CustomerScoreCard customer_id=file.id />
         <section class="card">
             <h2>{t!(i18n, customer.open_invoices)}</h2>

@@ -1,10 +1,11 @@
 //! The customer page's sensitive fields (legal representative, resident ID number, bank
 //! and account): masked for everyone who sees the customer; those who may read them
 //! (`Permission::ReadPii`) can show them in full, each time audited on the server, and
-//! change them through a plain form (it works before hydration).
+//! change them through a plain form.
 //!
-//! Every optional part renders inside its own element, and each branch as one `AnyView`,
-//! so the server's HTML and the hydrating client walk the same tree.
+//! The masked fields come with the customer (`CustomerDetail::pii`), so the card renders
+//! from the page's own data: no resource of its own to resolve during hydration. Showing
+//! them in full, and reading them again after a save, are actions after hydration.
 use crate::api::pii::{customer_pii, PiiPanel, SaveCustomerPii};
 use crate::api::rules::Checked;
 use crate::domain::pii::PiiView;
@@ -13,67 +14,63 @@ use crate::ui::format::ErrorNotice;
 use leptos::prelude::*;
 
 #[component]
-pub fn CustomerPiiCard(customer_id: i64) -> impl IntoView {
+pub fn CustomerPiiCard(customer_id: i64, masked: PiiPanel) -> impl IntoView {
     let i18n = use_i18n();
-    let reveal = RwSignal::new(false);
+    let reveal = Action::new(move |_: &()| customer_pii(customer_id, true));
     let save = ServerAction::<SaveCustomerPii>::new();
-    let panel = Resource::new(
-        move || (reveal.get(), save.version().get()),
-        move |(reveal, _)| customer_pii(customer_id, reveal),
-    );
-    let body = move || {
-        Suspend::new(async move {
-            match panel.await {
-                Ok(panel) => view! { <Panel panel customer_id reveal save /> }.into_any(),
-                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+    // After a save, read the (unmasked) fields again.
+    Effect::new(move |seen: Option<usize>| {
+        let version = save.version().get();
+        if seen.is_some_and(|v| v != version) {
+            reveal.dispatch(());
+        }
+        version
+    });
+    let can_reveal = masked.can_reveal;
+    let shown = Memo::new(move |_| match reveal.value().get() {
+        Some(Ok(panel)) => panel.view,
+        _ => masked.view.clone(),
+    });
+    let error = move || match reveal.value().get() {
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+        _ => ().into_any(),
+    };
+    let action = move || {
+        let pii = shown.get();
+        if !can_reveal {
+            ().into_any()
+        } else if pii.masked {
+            view! {
+                <button type="button" class="btn btn-small" data-testid="pii-reveal" on:click=move |_| { reveal.dispatch(()); }>
+                    {t!(i18n, pii.reveal)}
+                </button>
             }
-        })
+            .into_any()
+        } else {
+            view! { <Editor pii customer_id save /> }.into_any()
+        }
     };
     view! {
         <section class="card" data-testid="customer-pii">
             <h2>{t!(i18n, pii.title)}</h2>
-            <Transition>{body}</Transition>
+            {move || view! { <Fields pii=shown.get() /> }}
+            <div class="pii-actions">{action}</div>
+            <div>{error}</div>
         </section>
     }
 }
 
 #[component]
-fn Panel(
-    panel: PiiPanel,
-    customer_id: i64,
-    reveal: RwSignal<bool>,
-    save: ServerAction<SaveCustomerPii>,
-) -> impl IntoView {
+fn Fields(pii: PiiView) -> impl IntoView {
     let i18n = use_i18n();
-    let PiiPanel {
-        view: pii,
-        can_reveal,
-    } = panel;
-    let show = if can_reveal && pii.masked {
-        view! {
-            <button type="button" class="btn btn-small" data-testid="pii-reveal" on:click=move |_| reveal.set(true)>
-                {t!(i18n, pii.reveal)}
-            </button>
-        }
-        .into_any()
-    } else {
-        ().into_any()
-    };
-    let edit = if can_reveal && !pii.masked {
-        view! { <Editor pii=pii.clone() customer_id save /> }.into_any()
-    } else {
-        ().into_any()
-    };
-    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let value = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     view! {
         <dl class="facts" data-testid="pii-fields">
-            <div><dt>{t!(i18n, pii.legal_rep_name)}</dt><dd>{value(&pii.legal_rep_name)}</dd></div>
-            <div><dt>{t!(i18n, pii.legal_rep_id_number)}</dt><dd class="mono">{value(&pii.legal_rep_id_number)}</dd></div>
-            <div><dt>{t!(i18n, pii.bank_name)}</dt><dd>{value(&pii.bank_name)}</dd></div>
-            <div><dt>{t!(i18n, pii.bank_account)}</dt><dd class="mono">{value(&pii.bank_account)}</dd></div>
+            <div><dt>{t!(i18n, pii.legal_rep_name)}</dt><dd>{value(pii.legal_rep_name)}</dd></div>
+            <div><dt>{t!(i18n, pii.legal_rep_id_number)}</dt><dd class="mono">{value(pii.legal_rep_id_number)}</dd></div>
+            <div><dt>{t!(i18n, pii.bank_name)}</dt><dd>{value(pii.bank_name)}</dd></div>
+            <div><dt>{t!(i18n, pii.bank_account)}</dt><dd class="mono">{value(pii.bank_account)}</dd></div>
         </dl>
-        <div class="pii-actions">{show}</div>
-        <div class="pii-edit">{edit}</div>
     }
 }
 
