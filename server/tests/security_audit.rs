@@ -133,18 +133,21 @@ async fn asvs_6_4_1_a_database_written_under_another_master_key_is_refused() {
     .await;
 }
 
+/// Four rows turned back into what an older release wrote: a SHA-256 chain, not keyed.
+async fn legacy_trail(db: &TestDb) {
+    let store = db.store().await;
+    write_rows(store.as_ref(), 4).await;
+    let rows = trail(store.as_ref()).await;
+    unguard(db).await;
+    recompute_sha256_chain(db, &rows, 1).await;
+    db.exec("UPDATE audit_head SET keyed = 0 WHERE id = 1")
+        .await;
+}
+
 #[tokio::test]
 async fn a_trail_from_before_keying_is_checked_then_rekeyed_at_start() {
     with_dbs(|db| async move {
-        let store = db.store().await;
-        write_rows(store.as_ref(), 4).await;
-        // Turn it back into what an older release wrote: a SHA-256 chain, not keyed.
-        let rows = trail(store.as_ref()).await;
-        unguard(&db).await;
-        recompute_sha256_chain(&db, &rows, 1).await;
-        db.exec("UPDATE audit_head SET keyed = 0 WHERE id = 1")
-            .await;
-        drop(store);
+        legacy_trail(&db).await;
         let store = db.store().await;
         let v = store.verify_audit().await.unwrap();
         assert_eq!(
@@ -165,16 +168,9 @@ async fn a_trail_from_before_keying_is_checked_then_rekeyed_at_start() {
 #[tokio::test]
 async fn a_trail_from_before_keying_that_was_tampered_with_stops_the_start() {
     with_dbs(|db| async move {
-        let store = db.store().await;
-        write_rows(store.as_ref(), 4).await;
-        let rows = trail(store.as_ref()).await;
-        unguard(&db).await;
-        recompute_sha256_chain(&db, &rows, 1).await;
-        db.exec("UPDATE audit_head SET keyed = 0 WHERE id = 1")
-            .await;
+        legacy_trail(&db).await;
         db.exec("UPDATE audit_log SET action = 'delete' WHERE id = 2")
             .await;
-        drop(store);
         let url = DatabaseUrl::parse(&db.url).unwrap();
         let e = store::connect(&url, &test_key()).await.err().unwrap();
         assert!(

@@ -14,9 +14,9 @@
 //!   hash is stored, and a reset ends every session of the user.
 pub mod keys;
 
-use crate::domain::auth::{Role, User};
+use crate::domain::auth::Role;
 use crate::error::AppError;
-use crate::store::{AuditEntry, NewUser, Store, UserAccount};
+use crate::store::{AuditEntry, NewUser, Store, UserAccount, UserProfile};
 use chrono::{DateTime, Utc};
 
 /// A temporary password: 16 characters in four groups, from an alphabet without look-alike
@@ -33,14 +33,6 @@ pub fn temporary_password() -> String {
         .map(|c| c.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// What an admin may change about a user (all at once, from the user's row).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserChange {
-    pub display_name: String,
-    pub role: Role,
-    pub manager_id: Option<i64>,
 }
 
 /// Creates the user (the username must be free) and reports to `manager_id`, if given.
@@ -74,18 +66,19 @@ pub async fn create_user(
     Ok(id)
 }
 
-/// Changes the user's name, role and manager; audited with before and after.
+/// Changes the user's name, role and manager; audited with before and after, in the
+/// same transaction.
 pub async fn update_user(
     store: &dyn Store,
     id: i64,
-    change: UserChange,
+    change: UserProfile,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let accounts = store.user_accounts().await?;
     let target = find(&accounts, id)?;
-    let name = change.display_name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
+    let display_name = change.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 64 {
         return Err(AppError::Invalid(
             "display_name: must be 1 to 64 characters".into(),
         ));
@@ -96,19 +89,26 @@ pub async fn update_user(
     if let Some(m) = change.manager_id {
         check_manager(&accounts, Some(id), m)?;
     }
-    store.set_user_profile(id, name, change.role).await?;
-    store.set_user_manager(id, change.manager_id).await?;
+    let change = UserProfile {
+        display_name,
+        ..change
+    };
     let entry = AuditEntry {
-        before: Some(account_json(&target.user, target.manager_id)),
-        after: Some(
-            serde_json::json!({
-                "display_name": name, "role": change.role.as_str(), "manager_id": change.manager_id,
-            })
-            .to_string(),
-        ),
+        before: Some(account_json(
+            &target.user.display_name,
+            target.user.role,
+            target.manager_id,
+        )),
+        after: Some(account_json(
+            &change.display_name,
+            change.role,
+            change.manager_id,
+        )),
         ..AuditEntry::new("user", target.user.username.as_str(), "update")
     };
-    store.audit(now, actor, entry).await?;
+    store
+        .set_user_profile(id, &change, (now, actor, entry))
+        .await?;
     Ok(())
 }
 
@@ -134,24 +134,25 @@ pub async fn set_enabled(
     Ok(())
 }
 
-/// Sets a new password hash (a reset by an admin) and ends every session of the user.
+/// Sets a new password hash (a reset by an admin) and ends every session of the user;
+/// returns their username.
 pub async fn reset_password(
     store: &dyn Store,
     id: i64,
     password_hash: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let accounts = store.user_accounts().await?;
-    let target = find(&accounts, id)?;
+    let username = find(&accounts, id)?.user.username.clone();
     store.set_password(id, password_hash).await?;
     let ended = store.end_sessions(id, None).await?;
     let entry = AuditEntry {
         after: Some(format!("{{\"sessions_ended\":{ended}}}")),
-        ..AuditEntry::new("user", target.user.username.as_str(), "password_reset")
+        ..AuditEntry::new("user", username.as_str(), "password_reset")
     };
     store.audit(now, actor, entry).await?;
-    Ok(())
+    Ok(username)
 }
 
 fn find(accounts: &[UserAccount], id: i64) -> Result<&UserAccount, AppError> {
@@ -161,9 +162,9 @@ fn find(accounts: &[UserAccount], id: i64) -> Result<&UserAccount, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-fn account_json(user: &User, manager_id: Option<i64>) -> String {
+fn account_json(display_name: &str, role: Role, manager_id: Option<i64>) -> String {
     serde_json::json!({
-        "display_name": user.display_name, "role": user.role.as_str(), "manager_id": manager_id,
+        "display_name": display_name, "role": role.as_str(), "manager_id": manager_id,
     })
     .to_string()
 }

@@ -196,7 +196,7 @@ pub async fn create_user(form: NewUserForm) -> Result<Issued, AppError> {
 pub async fn update_user(form: UserEditForm) -> Result<(), AppError> {
     use crate::domain::auth::Permission;
     let me = super::authorize(Permission::ManageUsers)?;
-    let change = crate::admin::UserChange {
+    let change = crate::store::UserProfile {
         display_name: form.display_name,
         role: parse::role(&form.role)?,
         manager_id: parse::manager(&form.manager)?,
@@ -220,17 +220,9 @@ pub async fn reset_user_password(id: i64) -> Result<Issued, AppError> {
     use crate::domain::auth::Permission;
     let me = super::authorize(Permission::ManageUsers)?;
     let store = super::store()?;
-    let name = store
-        .user_accounts()
-        .await?
-        .into_iter()
-        .find(|a| a.user.id == id)
-        .ok_or(AppError::NotFound)?
-        .user
-        .username;
     let (password, hash) = parse::temporary_password().await?;
     let now = super::clock()?.now();
-    crate::admin::reset_password(store.as_ref(), id, &hash, &me.username, now).await?;
+    let name = crate::admin::reset_password(store.as_ref(), id, &hash, &me.username, now).await?;
     Ok(Issued {
         name,
         secret: password,

@@ -5,6 +5,14 @@
 //! Whether a session still holds is `domain::sessions`' decision (`app::session::resume`).
 use super::*;
 
+/// What an admin may change about a user, all at once (`set_user_profile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    pub display_name: String,
+    pub role: Role,
+    pub manager_id: Option<i64>,
+}
+
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
     async fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> Result<i64, StoreError>;
@@ -69,12 +77,13 @@ pub trait IdentityStore: Send + Sync {
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
     /// Every user with what the admin page shows: manager, disabled, created.
     async fn user_accounts(&self) -> Result<Vec<UserAccount>, StoreError>;
-    /// Sets the name shown in the UI and the role.
+    /// Sets the user's name, role and manager and appends `entry` to the audit trail
+    /// under `actor`, in one transaction.
     async fn set_user_profile(
         &self,
         user_id: i64,
-        display_name: &str,
-        role: Role,
+        profile: &UserProfile,
+        audit: (DateTime<Utc>, &str, AuditEntry),
     ) -> Result<(), StoreError>;
     async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, StoreError>;
     async fn set_user_manager(

@@ -55,7 +55,7 @@ pub use cockpit::CockpitStore;
 pub use collections::*;
 pub use customers::CustomerStore;
 pub use idempotency::IdempotencyStore;
-pub use identity::IdentityStore;
+pub use identity::{IdentityStore, UserProfile};
 pub use inbox::InboxStore;
 pub use ledger::{LedgerStore, ReceivablesStore};
 pub use pii::PiiStore;

@@ -247,16 +247,23 @@ macro_rules! identity_impl {
                     .collect()
             }
 
-            async fn set_user_profile(&self, user_id: i64, display_name: &str, role: app::domain::auth::Role) -> Result<(), app::store::StoreError> {
-                let n = sqlx::query("UPDATE users SET display_name = $2, role = $3 WHERE id = $1")
+            async fn set_user_profile(&self, user_id: i64, profile: &app::store::UserProfile, audit: (chrono::DateTime<chrono::Utc>, &str, app::store::AuditEntry)) -> Result<(), app::store::StoreError> {
+                let (at, actor, entry) = audit;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, at).await?;
+                let n = sqlx::query("UPDATE users SET display_name = $2, role = $3, manager_id = $4 WHERE id = $1")
                     .bind(user_id)
-                    .bind(display_name)
-                    .bind(role.as_str())
-                    .execute(&self.pool)
+                    .bind(&profile.display_name)
+                    .bind(profile.role.as_str())
+                    .bind(profile.manager_id)
+                    .execute(&mut *tx)
                     .await
                     .map_err($crate::store::db_err)?
                     .rows_affected();
-                if n == 1 { Ok(()) } else { Err(app::store::StoreError::NotFound) }
+                if n != 1 {
+                    return Err(app::store::StoreError::NotFound);
+                }
+                chain.push(entry);
+                commit(tx, chain).await
             }
 
             async fn user_manager(&self, user_id: i64) -> Result<Option<i64>, app::store::StoreError> {
