@@ -557,26 +557,10 @@ async fn api_key(command: ApiKeyCommand, clock: &dyn Clock) -> Result<(), String
 }
 
 async fn seed_demo(store: &dyn Store, seed_value: u64, clock: &dyn Clock) -> Result<(), String> {
-    let params = seed::GenerateParams {
-        customers: 200,
-        invoices: 5_000,
-        seed: seed_value,
-        anchor: app::domain::business_date(clock.now()),
-        unpaid_percent: 0,
-    };
-    let made = seed::generate(store, params, clock.now(), &mut |m| {
+    let made = seed::demo(store, seed_value, clock.now(), &mut |m| {
         eprintln!("creditdesk: seeding {m}")
     })
     .await?;
-    seed::demo_factors(store, clock.now()).await?;
-    seed::demo_applications(store, clock.now()).await?;
-    seed::demo_collections(store, clock.now()).await?;
-    seed::demo_pii(store, clock.now()).await?;
-    let demo = app::domain::settings::DEMO_DATA.key;
-    store
-        .set_setting(demo, "true", "seed-demo", clock.now())
-        .await
-        .map_err(|e| e.to_string())?;
     eprintln!(
         "creditdesk: demo data loaded: {} customers, {} invoices, {} payments; users (password '{}'):",
         made.customers,

@@ -376,6 +376,35 @@ pub async fn demo_applications(store: &dyn Store, now: DateTime<Utc>) -> Result<
     Ok(filed)
 }
 
+/// The demo book (`seed-demo`, `make run`): 200 customers and 5,000 invoices generated
+/// from `seed` up to today, then the credit factors, applications, collection tasks and
+/// sensitive fields that make every page show something, and the demo-data flag.
+pub async fn demo(
+    store: &dyn Store,
+    seed: u64,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Generated, String> {
+    let params = GenerateParams {
+        customers: 200,
+        invoices: 5_000,
+        seed,
+        anchor: app::domain::business_date(now),
+        unpaid_percent: 0,
+    };
+    let made = generate(store, params, now, progress).await?;
+    demo_factors(store, now).await?;
+    demo_applications(store, now).await?;
+    demo_collections(store, now).await?;
+    demo_pii(store, now).await?;
+    let demo = app::domain::settings::DEMO_DATA.key;
+    store
+        .set_setting(demo, "true", "seed-demo", now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(made)
+}
+
 /// Generates a data set into an empty ledger. `progress` is told each step.
 pub async fn generate(
     store: &dyn Store,
@@ -430,13 +459,14 @@ pub async fn generate(
                 break u;
             }
         };
-        // About 3% stop paying: enough "few customers far past due" at any size.
+        // A dealer's book: over half pay on time, a third now and then a little late,
+        // one in eight slowly, and 2% stop paying (the few customers far past due).
         let payer = match rng.gen_range(0..100) {
-            0..=2 => Payer::Defaulted {
+            0..=1 => Payer::Defaulted {
                 since_days_ago: rng.gen_range(150..420),
             },
-            3..=40 => Payer::Prompt,
-            41..=80 => Payer::Average,
+            2..=56 => Payer::Prompt,
+            57..=87 => Payer::Average,
             _ => Payer::Slow,
         };
         let (status, grade) = match payer {
@@ -620,10 +650,13 @@ fn payment_plan(
     invoice_date: NaiveDate,
     due: NaiveDate,
 ) -> Vec<(NaiveDate, u8)> {
+    // Days after the due date the invoice is paid in full (negative: early).
     let delay = match payer {
-        Payer::Prompt => rng.gen_range(-10..=5),
-        Payer::Average => rng.gen_range(-5..=45),
-        Payer::Slow => rng.gen_range(10..=150),
+        Payer::Prompt if rng.gen_bool(0.92) => rng.gen_range(-15..=0),
+        Payer::Prompt => rng.gen_range(1..=10),
+        Payer::Average if rng.gen_bool(0.75) => rng.gen_range(-10..=0),
+        Payer::Average => rng.gen_range(1..=20),
+        Payer::Slow => rng.gen_range(10..=75),
         Payer::Defaulted { since_days_ago } => {
             if invoice_date >= anchor - Duration::days(since_days_ago) {
                 // After default: at most a token partial payment, then nothing.

@@ -84,7 +84,7 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     // --- customers
     let customer = json!({
         "code": "erp-1", "name": "徐工机械经销商", "uscc": "91350100M000100Y43", "region": "华东",
-        "payment_terms_days": "30", "credit_limit": "100000.00",
+        "payment_terms_days": 30, "credit_limit": "100000.00",
     });
     let (s, v) = api.post("/api/v1/customers", customer.clone()).await;
     assert_eq!(s, 201, "{v}");
@@ -103,6 +103,20 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
         .as_str()
         .unwrap()
         .contains("check digit"));
+    // Whole numbers are JSON numbers (text is still accepted); a fraction is named.
+    let mut numeric = customer.clone();
+    numeric["code"] = json!("ERP-NUM");
+    numeric["uscc"] = Value::Null;
+    numeric["payment_terms_days"] = json!(30.5);
+    let (s, v) = api.post("/api/v1/customers", numeric.clone()).await;
+    assert_eq!(
+        (s, first_error_field(&v)),
+        (422, "payment_terms_days"),
+        "{v}"
+    );
+    numeric["payment_terms_days"] = json!(45);
+    let (s, v) = api.post("/api/v1/customers", numeric).await;
+    assert_eq!((s, &v["payment_terms_days"]), (201, &json!(45)), "{v}");
     let mut unknown = customer.clone();
     unknown["creditlimit"] = json!("1");
     let (s, v) = api.post("/api/v1/customers", unknown).await;
@@ -127,8 +141,8 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     assert_eq!(unauth.status(), 401);
     assert_eq!(
         app.store.count_customers().await.unwrap(),
-        1,
-        "refused requests wrote nothing"
+        2,
+        "refused requests wrote nothing (ERP-1 and ERP-NUM only)"
     );
 
     // --- invoices: a missing due date is invoice date + terms

@@ -356,7 +356,7 @@ async fn real_requests_and_responses_match_the_document() {
 
     let customer = json!({
         "code": "erp-1", "name": "徐工机械经销商", "uscc": "91350100M000100Y43", "region": "华东",
-        "contact_email": "ap@example.com", "payment_terms_days": "30", "credit_limit": "100000.00",
+        "contact_email": "ap@example.com", "payment_terms_days": 30, "credit_limit": "100000.00",
         "temp_limit": "5000.00", "temp_limit_expires_on": "2026-12-31",
     });
     assert_eq!(

@@ -183,7 +183,8 @@ pub struct CustomerInput {
     pub contact_email: Option<String>,
     #[cfg_attr(feature = "ssr", schema(example = "CNY"))]
     pub currency: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(example = "30"))]
+    #[serde(deserialize_with = "number_or_text")]
+    #[cfg_attr(feature = "ssr", schema(value_type = u16, example = 30))]
     pub payment_terms_days: String,
     #[cfg_attr(feature = "ssr", schema(example = "500000.00"))]
     pub credit_limit: String,
@@ -332,6 +333,33 @@ pub struct CustomerPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date, example = "2026-12-31"))]
     pub temp_limit_expires_on: Option<Option<String>>,
+}
+
+/// A whole-number field arrives as a JSON number (`30`, what an ERP developer sends) or as
+/// text (`"30"`, what imports, forms and older clients send). Either is kept as text for
+/// the field's own parser, which names the field in any refusal: `30.5` or `-3` is
+/// refused there, as the same text in a file would be.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number or its text")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 /// Tells `"field": null` (Some(None)) from an absent field (None).
