@@ -140,6 +140,7 @@ pub async fn resolve_customers(
             temp_limit: d.temp_limit,
             status: CustomerStatus::Normal,
             grade: None,
+            group_code: d.group_code.clone(),
         });
     }
     finish(out, errors)

@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
             get(documents::get_customer).patch(documents::patch_customer),
         )
         .route("/customers/{code}/credit", get(documents::get_credit))
+        .route(
+            "/customer-groups",
+            get(documents::list_groups).post(documents::create_group),
+        )
         .route("/invoices", post(documents::create_invoice))
         .route("/orders", post(documents::create_order))
         .route("/payments", post(documents::create_payment))

@@ -546,6 +546,7 @@ pub async fn generate(
             temp_limit,
             status,
             grade,
+            group_code: None,
         });
         payers.push(payer);
         terms.push(term);

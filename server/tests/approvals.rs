@@ -49,6 +49,7 @@ fn customer(code: &str, rep: i64) -> NewCustomer {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: Some(Grade::B),
+        group_code: None,
     }
 }
 

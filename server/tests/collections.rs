@@ -46,6 +46,7 @@ fn customer(code: &str, rep: i64) -> NewCustomer {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: Some(Grade::C),
+        group_code: None,
     }
 }
 

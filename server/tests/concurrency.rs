@@ -36,6 +36,7 @@ async fn race(store: Arc<dyn Store>) {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: None,
+        group_code: None,
     };
     let c = store
         .insert_customers(&[customer], "test", test_now())

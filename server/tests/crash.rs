@@ -770,6 +770,7 @@ async fn payments_crash(db: &TestDb) {
                 temp_limit: None,
                 status: CustomerStatus::Normal,
                 grade: None,
+                group_code: None,
             })
             .collect();
         let ids = store

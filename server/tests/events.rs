@@ -49,6 +49,7 @@ async fn book(db: &TestDb) -> Book {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: None,
+        group_code: None,
     };
     let customer = store
         .insert_customers(&[c], "test", test_now())
@@ -248,8 +249,7 @@ async fn a_status_set_by_a_rule_raises_status_changed_without_looping() {
         .await;
         let watch = CustomerPatch {
             status: Some(CustomerStatus::Watch),
-            credit_limit: None,
-            temp_limit: None,
+            ..Default::default()
         };
         b.store
             .update_customer(b.customer, &watch, "cm", test_now())

@@ -16,6 +16,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/customers", &["get", "post"]),
     ("/api/v1/customers/{code}", &["get", "patch"]),
     ("/api/v1/customers/{code}/credit", &["get"]),
+    ("/api/v1/customer-groups", &["get", "post"]),
     ("/api/v1/invoices", &["post"]),
     ("/api/v1/orders", &["post"]),
     ("/api/v1/payments", &["post"]),

@@ -103,8 +103,7 @@ async fn book(store: &dyn Store) {
     // Audited on test_now (30 June): the June report shows it, May's does not.
     let frozen = CustomerPatch {
         status: Some(CustomerStatus::Frozen),
-        credit_limit: None,
-        temp_limit: None,
+        ..Default::default()
     };
     store
         .update_customer(customers[0].id, &frozen, "fin", now)

@@ -50,6 +50,7 @@ fn customer(code: &str, rep: i64, email: &str) -> NewCustomer {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: Some(Grade::B),
+        group_code: None,
     }
 }
 

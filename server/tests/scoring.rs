@@ -70,6 +70,7 @@ async fn hand_checked_customer(store: &dyn Store) -> i64 {
         temp_limit: None,
         status: CustomerStatus::Normal,
         grade: None,
+        group_code: None,
     };
     let id = store.insert_customers(&[c], "test", now).await.unwrap()[0];
     let invoice = |n: &str, date: NaiveDate, due: NaiveDate, yuan: i64| NewInvoice {

@@ -41,6 +41,7 @@ fn customer(code: &str, name: &str, uscc: &str, rep: Option<i64>) -> NewCustomer
         temp_limit: Some((cny(200_000), d(7, 31))),
         status: CustomerStatus::Normal,
         grade: Some(Grade::B),
+        group_code: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Exposure, available credit and the credit check on an order.
 //!
 //! Exposure = open invoices + open approved orders − unallocated credits.
-//! Available = effective limit (limit + active temporary limit) − exposure.
+//! Available = effective limit (limit + active temporary limit) − exposure, or the
+//! group's limit − its members' exposure when that is lower (`domain::groups`).
 //!
 //! The check's outcome is the most severe that applies: `blocked` (frozen or
 //! blacklisted customer, or one a collection rule put on prepayment) over `needs_approval` (over the available credit, or an
@@ -54,6 +55,8 @@ pub enum Reason {
     CustomerFrozen,
     CustomerBlacklisted,
     OverLimit,
+    /// The order would take the customer's group over the group's limit.
+    GroupOverLimit,
     Overdue,
     /// A collection rule set the customer to prepayment: no order ships on credit.
     PrepaymentRequired,
@@ -77,6 +80,7 @@ impl Reason {
             Reason::CustomerFrozen => "customer_frozen",
             Reason::CustomerBlacklisted => "customer_blacklisted",
             Reason::OverLimit => "over_limit",
+            Reason::GroupOverLimit => "group_over_limit",
             Reason::Overdue => "overdue",
             Reason::PrepaymentRequired => "prepayment_required",
         }
@@ -87,7 +91,7 @@ impl Reason {
             Reason::CustomerFrozen | Reason::CustomerBlacklisted | Reason::PrepaymentRequired => {
                 Decision::Blocked
             }
-            Reason::OverLimit | Reason::Overdue => Decision::NeedsApproval,
+            Reason::OverLimit | Reason::GroupOverLimit | Reason::Overdue => Decision::NeedsApproval,
         }
     }
 }
@@ -112,6 +116,16 @@ pub struct CreditPosition {
     pub max_days_past_due: i64,
     /// New orders must be prepaid (set by a collection rule).
     pub prepayment_required: bool,
+    /// The customer's group, when it belongs to one.
+    pub group: Option<GroupPosition>,
+}
+
+/// A group's limit and its members' exposure (the customer's own included), in the
+/// book currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupPosition {
+    pub limit: Money,
+    pub exposure: Money,
 }
 
 pub fn check(
@@ -119,9 +133,17 @@ pub fn check(
     order: Money,
     policy: CreditPolicy,
 ) -> Result<CreditCheck, MoneyError> {
-    let available_before = position
+    let own_before = position
         .effective_limit
         .checked_sub(position.exposure.total()?)?;
+    let group_before = match position.group {
+        Some(g) => Some(g.limit.checked_sub(g.exposure)?),
+        None => None,
+    };
+    let available_before = match group_before {
+        Some(g) if g.checked_sub(own_before)?.is_negative() => g,
+        _ => own_before,
+    };
     let available_after = available_before.checked_sub(order)?;
     let mut reasons = Vec::new();
     match position.status {
@@ -129,8 +151,13 @@ pub fn check(
         CustomerStatus::Blacklisted => reasons.push(Reason::CustomerBlacklisted),
         CustomerStatus::Normal | CustomerStatus::Watch => {}
     }
-    if available_after.is_negative() {
+    if own_before.checked_sub(order)?.is_negative() {
         reasons.push(Reason::OverLimit);
+    }
+    if let Some(g) = group_before {
+        if g.checked_sub(order)?.is_negative() {
+            reasons.push(Reason::GroupOverLimit);
+        }
     }
     if position.max_days_past_due > policy.overdue_days {
         reasons.push(Reason::Overdue);
@@ -163,6 +190,7 @@ mod tests {
             Reason::CustomerFrozen,
             Reason::CustomerBlacklisted,
             Reason::OverLimit,
+            Reason::GroupOverLimit,
             Reason::Overdue,
             Reason::PrepaymentRequired,
         ] {
@@ -199,6 +227,7 @@ mod tests {
             },
             max_days_past_due: dpd,
             prepayment_required: false,
+            group: None,
         }
     }
 
@@ -266,6 +295,51 @@ mod tests {
         };
         let c = check(&prepay, cny(1), CreditPolicy::default()).unwrap();
         assert_eq!((c.decision, c.reasons), (Blocked, vec![PrepaymentRequired]));
+    }
+
+    #[test]
+    fn the_lower_of_the_customer_and_the_group_availability_binds() {
+        use Decision::*;
+        use Reason::*;
+        let in_group = |group_limit: i64, group_exposure: i64| CreditPosition {
+            group: Some(GroupPosition {
+                limit: cny(group_limit),
+                exposure: cny(group_exposure),
+            }),
+            ..position(CustomerStatus::Normal, 1000, 400, 0, 0, 0)
+        };
+        // (group limit, group exposure, order) -> (decision, reasons, before, after);
+        // the customer alone has 600 available.
+        let table = [
+            ((5000, 1000, 600), (Approved, vec![], 600, 0)),
+            ((5000, 4700, 300), (Approved, vec![], 300, 0)),
+            (
+                (5000, 4700, 301),
+                (NeedsApproval, vec![GroupOverLimit], 300, -1),
+            ),
+            (
+                (5000, 4700, 601),
+                (NeedsApproval, vec![OverLimit, GroupOverLimit], 300, -301),
+            ),
+            ((5000, 1000, 601), (NeedsApproval, vec![OverLimit], 600, -1)),
+            (
+                (0, 400, 1),
+                (NeedsApproval, vec![GroupOverLimit], -400, -401),
+            ),
+        ];
+        for ((limit, exposure, order), (decision, reasons, before, after)) in table {
+            let c = check(
+                &in_group(limit, exposure),
+                cny(order),
+                CreditPolicy::default(),
+            )
+            .unwrap();
+            assert_eq!(
+                (c.decision, c.reasons, c.available_before, c.available_after),
+                (decision, reasons, cny(before), cny(after)),
+                "group {limit}/{exposure}, order {order}"
+            );
+        }
     }
 
     #[test]

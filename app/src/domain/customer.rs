@@ -153,6 +153,8 @@ pub struct NewCustomer {
     pub temp_limit: Option<(Money, NaiveDate)>,
     pub status: CustomerStatus,
     pub grade: Option<Grade>,
+    /// The customer group (`domain::groups`) it buys under, by code.
+    pub group_code: Option<CustomerCode>,
 }
 
 /// One line of the customer list, with its receivables at the list's as_of date.
@@ -187,6 +189,7 @@ pub struct CustomerFile {
     pub temp_limit: Option<(Money, NaiveDate)>,
     pub status: CustomerStatus,
     pub grade: Option<Grade>,
+    pub group_code: Option<CustomerCode>,
 }
 
 /// The temporary limit in force at `as_of`: it counts while `as_of` ≤ its expiry. The
@@ -263,6 +266,7 @@ mod tests {
             temp_limit: Some((Money::from_minor(50_00, Currency::CNY), day(10))),
             status: CustomerStatus::Normal,
             grade: None,
+            group_code: None,
         };
         assert_eq!(file.effective_limit(day(10)).minor(), 150_00);
         assert_eq!(file.effective_limit(day(11)).minor(), 100_00);

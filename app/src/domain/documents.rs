@@ -127,7 +127,12 @@ pub fn amount(field: &str, s: &str, allow_zero: bool) -> Result<Decimal, FieldEr
     Ok(d.round_dp(2))
 }
 
-fn money(field: &str, s: &str, currency: Currency, allow_zero: bool) -> Result<Money, FieldError> {
+pub(crate) fn money(
+    field: &str,
+    s: &str,
+    currency: Currency,
+    allow_zero: bool,
+) -> Result<Money, FieldError> {
     Money::new(amount(field, s, allow_zero)?, currency)
         .map_err(|e| FieldError::new(field, e.to_string()))
 }
@@ -139,7 +144,7 @@ fn currency(s: &Option<String>) -> Result<Option<Currency>, FieldError> {
         .transpose()
 }
 
-fn customer_code(field: &str, s: &str) -> Result<CustomerCode, FieldError> {
+pub(crate) fn customer_code(field: &str, s: &str) -> Result<CustomerCode, FieldError> {
     CustomerCode::parse(s).map_err(|e| FieldError::new(field, e.to_string()))
 }
 
@@ -147,7 +152,7 @@ fn text(s: &Option<String>) -> String {
     s.as_deref().unwrap_or("").trim().to_string()
 }
 
-fn required_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+pub(crate) fn required_text(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > max {
         return Err(FieldError::new(
@@ -192,6 +197,10 @@ pub struct CustomerInput {
     pub temp_limit: Option<String>,
     #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-12-31"))]
     pub temp_limit_expires_on: Option<String>,
+    /// The customer group it buys under (`POST /api/v1/customer-groups`).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(example = "ZJ-GROUP"))]
+    pub group_code: Option<String>,
 }
 
 impl CustomerInput {
@@ -210,6 +219,7 @@ impl CustomerInput {
         "credit_limit",
         "temp_limit",
         "temp_limit_expires_on",
+        "group_code",
     ];
     pub const REQUIRED: &'static [&'static str] =
         &["code", "name", "payment_terms_days", "credit_limit"];
@@ -228,6 +238,7 @@ pub struct CustomerDraft {
     pub payment_terms_days: u16,
     pub credit_limit: Money,
     pub temp_limit: Option<(Money, NaiveDate)>,
+    pub group_code: Option<CustomerCode>,
 }
 
 pub fn payment_terms(s: &str) -> Result<u16, FieldError> {
@@ -291,6 +302,7 @@ impl CustomerInput {
         let terms = e.take(payment_terms(&self.payment_terms_days));
         let limit = e.take(money("credit_limit", &self.credit_limit, cur, true));
         let temp = temp_limit(&self.temp_limit, &self.temp_limit_expires_on, cur, &mut e);
+        let group = e.take(group_code(&self.group_code));
         let email = text(&self.contact_email);
         if !email.is_empty() && (!email.contains('@') || email.contains(char::is_whitespace)) {
             e.0.push(FieldError::new(
@@ -313,6 +325,7 @@ impl CustomerInput {
             payment_terms_days: terms.unwrap(),
             credit_limit: limit.unwrap(),
             temp_limit: temp.unwrap(),
+            group_code: group.unwrap(),
         })
     }
 }
@@ -333,6 +346,17 @@ pub struct CustomerPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date, example = "2026-12-31"))]
     pub temp_limit_expires_on: Option<Option<String>>,
+    /// Moves the customer into that group; `null` takes it out of its group.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "ZJ-GROUP"))]
+    pub group_code: Option<Option<String>>,
+}
+
+/// An optional group code: blank is none.
+fn group_code(s: &Option<String>) -> Result<Option<CustomerCode>, FieldError> {
+    non_empty(s)
+        .map(|g| customer_code("group_code", g))
+        .transpose()
 }
 
 /// A whole-number field arrives as a JSON number (`30`, what an ERP developer sends) or as
@@ -368,12 +392,14 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 }
 
 /// A change to a credit file's terms; money in the customer's currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerPatch {
     pub status: Option<CustomerStatus>,
     pub credit_limit: Option<Money>,
     /// Some(None) removes the temporary limit.
     pub temp_limit: Option<Option<(Money, NaiveDate)>>,
+    /// Some(None) takes the customer out of its group.
+    pub group: Option<Option<CustomerCode>>,
 }
 
 impl CustomerPatchInput {
@@ -399,20 +425,23 @@ impl CustomerPatchInput {
             (Some(None), _) => Some(Some(None)),
             (a, d) => temp_limit(&a.clone().flatten(), &d.clone().flatten(), cur, &mut e).map(Some),
         };
+        let group = e.take(self.group_code.as_ref().map(group_code).transpose());
         if self.status.is_none()
             && self.credit_limit.is_none()
             && self.temp_limit.is_none()
             && self.temp_limit_expires_on.is_none()
+            && self.group_code.is_none()
         {
             e.0.push(FieldError::new(
                 "",
-                "nothing to change; send status, credit_limit or temp_limit",
+                "nothing to change; send status, credit_limit, temp_limit or group_code",
             ));
         }
         e.finish(|| CustomerPatch {
             status: status.unwrap(),
             credit_limit: limit.unwrap(),
             temp_limit: temp.unwrap(),
+            group: group.unwrap(),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod effects;
 pub mod events;
+pub mod groups;
 pub mod inbox;
 pub mod indicators;
 pub mod invoice;

@@ -1,5 +1,5 @@
 //! The persistence ports, one small trait per feature (identity, audit, idempotency,
-//! settings, inbox, customers, ledger, cockpit, reports, approvals, scoring, rules,
+//! settings, inbox, customers, groups, ledger, cockpit, reports, approvals, scoring, rules,
 //! collections), each in its own file. `Store` is all of them together: the wiring hands
 //! out one `Arc<dyn Store>`, and a service that needs less asks for less (`&dyn Store`
 //! coerces to any port), so it can be tested against a small fake of that port.
@@ -38,6 +38,7 @@ mod audit;
 mod cockpit;
 mod collections;
 mod customers;
+mod groups;
 mod idempotency;
 mod identity;
 mod inbox;
@@ -54,6 +55,7 @@ pub use audit::AuditStore;
 pub use cockpit::CockpitStore;
 pub use collections::*;
 pub use customers::CustomerStore;
+pub use groups::GroupStore;
 pub use idempotency::IdempotencyStore;
 pub use identity::{IdentityStore, UserProfile};
 pub use inbox::InboxStore;
@@ -235,6 +237,7 @@ pub enum Written<'a> {
     Order(&'a NewOrder, &'a CreditCheck),
     Payments(&'a [PostedPayment]),
     CreditNote(&'a NewCreditNote),
+    Group(&'a crate::domain::groups::NewGroup),
 }
 
 /// Renders the response (status, body) for what was written; `None` refuses the write.
@@ -340,6 +343,7 @@ pub trait Store:
     + SettingsStore
     + InboxStore
     + CustomerStore
+    + GroupStore
     + PiiStore
     + LedgerStore
     + ReceivablesStore

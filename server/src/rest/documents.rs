@@ -14,8 +14,8 @@
 //! - every body is one of the structs in `responses` (or `ApiError`), and every handler
 //!   carries its `#[utoipa::path]`, so `/api/v1/openapi.json` describes what runs.
 use super::responses::{
-    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order,
-    Payment, ValidationErrors,
+    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Group, GroupList,
+    Invoice, Order, Payment, ValidationErrors,
 };
 use super::{authenticate, error, internal, ApiError};
 use crate::web::AppState;
@@ -28,6 +28,7 @@ use app::domain::documents::{
     CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput,
     OrderInput, PaymentInput,
 };
+use app::domain::groups::{GroupInput, GroupRow, NewGroup};
 use app::domain::money::Money;
 use app::ledger::{self, LedgerError};
 use app::store::{
@@ -330,6 +331,19 @@ post_endpoint!(
     )
 );
 post_endpoint!(
+    /// Open a customer group (集团) with a limit of its own, in the book currency.
+    ///
+    /// Customers join with `group_code` (on create or PATCH); a credit check then takes the
+    /// lower of the customer's and the group's available credit (reason `group_over_limit`).
+    create_group, "/api/v1/customer-groups", create_group_outcome, scope = CreditWrite,
+    tag = "customers", request_body = GroupInput,
+    responses(
+        (status = 201, description = "The new group", body = Group,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
+        (status = 409, description = "The code is taken", body = ApiError),
+    )
+);
+post_endpoint!(
     /// Post an invoice.
     ///
     /// Without `due_date`, it is the invoice date plus the customer's payment terms.
@@ -603,6 +617,58 @@ pub(crate) async fn patch_customer(
             axum::Json(Customer::new(&updated, None)).into_response()
         }
         Err(e) => respond(failed("api patch customer", e.into())),
+    }
+}
+
+async fn create_group_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outcome {
+    let group = match parse_input(body, GroupInput::parse) {
+        Ok(g) => g,
+        Err(o) => return o,
+    };
+    let render = |g: &NewGroup| {
+        let row = GroupRow {
+            code: g.code.clone(),
+            name: g.name.clone(),
+            limit: g.limit,
+            exposure: Money::zero(g.limit.currency()),
+            members: 0,
+        };
+        outcome(StatusCode::CREATED, Group::new(&row))
+    };
+    let store = w.store(move |written| match written {
+        Written::Group(g) => Some(render(g)),
+        _ => None,
+    });
+    match store
+        .create_group(&group, &actor(key), w.state.clock.now())
+        .await
+    {
+        Ok(_) => render(&group),
+        Err(e) => failed("api create group", e.into()),
+    }
+}
+
+/// Every customer group with its limit, members' exposure and availability today.
+#[utoipa::path(
+    get, path = "/api/v1/customer-groups", tag = "customers",
+    responses(
+        (status = 200, description = "The groups, by code", body = GroupList),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks the read scope", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_groups(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authenticate(&state, &headers, ApiScope::Read).await {
+        return r;
+    }
+    match state.store.groups().await {
+        Ok(groups) => axum::Json(GroupList {
+            groups: groups.iter().map(Group::new).collect(),
+        })
+        .into_response(),
+        Err(e) => internal("api list groups", e),
     }
 }
 

@@ -12,8 +12,8 @@
 //!   (`Money`, `CustomerRow`) are held to a real response by `tests/openapi.rs`;
 //! - every operation but this one requires `Authorization: Bearer <key>`.
 use super::responses::{
-    Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Invoice, Order, Payment,
-    ValidationErrors,
+    Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Group, GroupList, Invoice,
+    Order, Payment, ValidationErrors,
 };
 use super::{AgingBucket, AgingReport, ApiError, CustomerList};
 use app::domain::aging::Basis;
@@ -23,6 +23,7 @@ use app::domain::documents::{
     AllocationInput, CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput,
     FieldError, InvoiceInput, OrderInput, PaymentInput,
 };
+use app::domain::groups::GroupInput;
 use app::domain::money::Currency;
 use axum::Json;
 use serde::Serialize;
@@ -55,6 +56,8 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         super::documents::get_customer,
         super::documents::patch_customer,
         super::documents::get_credit,
+        super::documents::list_groups,
+        super::documents::create_group,
         super::documents::create_invoice,
         super::documents::create_order,
         super::documents::create_payment,
@@ -68,7 +71,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,
         CreditCheckInput, FieldError, ValidationErrors, ApiError, Customer, CreditSummary, Invoice, Order,
         CreditCheckResult, Payment, Allocation, CreditNote, CustomerList, AgingReport, AgingBucket,
-        CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
+        GroupInput, Group, GroupList, CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
         CustomerRowSchema, super::rule_runs::RuleRunInput, super::rule_runs::RuleRunReport, super::rule_runs::RuleRunCounts,
     )),
     tags(
@@ -175,6 +178,7 @@ wire_enum!(
         CustomerFrozen,
         CustomerBlacklisted,
         OverLimit,
+        GroupOverLimit,
         Overdue,
         PrepaymentRequired
     ]

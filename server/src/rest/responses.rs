@@ -56,6 +56,9 @@ pub(crate) struct Customer {
     pub status: CustomerStatus,
     #[schema(value_type = Option<GradeSchema>)]
     pub grade: Option<Grade>,
+    /// The customer group it buys under.
+    #[schema(value_type = Option<String>, example = "ZJ-GROUP")]
+    pub group_code: Option<CustomerCode>,
     /// Only on `GET /customers/{code}`: the credit summary today.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -86,6 +89,7 @@ impl Customer {
             temp_limit_expires_on: f.temp_limit.map(|(_, d)| d),
             status: f.status,
             grade: f.grade,
+            group_code: f.group_code.clone(),
             credit,
             pii: None,
         }
@@ -216,4 +220,43 @@ pub(crate) struct CreditNote {
     /// The invoice it reduces; null leaves an unallocated credit.
     pub invoice_number: Option<String>,
     pub reason: String,
+}
+
+/// A customer group with its limit and its members' exposure today (book currency).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Group {
+    #[schema(value_type = String, example = "ZJ-GROUP")]
+    pub code: CustomerCode,
+    pub name: String,
+    #[schema(value_type = CurrencySchema)]
+    pub currency: Currency,
+    #[schema(example = "3000000.00")]
+    pub limit: String,
+    /// The members' open invoices and approved open orders, less their credits.
+    #[schema(example = "1250000.00")]
+    pub exposure: String,
+    /// Limit minus exposure (negative when over).
+    #[schema(example = "1750000.00")]
+    pub available: String,
+    pub members: i64,
+}
+
+impl Group {
+    pub fn new(g: &app::domain::groups::GroupRow) -> Self {
+        Group {
+            code: g.code.clone(),
+            name: g.name.clone(),
+            currency: g.limit.currency(),
+            limit: money(g.limit),
+            exposure: money(g.exposure),
+            available: money(g.available()),
+            members: g.members,
+        }
+    }
+}
+
+/// `GET /api/v1/customer-groups`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct GroupList {
+    pub groups: Vec<Group>,
 }

@@ -40,14 +40,23 @@ macro_rules! customers_impl {
                 if let Some(t) = patch.temp_limit {
                     after.temp_limit = t;
                 }
+                if let Some(g) = &patch.group {
+                    after.group_code = g.clone();
+                }
+                let group_id = match &after.group_code {
+                    Some(code) => Some(group_for(&mut tx, code, after.credit_limit.currency()).await?),
+                    None => None,
+                };
                 sqlx::query(
-                    "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5 WHERE id = $1",
+                    "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5, \
+                     group_id = $6 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(after.status.as_str())
                 .bind(after.credit_limit.minor())
                 .bind(after.temp_limit.map(|(m, _)| m.minor()))
                 .bind(after.temp_limit.map(|(_, d)| d))
+                .bind(group_id)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::store::db_err)?;
@@ -56,6 +65,7 @@ macro_rules! customers_impl {
                         "status": f.status, "credit_limit": f.credit_limit.amount().to_string(),
                         "temp_limit": f.temp_limit.map(|(m, _)| m.amount().to_string()),
                         "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
+                        "group_code": f.group_code,
                     })
                     .to_string()
                 };

@@ -520,11 +520,18 @@ macro_rules! ledger_posting_fns {
             now: chrono::DateTime<chrono::Utc>,
         ) -> Result<Vec<i64>, app::store::StoreError> {
             use sqlx::Row;
+            let mut groups = std::collections::HashMap::new();
+            for c in customers {
+                if let Some(code) = c.group_code.as_ref().filter(|g| !groups.contains_key(*g)) {
+                    let id = group_for(tx, code, c.credit_limit.currency()).await?;
+                    groups.insert(code.clone(), id);
+                }
+            }
             let mut ids = std::collections::HashMap::new();
             for chunk in customers.chunks($crate::store::CHUNK) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO customers (code, name, uscc, region, industry, sales_rep_id, contact_name, contact_phone, contact_email, \
-                     currency, payment_terms_days, credit_limit_minor, temp_limit_minor, temp_limit_expires_on, status, grade, created_at) ",
+                     currency, payment_terms_days, credit_limit_minor, temp_limit_minor, temp_limit_expires_on, status, grade, created_at, group_id) ",
                 );
                 qb.push_values(chunk, |mut b, c| {
                     b.push_bind(c.code.as_str().to_string())
@@ -543,7 +550,8 @@ macro_rules! ledger_posting_fns {
                         .push_bind(c.temp_limit.map(|(_, d)| d))
                         .push_bind(c.status.as_str())
                         .push_bind(c.grade.map(|g| g.as_str()))
-                        .push_bind(now);
+                        .push_bind(now)
+                        .push_bind(c.group_code.as_ref().map(|g| groups[g]));
                 });
                 qb.push(" RETURNING id, code");
                 let mut new_ids = Vec::new();
@@ -811,8 +819,12 @@ macro_rules! ledger_reversal_fns {
             let r = sqlx::query(
                 "SELECT c.status, c.payment_method, c.currency, c.credit_limit_minor, c.temp_limit_minor, c.temp_limit_expires_on, \
                         b.open_invoices_minor, b.open_orders_minor, b.unallocated_minor, \
-                        (SELECT MIN(ib.due_date) FROM invoice_balances ib WHERE ib.customer_id = c.id AND ib.open_minor > 0) AS oldest_due \
-                 FROM customers c JOIN customer_balances b ON b.customer_id = c.id WHERE c.id = $1",
+                        (SELECT MIN(ib.due_date) FROM invoice_balances ib WHERE ib.customer_id = c.id AND ib.open_minor > 0) AS oldest_due, \
+                        g.limit_minor AS group_limit_minor, \
+                        (SELECT CAST(SUM(gb.open_invoices_minor + gb.open_orders_minor - gb.unallocated_minor) AS BIGINT) \
+                           FROM customers gc JOIN customer_balances gb ON gb.customer_id = gc.id WHERE gc.group_id = c.group_id) AS group_exposure_minor \
+                 FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
+                 LEFT JOIN customer_groups g ON g.id = c.group_id WHERE c.id = $1",
             )
             .bind(customer)
             .fetch_optional(ex)
@@ -829,6 +841,13 @@ macro_rules! ledger_reversal_fns {
             let temp = temp.zip(until).map(|(t, u)| (Money::from_minor(t, cur), u));
             let effective_limit = app::domain::customer::effective_limit(limit, temp, as_of).map_err($crate::store::corrupt)?;
             let oldest: Option<chrono::NaiveDate> = r.try_get("oldest_due").map_err($crate::store::db_err)?;
+            let group_limit: Option<i64> = r.try_get("group_limit_minor").map_err($crate::store::db_err)?;
+            let group_exposure: Option<i64> = r.try_get("group_exposure_minor").map_err($crate::store::db_err)?;
+            // Members share the customer's currency (`group_for` admits no other).
+            let group = group_limit.map(|l| app::domain::credit::GroupPosition {
+                limit: Money::from_minor(l, cur),
+                exposure: Money::from_minor(group_exposure.unwrap_or(0), cur),
+            });
             Ok(app::domain::credit::CreditPosition {
                 status: status_of(&r)?,
                 effective_limit,
@@ -839,6 +858,7 @@ macro_rules! ledger_reversal_fns {
                 },
                 max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d).max(0)).unwrap_or(0),
                 prepayment_required: payment_method_of(&r)? == app::domain::rules::PaymentMethod::Prepayment,
+                group,
             })
         }
 

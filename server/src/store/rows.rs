@@ -66,7 +66,8 @@ macro_rules! row_fns {
             use app::domain::uscc::Uscc;
             use sqlx::Row;
             let row = sqlx::query(
-                "SELECT c.*, u.display_name AS rep FROM customers c LEFT JOIN users u ON u.id = c.sales_rep_id \
+                "SELECT c.*, u.display_name AS rep, g.code AS group_code FROM customers c LEFT JOIN users u ON u.id = c.sales_rep_id \
+                 LEFT JOIN customer_groups g ON g.id = c.group_id \
                  WHERE c.id = $1 AND (CAST($2 AS BIGINT) IS NULL OR c.sales_rep_id = $2)",
             )
             .bind(id)
@@ -99,6 +100,12 @@ macro_rules! row_fns {
                 temp_limit: temp_minor.zip(temp_until).map(|(m, d)| (Money::from_minor(m, currency), d)),
                 status: status_of(&r)?,
                 grade: grade_of(&r)?,
+                group_code: r
+                    .try_get::<Option<String>, _>("group_code")
+                    .map_err($crate::store::db_err)?
+                    .map(|g| app::domain::customer::CustomerCode::parse(&g))
+                    .transpose()
+                    .map_err($crate::store::corrupt)?,
             }))
         }
 

@@ -196,6 +196,7 @@ pub fn new_customer(
         temp_limit: None,
         status: app::domain::customer::CustomerStatus::Normal,
         grade: None,
+        group_code: None,
     }
 }
 

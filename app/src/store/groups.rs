@@ -1,0 +1,22 @@
+//! Customer groups (`domain::groups`): open one, list them with their exposure.
+//!
+//! Invariants: a group code is unique (a taken one is `Conflict`); opening a group is
+//! audited. Membership is part of the credit file: it is set when a customer is opened
+//! (`NewCustomer::group_code`) or patched (`CustomerPatch::group`), in the same
+//! transaction and audit row as the rest of the file, and only for customers billed in
+//! the book currency.
+use super::*;
+use crate::domain::groups::{GroupRow, NewGroup};
+
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// Opens the group; returns its id.
+    async fn create_group(
+        &self,
+        group: &NewGroup,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+    /// Every group by code, with its members' exposure from the maintained balances.
+    async fn groups(&self) -> Result<Vec<GroupRow>, StoreError>;
+}

@@ -1,0 +1,94 @@
+//! `app::store::GroupStore` for both backends: customer groups. Expanded once per backend
+//! by `impl_store!`; the SQL is shared (see `store/mod.rs`). Membership is written with
+//! the credit file (`ledger::insert_customers_tx`, `customers::update_customer`), which
+//! resolve a group code with `group_for`.
+
+/// Members' exposure per group: open invoices + open orders − unallocated credits.
+pub(crate) const GROUP_EXPOSURE: &str = "SELECT c.group_id, COUNT(*) AS members, \
+     CAST(SUM(b.open_invoices_minor + b.open_orders_minor - b.unallocated_minor) AS BIGINT) AS exposure_minor \
+     FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
+     WHERE c.group_id IS NOT NULL GROUP BY c.group_id";
+
+macro_rules! groups_impl {
+    ($store:ty, $db:ty) => {
+        /// The id of the group `code` for a customer billed in `currency`, or a refusal
+        /// naming `group_code`: no such group, or the customer's currency is not the
+        /// group's.
+        async fn group_for(
+            tx: &mut Tx,
+            code: &app::domain::customer::CustomerCode,
+            currency: app::domain::money::Currency,
+        ) -> Result<i64, app::store::StoreError> {
+            use sqlx::Row;
+            let row = sqlx::query("SELECT id, currency FROM customer_groups WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err($crate::store::db_err)?
+                .ok_or_else(|| $crate::store::ledger::rejected("group_code", format!("no customer group {code}")))?;
+            let group_currency = currency_of(&row)?;
+            if group_currency != currency {
+                return Err($crate::store::ledger::rejected(
+                    "group_code",
+                    format!("group {code} is kept in {}; a customer billed in {} cannot join it", group_currency.code(), currency.code()),
+                ));
+            }
+            row.try_get("id").map_err($crate::store::db_err)
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::GroupStore for $store {
+            async fn create_group(
+                &self,
+                group: &app::domain::groups::NewGroup,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, app::store::StoreError> {
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO customer_groups (code, name, limit_minor, currency, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(group.code.as_str())
+                .bind(&group.name)
+                .bind(group.limit.minor())
+                .bind(group.limit.currency().code())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                let mut e = app::store::AuditEntry::new("customer_group", group.code.as_str(), "create");
+                e.after = Some(serde_json::to_string(group).map_err($crate::store::corrupt)?);
+                chain.push(e);
+                chain.answer(self.claim.as_ref(), app::store::Written::Group(group))?;
+                commit(tx, chain).await?;
+                Ok(id)
+            }
+
+            async fn groups(&self) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
+                use app::domain::money::Money;
+                use sqlx::Row;
+                let sql = format!(
+                    "SELECT g.code, g.name, g.limit_minor, g.currency, COALESCE(x.members, 0) AS members, \
+                     COALESCE(x.exposure_minor, 0) AS exposure_minor \
+                     FROM customer_groups g LEFT JOIN ({}) x ON x.group_id = g.id ORDER BY g.code",
+                    $crate::store::groups::GROUP_EXPOSURE
+                );
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let cur = currency_of(r)?;
+                        let minor = |c: &str| r.try_get::<i64, _>(c).map_err($crate::store::db_err);
+                        Ok(app::domain::groups::GroupRow {
+                            code: code_of(r)?,
+                            name: text(r, "name")?,
+                            limit: Money::from_minor(minor("limit_minor")?, cur),
+                            exposure: Money::from_minor(minor("exposure_minor")?, cur),
+                            members: minor("members")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use groups_impl;

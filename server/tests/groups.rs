@@ -1,0 +1,288 @@
+//! Customer groups (集团), on SQLite and (with TEST_DATABASE_URL) PostgreSQL, then over the
+//! REST API:
+//! - the credit check takes the lower of the customer's and the group's availability,
+//!   the group's counting every member's exposure, with its own reason;
+//! - orders posted through the store are checked the same way, inside their transaction;
+//! - leaving the group frees the customer from the group's limit; membership changes are
+//!   audited with the credit file;
+//! - an unknown group, or a customer in another currency, is refused naming `group_code`
+//!   and nothing is written; a taken group code is 409.
+mod common;
+
+use app::domain::credit::{check, CreditPolicy, Decision, Reason};
+use app::domain::customer::CustomerCode;
+use app::domain::documents::CustomerPatch;
+use app::domain::groups::NewGroup;
+use app::domain::money::{Currency, Money};
+use app::store::{NewInvoice, NewOrder, Store, StoreError};
+use chrono::NaiveDate;
+use common::{new_customer, spawn_app, test_now, with_dbs};
+use serde_json::{json, Value};
+
+fn cny(yuan: i64) -> Money {
+    Money::from_minor(yuan * 100, Currency::CNY)
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, d).unwrap()
+}
+
+fn code(s: &str) -> CustomerCode {
+    CustomerCode::parse(s).unwrap()
+}
+
+/// Group ZJ (limit 150,000) with members A and B (100,000 each); A owes 80,000.
+async fn book(store: &dyn Store) -> (i64, i64) {
+    let group = NewGroup {
+        code: code("ZJ"),
+        name: "中建某局集团".into(),
+        limit: cny(150_000),
+    };
+    store.create_group(&group, "fin", test_now()).await.unwrap();
+    let member = |c: &str| app::domain::customer::NewCustomer {
+        group_code: Some(code("ZJ")),
+        ..new_customer(c, None, None)
+    };
+    let ids = store
+        .insert_customers(&[member("A"), member("B")], "fin", test_now())
+        .await
+        .unwrap();
+    let invoice = NewInvoice {
+        number: "INV-A1".into(),
+        customer_id: ids[0],
+        order_ref: None,
+        invoice_date: day(1),
+        ship_date: None,
+        acceptance_date: None,
+        due_date: day(30),
+        amount: cny(80_000),
+    };
+    store
+        .insert_invoices(&[invoice], "fin", test_now())
+        .await
+        .unwrap();
+    (ids[0], ids[1])
+}
+
+async fn checked(store: &dyn Store, customer: i64, yuan: i64) -> (Decision, Vec<Reason>, Money) {
+    let position = store.credit_position(customer, day(15)).await.unwrap();
+    let c = check(&position, cny(yuan), CreditPolicy::default()).unwrap();
+    (c.decision, c.reasons, c.available_before)
+}
+
+async fn story(store: &dyn Store) {
+    use Decision::*;
+    use Reason::*;
+    let (a, b) = book(store).await;
+    // B alone has 100,000 available; the group has 150,000 − 80,000 = 70,000.
+    let table = [
+        (b, 70_000, (Approved, vec![], cny(70_000))),
+        (
+            b,
+            70_001,
+            (NeedsApproval, vec![GroupOverLimit], cny(70_000)),
+        ),
+        (
+            b,
+            100_001,
+            (NeedsApproval, vec![OverLimit, GroupOverLimit], cny(70_000)),
+        ),
+        // A's own 20,000 binds before the group's 70,000.
+        (a, 20_001, (NeedsApproval, vec![OverLimit], cny(20_000))),
+    ];
+    for (customer, yuan, want) in table {
+        assert_eq!(
+            checked(store, customer, yuan).await,
+            want,
+            "{customer}: {yuan}"
+        );
+    }
+    let groups = store.groups().await.unwrap();
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| (g.code.as_str(), g.exposure, g.members, g.available()))
+            .collect::<Vec<_>>(),
+        [("ZJ", cny(80_000), 2, cny(70_000))]
+    );
+
+    // An approved order of B's counts toward the group, checked inside its transaction.
+    let order = |n: &str, yuan| NewOrder {
+        number: n.into(),
+        customer_id: b,
+        ordered_on: day(15),
+        amount: cny(yuan),
+    };
+    let policy = CreditPolicy::default();
+    let (_, c) = store
+        .post_order(&order("SO-B1", 50_000), policy, "t", test_now())
+        .await
+        .unwrap();
+    assert_eq!(c.decision, Approved);
+    let (_, c) = store
+        .post_order(&order("SO-B2", 30_000), policy, "t", test_now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.decision, c.reasons),
+        (NeedsApproval, vec![GroupOverLimit])
+    );
+    assert_eq!(
+        checked(store, a, 1).await.2,
+        cny(20_000),
+        "A's own limit still binds"
+    );
+    assert_eq!(
+        checked(store, a, 20_001).await.1,
+        vec![OverLimit, GroupOverLimit]
+    );
+
+    // B leaves the group: only its own limit counts; the change is audited.
+    let leave = CustomerPatch {
+        group: Some(None),
+        ..Default::default()
+    };
+    let file = store
+        .update_customer(b, &leave, "fin", test_now())
+        .await
+        .unwrap();
+    assert_eq!(file.group_code, None);
+    assert_eq!(
+        checked(store, b, 50_000).await,
+        (Approved, vec![], cny(50_000))
+    );
+    let rejoin = CustomerPatch {
+        group: Some(Some(code("NOPE"))),
+        ..Default::default()
+    };
+    match store.update_customer(b, &rejoin, "fin", test_now()).await {
+        Err(StoreError::Rejected(f)) => assert_eq!(f.field, "group_code", "{f}"),
+        other => panic!("{other:?}"),
+    }
+    let file = store
+        .customer_file(b, app::domain::auth::Scope::All)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(file.group_code, None, "the refused patch wrote nothing");
+}
+
+#[tokio::test]
+async fn the_lower_of_the_customer_and_the_group_limit_binds_on_both_databases() {
+    with_dbs(|db| async move {
+        story(db.store().await.as_ref()).await;
+        db
+    })
+    .await;
+}
+
+const KEY: &str = "cdk_groups_test";
+
+async fn post(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn groups_over_the_api() {
+    let app = spawn_app().await;
+    let hash = app::session::token_hash(KEY);
+    let id = app
+        .store
+        .create_api_key("erp", &hash, test_now())
+        .await
+        .unwrap();
+    let scopes = app::domain::api_keys::ApiScopes::parse("read,ledger:write,credit:write").unwrap();
+    app.store.set_api_key_scopes(id, scopes).await.unwrap();
+
+    let (s, v) = post(
+        &app,
+        "/api/v1/customer-groups",
+        json!({"code": "zj", "name": "中建某局", "limit": "150000"}),
+    )
+    .await;
+    assert_eq!(
+        (s, &v["code"], &v["available"]),
+        (201, &json!("ZJ"), &json!("150000.00")),
+        "{v}"
+    );
+    let (s, _) = post(
+        &app,
+        "/api/v1/customer-groups",
+        json!({"code": "ZJ", "name": "again", "limit": "1"}),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, v) = post(
+        &app,
+        "/api/v1/customer-groups",
+        json!({"code": "a b", "name": "", "limit": "-1"}),
+    )
+    .await;
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!((s, fields), (422, vec!["code", "name", "limit"]), "{v}");
+
+    let customer = |c: &str, group: &str, currency: &str| {
+        json!({"code": c, "name": c, "payment_terms_days": 30, "credit_limit": "100000",
+               "currency": currency, "group_code": group})
+    };
+    let (s, v) = post(&app, "/api/v1/customers", customer("A", "ZJ", "CNY")).await;
+    assert_eq!((s, &v["group_code"]), (201, &json!("ZJ")), "{v}");
+    let (s, v) = post(&app, "/api/v1/customers", customer("X", "NOPE", "CNY")).await;
+    assert_eq!(
+        (s, &v["errors"][0]["field"]),
+        (422, &json!("group_code")),
+        "{v}"
+    );
+    let (s, v) = post(&app, "/api/v1/customers", customer("U", "ZJ", "USD")).await;
+    assert_eq!(
+        (s, &v["errors"][0]["field"]),
+        (422, &json!("group_code")),
+        "{v}"
+    );
+    assert_eq!(
+        app.store.count_customers().await.unwrap(),
+        1,
+        "refusals wrote nothing"
+    );
+
+    let (s, v) = post(&app, "/api/v1/invoices", json!({"number": "I-1", "customer_code": "A", "invoice_date": "2026-06-01", "amount": "90000"})).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(&app, "/api/v1/customers", customer("B", "ZJ", "CNY")).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        &app,
+        "/api/v1/credit-checks",
+        json!({"customer_code": "B", "amount": "60001"}),
+    )
+    .await;
+    assert_eq!(
+        (s, &v["decision"], &v["reasons"]),
+        (200, &json!("needs_approval"), &json!(["group_over_limit"])),
+        "{v}"
+    );
+
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/customer-groups"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&v["groups"][0]["exposure"], &v["groups"][0]["members"]),
+        (&json!("90000.00"), &json!(2)),
+        "{v}"
+    );
+}
