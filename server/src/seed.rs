@@ -397,12 +397,74 @@ pub async fn demo(
     demo_applications(store, now).await?;
     demo_collections(store, now).await?;
     demo_pii(store, now).await?;
+    demo_groups(store, now).await?;
     let demo = app::domain::settings::DEMO_DATA.key;
     store
         .set_setting(demo, "true", "seed-demo", now)
         .await
         .map_err(|e| e.to_string())?;
     Ok(made)
+}
+
+/// Two contractor groups (集团) whose project companies buy against one risk: their
+/// limits are a little above what the members owe today, so one more large order of a
+/// member meets the group's limit before its own.
+pub async fn demo_groups(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    use app::domain::customer::CustomerCode;
+    use app::domain::documents::CustomerPatch;
+    let err = |e: app::store::StoreError| e.to_string();
+    let today = app::domain::business_date(now);
+    // (code, name, members' customer codes, limit as % of what they owe)
+    let groups: [(&str, &str, &[&str], i64); 2] = [
+        (
+            "ZJ3",
+            "中建三局集团",
+            &["C00003", "C00011", "C00027", "C00045"],
+            115,
+        ),
+        (
+            "ZT12",
+            "中铁十二局集团",
+            &["C00008", "C00019", "C00033"],
+            130,
+        ),
+    ];
+    for (code, name, members, pct) in groups {
+        let code = CustomerCode::parse(code).map_err(|e| e.to_string())?;
+        let mut ids = Vec::new();
+        let mut owed = 0i64;
+        for m in members {
+            let Some(id) = store.customer_id_by_code(m).await.map_err(err)? else {
+                continue;
+            };
+            let exposure = store
+                .credit_position(id, today)
+                .await
+                .map_err(err)?
+                .exposure;
+            owed += exposure.total().map_err(|e| e.to_string())?.minor().max(0);
+            ids.push(id);
+        }
+        // In whole ten-thousands of yuan, at least ¥1,000,000.
+        let limit_minor = (owed * pct / 100 / 1_000_000 + 1).max(100) * 1_000_000;
+        let group = app::domain::groups::NewGroup {
+            code: code.clone(),
+            name: name.into(),
+            limit: Money::from_minor(limit_minor, Currency::CNY),
+        };
+        store.create_group(&group, ACTOR, now).await.map_err(err)?;
+        let join = CustomerPatch {
+            group: Some(Some(code)),
+            ..Default::default()
+        };
+        for id in ids {
+            store
+                .update_customer(id, &join, ACTOR, now)
+                .await
+                .map_err(err)?;
+        }
+    }
+    Ok(groups.len())
 }
 
 /// Generates a data set into an empty ledger. `progress` is told each step.

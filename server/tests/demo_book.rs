@@ -1,7 +1,8 @@
 //! The demo book (`creditdesk seed-demo`, what `make run` loads) reads like a machinery
 //! dealer's: after the rescoring a start runs with the shipped model, most customers are
 //! good payers (grades A and B at least half), few are bad (D at most a fifth), and the
-//! overdue rate is what a dealer lives with (10–25 % of open receivables).
+//! overdue rate is what a dealer lives with (10–25 % of open receivables); two
+//! contractor groups hold a few members each, within their group limits.
 mod common;
 
 use app::domain::business_date;
@@ -51,6 +52,16 @@ async fn the_demo_book_grades_and_ages_like_a_dealers_book() {
         assert_eq!(total, 200, "{mix}");
         assert!(count("A") + count("B") >= total / 2, "{mix}");
         assert!(count("D") <= total / 5, "{mix}");
+        let groups = store.groups().await.unwrap();
+        let members: Vec<(&str, i64)> = groups
+            .iter()
+            .map(|g| (g.code.as_str(), g.members))
+            .collect();
+        assert_eq!(members, [("ZJ3", 4), ("ZT12", 3)], "{mix}");
+        assert!(
+            groups.iter().all(|g| !g.available().is_negative()),
+            "{groups:?}"
+        );
         let rate = kpis.overdue_rate_pct.expect("an open book");
         assert!(
             (Decimal::from(10)..=Decimal::from(25)).contains(&rate),

@@ -85,6 +85,8 @@ pub struct CustomerDetail {
     pub can_post: bool,
     /// The sensitive fields, masked (showing them in full is `api::pii::customer_pii`).
     pub pii: crate::api::pii::PiiPanel,
+    /// The customer's group (集团), with its limit and members' exposure.
+    pub group: Option<crate::domain::groups::GroupRow>,
 }
 
 #[server(prefix = "/sfn", endpoint = "customer")]
@@ -110,11 +112,15 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     )
     .map_err(AppError::internal)?;
     let position = store.credit_position(file.id, as_of).await?;
-    let exposure_total = position.exposure.total().map_err(AppError::internal)?;
-    let available = position
-        .effective_limit
-        .checked_sub(exposure_total)
-        .map_err(AppError::internal)?;
+    // What an order would be checked against: the lower of its own and its group's.
+    let nothing = Money::zero(position.effective_limit.currency());
+    let available = crate::domain::credit::check(&position, nothing, Default::default())
+        .map_err(AppError::internal)?
+        .available_before;
+    let group = match &file.group_code {
+        Some(code) => store.groups().await?.into_iter().find(|g| &g.code == code),
+        None => None,
+    };
     let payments = store.customer_payments(file.id, 20).await?;
     let timeline = store.customer_timeline(file.id, 30).await?;
     let audit = if user.role.allows(Permission::ViewAudit) {
@@ -134,6 +140,7 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     };
     Ok(CustomerDetail {
         pii,
+        group,
         effective_limit: position.effective_limit,
         exposure: position.exposure,
         available,
