@@ -22,3 +22,32 @@ test("a group member's page shows its group and what the group has left", async 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test("finance opens a group for a customer, is told what is wrong, and takes it out again", async ({ page }, info) => {
+  await login(page, "liu.fang");
+  await page.goto(`/customers?q=${info.project.name === "phone" ? "C00051" : "C00050"}`);
+  await waitForHydration(page);
+  await page.locator('[data-testid=customer-row] a[href^="/customers/"]').first().click();
+  await waitForHydration(page);
+  const card = page.getByTestId("group-card");
+  await expect(card.getByTestId("group-code")).toHaveCount(0);
+  await card.locator("details summary").click();
+  const create = card.getByTestId("group-create");
+  const code = `E2E${Date.now()}`;
+  await create.locator('input[name="group[code]"]').fill(code);
+  await create.locator('input[name="group[name]"]').fill("测试工程集团");
+  await create.locator('input[name="group[limit]"]').fill("-1");
+  await create.getByRole("button").click();
+  await expect(card.getByTestId("group-errors")).toContainText("limit");
+  await create.locator('input[name="group[limit]"]').fill("1000000");
+  await create.getByRole("button").click();
+  await expect(card.getByTestId("group-code")).toHaveText(code);
+  await expect(card.getByTestId("group-available")).toHaveText(/¥/);
+  await snap(page, info, "customer-group-created");
+
+  const editor = card.getByTestId("group-editor");
+  if (!(await editor.evaluate((d) => (d as HTMLDetailsElement).open))) await editor.locator("summary").click();
+  await card.getByTestId("group-move").locator("select").selectOption("");
+  await card.getByTestId("group-move").getByRole("button").click();
+  await expect(card.getByTestId("group-code")).toHaveCount(0);
+});

@@ -159,6 +159,21 @@ const MATRIX: &[(&str, Body, Who)] = &[
         Who::Roles(ALL),
     ),
     (
+        "/sfn/create_customer_group",
+        Form(&[
+            ("customer_id", "1"),
+            ("group[code]", "MX"),
+            ("group[name]", "矩阵集团"),
+            ("group[limit]", "1"),
+        ]),
+        Who::Roles(FIN),
+    ),
+    (
+        "/sfn/set_customer_group",
+        Form(&[("customer_id", "1"), ("group_code", "")]),
+        Who::Roles(FIN),
+    ),
+    (
         "/sfn/save_customer_pii",
         Form(&[("customer_id", "1"), ("draft[bank_name]", "工商银行")]),
         Who::Roles(PII),

@@ -87,6 +87,8 @@ pub struct CustomerDetail {
     pub pii: crate::api::pii::PiiPanel,
     /// The customer's group (集团), with its limit and members' exposure.
     pub group: Option<crate::domain::groups::GroupRow>,
+    /// Every group, when the user may move the customer between groups (else empty).
+    pub group_options: Vec<crate::domain::groups::GroupRow>,
 }
 
 #[server(prefix = "/sfn", endpoint = "customer")]
@@ -117,10 +119,17 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     let available = crate::domain::credit::check(&position, nothing, Default::default())
         .map_err(AppError::internal)?
         .available_before;
-    let group = match &file.group_code {
-        Some(code) => store.groups().await?.into_iter().find(|g| &g.code == code),
-        None => None,
+    let can_group = user.role.allows(Permission::ConfigureFinance);
+    let groups = if can_group || file.group_code.is_some() {
+        store.groups().await?
+    } else {
+        Vec::new()
     };
+    let group = groups
+        .iter()
+        .find(|g| Some(&g.code) == file.group_code.as_ref())
+        .cloned();
+    let group_options = if can_group { groups } else { Vec::new() };
     let payments = store.customer_payments(file.id, 20).await?;
     let timeline = store.customer_timeline(file.id, 30).await?;
     let audit = if user.role.allows(Permission::ViewAudit) {
@@ -141,6 +150,7 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
     Ok(CustomerDetail {
         pii,
         group,
+        group_options,
         effective_limit: position.effective_limit,
         exposure: position.exposure,
         available,

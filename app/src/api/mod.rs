@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cockpit;
 pub mod collections;
 pub mod customers;
+pub mod groups;
 pub mod import;
 pub mod ledger;
 pub mod pii;

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 #[component]
-fn Detail(detail: CustomerDetail) -> impl IntoView {
+fn Detail(detail: CustomerDetail, refresh: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let CustomerDetail {
         file,
@@ -25,6 +25,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
         can_post,
         pii,
         group,
+        group_options,
     } = detail;
     let as_of = aging.as_of;
     let code = file.code.to_string();
@@ -98,7 +99,7 @@ fn Detail(detail: CustomerDetail) -> impl IntoView {
             {actions}
         </header>
         <CreditGauge limit=effective_limit exposure=exposure available />
-        {group.map(|g| view! { <GroupCard group=g available /> })}
+        <super::customer_group::CustomerGroup customer_id=file.id group options=group_options available refresh />
         <section class="kpis">
             <div class="kpi">
                 <div class="kpi-label">{t!(i18n, customer.open)}</div>
@@ -238,37 +239,6 @@ fn CreditGauge(limit: Money, exposure: Exposure, available: Money) -> impl IntoV
     }
 }
 
-/// The customer's group: its limit, the members' exposure and what is left, and whether
-/// that, not the customer's own availability, is what orders are checked against.
-#[component]
-fn GroupCard(group: crate::domain::groups::GroupRow, available: Money) -> impl IntoView {
-    let i18n = use_i18n();
-    let group_available = group.available();
-    let binds = group_available == available;
-    let members = group.members;
-    let tone = if group_available.is_negative() {
-        "text-red"
-    } else {
-        ""
-    };
-    view! {
-        <section class="card group-card" data-testid="group-card">
-            <div class="kpi-label">
-                {t!(i18n, customer.group)} " "
-                <span class="mono chip">{group.code.to_string()}</span> " "
-                <span class="strong">{group.name.clone()}</span> " "
-                <span class="muted small">{move || t_string!(i18n, customer.group_members, n = members).to_string()}</span>
-            </div>
-            <dl class="gauge-parts">
-                <div><dt>{t!(i18n, customer.group_limit)}</dt><dd class="num">{group.limit.display()}</dd></div>
-                <div><dt>{t!(i18n, customer.group_exposure)}</dt><dd class="num">{group.exposure.display()}</dd></div>
-                <div><dt>{t!(i18n, customer.group_available)}</dt><dd class=format!("num strong {tone}") data-testid="group-available">{group_available.display()}</dd></div>
-            </dl>
-            {binds.then(|| view! { <p class="muted small" data-testid="group-binds">{t!(i18n, customer.group_binds)}</p> })}
-        </section>
-    }
-}
-
 #[component]
 fn Payments(payments: Vec<PaymentLine>) -> impl IntoView {
     let i18n = use_i18n();
@@ -378,12 +348,13 @@ pub fn CustomerPage() -> impl IntoView {
             None => Err(crate::error::AppError::NotFound),
         }
     });
+    let refresh = Callback::new(move |()| data.refetch());
     view! {
         <div class="page">
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(detail) => view! { <Detail detail /> }.into_any(),
+                        Ok(detail) => view! { <Detail detail refresh /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}

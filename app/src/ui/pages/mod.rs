@@ -10,6 +10,7 @@ pub mod cockpit;
 mod cockpit_charts;
 pub mod collections;
 pub mod customer;
+pub mod customer_group;
 pub mod customer_pii;
 pub mod customers;
 pub mod import;

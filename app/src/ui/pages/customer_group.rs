@@ -1,0 +1,141 @@
+//! The customer page's group card (集团): the group's limit, its members' exposure and
+//! what it has left, and whether that, not the customer's own availability, is what an
+//! order meets. Finance (`ConfigureFinance`) also moves the customer into another group
+//! or out of it, or opens a new group for it; the page's data is read again after.
+//!
+//! Everything renders from the customer's own data (`CustomerDetail`): no resource of
+//! its own to resolve during hydration.
+use crate::api::groups::{CreateCustomerGroup, SetCustomerGroup};
+use crate::api::rules::Checked;
+use crate::domain::groups::GroupRow;
+use crate::domain::money::Money;
+use crate::i18n::*;
+use crate::ui::format::ErrorNotice;
+use leptos::prelude::*;
+
+#[component]
+pub fn CustomerGroup(
+    customer_id: i64,
+    group: Option<GroupRow>,
+    options: Vec<GroupRow>,
+    available: Money,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    if group.is_none() && options.is_empty() {
+        return ().into_any();
+    }
+    let current = group
+        .as_ref()
+        .map(|g| g.code.to_string())
+        .unwrap_or_default();
+    let summary = match group {
+        Some(g) => view! { <Figures group=g available /> }.into_any(),
+        None => view! { <div class="kpi-label">{t!(i18n, customer.group)} " " <span class="muted">{t!(i18n, customer.group_none)}</span></div> }.into_any(),
+    };
+    let editor =
+        (!options.is_empty()).then(|| view! { <Editor customer_id current options refresh /> });
+    view! {
+        <section class="card group-card" data-testid="group-card">
+            {summary}
+            {editor}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Figures(group: GroupRow, available: Money) -> impl IntoView {
+    let i18n = use_i18n();
+    let group_available = group.available();
+    let binds = group_available == available;
+    let members = group.members;
+    let tone = if group_available.is_negative() {
+        "text-red"
+    } else {
+        ""
+    };
+    view! {
+        <div class="kpi-label">
+            {t!(i18n, customer.group)} " "
+            <span class="mono chip" data-testid="group-code">{group.code.to_string()}</span> " "
+            <span class="strong">{group.name.clone()}</span> " "
+            <span class="muted small">{move || t_string!(i18n, customer.group_members, n = members).to_string()}</span>
+        </div>
+        <dl class="gauge-parts">
+            <div><dt>{t!(i18n, customer.group_limit)}</dt><dd class="num">{group.limit.display()}</dd></div>
+            <div><dt>{t!(i18n, customer.group_exposure)}</dt><dd class="num">{group.exposure.display()}</dd></div>
+            <div><dt>{t!(i18n, customer.group_available)}</dt><dd class=format!("num strong {tone}") data-testid="group-available">{group_available.display()}</dd></div>
+        </dl>
+        {binds.then(|| view! { <p class="muted small" data-testid="group-binds">{t!(i18n, customer.group_binds)}</p> })}
+    }
+}
+
+/// Move to an existing group (or none), or open a new one and join it.
+#[component]
+fn Editor(
+    customer_id: i64,
+    current: String,
+    options: Vec<GroupRow>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let set = ServerAction::<SetCustomerGroup>::new();
+    let create = ServerAction::<CreateCustomerGroup>::new();
+    Effect::new(move || {
+        let done = |v: Option<Result<Checked<()>, _>>| matches!(v, Some(Ok(Checked::Done(()))));
+        if done(set.value().get()) || done(create.value().get()) {
+            refresh.run(());
+        }
+    });
+    let choices = options
+        .into_iter()
+        .map(|g| {
+            let code = g.code.to_string();
+            let selected = code == current;
+            view! { <option value=code.clone() selected=selected>{format!("{code} · {}", g.name)}</option> }
+        })
+        .collect_view();
+    view! {
+        <details class="new-item" data-testid="group-editor">
+            <summary>{t!(i18n, customer.group_change)}</summary>
+            <ActionForm action=set attr:class="inline-form" attr:data-testid="group-move">
+                <input type="hidden" name="customer_id" value=customer_id.to_string() />
+                <label class="field">{t!(i18n, customer.group)}
+                    <select name="group_code">
+                        <option value="" selected=current.is_empty()>{t!(i18n, customer.group_none)}</option>
+                        {choices}
+                    </select>
+                </label>
+                <button type="submit" class="btn">{t!(i18n, customer.group_move)}</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || set.value().get()) />
+            <h3 class="small strong">{t!(i18n, customer.group_new)}</h3>
+            <ActionForm action=create attr:class="stack" attr:data-testid="group-create">
+                <input type="hidden" name="customer_id" value=customer_id.to_string() />
+                <label class="field">{t!(i18n, customer.group_code)}<input name="group[code]" autocomplete="off" /></label>
+                <label class="field">{t!(i18n, customer.group_name)}<input name="group[name]" autocomplete="off" /></label>
+                <label class="field">{t!(i18n, customer.group_limit_input)}<input name="group[limit]" inputmode="decimal" autocomplete="off" /></label>
+                <button type="submit" class="btn btn-primary">{t!(i18n, customer.group_create)}</button>
+            </ActionForm>
+            <Outcome value=Signal::derive(move || create.value().get()) />
+        </details>
+    }
+}
+
+/// A refusal, each problem naming its field (a success re-reads the page instead).
+#[component]
+fn Outcome(value: Signal<Option<Result<Checked<()>, crate::error::AppError>>>) -> impl IntoView {
+    move || {
+        match value.get() {
+        Some(Ok(Checked::Invalid(errors))) => view! {
+            <div class="notice notice-error" role="alert" data-testid="group-errors">
+                <ul>{errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+            </div>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+        _ => ().into_any(),
+    }
+    }
+}
