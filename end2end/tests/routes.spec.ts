@@ -27,7 +27,9 @@ import { login, waitForHydration } from "./helpers";
 // was 1.12 MB for every route): lower them as the client shrinks; raise one only in the
 // commit of a feature that needs the bytes, saying so (office 1,045 → 1,060 KB and figures
 // 555 → 558 KB with the customer's sensitive-fields card and the form code the admin page
-// shares with the other groups, which wasm-split moved into shared chunks). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
+// shares with the other groups, which wasm-split moved into shared chunks; office
+// 1,075 → 1,087 KB and its chunk 565 → 582 KB with the customer page's group card and
+// its editor: two forms, their server functions and the group rows). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
 // per lazy chunk; the main file alone (the framework, router, shell and offline queue)
 // is 277 KB today, so they need a lighter main file, not more split points.
 const FIRST_LOAD_BUDGETS: readonly (readonly [RegExp, number])[] = [
@@ -35,10 +37,10 @@ const FIRST_LOAD_BUDGETS: readonly (readonly [RegExp, number])[] = [
   [/^\/more$/, 290_000], // main only: the shell's own page
   [/^\/tasks(\/:id)?$/, 538_000], // field group: a rep's worklist and tasks
   [/^\/(aging|reports.*)?$/, 566_000], // figures group: cockpit, aging, reports
-  [/./, 1_075_000], // office group: everything else
+  [/./, 1_087_000], // office group: everything else
 ];
 const firstLoadBudget = (path: string) => FIRST_LOAD_BUDGETS.find(([re]) => re.test(path))![1];
-const LAZY_CHUNK_BUDGET = 565_000;
+const LAZY_CHUNK_BUDGET = 582_000;
 
 /** The site the server serves (start-server.sh: `$root/target/site`). */
 const PKG = path.resolve(__dirname, "../../target/site/pkg");
