@@ -136,10 +136,10 @@ pub fn check(
     let own_before = position
         .effective_limit
         .checked_sub(position.exposure.total()?)?;
-    let group_before = match position.group {
-        Some(g) => Some(g.limit.checked_sub(g.exposure)?),
-        None => None,
-    };
+    let group_before = position
+        .group
+        .map(|g| g.limit.checked_sub(g.exposure))
+        .transpose()?;
     let available_before = match group_before {
         Some(g) if g.checked_sub(own_before)?.is_negative() => g,
         _ => own_before,
@@ -377,6 +377,23 @@ mod tests {
             let c = check(&p, cny(order), CreditPolicy::default()).unwrap();
             prop_assert_eq!(c.available_before.minor() - c.available_after.minor(), cny(order).minor());
             prop_assert_eq!(c.decision == Decision::Approved, order <= limit - inv - ord + cred);
+        }
+
+        #[test]
+        fn a_group_member_is_approved_exactly_within_the_lower_availability(
+            limit in 0i64..10_000_000, inv in 0i64..5_000_000, group_limit in 0i64..20_000_000,
+            others in 0i64..10_000_000, order in 1i64..10_000_000,
+        ) {
+            let p = CreditPosition {
+                group: Some(GroupPosition { limit: cny(group_limit), exposure: cny(inv + others) }),
+                ..position(CustomerStatus::Normal, limit, inv, 0, 0, 0)
+            };
+            let c = check(&p, cny(order), CreditPolicy::default()).unwrap();
+            let (own, group) = (limit - inv, group_limit - inv - others);
+            prop_assert_eq!(c.available_before, cny(own.min(group)));
+            prop_assert_eq!(c.decision == Decision::Approved, order <= own.min(group));
+            prop_assert_eq!(c.reasons.contains(&Reason::GroupOverLimit), order > group);
+            prop_assert_eq!(c.reasons.contains(&Reason::OverLimit), order > own);
         }
     }
 }
