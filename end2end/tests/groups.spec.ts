@@ -45,8 +45,11 @@ test("finance opens a group for a customer, is told what is wrong, and takes it 
   await expect(card.getByTestId("group-available")).toHaveText(/¥/);
   await snap(page, info, "customer-group-created");
 
+  // Done folds the editor and clears what was typed.
   const editor = card.getByTestId("group-editor");
-  if (!(await editor.evaluate((d) => (d as HTMLDetailsElement).open))) await editor.locator("summary").click();
+  await expect.poll(() => editor.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+  await expect(create.locator('input[name="group[code]"]')).toHaveValue("");
+  await editor.locator("summary").click();
   await card.getByTestId("group-move").locator("select").selectOption("");
   await card.getByTestId("group-move").getByRole("button").click();
   await expect(card.getByTestId("group-code")).toHaveCount(0);

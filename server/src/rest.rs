@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 mod documents;
+mod feed;
 mod openapi;
 mod responses;
 mod rule_runs;
@@ -44,10 +45,26 @@ pub fn router() -> Router<AppState> {
             "/customer-groups",
             get(documents::list_groups).post(documents::create_group),
         )
-        .route("/invoices", post(documents::create_invoice))
-        .route("/orders", post(documents::create_order))
-        .route("/payments", post(documents::create_payment))
-        .route("/credit-notes", post(documents::create_credit_note))
+        .route(
+            "/invoices",
+            get(feed::list_invoices).post(documents::create_invoice),
+        )
+        .route("/invoices/{number}", get(feed::get_invoice))
+        .route(
+            "/orders",
+            get(feed::list_orders).post(documents::create_order),
+        )
+        .route("/orders/{number}", get(feed::get_order))
+        .route(
+            "/payments",
+            get(feed::list_payments).post(documents::create_payment),
+        )
+        .route("/payments/{reference}", get(feed::get_payment))
+        .route(
+            "/credit-notes",
+            get(feed::list_credit_notes).post(documents::create_credit_note),
+        )
+        .route("/credit-notes/{number}", get(feed::get_credit_note))
         .route("/credit-checks", post(documents::credit_check))
         .route("/aging", get(aging))
         .route("/dashboard", get(dashboard))

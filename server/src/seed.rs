@@ -452,7 +452,10 @@ pub async fn demo_groups(store: &dyn Store, now: DateTime<Utc>) -> Result<usize,
             name: name.into(),
             limit: Money::from_minor(limit_minor, Currency::CNY),
         };
-        store.create_group(&group, ACTOR, now).await.map_err(err)?;
+        store
+            .create_group(&group, None, ACTOR, now)
+            .await
+            .map_err(err)?;
         let join = CustomerPatch {
             group: Some(Some(code)),
             ..Default::default()

@@ -6,7 +6,8 @@
 //! - leaving the group frees the customer from the group's limit; membership changes are
 //!   audited with the credit file;
 //! - an unknown group, or a customer in another currency, is refused naming `group_code`
-//!   and nothing is written; a taken group code is 409.
+//!   and nothing is written (not even a group opened for that customer); a taken group
+//!   code is 409.
 mod common;
 
 use app::domain::credit::{check, CreditPolicy, Decision, Reason};
@@ -38,7 +39,10 @@ async fn book(store: &dyn Store) -> (i64, i64) {
         name: "中建某局集团".into(),
         limit: cny(150_000),
     };
-    store.create_group(&group, "fin", test_now()).await.unwrap();
+    store
+        .create_group(&group, None, "fin", test_now())
+        .await
+        .unwrap();
     let member = |c: &str| app::domain::customer::NewCustomer {
         group_code: Some(code("ZJ")),
         ..new_customer(c, None, None)
@@ -97,7 +101,7 @@ async fn story(store: &dyn Store) {
             "{customer}: {yuan}"
         );
     }
-    let groups = store.groups().await.unwrap();
+    let groups = store.groups(None).await.unwrap();
     assert_eq!(
         groups
             .iter()
@@ -165,6 +169,47 @@ async fn story(store: &dyn Store) {
         .unwrap()
         .unwrap();
     assert_eq!(file.group_code, None, "the refused patch wrote nothing");
+
+    // A group opened for a customer it cannot take (another currency) is not opened.
+    let usd = app::domain::customer::NewCustomer {
+        credit_limit: Money::from_minor(1_000_00, Currency::USD),
+        ..new_customer("U", None, None)
+    };
+    let u = store
+        .insert_customers(&[usd], "fin", test_now())
+        .await
+        .unwrap()[0];
+    let zt = NewGroup {
+        code: code("ZT"),
+        name: "中铁某局集团".into(),
+        limit: cny(60_000),
+    };
+    match store.create_group(&zt, Some(u), "fin", test_now()).await {
+        Err(StoreError::Rejected(f)) => assert_eq!(f.field, "group_code", "{f}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.groups(None).await.unwrap().len(),
+        1,
+        "no group ZT was left"
+    );
+    assert!(store.groups(Some(&code("ZT"))).await.unwrap().is_empty());
+    store
+        .create_group(&zt, Some(b), "fin", test_now())
+        .await
+        .unwrap();
+    let only = store.groups(Some(&code("ZT"))).await.unwrap();
+    assert_eq!(
+        only.iter()
+            .map(|g| (g.code.as_str(), g.members))
+            .collect::<Vec<_>>(),
+        [("ZT", 1)]
+    );
+    assert_eq!(
+        checked(store, b, 1).await.2,
+        cny(10_000),
+        "opened and joined in one step: 60,000 less B's approved 50,000"
+    );
 }
 
 #[tokio::test]

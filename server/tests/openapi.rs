@@ -17,10 +17,14 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/customers/{code}", &["get", "patch"]),
     ("/api/v1/customers/{code}/credit", &["get"]),
     ("/api/v1/customer-groups", &["get", "post"]),
-    ("/api/v1/invoices", &["post"]),
-    ("/api/v1/orders", &["post"]),
-    ("/api/v1/payments", &["post"]),
-    ("/api/v1/credit-notes", &["post"]),
+    ("/api/v1/invoices", &["get", "post"]),
+    ("/api/v1/invoices/{number}", &["get"]),
+    ("/api/v1/orders", &["get", "post"]),
+    ("/api/v1/orders/{number}", &["get"]),
+    ("/api/v1/payments", &["get", "post"]),
+    ("/api/v1/payments/{reference}", &["get"]),
+    ("/api/v1/credit-notes", &["get", "post"]),
+    ("/api/v1/credit-notes/{number}", &["get"]),
     ("/api/v1/credit-checks", &["post"]),
     ("/api/v1/aging", &["get"]),
     ("/api/v1/dashboard", &["get"]),
@@ -141,9 +145,16 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String>
     }
 }
 
-/// `{code}` → `ERP-1`.
+/// `{code}` → `ERP-1`, and the documents posted below by their numbers.
 fn concrete(path: &str) -> String {
+    let number = match path {
+        p if p.starts_with("/api/v1/orders") => "SO-1",
+        p if p.starts_with("/api/v1/credit-notes") => "CN-1",
+        _ => "INV-1",
+    };
     path.replace("{code}", "ERP-1")
+        .replace("{number}", number)
+        .replace("{reference}", "P-1")
 }
 
 struct Exchange<'a> {
@@ -463,4 +474,33 @@ async fn real_requests_and_responses_match_the_document() {
         404
     );
     assert_eq!(x.call("get", "/api/v1/aging", "", None, false).await.0, 401);
+
+    // Every document reads back, one at a time and in lists, as documented.
+    for (list, one, field) in [
+        (inv, "/api/v1/invoices/{number}", "invoices"),
+        (pay, "/api/v1/payments/{reference}", "payments"),
+        (cn, "/api/v1/credit-notes/{number}", "credit_notes"),
+        (ord, "/api/v1/orders/{number}", "orders"),
+    ] {
+        let (s, v) = x
+            .call("get", list, "?customer_code=ERP-1&limit=1", None, true)
+            .await;
+        assert_eq!(
+            (s, v[field].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{v}"
+        );
+        assert_eq!(x.call("get", one, "", None, true).await.0, 200, "{one}");
+        assert_eq!(x.call("get", list, "?cursor=x", None, true).await.0, 400);
+    }
+    let (s, v) = x
+        .call(
+            "get",
+            "/api/v1/invoices/{number}",
+            "?as_of=2026-06-30",
+            None,
+            true,
+        )
+        .await;
+    assert_eq!((s, &v["open_amount"]), (200, &json!("500.00")), "{v}");
 }

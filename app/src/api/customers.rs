@@ -120,16 +120,15 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
         .map_err(AppError::internal)?
         .available_before;
     let can_group = user.role.allows(Permission::ConfigureFinance);
-    let groups = if can_group || file.group_code.is_some() {
-        store.groups().await?
-    } else {
-        Vec::new()
+    let group_options = match can_group {
+        true => store.groups(None).await?,
+        false => Vec::new(),
     };
-    let group = groups
-        .iter()
-        .find(|g| Some(&g.code) == file.group_code.as_ref())
-        .cloned();
-    let group_options = if can_group { groups } else { Vec::new() };
+    let group = match (&file.group_code, can_group) {
+        (Some(code), true) => group_options.iter().find(|g| &g.code == code).cloned(),
+        (Some(code), false) => store.groups(Some(code)).await?.pop(),
+        (None, _) => None,
+    };
     let payments = store.customer_payments(file.id, 20).await?;
     let timeline = store.customer_timeline(file.id, 30).await?;
     let audit = if user.role.allows(Permission::ViewAudit) {

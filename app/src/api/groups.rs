@@ -20,32 +20,15 @@ pub async fn create_customer_group(
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
     let (store, now) = (super::store()?, super::clock()?.now());
-    // Refuse what joining would refuse before the group exists, so nothing is written.
-    let file = store
+    store
         .customer_file(customer_id, user.scope())
         .await?
         .ok_or(AppError::NotFound)?;
-    if file.credit_limit.currency() != group.limit.currency() {
-        let why = format!(
-            "a customer billed in {} cannot join a group kept in {}",
-            file.credit_limit.currency().code(),
-            group.limit.currency().code()
-        );
-        return Ok(Checked::Invalid(vec![
-            crate::domain::documents::FieldError::new("group_code", why),
-        ]));
-    }
-    if let Err(refused) = ssr::refused(store.create_group(&group, &user.username, now).await)? {
-        return Ok(refused);
-    }
-    ssr::join(
-        store.as_ref(),
-        customer_id,
-        Some(group.code),
-        &user.username,
-        now,
-    )
-    .await
+    let opened = store.create_group(&group, Some(customer_id), &user.username, now);
+    Ok(match ssr::refused(opened.await)? {
+        Ok(_) => Checked::Done(()),
+        Err(refusal) => refusal,
+    })
 }
 
 /// Moves the customer into the group `group_code`, or out of any group when it is blank.

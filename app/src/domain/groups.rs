@@ -11,7 +11,7 @@
 //!   and the group's available credit (`domain::credit::check`), with its own reason
 //!   `group_over_limit`, so a sales rep sees which limit stopped the order.
 use super::customer::CustomerCode;
-use super::documents::{customer_code, money, required_text, FieldError};
+use super::documents::{customer_code, money, required_text, Errors, FieldError};
 use super::money::Money;
 use serde::{Deserialize, Serialize};
 
@@ -39,16 +39,15 @@ pub struct NewGroup {
 impl GroupInput {
     /// Every problem at once, each naming its field.
     pub fn parse(&self) -> Result<NewGroup, Vec<FieldError>> {
-        let code = customer_code("code", &self.code);
-        let name = required_text("name", &self.name, 200);
-        let limit = money("limit", &self.limit, super::BOOK_CURRENCY, true);
-        match (code, name, limit) {
-            (Ok(code), Ok(name), Ok(limit)) => Ok(NewGroup { code, name, limit }),
-            (code, name, limit) => Err([code.err(), name.err(), limit.err()]
-                .into_iter()
-                .flatten()
-                .collect()),
-        }
+        let mut e = Errors::default();
+        let code = e.take(customer_code("code", &self.code));
+        let name = e.take(required_text("name", &self.name, 200));
+        let limit = e.take(money("limit", &self.limit, super::BOOK_CURRENCY, true));
+        e.finish(|| NewGroup {
+            code: code.unwrap(),
+            name: name.unwrap(),
+            limit: limit.unwrap(),
+        })
     }
 }
 

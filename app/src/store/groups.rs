@@ -6,17 +6,21 @@
 //! transaction and audit row as the rest of the file, and only for customers billed in
 //! the book currency.
 use super::*;
+use crate::domain::customer::CustomerCode;
 use crate::domain::groups::{GroupRow, NewGroup};
 
 #[async_trait]
 pub trait GroupStore: Send + Sync {
-    /// Opens the group; returns its id.
+    /// Opens the group and, with `member`, puts that customer in it in the same
+    /// transaction (refused by name, writing nothing, if it may not join); returns its id.
     async fn create_group(
         &self,
         group: &NewGroup,
+        member: Option<i64>,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
-    /// Every group by code, with its members' exposure from the maintained balances.
-    async fn groups(&self) -> Result<Vec<GroupRow>, StoreError>;
+    /// Every group by code (or `only` that one), with its members' exposure from the
+    /// maintained balances.
+    async fn groups(&self, only: Option<&CustomerCode>) -> Result<Vec<GroupRow>, StoreError>;
 }

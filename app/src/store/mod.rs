@@ -1,5 +1,5 @@
 //! The persistence ports, one small trait per feature (identity, audit, idempotency,
-//! settings, inbox, customers, groups, ledger, cockpit, reports, approvals, scoring, rules,
+//! settings, inbox, customers, groups, document feeds, ledger, cockpit, reports, approvals, scoring, rules,
 //! collections), each in its own file. `Store` is all of them together: the wiring hands
 //! out one `Arc<dyn Store>`, and a service that needs less asks for less (`&dyn Store`
 //! coerces to any port), so it can be tested against a small fake of that port.
@@ -38,6 +38,7 @@ mod audit;
 mod cockpit;
 mod collections;
 mod customers;
+mod feed;
 mod groups;
 mod idempotency;
 mod identity;
@@ -55,6 +56,7 @@ pub use audit::AuditStore;
 pub use cockpit::CockpitStore;
 pub use collections::*;
 pub use customers::CustomerStore;
+pub use feed::*;
 pub use groups::GroupStore;
 pub use idempotency::IdempotencyStore;
 pub use identity::{IdentityStore, UserProfile};
@@ -344,6 +346,7 @@ pub trait Store:
     + InboxStore
     + CustomerStore
     + GroupStore
+    + FeedStore
     + PiiStore
     + LedgerStore
     + ReceivablesStore

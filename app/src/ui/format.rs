@@ -97,3 +97,27 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </div>
     }
 }
+
+/// What a form's `Checked` action came to: its refusals, each naming its field, or its
+/// error; after a success, `done` (nothing when it is absent).
+#[component]
+pub fn CheckedNotice(
+    #[prop(into)] value: Signal<Option<Result<crate::api::rules::Checked<()>, AppError>>>,
+    testid: &'static str,
+    #[prop(optional, into)] done: Option<ViewFn>,
+) -> impl IntoView {
+    use crate::api::rules::Checked;
+    move || {
+        match value.get() {
+        Some(Ok(Checked::Invalid(errors))) => view! {
+            <div class="notice notice-error" role="alert" data-testid=testid>
+                <ul>{errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+            </div>
+        }
+        .into_any(),
+        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+        Some(Ok(Checked::Done(()))) => done.as_ref().map(|d| d.run()).unwrap_or_else(|| ().into_any()),
+        None => ().into_any(),
+    }
+    }
+}

@@ -14,7 +14,7 @@
 //! - every body is one of the structs in `responses` (or `ApiError`), and every handler
 //!   carries its `#[utoipa::path]`, so `/api/v1/openapi.json` describes what runs.
 use super::responses::{
-    money, Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Group, GroupList,
+    allocations, money, CreditCheckResult, CreditNote, CreditSummary, Customer, Group, GroupList,
     Invoice, Order, Payment, ValidationErrors,
 };
 use super::{authenticate, error, internal, ApiError};
@@ -640,7 +640,7 @@ async fn create_group_outcome(w: &Writer<'_>, key: &ApiKey, body: &[u8]) -> Outc
         _ => None,
     });
     match store
-        .create_group(&group, &actor(key), w.state.clock.now())
+        .create_group(&group, None, &actor(key), w.state.clock.now())
         .await
     {
         Ok(_) => render(&group),
@@ -663,7 +663,7 @@ pub(crate) async fn list_groups(State(state): State<AppState>, headers: HeaderMa
     if let Err(r) = authenticate(&state, &headers, ApiScope::Read).await {
         return r;
     }
-    match state.store.groups().await {
+    match state.store.groups(None).await {
         Ok(groups) => axum::Json(GroupList {
             groups: groups.iter().map(Group::new).collect(),
         })
@@ -803,15 +803,10 @@ fn payment_body(draft: &PaymentDraft, p: &PostedPayment) -> Outcome {
             customer_code: draft.customer_code.clone(),
             received_on: draft.received_on,
             amount: format!("{:.2}", draft.amount),
-            allocations: p
-                .allocations
-                .iter()
-                .map(|(n, m)| Allocation {
-                    invoice_number: n.clone(),
-                    amount: money(*m),
-                })
-                .collect(),
+            currency: p.unallocated.currency(),
+            allocations: allocations(&p.allocations),
             unallocated: money(p.unallocated),
+            reversed: false,
         },
     )
 }
@@ -843,6 +838,7 @@ fn credit_note_body(code: &CustomerCode, n: &NewCreditNote) -> Outcome {
             currency: n.amount.currency(),
             invoice_number: n.invoice_number.clone(),
             reason: n.reason.clone(),
+            reversed: false,
         },
     )
 }

@@ -12,8 +12,9 @@
 //!   (`Money`, `CustomerRow`) are held to a real response by `tests/openapi.rs`;
 //! - every operation but this one requires `Authorization: Bearer <key>`.
 use super::responses::{
-    Allocation, CreditCheckResult, CreditNote, CreditSummary, Customer, Group, GroupList, Invoice,
-    Order, Payment, ValidationErrors,
+    Allocation, CreditCheckResult, CreditNote, CreditNotePage, CreditSummary, Customer, Group,
+    GroupList, Invoice, InvoicePage, Order, OrderPage, Payment, PaymentPage, PostedOrder,
+    ValidationErrors,
 };
 use super::{AgingBucket, AgingReport, ApiError, CustomerList};
 use app::domain::aging::Basis;
@@ -62,6 +63,14 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         super::documents::create_order,
         super::documents::create_payment,
         super::documents::create_credit_note,
+        super::feed::list_invoices,
+        super::feed::get_invoice,
+        super::feed::list_payments,
+        super::feed::get_payment,
+        super::feed::list_credit_notes,
+        super::feed::get_credit_note,
+        super::feed::list_orders,
+        super::feed::get_order,
         super::documents::credit_check,
         super::aging,
         super::dashboard,
@@ -71,13 +80,13 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,
         CreditCheckInput, FieldError, ValidationErrors, ApiError, Customer, CreditSummary, Invoice, Order,
         CreditCheckResult, Payment, Allocation, CreditNote, CustomerList, AgingReport, AgingBucket,
-        GroupInput, Group, GroupList, CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
+        GroupInput, Group, GroupList, InvoicePage, PaymentPage, CreditNotePage, OrderPage, PostedOrder, CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
         CustomerRowSchema, super::rule_runs::RuleRunInput, super::rule_runs::RuleRunReport, super::rule_runs::RuleRunCounts,
     )),
     tags(
         (name = "customers", description = "Credit files: open, read, change terms"),
         (name = "credit", description = "Credit position and checks"),
-        (name = "documents", description = "Invoices, orders, payments and credit notes"),
+        (name = "documents", description = "Invoices, orders, payments and credit notes: post one, read one, or list them a page at a time"),
         (name = "reports", description = "Aging"),
         (name = "rules", description = "Collection rule runs (keys with the admin scope)"),
     ),

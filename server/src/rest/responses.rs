@@ -142,6 +142,23 @@ pub(crate) struct Invoice {
     pub acceptance_date: Option<NaiveDate>,
 }
 
+impl Invoice {
+    pub fn from_record(i: &app::store::InvoiceRecord) -> Self {
+        Invoice {
+            number: i.line.number.clone(),
+            customer_code: i.customer_code.clone(),
+            invoice_date: i.line.invoice_date,
+            due_date: i.line.due_date,
+            amount: money(i.line.amount),
+            currency: i.line.amount.currency(),
+            open_amount: money(i.line.open),
+            order_ref: i.order_ref.clone(),
+            ship_date: i.ship_date,
+            acceptance_date: i.acceptance_date,
+        }
+    }
+}
+
 /// The outcome of a credit check; `available_*` are in the customer's currency.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CreditCheckResult {
@@ -200,9 +217,40 @@ pub(crate) struct Payment {
     pub received_on: NaiveDate,
     #[schema(example = "1234.50")]
     pub amount: String,
+    #[schema(value_type = CurrencySchema)]
+    pub currency: Currency,
+    /// Net of any reversal: a reversed payment settles nothing.
     pub allocations: Vec<Allocation>,
     #[schema(example = "0.00")]
     pub unallocated: String,
+    /// Undone by a reversal (a correcting entry; the payment itself stays on record).
+    pub reversed: bool,
+}
+
+impl Payment {
+    pub fn from_record(p: &app::store::PaymentRecord) -> Self {
+        Payment {
+            reference: p.line.reference.clone(),
+            customer_code: p.customer_code.clone(),
+            received_on: p.line.received_on,
+            amount: money(p.line.amount),
+            currency: p.line.amount.currency(),
+            allocations: allocations(&p.line.allocations),
+            unallocated: money(p.line.unallocated),
+            reversed: p.line.reversed,
+        }
+    }
+}
+
+/// (invoice number, amount) pairs as the API shows them.
+pub(crate) fn allocations(lines: &[(String, Money)]) -> Vec<Allocation> {
+    lines
+        .iter()
+        .map(|(n, m)| Allocation {
+            invoice_number: n.clone(),
+            amount: money(*m),
+        })
+        .collect()
 }
 
 /// A posted credit note.
@@ -220,6 +268,23 @@ pub(crate) struct CreditNote {
     /// The invoice it reduces; null leaves an unallocated credit.
     pub invoice_number: Option<String>,
     pub reason: String,
+    /// Undone by a reversal.
+    pub reversed: bool,
+}
+
+impl CreditNote {
+    pub fn from_record(n: &app::store::CreditNoteRecord) -> Self {
+        CreditNote {
+            number: n.number.clone(),
+            customer_code: n.customer_code.clone(),
+            issued_on: n.issued_on,
+            amount: money(n.amount),
+            currency: n.amount.currency(),
+            invoice_number: n.invoice_number.clone(),
+            reason: n.reason.clone(),
+            reversed: n.reversed,
+        }
+    }
 }
 
 /// A customer group with its limit and its members' exposure today (book currency).
@@ -259,4 +324,75 @@ impl Group {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct GroupList {
     pub groups: Vec<Group>,
+}
+
+/// An order as the lists show it: its credit decision when it was posted, and where it
+/// stands now (released by an approved application, or cancelled).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PostedOrder {
+    #[schema(example = "SO-2026-0001")]
+    pub number: String,
+    #[schema(value_type = String, example = "ERP-1001")]
+    pub customer_code: CustomerCode,
+    pub ordered_on: NaiveDate,
+    #[schema(example = "1234.50")]
+    pub amount: String,
+    #[schema(value_type = CurrencySchema)]
+    pub currency: Currency,
+    #[schema(value_type = DecisionSchema)]
+    pub decision: Decision,
+    #[schema(value_type = Vec<ReasonSchema>)]
+    pub reasons: Vec<Reason>,
+    /// `approved`, `needs_approval`, `blocked`, `released` or `cancelled`.
+    #[schema(value_type = String, example = "approved")]
+    pub status: app::store::OrderState,
+}
+
+impl From<&app::store::OrderRecord> for PostedOrder {
+    fn from(o: &app::store::OrderRecord) -> Self {
+        PostedOrder {
+            number: o.number.clone(),
+            customer_code: o.customer_code.clone(),
+            ordered_on: o.ordered_on,
+            amount: money(o.amount),
+            currency: o.amount.currency(),
+            decision: o.decision,
+            reasons: o.reasons.clone(),
+            status: o.state,
+        }
+    }
+}
+
+/// `GET /api/v1/invoices`: one page.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct InvoicePage {
+    /// The date the open amounts are taken at.
+    pub as_of: NaiveDate,
+    pub invoices: Vec<Invoice>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/payments`: one page.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PaymentPage {
+    pub payments: Vec<Payment>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/credit-notes`: one page.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CreditNotePage {
+    pub credit_notes: Vec<CreditNote>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/orders`: one page.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OrderPage {
+    pub orders: Vec<PostedOrder>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
 }

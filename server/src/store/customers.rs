@@ -2,6 +2,64 @@
 //! by `impl_store!`; the SQL is shared (see `store/mod.rs`).
 macro_rules! customers_impl {
     ($store:ty, $db:ty) => {
+        /// Applies `patch` to customer `id` with its audit row (and a status event), in
+        /// the caller's transaction; a group is resolved by `group_for`.
+        async fn patch_customer_tx(
+            tx: &mut Tx,
+            chain: &mut $crate::store::ledger::Chain,
+            id: i64,
+            patch: &app::domain::documents::CustomerPatch,
+        ) -> Result<app::domain::customer::CustomerFile, app::store::StoreError> {
+            let before = customer_file_in(&mut **tx, id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
+            let mut after = before.clone();
+            if let Some(s) = patch.status {
+                after.status = s;
+            }
+            if let Some(l) = patch.credit_limit {
+                after.credit_limit = l;
+            }
+            if let Some(t) = patch.temp_limit {
+                after.temp_limit = t;
+            }
+            if let Some(g) = &patch.group {
+                after.group_code = g.clone();
+            }
+            let group_id = match &after.group_code {
+                Some(code) => Some(group_for(tx, code, after.credit_limit.currency()).await?),
+                None => None,
+            };
+            sqlx::query(
+                "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5, \
+                 group_id = $6 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(after.status.as_str())
+            .bind(after.credit_limit.minor())
+            .bind(after.temp_limit.map(|(m, _)| m.minor()))
+            .bind(after.temp_limit.map(|(_, d)| d))
+            .bind(group_id)
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::store::db_err)?;
+            let terms = |f: &app::domain::customer::CustomerFile| {
+                serde_json::json!({
+                    "status": f.status, "credit_limit": f.credit_limit.amount().to_string(),
+                    "temp_limit": f.temp_limit.map(|(m, _)| m.amount().to_string()),
+                    "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
+                    "group_code": f.group_code,
+                })
+                .to_string()
+            };
+            let mut e = app::store::AuditEntry::new("customer", before.code.as_str(), "update");
+            e.before = Some(terms(&before));
+            e.after = Some(terms(&after));
+            chain.push(e);
+            if after.status != before.status {
+                chain.raise(app::domain::events::DomainEvent::status_changed(id));
+            }
+            Ok(after)
+        }
+
         #[async_trait::async_trait]
         impl app::store::CustomerStore for $store {
             async fn insert_customers(
@@ -29,53 +87,7 @@ macro_rules! customers_impl {
             ) -> Result<app::domain::customer::CustomerFile, app::store::StoreError> {
                 // Read under the writers' lock, so a concurrent PATCH cannot be overwritten.
                 let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
-                let before = customer_file_in(&mut *tx, id, app::domain::auth::Scope::All).await?.ok_or(app::store::StoreError::NotFound)?;
-                let mut after = before.clone();
-                if let Some(s) = patch.status {
-                    after.status = s;
-                }
-                if let Some(l) = patch.credit_limit {
-                    after.credit_limit = l;
-                }
-                if let Some(t) = patch.temp_limit {
-                    after.temp_limit = t;
-                }
-                if let Some(g) = &patch.group {
-                    after.group_code = g.clone();
-                }
-                let group_id = match &after.group_code {
-                    Some(code) => Some(group_for(&mut tx, code, after.credit_limit.currency()).await?),
-                    None => None,
-                };
-                sqlx::query(
-                    "UPDATE customers SET status = $2, credit_limit_minor = $3, temp_limit_minor = $4, temp_limit_expires_on = $5, \
-                     group_id = $6 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(after.status.as_str())
-                .bind(after.credit_limit.minor())
-                .bind(after.temp_limit.map(|(m, _)| m.minor()))
-                .bind(after.temp_limit.map(|(_, d)| d))
-                .bind(group_id)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::store::db_err)?;
-                let terms = |f: &app::domain::customer::CustomerFile| {
-                    serde_json::json!({
-                        "status": f.status, "credit_limit": f.credit_limit.amount().to_string(),
-                        "temp_limit": f.temp_limit.map(|(m, _)| m.amount().to_string()),
-                        "temp_limit_expires_on": f.temp_limit.map(|(_, d)| d),
-                        "group_code": f.group_code,
-                    })
-                    .to_string()
-                };
-                let mut e = app::store::AuditEntry::new("customer", before.code.as_str(), "update");
-                e.before = Some(terms(&before));
-                e.after = Some(terms(&after));
-                chain.push(e);
-                if after.status != before.status {
-                    chain.raise(app::domain::events::DomainEvent::status_changed(id));
-                }
+                let after = patch_customer_tx(&mut tx, &mut chain, id, patch).await?;
                 commit(tx, chain).await?;
                 Ok(after)
             }

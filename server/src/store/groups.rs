@@ -1,7 +1,8 @@
 //! `app::store::GroupStore` for both backends: customer groups. Expanded once per backend
 //! by `impl_store!`; the SQL is shared (see `store/mod.rs`). Membership is written with
-//! the credit file (`ledger::insert_customers_tx`, `customers::update_customer`), which
-//! resolve a group code with `group_for`.
+//! the credit file (`ledger::insert_customers_tx`, `customers::patch_customer_tx`), which
+//! resolve a group code with `group_for`; a group opened for a customer is joined in the
+//! same transaction, so a refused join leaves no group behind.
 
 /// Members' exposure per group: open invoices + open orders − unallocated credits.
 pub(crate) const GROUP_EXPOSURE: &str = "SELECT c.group_id, COUNT(*) AS members, \
@@ -41,6 +42,7 @@ macro_rules! groups_impl {
             async fn create_group(
                 &self,
                 group: &app::domain::groups::NewGroup,
+                member: Option<i64>,
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<i64, app::store::StoreError> {
@@ -59,21 +61,26 @@ macro_rules! groups_impl {
                 let mut e = app::store::AuditEntry::new("customer_group", group.code.as_str(), "create");
                 e.after = Some(serde_json::to_string(group).map_err($crate::store::corrupt)?);
                 chain.push(e);
+                if let Some(customer) = member {
+                    let join = app::domain::documents::CustomerPatch { group: Some(Some(group.code.clone())), ..Default::default() };
+                    patch_customer_tx(&mut tx, &mut chain, customer, &join).await?;
+                }
                 chain.answer(self.claim.as_ref(), app::store::Written::Group(group))?;
                 commit(tx, chain).await?;
                 Ok(id)
             }
 
-            async fn groups(&self) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
+            async fn groups(&self, only: Option<&app::domain::customer::CustomerCode>) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
                 use app::domain::money::Money;
                 use sqlx::Row;
                 let sql = format!(
                     "SELECT g.code, g.name, g.limit_minor, g.currency, COALESCE(x.members, 0) AS members, \
                      COALESCE(x.exposure_minor, 0) AS exposure_minor \
-                     FROM customer_groups g LEFT JOIN ({}) x ON x.group_id = g.id ORDER BY g.code",
+                     FROM customer_groups g LEFT JOIN ({}) x ON x.group_id = g.id \
+                     WHERE g.code = COALESCE($1, g.code) ORDER BY g.code",
                     $crate::store::groups::GROUP_EXPOSURE
                 );
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
+                let rows = sqlx::query(&sql).bind(only.map(|c| c.as_str())).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
                         let cur = currency_of(r)?;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod cockpit;
 pub mod collections;
 pub mod customers;
+pub mod feed;
 pub mod groups;
 pub mod handle;
 pub mod idempotency;
@@ -175,6 +176,7 @@ macro_rules! impl_store {
         $crate::store::inbox::inbox_impl!($store, $db);
         $crate::store::customers::customers_impl!($store, $db);
         $crate::store::groups::groups_impl!($store, $db);
+        $crate::store::feed::feed_impl!($store, $db);
         $crate::store::pii::pii_impl!($store, $db);
         $crate::store::ledger::ledger_impl!($store, $db);
         $crate::store::receivables::receivables_impl!($store, $db);

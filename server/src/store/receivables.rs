@@ -2,6 +2,46 @@
 //! once per backend by `impl_store!`; the SQL is shared (see `store/mod.rs`).
 macro_rules! receivables_impl {
     ($store:ty, $db:ty) => {
+        /// Payments (id, reference, received_on, amount_minor, currency, reversed) with
+        /// their net allocations (payment_id, number, amount_minor; reversals already
+        /// summed in), in the payments' order, each with its id.
+        fn payment_lines(
+            payments: &[DbRow],
+            allocations: &[DbRow],
+        ) -> Result<Vec<(i64, app::store::PaymentLine)>, app::store::StoreError> {
+            use app::domain::money::Money;
+            let mut by_payment: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
+            for l in allocations {
+                by_payment.entry(col(l, "payment_id")?).or_default().push((col(l, "number")?, col(l, "amount_minor")?));
+            }
+            payments
+                .iter()
+                .map(|p| {
+                    let currency = currency_of(p)?;
+                    let id: i64 = col(p, "id")?;
+                    let reversed: bool = col(p, "reversed")?;
+                    let amount: i64 = col(p, "amount_minor")?;
+                    let allocations: Vec<(String, Money)> = by_payment
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(n, m)| (n, Money::from_minor(m, currency)))
+                        .collect();
+                    let allocated: i64 = allocations.iter().map(|(_, m)| m.minor()).sum();
+                    let unallocated = if reversed { 0 } else { amount - allocated };
+                    let line = app::store::PaymentLine {
+                        reference: col(p, "reference")?,
+                        received_on: col(p, "received_on")?,
+                        amount: Money::from_minor(amount, currency),
+                        allocations,
+                        unallocated: Money::from_minor(unallocated, currency),
+                        reversed,
+                    };
+                    Ok((id, line))
+                })
+                .collect()
+        }
+
         #[async_trait::async_trait]
         impl app::store::ReceivablesStore for $store {
             async fn credit_position(
@@ -173,7 +213,6 @@ macro_rules! receivables_impl {
                 customer_id: i64,
                 limit: i64,
             ) -> Result<Vec<app::store::PaymentLine>, app::store::StoreError> {
-                use app::domain::money::Money;
                 let payments = sqlx::query(
                     "SELECT p.id, p.reference, p.received_on, p.amount_minor, p.currency, \
                             EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed \
@@ -195,35 +234,7 @@ macro_rules! receivables_impl {
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::store::db_err)?;
-                let mut by_payment: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
-                for l in &lines {
-                    by_payment.entry(col(l, "payment_id")?).or_default().push((col(l, "number")?, col(l, "amount_minor")?));
-                }
-                payments
-                    .iter()
-                    .map(|p| {
-                        let currency = currency_of(p)?;
-                        let id: i64 = col(p, "id")?;
-                        let reversed: bool = col(p, "reversed")?;
-                        let amount: i64 = col(p, "amount_minor")?;
-                        let allocations: Vec<(String, Money)> = by_payment
-                            .remove(&id)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(n, m)| (n, Money::from_minor(m, currency)))
-                            .collect();
-                        let allocated: i64 = allocations.iter().map(|(_, m)| m.minor()).sum();
-                        let unallocated = if reversed { 0 } else { amount - allocated };
-                        Ok(app::store::PaymentLine {
-                            reference: col(p, "reference")?,
-                            received_on: col(p, "received_on")?,
-                            amount: Money::from_minor(amount, currency),
-                            allocations,
-                            unallocated: Money::from_minor(unallocated, currency),
-                            reversed,
-                        })
-                    })
-                    .collect()
+                Ok(payment_lines(&payments, &lines)?.into_iter().map(|(_, line)| line).collect())
             }
 
             async fn customer_timeline(

@@ -10,7 +10,7 @@ use crate::api::rules::Checked;
 use crate::domain::groups::GroupRow;
 use crate::domain::money::Money;
 use crate::i18n::*;
-use crate::ui::format::ErrorNotice;
+use crate::ui::format::CheckedNotice;
 use leptos::prelude::*;
 
 #[component]
@@ -82,9 +82,15 @@ fn Editor(
     let i18n = use_i18n();
     let set = ServerAction::<SetCustomerGroup>::new();
     let create = ServerAction::<CreateCustomerGroup>::new();
+    let (panel, new_group) = (NodeRef::<leptos::html::Details>::new(), NodeRef::new());
     Effect::new(move || {
         let done = |v: Option<Result<Checked<()>, _>>| matches!(v, Some(Ok(Checked::Done(()))));
         if done(set.value().get()) || done(create.value().get()) {
+            // Done: fold the editor and clear what was typed, then show the new figures.
+            panel.get_untracked().inspect(|d| d.set_open(false));
+            new_group
+                .get_untracked()
+                .inspect(|f: &leptos::web_sys::HtmlFormElement| f.reset());
             refresh.run(());
         }
     });
@@ -97,7 +103,7 @@ fn Editor(
         })
         .collect_view();
     view! {
-        <details class="new-item" data-testid="group-editor">
+        <details class="new-item" data-testid="group-editor" node_ref=panel>
             <summary>{t!(i18n, customer.group_change)}</summary>
             <ActionForm action=set attr:class="inline-form" attr:data-testid="group-move">
                 <input type="hidden" name="customer_id" value=customer_id.to_string() />
@@ -109,33 +115,16 @@ fn Editor(
                 </label>
                 <button type="submit" class="btn">{t!(i18n, customer.group_move)}</button>
             </ActionForm>
-            <Outcome value=Signal::derive(move || set.value().get()) />
+            <CheckedNotice value=set.value() testid="group-errors" />
             <h3 class="small strong">{t!(i18n, customer.group_new)}</h3>
-            <ActionForm action=create attr:class="stack" attr:data-testid="group-create">
+            <ActionForm action=create node_ref=new_group attr:class="stack" attr:data-testid="group-create">
                 <input type="hidden" name="customer_id" value=customer_id.to_string() />
                 <label class="field">{t!(i18n, customer.group_code)}<input name="group[code]" autocomplete="off" /></label>
                 <label class="field">{t!(i18n, customer.group_name)}<input name="group[name]" autocomplete="off" /></label>
                 <label class="field">{t!(i18n, customer.group_limit_input)}<input name="group[limit]" inputmode="decimal" autocomplete="off" /></label>
                 <button type="submit" class="btn btn-primary">{t!(i18n, customer.group_create)}</button>
             </ActionForm>
-            <Outcome value=Signal::derive(move || create.value().get()) />
+            <CheckedNotice value=create.value() testid="group-errors" />
         </details>
-    }
-}
-
-/// A refusal, each problem naming its field (a success re-reads the page instead).
-#[component]
-fn Outcome(value: Signal<Option<Result<Checked<()>, crate::error::AppError>>>) -> impl IntoView {
-    move || {
-        match value.get() {
-        Some(Ok(Checked::Invalid(errors))) => view! {
-            <div class="notice notice-error" role="alert" data-testid="group-errors">
-                <ul>{errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-            </div>
-        }
-        .into_any(),
-        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
-        _ => ().into_any(),
-    }
     }
 }

@@ -7,10 +7,9 @@
 //! from the page's own data: no resource of its own to resolve during hydration. Showing
 //! them in full, and reading them again after a save, are actions after hydration.
 use crate::api::pii::{customer_pii, PiiPanel, SaveCustomerPii};
-use crate::api::rules::Checked;
 use crate::domain::pii::PiiView;
 use crate::i18n::*;
-use crate::ui::format::ErrorNotice;
+use crate::ui::format::{CheckedNotice, ErrorNotice};
 use leptos::prelude::*;
 
 #[component]
@@ -78,19 +77,6 @@ fn Fields(pii: PiiView) -> impl IntoView {
 #[component]
 fn Editor(pii: PiiView, customer_id: i64, save: ServerAction<SaveCustomerPii>) -> impl IntoView {
     let i18n = use_i18n();
-    let outcome = move || {
-        match save.value().get() {
-        Some(Ok(Checked::Done(()))) => view! { <p class="notice notice-ok" role="status">{t!(i18n, pii.saved)}</p> }.into_any(),
-        Some(Ok(Checked::Invalid(errors))) => view! {
-            <div class="notice notice-error" role="alert" data-testid="pii-errors">
-                <ul>{errors.into_iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-            </div>
-        }
-        .into_any(),
-        Some(Err(error)) => view! { <ErrorNotice error /> }.into_any(),
-        None => ().into_any(),
-    }
-    };
     let field = move |name: &'static str, label: AnyView, value: Option<String>| {
         view! {
             <label class="field">{label}
@@ -109,7 +95,8 @@ fn Editor(pii: PiiView, customer_id: i64, save: ServerAction<SaveCustomerPii>) -
                 {field("bank_account", t!(i18n, pii.bank_account).into_any(), pii.bank_account)}
                 <button type="submit" class="btn btn-primary">{t!(i18n, pii.save)}</button>
             </ActionForm>
-            {outcome}
+            <CheckedNotice value=save.value() testid="pii-errors"
+                done=move || view! { <p class="notice notice-ok" role="status">{t!(i18n, pii.saved)}</p> } />
         </details>
     }
 }
