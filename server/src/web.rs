@@ -115,7 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/locale", post(crate::locale::switch))
         .nest_service("/pkg", pkg)
-        .nest("/api/v1", crate::rest::router())
+        .merge(crate::rest::router())
         .nest("/export", crate::export::router(state.clone()))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

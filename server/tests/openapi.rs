@@ -334,6 +334,18 @@ async fn every_documented_operation_is_routed_and_keyed() {
             "{method} {path} without a key (404/405 would mean it is not routed)"
         );
     }
+    // Routes come only from documented handlers (`rest::api`); anything else under the
+    // prefix is a JSON 404, with or without a key.
+    for path in [
+        "/api/v1",
+        "/api/v1/nope",
+        "/api/v1/customers/ERP-1/credit/extra",
+    ] {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v, json!({"error": "no such endpoint"}), "{path}");
+    }
 }
 
 #[tokio::test]

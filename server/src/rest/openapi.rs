@@ -2,8 +2,8 @@
 //! `GET /api/v1/openapi.json` (it describes the API, not anyone's data).
 //!
 //! Invariants:
-//! - the document is derived from the code that runs: operations are the handlers'
-//!   `#[utoipa::path]`, request bodies are app's strict `*Input` types themselves, and
+//! - the document is derived from the code that runs: its operations are those of the
+//!   routes `super::api` registers, each from its handler's `#[utoipa::path]`, request bodies are app's strict `*Input` types themselves, and
 //!   response bodies are the structs in `responses` that the handlers serialise;
 //! - the few wire types that live in app modules without schema annotations (`Currency`,
 //!   `CustomerStatus`, `Grade`, `Decision`, `Reason`, `Basis`, `Money`, `CustomerRow`)
@@ -51,31 +51,6 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
             that already exists is 409. Every POST accepts an `Idempotency-Key` header: a replay returns the \
             first response, marked `Idempotent-Replayed: true`, with no second effect."
     ),
-    paths(
-        super::list_customers,
-        super::documents::create_customer,
-        super::documents::get_customer,
-        super::documents::patch_customer,
-        super::documents::get_credit,
-        super::documents::list_groups,
-        super::documents::create_group,
-        super::documents::create_invoice,
-        super::documents::create_order,
-        super::documents::create_payment,
-        super::documents::create_credit_note,
-        super::feed::list_invoices,
-        super::feed::get_invoice,
-        super::feed::list_payments,
-        super::feed::get_payment,
-        super::feed::list_credit_notes,
-        super::feed::get_credit_note,
-        super::feed::list_orders,
-        super::feed::get_order,
-        super::documents::credit_check,
-        super::aging,
-        super::dashboard,
-        super::rule_runs::run_rules,
-    ),
     components(schemas(
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,
         CreditCheckInput, FieldError, ValidationErrors, ApiError, Customer, CreditSummary, Invoice, Order,
@@ -113,7 +88,9 @@ impl Modify for BearerKey {
     }
 }
 
-static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+/// `ApiDoc` with the operations of every route `super::api` serves.
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
+    LazyLock::new(|| super::api().split_for_parts().1);
 
 /// `GET /api/v1/openapi.json`.
 pub(crate) async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
