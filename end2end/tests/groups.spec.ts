@@ -50,6 +50,16 @@ test("finance opens a group for a customer, is told what is wrong, and takes it 
   await expect.poll(() => editor.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
   await expect(create.locator('input[name="group[code]"]')).toHaveValue("");
   await editor.locator("summary").click();
+
+  // Finance raises the group's limit; the card shows it at once.
+  const terms = card.getByTestId("group-terms");
+  await expect(terms.locator('input[name="group[name]"]')).toHaveValue("测试工程集团");
+  await terms.locator('input[name="group[limit]"]').fill("2000000");
+  await terms.getByRole("button").click();
+  await expect(card.getByTestId("group-limit")).toContainText("2,000,000");
+  await snap(page, info, "customer-group-limit-changed");
+
+  if (!(await editor.evaluate((d) => (d as HTMLDetailsElement).open))) await editor.locator("summary").click();
   await card.getByTestId("group-move").locator("select").selectOption("");
   await card.getByTestId("group-move").getByRole("button").click();
   await expect(card.getByTestId("group-code")).toHaveCount(0);

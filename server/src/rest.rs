@@ -41,6 +41,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::get_customer, documents::patch_customer))
         .routes(routes!(documents::get_credit))
         .routes(routes!(documents::list_groups, documents::create_group))
+        .routes(routes!(documents::patch_group))
         .routes(routes!(feed::list_invoices, documents::create_invoice))
         .routes(routes!(feed::get_invoice))
         .routes(routes!(feed::list_orders, documents::create_order))

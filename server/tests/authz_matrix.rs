@@ -169,6 +169,11 @@ const MATRIX: &[(&str, Body, Who)] = &[
         Who::Roles(FIN),
     ),
     (
+        "/sfn/update_customer_group",
+        Form(&[("group_code", "NOPE"), ("group[limit]", "1")]),
+        Who::Roles(FIN),
+    ),
+    (
         "/sfn/set_customer_group",
         Form(&[("customer_id", "1"), ("group_code", "")]),
         Who::Roles(FIN),

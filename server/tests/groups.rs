@@ -210,6 +210,29 @@ async fn story(store: &dyn Store) {
         cny(10_000),
         "opened and joined in one step: 60,000 less B's approved 50,000"
     );
+    let lower = app::domain::groups::GroupPatch {
+        name: None,
+        limit: Some(cny(55_000)),
+    };
+    let row = store
+        .update_group(&code("ZT"), &lower, "fin", test_now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.name.as_str(), row.available()),
+        ("中铁某局集团", cny(5_000))
+    );
+    assert_eq!(
+        checked(store, b, 5_001).await.1,
+        vec![Reason::GroupOverLimit]
+    );
+    match store
+        .update_group(&code("NOPE"), &lower, "fin", test_now())
+        .await
+    {
+        Err(StoreError::NotFound) => {}
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -330,4 +353,65 @@ async fn groups_over_the_api() {
         (&json!("90000.00"), &json!(2)),
         "{v}"
     );
+
+    // Raising the group's limit lets B's order through at once; the change is audited.
+    let (s, v) = patch(
+        &app,
+        "/api/v1/customer-groups/zj",
+        json!({"limit": "160000"}),
+    )
+    .await;
+    assert_eq!(
+        (s, &v["limit"], &v["available"]),
+        (200, &json!("160000.00"), &json!("70000.00")),
+        "{v}"
+    );
+    let (s, v) = post(
+        &app,
+        "/api/v1/credit-checks",
+        json!({"customer_code": "B", "amount": "60001"}),
+    )
+    .await;
+    assert_eq!((s, &v["decision"]), (200, &json!("approved")), "{v}");
+    let trail = app
+        .store
+        .audit_trail(&app::store::AuditQuery {
+            entity: Some("customer_group".into()),
+            entity_key: Some("ZJ".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let update = &trail
+        .iter()
+        .find(|r| r.entry.action == "update")
+        .expect("the change is audited")
+        .entry;
+    assert!(
+        update.before.as_deref().unwrap_or("").contains("15000000"),
+        "{update:?}"
+    );
+    assert!(
+        update.after.as_deref().unwrap_or("").contains("16000000"),
+        "{update:?}"
+    );
+
+    let (s, v) = patch(&app, "/api/v1/customer-groups/NOPE", json!({"limit": "1"})).await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = patch(&app, "/api/v1/customer-groups/ZJ", json!({})).await;
+    assert_eq!((s, &v["errors"][0]["field"]), (422, &json!("limit")), "{v}");
+    let (s, v) = patch(&app, "/api/v1/customer-groups/ZJ", json!({"code": "ZK"})).await;
+    assert_eq!((s, &v["errors"][0]["field"]), (422, &json!("code")), "{v}");
+}
+
+async fn patch(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .patch(app.url(path))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
 }

@@ -17,6 +17,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/customers/{code}", &["get", "patch"]),
     ("/api/v1/customers/{code}/credit", &["get"]),
     ("/api/v1/customer-groups", &["get", "post"]),
+    ("/api/v1/customer-groups/{code}", &["patch"]),
     ("/api/v1/invoices", &["get", "post"]),
     ("/api/v1/invoices/{number}", &["get"]),
     ("/api/v1/orders", &["get", "post"]),

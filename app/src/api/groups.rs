@@ -3,7 +3,7 @@
 //! invariants (`app::store::GroupStore`); a refusal comes back as `Checked::Invalid`
 //! naming the field, for the form to show.
 use crate::api::rules::Checked;
-use crate::domain::groups::GroupInput;
+use crate::domain::groups::{GroupInput, GroupPatchInput};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -26,6 +26,33 @@ pub async fn create_customer_group(
         .ok_or(AppError::NotFound)?;
     let opened = store.create_group(&group, Some(customer_id), &user.username, now);
     Ok(match ssr::refused(opened.await)? {
+        Ok(_) => Checked::Done(()),
+        Err(refusal) => refusal,
+    })
+}
+
+/// Changes the group's limit or name (blank fields are left as they are).
+#[server(prefix = "/sfn", endpoint = "update_customer_group")]
+pub async fn update_customer_group(
+    group_code: String,
+    group: GroupPatchInput,
+) -> Result<Checked<()>, AppError> {
+    use crate::domain::auth::Permission;
+    use crate::domain::customer::CustomerCode;
+    let user = super::authorize(Permission::ConfigureFinance)?;
+    let code = CustomerCode::parse(&group_code).map_err(|_| AppError::NotFound)?;
+    let blank = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+    let input = GroupPatchInput {
+        name: blank(group.name),
+        limit: blank(group.limit),
+    };
+    let patch = match input.parse() {
+        Ok(p) => p,
+        Err(errors) => return Ok(Checked::Invalid(errors)),
+    };
+    let (store, now) = (super::store()?, super::clock()?.now());
+    let updated = store.update_group(&code, &patch, &user.username, now);
+    Ok(match ssr::refused(updated.await)? {
         Ok(_) => Checked::Done(()),
         Err(refusal) => refusal,
     })

@@ -51,6 +51,53 @@ impl GroupInput {
     }
 }
 
+/// `PATCH /api/v1/customer-groups/{code}`: only the fields sent change; the code never does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatchInput {
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(example = "中建某局集团"))]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(example = "4000000.00"))]
+    pub limit: Option<String>,
+}
+
+/// A change to a group's name or limit, at least one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub limit: Option<Money>,
+}
+
+impl GroupPatchInput {
+    /// Every problem at once, each naming its field; a patch that changes nothing is
+    /// refused (naming `limit`), so an integration's empty body does not pass silently.
+    pub fn parse(&self) -> Result<GroupPatch, Vec<FieldError>> {
+        let mut e = Errors::default();
+        let name = e.take(
+            self.name
+                .as_deref()
+                .map(|n| required_text("name", n, 200))
+                .transpose(),
+        );
+        let limit = e.take(
+            self.limit
+                .as_deref()
+                .map(|l| money("limit", l, super::BOOK_CURRENCY, true))
+                .transpose(),
+        );
+        if self.name.is_none() && self.limit.is_none() {
+            e.0.push(FieldError::new("limit", "send a new limit or name"));
+        }
+        e.finish(|| GroupPatch {
+            name: name.unwrap(),
+            limit: limit.unwrap(),
+        })
+    }
+}
+
 /// A group as lists show it: its limit, its members' exposure today, and how many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRow {
@@ -97,5 +144,31 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["code", "name", "limit"]);
+    }
+
+    #[test]
+    fn a_patch_changes_what_it_names_and_refuses_nothing_or_bad() {
+        let limit = GroupPatchInput {
+            limit: Some("4000000.50".into()),
+            ..Default::default()
+        };
+        let p = limit.parse().unwrap();
+        assert_eq!(
+            (p.name, p.limit.map(|m| m.minor())),
+            (None, Some(400_000_050))
+        );
+        let field = |i: GroupPatchInput| i.parse().unwrap_err()[0].field.clone();
+        assert_eq!(field(GroupPatchInput::default()), "limit");
+        let bad = GroupPatchInput {
+            name: Some(" ".into()),
+            limit: Some("1.001".into()),
+        };
+        let fields: Vec<String> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["name", "limit"]);
     }
 }

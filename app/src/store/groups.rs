@@ -1,13 +1,13 @@
 //! Customer groups (`domain::groups`): open one, list them with their exposure.
 //!
-//! Invariants: a group code is unique (a taken one is `Conflict`); opening a group is
-//! audited. Membership is part of the credit file: it is set when a customer is opened
+//! Invariants: a group code is unique (a taken one is `Conflict`) and never changes;
+//! opening a group and changing its name or limit are audited. Membership is part of the credit file: it is set when a customer is opened
 //! (`NewCustomer::group_code`) or patched (`CustomerPatch::group`), in the same
 //! transaction and audit row as the rest of the file, and only for customers billed in
 //! the book currency.
 use super::*;
 use crate::domain::customer::CustomerCode;
-use crate::domain::groups::{GroupRow, NewGroup};
+use crate::domain::groups::{GroupPatch, GroupRow, NewGroup};
 
 #[async_trait]
 pub trait GroupStore: Send + Sync {
@@ -20,6 +20,15 @@ pub trait GroupStore: Send + Sync {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+    /// Changes the group's name or limit, audited with both values; `NotFound` if there
+    /// is no such group. Returns the group as it now stands.
+    async fn update_group(
+        &self,
+        code: &CustomerCode,
+        patch: &GroupPatch,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<GroupRow, StoreError>;
     /// Every group by code (or `only` that one), with its members' exposure from the
     /// maintained balances.
     async fn groups(&self, only: Option<&CustomerCode>) -> Result<Vec<GroupRow>, StoreError>;

@@ -28,7 +28,7 @@ use app::domain::documents::{
     CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput, FieldError, InvoiceInput,
     OrderInput, PaymentInput,
 };
-use app::domain::groups::{GroupInput, GroupRow, NewGroup};
+use app::domain::groups::{GroupInput, GroupPatchInput, GroupRow, NewGroup};
 use app::domain::money::Money;
 use app::ledger::{self, LedgerError};
 use app::store::{
@@ -617,6 +617,71 @@ pub(crate) async fn patch_customer(
             axum::Json(Customer::new(&updated, None)).into_response()
         }
         Err(e) => respond(failed("api patch customer", e.into())),
+    }
+}
+
+/// The `{code}` of a customer group's URL (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct GroupCodePath {
+    /// The group code (case-insensitive).
+    #[param(example = "ZJ-GROUP")]
+    code: String,
+}
+
+/// Change a customer group's limit or name (audited); the code never changes. Members'
+/// credit checks meet the new limit at once.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customer-groups/{code}",
+    tag = "customers",
+    params(GroupCodePath),
+    request_body = GroupPatchInput,
+    responses(
+        (status = 200, description = "The group as it now stands", body = Group),
+        (status = 400, description = "Malformed JSON", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks the credit:write scope", body = ApiError),
+        (status = 404, description = "No such group", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
+        (status = 422, description = "Unknown or bad fields, each named, or nothing to change", body = ValidationErrors),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn patch_group(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let key = match authenticate(&state, &headers, ApiScope::CreditWrite).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let missing = || {
+        respond(api_error(
+            StatusCode::NOT_FOUND,
+            format!("no customer group '{code}'"),
+        ))
+    };
+    let Ok(group) = CustomerCode::parse(&code) else {
+        return missing();
+    };
+    let patch = match parse_input(&body, GroupPatchInput::parse) {
+        Ok(p) => p,
+        Err(o) => return respond(o),
+    };
+    let now = state.clock.now();
+    match state
+        .store
+        .update_group(&group, &patch, &actor(&key), now)
+        .await
+    {
+        Ok(row) => axum::Json(Group::new(&row)).into_response(),
+        Err(StoreError::NotFound) => missing(),
+        Err(e) => respond(failed("api patch group", e.into())),
     }
 }
 

@@ -24,7 +24,7 @@ use app::domain::documents::{
     AllocationInput, CreditCheckInput, CreditNoteInput, CustomerInput, CustomerPatchInput,
     FieldError, InvoiceInput, OrderInput, PaymentInput,
 };
-use app::domain::groups::GroupInput;
+use app::domain::groups::{GroupInput, GroupPatchInput};
 use app::domain::money::Currency;
 use axum::Json;
 use serde::Serialize;
@@ -55,7 +55,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         CustomerInput, CustomerPatchInput, InvoiceInput, OrderInput, PaymentInput, AllocationInput, CreditNoteInput,
         CreditCheckInput, FieldError, ValidationErrors, ApiError, Customer, CreditSummary, Invoice, Order,
         CreditCheckResult, Payment, Allocation, CreditNote, CustomerList, AgingReport, AgingBucket,
-        GroupInput, Group, GroupList, InvoicePage, PaymentPage, CreditNotePage, OrderPage, PostedOrder, CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
+        GroupInput, GroupPatchInput, Group, GroupList, InvoicePage, PaymentPage, CreditNotePage, OrderPage, PostedOrder, CurrencySchema, CustomerStatusSchema, GradeSchema, DecisionSchema, ReasonSchema, BasisSchema, MoneySchema,
         CustomerRowSchema, super::rule_runs::RuleRunInput, super::rule_runs::RuleRunReport, super::rule_runs::RuleRunCounts,
     )),
     tags(

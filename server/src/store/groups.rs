@@ -70,6 +70,42 @@ macro_rules! groups_impl {
                 Ok(id)
             }
 
+            async fn update_group(
+                &self,
+                code: &app::domain::customer::CustomerCode,
+                patch: &app::domain::groups::GroupPatch,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::domain::groups::GroupRow, app::store::StoreError> {
+                use sqlx::Row;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
+                let before = sqlx::query("SELECT name, limit_minor FROM customer_groups WHERE code = $1")
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?
+                    .ok_or(app::store::StoreError::NotFound)?;
+                let was: (String, i64) = (text(&before, "name")?, before.try_get("limit_minor").map_err($crate::store::db_err)?);
+                let now_is = (
+                    patch.name.clone().unwrap_or_else(|| was.0.clone()),
+                    patch.limit.map_or(was.1, |l| l.minor()),
+                );
+                sqlx::query("UPDATE customer_groups SET name = $2, limit_minor = $3 WHERE code = $1")
+                    .bind(code.as_str())
+                    .bind(&now_is.0)
+                    .bind(now_is.1)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                let terms = |(name, limit): &(String, i64)| serde_json::json!({ "name": name, "limit_minor": limit }).to_string();
+                let mut e = app::store::AuditEntry::new("customer_group", code.as_str(), "update");
+                e.before = Some(terms(&was));
+                e.after = Some(terms(&now_is));
+                chain.push(e);
+                commit(tx, chain).await?;
+                self.groups(Some(code)).await?.pop().ok_or(app::store::StoreError::NotFound)
+            }
+
             async fn groups(&self, only: Option<&app::domain::customer::CustomerCode>) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
                 use app::domain::money::Money;
                 use sqlx::Row;

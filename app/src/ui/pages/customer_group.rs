@@ -5,7 +5,7 @@
 //!
 //! Everything renders from the customer's own data (`CustomerDetail`): no resource of
 //! its own to resolve during hydration.
-use crate::api::groups::{CreateCustomerGroup, SetCustomerGroup};
+use crate::api::groups::{CreateCustomerGroup, SetCustomerGroup, UpdateCustomerGroup};
 use crate::api::rules::Checked;
 use crate::domain::groups::GroupRow;
 use crate::domain::money::Money;
@@ -63,7 +63,7 @@ fn Figures(group: GroupRow, available: Money) -> impl IntoView {
             <span class="muted small">{move || t_string!(i18n, customer.group_members, n = members).to_string()}</span>
         </div>
         <dl class="gauge-parts">
-            <div><dt>{t!(i18n, customer.group_limit)}</dt><dd class="num">{group.limit.display()}</dd></div>
+            <div><dt>{t!(i18n, customer.group_limit)}</dt><dd class="num" data-testid="group-limit">{group.limit.display()}</dd></div>
             <div><dt>{t!(i18n, customer.group_exposure)}</dt><dd class="num">{group.exposure.display()}</dd></div>
             <div><dt>{t!(i18n, customer.group_available)}</dt><dd class=format!("num strong {tone}") data-testid="group-available">{group_available.display()}</dd></div>
         </dl>
@@ -82,10 +82,11 @@ fn Editor(
     let i18n = use_i18n();
     let set = ServerAction::<SetCustomerGroup>::new();
     let create = ServerAction::<CreateCustomerGroup>::new();
+    let update = ServerAction::<UpdateCustomerGroup>::new();
     let (panel, new_group) = (NodeRef::<leptos::html::Details>::new(), NodeRef::new());
     Effect::new(move || {
         let done = |v: Option<Result<Checked<()>, _>>| matches!(v, Some(Ok(Checked::Done(()))));
-        if done(set.value().get()) || done(create.value().get()) {
+        if done(set.value().get()) || done(create.value().get()) || done(update.value().get()) {
             // Done: fold the editor and clear what was typed, then show the new figures.
             panel.get_untracked().inspect(|d| d.set_open(false));
             new_group
@@ -94,6 +95,11 @@ fn Editor(
             refresh.run(());
         }
     });
+    let terms = options
+        .iter()
+        .find(|g| g.code.as_str() == current)
+        .cloned()
+        .map(|g| view! { <Terms group=g update /> });
     let choices = options
         .into_iter()
         .map(|g| {
@@ -116,6 +122,7 @@ fn Editor(
                 <button type="submit" class="btn">{t!(i18n, customer.group_move)}</button>
             </ActionForm>
             <CheckedNotice value=set.value() testid="group-errors" />
+            {terms}
             <h3 class="small strong">{t!(i18n, customer.group_new)}</h3>
             <ActionForm action=create node_ref=new_group attr:class="stack" attr:data-testid="group-create">
                 <input type="hidden" name="customer_id" value=customer_id.to_string() />
@@ -126,5 +133,23 @@ fn Editor(
             </ActionForm>
             <CheckedNotice value=create.value() testid="group-errors" />
         </details>
+    }
+}
+
+/// The current group's limit and name, for finance to change.
+#[component]
+fn Terms(group: GroupRow, update: ServerAction<UpdateCustomerGroup>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h3 class="small strong">{t!(i18n, customer.group_edit)}</h3>
+        <ActionForm action=update attr:class="stack" attr:data-testid="group-terms">
+            <input type="hidden" name="group_code" value=group.code.to_string() />
+            <label class="field">{t!(i18n, customer.group_name)}<input name="group[name]" value=group.name autocomplete="off" /></label>
+            <label class="field">{t!(i18n, customer.group_limit_input)}
+                <input name="group[limit]" value=group.limit.amount().to_string() inputmode="decimal" autocomplete="off" />
+            </label>
+            <button type="submit" class="btn">{t!(i18n, customer.group_save)}</button>
+        </ActionForm>
+        <CheckedNotice value=update.value() testid="group-errors" />
     }
 }
