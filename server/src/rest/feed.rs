@@ -162,23 +162,6 @@ fn one<S>(number: String, as_of: NaiveDate) -> FeedQuery<S> {
     }
 }
 
-/// The page (at most `limit` of the `limit + 1` read) and the cursor after it, if more.
-fn page<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next = more
-        .then(|| rows.last().map(|r| cursor_of(id(r))))
-        .flatten();
-    (rows, next)
-}
-
-fn found<T: serde::Serialize>(doc: Option<T>, what: &str, number: &str) -> Response {
-    match doc {
-        Some(d) => Json(d).into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("no {what} '{number}'")),
-    }
-}
-
 /// A list endpoint: authenticate, parse the filters into `FeedQuery<$state>`, and answer
 /// with `$render(state, query)`; its OpenAPI operation is written once, here.
 macro_rules! list_endpoint {
@@ -287,110 +270,134 @@ one_endpoint!(
 );
 
 async fn invoice_page(state: &AppState, q: FeedQuery<InvoiceState>) -> Response {
-    match state.store.invoice_feed(&q).await {
-        Ok(rows) => {
-            let (rows, next_cursor) = page(rows, q.limit, |r| r.line.id);
-            let invoices = rows.iter().map(Invoice::from_record).collect();
-            Json(InvoicePage {
-                as_of: q.as_of,
-                invoices,
-                next_cursor,
-            })
-            .into_response()
-        }
-        Err(e) => internal("api list invoices", e),
-    }
+    let read = state.store.invoice_feed(&q).await;
+    listed(
+        read,
+        q.limit,
+        |r| r.line.id,
+        "invoices",
+        |rows, next_cursor| InvoicePage {
+            as_of: q.as_of,
+            invoices: rows.iter().map(Invoice::from_record).collect(),
+            next_cursor,
+        },
+    )
 }
 
 async fn payment_page(state: &AppState, q: FeedQuery<PostingState>) -> Response {
-    match state.store.payment_feed(&q).await {
-        Ok(rows) => {
-            let (rows, next_cursor) = page(rows, q.limit, |r| r.id);
-            let payments = rows.iter().map(Payment::from_record).collect();
-            Json(PaymentPage {
-                payments,
-                next_cursor,
-            })
-            .into_response()
-        }
-        Err(e) => internal("api list payments", e),
-    }
+    let read = state.store.payment_feed(&q).await;
+    listed(
+        read,
+        q.limit,
+        |r| r.id,
+        "payments",
+        |rows, next_cursor| PaymentPage {
+            payments: rows.iter().map(Payment::from_record).collect(),
+            next_cursor,
+        },
+    )
 }
 
 async fn credit_note_page(state: &AppState, q: FeedQuery<PostingState>) -> Response {
-    match state.store.credit_note_feed(&q).await {
-        Ok(rows) => {
-            let (rows, next_cursor) = page(rows, q.limit, |r| r.id);
-            let credit_notes = rows.iter().map(CreditNote::from_record).collect();
-            Json(CreditNotePage {
-                credit_notes,
-                next_cursor,
-            })
-            .into_response()
-        }
-        Err(e) => internal("api list credit notes", e),
-    }
+    let read = state.store.credit_note_feed(&q).await;
+    listed(
+        read,
+        q.limit,
+        |r| r.id,
+        "credit notes",
+        |rows, next_cursor| CreditNotePage {
+            credit_notes: rows.iter().map(CreditNote::from_record).collect(),
+            next_cursor,
+        },
+    )
 }
 
 async fn order_page(state: &AppState, q: FeedQuery<OrderState>) -> Response {
-    match state.store.order_feed(&q).await {
-        Ok(rows) => {
-            let (rows, next_cursor) = page(rows, q.limit, |r| r.id);
-            let orders = rows.iter().map(PostedOrder::from).collect();
-            Json(OrderPage {
-                orders,
-                next_cursor,
-            })
-            .into_response()
-        }
-        Err(e) => internal("api list orders", e),
-    }
+    let read = state.store.order_feed(&q).await;
+    listed(
+        read,
+        q.limit,
+        |r| r.id,
+        "orders",
+        |rows, next_cursor| OrderPage {
+            orders: rows.iter().map(PostedOrder::from_record).collect(),
+            next_cursor,
+        },
+    )
 }
 
 async fn one_invoice(state: &AppState, number: String, p: AsOfParams) -> Response {
     let q = one(number, p.as_of.unwrap_or_else(|| today(state)));
-    match state.store.invoice_feed(&q).await {
-        Ok(rows) => found(
-            rows.first().map(Invoice::from_record),
-            "invoice",
-            &number_of(&q),
-        ),
-        Err(e) => internal("api get invoice", e),
-    }
+    single(
+        state.store.invoice_feed(&q).await,
+        Invoice::from_record,
+        "invoice",
+        &q,
+    )
 }
 
 async fn one_payment(state: &AppState, reference: String, _: NoParams) -> Response {
     let q = one(reference, today(state));
-    match state.store.payment_feed(&q).await {
-        Ok(rows) => found(
-            rows.first().map(Payment::from_record),
-            "payment",
-            &number_of(&q),
-        ),
-        Err(e) => internal("api get payment", e),
-    }
+    single(
+        state.store.payment_feed(&q).await,
+        Payment::from_record,
+        "payment",
+        &q,
+    )
 }
 
 async fn one_credit_note(state: &AppState, number: String, _: NoParams) -> Response {
     let q = one(number, today(state));
-    match state.store.credit_note_feed(&q).await {
-        Ok(rows) => found(
-            rows.first().map(CreditNote::from_record),
-            "credit note",
-            &number_of(&q),
-        ),
-        Err(e) => internal("api get credit note", e),
-    }
+    single(
+        state.store.credit_note_feed(&q).await,
+        CreditNote::from_record,
+        "credit note",
+        &q,
+    )
 }
 
 async fn one_order(state: &AppState, number: String, _: NoParams) -> Response {
     let q = one(number, today(state));
-    match state.store.order_feed(&q).await {
-        Ok(rows) => found(rows.first().map(PostedOrder::from), "order", &number_of(&q)),
-        Err(e) => internal("api get order", e),
-    }
+    single(
+        state.store.order_feed(&q).await,
+        PostedOrder::from_record,
+        "order",
+        &q,
+    )
 }
 
-fn number_of<S>(q: &FeedQuery<S>) -> String {
-    q.number.clone().unwrap_or_default()
+/// A list's answer: the page (at most `limit` of the `limit + 1` rows read) rendered by
+/// `body` with the cursor after it, if more follow.
+fn listed<T, B: serde::Serialize>(
+    read: Result<Vec<T>, app::store::StoreError>,
+    limit: i64,
+    id: impl Fn(&T) -> i64,
+    what: &str,
+    body: impl FnOnce(&[T], Option<String>) -> B,
+) -> Response {
+    let mut rows = match read {
+        Ok(rows) => rows,
+        Err(e) => return internal(&format!("api list {what}"), e),
+    };
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = more
+        .then(|| rows.last().map(|r| cursor_of(id(r))))
+        .flatten();
+    Json(body(&rows, next)).into_response()
+}
+
+/// A single document's answer, or 404 naming what was asked for.
+fn single<T, B: serde::Serialize, S>(
+    read: Result<Vec<T>, app::store::StoreError>,
+    render: impl Fn(&T) -> B,
+    what: &str,
+    q: &FeedQuery<S>,
+) -> Response {
+    let number = q.number.as_deref().unwrap_or_default();
+    match read.map(|rows| rows.first().map(render)) {
+        Ok(Some(doc)) => Json(doc).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no {what} '{number}'")),
+        Err(e) => internal(&format!("api get {what}"), e),
+    }
 }

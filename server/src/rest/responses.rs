@@ -348,8 +348,8 @@ pub(crate) struct PostedOrder {
     pub status: app::store::OrderState,
 }
 
-impl From<&app::store::OrderRecord> for PostedOrder {
-    fn from(o: &app::store::OrderRecord) -> Self {
+impl PostedOrder {
+    pub fn from_record(o: &app::store::OrderRecord) -> Self {
         PostedOrder {
             number: o.number.clone(),
             customer_code: o.customer_code.clone(),
