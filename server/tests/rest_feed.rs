@@ -361,6 +361,36 @@ async fn documents_over_the_api() {
         "{v}"
     );
 
+    // A poller re-reads only what changed: the ETag holds while the document does.
+    let read = |tag: Option<String>| {
+        let mut r = reqwest::Client::new()
+            .get(app.url("/api/v1/invoices/A2?as_of=2026-06-30"))
+            .bearer_auth(KEY);
+        if let Some(t) = tag {
+            r = r.header("If-None-Match", t);
+        }
+        r.send()
+    };
+    let first = read(None).await.unwrap();
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    let again = read(Some(tag.clone())).await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert!(again.text().await.unwrap().is_empty(), "304 has no body");
+    let pay = NewPayment {
+        reference: "P3".into(),
+        customer_id: app.store.customer_id_by_code("A").await.unwrap().unwrap(),
+        received_on: day(25),
+        amount: cny(100),
+        allocation: PaymentAllocation::Manual(vec![("A2".into(), cny(100))]),
+    };
+    app.store.insert_payments(&[pay], "fin", test_now()).await.unwrap();
+    let changed = read(Some(tag.clone())).await.unwrap();
+    assert_eq!(changed.status(), 200, "the open amount changed, so the tag did");
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    let v: Value = changed.json().await.unwrap();
+    assert_eq!(v["open_amount"], json!("300.00"), "{v}");
+
     // Bad input is named, never a 500; unknown things are 404.
     let refusals = [
         ("/api/v1/invoices?cursor=abc", 400, "cursor"),

@@ -7,7 +7,8 @@
 //! - filters are strict: an unknown field, a bad date, status or cursor is 400 naming
 //!   it; an unknown `customer_code` is 404, like a missing document;
 //! - the responses are the shapes the writing endpoints answer with (`responses`), so a
-//!   document reads back the way it was posted.
+//!   document reads back the way it was posted;
+//! - a single document carries an `ETag` of its bytes; `If-None-Match` with it is 304.
 use super::responses::{
     CreditNote, CreditNotePage, Invoice, InvoicePage, OrderPage, Payment, PaymentPage, PostedOrder,
 };
@@ -17,7 +18,7 @@ use app::domain::customer::CustomerCode;
 use app::store::{FeedQuery, InvoiceState, OrderState, PostingState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
@@ -206,9 +207,14 @@ macro_rules! one_endpoint {
         $(#[doc = $doc])*
         #[utoipa::path(
             get, path = $path, tag = "documents",
-            params(($key = String, Path, description = "The document's number")),
+            params(
+                ($key = String, Path, description = "The document's number"),
+                ("If-None-Match" = Option<String>, Header, nullable = false,
+                 description = "The ETag of a copy the client holds: 304 with no body while it is still current"),
+            ),
             responses(
-                (status = 200, description = "The document", body = $body),
+                (status = 200, description = "The document, with its ETag", body = $body),
+                (status = 304, description = "Not modified: If-None-Match named the document's current ETag"),
                 (status = 400, description = "Unknown or malformed query field", body = ApiError),
                 (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
                 (status = 403, description = "The key lacks the read scope", body = ApiError),
@@ -225,7 +231,7 @@ macro_rules! one_endpoint {
             params: Params<$params>,
         ) -> Response {
             match authorised_query(&state, &headers, params).await {
-                Ok(p) => $render(&state, number, p).await,
+                Ok(p) => $render(&state, &headers, number, p).await,
                 Err(r) => r,
             }
         }
@@ -326,9 +332,15 @@ async fn order_page(state: &AppState, q: FeedQuery<OrderState>) -> Response {
     )
 }
 
-async fn one_invoice(state: &AppState, number: String, p: AsOfParams) -> Response {
+async fn one_invoice(
+    state: &AppState,
+    headers: &HeaderMap,
+    number: String,
+    p: AsOfParams,
+) -> Response {
     let q = one(number, p.as_of.unwrap_or_else(|| today(state)));
     single(
+        headers,
         state.store.invoice_feed(&q).await,
         Invoice::from_record,
         "invoice",
@@ -336,9 +348,15 @@ async fn one_invoice(state: &AppState, number: String, p: AsOfParams) -> Respons
     )
 }
 
-async fn one_payment(state: &AppState, reference: String, _: NoParams) -> Response {
+async fn one_payment(
+    state: &AppState,
+    headers: &HeaderMap,
+    reference: String,
+    _: NoParams,
+) -> Response {
     let q = one(reference, today(state));
     single(
+        headers,
         state.store.payment_feed(&q).await,
         Payment::from_record,
         "payment",
@@ -346,9 +364,15 @@ async fn one_payment(state: &AppState, reference: String, _: NoParams) -> Respon
     )
 }
 
-async fn one_credit_note(state: &AppState, number: String, _: NoParams) -> Response {
+async fn one_credit_note(
+    state: &AppState,
+    headers: &HeaderMap,
+    number: String,
+    _: NoParams,
+) -> Response {
     let q = one(number, today(state));
     single(
+        headers,
         state.store.credit_note_feed(&q).await,
         CreditNote::from_record,
         "credit note",
@@ -356,9 +380,10 @@ async fn one_credit_note(state: &AppState, number: String, _: NoParams) -> Respo
     )
 }
 
-async fn one_order(state: &AppState, number: String, _: NoParams) -> Response {
+async fn one_order(state: &AppState, headers: &HeaderMap, number: String, _: NoParams) -> Response {
     let q = one(number, today(state));
     single(
+        headers,
         state.store.order_feed(&q).await,
         PostedOrder::from_record,
         "order",
@@ -387,8 +412,9 @@ fn listed<T, B: serde::Serialize>(
     Json(body(&rows, next)).into_response()
 }
 
-/// A single document's answer, or 404 naming what was asked for.
+/// A single document's answer (`tagged`), or 404 naming what was asked for.
 fn single<T, B: serde::Serialize, S>(
+    headers: &HeaderMap,
     read: Result<Vec<T>, app::store::StoreError>,
     render: impl Fn(&T) -> B,
     what: &str,
@@ -396,8 +422,37 @@ fn single<T, B: serde::Serialize, S>(
 ) -> Response {
     let number = q.number.as_deref().unwrap_or_default();
     match read.map(|rows| rows.first().map(render)) {
-        Ok(Some(doc)) => Json(doc).into_response(),
+        Ok(Some(doc)) => tagged(headers, &doc),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no {what} '{number}'")),
         Err(e) => internal(&format!("api get {what}"), e),
     }
+}
+
+/// The document as JSON with a strong `ETag` (a hash of exactly these bytes, so an
+/// invoice's tag changes with its open amount and with `as_of`). A request whose
+/// `If-None-Match` names that tag, or `*`, gets 304 and no body: a poller re-reads only
+/// what changed.
+fn tagged<B: serde::Serialize>(headers: &HeaderMap, doc: &B) -> Response {
+    use sha2::{Digest, Sha256};
+    let body = match serde_json::to_vec(doc) {
+        Ok(b) => b,
+        Err(e) => return internal("api etag", e),
+    };
+    let tag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+        });
+    let mut response = match held {
+        true => StatusCode::NOT_MODIFIED.into_response(),
+        false => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
