@@ -29,7 +29,8 @@ import { login, waitForHydration } from "./helpers";
 // 555 → 558 KB with the customer's sensitive-fields card and the form code the admin page
 // shares with the other groups, which wasm-split moved into shared chunks; office
 // 1,075 → 1,087 KB and its chunk 565 → 582 KB with the customer page's group card and
-// its editor: two forms, their server functions and the group rows). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
+// its editor: two forms, their server functions and the group rows; chunk 582 → 586 KB
+// for the group's limit form, 577,589 B measured). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
 // per lazy chunk; the main file alone (the framework, router, shell and offline queue)
 // is 277 KB today, so they need a lighter main file, not more split points.
 const FIRST_LOAD_BUDGETS: readonly (readonly [RegExp, number])[] = [
@@ -40,7 +41,7 @@ const FIRST_LOAD_BUDGETS: readonly (readonly [RegExp, number])[] = [
   [/./, 1_087_000], // office group: everything else
 ];
 const firstLoadBudget = (path: string) => FIRST_LOAD_BUDGETS.find(([re]) => re.test(path))![1];
-const LAZY_CHUNK_BUDGET = 582_000;
+const LAZY_CHUNK_BUDGET = 586_000;
 
 /** The site the server serves (start-server.sh: `$root/target/site`). */
 const PKG = path.resolve(__dirname, "../../target/site/pkg");
