@@ -384,9 +384,16 @@ async fn documents_over_the_api() {
         amount: cny(100),
         allocation: PaymentAllocation::Manual(vec![("A2".into(), cny(100))]),
     };
-    app.store.insert_payments(&[pay], "fin", test_now()).await.unwrap();
+    app.store
+        .insert_payments(&[pay], "fin", test_now())
+        .await
+        .unwrap();
     let changed = read(Some(tag.clone())).await.unwrap();
-    assert_eq!(changed.status(), 200, "the open amount changed, so the tag did");
+    assert_eq!(
+        changed.status(),
+        200,
+        "the open amount changed, so the tag did"
+    );
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
     let v: Value = changed.json().await.unwrap();
     assert_eq!(v["open_amount"], json!("300.00"), "{v}");

@@ -20,15 +20,12 @@ pub async fn create_customer_group(
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
     let (store, now) = (super::store()?, super::clock()?.now());
-    store
-        .customer_file(customer_id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let opened = store.create_group(&group, Some(customer_id), &user.username, now);
-    Ok(match ssr::refused(opened.await)? {
-        Ok(_) => Checked::Done(()),
-        Err(refusal) => refusal,
-    })
+    ssr::in_scope(store.as_ref(), customer_id, &user).await?;
+    ssr::checked(
+        store
+            .create_group(&group, Some(customer_id), &user.username, now)
+            .await,
+    )
 }
 
 /// Changes the group's limit or name (blank fields are left as they are).
@@ -51,11 +48,7 @@ pub async fn update_customer_group(
         Err(errors) => return Ok(Checked::Invalid(errors)),
     };
     let (store, now) = (super::store()?, super::clock()?.now());
-    let updated = store.update_group(&code, &patch, &user.username, now);
-    Ok(match ssr::refused(updated.await)? {
-        Ok(_) => Checked::Done(()),
-        Err(refusal) => refusal,
-    })
+    ssr::checked(store.update_group(&code, &patch, &user.username, now).await)
 }
 
 /// Moves the customer into the group `group_code`, or out of any group when it is blank.
@@ -81,45 +74,46 @@ pub async fn set_customer_group(
         },
     };
     let (store, now) = (super::store()?, super::clock()?.now());
-    ssr::join(store.as_ref(), customer_id, code, &user.username, now).await
+    ssr::in_scope(store.as_ref(), customer_id, &user).await?;
+    let patch = crate::domain::documents::CustomerPatch {
+        group: Some(code),
+        ..Default::default()
+    };
+    ssr::checked(
+        store
+            .update_customer(customer_id, &patch, &user.username, now)
+            .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
-    use crate::domain::customer::CustomerCode;
-    use crate::domain::documents::{CustomerPatch, FieldError};
+    use crate::domain::auth::User;
+    use crate::domain::documents::FieldError;
     use crate::store::{Store, StoreError};
 
-    /// A store refusal the user can mend (a taken code, an unknown group, another
-    /// currency) as `Invalid`; any other error stays an error.
-    pub fn refused<T>(r: Result<T, StoreError>) -> Result<Result<T, Checked<()>>, AppError> {
-        match r {
-            Ok(v) => Ok(Ok(v)),
-            Err(StoreError::Rejected(f)) => Ok(Err(Checked::Invalid(vec![f]))),
-            Err(StoreError::Conflict(m)) => {
-                Ok(Err(Checked::Invalid(vec![FieldError::new("code", m)])))
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    pub async fn join(
+    /// The customer, if the user may see it; out of scope looks exactly like absent.
+    pub async fn in_scope(
         store: &dyn Store,
         customer_id: i64,
-        group: Option<CustomerCode>,
-        actor: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Checked<()>, AppError> {
-        let patch = CustomerPatch {
-            group: Some(group),
-            ..Default::default()
-        };
-        Ok(
-            match refused(store.update_customer(customer_id, &patch, actor, now).await)? {
-                Ok(_) => Checked::Done(()),
-                Err(refusal) => refusal,
-            },
-        )
+        user: &User,
+    ) -> Result<(), AppError> {
+        store
+            .customer_file(customer_id, user.scope())
+            .await?
+            .map(|_| ())
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Done, or a store refusal the user can mend (a taken code, an unknown group,
+    /// another currency) as `Invalid` naming its field; any other error stays an error.
+    pub fn checked<T>(r: Result<T, StoreError>) -> Result<Checked<()>, AppError> {
+        match r {
+            Ok(_) => Ok(Checked::Done(())),
+            Err(StoreError::Rejected(f)) => Ok(Checked::Invalid(vec![f])),
+            Err(StoreError::Conflict(m)) => Ok(Checked::Invalid(vec![FieldError::new("code", m)])),
+            Err(e) => Err(e.into()),
+        }
     }
 }
