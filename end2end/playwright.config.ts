@@ -1,5 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 // Debian's Chromium (Playwright cannot download its own browser here). Override with
 // CHROMIUM_PATH; without either, Playwright's bundled browser is used (a laptop).
@@ -19,6 +21,9 @@ const launchOptions = {
 };
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// The server's database and the admin API key it mints (start-server.sh); the workers
+// inherit the variable, so tests find the key (helpers.ts adminKey).
+process.env.E2E_STATE_DIR ??= join(tmpdir(), `creditdesk-e2e-${port}`);
 
 export default defineConfig({
   testDir: "./tests",
@@ -35,6 +40,7 @@ export default defineConfig({
     url: `${baseURL}/healthz`,
     timeout: 180_000,
     reuseExistingServer: false,
+    env: { E2E_STATE_DIR: process.env.E2E_STATE_DIR },
     stdout: "pipe",
     stderr: "pipe",
   },

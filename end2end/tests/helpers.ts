@@ -1,4 +1,6 @@
-import { expect, Locator, Page, TestInfo } from "@playwright/test";
+import { APIRequestContext, expect, Locator, Page, TestInfo } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const PASSWORD = "demo1234";
 
@@ -44,4 +46,20 @@ export async function inked(canvas: Locator): Promise<number> {
     for (let i = 0; i < data.length; i += 4) if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) n++;
     return n;
   });
+}
+
+/** The admin API key start-server.sh minted for this run's database. */
+export function adminKey(): string {
+  return readFileSync(join(process.env.E2E_STATE_DIR!, "admin.key"), "utf8").trim();
+}
+
+/** Runs every enabled daily rule for a business date through POST /api/v1/rule-runs
+ * (idempotent per date), as an ERP scheduler would; returns the run's report. */
+export async function runRules(request: APIRequestContext, asOf: string) {
+  const res = await request.post("/api/v1/rule-runs", {
+    headers: { authorization: `Bearer ${adminKey()}` },
+    data: { as_of: asOf },
+  });
+  expect(res.status()).toBe(200);
+  return res.json();
 }

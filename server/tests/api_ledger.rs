@@ -3,71 +3,9 @@
 //! writes nothing.
 mod common;
 
-use common::{spawn_app, test_now, TestApp};
+use common::{spawn_app, test_now};
+use reqwest::Method;
 use serde_json::{json, Value};
-
-const KEY: &str = "cdk_ledger_test";
-
-/// An ERP key that may also change limits and statuses (PATCH needs `credit:write`).
-async fn app_with_key() -> TestApp {
-    let app = spawn_app().await;
-    let id = app
-        .store
-        .create_api_key("erp", &app::session::token_hash(KEY), test_now())
-        .await
-        .unwrap();
-    let scopes = app::domain::api_keys::ApiScopes::parse("read,ledger:write,credit:write");
-    app.store
-        .set_api_key_scopes(id, scopes.unwrap())
-        .await
-        .unwrap();
-    app
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-}
-
-impl Api<'_> {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&Value>,
-        idem: Option<&str>,
-    ) -> (u16, Value, bool) {
-        let mut req = self
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(KEY);
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        if let Some(k) = idem {
-            req = req.header("Idempotency-Key", k);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        let replayed = r.headers().contains_key("idempotent-replayed");
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            replayed,
-        )
-    }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let (s, v, _) = self
-            .send(reqwest::Method::POST, path, Some(&body), None)
-            .await;
-        (s, v)
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let (s, v, _) = self.send(reqwest::Method::GET, path, None, None).await;
-        (s, v)
-    }
-}
 
 fn first_error_field(v: &Value) -> &str {
     v["errors"][0]["field"].as_str().unwrap_or("<none>")
@@ -75,11 +13,8 @@ fn first_error_field(v: &Value) -> &str {
 
 #[tokio::test]
 async fn customers_invoices_orders_payments_and_credit_over_the_api() {
-    let app = app_with_key().await;
-    let api = Api {
-        app: &app,
-        client: reqwest::Client::new(),
-    };
+    let app = spawn_app().await;
+    let api = app.erp("read,ledger:write,credit:write").await;
 
     // --- customers
     let customer = json!({
@@ -122,9 +57,7 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     let (s, v) = api.post("/api/v1/customers", unknown).await;
     assert_eq!((s, first_error_field(&v)), (422, "creditlimit"), "{v}");
     let raw = api
-        .client
-        .post(app.url("/api/v1/customers"))
-        .bearer_auth(KEY)
+        .request(Method::POST, "/api/v1/customers")
         .header("content-type", "application/json")
         .body("{\"code\":")
         .send()
@@ -219,20 +152,10 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     let pay = json!({"reference": "BANK-4", "customer_code": "ERP-1", "received_on": "2026-06-30", "amount": "25000",
                      "allocations": [{"invoice_number": "INV-2", "amount": "20000"}]});
     let (s1, v1, r1) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/payments",
-            Some(&pay),
-            Some("k-1"),
-        )
+        .send(Method::POST, "/api/v1/payments", Some(&pay), Some("k-1"))
         .await;
     let (s2, v2, r2) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/payments",
-            Some(&pay),
-            Some("k-1"),
-        )
+        .send(Method::POST, "/api/v1/payments", Some(&pay), Some("k-1"))
         .await;
     assert_eq!((s1, s2, r1, r2), (201, 201, false, true));
     assert_eq!(v1, v2);
@@ -240,12 +163,7 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     let mut other = pay.clone();
     other["amount"] = json!("1");
     let (s, v, _) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/payments",
-            Some(&other),
-            Some("k-1"),
-        )
+        .send(Method::POST, "/api/v1/payments", Some(&other), Some("k-1"))
         .await;
     assert_eq!((s, first_error_field(&v)), (422, "Idempotency-Key"), "{v}");
 
@@ -268,7 +186,7 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     // --- PATCH: freezing blocks orders; the change is audited
     let (s, v, _) = api
         .send(
-            reqwest::Method::PATCH,
+            Method::PATCH,
             "/api/v1/customers/ERP-1",
             Some(&json!({"status": "frozen"})),
             None,
@@ -277,7 +195,7 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
     assert_eq!((s, v["status"].as_str()), (200, Some("frozen")), "{v}");
     let (s, v, _) = api
         .send(
-            reqwest::Method::PATCH,
+            Method::PATCH,
             "/api/v1/customers/ERP-1",
             Some(&json!({"status": "closed"})),
             None,
@@ -334,11 +252,8 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
 /// with one key all get that answer while the document is posted once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_document_post_is_idempotent_even_when_concurrent() {
-    let app = app_with_key().await;
-    let api = Api {
-        app: &app,
-        client: reqwest::Client::new(),
-    };
+    let app = spawn_app().await;
+    let api = app.erp("read,ledger:write,credit:write").await;
     let posts = [
         (
             "/api/v1/customers",
@@ -359,12 +274,8 @@ async fn every_document_post_is_idempotent_even_when_concurrent() {
     ];
     for (i, (path, body)) in posts.iter().enumerate() {
         let key = format!("idem-{i}");
-        let (s1, v1, r1) = api
-            .send(reqwest::Method::POST, path, Some(body), Some(&key))
-            .await;
-        let (s2, v2, r2) = api
-            .send(reqwest::Method::POST, path, Some(body), Some(&key))
-            .await;
+        let (s1, v1, r1) = api.send(Method::POST, path, Some(body), Some(&key)).await;
+        let (s2, v2, r2) = api.send(Method::POST, path, Some(body), Some(&key)).await;
         assert_eq!(
             (s1, s2, r1, r2),
             (201, 201, false, true),
@@ -378,10 +289,11 @@ async fn every_document_post_is_idempotent_even_when_concurrent() {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let (client, url, pay) = (api.client.clone(), app.url("/api/v1/payments"), pay.clone());
+            let key = api.key.clone();
             tokio::spawn(async move {
                 let r = client
                     .post(url)
-                    .bearer_auth(KEY)
+                    .bearer_auth(key)
                     .header("Idempotency-Key", "idem-pay")
                     .json(&pay)
                     .send()

@@ -18,7 +18,7 @@ use app::domain::money::{Currency, Money};
 use app::store::{NewInvoice, NewOrder, Store, StoreError};
 use chrono::NaiveDate;
 use common::{new_customer, spawn_app, test_now, with_dbs};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn cny(yuan: i64) -> Money {
     Money::from_minor(yuan * 100, Currency::CNY)
@@ -244,55 +244,35 @@ async fn the_lower_of_the_customer_and_the_group_limit_binds_on_both_databases()
     .await;
 }
 
-const KEY: &str = "cdk_groups_test";
-
-async fn post(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn groups_over_the_api() {
     let app = spawn_app().await;
-    let hash = app::session::token_hash(KEY);
-    let id = app
-        .store
-        .create_api_key("erp", &hash, test_now())
-        .await
-        .unwrap();
-    let scopes = app::domain::api_keys::ApiScopes::parse("read,ledger:write,credit:write").unwrap();
-    app.store.set_api_key_scopes(id, scopes).await.unwrap();
+    let erp = app.erp("read,ledger:write,credit:write").await;
 
-    let (s, v) = post(
-        &app,
-        "/api/v1/customer-groups",
-        json!({"code": "zj", "name": "中建某局", "limit": "150000"}),
-    )
-    .await;
+    let (s, v) = erp
+        .post(
+            "/api/v1/customer-groups",
+            json!({"code": "zj", "name": "中建某局", "limit": "150000"}),
+        )
+        .await;
     assert_eq!(
         (s, &v["code"], &v["available"]),
         (201, &json!("ZJ"), &json!("150000.00")),
         "{v}"
     );
-    let (s, _) = post(
-        &app,
-        "/api/v1/customer-groups",
-        json!({"code": "ZJ", "name": "again", "limit": "1"}),
-    )
-    .await;
+    let (s, _) = erp
+        .post(
+            "/api/v1/customer-groups",
+            json!({"code": "ZJ", "name": "again", "limit": "1"}),
+        )
+        .await;
     assert_eq!(s, 409);
-    let (s, v) = post(
-        &app,
-        "/api/v1/customer-groups",
-        json!({"code": "a b", "name": "", "limit": "-1"}),
-    )
-    .await;
+    let (s, v) = erp
+        .post(
+            "/api/v1/customer-groups",
+            json!({"code": "a b", "name": "", "limit": "-1"}),
+        )
+        .await;
     let fields: Vec<&str> = v["errors"]
         .as_array()
         .unwrap()
@@ -305,15 +285,21 @@ async fn groups_over_the_api() {
         json!({"code": c, "name": c, "payment_terms_days": 30, "credit_limit": "100000",
                "currency": currency, "group_code": group})
     };
-    let (s, v) = post(&app, "/api/v1/customers", customer("A", "ZJ", "CNY")).await;
+    let (s, v) = erp
+        .post("/api/v1/customers", customer("A", "ZJ", "CNY"))
+        .await;
     assert_eq!((s, &v["group_code"]), (201, &json!("ZJ")), "{v}");
-    let (s, v) = post(&app, "/api/v1/customers", customer("X", "NOPE", "CNY")).await;
+    let (s, v) = erp
+        .post("/api/v1/customers", customer("X", "NOPE", "CNY"))
+        .await;
     assert_eq!(
         (s, &v["errors"][0]["field"]),
         (422, &json!("group_code")),
         "{v}"
     );
-    let (s, v) = post(&app, "/api/v1/customers", customer("U", "ZJ", "USD")).await;
+    let (s, v) = erp
+        .post("/api/v1/customers", customer("U", "ZJ", "USD"))
+        .await;
     assert_eq!(
         (s, &v["errors"][0]["field"]),
         (422, &json!("group_code")),
@@ -325,29 +311,25 @@ async fn groups_over_the_api() {
         "refusals wrote nothing"
     );
 
-    let (s, v) = post(&app, "/api/v1/invoices", json!({"number": "I-1", "customer_code": "A", "invoice_date": "2026-06-01", "amount": "90000"})).await;
+    let (s, v) = erp.post("/api/v1/invoices", json!({"number": "I-1", "customer_code": "A", "invoice_date": "2026-06-01", "amount": "90000"})).await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = post(&app, "/api/v1/customers", customer("B", "ZJ", "CNY")).await;
+    let (s, v) = erp
+        .post("/api/v1/customers", customer("B", "ZJ", "CNY"))
+        .await;
     assert_eq!(s, 201, "{v}");
-    let (s, v) = post(
-        &app,
-        "/api/v1/credit-checks",
-        json!({"customer_code": "B", "amount": "60001"}),
-    )
-    .await;
+    let (s, v) = erp
+        .post(
+            "/api/v1/credit-checks",
+            json!({"customer_code": "B", "amount": "60001"}),
+        )
+        .await;
     assert_eq!(
         (s, &v["decision"], &v["reasons"]),
         (200, &json!("needs_approval"), &json!(["group_over_limit"])),
         "{v}"
     );
 
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/customer-groups"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let (_, v) = erp.get("/api/v1/customer-groups").await;
     assert_eq!(
         (&v["groups"][0]["exposure"], &v["groups"][0]["members"]),
         (&json!("90000.00"), &json!(2)),
@@ -355,23 +337,20 @@ async fn groups_over_the_api() {
     );
 
     // Raising the group's limit lets B's order through at once; the change is audited.
-    let (s, v) = patch(
-        &app,
-        "/api/v1/customer-groups/zj",
-        json!({"limit": "160000"}),
-    )
-    .await;
+    let (s, v) = erp
+        .patch("/api/v1/customer-groups/zj", json!({"limit": "160000"}))
+        .await;
     assert_eq!(
         (s, &v["limit"], &v["available"]),
         (200, &json!("160000.00"), &json!("70000.00")),
         "{v}"
     );
-    let (s, v) = post(
-        &app,
-        "/api/v1/credit-checks",
-        json!({"customer_code": "B", "amount": "60001"}),
-    )
-    .await;
+    let (s, v) = erp
+        .post(
+            "/api/v1/credit-checks",
+            json!({"customer_code": "B", "amount": "60001"}),
+        )
+        .await;
     assert_eq!((s, &v["decision"]), (200, &json!("approved")), "{v}");
     let trail = app
         .store
@@ -397,21 +376,14 @@ async fn groups_over_the_api() {
         "{update:?}"
     );
 
-    let (s, v) = patch(&app, "/api/v1/customer-groups/NOPE", json!({"limit": "1"})).await;
+    let (s, v) = erp
+        .patch("/api/v1/customer-groups/NOPE", json!({"limit": "1"}))
+        .await;
     assert_eq!(s, 404, "{v}");
-    let (s, v) = patch(&app, "/api/v1/customer-groups/ZJ", json!({})).await;
+    let (s, v) = erp.patch("/api/v1/customer-groups/ZJ", json!({})).await;
     assert_eq!((s, &v["errors"][0]["field"]), (422, &json!("limit")), "{v}");
-    let (s, v) = patch(&app, "/api/v1/customer-groups/ZJ", json!({"code": "ZK"})).await;
+    let (s, v) = erp
+        .patch("/api/v1/customer-groups/ZJ", json!({"code": "ZK"}))
+        .await;
     assert_eq!((s, &v["errors"][0]["field"]), (422, &json!("code")), "{v}");
-}
-
-async fn patch(app: &common::TestApp, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .patch(app.url(path))
-        .bearer_auth(KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
 }

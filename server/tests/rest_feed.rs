@@ -269,36 +269,17 @@ async fn documents_page_in_posting_order_with_their_state_at_a_date_on_both_data
     .await;
 }
 
-const KEY: &str = "cdk_feed_test";
-
-async fn get(app: &common::TestApp, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn documents_over_the_api() {
     let app = spawn_app().await;
-    let hash = app::session::token_hash(KEY);
-    let id = app
-        .store
-        .create_api_key("erp", &hash, test_now())
-        .await
-        .unwrap();
-    let scopes = app::domain::api_keys::ApiScopes::parse("read").unwrap();
-    app.store.set_api_key_scopes(id, scopes).await.unwrap();
+    let erp = app.erp("read").await;
     book(app.store.as_ref()).await;
 
     // A client pages with next_cursor until it is null, and sees each invoice once.
     let mut seen = Vec::new();
     let mut path = "/api/v1/invoices?limit=2".to_string();
     loop {
-        let (s, v) = get(&app, &path).await;
+        let (s, v) = erp.get(&path).await;
         assert_eq!(s, 200, "{v}");
         seen.extend(
             v["invoices"]
@@ -314,32 +295,30 @@ async fn documents_over_the_api() {
     }
     assert_eq!(seen, [json!("A1"), json!("B1"), json!("A2"), json!("A3")]);
 
-    let (s, v) = get(&app, "/api/v1/invoices/A1?as_of=2026-06-05").await;
+    let (s, v) = erp.get("/api/v1/invoices/A1?as_of=2026-06-05").await;
     assert_eq!(
         (s, &v["open_amount"], &v["customer_code"]),
         (200, &json!("1000.00"), &json!("A")),
         "{v}"
     );
-    let (s, v) = get(&app, "/api/v1/invoices/A1?as_of=2026-06-15").await;
+    let (s, v) = erp.get("/api/v1/invoices/A1?as_of=2026-06-15").await;
     assert_eq!((s, &v["open_amount"]), (200, &json!("0.00")), "{v}");
-    let (s, v) = get(
-        &app,
-        "/api/v1/invoices?customer_code=B&status=open&from=2026-06-01&to=2026-06-30",
-    )
-    .await;
+    let (s, v) = erp
+        .get("/api/v1/invoices?customer_code=B&status=open&from=2026-06-01&to=2026-06-30")
+        .await;
     assert_eq!(
         (s, v["invoices"].as_array().map(Vec::len)),
         (200, Some(1)),
         "{v}"
     );
 
-    let (s, v) = get(&app, "/api/v1/payments/P2").await;
+    let (s, v) = erp.get("/api/v1/payments/P2").await;
     assert_eq!(
         (s, &v["reversed"], &v["currency"], &v["allocations"]),
         (200, &json!(true), &json!("CNY"), &json!([])),
         "{v}"
     );
-    let (s, v) = get(&app, "/api/v1/payments?status=posted").await;
+    let (s, v) = erp.get("/api/v1/payments?status=posted").await;
     assert_eq!(
         (
             s,
@@ -348,13 +327,13 @@ async fn documents_over_the_api() {
         (200, Some("A1")),
         "{v}"
     );
-    let (s, v) = get(&app, "/api/v1/credit-notes?customer_code=A").await;
+    let (s, v) = erp.get("/api/v1/credit-notes?customer_code=A").await;
     assert_eq!(
         (s, v["credit_notes"][0]["invoice_number"].as_str()),
         (200, Some("A2")),
         "{v}"
     );
-    let (s, v) = get(&app, "/api/v1/orders/SO2").await;
+    let (s, v) = erp.get("/api/v1/orders/SO2").await;
     assert_eq!(
         (s, &v["status"], &v["decision"]),
         (200, &json!("cancelled"), &json!("needs_approval")),
@@ -363,9 +342,7 @@ async fn documents_over_the_api() {
 
     // A poller re-reads only what changed: the ETag holds while the document does.
     let read = |tag: Option<String>| {
-        let mut r = reqwest::Client::new()
-            .get(app.url("/api/v1/invoices/A2?as_of=2026-06-30"))
-            .bearer_auth(KEY);
+        let mut r = erp.request(reqwest::Method::GET, "/api/v1/invoices/A2?as_of=2026-06-30");
         if let Some(t) = tag {
             r = r.header("If-None-Match", t);
         }
@@ -416,7 +393,7 @@ async fn documents_over_the_api() {
         ("/api/v1/credit-notes/NOPE", 404, "NOPE"),
     ];
     for (path, status, names) in refusals {
-        let (s, v) = get(&app, path).await;
+        let (s, v) = erp.get(path).await;
         let message = v["error"].as_str().unwrap_or_default();
         assert_eq!(s, status, "{path}: {v}");
         assert!(message.contains(names), "{path}: {message}");

@@ -58,18 +58,15 @@ macro_rules! feed_impl {
                 use app::store::InvoiceState::*;
                 let state = match q.status {
                     None => "1 = 1",
-                    Some(Open) => "open_minor > 0",
-                    Some(Settled) => "open_minor = 0",
+                    Some(Open) => "o.open_minor > 0",
+                    Some(Settled) => "o.open_minor = 0",
                 };
+                // The point-in-time open amount is the ledger's one definition (AT_AS_OF).
                 let sql = format!(
-                    "SELECT * FROM ( \
-                        SELECT i.id, i.number, i.customer_id, c.code, i.invoice_date, i.due_date, i.amount_minor, i.currency, \
-                               i.order_ref, i.ship_date, i.acceptance_date, \
-                               b.open_minor + COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
-                                                        WHERE a.invoice_id = i.id AND a.allocated_on > $1), 0) AS open_minor \
-                        FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id JOIN customers c ON c.id = i.customer_id \
-                        WHERE i.invoice_date <= $1 AND {} \
-                     ) t WHERE {state} ORDER BY id LIMIT $7",
+                    "SELECT o.*, c.code, x.order_ref, x.ship_date, x.acceptance_date \
+                     FROM ({} AND {}) o JOIN invoices x ON x.id = o.id JOIN customers c ON c.id = o.customer_id \
+                     WHERE {state} ORDER BY o.id LIMIT $7",
+                    $crate::store::AT_AS_OF,
                     $crate::store::feed::feed_filter!("i", "number", "invoice_date")
                 );
                 let rows = feed_query(&sql, q).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
@@ -160,15 +157,6 @@ macro_rules! feed_impl {
                 q: &app::store::FeedQuery<app::store::OrderState>,
             ) -> Result<Vec<app::store::OrderRecord>, app::store::StoreError> {
                 use app::domain::money::Money;
-                use app::store::OrderState::*;
-                let state = match q.status {
-                    None => "1 = 1",
-                    Some(Approved) => "state = 'approved'",
-                    Some(NeedsApproval) => "state = 'needs_approval'",
-                    Some(Blocked) => "state = 'blocked'",
-                    Some(Released) => "state = 'released'",
-                    Some(Cancelled) => "state = 'cancelled'",
-                };
                 let sql = format!(
                     "SELECT * FROM ( \
                         SELECT o.id, o.number, o.customer_id, c.code, o.ordered_on, o.amount_minor, o.currency, o.decision, o.reasons, \
@@ -177,10 +165,11 @@ macro_rules! feed_impl {
                                     ELSE o.decision END AS state \
                         FROM orders o JOIN customers c ON c.id = o.customer_id \
                         WHERE $1 IS NOT NULL AND {} \
-                     ) t WHERE {state} ORDER BY id LIMIT $7",
+                     ) t WHERE (CAST($8 AS TEXT) IS NULL OR state = $8) ORDER BY id LIMIT $7",
                     $crate::store::feed::feed_filter!("o", "number", "ordered_on")
                 );
-                let rows = feed_query(&sql, q).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
+                let state = q.status.map(|s| $crate::store::feed::wire_name(&s));
+                let rows = feed_query(&sql, q).bind(state).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
                         let reasons: String = col(r, "reasons")?;
@@ -208,6 +197,14 @@ pub(crate) fn posting_state(state: Option<app::store::PostingState>, reversed: &
         None => "1 = 1".into(),
         Some(app::store::PostingState::Posted) => format!("NOT {reversed}"),
         Some(app::store::PostingState::Reversed) => reversed.into(),
+    }
+}
+
+/// A unit enum's stored name (`needs_approval`): its serde name, the inverse of `wire`.
+pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => unreachable!("a unit enum serialises as its name, not {other:?}"),
     }
 }
 

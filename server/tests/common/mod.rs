@@ -10,6 +10,7 @@ use server::vault::MasterKey;
 use server::web::{self, AppState};
 use std::sync::Arc;
 
+pub mod erp;
 pub mod sinks;
 
 pub struct FixedClock(pub DateTime<Utc>);
