@@ -24,6 +24,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 mod documents;
+mod etag;
 mod feed;
 mod openapi;
 mod responses;

@@ -17,7 +17,7 @@ use app::store::{
 };
 use chrono::NaiveDate;
 use common::{new_customer, spawn_app, test_now, with_dbs};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn cny(yuan: i64) -> Money {
     Money::from_minor(yuan * 100, Currency::CNY)
@@ -340,20 +340,29 @@ async fn documents_over_the_api() {
         "{v}"
     );
 
-    // A poller re-reads only what changed: the ETag holds while the document does.
-    let read = |tag: Option<String>| {
-        let mut r = erp.request(reqwest::Method::GET, "/api/v1/invoices/A2?as_of=2026-06-30");
+    // A poller re-reads only what changed: the ETag holds while the document does, for
+    // a document and for a customer (whose credit position the payment below changes).
+    let read = |path: &'static str, tag: Option<&str>| {
+        let mut r = erp.request(reqwest::Method::GET, path);
         if let Some(t) = tag {
             r = r.header("If-None-Match", t);
         }
         r.send()
     };
-    let first = read(None).await.unwrap();
-    let tag = first.headers()["etag"].to_str().unwrap().to_string();
-    let again = read(Some(tag.clone())).await.unwrap();
-    assert_eq!(again.status(), 304);
-    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
-    assert!(again.text().await.unwrap().is_empty(), "304 has no body");
+    let (invoice, customer) = (
+        "/api/v1/invoices/A2?as_of=2026-06-30",
+        "/api/v1/customers/A",
+    );
+    let mut tags = Vec::new();
+    for path in [invoice, customer] {
+        let first = read(path, None).await.unwrap();
+        let tag = first.headers()["etag"].to_str().unwrap().to_string();
+        let again = read(path, Some(&tag)).await.unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+        assert!(again.text().await.unwrap().is_empty(), "304 has no body");
+        tags.push(tag);
+    }
     let pay = NewPayment {
         reference: "P3".into(),
         customer_id: app.store.customer_id_by_code("A").await.unwrap().unwrap(),
@@ -365,14 +374,16 @@ async fn documents_over_the_api() {
         .insert_payments(&[pay], "fin", test_now())
         .await
         .unwrap();
-    let changed = read(Some(tag.clone())).await.unwrap();
-    assert_eq!(
-        changed.status(),
-        200,
-        "the open amount changed, so the tag did"
-    );
-    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
-    let v: Value = changed.json().await.unwrap();
+    for (path, tag) in [invoice, customer].into_iter().zip(&tags) {
+        let changed = read(path, Some(tag)).await.unwrap();
+        assert_eq!(
+            changed.status(),
+            200,
+            "{path}: the open amount changed, so the tag did"
+        );
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    }
+    let (_, v) = erp.get(invoice).await;
     assert_eq!(v["open_amount"], json!("300.00"), "{v}");
 
     // Bad input is named, never a 500; unknown things are 404.

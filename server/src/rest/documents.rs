@@ -468,9 +468,14 @@ fn today(state: &AppState) -> NaiveDate {
     get,
     path = "/api/v1/customers/{code}",
     tag = "customers",
-    params(CodePath),
+    params(
+        CodePath,
+        ("If-None-Match" = Option<String>, Header, nullable = false,
+         description = "The ETag of a copy the client holds: 304 with no body while it is still current"),
+    ),
     responses(
-        (status = 200, description = "The customer with `credit`", body = Customer),
+        (status = 200, description = "The customer with `credit`, with its ETag", body = Customer),
+        (status = 304, description = "Not modified: If-None-Match named the customer's current ETag"),
         (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
         (status = 403, description = "The key lacks this endpoint's scope", body = ApiError),
         (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
@@ -500,11 +505,13 @@ pub(crate) async fn get_customer(
     let (reader, now) = (actor(&key), state.clock.now());
     let store = state.store.as_ref();
     match app::api::pii::ssr::view(store, f.id, f.code.as_str(), unmasked, &reader, now).await {
-        Ok(pii) => axum::Json(Customer {
-            pii: Some(pii),
-            ..Customer::new(&f, Some(credit))
-        })
-        .into_response(),
+        Ok(pii) => {
+            let customer = Customer {
+                pii: Some(pii),
+                ..Customer::new(&f, Some(credit))
+            };
+            super::etag::tagged(&headers, &customer)
+        }
         Err(e) => internal("api customer pii", e),
     }
 }
