@@ -19,6 +19,7 @@ pub mod events;
 pub mod groups;
 pub mod inbox;
 pub mod indicators;
+pub mod instalments;
 pub mod invoice;
 pub mod kpi;
 pub mod login_throttle;
