@@ -635,42 +635,7 @@ impl PaymentInput {
         let code = e.take(customer_code("customer_code", &self.customer_code));
         let on = e.take(date("received_on", &self.received_on));
         let total = e.take(amount("amount", &self.amount, false));
-        let allocation = match &self.allocations {
-            None => AllocationRequest::Fifo,
-            Some(lines) => {
-                let mut out = Vec::new();
-                for (i, l) in lines.iter().enumerate() {
-                    let n = e.take(document_number(
-                        &format!("allocations[{i}].invoice_number"),
-                        &l.invoice_number,
-                    ));
-                    let a = e.take(amount(
-                        &format!("allocations[{i}].amount"),
-                        &l.amount,
-                        false,
-                    ));
-                    if let (Some(n), Some(a)) = (n, a) {
-                        if out.iter().any(|(m, _)| *m == n) {
-                            e.0.push(FieldError::new(
-                                format!("allocations[{i}].invoice_number"),
-                                format!("invoice {n} appears twice"),
-                            ));
-                        }
-                        out.push((n, a));
-                    }
-                }
-                if let Some(t) = total {
-                    let sum: Decimal = out.iter().map(|(_, a)| *a).sum();
-                    if sum > t {
-                        e.0.push(FieldError::new(
-                            "allocations",
-                            format!("allocations total {sum}, more than the payment {t}"),
-                        ));
-                    }
-                }
-                AllocationRequest::Manual(out)
-            }
-        };
+        let allocation = allocation_request(&mut e, &self.allocations, total, "payment");
         e.finish(|| PaymentDraft {
             reference: reference.unwrap(),
             customer_code: code.unwrap(),
@@ -679,6 +644,42 @@ impl PaymentInput {
             allocation,
         })
     }
+}
+
+/// A payment's or a bill's allocations: FIFO when absent, else the invoices given, each
+/// named once and together no more than `total` (the `what`'s amount).
+pub(crate) fn allocation_request(
+    e: &mut Errors,
+    lines: &Option<Vec<AllocationInput>>,
+    total: Option<Decimal>,
+    what: &str,
+) -> AllocationRequest {
+    let Some(lines) = lines else {
+        return AllocationRequest::Fifo;
+    };
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let field = |name: &str| format!("allocations[{i}].{name}");
+        let n = e.take(document_number(&field("invoice_number"), &l.invoice_number));
+        let a = e.take(amount(&field("amount"), &l.amount, false));
+        if let (Some(n), Some(a)) = (n, a) {
+            if out.iter().any(|(m, _)| *m == n) {
+                e.0.push(FieldError::new(
+                    field("invoice_number"),
+                    format!("invoice {n} appears twice"),
+                ));
+            }
+            out.push((n, a));
+        }
+    }
+    let sum: Decimal = out.iter().map(|(_, a)| *a).sum();
+    if let Some(t) = total.filter(|t| sum > *t) {
+        e.0.push(FieldError::new(
+            "allocations",
+            format!("allocations total {sum}, more than the {what} {t}"),
+        ));
+    }
+    AllocationRequest::Manual(out)
 }
 
 /// `POST /api/v1/credit-notes`.

@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod api_keys;
 pub mod approval;
 pub mod auth;
+pub mod bills;
 pub mod collections;
 pub mod credit;
 pub mod customer;
