@@ -27,6 +27,7 @@ pub mod login_throttle;
 pub mod money;
 pub mod notify;
 pub mod pii;
+pub mod policies;
 pub mod report;
 pub mod rules;
 pub mod scoring;
