@@ -270,6 +270,62 @@ pub async fn post_payment(
     Ok(posted)
 }
 
+/// Receives an acceptance bill: its payment is resolved as a payment's (customer,
+/// currency, allocation), with the bill's own field names in any refusal.
+pub async fn receive_bill(
+    store: &dyn Store,
+    bill: &crate::domain::bills::NewBill,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(crate::store::BillRecord, PostedPayment), LedgerError> {
+    let draft = PaymentDraft {
+        reference: bill.number.clone(),
+        customer_code: bill.customer_code.clone(),
+        received_on: bill.received_on,
+        amount: bill.face_amount,
+        allocation: bill.allocation.clone(),
+    };
+    let rename = |mut e: FieldError| {
+        e.field = match e.field.as_str() {
+            "amount" => "face_amount".into(),
+            "reference" => "number".into(),
+            _ => e.field,
+        };
+        e
+    };
+    let payment = match resolve_payments(store, &[draft]).await {
+        Ok(mut p) => p
+            .pop()
+            .ok_or_else(|| StoreError::Other("no payment resolved".into()))?,
+        Err(LedgerError::Invalid(list)) => {
+            return Err(LedgerError::Invalid(
+                list.into_iter().map(|(i, e)| (i, rename(e))).collect(),
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    let received = crate::store::ReceivedBill {
+        bill: bill.clone(),
+        payment,
+    };
+    let out = store.receive_bill(&received, actor, now).await?;
+    crate::events::after_write(store, now).await;
+    Ok(out)
+}
+
+/// Takes a bill's lifecycle step; a dishonour reopens the invoices the bill settled.
+pub async fn take_bill_step(
+    store: &dyn Store,
+    number: &str,
+    step: &crate::domain::bills::lifecycle::TakenStep,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::store::BillRecord, LedgerError> {
+    let bill = store.take_bill_step(number, step, actor, now).await?;
+    crate::events::after_write(store, now).await;
+    Ok(bill)
+}
+
 /// Resolves and posts one credit note.
 pub async fn post_credit_note(
     store: &dyn Store,

@@ -54,6 +54,11 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
             documents::create_credit_note
         ))
         .routes(routes!(feed::get_credit_note))
+        .routes(routes!(
+            documents::bills::list_bills,
+            documents::bills::create_bill
+        ))
+        .routes(routes!(documents::bills::take_step))
         .routes(routes!(documents::credit_check))
         .routes(routes!(aging))
         .routes(routes!(dashboard))

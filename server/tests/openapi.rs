@@ -26,6 +26,8 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/payments/{reference}", &["get"]),
     ("/api/v1/credit-notes", &["get", "post"]),
     ("/api/v1/credit-notes/{number}", &["get"]),
+    ("/api/v1/bills", &["get", "post"]),
+    ("/api/v1/bills/{number}/{step}", &["post"]),
     ("/api/v1/credit-checks", &["post"]),
     ("/api/v1/aging", &["get"]),
     ("/api/v1/dashboard", &["get"]),
@@ -151,12 +153,17 @@ fn concrete(path: &str) -> String {
     let number = match path {
         p if p.starts_with("/api/v1/orders") => "SO-1",
         p if p.starts_with("/api/v1/credit-notes") => "CN-1",
+        p if p.starts_with("/api/v1/bills") => BILL,
         _ => "INV-1",
     };
     path.replace("{code}", "ERP-1")
         .replace("{number}", number)
         .replace("{reference}", "P-1")
+        .replace("{step}", "endorse")
 }
+
+/// An electronic bill's 30-digit number.
+const BILL: &str = "130258100000120260601000000001";
 
 struct Exchange<'a> {
     app: &'a TestApp,
@@ -461,6 +468,32 @@ async fn real_requests_and_responses_match_the_document() {
         .await
         .0,
         422
+    );
+
+    // A bill taken on account, then endorsed: each answer as documented.
+    let bills = "/api/v1/bills";
+    let bill = json!({
+        "number": BILL, "customer_code": "ERP-1", "kind": "bank", "acceptor": "中国工商银行",
+        "face_amount": "50.00", "issued_on": "2026-06-01", "received_on": "2026-06-02",
+        "matures_on": "2026-12-01", "allocations": [],
+    });
+    assert_eq!(x.call("post", bills, "", Some(bill), true).await.0, 201);
+    let endorse = json!({"on": "2026-06-03", "endorsee": "某配件供应商"});
+    let (s, v) = x
+        .call(
+            "post",
+            "/api/v1/bills/{number}/{step}",
+            "",
+            Some(endorse),
+            true,
+        )
+        .await;
+    assert_eq!((s, &v["status"]), (200, &json!("endorsed")), "{v}");
+    let (s, v) = x.call("get", bills, "?status=endorsed", None, true).await;
+    assert_eq!(
+        (s, v["bills"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{v}"
     );
 
     assert_eq!(

@@ -35,6 +35,7 @@ use std::collections::HashMap;
 
 mod approvals;
 mod audit;
+mod bills;
 mod cockpit;
 mod collections;
 mod customers;
@@ -53,6 +54,7 @@ mod settings;
 pub use crate::records::*;
 pub use approvals::ApprovalStore;
 pub use audit::AuditStore;
+pub use bills::{BillQuery, BillRecord, BillStore, ReceivedBill};
 pub use cockpit::CockpitStore;
 pub use collections::*;
 pub use customers::CustomerStore;
@@ -240,6 +242,8 @@ pub enum Written<'a> {
     Payments(&'a [PostedPayment]),
     CreditNote(&'a NewCreditNote),
     Group(&'a crate::domain::groups::NewGroup),
+    Bill(&'a BillRecord, &'a PostedPayment),
+    BillStep(&'a BillRecord),
 }
 
 /// Renders the response (status, body) for what was written; `None` refuses the write.
@@ -346,6 +350,7 @@ pub trait Store:
     + InboxStore
     + CustomerStore
     + GroupStore
+    + BillStore
     + FeedStore
     + PiiStore
     + LedgerStore

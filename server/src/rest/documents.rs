@@ -958,3 +958,5 @@ async fn credit_check_outcome(w: &Writer<'_>, _key: &ApiKey, body: &[u8]) -> Out
         Err(e) => failed("api credit check", e),
     }
 }
+
+pub(crate) mod bills;

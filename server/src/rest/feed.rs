@@ -85,11 +85,11 @@ fn parse_state<S: DeserializeOwned>(
 }
 
 /// The cursor is the last document's id, written so that clients treat it as opaque.
-fn cursor_of(id: i64) -> String {
+pub(super) fn cursor_of(id: i64) -> String {
     format!("c{id}")
 }
 
-fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, Response> {
+pub(super) fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, Response> {
     cursor
         .map(|c| {
             c.strip_prefix('c')

@@ -9,6 +9,7 @@
 pub mod aggregates;
 pub mod approvals;
 pub mod audit;
+pub mod bills;
 pub mod cockpit;
 pub mod collections;
 pub mod customers;
@@ -176,6 +177,7 @@ macro_rules! impl_store {
         $crate::store::inbox::inbox_impl!($store, $db);
         $crate::store::customers::customers_impl!($store, $db);
         $crate::store::groups::groups_impl!($store, $db);
+        $crate::store::bills::bills_impl!($store, $db);
         $crate::store::feed::feed_impl!($store, $db);
         $crate::store::pii::pii_impl!($store, $db);
         $crate::store::ledger::ledger_impl!($store, $db);

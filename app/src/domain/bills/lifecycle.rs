@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// A bill's state after its last step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BillState {
     Held,
@@ -185,4 +186,76 @@ pub fn discount_interest(
         Decimal::from(face.minor()) * rate_pct / Decimal::ONE_HUNDRED * days / Decimal::from(360);
     let rounded = minor.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
     Money::from_minor(i64::try_from(rounded).unwrap_or(i64::MAX), face.currency())
+}
+
+/// `POST /api/v1/bills/{number}/{step}`: the date, and what the step names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    #[cfg_attr(feature = "ssr", schema(format = Date, example = "2026-03-01"))]
+    pub on: String,
+    /// Endorse only: the supplier the bill is passed to.
+    pub endorsee: Option<String>,
+    /// Discount only: the discounting bank.
+    pub bank: Option<String>,
+    /// Discount only: the interest the bank kept, a decimal amount.
+    pub interest: Option<String>,
+    /// Dishonour only (optional): the acceptor's stated reason.
+    pub reason: Option<String>,
+}
+
+/// A step ready to be taken: `counterparty` is the endorsee or the bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakenStep {
+    pub step: Step,
+    pub on: NaiveDate,
+    pub counterparty: Option<String>,
+    pub interest: Option<Decimal>,
+    pub note: Option<String>,
+}
+
+impl StepInput {
+    /// Every problem at once; a field the step does not take is named, not ignored.
+    pub fn parse(
+        &self,
+        step: Step,
+    ) -> Result<TakenStep, Vec<crate::domain::documents::FieldError>> {
+        use crate::domain::documents::{amount, date, required_text, Errors, FieldError};
+        let mut e = Errors::default();
+        let on = e.take(date("on", &self.on));
+        let needs = |field: &str, value: &Option<String>, wanted: bool, e: &mut Errors| match (
+            wanted, value,
+        ) {
+            (true, v) => e.take(required_text(field, v.as_deref().unwrap_or(""), 200)),
+            (false, None) => None,
+            (false, Some(_)) => {
+                e.0.push(FieldError::new(
+                    field,
+                    format!("is not part of a {} step", step.done().as_str()),
+                ));
+                None
+            }
+        };
+        let endorsee = needs("endorsee", &self.endorsee, step == Step::Endorse, &mut e);
+        let bank = needs("bank", &self.bank, step == Step::Discount, &mut e);
+        let interest = needs("interest", &self.interest, step == Step::Discount, &mut e)
+            .and_then(|s| e.take(amount("interest", &s, true)));
+        let note = self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        if note.is_some() && step != Step::Dishonour {
+            e.0.push(FieldError::new("reason", "only a dishonour takes a reason"));
+        }
+        e.finish(|| TakenStep {
+            step,
+            on: on.unwrap(),
+            counterparty: endorsee.or(bank),
+            interest,
+            note,
+        })
+    }
 }

@@ -1,0 +1,173 @@
+//! `app::store::BillStore` for both backends: acceptance bills. Expanded once per
+//! backend by `impl_store!`; the SQL is shared. A bill's payment goes through the
+//! ledger's own `insert_payment_tx`, and a dishonour through its `reverse_tx`, so a bill
+//! settles and unsettles invoices exactly as a payment and its reversal do.
+
+/// Bills with their face (the payment's amount) and state (the last step's, else held).
+pub(crate) const BILLS: &str = "SELECT b.id, b.number, b.customer_id, c.code, b.kind, b.medium, b.acceptor, \
+       p.amount_minor, p.currency, b.issued_on, b.received_on, b.matures_on, \
+       CASE (SELECT s.step FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1) \
+            WHEN 'endorse' THEN 'endorsed' WHEN 'discount' THEN 'discounted' \
+            WHEN 'collect' THEN 'collected' WHEN 'dishonour' THEN 'dishonoured' ELSE 'held' END AS state, \
+       COALESCE((SELECT s.taken_on FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1), b.received_on) AS last_on, \
+       (SELECT COUNT(*) FROM bill_steps s WHERE s.bill_id = b.id) AS steps \
+     FROM bills b JOIN payments p ON p.id = b.payment_id JOIN customers c ON c.id = b.customer_id";
+
+/// `BILLS` filtered by a `BillQuery` ($1 cursor, $2 customer, $3 number, $4 state,
+/// $5 matures before) and cut at $6 rows.
+pub(crate) fn bills_sql() -> String {
+    format!(
+        "SELECT * FROM ({BILLS}) t WHERE ($1 IS NULL OR id > $1) AND ($2 IS NULL OR customer_id = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR number = $3) AND (CAST($4 AS TEXT) IS NULL OR state = $4) \
+         AND ($5 IS NULL OR matures_on < $5) ORDER BY id LIMIT $6"
+    )
+}
+
+macro_rules! bills_impl {
+    ($store:ty, $db:ty) => {
+        async fn read_bills<'e, E>(exec: E, q: &app::store::BillQuery) -> Result<Vec<app::store::BillRecord>, app::store::StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            use $crate::store::feed::{wire, wire_name};
+            let sql = $crate::store::bills::bills_sql();
+            let rows = sqlx::query(&sql)
+                .bind(q.after)
+                .bind(q.customer_id)
+                .bind(q.number.as_deref())
+                .bind(q.status.map(|s| wire_name(&s)))
+                .bind(q.matures_before)
+                .bind(q.limit)
+                .fetch_all(exec)
+                .await
+                .map_err($crate::store::db_err)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(app::store::BillRecord {
+                        id: col(r, "id")?,
+                        number: col(r, "number")?,
+                        customer_code: code_of(r)?,
+                        kind: wire(&col::<String>(r, "kind")?)?,
+                        medium: wire(&col::<String>(r, "medium")?)?,
+                        acceptor: col(r, "acceptor")?,
+                        face: app::domain::money::Money::from_minor(col(r, "amount_minor")?, currency_of(r)?),
+                        issued_on: col(r, "issued_on")?,
+                        received_on: col(r, "received_on")?,
+                        matures_on: col(r, "matures_on")?,
+                        state: wire(&col::<String>(r, "state")?)?,
+                        last_on: col(r, "last_on")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// The bill `number` inside `tx`, with how many steps it has taken.
+        async fn bill_in(tx: &mut Tx, number: &str) -> Result<(app::store::BillRecord, i64), app::store::StoreError> {
+            let q = app::store::BillQuery { number: Some(number.to_string()), limit: 1, ..Default::default() };
+            let bill = read_bills(&mut **tx, &q).await?.pop().ok_or(app::store::StoreError::NotFound)?;
+            let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bill_steps WHERE bill_id = $1")
+                .bind(bill.id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err($crate::store::db_err)?;
+            Ok((bill, steps))
+        }
+
+        #[async_trait::async_trait]
+        impl app::store::BillStore for $store {
+            async fn receive_bill(
+                &self,
+                b: &app::store::ReceivedBill,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(app::store::BillRecord, app::store::PostedPayment), app::store::StoreError> {
+                use $crate::store::feed::wire_name;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
+                let posted = insert_payment_tx(&mut tx, &mut chain, &b.payment, now).await?;
+                let n = &b.bill;
+                sqlx::query(
+                    "INSERT INTO bills (number, payment_id, customer_id, kind, medium, acceptor, issued_on, received_on, matures_on, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&n.number)
+                .bind(posted.id)
+                .bind(b.payment.customer_id)
+                .bind(wire_name(&n.kind))
+                .bind(wire_name(&n.medium))
+                .bind(&n.acceptor)
+                .bind(n.issued_on)
+                .bind(n.received_on)
+                .bind(n.matures_on)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                let mut e = app::store::AuditEntry::new("bill", &n.number, "receive");
+                e.after = Some(serde_json::to_string(n).map_err($crate::store::corrupt)?);
+                chain.push(e);
+                let (record, _) = bill_in(&mut tx, &n.number).await?;
+                chain.answer(self.claim.as_ref(), app::store::Written::Bill(&record, &posted))?;
+                commit(tx, chain).await?;
+                Ok((record, posted))
+            }
+
+            async fn take_bill_step(
+                &self,
+                number: &str,
+                step: &app::domain::bills::lifecycle::TakenStep,
+                actor: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<app::store::BillRecord, app::store::StoreError> {
+                use app::domain::bills::lifecycle::{Dates, Step, StepError};
+                use $crate::store::feed::wire_name;
+                let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
+                let (bill, taken) = bill_in(&mut tx, number).await?;
+                let dates = Dates { matures_on: bill.matures_on, last_on: bill.last_on };
+                bill.state.apply(step.step, step.on, dates).map_err(|e| match e {
+                    StepError::NotFrom(..) => app::store::StoreError::Conflict(e.to_string()),
+                    _ => $crate::store::ledger::rejected("on", e.to_string()),
+                })?;
+                let interest = step
+                    .interest
+                    .map(|i| app::domain::money::Money::new(i, bill.face.currency()))
+                    .transpose()
+                    .map_err(|e| $crate::store::ledger::rejected("interest", e.to_string()))?;
+                if interest.is_some_and(|i| i.minor() >= bill.face.minor()) {
+                    return Err($crate::store::ledger::rejected("interest", "must be less than the bill's face amount"));
+                }
+                sqlx::query(
+                    "INSERT INTO bill_steps (bill_id, seq, step, taken_on, counterparty, interest_minor, note, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(bill.id)
+                .bind(taken + 1)
+                .bind(wire_name(&step.step))
+                .bind(step.on)
+                .bind(step.counterparty.as_deref())
+                .bind(interest.map(|i| i.minor()))
+                .bind(step.note.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::store::db_err)?;
+                if step.step == Step::Dishonour {
+                    let why = format!("bill {number} dishonoured{}", step.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default());
+                    reverse_tx(&mut tx, &mut chain, &app::store::Reversible::Payment(number.to_string()), step.on, &why, now).await?;
+                }
+                let mut e = app::store::AuditEntry::new("bill", number, &wire_name(&step.step));
+                e.before = Some(serde_json::to_string(&bill.state).map_err($crate::store::corrupt)?);
+                e.after = Some(serde_json::to_string(step).map_err($crate::store::corrupt)?);
+                chain.push(e);
+                let (record, _) = bill_in(&mut tx, number).await?;
+                chain.answer(self.claim.as_ref(), app::store::Written::BillStep(&record))?;
+                commit(tx, chain).await?;
+                Ok(record)
+            }
+
+            async fn bills(&self, q: &app::store::BillQuery) -> Result<Vec<app::store::BillRecord>, app::store::StoreError> {
+                read_bills(&self.pool, q).await
+            }
+        }
+    };
+}
+pub(crate) use bills_impl;
