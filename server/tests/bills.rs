@@ -106,6 +106,15 @@ async fn step(
         .map(|b| b.state)
 }
 
+/// Refused for its date, named `on`.
+fn assert_refused_on(r: Result<BillState, LedgerError>) {
+    let e = r.unwrap_err();
+    assert!(
+        matches!(&e, LedgerError::Store(StoreError::Rejected(f)) if f.field == "on"),
+        "{e:?}"
+    );
+}
+
 async fn story(store: &dyn Store) {
     book(store).await;
     let (b, paid) =
@@ -127,13 +136,8 @@ async fn story(store: &dyn Store) {
     );
 
     // Refused steps are named and write nothing.
-    let early = step(store, Step::Collect, "2026-07-09", StepInput::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&early, LedgerError::Store(StoreError::Rejected(e)) if e.field == "on"),
-        "{early:?}"
-    );
+    let early = step(store, Step::Collect, "2026-07-09", StepInput::default()).await;
+    assert_refused_on(early);
     let endorse = StepInput {
         endorsee: Some("长沙某配件公司".into()),
         ..Default::default()
@@ -151,13 +155,8 @@ async fn story(store: &dyn Store) {
         matches!(again, LedgerError::Store(StoreError::Conflict(_))),
         "{again:?}"
     );
-    let before = step(store, Step::Dishonour, "2026-02-28", StepInput::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&before, LedgerError::Store(StoreError::Rejected(e)) if e.field == "on"),
-        "{before:?}"
-    );
+    let before = step(store, Step::Dishonour, "2026-02-28", StepInput::default()).await;
+    assert_refused_on(before);
 
     // The endorsee is refused payment at maturity and claims from the dealer: the
     // invoices are open again from that day, on their own due dates.

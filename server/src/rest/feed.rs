@@ -72,7 +72,7 @@ fn bad(message: impl Into<String>) -> Response {
 }
 
 /// A state by its wire name, or 400 listing the ones this list knows.
-fn parse_state<S: DeserializeOwned>(
+pub(super) fn parse_state<S: DeserializeOwned>(
     status: Option<&str>,
     known: &str,
 ) -> Result<Option<S>, Response> {
@@ -393,7 +393,7 @@ async fn one_order(state: &AppState, headers: &HeaderMap, number: String, _: NoP
 
 /// A list's answer: the page (at most `limit` of the `limit + 1` rows read) rendered by
 /// `body` with the cursor after it, if more follow.
-fn listed<T, B: serde::Serialize>(
+pub(super) fn listed<T, B: serde::Serialize>(
     read: Result<Vec<T>, app::store::StoreError>,
     limit: i64,
     id: impl Fn(&T) -> i64,

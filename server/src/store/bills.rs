@@ -9,8 +9,7 @@ pub(crate) const BILLS: &str = "SELECT b.id, b.number, b.customer_id, c.code, b.
        CASE (SELECT s.step FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1) \
             WHEN 'endorse' THEN 'endorsed' WHEN 'discount' THEN 'discounted' \
             WHEN 'collect' THEN 'collected' WHEN 'dishonour' THEN 'dishonoured' ELSE 'held' END AS state, \
-       COALESCE((SELECT s.taken_on FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1), b.received_on) AS last_on, \
-       (SELECT COUNT(*) FROM bill_steps s WHERE s.bill_id = b.id) AS steps \
+       COALESCE((SELECT s.taken_on FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1), b.received_on) AS last_on \
      FROM bills b JOIN payments p ON p.id = b.payment_id JOIN customers c ON c.id = b.customer_id";
 
 /// `BILLS` filtered by a `BillQuery` ($1 cursor, $2 customer, $3 number, $4 state,

@@ -248,26 +248,18 @@ pub(crate) async fn list_bills(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
+    use crate::rest::feed::{listed, parse_cursor, parse_state};
     let limit = i64::from(p.limit.unwrap_or(100));
     if !(1..=1000).contains(&limit) {
-        return bad("limit: must be between 1 and 1000".into());
+        return error(StatusCode::BAD_REQUEST, "limit: must be between 1 and 1000");
     }
-    let status = match p
-        .status
-        .as_deref()
-        .map(|s| serde_json::from_value::<BillState>(Value::String(s.into())).map_err(|_| s))
-    {
-        Some(Err(s)) => {
-            return bad(format!(
-                "status: '{s}' is not one of held, endorsed, discounted, collected, dishonoured"
-            ))
-        }
-        other => other.and_then(Result::ok),
-    };
-    let after = match crate::rest::feed::parse_cursor(p.cursor.as_deref()) {
-        Ok(a) => a,
-        Err(r) => return r,
+    let known = "held, endorsed, discounted, collected, dishonoured";
+    let (status, after) = match (
+        parse_state(p.status.as_deref(), known),
+        parse_cursor(p.cursor.as_deref()),
+    ) {
+        (Ok(s), Ok(a)) => (s, a),
+        (Err(r), _) | (_, Err(r)) => return r,
     };
     let q = BillQuery {
         after,
@@ -276,19 +268,14 @@ pub(crate) async fn list_bills(
         matures_before: p.matures_before,
         ..Default::default()
     };
-    match state.store.bills(&q).await {
-        Ok(mut rows) => {
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next_cursor = more
-                .then(|| rows.last().map(|b| crate::rest::feed::cursor_of(b.id)))
-                .flatten();
-            axum::Json(BillPage {
-                bills: rows.iter().map(Bill::from_record).collect(),
-                next_cursor,
-            })
-            .into_response()
-        }
-        Err(e) => internal("api list bills", e),
-    }
+    listed(
+        state.store.bills(&q).await,
+        limit,
+        |b| b.id,
+        "bills",
+        |rows, next_cursor| BillPage {
+            bills: rows.iter().map(Bill::from_record).collect(),
+            next_cursor,
+        },
+    )
 }
