@@ -58,6 +58,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
             documents::bills::list_bills,
             documents::bills::create_bill
         ))
+        .routes(routes!(documents::bills::get_bill))
         .routes(routes!(documents::bills::take_step))
         .routes(routes!(documents::credit_check))
         .routes(routes!(aging))

@@ -312,6 +312,16 @@ async fn bills_over_the_api() {
         (200, &json!(NUMBER), &json!(null)),
         "{v}"
     );
+    let (s, v) = erp.get(&path).await;
+    assert_eq!(
+        (s, &v["status_on"], &v["face_amount"]),
+        (200, &json!("2026-07-11"), &json!("600.00")),
+        "{v}"
+    );
+    let (s, _) = erp
+        .get("/api/v1/bills/130258100000120260115000999999")
+        .await;
+    assert_eq!(s, 404);
     let (s, v) = erp.get("/api/v1/bills?status=lost").await;
     assert_eq!(s, 400, "{v}");
     assert!(

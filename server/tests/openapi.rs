@@ -27,6 +27,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/credit-notes", &["get", "post"]),
     ("/api/v1/credit-notes/{number}", &["get"]),
     ("/api/v1/bills", &["get", "post"]),
+    ("/api/v1/bills/{number}", &["get"]),
     ("/api/v1/bills/{number}/{step}", &["post"]),
     ("/api/v1/credit-checks", &["post"]),
     ("/api/v1/aging", &["get"]),
@@ -487,6 +488,10 @@ async fn real_requests_and_responses_match_the_document() {
             Some(endorse),
             true,
         )
+        .await;
+    assert_eq!((s, &v["status"]), (200, &json!("endorsed")), "{v}");
+    let (s, v) = x
+        .call("get", "/api/v1/bills/{number}", "", None, true)
         .await;
     assert_eq!((s, &v["status"]), (200, &json!("endorsed")), "{v}");
     let (s, v) = x.call("get", bills, "?status=endorsed", None, true).await;

@@ -1,6 +1,7 @@
 //! `POST /api/v1/bills` (receive an acceptance bill: it settles invoices as a payment
-//! does), `POST /api/v1/bills/{number}/{step}` (endorse, discount, collect, dishonour)
-//! and `GET /api/v1/bills` (a cursor page, by state and maturity). See
+//! does), `POST /api/v1/bills/{number}/{step}` (endorse, discount, collect, dishonour),
+//! `GET /api/v1/bills` (a cursor page, by state and maturity) and
+//! `GET /api/v1/bills/{number}` (one, with an ETag). See
 //! `app::domain::bills` for what is checked and `app::store::BillStore` for what a
 //! step writes.
 use super::*;
@@ -221,6 +222,63 @@ pub(crate) struct BillParams {
     cursor: Option<String>,
     #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<u32>,
+}
+
+/// The `{number}` of a bill's URL (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct BillPath {
+    /// The bill number.
+    number: String,
+}
+
+/// One bill as the list shows it, with an ETag (`If-None-Match` with it is 304).
+#[utoipa::path(
+    get,
+    path = "/api/v1/bills/{number}",
+    tag = "documents",
+    params(
+        BillPath,
+        ("If-None-Match" = Option<String>, Header, nullable = false,
+         description = "The ETag of a copy the client holds: 304 with no body while it is still current"),
+    ),
+    responses(
+        (status = 200, description = "The bill, with its ETag", body = Bill),
+        (status = 304, description = "Not modified: If-None-Match named the bill's current ETag"),
+        (status = 400, description = "A query field (this read takes none)", body = ApiError),
+        (status = 401, description = "Missing, invalid, revoked or expired API key", body = ApiError),
+        (status = 403, description = "The key lacks the read scope", body = ApiError),
+        (status = 404, description = "No such bill", body = ApiError),
+        (status = 429, description = "The key's rate limit is spent; see Retry-After", body = ApiError),
+        (status = 500, description = "Internal error: logged on the server, never detailed to the caller", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn get_bill(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    params: Result<Query<crate::rest::feed::NoParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Err(r) = crate::rest::authorised_query(&state, &headers, params).await {
+        return r;
+    }
+    let q = BillQuery {
+        number: Some(number.clone()),
+        limit: 1,
+        ..Default::default()
+    };
+    match state
+        .store
+        .bills(&q)
+        .await
+        .map(|rows| rows.first().map(Bill::from_record))
+    {
+        Ok(Some(bill)) => crate::rest::etag::tagged(&headers, &bill),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no bill '{number}'")),
+        Err(e) => internal("api get bill", e),
+    }
 }
 
 /// List bills in receipt order, a page at a time.
