@@ -10,7 +10,7 @@ use app::domain::bills::lifecycle::{BillState, Step, StepInput};
 use app::domain::bills::{BillInput, BillKind, Medium};
 use app::domain::money::{Currency, Money};
 use app::ledger::LedgerError;
-use app::store::{BillQuery, FeedQuery, InvoiceState, NewInvoice, Store, StoreError};
+use app::store::{BillQuery, FeedQuery, InvoiceState, NewInvoice, Reversible, Store, StoreError};
 use chrono::NaiveDate;
 use common::{new_customer, spawn_app, test_now, with_dbs};
 use serde_json::json;
@@ -157,6 +157,22 @@ async fn story(store: &dyn Store) {
     );
     let before = step(store, Step::Dishonour, "2026-02-28", StepInput::default()).await;
     assert_refused_on(before);
+
+    // The bill's payment is not reversed on its own: only the bill's dishonour undoes it.
+    let alone = store
+        .reverse(
+            &Reversible::Payment(NUMBER.into()),
+            day(7, 11),
+            "bounced",
+            "fin",
+            test_now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&alone, StoreError::Rejected(f) if f.field == "number"),
+        "{alone:?}"
+    );
 
     // The endorsee is refused payment at maturity and claims from the dealer: the
     // invoices are open again from that day, on their own due dates.

@@ -1187,6 +1187,23 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), app::store::StoreError> {
                 let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
+                if let app::store::Reversible::Payment(reference) = doc {
+                    // A bill's payment is undone by the bill's dishonour, which keeps the
+                    // bill's own state true (`take_bill_step`), never on its own.
+                    let bill: Option<i64> = sqlx::query_scalar(
+                        "SELECT b.id FROM bills b JOIN payments p ON p.id = b.payment_id WHERE p.reference = $1",
+                    )
+                    .bind(reference)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::store::db_err)?;
+                    if bill.is_some() {
+                        return Err($crate::store::ledger::rejected(
+                            "number",
+                            format!("payment {reference} is acceptance bill {reference}: record the bill's dishonour instead"),
+                        ));
+                    }
+                }
                 reverse_tx(&mut tx, &mut chain, doc, on, reason, now).await?;
                 commit(tx, chain).await
             }
