@@ -43,8 +43,19 @@ pub enum Medium {
     Paper,
 }
 
+impl BillKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillKind::Bank => "bank",
+            BillKind::Commercial => "commercial",
+        }
+    }
+}
+
 impl Medium {
-    fn name(self) -> &'static str {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Medium::Electronic => "electronic",
             Medium::Paper => "paper",
@@ -149,7 +160,7 @@ fn bill_number(s: &str, medium: Medium) -> Result<String, FieldError> {
             format!(
                 "'{}' is not a {} bill number: {want} digits",
                 s.trim(),
-                medium.name()
+                medium.as_str()
             ),
         ));
     }
@@ -183,7 +194,7 @@ fn dates_in_order(
             "matures_on",
             format!(
                 "is more than {months} months after issue, the longest a {} bill may run",
-                medium.name()
+                medium.as_str()
             ),
         ));
     }

@@ -35,6 +35,8 @@ pub struct BillRecord {
     pub state: BillState,
     /// The receipt's date, or the last step's.
     pub last_on: NaiveDate,
+    /// How many lifecycle steps it has taken (the next is numbered `steps + 1`).
+    pub steps: i64,
 }
 
 /// Which bills a list shows, a page at a time in receipt (id) order.

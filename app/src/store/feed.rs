@@ -63,6 +63,19 @@ pub enum OrderState {
     Cancelled,
 }
 
+impl OrderState {
+    /// The wire name, as the order feed's SQL computes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Approved => "approved",
+            OrderState::NeedsApproval => "needs_approval",
+            OrderState::Blocked => "blocked",
+            OrderState::Released => "released",
+            OrderState::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceRecord {
     pub customer_code: CustomerCode,
@@ -119,4 +132,17 @@ pub trait FeedStore: Send + Sync {
         q: &FeedQuery<PostingState>,
     ) -> Result<Vec<CreditNoteRecord>, StoreError>;
     async fn order_feed(&self, q: &FeedQuery<OrderState>) -> Result<Vec<OrderRecord>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderState::{self, *};
+
+    #[test]
+    fn order_states_filter_by_their_wire_names() {
+        let all: [OrderState; 5] = [Approved, NeedsApproval, Blocked, Released, Cancelled];
+        for s in all {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 }

@@ -84,6 +84,15 @@ pub(super) fn parse_state<S: DeserializeOwned>(
         .transpose()
 }
 
+/// A page's size: 100 unless asked, at most 1000.
+pub(super) fn page_limit(limit: Option<u32>) -> Result<i64, Response> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(bad("limit: must be between 1 and 1000"));
+    }
+    Ok(i64::from(limit))
+}
+
 /// The cursor is the last document's id, written so that clients treat it as opaque.
 pub(super) fn cursor_of(id: i64) -> String {
     format!("c{id}")
@@ -123,10 +132,6 @@ async fn list_query<S: DeserializeOwned>(
     dated_as_of: bool,
 ) -> Result<FeedQuery<S>, Response> {
     let p = authorised_query(state, headers, params).await?;
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(bad("limit: must be between 1 and 1000"));
-    }
     if let (Some(from), Some(to)) = (p.from, p.to) {
         if from > to {
             return Err(bad("from: is after to"));
@@ -137,7 +142,7 @@ async fn list_query<S: DeserializeOwned>(
     }
     Ok(FeedQuery {
         after: parse_cursor(p.cursor.as_deref())?,
-        limit: i64::from(limit),
+        limit: page_limit(p.limit)?,
         customer_id: customer(state, p.customer_code.as_deref()).await?,
         number: None,
         dated: (p.from, p.to),
@@ -338,13 +343,13 @@ async fn one_invoice(
     number: String,
     p: AsOfParams,
 ) -> Response {
-    let q = one(number, p.as_of.unwrap_or_else(|| today(state)));
+    let q = one(number.clone(), p.as_of.unwrap_or_else(|| today(state)));
     single(
         headers,
         state.store.invoice_feed(&q).await,
         Invoice::from_record,
         "invoice",
-        &q,
+        &number,
     )
 }
 
@@ -354,13 +359,13 @@ async fn one_payment(
     reference: String,
     _: NoParams,
 ) -> Response {
-    let q = one(reference, today(state));
+    let q = one(reference.clone(), today(state));
     single(
         headers,
         state.store.payment_feed(&q).await,
         Payment::from_record,
         "payment",
-        &q,
+        &reference,
     )
 }
 
@@ -370,24 +375,24 @@ async fn one_credit_note(
     number: String,
     _: NoParams,
 ) -> Response {
-    let q = one(number, today(state));
+    let q = one(number.clone(), today(state));
     single(
         headers,
         state.store.credit_note_feed(&q).await,
         CreditNote::from_record,
         "credit note",
-        &q,
+        &number,
     )
 }
 
 async fn one_order(state: &AppState, headers: &HeaderMap, number: String, _: NoParams) -> Response {
-    let q = one(number, today(state));
+    let q = one(number.clone(), today(state));
     single(
         headers,
         state.store.order_feed(&q).await,
         PostedOrder::from_record,
         "order",
-        &q,
+        &number,
     )
 }
 
@@ -413,14 +418,13 @@ pub(super) fn listed<T, B: serde::Serialize>(
 }
 
 /// A single document's answer (`tagged`), or 404 naming what was asked for.
-fn single<T, B: serde::Serialize, S>(
+pub(super) fn single<T, B: serde::Serialize>(
     headers: &HeaderMap,
     read: Result<Vec<T>, app::store::StoreError>,
     render: impl Fn(&T) -> B,
     what: &str,
-    q: &FeedQuery<S>,
+    number: &str,
 ) -> Response {
-    let number = q.number.as_deref().unwrap_or_default();
     match read.map(|rows| rows.first().map(render)) {
         Ok(Some(doc)) => super::etag::tagged(headers, &doc),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no {what} '{number}'")),

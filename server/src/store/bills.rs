@@ -3,14 +3,16 @@
 //! ledger's own `insert_payment_tx`, and a dishonour through its `reverse_tx`, so a bill
 //! settles and unsettles invoices exactly as a payment and its reversal do.
 
-/// Bills with their face (the payment's amount) and state (the last step's, else held).
+/// Bills with their face (the payment's amount), their last step (state and date, else
+/// held on receipt) and how many steps they have taken.
 pub(crate) const BILLS: &str = "SELECT b.id, b.number, b.customer_id, c.code, b.kind, b.medium, b.acceptor, \
        p.amount_minor, p.currency, b.issued_on, b.received_on, b.matures_on, \
-       CASE (SELECT s.step FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1) \
-            WHEN 'endorse' THEN 'endorsed' WHEN 'discount' THEN 'discounted' \
+       CASE s.step WHEN 'endorse' THEN 'endorsed' WHEN 'discount' THEN 'discounted' \
             WHEN 'collect' THEN 'collected' WHEN 'dishonour' THEN 'dishonoured' ELSE 'held' END AS state, \
-       COALESCE((SELECT s.taken_on FROM bill_steps s WHERE s.bill_id = b.id ORDER BY s.seq DESC LIMIT 1), b.received_on) AS last_on \
-     FROM bills b JOIN payments p ON p.id = b.payment_id JOIN customers c ON c.id = b.customer_id";
+       COALESCE(s.taken_on, b.received_on) AS last_on, COALESCE(s.seq, 0) AS steps \
+     FROM bills b JOIN payments p ON p.id = b.payment_id JOIN customers c ON c.id = b.customer_id \
+     LEFT JOIN bill_steps s ON s.bill_id = b.id \
+          AND s.seq = (SELECT MAX(l.seq) FROM bill_steps l WHERE l.bill_id = b.id)";
 
 /// `BILLS` filtered by a `BillQuery` ($1 cursor, $2 customer, $3 number, $4 state,
 /// $5 matures before) and cut at $6 rows.
@@ -28,13 +30,13 @@ macro_rules! bills_impl {
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
-            use $crate::store::feed::{wire, wire_name};
+            use $crate::store::feed::wire;
             let sql = $crate::store::bills::bills_sql();
             let rows = sqlx::query(&sql)
                 .bind(q.after)
                 .bind(q.customer_id)
                 .bind(q.number.as_deref())
-                .bind(q.status.map(|s| wire_name(&s)))
+                .bind(q.status.map(|s| s.as_str()))
                 .bind(q.matures_before)
                 .bind(q.limit)
                 .fetch_all(exec)
@@ -55,21 +57,16 @@ macro_rules! bills_impl {
                         matures_on: col(r, "matures_on")?,
                         state: wire(&col::<String>(r, "state")?)?,
                         last_on: col(r, "last_on")?,
+                        steps: col(r, "steps")?,
                     })
                 })
                 .collect()
         }
 
-        /// The bill `number` inside `tx`, with how many steps it has taken.
-        async fn bill_in(tx: &mut Tx, number: &str) -> Result<(app::store::BillRecord, i64), app::store::StoreError> {
+        /// The bill `number` inside `tx`.
+        async fn bill_in(tx: &mut Tx, number: &str) -> Result<app::store::BillRecord, app::store::StoreError> {
             let q = app::store::BillQuery { number: Some(number.to_string()), limit: 1, ..Default::default() };
-            let bill = read_bills(&mut **tx, &q).await?.pop().ok_or(app::store::StoreError::NotFound)?;
-            let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bill_steps WHERE bill_id = $1")
-                .bind(bill.id)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err($crate::store::db_err)?;
-            Ok((bill, steps))
+            read_bills(&mut **tx, &q).await?.pop().ok_or(app::store::StoreError::NotFound)
         }
 
         #[async_trait::async_trait]
@@ -80,7 +77,6 @@ macro_rules! bills_impl {
                 actor: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(app::store::BillRecord, app::store::PostedPayment), app::store::StoreError> {
-                use $crate::store::feed::wire_name;
                 let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
                 let posted = insert_payment_tx(&mut tx, &mut chain, &b.payment, now).await?;
                 let n = &b.bill;
@@ -91,8 +87,8 @@ macro_rules! bills_impl {
                 .bind(&n.number)
                 .bind(posted.id)
                 .bind(b.payment.customer_id)
-                .bind(wire_name(&n.kind))
-                .bind(wire_name(&n.medium))
+                .bind(n.kind.as_str())
+                .bind(n.medium.as_str())
                 .bind(&n.acceptor)
                 .bind(n.issued_on)
                 .bind(n.received_on)
@@ -104,7 +100,7 @@ macro_rules! bills_impl {
                 let mut e = app::store::AuditEntry::new("bill", &n.number, "receive");
                 e.after = Some(serde_json::to_string(n).map_err($crate::store::corrupt)?);
                 chain.push(e);
-                let (record, _) = bill_in(&mut tx, &n.number).await?;
+                let record = bill_in(&mut tx, &n.number).await?;
                 chain.answer(self.claim.as_ref(), app::store::Written::Bill(&record, &posted))?;
                 commit(tx, chain).await?;
                 Ok((record, posted))
@@ -118,11 +114,10 @@ macro_rules! bills_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<app::store::BillRecord, app::store::StoreError> {
                 use app::domain::bills::lifecycle::{Dates, Step, StepError};
-                use $crate::store::feed::wire_name;
                 let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
-                let (bill, taken) = bill_in(&mut tx, number).await?;
+                let bill = bill_in(&mut tx, number).await?;
                 let dates = Dates { matures_on: bill.matures_on, last_on: bill.last_on };
-                bill.state.apply(step.step, step.on, dates).map_err(|e| match e {
+                let state = bill.state.apply(step.step, step.on, dates).map_err(|e| match e {
                     StepError::NotFrom(..) => app::store::StoreError::Conflict(e.to_string()),
                     _ => $crate::store::ledger::rejected("on", e.to_string()),
                 })?;
@@ -139,8 +134,8 @@ macro_rules! bills_impl {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(bill.id)
-                .bind(taken + 1)
-                .bind(wire_name(&step.step))
+                .bind(bill.steps + 1)
+                .bind(step.step.as_str())
                 .bind(step.on)
                 .bind(step.counterparty.as_deref())
                 .bind(interest.map(|i| i.minor()))
@@ -153,11 +148,11 @@ macro_rules! bills_impl {
                     let why = format!("bill {number} dishonoured{}", step.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default());
                     reverse_tx(&mut tx, &mut chain, &app::store::Reversible::Payment(number.to_string()), step.on, &why, now).await?;
                 }
-                let mut e = app::store::AuditEntry::new("bill", number, &wire_name(&step.step));
+                let mut e = app::store::AuditEntry::new("bill", number, step.step.as_str());
                 e.before = Some(serde_json::to_string(&bill.state).map_err($crate::store::corrupt)?);
                 e.after = Some(serde_json::to_string(step).map_err($crate::store::corrupt)?);
                 chain.push(e);
-                let (record, _) = bill_in(&mut tx, number).await?;
+                let record = app::store::BillRecord { state, last_on: step.on, steps: bill.steps + 1, ..bill };
                 chain.answer(self.claim.as_ref(), app::store::Written::BillStep(&record))?;
                 commit(tx, chain).await?;
                 Ok(record)

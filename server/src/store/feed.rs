@@ -168,7 +168,7 @@ macro_rules! feed_impl {
                      ) t WHERE (CAST($8 AS TEXT) IS NULL OR state = $8) ORDER BY id LIMIT $7",
                     $crate::store::feed::feed_filter!("o", "number", "ordered_on")
                 );
-                let state = q.status.map(|s| $crate::store::feed::wire_name(&s));
+                let state = q.status.map(|s| s.as_str());
                 let rows = feed_query(&sql, q).bind(state).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
@@ -197,14 +197,6 @@ pub(crate) fn posting_state(state: Option<app::store::PostingState>, reversed: &
         None => "1 = 1".into(),
         Some(app::store::PostingState::Posted) => format!("NOT {reversed}"),
         Some(app::store::PostingState::Reversed) => reversed.into(),
-    }
-}
-
-/// A unit enum's stored name (`needs_approval`): its serde name, the inverse of `wire`.
-pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        other => unreachable!("a unit enum serialises as its name, not {other:?}"),
     }
 }
 

@@ -93,6 +93,16 @@ impl std::fmt::Display for StepError {
 impl std::error::Error for StepError {}
 
 impl Step {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Endorse => "endorse",
+            Step::Discount => "discount",
+            Step::Collect => "collect",
+            Step::Dishonour => "dishonour",
+        }
+    }
+
     /// The state the step leads to.
     pub fn done(self) -> BillState {
         match self {

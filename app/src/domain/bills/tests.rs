@@ -257,5 +257,14 @@ fn states_and_steps_are_stored_by_their_wire_names() {
     for s in [Held, Endorsed, Discounted, Collected, Dishonoured] {
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
     }
-    assert_eq!(serde_json::to_value(Step::Dishonour).unwrap(), "dishonour");
+    use Step::*;
+    for s in [Endorse, Discount, Collect, Dishonour] {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+    }
+    for k in [BillKind::Bank, BillKind::Commercial] {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    for m in [Medium::Electronic, Medium::Paper] {
+        assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+    }
 }

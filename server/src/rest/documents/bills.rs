@@ -269,16 +269,8 @@ pub(crate) async fn get_bill(
         limit: 1,
         ..Default::default()
     };
-    match state
-        .store
-        .bills(&q)
-        .await
-        .map(|rows| rows.first().map(Bill::from_record))
-    {
-        Ok(Some(bill)) => crate::rest::etag::tagged(&headers, &bill),
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("no bill '{number}'")),
-        Err(e) => internal("api get bill", e),
-    }
+    let read = state.store.bills(&q).await;
+    crate::rest::feed::single(&headers, read, Bill::from_record, "bill", &number)
 }
 
 /// List bills in receipt order, a page at a time.
@@ -306,18 +298,15 @@ pub(crate) async fn list_bills(
         Ok(p) => p,
         Err(r) => return r,
     };
-    use crate::rest::feed::{listed, parse_cursor, parse_state};
-    let limit = i64::from(p.limit.unwrap_or(100));
-    if !(1..=1000).contains(&limit) {
-        return error(StatusCode::BAD_REQUEST, "limit: must be between 1 and 1000");
-    }
+    use crate::rest::feed::{listed, page_limit, parse_cursor, parse_state};
     let known = "held, endorsed, discounted, collected, dishonoured";
-    let (status, after) = match (
+    let (limit, status, after) = match (
+        page_limit(p.limit),
         parse_state(p.status.as_deref(), known),
         parse_cursor(p.cursor.as_deref()),
     ) {
-        (Ok(s), Ok(a)) => (s, a),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Ok(l), Ok(s), Ok(a)) => (l, s, a),
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
     let q = BillQuery {
         after,
