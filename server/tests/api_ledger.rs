@@ -244,7 +244,10 @@ async fn customers_invoices_orders_payments_and_credit_over_the_api() {
             .await
             .unwrap()
             .exposure,
-        app.store.recomputed_exposure(id).await.unwrap()
+        app.store
+            .recomputed_exposure(id, test_now().date_naive())
+            .await
+            .unwrap()
     );
 }
 

@@ -595,7 +595,7 @@ async fn story(store: &dyn Store) {
         "released into exposure"
     );
     assert_eq!(
-        store.recomputed_exposure(c1).await.unwrap(),
+        store.recomputed_exposure(c1, day).await.unwrap(),
         store.credit_position(c1, day).await.unwrap().exposure,
         "maintained = recomputed"
     );

@@ -3,19 +3,29 @@
 //! - its lifecycle only moves forward, dated in order, and a refused step writes nothing;
 //! - a dishonoured bill reopens the invoices it paid with their own due dates, so they
 //!   are overdue again, and the reopening dates from the dishonour;
+//! - a held, endorsed or discounted bill counts in exposure until it matures (bank bills
+//!   by the setting), in the customer's and the group's, always equal to the exposure
+//!   recomputed from the entries; a dishonour moves it back to the invoices;
 //! - the list filters by state and maturity; bad input is named, never a 500.
 mod common;
 
 use app::domain::bills::lifecycle::{BillState, Step, StepInput};
 use app::domain::bills::{BillInput, BillKind, Medium};
+use app::domain::customer::CustomerCode;
+use app::domain::groups::NewGroup;
 use app::domain::money::{Currency, Money};
 use app::ledger::LedgerError;
-use app::store::{BillQuery, FeedQuery, InvoiceState, NewInvoice, Reversible, Store, StoreError};
+use app::store::{
+    BillQuery, FeedQuery, InvoiceState, NewInvoice, NewPayment, PaymentAllocation, Reversible,
+    Store, StoreError,
+};
 use chrono::NaiveDate;
 use common::{new_customer, spawn_app, test_now, with_dbs};
 use serde_json::json;
 
 const NUMBER: &str = "130258100000120260115000123456";
+/// A paper bank acceptance bill.
+const PAPER: &str = "1025810012345678";
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
@@ -91,6 +101,7 @@ async fn invoices_at(store: &dyn Store, as_of: NaiveDate) -> Vec<(String, i64, i
 
 async fn step(
     store: &dyn Store,
+    number: &str,
     step: Step,
     on: &str,
     extra: StepInput,
@@ -101,7 +112,7 @@ async fn step(
     }
     .parse(step)
     .unwrap();
-    app::ledger::take_bill_step(store, NUMBER, &taken, "fin", test_now())
+    app::ledger::take_bill_step(store, number, &taken, "fin", test_now())
         .await
         .map(|b| b.state)
 }
@@ -136,26 +147,40 @@ async fn story(store: &dyn Store) {
     );
 
     // Refused steps are named and write nothing.
-    let early = step(store, Step::Collect, "2026-07-09", StepInput::default()).await;
+    let early = step(
+        store,
+        NUMBER,
+        Step::Collect,
+        "2026-07-09",
+        StepInput::default(),
+    )
+    .await;
     assert_refused_on(early);
     let endorse = StepInput {
         endorsee: Some("长沙某配件公司".into()),
         ..Default::default()
     };
     assert_eq!(
-        step(store, Step::Endorse, "2026-03-01", endorse.clone())
+        step(store, NUMBER, Step::Endorse, "2026-03-01", endorse.clone())
             .await
             .unwrap(),
         BillState::Endorsed
     );
-    let again = step(store, Step::Endorse, "2026-03-02", endorse)
+    let again = step(store, NUMBER, Step::Endorse, "2026-03-02", endorse)
         .await
         .unwrap_err();
     assert!(
         matches!(again, LedgerError::Store(StoreError::Conflict(_))),
         "{again:?}"
     );
-    let before = step(store, Step::Dishonour, "2026-02-28", StepInput::default()).await;
+    let before = step(
+        store,
+        NUMBER,
+        Step::Dishonour,
+        "2026-02-28",
+        StepInput::default(),
+    )
+    .await;
     assert_refused_on(before);
 
     // The bill's payment is not reversed on its own: only the bill's dishonour undoes it.
@@ -181,7 +206,7 @@ async fn story(store: &dyn Store) {
         ..Default::default()
     };
     assert_eq!(
-        step(store, Step::Dishonour, "2026-07-11", reason)
+        step(store, NUMBER, Step::Dishonour, "2026-07-11", reason)
             .await
             .unwrap(),
         BillState::Dishonoured
@@ -228,6 +253,133 @@ async fn story(store: &dyn Store) {
         store.bills(&q(None, Some(day(7, 11)))).await.unwrap()[0].last_on,
         day(7, 11)
     );
+}
+
+/// The bills at risk (yuan) at `as_of`, with bank bills counted or not. The customer's
+/// exposure always equals its recomputation from the entries, and the group's (A is its
+/// only member) equals the customer's.
+async fn at_risk(store: &dyn Store, as_of: NaiveDate, bank: bool) -> i64 {
+    let a = store.customer_id_by_code("A").await.unwrap().unwrap();
+    let setting = app::domain::settings::BANK_BILLS_IN_EXPOSURE.key;
+    store
+        .set_setting(setting, &bank.to_string(), "fin", test_now())
+        .await
+        .unwrap();
+    let exposure = store.credit_position(a, as_of).await.unwrap().exposure;
+    let recomputed = store.recomputed_exposure(a, as_of).await.unwrap();
+    assert_eq!(exposure, recomputed, "maintained = recomputed at {as_of}");
+    let group = store.groups(None, as_of).await.unwrap().pop().unwrap();
+    assert_eq!(Ok(group.exposure), exposure.total(), "group at {as_of}");
+    exposure.unmatured_bills.minor() / 100
+}
+
+/// A commercial bill of 600 (matures 10 July) and a bank bill of 100 (30 June) settle
+/// 700 of A's 800; the table gives the bills at risk by date and setting, before and
+/// after the commercial bill is endorsed and the bank bill discounted.
+async fn exposure_story(store: &dyn Store) {
+    book(store).await;
+    let a = store.customer_id_by_code("A").await.unwrap().unwrap();
+    let group = NewGroup {
+        code: CustomerCode::parse("G").unwrap(),
+        name: "某工程集团".into(),
+        limit: cny(10_000),
+    };
+    store
+        .create_group(&group, Some(a), "fin", test_now())
+        .await
+        .unwrap();
+    let bank = BillInput {
+        number: PAPER.into(),
+        kind: BillKind::Bank,
+        medium: Medium::Paper,
+        matures_on: "2026-06-30".into(),
+        ..bill("100")
+    };
+    for b in [bill("600"), bank] {
+        app::ledger::receive_bill(store, &b.parse().unwrap(), "fin", test_now())
+            .await
+            .unwrap();
+    }
+    // (as_of, bank bills counted) -> bills at risk, while both are held.
+    let held = [
+        ((3, 1), false, 600),
+        ((3, 1), true, 700),
+        ((6, 30), true, 600),
+        ((7, 10), false, 0),
+    ];
+    for ((m, d), bank, want) in held {
+        assert_eq!(
+            at_risk(store, day(m, d), bank).await,
+            want,
+            "held, {m}/{d} {bank}"
+        );
+    }
+    let endorse = StepInput {
+        endorsee: Some("长沙某配件公司".into()),
+        ..Default::default()
+    };
+    step(store, NUMBER, Step::Endorse, "2026-03-01", endorse)
+        .await
+        .unwrap();
+    let discount = StepInput {
+        bank: Some("某银行长沙分行".into()),
+        interest: Some("1.20".into()),
+        ..Default::default()
+    };
+    step(store, PAPER, Step::Discount, "2026-03-02", discount)
+        .await
+        .unwrap();
+    // Recourse: endorsed and discounted bills count until they mature, then leave.
+    let passed_on = [
+        ((7, 9), false, 600),
+        ((7, 10), false, 0),
+        ((6, 29), true, 700),
+        ((6, 30), true, 600),
+    ];
+    for ((m, d), bank, want) in passed_on {
+        assert_eq!(
+            at_risk(store, day(m, d), bank).await,
+            want,
+            "passed on, {m}/{d} {bank}"
+        );
+    }
+    // Dishonoured: the bill leaves exposure and its invoices come back instead.
+    step(
+        store,
+        NUMBER,
+        Step::Dishonour,
+        "2026-07-11",
+        StepInput::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(at_risk(store, day(3, 1), false).await, 0);
+    let position = store.credit_position(a, day(7, 11)).await.unwrap();
+    assert_eq!(position.exposure.open_invoices, cny(700));
+    // Paid again in cash: balances equal their recomputation, nothing left open.
+    let cash = NewPayment {
+        reference: "CASH-1".into(),
+        customer_id: a,
+        received_on: day(7, 20),
+        amount: cny(700),
+        allocation: PaymentAllocation::Fifo,
+    };
+    store
+        .insert_payments(&[cash], "fin", test_now())
+        .await
+        .unwrap();
+    assert_eq!(at_risk(store, day(7, 20), true).await, 0);
+    let position = store.credit_position(a, day(7, 20)).await.unwrap();
+    assert_eq!(position.exposure.total(), Ok(cny(0)));
+}
+
+#[tokio::test]
+async fn bills_count_in_exposure_until_they_mature_on_both_databases() {
+    with_dbs(|db| async move {
+        exposure_story(db.store().await.as_ref()).await;
+        db
+    })
+    .await;
 }
 
 #[tokio::test]

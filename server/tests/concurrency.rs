@@ -126,7 +126,7 @@ async fn race(store: Arc<dyn Store>) {
         "no invoice over-allocated"
     );
     let kept = store.credit_position(c, d(30)).await.unwrap().exposure;
-    let recomputed = store.recomputed_exposure(c).await.unwrap();
+    let recomputed = store.recomputed_exposure(c, d(30)).await.unwrap();
     assert_eq!(
         kept, recomputed,
         "maintained exposure equals the recomputation"

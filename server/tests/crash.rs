@@ -256,7 +256,7 @@ async fn assert_ledger_consistent(db: &TestDb, raw: &Raw) {
         let kept = store.credit_position(id, far).await.unwrap().exposure;
         assert_eq!(
             kept,
-            store.recomputed_exposure(id).await.unwrap(),
+            store.recomputed_exposure(id, far).await.unwrap(),
             "customer {id}: maintained balances vs entries"
         );
     }

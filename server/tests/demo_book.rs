@@ -52,7 +52,7 @@ async fn the_demo_book_grades_and_ages_like_a_dealers_book() {
         assert_eq!(total, 200, "{mix}");
         assert!(count("A") + count("B") >= total / 2, "{mix}");
         assert!(count("D") <= total / 5, "{mix}");
-        let groups = store.groups(None).await.unwrap();
+        let groups = store.groups(None, test_now().date_naive()).await.unwrap();
         let members: Vec<(&str, i64)> = groups
             .iter()
             .map(|g| (g.code.as_str(), g.members))

@@ -5,7 +5,9 @@
 //! - an import records `invoice_created` and `payment_posted` without evaluating rules,
 //!   and the events job then fires the rules once, however often it runs;
 //! - a status a rule sets raises `status_changed`, which other rules see and the rule
-//!   that set it does not (no loop).
+//!   that set it does not (no loop);
+//! - a dishonoured acceptance bill raises `bill_dishonoured`, and the shipped rule on it
+//!   fires once: finance is told and the customer watched.
 mod common;
 
 use app::domain::auth::Role;
@@ -287,6 +289,65 @@ async fn a_status_set_by_a_rule_raises_status_changed_without_looping() {
         assert_eq!(firings_of(&db, freezer).await, 1);
         assert_eq!(firings_of(&db, watcher).await, 2);
         assert_eq!(b.store.inbox(b.fin, 10).await.unwrap().len(), 2);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dishonoured_bill_raises_its_event_and_the_shipped_rule_fires_once() {
+    use app::domain::bills::lifecycle::{Step, StepInput};
+    use app::domain::bills::{BillInput, BillKind, Medium};
+    with_dbs(|db| async move {
+        let b = book(&db).await;
+        let shipped: Vec<RuleDraft> = app::domain::rules::default_rules()
+            .into_iter()
+            .filter(|r| r.event == "bill_dishonoured")
+            .collect();
+        let rule = save(b.store.as_ref(), shipped[0].clone()).await;
+        let day = |offset: i64| (today() + Duration::days(offset)).to_string();
+        let bill = BillInput {
+            number: "230258100000120260115000654321".into(),
+            customer_code: "EV-1".into(),
+            kind: BillKind::Commercial,
+            medium: Medium::Electronic,
+            acceptor: "某建设集团有限公司".into(),
+            face_amount: "10000.00".into(),
+            issued_on: day(-20),
+            received_on: day(-10),
+            matures_on: day(30),
+            allocations: None,
+        };
+        let store = b.store.as_ref();
+        app::ledger::receive_bill(store, &bill.parse().unwrap(), "fin", test_now())
+            .await
+            .unwrap();
+        app::events::handle_events(store, test_now(), None)
+            .await
+            .unwrap();
+        assert_eq!(events_of(&db, "bill_dishonoured").await, 0);
+        let on = StepInput {
+            on: day(0),
+            ..Default::default()
+        };
+        let taken = on.parse(Step::Dishonour).unwrap();
+        app::ledger::take_bill_step(store, &bill.number, &taken, "fin", test_now())
+            .await
+            .unwrap();
+        assert_eq!(events_of(&db, "bill_dishonoured").await, 1);
+        for _ in 0..2 {
+            app::events::handle_events(store, test_now(), None)
+                .await
+                .unwrap();
+        }
+        assert_eq!(firings_of(&db, rule).await, 1, "once per event");
+        let file = store
+            .customer_file(b.customer, app::domain::auth::Scope::All)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(file.status, CustomerStatus::Watch);
+        assert_eq!(store.inbox(b.fin, 10).await.unwrap().len(), 1);
         db
     })
     .await;

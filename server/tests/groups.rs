@@ -101,7 +101,7 @@ async fn story(store: &dyn Store) {
             "{customer}: {yuan}"
         );
     }
-    let groups = store.groups(None).await.unwrap();
+    let groups = store.groups(None, test_now().date_naive()).await.unwrap();
     assert_eq!(
         groups
             .iter()
@@ -189,16 +189,27 @@ async fn story(store: &dyn Store) {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        store.groups(None).await.unwrap().len(),
+        store
+            .groups(None, test_now().date_naive())
+            .await
+            .unwrap()
+            .len(),
         1,
         "no group ZT was left"
     );
-    assert!(store.groups(Some(&code("ZT"))).await.unwrap().is_empty());
+    assert!(store
+        .groups(Some(&code("ZT")), test_now().date_naive())
+        .await
+        .unwrap()
+        .is_empty());
     store
         .create_group(&zt, Some(b), "fin", test_now())
         .await
         .unwrap();
-    let only = store.groups(Some(&code("ZT"))).await.unwrap();
+    let only = store
+        .groups(Some(&code("ZT")), test_now().date_naive())
+        .await
+        .unwrap();
     assert_eq!(
         only.iter()
             .map(|g| (g.code.as_str(), g.members))

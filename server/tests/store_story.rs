@@ -431,7 +431,7 @@ async fn ledger_corrections(store: &dyn Store, c1: i64, c2: i64) {
     let policy = CreditPolicy::default();
     let agrees = |c: i64| async move {
         let kept = store.credit_position(c, d(6, 30)).await.unwrap().exposure;
-        let recomputed = store.recomputed_exposure(c).await.unwrap();
+        let recomputed = store.recomputed_exposure(c, d(6, 30)).await.unwrap();
         assert_eq!(
             kept, recomputed,
             "maintained exposure of customer {c} drifted"
@@ -1011,7 +1011,7 @@ async fn idempotency_claims(store: &dyn Store, c1: i64) {
     // Other writes through a claiming handle save nothing unless they answer it.
     assert!(store
         .claiming(claim("k5"))
-        .recomputed_exposure(c1)
+        .recomputed_exposure(c1, test_now().date_naive())
         .await
         .is_ok());
     assert!(store.stored_response(key, "k5").await.unwrap().is_none());

@@ -121,12 +121,12 @@ pub async fn get_customer(args: CustomerArgs) -> Result<CustomerDetail, AppError
         .available_before;
     let can_group = user.role.allows(Permission::ConfigureFinance);
     let group_options = match can_group {
-        true => store.groups(None).await?,
+        true => store.groups(None, as_of).await?,
         false => Vec::new(),
     };
     let group = match (&file.group_code, can_group) {
         (Some(code), true) => group_options.iter().find(|g| &g.code == code).cloned(),
-        (Some(code), false) => store.groups(Some(code)).await?.pop(),
+        (Some(code), false) => store.groups(Some(code), as_of).await?.pop(),
         (None, _) => None,
     };
     let payments = store.customer_payments(file.id, 20).await?;

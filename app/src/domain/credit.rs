@@ -1,6 +1,10 @@
 //! Exposure, available credit and the credit check on an order.
 //!
-//! Exposure = open invoices + open approved orders − unallocated credits.
+//! Exposure = open invoices + open approved orders + acceptance bills still at risk −
+//! unallocated credits. A bill received settles invoices, but until it matures its
+//! acceptor may still refuse it, and a dishonour reopens them (`domain::bills`): so a
+//! held, endorsed or discounted bill counts until its maturity date, commercial bills
+//! always and bank bills when finance says so (`settings::BANK_BILLS_IN_EXPOSURE`).
 //! Available = effective limit (limit + active temporary limit) − exposure, or the
 //! group's limit − its members' exposure when that is lower (`domain::groups`).
 //!
@@ -18,12 +22,15 @@ pub struct Exposure {
     pub open_invoices: Money,
     pub open_orders: Money,
     pub unallocated_credits: Money,
+    /// The face of received bills not yet matured, collected or dishonoured.
+    pub unmatured_bills: Money,
 }
 
 impl Exposure {
     pub fn total(&self) -> Result<Money, MoneyError> {
         self.open_invoices
             .checked_add(self.open_orders)?
+            .checked_add(self.unmatured_bills)?
             .checked_sub(self.unallocated_credits)
     }
 }
@@ -209,6 +216,19 @@ mod tests {
         Money::from_minor(yuan * 100, Currency::CNY)
     }
 
+    #[test]
+    fn a_bill_at_risk_counts_like_the_invoice_it_settled() {
+        let mut p = position(CustomerStatus::Normal, 1_000, 400, 100, 50, 0);
+        p.exposure.unmatured_bills = cny(300);
+        assert_eq!(p.exposure.total(), Ok(cny(750)));
+        let c = check(&p, cny(300), CreditPolicy::default()).unwrap();
+        assert_eq!(
+            (c.decision, c.available_before),
+            (Decision::NeedsApproval, cny(250))
+        );
+        assert_eq!(c.reasons, vec![Reason::OverLimit]);
+    }
+
     fn position(
         status: CustomerStatus,
         limit: i64,
@@ -224,6 +244,7 @@ mod tests {
                 open_invoices: cny(invoices),
                 open_orders: cny(orders),
                 unallocated_credits: cny(credits),
+                unmatured_bills: cny(0),
             },
             max_days_past_due: dpd,
             prepayment_required: false,

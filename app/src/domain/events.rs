@@ -18,8 +18,8 @@ pub struct DomainEvent {
     pub customer_id: i64,
     /// The invoice it concerns, if one (an invoice rule reads that invoice's facts).
     pub invoice_id: Option<i64>,
-    /// The document it is about: the invoice, payment or promise; the customer for a
-    /// status or grade change.
+    /// The document it is about: the invoice, payment, promise or bill; the customer for
+    /// a status or grade change.
     pub subject_id: i64,
 }
 
@@ -52,6 +52,10 @@ impl DomainEvent {
 
     pub fn grade_changed(customer_id: i64) -> Self {
         Self::new(EventKind::GradeChanged, customer_id, None, customer_id)
+    }
+
+    pub fn bill_dishonoured(customer_id: i64, bill_id: i64) -> Self {
+        Self::new(EventKind::BillDishonoured, customer_id, None, bill_id)
     }
 
     fn new(kind: EventKind, customer_id: i64, invoice_id: Option<i64>, subject_id: i64) -> Self {

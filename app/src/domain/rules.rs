@@ -72,6 +72,7 @@ named_enum!(
         PromiseBroken = "promise_broken",
         StatusChanged = "status_changed",
         GradeChanged = "grade_changed",
+        BillDishonoured = "bill_dishonoured",
     }
 );
 
@@ -1519,6 +1520,27 @@ pub fn default_rules() -> Vec<RuleDraft> {
                 vec![
                     to("notify", &["rep", "role:sales_manager"]),
                     task("role:credit_manager", "advanced", "high"),
+                ],
+            )
+        },
+        // An acceptance bill dishonoured (its invoices are open again): finance and the
+        // rep hear of it, the customer is watched, the credit manager follows it up.
+        RuleDraft {
+            trigger: "event".into(),
+            at: String::new(),
+            event: EventKind::BillDishonoured.as_str().into(),
+            ..daily(
+                "承兑汇票拒付 · Acceptance bill dishonoured",
+                "customer",
+                "once",
+                vec![pred("status", "not_in", "blacklisted")],
+                vec![
+                    to("notify", &["rep", "role:finance"]),
+                    ActionDraft {
+                        status: "watch".into(),
+                        ..act("set_status")
+                    },
+                    task("role:credit_manager", "advanced", "urgent"),
                 ],
             )
         },

@@ -85,15 +85,25 @@ pub const APPROVAL_POLICY: Setting<Policy> = Setting {
     default: Policy::default_policy,
 };
 
+fn boolean(t: &str) -> Result<bool, String> {
+    t.trim()
+        .parse()
+        .map_err(|_| format!("'{t}' is not true or false"))
+}
+
 /// Set by `seed-demo`: this database holds the demo data set and its known passwords,
 /// and the login page says so.
 pub const DEMO_DATA: Setting<bool> = Setting {
     key: "demo.data",
-    parse: |t| {
-        t.trim()
-            .parse()
-            .map_err(|_| format!("'{t}' is not true or false"))
-    },
+    parse: boolean,
+    default: || false,
+};
+
+/// Whether unmatured bank acceptance bills count in exposure (`domain::credit`).
+/// Commercial bills always do; a bank's acceptance is near cash, so by default not.
+pub const BANK_BILLS_IN_EXPOSURE: Setting<bool> = Setting {
+    key: "credit.exposure.bank_bills",
+    parse: boolean,
     default: || false,
 };
 
@@ -169,6 +179,12 @@ mod tests {
         );
         assert_eq!((CREDIT_POLICY.default)().overdue_days, 90);
         assert_eq!((ACTIVE_MODEL.parse)("3"), Ok(3));
+        assert_eq!((BANK_BILLS_IN_EXPOSURE.parse)(" true"), Ok(true));
+        assert!(!(BANK_BILLS_IN_EXPOSURE.default)());
+        assert_eq!(
+            (BANK_BILLS_IN_EXPOSURE.parse)("yes"),
+            Err("'yes' is not true or false".into())
+        );
         assert!((SMTP.parse)("{").is_err());
         assert_eq!(
             (aging_edges(Basis::Invoice).default)(),

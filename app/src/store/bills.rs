@@ -24,6 +24,7 @@ pub struct ReceivedBill {
 pub struct BillRecord {
     pub id: i64,
     pub number: String,
+    pub customer_id: i64,
     pub customer_code: CustomerCode,
     pub kind: BillKind,
     pub medium: Medium,

@@ -29,7 +29,11 @@ pub trait GroupStore: Send + Sync {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<GroupRow, StoreError>;
-    /// Every group by code (or `only` that one), with its members' exposure from the
-    /// maintained balances.
-    async fn groups(&self, only: Option<&CustomerCode>) -> Result<Vec<GroupRow>, StoreError>;
+    /// Every group by code (or `only` that one), with its members' exposure at `as_of`
+    /// as the credit check counts it.
+    async fn groups(
+        &self,
+        only: Option<&CustomerCode>,
+        as_of: NaiveDate,
+    ) -> Result<Vec<GroupRow>, StoreError>;
 }

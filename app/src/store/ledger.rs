@@ -70,8 +70,13 @@ pub trait ReceivablesStore: Send + Sync {
         customer_id: i64,
         as_of: NaiveDate,
     ) -> Result<CreditPosition, StoreError>;
-    /// Exposure recomputed from the entries alone, ignoring the maintained balances.
-    async fn recomputed_exposure(&self, customer_id: i64) -> Result<Exposure, StoreError>;
+    /// Exposure at `as_of` recomputed from the entries alone, ignoring the maintained
+    /// balances (bills at risk are never maintained: both read them the same way).
+    async fn recomputed_exposure(
+        &self,
+        customer_id: i64,
+        as_of: NaiveDate,
+    ) -> Result<Exposure, StoreError>;
     /// Every invoice dated ≤ as_of with its open amount at as_of, within scope.
     async fn open_items(&self, scope: Scope, as_of: NaiveDate)
         -> Result<Vec<OpenItem>, StoreError>;

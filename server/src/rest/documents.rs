@@ -735,7 +735,8 @@ pub(crate) async fn list_groups(State(state): State<AppState>, headers: HeaderMa
     if let Err(r) = authenticate(&state, &headers, ApiScope::Read).await {
         return r;
     }
-    match state.store.groups(None).await {
+    let today = app::domain::business_date(state.clock.now());
+    match state.store.groups(None, today).await {
         Ok(groups) => axum::Json(GroupList {
             groups: groups.iter().map(Group::new).collect(),
         })

@@ -96,7 +96,8 @@ impl Customer {
     }
 }
 
-/// A customer's credit at `as_of`: limits and exposure from the maintained balances,
+/// A customer's credit at `as_of`: limits and exposure from the maintained balances
+/// and the bills at risk,
 /// open and overdue from the point-in-time ledger; amounts in the customer's currency.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CreditSummary {
@@ -105,7 +106,8 @@ pub(crate) struct CreditSummary {
     pub credit_limit: String,
     /// The temporary limit, while it has not expired at `as_of`.
     pub temp_limit_active: Option<String>,
-    /// Open invoices plus approved open orders, less unallocated credits.
+    /// Open invoices plus approved open orders plus bills still at risk, less
+    /// unallocated credits.
     #[schema(example = "120000.00")]
     pub exposure: String,
     /// Effective limit minus exposure (negative when over the limit).

@@ -14,6 +14,17 @@ pub(crate) const BILLS: &str = "SELECT b.id, b.number, b.customer_id, c.code, b.
      LEFT JOIN bill_steps s ON s.bill_id = b.id \
           AND s.seq = (SELECT MAX(l.seq) FROM bill_steps l WHERE l.bill_id = b.id)";
 
+/// The face of the bills of the customers `members` (an SQL list or subquery) still at
+/// risk at $2 (`domain::bills::lifecycle`): neither collected nor dishonoured, maturing
+/// after $2, and commercial, or bank when $3 (`settings::BANK_BILLS_IN_EXPOSURE`) is true.
+pub(crate) fn at_risk(members: &str) -> String {
+    format!(
+        "COALESCE((SELECT CAST(SUM(p.amount_minor) AS BIGINT) FROM bills x JOIN payments p ON p.id = x.payment_id \
+         WHERE x.customer_id IN ({members}) AND x.matures_on > $2 AND (x.kind = 'commercial' OR $3) \
+         AND NOT EXISTS (SELECT 1 FROM bill_steps s WHERE s.bill_id = x.id AND s.step IN ('collect', 'dishonour'))), 0)"
+    )
+}
+
 /// `BILLS` filtered by a `BillQuery` ($1 cursor, $2 customer, $3 number, $4 state,
 /// $5 matures before) and cut at $6 rows.
 pub(crate) fn bills_sql() -> String {
@@ -47,6 +58,7 @@ macro_rules! bills_impl {
                     Ok(app::store::BillRecord {
                         id: col(r, "id")?,
                         number: col(r, "number")?,
+                        customer_id: col(r, "customer_id")?,
                         customer_code: code_of(r)?,
                         kind: wire(&col::<String>(r, "kind")?)?,
                         medium: wire(&col::<String>(r, "medium")?)?,
@@ -147,6 +159,7 @@ macro_rules! bills_impl {
                 if step.step == Step::Dishonour {
                     let why = format!("bill {number} dishonoured{}", step.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default());
                     reverse_tx(&mut tx, &mut chain, &app::store::Reversible::Payment(number.to_string()), step.on, &why, now).await?;
+                    chain.raise(app::domain::events::DomainEvent::bill_dishonoured(bill.customer_id, bill.id));
                 }
                 let mut e = app::store::AuditEntry::new("bill", number, step.step.as_str());
                 e.before = Some(serde_json::to_string(&bill.state).map_err($crate::store::corrupt)?);

@@ -4,11 +4,17 @@
 //! resolve a group code with `group_for`; a group opened for a customer is joined in the
 //! same transaction, so a refused join leaves no group behind.
 
-/// Members' exposure per group: open invoices + open orders − unallocated credits.
-pub(crate) const GROUP_EXPOSURE: &str = "SELECT c.group_id, COUNT(*) AS members, \
-     CAST(SUM(b.open_invoices_minor + b.open_orders_minor - b.unallocated_minor) AS BIGINT) AS exposure_minor \
-     FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
-     WHERE c.group_id IS NOT NULL GROUP BY c.group_id";
+/// Members' exposure per group at $2 (bank bills counted when $3): open invoices + open
+/// orders + bills at risk − unallocated credits, as the credit check counts it.
+pub(crate) fn group_exposure() -> String {
+    format!(
+        "SELECT c.group_id, COUNT(*) AS members, \
+         CAST(SUM(b.open_invoices_minor + b.open_orders_minor - b.unallocated_minor + {}) AS BIGINT) AS exposure_minor \
+         FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
+         WHERE c.group_id IS NOT NULL GROUP BY c.group_id",
+        super::bills::at_risk("c.id")
+    )
+}
 
 macro_rules! groups_impl {
     ($store:ty, $db:ty) => {
@@ -103,10 +109,14 @@ macro_rules! groups_impl {
                 e.after = Some(terms(&now_is));
                 chain.push(e);
                 commit(tx, chain).await?;
-                self.groups(Some(code)).await?.pop().ok_or(app::store::StoreError::NotFound)
+                self.groups(Some(code), app::domain::business_date(now)).await?.pop().ok_or(app::store::StoreError::NotFound)
             }
 
-            async fn groups(&self, only: Option<&app::domain::customer::CustomerCode>) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
+            async fn groups(
+                &self,
+                only: Option<&app::domain::customer::CustomerCode>,
+                as_of: chrono::NaiveDate,
+            ) -> Result<Vec<app::domain::groups::GroupRow>, app::store::StoreError> {
                 use app::domain::money::Money;
                 use sqlx::Row;
                 let sql = format!(
@@ -114,9 +124,14 @@ macro_rules! groups_impl {
                      COALESCE(x.exposure_minor, 0) AS exposure_minor \
                      FROM customer_groups g LEFT JOIN ({}) x ON x.group_id = g.id \
                      WHERE g.code = COALESCE($1, g.code) ORDER BY g.code",
-                    $crate::store::groups::GROUP_EXPOSURE
+                    $crate::store::groups::group_exposure()
                 );
-                let rows = sqlx::query(&sql).bind(only.map(|c| c.as_str())).fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
+                let bank_bills = $crate::store::ledger::bank_bills_in_exposure(self).await?;
+                let rows = sqlx::query(&sql)
+                    .bind(only.map(|c| c.as_str()))
+                    .bind(as_of)
+                    .bind(bank_bills)
+                    .fetch_all(&self.pool).await.map_err($crate::store::db_err)?;
                 rows.iter()
                     .map(|r| {
                         let cur = currency_of(r)?;

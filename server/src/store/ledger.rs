@@ -233,6 +233,36 @@ impl Source {
     }
 }
 
+/// `settings::BANK_BILLS_IN_EXPOSURE`, or its default when the stored value no longer
+/// parses (the credit check keeps working).
+pub(crate) async fn bank_bills_in_exposure(
+    store: &dyn app::store::SettingsStore,
+) -> Result<bool, app::store::StoreError> {
+    let setting = &app::domain::settings::BANK_BILLS_IN_EXPOSURE;
+    app::settings::get_or_default(store, setting).await
+}
+
+/// `position_of`'s row for customer $1 at $2, bank bills counted when $3: the maintained
+/// balances, the oldest open due date, and the group's limit and members' exposure.
+pub(crate) fn position_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use super::bills::at_risk;
+        format!(
+            "SELECT c.status, c.payment_method, c.currency, c.credit_limit_minor, c.temp_limit_minor, c.temp_limit_expires_on, \
+                    b.open_invoices_minor, b.open_orders_minor, b.unallocated_minor, {} AS bills_minor, \
+                    (SELECT MIN(ib.due_date) FROM invoice_balances ib WHERE ib.customer_id = c.id AND ib.open_minor > 0) AS oldest_due, \
+                    g.limit_minor AS group_limit_minor, \
+                    (SELECT CAST(SUM(gb.open_invoices_minor + gb.open_orders_minor - gb.unallocated_minor) AS BIGINT) \
+                       FROM customers gc JOIN customer_balances gb ON gb.customer_id = gc.id WHERE gc.group_id = c.group_id) + {} AS group_exposure_minor \
+             FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
+             LEFT JOIN customer_groups g ON g.id = c.group_id WHERE c.id = $1",
+            at_risk("c.id"),
+            at_risk("SELECT gc.id FROM customers gc WHERE gc.group_id = c.group_id"),
+        )
+    });
+    &SQL
+}
+
 pub(crate) fn rejected(field: &str, message: impl Into<String>) -> app::store::StoreError {
     app::store::StoreError::Rejected(app::domain::documents::FieldError::new(field, message))
 }
@@ -808,25 +838,20 @@ pub(crate) use ledger_posting_fns;
 macro_rules! ledger_reversal_fns {
     ($db:ty) => {
 
-        /// The credit position from the maintained balances: one row, one index probe.
+        /// The credit position from the maintained balances and the bills at risk: one
+        /// row, read by index. `bank_bills`: `settings::BANK_BILLS_IN_EXPOSURE`.
         async fn position_of<'e, E: sqlx::Executor<'e, Database = $db>>(
             ex: E,
             customer: i64,
             as_of: chrono::NaiveDate,
+            bank_bills: bool,
         ) -> Result<app::domain::credit::CreditPosition, app::store::StoreError> {
             use app::domain::money::Money;
             use sqlx::Row;
-            let r = sqlx::query(
-                "SELECT c.status, c.payment_method, c.currency, c.credit_limit_minor, c.temp_limit_minor, c.temp_limit_expires_on, \
-                        b.open_invoices_minor, b.open_orders_minor, b.unallocated_minor, \
-                        (SELECT MIN(ib.due_date) FROM invoice_balances ib WHERE ib.customer_id = c.id AND ib.open_minor > 0) AS oldest_due, \
-                        g.limit_minor AS group_limit_minor, \
-                        (SELECT CAST(SUM(gb.open_invoices_minor + gb.open_orders_minor - gb.unallocated_minor) AS BIGINT) \
-                           FROM customers gc JOIN customer_balances gb ON gb.customer_id = gc.id WHERE gc.group_id = c.group_id) AS group_exposure_minor \
-                 FROM customers c JOIN customer_balances b ON b.customer_id = c.id \
-                 LEFT JOIN customer_groups g ON g.id = c.group_id WHERE c.id = $1",
-            )
+            let r = sqlx::query($crate::store::ledger::position_sql())
             .bind(customer)
+            .bind(as_of)
+            .bind(bank_bills)
             .fetch_optional(ex)
             .await
             .map_err($crate::store::db_err)?
@@ -855,6 +880,7 @@ macro_rules! ledger_reversal_fns {
                     open_invoices: m("open_invoices_minor")?,
                     open_orders: m("open_orders_minor")?,
                     unallocated_credits: m("unallocated_minor")?,
+                    unmatured_bills: m("bills_minor")?,
                 },
                 max_days_past_due: oldest.map(|d| app::domain::aging::days_past_due(as_of, d).max(0)).unwrap_or(0),
                 prepayment_required: payment_method_of(&r)? == app::domain::rules::PaymentMethod::Prepayment,
@@ -987,8 +1013,9 @@ macro_rules! ledger_impl {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<(i64, app::domain::credit::CreditCheck), app::store::StoreError> {
                 use app::domain::credit::Decision;
+                let bank_bills = $crate::store::ledger::bank_bills_in_exposure(self).await?;
                 let (mut tx, mut chain) = begin(&self.pool, &self.keys, actor, now).await?;
-                let position = position_of(&mut *tx, o.customer_id, o.ordered_on).await?;
+                let position = position_of(&mut *tx, o.customer_id, o.ordered_on, bank_bills).await?;
                 let check = app::domain::credit::check(&position, o.amount, policy)
                     .map_err(|e| $crate::store::ledger::rejected("amount", e.to_string()))?;
                 let reasons: Vec<&str> = check.reasons.iter().map(|r| r.as_str()).collect();

@@ -49,14 +49,20 @@ macro_rules! receivables_impl {
                 customer_id: i64,
                 as_of: chrono::NaiveDate,
             ) -> Result<app::domain::credit::CreditPosition, app::store::StoreError> {
-                position_of(&self.pool, customer_id, as_of).await
+                let bank_bills = $crate::store::ledger::bank_bills_in_exposure(self).await?;
+                position_of(&self.pool, customer_id, as_of, bank_bills).await
             }
 
-            async fn recomputed_exposure(&self, customer_id: i64) -> Result<app::domain::credit::Exposure, app::store::StoreError> {
+            async fn recomputed_exposure(
+                &self,
+                customer_id: i64,
+                as_of: chrono::NaiveDate,
+            ) -> Result<app::domain::credit::Exposure, app::store::StoreError> {
                 use app::domain::money::Money;
                 use sqlx::Row;
-                let r = sqlx::query(
-                    "SELECT c.currency, \
+                let bank_bills = $crate::store::ledger::bank_bills_in_exposure(self).await?;
+                let sql = format!(
+                    "SELECT c.currency, {} AS bills, \
                        COALESCE((SELECT CAST(SUM(amount_minor) AS BIGINT) FROM invoices WHERE customer_id = c.id), 0) \
                      - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
                                  WHERE i.customer_id = c.id), 0) AS open_invoices, \
@@ -72,8 +78,12 @@ macro_rules! receivables_impl {
                      - COALESCE((SELECT CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a JOIN invoices i ON i.id = a.invoice_id \
                                  WHERE i.customer_id = c.id AND (a.payment_id IS NOT NULL OR a.credit_note_id IS NOT NULL)), 0) AS unallocated \
                      FROM customers c WHERE c.id = $1",
-                )
+                    $crate::store::bills::at_risk("c.id")
+                );
+                let r = sqlx::query(&sql)
                 .bind(customer_id)
+                .bind(as_of)
+                .bind(bank_bills)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::store::db_err)?
@@ -86,6 +96,7 @@ macro_rules! receivables_impl {
                     open_invoices: m("open_invoices")?,
                     open_orders: m("open_orders")?,
                     unallocated_credits: m("unallocated")?,
+                    unmatured_bills: m("bills")?,
                 })
             }
 

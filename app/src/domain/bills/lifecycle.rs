@@ -9,8 +9,8 @@
 //!   claims from the dealer. So held, endorsed and discounted bills count in exposure
 //!   until maturity (commercial bills always, bank bills when the book says so), and
 //!   none counts once matured or dishonoured (a dishonour reopens the invoices, which
-//!   count as receivables again instead).
-use super::BillKind;
+//!   count as receivables again instead). The store applies this in the credit
+//!   position (`server::store::bills::at_risk`), where it is tested on both databases.
 use crate::domain::money::Money;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -163,22 +163,6 @@ impl BillState {
             });
         }
         Ok(step.done())
-    }
-
-    /// Whether a bill in this state still exposes the dealer at `as_of`.
-    pub fn in_exposure(
-        self,
-        kind: BillKind,
-        matures_on: NaiveDate,
-        as_of: NaiveDate,
-        count_bank_bills: bool,
-    ) -> bool {
-        let at_risk = matches!(
-            self,
-            BillState::Held | BillState::Endorsed | BillState::Discounted
-        );
-        let counted = kind == BillKind::Commercial || count_bank_bills;
-        at_risk && counted && as_of < matures_on
     }
 }
 

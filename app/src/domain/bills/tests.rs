@@ -206,32 +206,6 @@ fn the_lifecycle_only_moves_forward_and_in_date_order() {
 }
 
 #[test]
-fn exposure_lasts_until_maturity_for_bills_the_dealer_still_answers_for() {
-    use BillState::*;
-    let m = day(7, 15);
-    let counts = |s: BillState, kind, as_of, bank| s.in_exposure(kind, m, as_of, bank);
-    assert!(counts(Held, BillKind::Commercial, day(7, 14), false));
-    assert!(
-        counts(Endorsed, BillKind::Commercial, day(7, 14), false),
-        "endorsed: still recourse"
-    );
-    assert!(
-        !counts(Endorsed, BillKind::Commercial, m, false),
-        "an endorsed bill leaves exposure at maturity"
-    );
-    assert!(
-        !counts(Held, BillKind::Bank, day(3, 1), false),
-        "bank bills only by the setting"
-    );
-    assert!(counts(Discounted, BillKind::Bank, day(3, 1), true));
-    assert!(
-        !counts(Dishonoured, BillKind::Commercial, day(3, 1), true),
-        "its invoices count instead"
-    );
-    assert!(!counts(Collected, BillKind::Commercial, day(3, 1), true));
-}
-
-#[test]
 fn discount_interest_is_the_rate_over_the_days_left_on_a_360_day_year() {
     let face = Money::from_minor(500_000_00, Currency::CNY);
     // 500,000 × 1.8 % × 136 / 360 = 3,400.00

@@ -233,6 +233,7 @@ fn CreditGauge(limit: Money, exposure: Exposure, available: Money) -> impl IntoV
                 {part(t_string!(i18n, customer.exp_invoices).to_string(), exposure.open_invoices)}
                 {part(t_string!(i18n, customer.exp_orders).to_string(), exposure.open_orders)}
                 {part(t_string!(i18n, customer.exp_credits).to_string(), exposure.unallocated_credits)}
+                {(exposure.unmatured_bills.minor() != 0).then(|| part(t_string!(i18n, customer.exp_bills).to_string(), exposure.unmatured_bills))}
                 {part(t_string!(i18n, customer.exposure).to_string(), total)}
             </dl>
         </section>

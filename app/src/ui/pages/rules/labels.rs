@@ -28,6 +28,7 @@ pub fn event(i18n: I18n, e: EventKind) -> String {
         EventKind::PromiseBroken => t_string!(i18n, rules.ev_promise_broken),
         EventKind::StatusChanged => t_string!(i18n, rules.ev_status_changed),
         EventKind::GradeChanged => t_string!(i18n, rules.ev_grade_changed),
+        EventKind::BillDishonoured => t_string!(i18n, rules.ev_bill_dishonoured),
     }
     .to_string()
 }
