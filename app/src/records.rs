@@ -251,3 +251,24 @@ pub struct DunningSummary {
     pub fees: crate::domain::money::Money,
     pub interest: crate::domain::money::Money,
 }
+
+/// A bill as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BillRecord {
+    pub id: i64,
+    pub number: String,
+    pub customer_id: i64,
+    pub customer_code: crate::domain::customer::CustomerCode,
+    pub kind: crate::domain::bills::BillKind,
+    pub medium: crate::domain::bills::Medium,
+    pub acceptor: String,
+    pub face: Money,
+    pub issued_on: NaiveDate,
+    pub received_on: NaiveDate,
+    pub matures_on: NaiveDate,
+    pub state: crate::domain::bills::lifecycle::BillState,
+    /// The receipt's date, or the last step's.
+    pub last_on: NaiveDate,
+    /// How many lifecycle steps it has taken (the next is numbered `steps + 1`).
+    pub steps: i64,
+}

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod bills;
 pub mod cockpit;
 pub mod collections;
 pub mod customers;

@@ -8,36 +8,13 @@
 //! audited.
 use super::*;
 use crate::domain::bills::lifecycle::{BillState, TakenStep};
-use crate::domain::bills::{BillKind, Medium, NewBill};
-use crate::domain::customer::CustomerCode;
-use serde::{Deserialize, Serialize};
+use crate::domain::bills::NewBill;
 
 /// A bill with its payment resolved (customer, currency, allocation).
 #[derive(Debug, Clone)]
 pub struct ReceivedBill {
     pub bill: NewBill,
     pub payment: NewPayment,
-}
-
-/// A bill as it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BillRecord {
-    pub id: i64,
-    pub number: String,
-    pub customer_id: i64,
-    pub customer_code: CustomerCode,
-    pub kind: BillKind,
-    pub medium: Medium,
-    pub acceptor: String,
-    pub face: Money,
-    pub issued_on: NaiveDate,
-    pub received_on: NaiveDate,
-    pub matures_on: NaiveDate,
-    pub state: BillState,
-    /// The receipt's date, or the last step's.
-    pub last_on: NaiveDate,
-    /// How many lifecycle steps it has taken (the next is numbered `steps + 1`).
-    pub steps: i64,
 }
 
 /// Which bills a list shows, a page at a time in receipt (id) order.

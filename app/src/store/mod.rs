@@ -54,7 +54,7 @@ mod settings;
 pub use crate::records::*;
 pub use approvals::ApprovalStore;
 pub use audit::AuditStore;
-pub use bills::{BillQuery, BillRecord, BillStore, ReceivedBill};
+pub use bills::{BillQuery, BillStore, ReceivedBill};
 pub use cockpit::CockpitStore;
 pub use collections::*;
 pub use customers::CustomerStore;

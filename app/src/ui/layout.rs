@@ -96,6 +96,7 @@ const ICON_INVOICES: &str = "M6 2h9l5 5v15H6zm8 1.5V8h4.5zM8 12h8v1.6H8zm0 4h8v1
 const ICON_AGING: &str = "M4 20V10h3v10zm6 0V4h3v16zm6 0v-7h3v7z";
 const ICON_PAYMENT: &str = "M2 6h20v12H2zm2 3v2h16V9zm0 5v2h6v-2z";
 const ICON_ADJUST: &str = "M3 17.2V21h3.8l11-11-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z";
+const ICON_BILL: &str = "M4 5h16v14H4zm2 2v10h12V7zm2 2h8v2H8zm0 4h5v2H8z";
 const ICON_IMPORT: &str =
     "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4 3.3 3.3zM4 18h16v2H4z";
 const ICON_ACCOUNT: &str =
@@ -135,6 +136,7 @@ pub fn FinanceTools() -> impl IntoView {
                 {may(Permission::PostLedger).then(|| view! {
                     <A href="/payments/new">{icon(ICON_PAYMENT)} <span>{t!(i18n, nav.payment)}</span></A>
                     <A href="/adjustments">{icon(ICON_ADJUST)} <span>{t!(i18n, nav.adjustments)}</span></A>
+                    <A href="/bills">{icon(ICON_BILL)} <span>{t!(i18n, nav.bills)}</span></A>
                 })}
                 {may(Permission::ImportData).then(|| view! { <A href="/import">{icon(ICON_IMPORT)} <span>{t!(i18n, nav.import)}</span></A> })}
                 {may(Permission::ViewAudit).then(|| view! { <A href="/audit">{icon(ICON_AUDIT)} <span>{t!(i18n, nav.audit)}</span></A> })}

@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("aging") view={Lazy::<routes::Aging>::new()} ssr=SsrMode::Async />
                         <Route path=path!("payments/new") view={Lazy::<routes::Payment>::new()} ssr=SsrMode::Async />
                         <Route path=path!("adjustments") view={Lazy::<routes::Adjustments>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("bills") view={Lazy::<routes::Bills>::new()} ssr=SsrMode::Async />
                         <Route path=path!("import") view={Lazy::<routes::Import>::new()} ssr=SsrMode::Async />
                         <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} ssr=SsrMode::Async />
                         <Route path=path!("more") view=layout::MorePage ssr=SsrMode::Async />

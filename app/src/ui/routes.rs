@@ -130,6 +130,7 @@ lazy_pages! {
         Invoices => invoices::InvoiceListPage,
         Payment => payments::PaymentPage,
         Adjustments => adjustments::AdjustmentsPage,
+        Bills => bills::BillsPage,
         Import => import::ImportPage,
         Audit => audit::AuditPage,
         Alerts => alerts::AlertsPage,

@@ -134,14 +134,24 @@ impl BillState {
         }
     }
 
+    /// The steps this state allows (whatever their dates): a held bill may go any way;
+    /// one passed on may still be dishonoured (recourse); a final one, none.
+    pub fn next_steps(self) -> &'static [Step] {
+        match self {
+            BillState::Held => &[
+                Step::Endorse,
+                Step::Discount,
+                Step::Collect,
+                Step::Dishonour,
+            ],
+            BillState::Endorsed | BillState::Discounted => &[Step::Dishonour],
+            BillState::Collected | BillState::Dishonoured => &[],
+        }
+    }
+
     /// The state after `step` on `on`, or why it may not happen.
     pub fn apply(self, step: Step, on: NaiveDate, dates: Dates) -> Result<BillState, StepError> {
-        use BillState::*;
-        let allowed = match step {
-            Step::Endorse | Step::Discount | Step::Collect => self == Held,
-            Step::Dishonour => matches!(self, Held | Endorsed | Discounted),
-        };
-        if !allowed {
+        if !self.next_steps().contains(&step) {
             return Err(StepError::NotFrom(self, step));
         }
         if on < dates.last_on {

@@ -6,6 +6,7 @@ pub mod aging;
 pub mod alerts;
 pub mod approvals;
 pub mod audit;
+pub mod bills;
 pub mod cockpit;
 mod cockpit_charts;
 pub mod collections;
