@@ -393,13 +393,43 @@ pub async fn dashboard(
         alert_rules(store),
         crate::store::dashboard_figures(store, &slice, as_of, crate::store::Via::Aggregates),
     )?;
-    Ok(dashboard::build(
+    let whole_book = slice == dashboard::Slice::All;
+    let mut d = dashboard::build(
         &figures,
         slice,
         &edges,
         &rules,
         crate::domain::BOOK_CURRENCY,
-    ))
+    );
+    if whole_book {
+        d.bills = Some(bills_in_hand(store, as_of).await?);
+    }
+    Ok(d)
+}
+
+/// The cockpit's bills card at `as_of`: the bills not matured by then, as they stand.
+async fn bills_in_hand(
+    store: &dyn Store,
+    as_of: chrono::NaiveDate,
+) -> Result<crate::domain::bills::in_hand::BillsInHand, StoreError> {
+    use crate::domain::bills::in_hand::{in_hand, BillAt};
+    let q = crate::store::BillQuery {
+        matures_after: Some(as_of),
+        limit: i64::MAX,
+        ..Default::default()
+    };
+    let bills: Vec<BillAt> = store
+        .bills(&q)
+        .await?
+        .iter()
+        .map(|b| BillAt {
+            state: b.state,
+            matures_on: b.matures_on,
+            face: b.face,
+        })
+        .collect();
+    in_hand(as_of, crate::domain::BOOK_CURRENCY, &bills)
+        .map_err(|e| StoreError::Other(format!("bills card: {e}")))
 }
 
 /// The credit report of `period` for `slice` (a sales rep's is their own): the cockpit at

@@ -140,6 +140,7 @@ const ROUTES: readonly Route[] = [
   // PostLedger / ImportData: the forms render for anyone, only these may post (and see the links).
   { path: "/payments/new", roles: FINANCE, measureAs: "liu.fang" },
   { path: "/adjustments", roles: FINANCE, measureAs: "liu.fang" },
+  { path: "/bills", roles: FINANCE, measureAs: "liu.fang" },
   { path: "/import", roles: FINANCE, measureAs: "liu.fang" },
   { path: "/audit", roles: AUDITORS, measureAs: "liu.fang" },
   // The phone's "More" tab.

@@ -209,6 +209,31 @@ const MATRIX: &[(&str, Body, Who)] = &[
         Who::Roles(FIN),
     ),
     ("/sfn/ledger_today", NONE, Who::Roles(FIN)),
+    ("/sfn/load_bills", NONE, Who::Roles(FIN)),
+    (
+        "/sfn/receive_bill",
+        Form(&[
+            ("input[number]", "130258100000120260115000999999"),
+            ("input[customer_code]", "C00001"),
+            ("input[kind]", "commercial"),
+            ("input[medium]", "electronic"),
+            ("input[acceptor]", "matrix"),
+            ("input[face_amount]", "1.00"),
+            ("input[issued_on]", "2026-06-01"),
+            ("input[received_on]", "2026-06-30"),
+            ("input[matures_on]", "2026-09-30"),
+        ]),
+        Who::Roles(FIN),
+    ),
+    (
+        "/sfn/take_bill_step",
+        Form(&[
+            ("form[number]", "130258100000120260115000999999"),
+            ("form[step]", "collect"),
+            ("form[on]", "2026-10-01"),
+        ]),
+        Who::Roles(FIN),
+    ),
     (
         "/sfn/post_credit_note",
         Form(&[

@@ -273,6 +273,17 @@ async fn at_risk(store: &dyn Store, as_of: NaiveDate, bank: bool) -> i64 {
     exposure.unmatured_bills.minor() / 100
 }
 
+/// The whole book's cockpit bills card at `as_of`.
+async fn cockpit_bills(
+    store: &dyn Store,
+    as_of: NaiveDate,
+) -> app::domain::bills::in_hand::BillsInHand {
+    let all = app::domain::dashboard::Slice::All;
+    let d = app::ledger::dashboard(store, all, as_of).await.unwrap();
+    d.bills
+        .expect("the whole book's cockpit has the bills card")
+}
+
 /// A commercial bill of 600 (matures 10 July) and a bank bill of 100 (30 June) settle
 /// 700 of A's 800; the table gives the bills at risk by date and setting, before and
 /// after the commercial bill is endorsed and the bank bill discounted.
@@ -314,6 +325,11 @@ async fn exposure_story(store: &dyn Store) {
             "held, {m}/{d} {bank}"
         );
     }
+    // The cockpit's card on 1 June: 100 matures within 30 days, 600 within 60.
+    let card = cockpit_bills(store, day(6, 1)).await;
+    assert_eq!(card.held.face, cny(700));
+    let within: Vec<Money> = card.maturing.iter().map(|t| t.face).collect();
+    assert_eq!(within, [cny(100), cny(700), cny(700)]);
     let endorse = StepInput {
         endorsee: Some("长沙某配件公司".into()),
         ..Default::default()
@@ -343,6 +359,13 @@ async fn exposure_story(store: &dyn Store) {
             "passed on, {m}/{d} {bank}"
         );
     }
+    let card = cockpit_bills(store, day(6, 1)).await;
+    assert_eq!((card.held.count, card.passed_on.face), (0, cny(700)));
+    let region = app::domain::dashboard::Slice::Region("华南".into());
+    let sliced = app::ledger::dashboard(store, region, day(6, 1))
+        .await
+        .unwrap();
+    assert_eq!(sliced.bills, None, "bills are the whole book's");
     // Dishonoured: the bill leaves exposure and its invoices come back instead.
     step(
         store,

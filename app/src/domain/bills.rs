@@ -22,6 +22,7 @@ use chrono::{Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub mod in_hand;
 pub mod lifecycle;
 
 /// Who accepted the bill: a bank (银行承兑汇票) or a company (商业承兑汇票).

@@ -258,6 +258,9 @@ pub struct Dashboard {
     pub alerts: Vec<Alert>,
     /// The rules the alerts were evaluated with (charts draw their thresholds).
     pub rules: Vec<AlertRule>,
+    /// The acceptance bills card: the whole book's only (`None` for a slice, whose
+    /// bills are not kept by slice).
+    pub bills: Option<super::bills::in_hand::BillsInHand>,
 }
 
 fn sum_where(by_due: &ByDue, keep: impl Fn(NaiveDate) -> bool) -> i64 {
@@ -491,6 +494,7 @@ pub fn build(
         trend,
         alerts: alerts::evaluate(rules, &portfolio),
         rules: rules.to_vec(),
+        bills: None,
     }
 }
 

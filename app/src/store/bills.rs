@@ -27,6 +27,8 @@ pub struct BillQuery {
     pub status: Option<BillState>,
     /// Only bills maturing before this date.
     pub matures_before: Option<NaiveDate>,
+    /// Only bills maturing after this date.
+    pub matures_after: Option<NaiveDate>,
 }
 
 #[async_trait]

@@ -10,9 +10,9 @@
 //!   page needs as a `<link rel=preload>`: one split point per page (31) made ~1,300
 //!   chunks, thirteen groups ~540, and a signed-in page then fetched 100–200 files,
 //!   which over HTTP/1.1 on a phone costs more round trips than the bytes it saves
-//!   (Lighthouse: time to interactive 10–14 s). Four groups keep a page to a handful
+//!   (Lighthouse: time to interactive 10–14 s). Five groups keep a page to a handful
 //!   of files: a rep in the field gets the worklist and tasks, an executive the
-//!   figures, and the office the rest (the login page is served without the client,
+//!   figures, finance its bills page, and the office the rest (the login page is served without the client,
 //!   `SERVER_ONLY_PAGES`; its group serves client-side visits). Splitting the office
 //!   in three was measured: office pages fell from 1.03 MB to 0.64–0.72 MB, but every
 //!   page then fetched ~28 files and the field and figures pages grew by 3–4 %.
@@ -121,6 +121,12 @@ lazy_pages! {
         Templates => reports::TemplatesPage,
         TemplateRun => reports::TemplateRunPage,
     }
+    /// Acceptance bills, finance's alone: kept out of the office chunk, which every
+    /// office page loads, since its forms and records are this page's only (~15 KB
+    /// brotli measured in the office chunk).
+    bills_group, __preload_bills_group {
+        Bills => bills::BillsPage,
+    }
     /// Finance's and credit management's office: customers, invoices, payments,
     /// imports, the audit trail, alerts, approvals, scoring, rules and the collections
     /// reports.
@@ -130,7 +136,6 @@ lazy_pages! {
         Invoices => invoices::InvoiceListPage,
         Payment => payments::PaymentPage,
         Adjustments => adjustments::AdjustmentsPage,
-        Bills => bills::BillsPage,
         Import => import::ImportPage,
         Audit => audit::AuditPage,
         Alerts => alerts::AlertsPage,

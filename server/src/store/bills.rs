@@ -26,12 +26,12 @@ pub(crate) fn at_risk(members: &str) -> String {
 }
 
 /// `BILLS` filtered by a `BillQuery` ($1 cursor, $2 customer, $3 number, $4 state,
-/// $5 matures before) and cut at $6 rows.
+/// $5 matures before, $7 matures after) and cut at $6 rows.
 pub(crate) fn bills_sql() -> String {
     format!(
         "SELECT * FROM ({BILLS}) t WHERE ($1 IS NULL OR id > $1) AND ($2 IS NULL OR customer_id = $2) \
          AND (CAST($3 AS TEXT) IS NULL OR number = $3) AND (CAST($4 AS TEXT) IS NULL OR state = $4) \
-         AND ($5 IS NULL OR matures_on < $5) ORDER BY id LIMIT $6"
+         AND ($5 IS NULL OR matures_on < $5) AND ($7 IS NULL OR matures_on > $7) ORDER BY id LIMIT $6"
     )
 }
 
@@ -50,6 +50,7 @@ macro_rules! bills_impl {
                 .bind(q.status.map(|s| s.as_str()))
                 .bind(q.matures_before)
                 .bind(q.limit)
+                .bind(q.matures_after)
                 .fetch_all(exec)
                 .await
                 .map_err($crate::store::db_err)?;

@@ -242,3 +242,43 @@ fn states_and_steps_are_stored_by_their_wire_names() {
         assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
     }
 }
+
+#[test]
+fn the_cockpit_card_nests_its_windows_and_keeps_passed_on_bills_apart() {
+    use super::in_hand::{in_hand, BillAt, Tally};
+    use BillState::*;
+    let cny = |yuan: i64| Money::from_minor(yuan * 100, Currency::CNY);
+    let bill = |state, m, d, yuan| BillAt {
+        state,
+        matures_on: day(m, d),
+        face: cny(yuan),
+    };
+    let bills = [
+        bill(Held, 3, 1, 1),   // matures on as_of: no longer in hand
+        bill(Held, 3, 31, 10), // day 30
+        bill(Held, 4, 1, 20),  // day 31
+        bill(Held, 5, 30, 40), // day 90
+        bill(Held, 5, 31, 80), // day 91
+        bill(Endorsed, 4, 15, 160),
+        bill(Discounted, 2, 28, 320), // matured: the bank was paid
+        bill(Collected, 6, 1, 640),
+        bill(Dishonoured, 6, 1, 1280),
+    ];
+    let card = in_hand(day(3, 1), Currency::CNY, &bills).unwrap();
+    let tally = |count, yuan| Tally {
+        count,
+        face: cny(yuan),
+    };
+    assert_eq!(card.held, tally(4, 150));
+    assert_eq!(card.maturing, [tally(1, 10), tally(2, 30), tally(3, 70)]);
+    assert_eq!(card.passed_on, tally(1, 160));
+    let usd = BillAt {
+        face: Money::from_minor(1, Currency::USD),
+        ..bills[1]
+    };
+    let mixed = in_hand(day(3, 1), Currency::CNY, &[bills[1], usd, usd]).unwrap();
+    assert_eq!(
+        (mixed.held, mixed.unconverted),
+        (tally(1, 10), vec![Currency::USD])
+    );
+}

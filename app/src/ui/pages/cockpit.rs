@@ -391,6 +391,7 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             </section>
     }
     .into_any();
+    let bills = d.bills.map(|b| view! { <BillsCard bills=b /> });
     view! {
         {alerts}
         {kpis}
@@ -400,8 +401,59 @@ fn Figures(dashboard: Dashboard) -> impl IntoView {
             {part1}
             {part2}
             {part4}
+            {bills}
             {part3}
         </div>
+    }
+}
+
+/// Acceptance bills in hand, those maturing within 30, 60 and 90 days, and those passed
+/// on with recourse (`domain::bills::in_hand`).
+#[component]
+fn BillsCard(bills: crate::domain::bills::in_hand::BillsInHand) -> impl IntoView {
+    use crate::domain::bills::in_hand::{Tally, WINDOWS};
+    let i18n = use_i18n();
+    let row = |label: Signal<String>, t: Tally, testid: &'static str| {
+        view! {
+            <tr data-testid=testid>
+                <td>{label}</td>
+                <td class="num">{t.count}</td>
+                <td class="num">{t.face.display()}</td>
+            </tr>
+        }
+    };
+    let within = bills
+        .maturing
+        .iter()
+        .zip(WINDOWS)
+        .map(|(t, days)| {
+            let label = Signal::derive(move || {
+                t_string!(i18n, cockpit.bills_within, days = days).to_string()
+            });
+            row(label, *t, "bills-maturing")
+        })
+        .collect_view();
+    let unconverted = (!bills.unconverted.is_empty()).then(|| {
+        let codes = bills.unconverted.iter().map(|c| c.code()).collect::<Vec<_>>().join(", ");
+        view! { <p class="notice notice-warn small">{move || t_string!(i18n, cockpit.bills_unconverted, currencies = codes.clone()).to_string()}</p> }
+    });
+    view! {
+        <section class="card" data-testid="bills-card">
+            <h2>{t!(i18n, cockpit.bills_title)}</h2>
+            <table class="table compact">
+                <thead><tr>
+                    <th></th>
+                    <th class="num">{t!(i18n, cockpit.bills_count)}</th>
+                    <th class="num">{t!(i18n, cockpit.bills_face)}</th>
+                </tr></thead>
+                <tbody>
+                    {row(Signal::derive(move || t_string!(i18n, cockpit.bills_in_hand).to_string()), bills.held, "bills-held")}
+                    {within}
+                    {row(Signal::derive(move || t_string!(i18n, cockpit.bills_passed_on).to_string()), bills.passed_on, "bills-passed-on")}
+                </tbody>
+            </table>
+            {unconverted}
+        </section>
     }
 }
 
