@@ -45,10 +45,10 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    { name: "desktop", testMatch: /(app|account|admin|pii|groups|ledger|cockpit|reports|approvals|scoring|rules|collections|routes)\.spec\.ts/, use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 860 }, launchOptions } },
+    { name: "desktop", testMatch: /(app|account|admin|pii|groups|bills|ledger|cockpit|reports|approvals|scoring|rules|collections|routes)\.spec\.ts/, use: { ...devices["Desktop Chrome"], viewport: { width: 1366, height: 860 }, launchOptions } },
     {
       name: "phone",
-      testMatch: /(app|account|admin|pii|groups|phone|ledger|cockpit|reports|approvals|scoring|rules|collections|routes)\.spec\.ts/,
+      testMatch: /(app|account|admin|pii|groups|bills|phone|ledger|cockpit|reports|approvals|scoring|rules|collections|routes)\.spec\.ts/,
       use: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, launchOptions },
     },
     { name: "ssr", testMatch: /(ssr|collections)\.spec\.ts/, use: { ...devices["Desktop Chrome"], javaScriptEnabled: false, launchOptions } },

@@ -30,14 +30,16 @@ import { login, waitForHydration } from "./helpers";
 // shares with the other groups, which wasm-split moved into shared chunks; office
 // 1,075 → 1,087 KB and its chunk 565 → 582 KB with the customer page's group card and
 // its editor: two forms, their server functions and the group rows; chunk 582 → 586 KB
-// for the group's limit form, 577,589 B measured). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
+// for the group's limit form, 577,589 B measured; figures 566 → 579 KB and field 538 →
+// 546 KB, 570,541 and 538,671 B measured, with the cockpit's bills card and the shared
+// chunks that the bills page's own group re-cut: the office chunk fell to 576 KB). Issue 19's targets are 150 KB for /login, 250 KB for any route and 120 KB
 // per lazy chunk; the main file alone (the framework, router, shell and offline queue)
 // is 277 KB today, so they need a lighter main file, not more split points.
 const FIRST_LOAD_BUDGETS: readonly (readonly [RegExp, number])[] = [
   [/^\/login$/, 0], // server-rendered only: no client at all
   [/^\/more$/, 290_000], // main only: the shell's own page
-  [/^\/tasks(\/:id)?$/, 538_000], // field group: a rep's worklist and tasks
-  [/^\/(aging|reports.*)?$/, 566_000], // figures group: cockpit, aging, reports
+  [/^\/tasks(\/:id)?$/, 546_000], // field group: a rep's worklist and tasks
+  [/^\/(aging|reports.*)?$/, 579_000], // figures group: cockpit, aging, reports
   [/./, 1_087_000], // office group: everything else
 ];
 const firstLoadBudget = (path: string) => FIRST_LOAD_BUDGETS.find(([re]) => re.test(path))![1];

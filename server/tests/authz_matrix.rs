@@ -211,6 +211,11 @@ const MATRIX: &[(&str, Body, Who)] = &[
     ("/sfn/ledger_today", NONE, Who::Roles(FIN)),
     ("/sfn/load_bills", NONE, Who::Roles(FIN)),
     (
+        "/sfn/set_bank_bills_in_exposure",
+        Form(&[("counted", "false")]),
+        Who::Roles(FIN),
+    ),
+    (
         "/sfn/receive_bill",
         Form(&[
             ("input[number]", "130258100000120260115000999999"),

@@ -12,11 +12,13 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The bills page: today's business date (the forms' default) and the bills, newest first.
+/// The bills page: today's business date (the forms' default), the bills, newest first,
+/// and whether bank bills count in exposure (`settings::BANK_BILLS_IN_EXPOSURE`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BillsView {
     pub today: NaiveDate,
     pub bills: Vec<BillRecord>,
+    pub bank_bills_counted: bool,
 }
 
 /// The most bills the page lists (newest first); the REST list pages through them all.
@@ -34,10 +36,28 @@ pub async fn load_bills(status: Option<BillState>) -> Result<BillsView, AppError
     let mut bills = store.bills(&q).await?;
     bills.reverse();
     bills.truncate(PAGE_BILLS as usize);
+    let setting = &crate::domain::settings::BANK_BILLS_IN_EXPOSURE;
     Ok(BillsView {
         today: crate::domain::business_date(super::clock()?.now()),
         bills,
+        bank_bills_counted: crate::settings::get_or_default(store.as_ref(), setting).await?,
     })
+}
+
+/// Finance decides whether unmatured bank bills count in exposure (audited as a
+/// setting change); commercial bills always do.
+#[server(prefix = "/sfn", endpoint = "set_bank_bills_in_exposure")]
+pub async fn set_bank_bills_in_exposure(counted: String) -> Result<bool, AppError> {
+    let user = super::authorize(crate::domain::auth::Permission::ConfigureFinance)?;
+    let setting = &crate::domain::settings::BANK_BILLS_IN_EXPOSURE;
+    let counted =
+        (setting.parse)(&counted).map_err(|e| AppError::Invalid(format!("counted: {e}")))?;
+    let store = super::store()?;
+    let now = super::clock()?.now();
+    store
+        .set_setting(setting.key, &counted.to_string(), &user.username, now)
+        .await?;
+    Ok(counted)
 }
 
 /// Receives a bill: it settles the customer's invoices FIFO, as a payment does.

@@ -3,7 +3,7 @@
 //! its dishonour, which reopens the invoices it paid. Plain `ActionForm`s, so they work
 //! before hydration; a step form offers only the steps the bill's state allows
 //! (`BillState::next_steps`) and the ledger names any other refusal.
-use crate::api::bills::{load_bills, ReceiveBill, TakeBillStep};
+use crate::api::bills::{load_bills, ReceiveBill, SetBankBillsInExposure, TakeBillStep};
 use crate::domain::bills::lifecycle::{BillState, Step};
 use crate::i18n::*;
 use crate::records::BillRecord;
@@ -63,9 +63,17 @@ pub fn BillsPage() -> impl IntoView {
     };
     let receive = ServerAction::<ReceiveBill>::new();
     let step = ServerAction::<TakeBillStep>::new();
+    let setting = ServerAction::<SetBankBillsInExposure>::new();
     let data = Resource::new(
-        move || (status(), receive.version().get(), step.version().get()),
-        |(s, _, _)| load_bills(s),
+        move || {
+            (
+                status(),
+                receive.version().get(),
+                step.version().get(),
+                setting.version().get(),
+            )
+        },
+        |(s, ..)| load_bills(s),
     );
     let chip = move |s: Option<BillState>| {
         let href = s.map_or("/bills".to_string(), |s| {
@@ -110,6 +118,7 @@ pub fn BillsPage() -> impl IntoView {
                             </nav>
                             {stepped}
                             <BillList bills=v.bills today=v.today.to_string() action=step />
+                            <ExposureSetting action=setting counted=v.bank_bills_counted />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -248,5 +257,34 @@ fn StepForm(
                 <button type="submit" class=move || if chosen.get() == Step::Dishonour { "btn btn-danger" } else { "btn btn-primary" }>{t!(i18n, bills.take)}</button>
             </ActionForm>
         </details>
+    }
+}
+
+/// Whether unmatured bank bills count in exposure (commercial ones always do).
+#[component]
+fn ExposureSetting(action: ServerAction<SetBankBillsInExposure>, counted: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let outcome = move || {
+        action.value().get().map(|r| match r {
+            Ok(_) => view! { <p class="notice notice-ok" role="status" data-testid="bank-bills-saved">{t!(i18n, bills.saved)}</p> }.into_any(),
+            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card exposure-setting" data-testid="bank-bills-setting">
+            <h2>{t!(i18n, bills.exposure_title)}</h2>
+            <p class="muted small">{t!(i18n, bills.exposure_help)}</p>
+            <ActionForm action attr:class="form-grid">
+                <label class="field">
+                    {t!(i18n, bills.bank_counted)}
+                    <select name="counted">
+                        <option value="false" selected=!counted>{t!(i18n, bills.no)}</option>
+                        <option value="true" selected=counted>{t!(i18n, bills.yes)}</option>
+                    </select>
+                </label>
+                <button type="submit" class="btn">{t!(i18n, bills.save)}</button>
+            </ActionForm>
+            {outcome}
+        </section>
     }
 }
