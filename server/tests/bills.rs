@@ -273,6 +273,14 @@ async fn at_risk(store: &dyn Store, as_of: NaiveDate, bank: bool) -> i64 {
     exposure.unmatured_bills.minor() / 100
 }
 
+/// Each row's (as_of, bank bills counted) -> bills at risk (yuan).
+async fn check_table(store: &dyn Store, phase: &str, rows: &[((u32, u32), bool, i64)]) {
+    for &((m, d), bank, want) in rows {
+        let got = at_risk(store, day(m, d), bank).await;
+        assert_eq!(got, want, "{phase}, {m}/{d} bank bills {bank}");
+    }
+}
+
 /// The whole book's cockpit bills card at `as_of`.
 async fn cockpit_bills(
     store: &dyn Store,
@@ -318,13 +326,7 @@ async fn exposure_story(store: &dyn Store) {
         ((6, 30), true, 600),
         ((7, 10), false, 0),
     ];
-    for ((m, d), bank, want) in held {
-        assert_eq!(
-            at_risk(store, day(m, d), bank).await,
-            want,
-            "held, {m}/{d} {bank}"
-        );
-    }
+    check_table(store, "held", &held).await;
     // The cockpit's card on 1 June: 100 matures within 30 days, 600 within 60.
     let card = cockpit_bills(store, day(6, 1)).await;
     assert_eq!(card.held.face, cny(700));
@@ -352,13 +354,7 @@ async fn exposure_story(store: &dyn Store) {
         ((6, 29), true, 700),
         ((6, 30), true, 600),
     ];
-    for ((m, d), bank, want) in passed_on {
-        assert_eq!(
-            at_risk(store, day(m, d), bank).await,
-            want,
-            "passed on, {m}/{d} {bank}"
-        );
-    }
+    check_table(store, "passed on", &passed_on).await;
     let card = cockpit_bills(store, day(6, 1)).await;
     assert_eq!((card.held.count, card.passed_on.face), (0, cny(700)));
     let region = app::domain::dashboard::Slice::Region("华南".into());
