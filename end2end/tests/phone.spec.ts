@@ -42,8 +42,9 @@ test("on a phone: finance's tools sit behind More, secondary filters behind a to
   await page.getByTestId("tabbar").getByRole("link", { name: "更多" }).tap();
   await expect(page).toHaveURL(/\/more$/);
   const tools = page.getByTestId("more-list").getByRole("link");
-  // The collection rules, then finance's four tools.
-  await expect(tools).toHaveCount(5);
+  // The collection rules, then finance's five tools (payments, adjustments, bills,
+  // import, audit).
+  await expect(tools).toHaveCount(6);
   await expect(tools.first()).toHaveAttribute("href", "/rules");
   await noHorizontalScroll(page);
   await snap(page, info, "more");
